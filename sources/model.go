@@ -1,0 +1,145 @@
+package sources
+
+import (
+	"fmt"
+	"io"
+	"time"
+)
+
+// Ticket is one helpdesk ticket as read from a source, with its thread.
+//
+// Times are instants (time.Time with a location); they are rendered in the
+// WHMCS server's zone only at the wire.
+type Ticket struct {
+	// ID is the source's ticket id, unique within the source. It is the key
+	// of the checkpoint and of every report.
+	ID string
+	// Origin says where the ticket was read, for error messages:
+	// "tickets.csv:12", "ost_ticket id=42".
+	Origin string
+
+	Subject    string
+	Department string // source department name or id, mapped by mapping.Config
+	Status     string // source status; empty = leave what WHMCS arrives at
+	Priority   string // source priority; empty = Medium
+
+	Requester Person
+	// ClientID is a WHMCS client id given by the source; it wins over any
+	// email lookup. 0 = none.
+	ClientID int64
+	CC       []string
+
+	Created time.Time // zero = unknown
+	// Updated is the ticket's last-change time, zero when the source does
+	// not know it. Incremental sync uses it to skip unchanged tickets.
+	Updated time.Time
+
+	// Entries is the thread in source order. Nil when ThreadSkipped.
+	Entries []Entry
+	// ThreadSkipped is true when ReadOptions.Want declined the ticket, so its
+	// thread was not read.
+	ThreadSkipped bool
+
+	// Problems found while reading this ticket. A ticket with a problem of
+	// severity Error cannot be imported; the other tickets go on.
+	Problems []Problem
+}
+
+// Person is an author or requester.
+type Person struct {
+	Name  string
+	Email string
+}
+
+// EntryKind says what an entry is.
+type EntryKind int
+
+const (
+	CustomerReply EntryKind = iota // written by the requester (or another customer)
+	StaffReply                     // written by staff, visible to the customer
+	Note                           // internal note, staff only
+)
+
+func (k EntryKind) String() string {
+	switch k {
+	case CustomerReply:
+		return "customer reply"
+	case StaffReply:
+		return "staff reply"
+	case Note:
+		return "note"
+	}
+	return fmt.Sprintf("EntryKind(%d)", int(k))
+}
+
+// Format is the markup of an entry's body.
+type Format int
+
+const (
+	Text Format = iota
+	Markdown
+	HTML
+)
+
+func (f Format) String() string {
+	switch f {
+	case Text:
+		return "text"
+	case Markdown:
+		return "markdown"
+	case HTML:
+		return "html"
+	}
+	return fmt.Sprintf("Format(%d)", int(f))
+}
+
+// ParseFormat reads "text", "markdown" or "html" (case-insensitive; empty =
+// text).
+func ParseFormat(s string) (Format, error) {
+	switch lower(s) {
+	case "", "text", "plain", "txt":
+		return Text, nil
+	case "markdown", "md":
+		return Markdown, nil
+	case "html":
+		return HTML, nil
+	}
+	return Text, fmt.Errorf("unknown format %q (want text, markdown or html)", s)
+}
+
+// Entry is one message of a ticket's thread: a reply or a note.
+type Entry struct {
+	// ID is the source's entry id, unique within its ticket. Empty when the
+	// source has none; the importer then identifies the entry by a hash of
+	// (created, author, body).
+	ID     string
+	Origin string // "messages.csv:57"
+
+	Kind    EntryKind
+	Author  Person
+	Body    string
+	Format  Format
+	Created time.Time
+
+	Attachments []Attachment
+}
+
+// Attachment is a file attached to an entry. Its bytes are read only when
+// the importer sends it.
+type Attachment struct {
+	Name string // original file name, spaces and non-ASCII kept
+	Size int64  // in bytes; -1 when unknown until opened
+	// Open returns the attachment's bytes. Each call starts from the
+	// beginning; the caller closes the reader.
+	Open func() (io.ReadCloser, error)
+}
+
+func lower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}

@@ -1,0 +1,66 @@
+package sources
+
+import "fmt"
+
+// Severity of a Problem.
+type Severity string
+
+const (
+	// Error: the ticket cannot be imported as it is.
+	Error Severity = "error"
+	// Warning: the ticket is imported, but something is changed or lost.
+	Warning Severity = "warning"
+)
+
+// Problem is something wrong with one ticket or entry, found by a source
+// while reading or by the planner while mapping. Problems are data, not Go
+// errors: a ticket carries them, the run goes on.
+type Problem struct {
+	Severity Severity
+	// Code is a stable, machine-readable kind ("bad_date", "missing_subject",
+	// "unmapped_department", "csv_parse", ...), used to group reports.
+	Code string
+	// Ticket is the source ticket id; Entry the entry id, when the problem
+	// is an entry's.
+	Ticket string
+	Entry  string
+	// Origin is the file:line or table row ("messages.csv:57").
+	Origin string
+	// Field is the column or field at fault ("created"), when one is.
+	Field   string
+	Message string
+}
+
+// String renders the problem as one line naming everything a user needs to
+// find it: "ticket T1 (messages.csv:57) field created: cannot parse ...".
+func (p Problem) String() string {
+	s := "ticket " + p.Ticket
+	if p.Entry != "" {
+		s += " entry " + p.Entry
+	}
+	if p.Origin != "" {
+		s += " (" + p.Origin + ")"
+	}
+	if p.Field != "" {
+		s += " field " + p.Field
+	}
+	return fmt.Sprintf("%s: %s [%s]", s, p.Message, p.Code)
+}
+
+// HasErrors reports whether any problem is of severity Error.
+func HasErrors(ps []Problem) bool {
+	for _, p := range ps {
+		if p.Severity == Error {
+			return true
+		}
+	}
+	return false
+}
+
+// AddProblem appends a problem to the ticket, filling its Ticket field.
+func (t *Ticket) AddProblem(p Problem) {
+	if p.Ticket == "" {
+		p.Ticket = t.ID
+	}
+	t.Problems = append(t.Problems, p)
+}
