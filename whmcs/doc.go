@@ -1,0 +1,29 @@
+// Package whmcs is the client of the WHMCS external API
+// (POST /includes/api.php) for the calls a ticket migration needs:
+// OpenTicket, AddTicketReply, AddTicketNote, UpdateTicket, GetTicket, and
+// for validation, resume, verification and rollback GetTickets,
+// GetSupportDepartments, GetSupportStatuses, GetClients, GetAdminUsers and
+// DeleteTicket.
+//
+// The layers, innermost first:
+//
+//   - Request: each call's typed parameters. Encode renders them as WHMCS
+//     reads them: false flags omitted (PHP reads "false" as true), true as
+//     "1", times as "YYYY-MM-DD HH:MM:SS" in the WHMCS server's zone,
+//     attachments and customfields in WHMCS's encodings (EncodeAttachments,
+//     EncodeCustomFields).
+//   - *HTTP, the innermost Caller: one honest round trip, whose answer is
+//     classified whatever its HTTP status into success or an *Error of a
+//     Kind (business, auth, throttled, server, transport). For a write,
+//     Error.MaybeProcessed says whether WHMCS may have acted on it (the body
+//     was sent and no clear refusal came back): such a call must be
+//     reconciled by reading WHMCS, never re-sent blindly.
+//   - Callers that wrap a Caller to add policy: ReadOnly here (dry-run);
+//     rate limits and retries belong to the importer.
+//   - Client: typed methods over any Caller, decoding WHMCS's loosely typed
+//     JSON (numbers as strings, wrapped lists in several shapes) and its
+//     naive dates, read in the server's zone.
+//
+// This package never retries, sleeps or rate-limits, and never writes the
+// API secret, password or access key into an error or a log line.
+package whmcs
