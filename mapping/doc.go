@@ -1,0 +1,36 @@
+// Package mapping turns a source ticket into a plan: the exact list of
+// WHMCS calls that reproduce it, in order, with every problem that would
+// make the import fail or change something.
+//
+// Config says how source values become WHMCS values (departments, statuses,
+// priorities, staff, how requesters become clients). A Planner applies it
+// to one ticket at a time:
+//
+//   - a new ticket is opened with OpenTicket by its earliest reply (customer
+//     or staff), as its requester, backdated, always with noemail;
+//   - every other entry follows in created order (ties in source order) as
+//     AddTicketReply (noemail, backdated; staff as their admin username,
+//     the requester by client id when a client, anyone else by name and
+//     email) or AddTicketNote (backdated, prefixed with the author's name
+//     since WHMCS notes have none), so notes older than the opening reply
+//     come right after OpenTicket;
+//   - the final status costs no call when WHMCS arrives at it by itself
+//     (OpenTicket leaves Open, a staff reply Answered, a customer reply
+//     Customer-Reply, a note nothing), is folded into the last reply's
+//     status otherwise, and takes one UpdateTicket at the end only when
+//     there is no reply to fold it into (or a priority or department change
+//     needs that call anyway);
+//   - an already imported ticket (a Prior from the checkpoint) gets only
+//     its new entries, plus the status and priority changes, and changes
+//     WHMCS cannot express (an edited or deleted entry, a moved department)
+//     are reported as Drift.
+//
+// Entries are identified by EntryKey (the source's id, or a hash of
+// created time, author and body) and their content by EntryHash.
+//
+// The planner does not send anything, retry, checkpoint or read
+// attachments: the importer executes plans. Its only call to WHMCS is the
+// read-only client lookup behind a ClientResolver. Data problems are never
+// Go errors: they are sources.Problems in the plan, errors failing the
+// ticket and warnings reporting what changes.
+package mapping

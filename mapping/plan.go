@@ -1,0 +1,775 @@
+package mapping
+
+import (
+	"context"
+	"fmt"
+	"net/mail"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/whmcs-migrate/whmcs-migrate/sources"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
+)
+
+// WHMCS's built-in ticket statuses, and the ones its calls arrive at by
+// themselves: OpenTicket leaves a ticket Open, a staff reply Answered, a
+// customer reply Customer-Reply. Notes change nothing.
+const (
+	StatusOpen          = "Open"
+	StatusAnswered      = "Answered"
+	StatusCustomerReply = "Customer-Reply"
+	StatusClosed        = "Closed"
+	StatusOnHold        = "On Hold"
+	StatusInProgress    = "In Progress"
+)
+
+// DefaultStatuses are the status titles of a fresh WHMCS, assumed when
+// Options.KnownStatuses is nil.
+var DefaultStatuses = []string{StatusOpen, StatusAnswered, StatusCustomerReply, StatusClosed, StatusOnHold, StatusInProgress}
+
+// Options configure a Planner.
+type Options struct {
+	Config Config
+	// Clients looks requesters up when Config.Clients is match_email. Nil:
+	// every requester without a source client id is a guest (clients:
+	// guest, or validation offline).
+	Clients ClientResolver
+	// KnownStatuses are the WHMCS status titles (GetSupportStatuses). Nil =
+	// DefaultStatuses, and then the targets of Config.Statuses are trusted
+	// as they are; when given, those targets must be among them too.
+	KnownStatuses []string
+	// KnownStaff are the WHMCS admin usernames (GetAdminUsers); nil = don't
+	// check the usernames the staff mapping gives.
+	KnownStaff []string
+	// Now is the WHMCS server's clock, for "date in the future"; nil =
+	// time.Now.
+	Now func() time.Time
+	// ApplyDepartmentChanges (--apply-department-changes) makes an
+	// incremental plan move a ticket whose department mapping changed, with
+	// UpdateTicket deptid. Without it the move is only reported as drift.
+	ApplyDepartmentChanges bool
+}
+
+// Planner turns source tickets into plans: the exact WHMCS calls that
+// reproduce each ticket. It is safe for concurrent use when its
+// ClientResolver is.
+type Planner struct {
+	clients      ClientResolver
+	matchEmail   bool
+	notePrefix   bool
+	applyDept    bool
+	depts        map[string]int64
+	defaultDept  int64
+	statuses     map[string]string // norm(source) -> configured target
+	trustTargets bool              // statuses' targets need not be known
+	known        map[string]string // norm(title) -> title
+	priorities   map[string]string // norm(source) -> Low|Medium|High
+	staff        map[string]string // norm(email or name) -> username
+	defaultStaff string
+	knownStaff   map[string]string // norm(username) -> username; nil = no check
+	now          func() time.Time
+}
+
+// NewPlanner checks o.Config (see Config.Validate) and returns a Planner.
+func NewPlanner(o Options) (*Planner, error) {
+	if err := o.Config.Validate(); err != nil {
+		return nil, err
+	}
+	c := o.Config
+	p := &Planner{
+		clients:      o.Clients,
+		matchEmail:   c.Clients == ClientsMatchEmail,
+		notePrefix:   c.noteAuthorPrefix(),
+		applyDept:    o.ApplyDepartmentChanges,
+		depts:        normMap(c.Departments),
+		defaultDept:  c.DefaultDepartment,
+		statuses:     normMap(c.Statuses),
+		trustTargets: o.KnownStatuses == nil,
+		staff:        normMap(c.Staff),
+		defaultStaff: strings.TrimSpace(c.DefaultStaff),
+		now:          o.Now,
+	}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	known := o.KnownStatuses
+	if known == nil {
+		known = DefaultStatuses
+	}
+	p.known = make(map[string]string, len(known))
+	for _, s := range known {
+		p.known[norm(s)] = strings.TrimSpace(s)
+	}
+	p.priorities = make(map[string]string, len(c.Priorities))
+	for k, v := range normMap(c.Priorities) {
+		p.priorities[k], _ = canonicalPriority(v)
+	}
+	if o.KnownStaff != nil {
+		p.knownStaff = make(map[string]string, len(o.KnownStaff))
+		for _, u := range o.KnownStaff {
+			p.knownStaff[norm(u)] = strings.TrimSpace(u)
+		}
+	}
+	return p, nil
+}
+
+// Prior is what an earlier run already did for a ticket, from the
+// checkpoint; nil for a ticket not imported yet.
+//
+// Status, Priority and DeptID are best filled from the previous Plan's
+// EndStatus, EndPriority and EndDeptID. An empty Status or Priority means
+// "unknown": the planner then sets the target explicitly.
+type Prior struct {
+	TicketID int64             // WHMCS ticket id
+	Entries  map[string]string // entry key (Step.EntryKey) -> Step.Hash of what was imported
+	Status   string            // WHMCS status the ticket was left in by our last call (as planned)
+	Priority string
+	DeptID   int64
+}
+
+// Problem codes the planner adds besides those the issue names.
+const (
+	CodeThreadSkipped    = "thread_skipped"     // error: Plan called on a ticket whose thread was not read
+	CodeDuplicateEntryID = "duplicate_entry_id" // error: two entries of one ticket share a source id
+	CodeBadHTML          = "bad_html"           // error: an HTML body the converter refused
+)
+
+// Plan is what it takes to bring one ticket to WHMCS.
+type Plan struct {
+	Ticket   *sources.Ticket
+	DeptID   int64  // mapped department
+	Status   string // target final WHMCS status, "" = leave what WHMCS arrives at
+	Priority string // Low, Medium or High
+	// ClientID is the requester's WHMCS client id, 0 = guest. An
+	// incremental plan resolves it only when a new customer reply needs it.
+	ClientID int64
+	Steps    []Step
+	// Problems are the ticket's own Problems followed by what planning
+	// found. A plan with an Error among them must not be executed.
+	Problems []sources.Problem
+	// Drift lists changes at the source that these calls cannot express
+	// (incremental only): drift_edited, drift_deleted, drift_department,
+	// all of severity warning.
+	Drift []sources.Problem
+	// DeptChanged is true when the ticket's department now maps to another
+	// deptid than Prior.DeptID. With Options.ApplyDepartmentChanges the
+	// plan's UpdateTicket carries the new DeptID.
+	DeptChanged bool
+
+	// EndStatus, EndPriority and EndDeptID are the state the ticket is in
+	// once every step ran: what to record as the next run's Prior.
+	EndStatus   string
+	EndPriority string
+	EndDeptID   int64
+}
+
+// Failed reports whether the plan has an Error problem.
+func (p *Plan) Failed() bool { return sources.HasErrors(p.Problems) }
+
+// Calls counts the plan's steps by WHMCS action.
+func (p *Plan) Calls() map[string]int {
+	m := make(map[string]int, 4)
+	for i := range p.Steps {
+		m[p.Steps[i].Request().Action()]++
+	}
+	return m
+}
+
+// StepKind is the WHMCS call a step makes.
+type StepKind int
+
+const (
+	StepOpen   StepKind = iota + 1 // OpenTicket
+	StepReply                      // AddTicketReply
+	StepNote                       // AddTicketNote
+	StepUpdate                     // UpdateTicket
+)
+
+func (k StepKind) String() string {
+	switch k {
+	case StepOpen:
+		return "OpenTicket"
+	case StepReply:
+		return "AddTicketReply"
+	case StepNote:
+		return "AddTicketNote"
+	case StepUpdate:
+		return "UpdateTicket"
+	}
+	return fmt.Sprintf("StepKind(%d)", int(k))
+}
+
+// Step is one WHMCS call of a plan.
+type Step struct {
+	Kind StepKind
+	// Key is the step's stable identity within the ticket, for the
+	// checkpoint: "open", "entry:<EntryKey>" or "update".
+	Key string
+	// EntryKey is the entry's identity: EntryKey(Entry), with "#2", "#3"...
+	// appended to repeated hash keys. "" for StepUpdate.
+	EntryKey string
+	Hash     string         // EntryHash(Entry); "" for StepUpdate
+	Entry    *sources.Entry // nil for StepUpdate
+	Created  time.Time      // the instant sent as created; zero for StepUpdate
+	// Message is the body exactly as sent (converted, note prefix added).
+	Message string
+
+	// Exactly one of these is set, matching Kind. TicketID fields are 0:
+	// the importer fills them. Attachments are not filled: the importer
+	// reads Entry.Attachments when it sends the step.
+	Open   *whmcs.OpenTicketRequest
+	Reply  *whmcs.AddTicketReplyRequest
+	Note   *whmcs.AddTicketNoteRequest
+	Update *whmcs.UpdateTicketRequest
+}
+
+// Request returns the request the step sends.
+func (s *Step) Request() whmcs.Request {
+	switch {
+	case s.Open != nil:
+		return s.Open
+	case s.Reply != nil:
+		return s.Reply
+	case s.Note != nil:
+		return s.Note
+	case s.Update != nil:
+		return s.Update
+	}
+	return nil
+}
+
+// keyed is an entry with its identity, in created order.
+type keyed struct {
+	e    *sources.Entry
+	key  string
+	hash string
+}
+
+// planning is the state of one Plan call.
+type planning struct {
+	pl    *Planner
+	ctx   context.Context
+	t     *sources.Ticket
+	p     *Plan
+	now   time.Time
+	prior *Prior
+
+	reqDone  bool
+	reqErr   error
+	reqName  string
+	reqEmail string // "" when the source gave only a client id
+}
+
+// Plan maps t and returns the calls that bring it to WHMCS: all of it when
+// prior is nil, only what is new when prior says what an earlier run did.
+//
+// Data problems never make an error: they go in Plan.Problems (errors
+// fail the ticket) and Plan.Drift. The error is for failures that are not
+// the ticket's: the client lookup's I/O, a cancelled ctx.
+//
+// A new ticket is opened by its earliest reply (customer or staff; entries
+// sorted by created time, ties in source order), as its requester, with
+// noemail. Every other entry follows in created order, so notes older than
+// the opening reply come right after OpenTicket. Replies and notes are sent
+// with their created time and noemail; a note is prefixed with its
+// author's name ("**Jane Staff:**\n\n" before Markdown, "Jane Staff:\n\n"
+// before text) unless Config.NoteAuthorPrefix is false. The final status
+// costs no call when WHMCS arrives at it by itself, is folded into the last
+// reply's status when there is one, and is otherwise one UpdateTicket at
+// the end (which also carries a changed priority or, when applied, a new
+// department).
+func (pl *Planner) Plan(ctx context.Context, t *sources.Ticket, prior *Prior) (*Plan, error) {
+	s := &planning{pl: pl, ctx: ctx, t: t, prior: prior, now: pl.now()}
+	s.p = &Plan{Ticket: t, Problems: slices.Clone(t.Problems)}
+	if err := s.plan(); err != nil {
+		return nil, fmt.Errorf("plan ticket %s: %w", t.ID, err)
+	}
+	return s.p, nil
+}
+
+func (s *planning) problem(sev sources.Severity, code string, e *keyed, field, format string, a ...any) {
+	pr := sources.Problem{Severity: sev, Code: code, Ticket: s.t.ID, Origin: s.t.Origin, Field: field, Message: fmt.Sprintf(format, a...)}
+	if e != nil {
+		pr.Entry = e.key
+		if e.e.Origin != "" {
+			pr.Origin = e.e.Origin
+		}
+	}
+	s.p.Problems = append(s.p.Problems, pr)
+}
+
+func (s *planning) errorf(code string, e *keyed, field, format string, a ...any) {
+	s.problem(sources.Error, code, e, field, format, a...)
+}
+
+func (s *planning) warnf(code string, e *keyed, field, format string, a ...any) {
+	s.problem(sources.Warning, code, e, field, format, a...)
+}
+
+func (s *planning) drift(code string, entry, origin, format string, a ...any) {
+	s.p.Drift = append(s.p.Drift, sources.Problem{Severity: sources.Warning, Code: code, Ticket: s.t.ID, Entry: entry, Origin: origin, Message: fmt.Sprintf(format, a...)})
+}
+
+func (s *planning) plan() error {
+	t, p := s.t, s.p
+	if t.ThreadSkipped {
+		s.errorf(CodeThreadSkipped, nil, "", "the thread was not read; the ticket cannot be planned")
+		return nil
+	}
+	p.DeptID = s.department()
+	p.Status = s.status()
+	p.Priority = s.priority()
+	entries := s.sorted()
+
+	var err error
+	if s.prior == nil {
+		err = s.planNew(entries)
+	} else {
+		err = s.planIncremental(entries)
+	}
+	if err != nil {
+		return err
+	}
+	s.finish()
+	return nil
+}
+
+// department maps the ticket's department.
+func (s *planning) department() int64 {
+	d := strings.TrimSpace(s.t.Department)
+	if d == "" {
+		if s.pl.defaultDept == 0 {
+			s.errorf("unmapped_department", nil, "department", "no department and no mapping.default_department")
+		}
+		return s.pl.defaultDept
+	}
+	id, ok := s.pl.depts[norm(d)]
+	if !ok {
+		s.errorf("unmapped_department", nil, "department", "department %q is not in mapping.departments", d)
+	}
+	return id
+}
+
+// status maps the ticket's status to a WHMCS title; "" = leave.
+func (s *planning) status() string {
+	src := strings.TrimSpace(s.t.Status)
+	if src == "" {
+		return ""
+	}
+	if target, ok := s.pl.statuses[norm(src)]; ok {
+		if title, ok := s.pl.known[norm(target)]; ok {
+			return title
+		}
+		if !s.pl.trustTargets {
+			s.errorf("unmapped_status", nil, "status", "status %q maps to %q, which is not a WHMCS status", src, target)
+		}
+		return strings.TrimSpace(target)
+	}
+	if title, ok := s.pl.known[norm(src)]; ok {
+		return title
+	}
+	s.errorf("unmapped_status", nil, "status", "status %q is not in mapping.statuses nor a WHMCS status", src)
+	return ""
+}
+
+// priority maps the ticket's priority; empty is Medium.
+func (s *planning) priority() string {
+	src := strings.TrimSpace(s.t.Priority)
+	if src == "" {
+		return "Medium"
+	}
+	if v, ok := s.pl.priorities[norm(src)]; ok {
+		return v
+	}
+	if v, ok := canonicalPriority(src); ok {
+		return v
+	}
+	s.errorf("unmapped_priority", nil, "priority", "priority %q is not in mapping.priorities nor Low, Medium or High", src)
+	return "Medium"
+}
+
+// sorted returns the entries in created order (ties in source order) with
+// their keys; repeated hash keys get "#n", repeated source ids an error.
+func (s *planning) sorted() []keyed {
+	es := make([]keyed, len(s.t.Entries))
+	for i := range s.t.Entries {
+		e := &s.t.Entries[i]
+		es[i] = keyed{e: e, key: EntryKey(e), hash: EntryHash(e)}
+	}
+	sort.SliceStable(es, func(i, j int) bool { return es[i].e.Created.Before(es[j].e.Created) })
+	seen := make(map[string]int, len(es))
+	for i := range es {
+		k := es[i].key
+		seen[k]++
+		if n := seen[k]; n > 1 {
+			if es[i].e.ID != "" {
+				s.errorf(CodeDuplicateEntryID, &es[i], "id", "entry id %q appears %d times in the ticket", k, n)
+				continue
+			}
+			es[i].key = fmt.Sprintf("%s#%d", k, n)
+		}
+	}
+	return es
+}
+
+// requester validates and resolves the requester once: the client id, or
+// the name and email of a guest.
+func (s *planning) requester() error {
+	if s.reqDone {
+		return s.reqErr
+	}
+	s.reqDone = true
+	t, p := s.t, s.p
+	email := strings.TrimSpace(t.Requester.Email)
+	valid := false
+	if email != "" {
+		if a, err := mail.ParseAddress(email); err != nil {
+			s.errorf("invalid_email", nil, "requester_email", "requester email %q: %v", email, err)
+		} else {
+			email, valid = a.Address, true
+		}
+	}
+	s.reqEmail = email
+	s.reqName = strings.TrimSpace(t.Requester.Name)
+	if s.reqName == "" {
+		s.reqName = localPart(email)
+	}
+	switch {
+	case t.ClientID > 0:
+		p.ClientID = t.ClientID
+	case email == "":
+		s.errorf("missing_requester", nil, "requester", "no requester email and no client id")
+	case valid && s.pl.matchEmail && s.pl.clients != nil:
+		id, found, err := s.pl.clients.ClientByEmail(s.ctx, email)
+		if err != nil {
+			s.reqErr = fmt.Errorf("look up requester: %w", err)
+			return s.reqErr
+		}
+		if found {
+			p.ClientID = id
+		} else {
+			s.warnf("guest_requester", nil, "requester_email", "no WHMCS client has email %s; the ticket is a guest's", email)
+		}
+	}
+	return nil
+}
+
+func localPart(email string) string {
+	if i := strings.LastIndexByte(email, '@'); i >= 0 {
+		return email[:i]
+	}
+	return email
+}
+
+// planNew plans a ticket not imported yet.
+func (s *planning) planNew(entries []keyed) error {
+	t, p := s.t, s.p
+	if strings.TrimSpace(t.Subject) == "" {
+		s.errorf("missing_subject", nil, "subject", "no subject")
+	}
+	if err := s.requester(); err != nil {
+		return err
+	}
+	var cc []string
+	for _, c := range t.CC {
+		c = strings.TrimSpace(c)
+		if c == "" {
+			continue
+		}
+		a, err := mail.ParseAddress(c)
+		if err != nil {
+			s.errorf("invalid_email", nil, "cc", "cc %q: %v", c, err)
+			continue
+		}
+		cc = append(cc, a.Address)
+	}
+
+	opener := slices.IndexFunc(entries, func(k keyed) bool { return k.e.Kind != sources.Note })
+	if opener < 0 {
+		s.errorf("no_message", nil, "entries", "no reply to open the ticket with (%d notes)", len(entries))
+		return nil
+	}
+	o := &entries[opener]
+	s.checkEntry(o)
+	msg, md := s.body(o)
+	if o.e.Kind == sources.StaffReply {
+		s.warnf("staff_opened", o, "kind", "the first reply is by staff (%s); the ticket is opened as its requester", authorName(o.e))
+	}
+	open := &whmcs.OpenTicketRequest{
+		DeptID:   p.DeptID,
+		Subject:  strings.TrimSpace(t.Subject),
+		Message:  msg,
+		Priority: p.Priority,
+		Created:  o.e.Created,
+		CC:       cc,
+		NoEmail:  true,
+		Markdown: md,
+	}
+	if p.ClientID != 0 {
+		open.ClientID = p.ClientID
+	} else {
+		open.Name, open.Email = s.reqName, s.reqEmail
+	}
+	p.Steps = append(p.Steps, Step{Kind: StepOpen, Key: "open", EntryKey: o.key, Hash: o.hash, Entry: o.e, Created: o.e.Created, Message: msg, Open: open})
+	for i := range entries {
+		if i == opener {
+			continue
+		}
+		if err := s.entryStep(&entries[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// planIncremental plans what is new in a ticket imported before.
+func (s *planning) planIncremental(entries []keyed) error {
+	pr, p := s.prior, s.p
+	present := make(map[string]bool, len(entries))
+	for i := range entries {
+		k := &entries[i]
+		present[k.key] = true
+		h, done := pr.Entries[k.key]
+		if !done {
+			if err := s.entryStep(k); err != nil {
+				return err
+			}
+			continue
+		}
+		if h != k.hash {
+			s.drift("drift_edited", k.key, k.e.Origin, "entry %s was edited at the source after it was imported; WHMCS keeps the imported version", k.key)
+		}
+	}
+	for _, key := range sortedKeys(pr.Entries) {
+		if !present[key] {
+			s.drift("drift_deleted", key, "", "entry %s was deleted at the source after it was imported; WHMCS keeps it", key)
+		}
+	}
+	if p.DeptID != 0 && p.DeptID != pr.DeptID {
+		p.DeptChanged = true
+		what := "WHMCS keeps deptid %d (use --apply-department-changes to move it)"
+		if s.pl.applyDept {
+			what = "moved from deptid %d by UpdateTicket"
+		}
+		s.drift("drift_department", "", s.t.Origin, "the ticket's department now maps to deptid %d; "+what, p.DeptID, pr.DeptID)
+	}
+	return nil
+}
+
+// checkEntry reports an entry's date and author problems.
+func (s *planning) checkEntry(k *keyed) {
+	e := k.e
+	switch {
+	case e.Created.IsZero():
+		s.errorf("bad_date", k, "created", "no created date")
+	case e.Created.After(s.now):
+		s.errorf("future_date", k, "created", "created %s is after the WHMCS server's clock (%s)",
+			e.Created.Format(time.RFC3339), s.now.Format(time.RFC3339))
+	}
+	if a := strings.TrimSpace(e.Author.Email); a != "" {
+		if _, err := mail.ParseAddress(a); err != nil {
+			s.errorf("invalid_email", k, "author_email", "author email %q: %v", a, err)
+		}
+	}
+}
+
+// body converts an entry's body, reporting conversion and emptiness.
+func (s *planning) body(k *keyed) (string, bool) {
+	msg, md, err := ConvertBody(k.e)
+	if err != nil {
+		s.errorf(CodeBadHTML, k, "body", "%v", err)
+		return "", false
+	}
+	if k.e.Format == sources.HTML {
+		s.warnf("html_converted", k, "body", "HTML body converted to Markdown")
+	}
+	if strings.TrimSpace(msg) == "" {
+		s.errorf("empty_body", k, "body", "empty body")
+	}
+	return msg, md
+}
+
+// entryStep appends the reply or note step of one entry after the opening.
+func (s *planning) entryStep(k *keyed) error {
+	e := k.e
+	s.checkEntry(k)
+	msg, md := s.body(k)
+	st := Step{Key: "entry:" + k.key, EntryKey: k.key, Hash: k.hash, Entry: e, Created: e.Created}
+	switch e.Kind {
+	case sources.Note:
+		if name := authorName(e); name != "" && s.pl.notePrefix {
+			if md {
+				msg = "**" + escapeMarkdown(name) + ":**\n\n" + msg
+			} else {
+				msg = name + ":\n\n" + msg
+			}
+			s.warnf("note_author_prefixed", k, "author", "WHMCS notes have no author: the note is prefixed with %q", name)
+		}
+		st.Kind = StepNote
+		st.Note = &whmcs.AddTicketNoteRequest{Message: msg, Markdown: md, Created: e.Created}
+	case sources.StaffReply:
+		st.Kind = StepReply
+		st.Reply = &whmcs.AddTicketReplyRequest{Message: msg, Markdown: md, AdminUsername: s.staff(k), NoEmail: true, Created: e.Created}
+	default:
+		st.Kind = StepReply
+		r := &whmcs.AddTicketReplyRequest{Message: msg, Markdown: md, NoEmail: true, Created: e.Created}
+		if err := s.customer(k, r); err != nil {
+			return err
+		}
+		st.Reply = r
+	}
+	st.Message = msg
+	s.p.Steps = append(s.p.Steps, st)
+	return nil
+}
+
+// staff maps a staff author to an admin username: by email, then name,
+// then the default.
+func (s *planning) staff(k *keyed) string {
+	a := k.e.Author
+	u, ok := s.pl.staff[norm(a.Email)]
+	if !ok || norm(a.Email) == "" {
+		u, ok = s.pl.staff[norm(a.Name)]
+		ok = ok && norm(a.Name) != ""
+	}
+	if !ok {
+		u = s.pl.defaultStaff
+	}
+	if u == "" {
+		s.errorf("unmapped_staff", k, "author", "staff %s is not in mapping.staff and there is no mapping.default_staff", authorName(k.e))
+		return ""
+	}
+	u = strings.TrimSpace(u)
+	if s.pl.knownStaff != nil {
+		canon, known := s.pl.knownStaff[norm(u)]
+		if !known {
+			s.errorf("unmapped_staff", k, "author", "staff %s maps to admin %q, which is not a WHMCS admin user", authorName(k.e), u)
+			return u
+		}
+		u = canon
+	}
+	return u
+}
+
+// customer fills the author of a customer reply: the requester's client id
+// when the author is the requester and a client, otherwise the author's
+// name and email, each falling back to the requester's.
+func (s *planning) customer(k *keyed, r *whmcs.AddTicketReplyRequest) error {
+	if err := s.requester(); err != nil {
+		return err
+	}
+	a := k.e.Author
+	email := strings.TrimSpace(a.Email)
+	if addr, err := mail.ParseAddress(email); err == nil {
+		email = addr.Address
+	}
+	isRequester := email == "" || (s.reqEmail != "" && strings.EqualFold(email, s.reqEmail))
+	if isRequester && s.p.ClientID != 0 {
+		r.ClientID = s.p.ClientID
+		return nil
+	}
+	name := strings.TrimSpace(a.Name)
+	if email == "" {
+		email = s.reqEmail
+		if name == "" {
+			name = s.reqName
+		}
+	}
+	if name == "" {
+		name = localPart(email)
+	}
+	if email == "" {
+		// A client requester (source client id, no email) replying under
+		// an author who gives no email is the client.
+		if s.p.ClientID != 0 {
+			r.ClientID = s.p.ClientID
+			return nil
+		}
+		s.errorf("missing_requester", k, "author_email", "customer reply with no author email and no requester email")
+	}
+	r.Name, r.Email = name, email
+	return nil
+}
+
+// finish decides the final status and priority: nothing when WHMCS arrives
+// at them by itself, the status folded into the last reply when that is
+// enough, else one UpdateTicket at the end.
+func (s *planning) finish() {
+	p := s.p
+	natural := StatusOpen
+	prevPriority := p.Priority // OpenTicket sets it
+	p.EndDeptID = p.DeptID
+	applyDept := false
+	if s.prior != nil {
+		natural = s.prior.Status
+		prevPriority = s.prior.Priority
+		if p.DeptChanged && !s.pl.applyDept {
+			p.EndDeptID = s.prior.DeptID
+		}
+		applyDept = p.DeptChanged && s.pl.applyDept
+	} else if len(p.Steps) == 0 {
+		// Nothing can be opened (no_message): no state to reason about.
+		p.EndStatus, p.EndPriority = "", p.Priority
+		return
+	}
+	lastReply := -1
+	for i := range p.Steps {
+		if r := p.Steps[i].Reply; r != nil {
+			lastReply = i
+			if p.Steps[i].Entry.Kind == sources.StaffReply {
+				natural = StatusAnswered
+			} else {
+				natural = StatusCustomerReply
+			}
+		}
+	}
+	needStatus := p.Status != "" && !strings.EqualFold(p.Status, natural)
+	needPriority := !strings.EqualFold(p.Priority, prevPriority)
+	switch {
+	case !needStatus && !needPriority && !applyDept:
+	case !needPriority && !applyDept && lastReply >= 0:
+		p.Steps[lastReply].Reply.Status = p.Status
+	default:
+		u := &whmcs.UpdateTicketRequest{}
+		if needStatus {
+			u.Status = p.Status
+		}
+		if needPriority {
+			u.Priority = p.Priority
+		}
+		if applyDept {
+			u.DeptID = p.DeptID
+		}
+		p.Steps = append(p.Steps, Step{Kind: StepUpdate, Key: "update", Update: u})
+	}
+	p.EndStatus, p.EndPriority = natural, p.Priority
+	if p.Status != "" {
+		p.EndStatus = p.Status
+	}
+	if len(p.Steps) > 0 && (p.EndStatus == StatusAnswered || p.EndStatus == StatusCustomerReply) {
+		s.warnf("autoclose_status", nil, "status", "the ticket ends %s, which WHMCS's inactive-ticket auto-close may close", p.EndStatus)
+	}
+}
+
+// authorName names an entry's author for messages and note prefixes.
+func authorName(e *sources.Entry) string {
+	if n := strings.TrimSpace(e.Author.Name); n != "" {
+		return n
+	}
+	return strings.TrimSpace(e.Author.Email)
+}
+
+// escapeMarkdown escapes the characters that would change a name's
+// meaning inside **...**.
+func escapeMarkdown(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune("\\`*_[]<>#", r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
