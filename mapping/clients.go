@@ -30,14 +30,14 @@ const clientPage = 250
 // are not. Concurrent calls for the same email share one lookup. It is safe
 // for concurrent use.
 //
-// c is any Caller: a *whmcs.Client, or the importer's rate-limited,
-// retrying stack around one.
-func NewClientResolver(c whmcs.Caller) ClientResolver {
+// c's Caller is whatever the importer composed (rate limit, retries,
+// read-only): GetClients is a read.
+func NewClientResolver(c *whmcs.Client) ClientResolver {
 	return &clientResolver{c: c, m: make(map[string]*lookup)}
 }
 
 type clientResolver struct {
-	c  whmcs.Caller
+	c  *whmcs.Client
 	mu sync.Mutex
 	m  map[string]*lookup // by normalized email
 }
@@ -93,9 +93,8 @@ func (r *clientResolver) ClientByEmail(ctx context.Context, email string) (int64
 func (r *clientResolver) search(ctx context.Context, email string) (id int64, found bool, err error) {
 	start := 0
 	for {
-		var list whmcs.ClientList
-		req := &whmcs.GetClientsRequest{LimitStart: start, LimitNum: clientPage, Search: email}
-		if err := r.c.Call(ctx, req, &list); err != nil {
+		list, err := r.c.GetClients(ctx, &whmcs.GetClientsRequest{LimitStart: start, LimitNum: clientPage, Search: email})
+		if err != nil {
 			return 0, false, fmt.Errorf("find client %s: %w", email, err)
 		}
 		for _, c := range list.Clients {
