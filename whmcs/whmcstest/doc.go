@@ -1,0 +1,86 @@
+// Package whmcstest is an in-memory WHMCS serving the external API
+// (POST /includes/api.php) over real HTTP, in the spirit of
+// net/http/httptest. Every test of whmcs-migrate runs against it, and
+// `whmcs-migrate sandbox` serves it so that users can rehearse a
+// migration.
+//
+//	s := whmcstest.NewServer(whmcstest.Options{TimeZone: chicago})
+//	defer s.Close()
+//	// POST to s.APIURL() with s.Identifier and s.Secret; then
+//	st := s.State() // every ticket, reply, note, attachment and email
+//
+// It is a faithful simulator, not a mock: it implements the calls a
+// migration needs (OpenTicket, AddTicketReply, AddTicketNote,
+// UpdateTicket, GetTicket, GetTickets, GetSupportDepartments,
+// GetSupportStatuses, GetClients, GetAdminUsers, DeleteTicket) with the
+// documented validations, error strings and HTTP status codes of the
+// research notes on the WHMCS API (error catalogue, per-call errors). It must not grow
+// shortcuts that make a client pass here and fail on a real WHMCS.
+//
+// # Transport and authentication
+//
+// Bodies are application/x-www-form-urlencoded or multipart/form-data
+// (file parts are ignored; attachments go in the attachments field).
+// A body larger than Options.MaxBodyBytes is read as an empty form, as PHP
+// does past post_max_size, so it is answered 403 Authentication Failed.
+// Action names are case-insensitive; unknown parameters are ignored.
+// Answers are JSON whatever responsetype says, except responsetype=xml,
+// which is answered with a <whmcsapi> error document (HTTP 200) and not
+// processed. Checks, in order:
+//
+//	IP not in AllowedIPs (and no matching accesskey)  InvalidIPStatus  Invalid IP <ip>
+//	no credentials, or a wrong secret or password      403  Authentication Failed
+//	unknown identifier or username                     403  Invalid or missing credentials
+//	legacy login of a disabled seed admin              403  Administrator Account Disabled
+//	no action                                          400  Empty action request
+//	unknown action                                     400  Invalid API Action: "<lc>" is not a valid API action
+//	action not in AllowedActions                       403  Invalid Permissions: API action "<lc>" is not allowed
+//
+// Call errors are HTTP 200 with {"result":"error","message":...}.
+//
+// # Choices where WHMCS is undocumented
+//
+//   - created: "YYYY-MM-DD HH:MM:SS" or ISO 8601 (T or space, optional
+//     seconds, fraction, Z or ±hh[:mm]). Without an offset it is
+//     server-local (Options.TimeZone); with one it is converted. Later than
+//     Now is refused with the call's own message (AddTicketNote and
+//     UpdateTicket use the ticket wording). Absent, the date is now.
+//   - lastreply is the latest date among the opening message and the
+//     replies (so a backdated import keeps historical lastreply); notes do
+//     not count.
+//   - AddTicketReply with an adminusername that is no seed admin fails
+//     with "Admin Username Not Found". An admin reply sets Answered, any
+//     other reply Customer-Reply (a Closed ticket reopens), status
+//     overrides; a note never changes the status.
+//   - OpenTicket: an unknown priority becomes Medium; any contactid,
+//     serviceid or domainid is "not found" (the seed has none); userid
+//     must be a seed client; admin=1 attributes the ticket to the API admin.
+//   - Malformed attachments or customfields: "Unable to decode
+//     attachments" / "Unable to decode custom fields".
+//   - GetTicket (by ticketid or ticketnum; unknown: "Ticket ID Not
+//     Found"): replies.reply[0] is the opening message (replyid "0") for
+//     repliessort ASC (the default); DESC reverses the whole list, so the
+//     opening message comes last. Replies are in creation (id) order.
+//   - GetTickets orders by id descending; email matches the ticket's email
+//     exactly (case-insensitive), subject is a case-insensitive substring;
+//     status also takes "Awaiting Reply", "All Active Tickets" and "My
+//     Flagged Tickets" (see Status.Active and Status.Awaiting). An empty
+//     page has no "tickets" key, as WHMCS omits it.
+//   - Department scoping: GetTickets and GetSupportDepartments show only
+//     the API admin's departments (Admin.Departments, empty = all) unless
+//     ignore_dept_assignments is set.
+//   - Emails: OpenTicket without noemail, and AddTicketReply by an admin
+//     without noemail, log one client email (see Server.Emails). Booleans
+//     follow PHP: "", "0" are false, anything else ("false" too) is true.
+//     Cron jobs (auto-close, escalations, pruning) are not simulated.
+//
+// # Faults
+//
+// Options.Faults (and SetFaults at run time) inject what sits in front
+// of a real WHMCS: latency, HTML 500 pages, 429 with Retry-After, a
+// requests-per-second ceiling, and "commit then drop the connection".
+// Draws come from math/rand/v2 seeded with Faults.Seed, so a sequence of
+// requests sent one at a time meets the same faults on every run.
+//
+// The state dump is also served as JSON at GET /_sandbox/state.
+package whmcstest

@@ -1,0 +1,294 @@
+package whmcstest
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Default credentials, used when Options leaves them empty.
+const (
+	DefaultIdentifier = "sandbox-identifier"
+	DefaultSecret     = "sandbox-secret"
+	// DefaultTicketMask is WHMCS's default Ticket Mask: six digits, the
+	// first non-zero.
+	DefaultTicketMask = "%n%n%n%n%n%n"
+	// DefaultMaxBodyBytes is PHP's default post_max_size (8M).
+	DefaultMaxBodyBytes = 8 << 20
+)
+
+// Options configures a sandbox. The zero value is usable.
+type Options struct {
+	// TimeZone is the WHMCS server's zone: `created` without an offset is
+	// read in it and dates are shown in it. Default UTC.
+	TimeZone *time.Location
+	// Seed is the departments, statuses, clients and admins. Default
+	// DefaultSeed().
+	Seed *Seed
+	// Identifier and Secret are the API credentials. Defaults
+	// DefaultIdentifier and DefaultSecret. They may also be sent as
+	// username/password.
+	Identifier, Secret string
+	// APIAdmin is the username of the seed admin the credentials belong
+	// to: notes are attributed to it, and its departments scope GetTickets
+	// and GetSupportDepartments. Default "admin" or else the first admin.
+	APIAdmin string
+	// AdminUsername and AdminPassword enable legacy authentication:
+	// username=AdminUsername and password=md5(AdminPassword) in hex. The
+	// caller is then that seed admin when one has this username, else
+	// APIAdmin. Disabled when AdminUsername is empty.
+	AdminUsername, AdminPassword string
+	// AccessKey, when set, lets a request whose accesskey matches bypass
+	// AllowedIPs (credentials are still required).
+	AccessKey string
+	// AllowedActions is the credential's API role: nil allows every
+	// action; otherwise other actions get 403 Invalid Permissions.
+	// Compared case-insensitively.
+	AllowedActions []string
+	// AllowedIPs is the API IP allow-list (single addresses, no CIDR, as in
+	// WHMCS); empty allows all. A request from elsewhere gets "Invalid IP
+	// <ip>" with InvalidIPStatus (400 or 403; default 403).
+	AllowedIPs      []string
+	InvalidIPStatus int
+	// TicketMask generates tids: %n digit (the first is 1-9), %A upper and
+	// %a lower case letter, %y %m %d the current (import) date, %i the
+	// ticket id. At most 15 characters. Default DefaultTicketMask.
+	TicketMask string
+	// Now is the server clock. Default time.Now.
+	Now func() time.Time
+	// MaxBodyBytes is post_max_size: a larger body is discarded and the
+	// request seen as an empty form, as PHP does (so WHMCS answers 403
+	// Authentication Failed). Default DefaultMaxBodyBytes; negative means
+	// no limit.
+	MaxBodyBytes int64
+	// Faults are the injected infrastructure failures; see Faults.
+	Faults Faults
+	// Logger, when set, logs one line per API request (never the secret).
+	Logger *slog.Logger
+}
+
+// Faults injects the failures of the infrastructure in front of WHMCS.
+// They apply to POST /includes/api.php only, before authentication,
+// except DropRate which applies after the call was processed. Rates are
+// probabilities in [0, 1], drawn from a generator seeded with Seed, so a
+// sequence of requests sent one at a time meets the same faults on every
+// run with the same seed.
+type Faults struct {
+	Seed int64
+	// Latency is added before each request is handled.
+	Latency time.Duration
+	// FailRate answers an HTML "500 Internal Server Error" page without
+	// processing the call.
+	FailRate float64
+	// ThrottleRate answers 429 with "Retry-After: 1" without processing.
+	ThrottleRate float64
+	// MaxRPS answers 429 (Retry-After: 1) to requests above this many per
+	// second (a token bucket of burst max(1, MaxRPS)); 0 means no limit.
+	MaxRPS float64
+	// DropRate processes the call (a write is committed), then closes the
+	// connection without answering.
+	DropRate float64
+}
+
+// Server is an in-memory WHMCS serving the external API over HTTP.
+// All methods are safe for concurrent use.
+type Server struct {
+	// URL is the base URL, e.g. http://127.0.0.1:41234, without a trailing
+	// slash; empty until the server listens (see NewServer).
+	URL string
+	// Identifier and Secret are the API credentials the server accepts.
+	Identifier, Secret string
+
+	opts     Options
+	loc      *time.Location
+	now      func() time.Time
+	log      *slog.Logger
+	adminMD5 string
+	handler  http.Handler
+
+	faultMu sync.Mutex
+	faults  Faults
+	frng    *rand.Rand
+	bucket  bucket
+
+	mu sync.Mutex
+	st *store
+
+	ln  net.Listener
+	srv *http.Server
+}
+
+// New returns a sandbox that does not listen: serve its Handler yourself.
+func New(o Options) (*Server, error) {
+	if o.TimeZone == nil {
+		o.TimeZone = time.UTC
+	}
+	if o.Seed == nil {
+		o.Seed = DefaultSeed()
+	} else if err := o.Seed.validate(); err != nil {
+		return nil, fmt.Errorf("whmcstest: seed: %w", err)
+	}
+	if o.Identifier == "" {
+		o.Identifier = DefaultIdentifier
+	}
+	if o.Secret == "" {
+		o.Secret = DefaultSecret
+	}
+	if o.TicketMask == "" {
+		o.TicketMask = DefaultTicketMask
+	}
+	if len(o.TicketMask) > 15 {
+		return nil, errors.New("whmcstest: ticket mask longer than 15 characters")
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.MaxBodyBytes == 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	switch o.InvalidIPStatus {
+	case 0:
+		o.InvalidIPStatus = http.StatusForbidden
+	case http.StatusBadRequest, http.StatusForbidden:
+	default:
+		return nil, fmt.Errorf("whmcstest: InvalidIPStatus %d: want 400 or 403", o.InvalidIPStatus)
+	}
+	if err := o.Faults.validate(); err != nil {
+		return nil, err
+	}
+	st, err := newStore(o)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		Identifier: o.Identifier,
+		Secret:     o.Secret,
+		opts:       o,
+		loc:        o.TimeZone,
+		now:        o.Now,
+		log:        o.Logger,
+		st:         st,
+	}
+	if o.AdminUsername != "" {
+		sum := md5.Sum([]byte(o.AdminPassword))
+		s.adminMD5 = hex.EncodeToString(sum[:])
+	}
+	s.setFaultsLocked(o.Faults)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/includes/api.php", s.serveAPI)
+	mux.HandleFunc("GET /_sandbox/state", s.serveState)
+	s.handler = mux
+	return s, nil
+}
+
+// NewServer starts a sandbox on 127.0.0.1 on a free port, like
+// httptest.NewServer. It panics if o is invalid or it cannot listen.
+// Call Close when done.
+func NewServer(o Options) *Server {
+	s, err := New(o)
+	if err != nil {
+		panic(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(fmt.Sprintf("whmcstest: listen: %v", err))
+	}
+	s.ln = ln
+	s.URL = "http://" + ln.Addr().String()
+	s.srv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+	go s.srv.Serve(ln) //nolint:errcheck // ends with ErrServerClosed on Close
+	return s
+}
+
+// Handler serves the API at /includes/api.php and the state dump at
+// GET /_sandbox/state.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// APIURL is URL + "/includes/api.php".
+func (s *Server) APIURL() string { return s.URL + "/includes/api.php" }
+
+// TimeZone is the server's zone.
+func (s *Server) TimeZone() *time.Location { return s.loc }
+
+// Close stops a server started by NewServer, closing open connections.
+// It is safe to call twice and on a server from New (it does nothing).
+func (s *Server) Close() {
+	if s.srv != nil {
+		s.srv.Close()
+	}
+}
+
+// SetFaults replaces the injected faults, restarting their generator from
+// f.Seed. It panics on a rate outside [0, 1].
+func (s *Server) SetFaults(f Faults) {
+	if err := f.validate(); err != nil {
+		panic(err)
+	}
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	s.setFaultsLocked(f)
+}
+
+func (f Faults) validate() error {
+	for name, r := range map[string]float64{"FailRate": f.FailRate, "ThrottleRate": f.ThrottleRate, "DropRate": f.DropRate} {
+		if r < 0 || r > 1 {
+			return fmt.Errorf("whmcstest: Faults.%s %v: want a probability in [0, 1]", name, r)
+		}
+	}
+	if f.MaxRPS < 0 || f.Latency < 0 {
+		return errors.New("whmcstest: Faults.MaxRPS and Latency must not be negative")
+	}
+	return nil
+}
+
+func (s *Server) setFaultsLocked(f Faults) {
+	s.faults = f
+	s.frng = rand.New(rand.NewPCG(uint64(f.Seed), 0x5eed))
+	s.bucket = bucket{rate: f.MaxRPS}
+}
+
+// allowedAction reports whether the credential's role allows action (lower case).
+func (s *Server) allowedAction(lc string) bool {
+	if s.opts.AllowedActions == nil {
+		return true
+	}
+	for _, a := range s.opts.AllowedActions {
+		if strings.EqualFold(a, lc) {
+			return true
+		}
+	}
+	return false
+}
+
+// bucket is a token bucket for Faults.MaxRPS.
+type bucket struct {
+	rate   float64
+	tokens float64
+	last   time.Time
+	primed bool
+}
+
+func (b *bucket) allow(now time.Time) bool {
+	if b.rate <= 0 {
+		return true
+	}
+	burst := max(1, b.rate)
+	if !b.primed {
+		b.tokens, b.last, b.primed = burst, now, true
+	}
+	b.tokens = min(burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
