@@ -244,7 +244,7 @@ func (h *HTTP) transportError(action string, maybe bool, err error) *Error {
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	return &Error{Action: action, Kind: KindTransport, MaybeProcessed: maybe, Err: redactedError{err, h.secrets}}
+	return &Error{Action: action, Kind: KindTransport, MaybeProcessed: maybe, Err: h.redactErr(err)}
 }
 
 // envelope is the part of every WHMCS answer that says how it went.
@@ -345,7 +345,7 @@ func (h *HTTP) classify(action string, write bool, res *http.Response, data []by
 			e.Kind = KindServer
 			e.MaybeProcessed = write // WHMCS said success: it was processed
 			e.Message = "success answer not understood"
-			e.Err = redactedError{err, h.secrets}
+			e.Err = h.redactErr(err)
 			return e
 		}
 	}
@@ -412,14 +412,23 @@ func redact(s string, secrets []string) string {
 	return s
 }
 
-// redactedError keeps an underlying error for errors.Is/As while removing
-// the credentials from its text.
-type redactedError struct {
-	err     error
-	secrets []string
+// redactErr returns err with the credentials removed from its text; the
+// original stays reachable for errors.Is/As (context.Canceled, net.Error).
+func (h *HTTP) redactErr(err error) error {
+	msg := err.Error()
+	if red := h.redact(msg); red != msg {
+		return redactedError{msg: red, err: err}
+	}
+	return err
 }
 
-func (r redactedError) Error() string { return redact(r.err.Error(), r.secrets) }
+// redactedError is an error whose text had credentials removed.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (r redactedError) Error() string { return r.msg }
 func (r redactedError) Unwrap() error { return r.err }
 
 // retryAfter reads Retry-After as delay-seconds or an HTTP-date (measured
