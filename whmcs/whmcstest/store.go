@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 )
 
 // store is the sandbox's database. Every access holds Server.mu.
@@ -180,7 +182,7 @@ func (st *store) newC() string {
 	return string(b)
 }
 
-func (st *store) storeFiles(in []attachmentIn) []storedFile {
+func (st *store) storeFiles(in []whmcs.Attachment) []storedFile {
 	out := make([]storedFile, len(in))
 	for i, a := range in {
 		out[i] = storedFile{

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
+)
+
+// newSandboxCmd is `whmcs-migrate sandbox`: an in-memory WHMCS to rehearse
+// a migration against.
+func newSandboxCmd() *cobra.Command {
+	var (
+		listen, timezone, seedFile string
+		faults                     whmcstest.Faults
+		logRequests                bool
+	)
+	cmd := &cobra.Command{
+		Use:   "sandbox",
+		Short: "Serve an in-memory WHMCS API to rehearse a migration against",
+		Long: `Serve an in-memory WHMCS (POST /includes/api.php) that implements the ticket
+calls whmcs-migrate uses, with WHMCS's validations and error messages.
+Nothing is persisted: stopping the sandbox forgets every ticket.
+
+It prints its API URL and credentials. GET /_sandbox/state dumps every ticket,
+reply, note, attachment (name, size, sha256) and the emails WHMCS would have
+sent to clients, as JSON.
+
+Faults can be injected to rehearse failures: --latency, --fail-rate (HTML 500
+pages), --throttle-rate (429 with Retry-After), --max-rps (429 above it) and
+--drop-rate (the call is processed, then the connection is closed without an
+answer). They are drawn from a generator seeded with --fault-seed.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			loc := time.UTC
+			if timezone != "" {
+				l, err := time.LoadLocation(timezone)
+				if err != nil {
+					return fmt.Errorf("--timezone: %w", err)
+				}
+				loc = l
+			}
+			opts := whmcstest.Options{TimeZone: loc, Faults: faults}
+			if seedFile != "" {
+				seed, err := whmcstest.LoadSeed(seedFile)
+				if err != nil {
+					return err
+				}
+				opts.Seed = seed
+			}
+			if logRequests {
+				opts.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+			}
+			sb, err := whmcstest.New(opts)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return serveSandbox(ctx, cmd, sb, listen, loc)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
+	f.StringVar(&timezone, "timezone", "", "the simulated WHMCS server's time zone, e.g. Europe/Paris (default UTC)")
+	f.StringVar(&seedFile, "seed", "", "YAML or JSON file with departments, statuses, clients and admins (default: built-in)")
+	f.DurationVar(&faults.Latency, "latency", 0, "delay added to every API request, e.g. 200ms")
+	f.Float64Var(&faults.FailRate, "fail-rate", 0, "probability (0-1) of answering an HTML 500 page without processing")
+	f.Float64Var(&faults.ThrottleRate, "throttle-rate", 0, "probability (0-1) of answering 429 with Retry-After: 1 without processing")
+	f.Float64Var(&faults.MaxRPS, "max-rps", 0, "answer 429 above this many requests per second (0: no limit)")
+	f.Float64Var(&faults.DropRate, "drop-rate", 0, "probability (0-1) of processing a call, then closing the connection without an answer")
+	f.Int64Var(&faults.Seed, "fault-seed", 1, "seed of the fault generator (same seed, same faults for the same request sequence)")
+	f.BoolVar(&logRequests, "log-requests", false, "log one line per API request to stderr")
+	return cmd
+}
+
+func serveSandbox(ctx context.Context, cmd *cobra.Command, sb *whmcstest.Server, listen string, loc *time.Location) error {
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	base := "http://" + ln.Addr().String()
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "WHMCS sandbox (in memory, time zone %s)\n", loc)
+	fmt.Fprintf(out, "  API URL:    %s/includes/api.php\n", base)
+	fmt.Fprintf(out, "  identifier: %s\n", sb.Identifier)
+	fmt.Fprintf(out, "  secret:     %s\n", sb.Secret) // the sandbox's own fixed credentials, not a user secret
+	fmt.Fprintf(out, "  state:      %s/_sandbox/state\n", base)
+	fmt.Fprintln(out, "Press Ctrl-C to stop.")
+
+	srv := &http.Server{Handler: sb.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("sandbox: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		srv.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	fmt.Fprintln(out, "sandbox stopped")
+	return nil
+}
