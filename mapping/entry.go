@@ -70,11 +70,13 @@ func writeStr(h hash.Hash, s string) {
 }
 
 // htmlConverter is built once, with the plugins htmltomarkdown.ConvertString
-// uses; a Converter is safe for concurrent use.
+// uses; a Converter is safe for concurrent use. The "<!--THE END-->"
+// comment the library puts between two adjacent lists is turned off:
+// WHMCS's Markdown renderer escapes raw HTML, so it would show as text.
 var htmlConverter = sync.OnceValue(func() *converter.Converter {
 	return converter.NewConverter(converter.WithPlugins(
 		base.NewBasePlugin(),
-		commonmark.NewCommonmarkPlugin(),
+		commonmark.NewCommonmarkPlugin(commonmark.WithListEndComment(false)),
 	))
 })
 

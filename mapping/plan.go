@@ -406,7 +406,6 @@ func (s *planning) sorted() []keyed {
 		if n := seen[k]; n > 1 {
 			if es[i].e.ID != "" {
 				s.errorf(CodeDuplicateEntryID, &es[i], "id", "entry id %q appears %d times in the ticket", k, n)
-				continue
 			}
 			es[i].key = fmt.Sprintf("%s#%d", k, n)
 		}
@@ -680,15 +679,8 @@ func (s *planning) customer(k *keyed, r *whmcs.AddTicketReplyRequest) error {
 	if name == "" {
 		name = localPart(email)
 	}
-	if email == "" {
-		// A client requester (source client id, no email) replying under
-		// an author who gives no email is the client.
-		if s.p.ClientID != 0 {
-			r.ClientID = s.p.ClientID
-			return nil
-		}
-		s.errorf("missing_requester", k, "author_email", "customer reply with no author email and no requester email")
-	}
+	// With no email here either, the requester has none: the ticket's
+	// missing_requester says so.
 	r.Name, r.Email = name, email
 	return nil
 }
