@@ -1,0 +1,76 @@
+package csv
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/whmcs-migrate/whmcs-migrate/sources"
+)
+
+// attachment resolves an attachment path from messages.csv, relative to the
+// CSV directory. A path that is absolute, climbs out with "..", or resolves
+// through a symlink to a place outside the directory is refused; so is a
+// missing file or one that is not a regular file. The problem's Origin is
+// left for the caller.
+func (s *Source) attachment(path string) (sources.Attachment, *sources.Problem) {
+	path = strings.TrimSpace(path)
+	escape := func(why string) (sources.Attachment, *sources.Problem) {
+		return sources.Attachment{}, &sources.Problem{Severity: sources.Error, Code: CodeAttachmentEscape, Field: "attachments",
+			Message: fmt.Sprintf("attachment %q %s; attachments must be inside the CSV directory", path, why)}
+	}
+	missing := func(why string) (sources.Attachment, *sources.Problem) {
+		return sources.Attachment{}, &sources.Problem{Severity: sources.Error, Code: CodeAttachmentMissing, Field: "attachments",
+			Message: fmt.Sprintf("attachment %q %s", path, why)}
+	}
+	p := filepath.FromSlash(path)
+	if filepath.IsAbs(p) || strings.HasPrefix(path, "/") || strings.HasPrefix(path, `\`) || filepath.VolumeName(p) != "" {
+		return escape("is an absolute path")
+	}
+	if strings.ContainsRune(path, 0) {
+		return missing("holds a NUL byte")
+	}
+	joined := filepath.Join(s.dir, p)
+	if rel, err := filepath.Rel(s.dir, joined); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return escape("leads out of the directory")
+	}
+	real, err := filepath.EvalSymlinks(joined)
+	if errors.Is(err, fs.ErrNotExist) {
+		return missing("does not exist")
+	}
+	if err != nil {
+		return missing(fmt.Sprintf("cannot be resolved: %v", unwrapPath(err)))
+	}
+	if real, err = filepath.Abs(real); err != nil {
+		return missing(fmt.Sprintf("cannot be resolved: %v", err))
+	}
+	if rel, err := filepath.Rel(s.realDir, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return escape("is a symlink leading out of the directory")
+	}
+	st, err := os.Stat(real)
+	if err != nil {
+		return missing(fmt.Sprintf("cannot be read: %v", unwrapPath(err)))
+	}
+	if !st.Mode().IsRegular() {
+		return missing("is not a regular file")
+	}
+	return sources.Attachment{
+		Name: filepath.Base(p),
+		Size: st.Size(),
+		Open: func() (io.ReadCloser, error) { return os.Open(real) },
+	}, nil
+}
+
+// unwrapPath drops the path from a *fs.PathError: the message names the
+// attachment already.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

@@ -1,0 +1,282 @@
+package csv
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	stdcsv "encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/whmcs-migrate/whmcs-migrate/sources"
+)
+
+// File names inside the source directory.
+const (
+	TicketsFile  = "tickets.csv"
+	MessagesFile = "messages.csv"
+)
+
+// Options configure a CSV source (the config's source block).
+type Options struct {
+	// Path is the directory holding tickets.csv and messages.csv, relative
+	// to the config file's directory unless absolute.
+	Path string `yaml:"path"`
+	// Columns renames columns: our column name -> the header the user's
+	// files use ({subject: "Title", created: "Date Created"}). One map for
+	// both files; header names are matched case-insensitively.
+	Columns map[string]string `yaml:"columns"`
+}
+
+// Source reads a directory holding tickets.csv and messages.csv.
+type Source struct {
+	dir     string // as given, absolute or relative to the working directory
+	realDir string // dir with symlinks resolved, for attachment checks
+	loc     *time.Location
+	log     *slog.Logger
+
+	tickets, messages *csvFile
+	unknown           []sources.Problem // unknown_column warnings, one per file
+	closed            bool
+}
+
+var (
+	_ sources.Source  = (*Source)(nil)
+	_ sources.Counter = (*Source)(nil)
+)
+
+// Factory returns the registry entry of the CSV source.
+func Factory() sources.Factory {
+	return sources.Factory{
+		Name:       "csv",
+		Help:       "a directory holding tickets.csv and messages.csv (see the README's CSV format)",
+		NewOptions: func() any { return &Options{} },
+		Open: func(ctx context.Context, opts any, env sources.Env) (sources.Source, error) {
+			o, ok := opts.(*Options)
+			if !ok {
+				return nil, fmt.Errorf("csv: options are %T, want *csv.Options", opts)
+			}
+			return Open(*o, env)
+		},
+	}
+}
+
+// csvFile is one open CSV file and its header.
+type csvFile struct {
+	name string // "tickets.csv"
+	f    *os.File
+	size int64
+	bom  int64 // 3 when the file starts with a UTF-8 byte order mark
+	hdr  *header
+}
+
+// newReader returns the csv.Reader every read uses: strict quotes, any
+// number of fields per record (checked against the header by the caller).
+func newReader(r io.Reader) *stdcsv.Reader {
+	cr := stdcsv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	return cr
+}
+
+// reader returns a csv.Reader positioned after the header, and the header.
+func (c *csvFile) reader() (*stdcsv.Reader, []string, error) {
+	cr := newReader(bufio.NewReaderSize(io.NewSectionReader(c.f, c.bom, c.size-c.bom), 64<<10))
+	rec, err := cr.Read()
+	if err != nil {
+		if err == io.EOF {
+			return nil, nil, fmt.Errorf("%s: empty file (want a header line)", c.name)
+		}
+		return nil, nil, fmt.Errorf("%s: read header: %w", c.name, err)
+	}
+	return cr, rec, nil
+}
+
+// Open opens the CSV source in opts.Path, resolved against env.Dir. It reads
+// both headers and fails when a required column is missing or the columns
+// map names a column neither file has.
+func Open(opts Options, env sources.Env) (*Source, error) {
+	if strings.TrimSpace(opts.Path) == "" {
+		return nil, errors.New("csv: source.path is empty (want the directory holding tickets.csv and messages.csv)")
+	}
+	dir := opts.Path
+	if !filepath.IsAbs(dir) && env.Dir != "" {
+		dir = filepath.Join(env.Dir, dir)
+	}
+	if err := validateColumns(opts.Columns); err != nil {
+		return nil, fmt.Errorf("csv: %w", err)
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("csv: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("csv: %s is not a directory (want the directory holding tickets.csv and messages.csv)", dir)
+	}
+	realDir, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil, fmt.Errorf("csv: %w", err)
+	}
+	realDir, err = filepath.Abs(realDir)
+	if err != nil {
+		return nil, fmt.Errorf("csv: %w", err)
+	}
+	s := &Source{dir: dir, realDir: realDir, loc: env.Location, log: env.Logger}
+	if s.loc == nil {
+		s.loc = time.UTC
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.tickets, err = openFile(dir, TicketsFile, ticketColumns, requiredTicketColumns, opts.Columns); err != nil {
+		return nil, err
+	}
+	if s.messages, err = openFile(dir, MessagesFile, messageColumns, requiredMessageColumns, opts.Columns); err != nil {
+		s.tickets.f.Close()
+		return nil, err
+	}
+	if err := s.checkHeaders(opts.Columns); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func openFile(dir, name string, ours, required []string, cols map[string]string) (*csvFile, error) {
+	f, err := os.Open(filepath.Join(dir, name))
+	if err != nil {
+		return nil, fmt.Errorf("csv: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("csv: %w", err)
+	}
+	c := &csvFile{name: name, f: f, size: st.Size()}
+	var head [3]byte
+	if n, _ := f.ReadAt(head[:], 0); n == 3 && bytes.Equal(head[:], []byte("\xEF\xBB\xBF")) {
+		c.bom = 3
+	}
+	_, rec, err := c.reader()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("csv: %w", err)
+	}
+	if bad := invalidUTF8(rec); bad >= 0 {
+		f.Close()
+		return nil, fmt.Errorf("csv: %s:1: invalid UTF-8 in the header (field %d); save the file as UTF-8", name, bad+1)
+	}
+	if c.hdr, err = parseHeader(name, rec, ours, required, cols); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("csv: %w", err)
+	}
+	return c, nil
+}
+
+// checkHeaders checks what needs both headers: every rename names a column
+// one of the files has, and the requester can be known. It logs the unknown
+// columns once.
+func (s *Source) checkHeaders(cols map[string]string) error {
+	var errs []error
+	for k, v := range cols {
+		name := strings.ToLower(strings.TrimSpace(k))
+		if !s.tickets.hdr.has(name) && !s.messages.hdr.has(name) {
+			errs = append(errs, fmt.Errorf("csv: columns: %s is renamed %q, but neither %s nor %s has that column",
+				k, v, TicketsFile, MessagesFile))
+		}
+	}
+	if !s.tickets.hdr.has("email") && !s.tickets.hdr.has("client_id") {
+		errs = append(errs, fmt.Errorf("csv: %s:1: no email or client_id column: the requester cannot be known", TicketsFile))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	var parts []string
+	for _, c := range []*csvFile{s.tickets, s.messages} {
+		if len(c.hdr.unknown) == 0 {
+			continue
+		}
+		list := strings.Join(c.hdr.unknown, ", ")
+		parts = append(parts, c.name+": "+list)
+		s.unknown = append(s.unknown, sources.Problem{
+			Severity: sources.Warning, Code: CodeUnknownColumn, Origin: c.name + ":1", Field: list,
+			Message: fmt.Sprintf("%s: columns ignored: %s", c.name, list),
+		})
+	}
+	if len(parts) > 0 {
+		s.log.Warn("csv: unknown columns ignored", "columns", strings.Join(parts, "; "), "dir", s.dir)
+	}
+	return nil
+}
+
+// Close closes the files. It is safe to call twice.
+func (s *Source) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	var errs []error
+	for _, c := range []*csvFile{s.tickets, s.messages} {
+		if c != nil {
+			errs = append(errs, c.f.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Count returns the number of records in tickets.csv (malformed ones
+// included). It reads the file once.
+func (s *Source) Count(ctx context.Context) (int, error) {
+	if s.closed {
+		return 0, errors.New("csv: source is closed")
+	}
+	cr, _, err := s.tickets.reader()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for {
+		if n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return n, err
+			}
+		}
+		_, err := cr.Read()
+		if err == io.EOF {
+			return n, nil
+		}
+		var pe *stdcsv.ParseError
+		if err != nil && !errors.As(err, &pe) {
+			return n, fmt.Errorf("csv: read %s: %w", TicketsFile, err)
+		}
+		n++
+	}
+}
+
+// Tickets streams the tickets in tickets.csv order, each with its messages
+// in messages.csv order. Messages naming a ticket tickets.csv does not have,
+// and malformed rows whose ticket cannot be known, follow as tickets of
+// their own carrying an error problem. See sources.Source.
+func (s *Source) Tickets(ctx context.Context, opts sources.ReadOptions) iter.Seq2[*sources.Ticket, error] {
+	return func(yield func(*sources.Ticket, error) bool) {
+		if s.closed {
+			yield(nil, errors.New("csv: source is closed"))
+			return
+		}
+		if err := ctx.Err(); err != nil {
+			yield(nil, err)
+			return
+		}
+		r := &pass{s: s, opts: opts, msgs: &msgReader{c: s.messages}}
+		if err := r.run(ctx, yield); err != nil {
+			yield(nil, err)
+		}
+	}
+}

@@ -1,0 +1,19 @@
+// Package csv is the CSV source: a directory holding tickets.csv (one row
+// per ticket) and messages.csv (one row per reply or note), in the format
+// the README documents.
+//
+// It reads and decodes, nothing else. Rows are matched to our columns by a
+// case-insensitive header (renamed with Options.Columns); dates go through
+// sources.ParseTime in the source's zone; attachments are paths inside the
+// directory, opened only when the importer sends them. What is malformed in
+// the files (a row that cannot be parsed, invalid UTF-8, a bad date or
+// value, an attachment outside the directory or missing, a duplicate ticket
+// id, messages of an unknown ticket) becomes a Problem on that ticket, and
+// the other tickets go on. Business rules (a missing subject, an empty body,
+// unmapped values, invalid emails) are the planner's, not this package's.
+//
+// Tickets are streamed in tickets.csv order. messages.csv need not be
+// sorted: each pass indexes it once (ticket id -> record offsets, never
+// bodies) and reads a ticket's messages by seeking, so memory grows with
+// the number of messages' offsets, not their size.
+package csv

@@ -1,0 +1,138 @@
+package csv
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Our column names, per file.
+var (
+	ticketColumns = []string{
+		"id", "subject", "department", "status", "priority", "email", "name",
+		"client_id", "cc", "created", "updated",
+	}
+	messageColumns = []string{
+		"ticket_id", "id", "type", "author", "name", "email", "created", "body",
+		"format", "attachments",
+	}
+	// requiredColumns must be in the header: without them no row can be
+	// read. Other required values (subject, email, body...) are checked per
+	// ticket by the planner, where an empty value is reported against its
+	// ticket.
+	requiredTicketColumns  = []string{"id"}
+	requiredMessageColumns = []string{"ticket_id", "created", "body"}
+)
+
+// header maps our column names to field indexes in one file.
+type header struct {
+	file    string
+	idx     map[string]int // our name -> index
+	fields  int            // number of header fields
+	unknown []string       // header names we do not read, in header order
+}
+
+// get returns the field for our column name, "" when the file has no such
+// column.
+func (h *header) get(rec []string, name string) string {
+	i, ok := h.idx[name]
+	if !ok || i >= len(rec) {
+		return ""
+	}
+	return rec[i]
+}
+
+// has reports whether the file has the column.
+func (h *header) has(name string) bool { _, ok := h.idx[name]; return ok }
+
+// validateColumns checks the columns: map of the options. Every key must be
+// one of our names.
+func validateColumns(cols map[string]string) error {
+	known := map[string]bool{}
+	for _, c := range ticketColumns {
+		known[c] = true
+	}
+	for _, c := range messageColumns {
+		known[c] = true
+	}
+	var errs []error
+	keys := make([]string, 0, len(cols))
+	for k := range cols {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !known[strings.ToLower(strings.TrimSpace(k))] {
+			errs = append(errs, fmt.Errorf("columns: unknown column %q (known: %s)", k, strings.Join(allColumns(), ", ")))
+		}
+		if strings.TrimSpace(cols[k]) == "" {
+			errs = append(errs, fmt.Errorf("columns: %s: empty header name", k))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func allColumns() []string {
+	seen := map[string]bool{}
+	var all []string
+	for _, c := range append(append([]string{}, ticketColumns...), messageColumns...) {
+		if !seen[c] {
+			seen[c] = true
+			all = append(all, c)
+		}
+	}
+	sort.Strings(all)
+	return all
+}
+
+// headerName is the header a column is read from: its rename in cols, or its
+// own name. Lower case.
+func headerName(cols map[string]string, name string) string {
+	for k, v := range cols {
+		if strings.EqualFold(strings.TrimSpace(k), name) {
+			return strings.ToLower(strings.TrimSpace(v))
+		}
+	}
+	return name
+}
+
+// parseHeader matches a header record against our columns of one file.
+func parseHeader(file string, rec []string, ours, required []string, cols map[string]string) (*header, error) {
+	h := &header{file: file, idx: map[string]int{}, fields: len(rec)}
+	want := map[string]string{} // header name (lower) -> our name
+	for _, c := range ours {
+		want[headerName(cols, c)] = c
+	}
+	seen := map[string]int{}
+	for i, f := range rec {
+		name := strings.ToLower(strings.TrimSpace(f))
+		if name == "" {
+			continue // a trailing comma in a spreadsheet export
+		}
+		if j, dup := seen[name]; dup {
+			return nil, fmt.Errorf("%s:1: column %q appears twice (fields %d and %d)", file, f, j+1, i+1)
+		}
+		seen[name] = i
+		if our, ok := want[name]; ok {
+			h.idx[our] = i
+		} else {
+			h.unknown = append(h.unknown, strings.TrimSpace(f))
+		}
+	}
+	var missing []string
+	for _, c := range required {
+		if !h.has(c) {
+			if n := headerName(cols, c); n != c {
+				missing = append(missing, fmt.Sprintf("%s (renamed %q)", c, n))
+			} else {
+				missing = append(missing, c)
+			}
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("%s:1: missing required column %s (header: %s; rename columns with source.columns)",
+			file, strings.Join(missing, ", "), strings.Join(rec, ","))
+	}
+	return h, nil
+}

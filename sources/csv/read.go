@@ -1,0 +1,555 @@
+package csv
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	stdcsv "encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/whmcs-migrate/whmcs-migrate/sources"
+)
+
+// Problem codes the CSV source reports. The planner adds its own (missing
+// subject, empty body, unmapped values...).
+const (
+	CodeCSVParse          = "csv_parse"          // error: a row that cannot be parsed, or with the wrong number of fields
+	CodeInvalidUTF8       = "invalid_utf8"       // error: a row holding bytes that are not UTF-8
+	CodeMissingField      = "missing_field"      // error: a row without its ticket id
+	CodeBadDate           = "bad_date"           // error: a date in none of the accepted forms
+	CodeDSTGap            = "dst_gap"            // error: a local time skipped by a DST change
+	CodeDSTAmbiguous      = "dst_ambiguous"      // warning: a local time repeated by a DST change; the earlier is taken
+	CodeBadValue          = "bad_value"          // error: an unknown type, author or format, a client_id that is not a number
+	CodeDuplicateTicket   = "duplicate_ticket"   // error: a ticket id already used by an earlier row
+	CodeUnknownTicket     = "unknown_ticket"     // error: messages for a ticket tickets.csv does not have
+	CodeAttachmentEscape  = "attachment_escape"  // error: an attachment path leading outside the CSV directory
+	CodeAttachmentMissing = "attachment_missing" // error: an attachment that is not there (or not a regular file)
+	CodeUnknownColumn     = "unknown_column"     // warning: columns that are ignored (once per file, on the first ticket)
+)
+
+// errStopped ends a pass when the consumer stops iterating.
+var errStopped = errors.New("stopped")
+
+// ref locates one messages.csv record.
+type ref struct {
+	off  int64 // byte offset of the record (or of blank lines before it)
+	line int   // line of the record's first line
+}
+
+// index is one pass's map of messages.csv: ticket id -> record offsets, in
+// file order. It keeps offsets, never bodies.
+type index struct {
+	byTicket map[string][]ref
+	// tail lists, in file order, the first record of every ticket id
+	// (which tickets.csv may turn out not to have) and the records whose
+	// ticket cannot be known (id == "").
+	tail []tailItem
+}
+
+type tailItem struct {
+	id      string
+	ref     ref
+	problem sources.Problem // for id == "": why the ticket is unknown
+}
+
+// pass is one run of Tickets.
+type pass struct {
+	s     *Source
+	opts  sources.ReadOptions
+	msgs  *msgReader
+	idx   *index
+	first bool // the unknown_column warnings are attached
+}
+
+func (p *pass) run(ctx context.Context, yield func(*sources.Ticket, error) bool) error {
+	var err error
+	if p.idx, err = p.s.buildIndex(ctx); err != nil {
+		return err
+	}
+	emit := func(t *sources.Ticket) error {
+		if !p.first {
+			p.first = true
+			for _, u := range p.s.unknown {
+				t.AddProblem(u)
+			}
+		}
+		if !yield(t, nil) {
+			return errStopped
+		}
+		return ctx.Err()
+	}
+
+	cr, _, err := p.s.tickets.reader()
+	if err != nil {
+		return err
+	}
+	seen := map[string]string{} // ticket id -> origin of its row
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		var pe *stdcsv.ParseError
+		line := 0
+		switch {
+		case errors.As(err, &pe):
+			line = pe.StartLine
+		case err != nil:
+			return fmt.Errorf("csv: read %s: %w", TicketsFile, err)
+		default:
+			line, _ = cr.FieldPos(0)
+		}
+		t, key := p.ticket(rec, line, pe)
+		if key != "" {
+			if first, dup := seen[key]; dup {
+				t.ID = t.Origin
+				t.AddProblem(sources.Problem{Severity: sources.Error, Code: CodeDuplicateTicket, Origin: t.Origin, Field: "id",
+					Message: fmt.Sprintf("ticket id %s is already used by %s; this row is not imported", key, first)})
+				key = ""
+			} else {
+				seen[key] = t.Origin
+			}
+		}
+		if key != "" {
+			if err := p.thread(ctx, t, key); err != nil {
+				return err
+			}
+		}
+		if err := emit(t); err != nil {
+			if err == errStopped {
+				return nil
+			}
+			return err
+		}
+	}
+	for _, it := range p.idx.tail {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var t *sources.Ticket
+		origin := fmt.Sprintf("%s:%d", MessagesFile, it.ref.line)
+		if it.id == "" {
+			t = &sources.Ticket{ID: origin, Origin: origin}
+			t.AddProblem(it.problem)
+		} else {
+			refs, ok := p.idx.byTicket[it.id]
+			if !ok {
+				continue // its ticket was read
+			}
+			delete(p.idx.byTicket, it.id)
+			t = &sources.Ticket{ID: it.id, Origin: origin}
+			if !utf8.ValidString(it.id) {
+				t.ID = origin
+			}
+			lines := make([]string, 0, 3)
+			for i, r := range refs {
+				if i == 3 {
+					lines = append(lines, "...")
+					break
+				}
+				lines = append(lines, strconv.Itoa(r.line))
+			}
+			t.AddProblem(sources.Problem{Severity: sources.Error, Code: CodeUnknownTicket, Origin: origin, Field: "ticket_id",
+				Message: fmt.Sprintf("%d message(s) (%s lines %s) name ticket %q, which %s does not have",
+					len(refs), MessagesFile, strings.Join(lines, ", "), it.id, TicketsFile)})
+		}
+		if err := emit(t); err != nil {
+			if err == errStopped {
+				return nil
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// thread reads the messages of ticket t (keyed key in the index), unless
+// ReadOptions.Want declines it.
+func (p *pass) thread(ctx context.Context, t *sources.Ticket, key string) error {
+	refs := p.idx.byTicket[key]
+	delete(p.idx.byTicket, key)
+	if rowBroken(t) {
+		return nil // the row itself is unreadable: its messages go with it
+	}
+	if p.opts.Want != nil && !p.opts.Want(t) {
+		t.ThreadSkipped = true
+		return nil
+	}
+	for i, r := range refs {
+		if i%256 == 255 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		rec, pe, err := p.msgs.read(r)
+		if err != nil {
+			return err
+		}
+		origin := fmt.Sprintf("%s:%d", MessagesFile, r.line)
+		if pe != nil {
+			t.AddProblem(sources.Problem{Severity: sources.Error, Code: CodeCSVParse, Origin: origin,
+				Message: fmt.Sprintf("cannot parse this row: %v (line %d)", pe.Err, r.line+pe.Line-pe.StartLine)})
+			continue
+		}
+		if e, ok := p.entry(t, rec, origin); ok {
+			t.Entries = append(t.Entries, e)
+		}
+	}
+	return nil
+}
+
+// rowBroken reports whether t's own row could not be read.
+func rowBroken(t *sources.Ticket) bool {
+	for _, pr := range t.Problems {
+		if pr.Code == CodeCSVParse || pr.Code == CodeInvalidUTF8 {
+			return true
+		}
+	}
+	return false
+}
+
+// ticket builds a ticket from a tickets.csv record. key is its id for the
+// index and duplicate check, "" when the row's id cannot be known (the
+// ticket is then named by its origin).
+func (p *pass) ticket(rec []string, line int, pe *stdcsv.ParseError) (*sources.Ticket, string) {
+	h := p.s.tickets.hdr
+	origin := fmt.Sprintf("%s:%d", TicketsFile, line)
+	t := &sources.Ticket{Origin: origin}
+	if pe != nil {
+		id := p.s.tickets.recoverField(pe, h.idx["id"])
+		t.ID = id
+		if id == "" {
+			t.ID = origin
+		}
+		t.AddProblem(sources.Problem{Severity: sources.Error, Code: CodeCSVParse, Origin: origin,
+			Message: fmt.Sprintf("cannot parse this row: %v (line %d)", pe.Err, pe.Line)})
+		return t, id
+	}
+	key := strings.TrimSpace(h.get(rec, "id"))
+	t.ID = key
+	if bad := invalidUTF8(rec); bad >= 0 {
+		if !utf8.ValidString(key) {
+			key, t.ID = "", origin
+		}
+		t.AddProblem(sources.Problem{Severity: sources.Error, Code: CodeInvalidUTF8, Origin: origin, Field: fieldName(h, bad),
+			Message: fmt.Sprintf("%s line %d field %d is not valid UTF-8; save the file as UTF-8", TicketsFile, line, bad+1)})
+		return t, key
+	}
+	if len(rec) != h.fields {
+		if key == "" {
+			t.ID = origin
+		}
+		t.AddProblem(sources.Problem{Severity: sources.Error, Code: CodeCSVParse, Origin: origin,
+			Message: fmt.Sprintf("row has %d fields, the header %d (an unquoted comma?)", len(rec), h.fields)})
+		return t, key
+	}
+	if key == "" {
+		t.ID = origin
+		t.AddProblem(sources.Problem{Severity: sources.Error, Code: CodeMissingField, Origin: origin, Field: "id", Message: "no ticket id"})
+		return t, ""
+	}
+	get := func(name string) string { return strings.TrimSpace(h.get(rec, name)) }
+	t.Subject = get("subject")
+	t.Department = get("department")
+	t.Status = get("status")
+	t.Priority = get("priority")
+	t.Requester = sources.Person{Name: get("name"), Email: get("email")}
+	if t.Requester.Name == "" {
+		t.Requester.Name = localPart(t.Requester.Email)
+	}
+	if c := get("client_id"); c != "" {
+		id, err := strconv.ParseInt(c, 10, 64)
+		if err != nil || id <= 0 {
+			t.AddProblem(sources.Problem{Severity: sources.Error, Code: CodeBadValue, Origin: origin, Field: "client_id",
+				Message: fmt.Sprintf("client_id %q is not a positive number", c)})
+		} else {
+			t.ClientID = id
+		}
+	}
+	for _, c := range strings.Split(get("cc"), ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			t.CC = append(t.CC, c)
+		}
+	}
+	t.Created = p.time(get("created"), "created", origin, "", t.AddProblem)
+	t.Updated = p.time(get("updated"), "updated", origin, "", t.AddProblem)
+	return t, key
+}
+
+// entry builds an entry of t from a messages.csv record. ok is false when
+// the row is unusable (its problem is on t).
+func (p *pass) entry(t *sources.Ticket, rec []string, origin string) (sources.Entry, bool) {
+	h := p.s.messages.hdr
+	get := func(name string) string { return strings.TrimSpace(h.get(rec, name)) }
+	e := sources.Entry{ID: get("id"), Origin: origin}
+	add := func(pr sources.Problem) {
+		pr.Entry = e.ID
+		t.AddProblem(pr)
+	}
+	if bad := invalidUTF8(rec); bad >= 0 {
+		if !utf8.ValidString(e.ID) {
+			e.ID = ""
+		}
+		add(sources.Problem{Severity: sources.Error, Code: CodeInvalidUTF8, Origin: origin, Field: fieldName(h, bad),
+			Message: fmt.Sprintf("field %d is not valid UTF-8; save the file as UTF-8", bad+1)})
+		return e, false
+	}
+	if len(rec) != h.fields {
+		add(sources.Problem{Severity: sources.Error, Code: CodeCSVParse, Origin: origin,
+			Message: fmt.Sprintf("row has %d fields, the header %d (an unquoted comma?)", len(rec), h.fields)})
+		return e, false
+	}
+	bad := func(field, format string, a ...any) {
+		add(sources.Problem{Severity: sources.Error, Code: CodeBadValue, Origin: origin, Field: field, Message: fmt.Sprintf(format, a...)})
+	}
+	note := false
+	switch v := strings.ToLower(get("type")); v {
+	case "", "reply":
+	case "note":
+		note = true
+	default:
+		bad("type", "type %q is not reply or note", get("type"))
+	}
+	staff := false
+	switch v := strings.ToLower(get("author")); v {
+	case "", "customer":
+	case "staff":
+		staff = true
+	default:
+		bad("author", "author %q is not customer or staff", get("author"))
+	}
+	switch {
+	case note:
+		e.Kind = sources.Note
+	case staff:
+		e.Kind = sources.StaffReply
+	default:
+		e.Kind = sources.CustomerReply
+	}
+	e.Author = sources.Person{Name: get("name"), Email: get("email")}
+	if e.Author.Name == "" {
+		e.Author.Name = localPart(e.Author.Email)
+	}
+	e.Created = p.time(get("created"), "created", origin, e.ID, t.AddProblem)
+	e.Body = h.get(rec, "body")
+	f, err := sources.ParseFormat(get("format"))
+	if err != nil {
+		bad("format", "format %q is not text, markdown or html", get("format"))
+	}
+	e.Format = f
+	for _, a := range strings.Split(h.get(rec, "attachments"), ";") {
+		if strings.TrimSpace(a) == "" {
+			continue
+		}
+		att, pr := p.s.attachment(a)
+		if pr != nil {
+			pr.Origin = origin
+			add(*pr)
+			continue
+		}
+		e.Attachments = append(e.Attachments, att)
+	}
+	return e, true
+}
+
+// time parses a date field; empty is the zero time (the planner reports a
+// required one missing).
+func (p *pass) time(v, field, origin, entry string, add func(sources.Problem)) time.Time {
+	if v == "" {
+		return time.Time{}
+	}
+	t, warning, err := sources.ParseTime(v, p.s.loc)
+	switch {
+	case errors.Is(err, sources.ErrDSTGap):
+		add(sources.Problem{Severity: sources.Error, Code: CodeDSTGap, Entry: entry, Origin: origin, Field: field,
+			Message: fmt.Sprintf("%s: %v", field, err)})
+	case err != nil:
+		add(sources.Problem{Severity: sources.Error, Code: CodeBadDate, Entry: entry, Origin: origin, Field: field,
+			Message: fmt.Sprintf("%s: %v", field, err)})
+	case warning != "":
+		add(sources.Problem{Severity: sources.Warning, Code: CodeDSTAmbiguous, Entry: entry, Origin: origin, Field: field,
+			Message: fmt.Sprintf("%s: %s", field, warning)})
+	}
+	return t
+}
+
+// buildIndex reads messages.csv once and maps ticket ids to record offsets.
+func (s *Source) buildIndex(ctx context.Context) (*index, error) {
+	c := s.messages
+	cr, _, err := c.reader()
+	if err != nil {
+		return nil, err
+	}
+	idx := &index{byTicket: map[string][]ref{}}
+	col := c.hdr.idx["ticket_id"]
+	for n := 0; ; n++ {
+		if n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		off := c.bom + cr.InputOffset()
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return idx, nil
+		}
+		var pe *stdcsv.ParseError
+		var r ref
+		var id string
+		switch {
+		case errors.As(err, &pe):
+			r = ref{off: off, line: pe.StartLine}
+			id = c.recoverField(pe, col)
+			if id == "" {
+				origin := fmt.Sprintf("%s:%d", MessagesFile, r.line)
+				idx.tail = append(idx.tail, tailItem{ref: r, problem: sources.Problem{Severity: sources.Error, Code: CodeCSVParse,
+					Origin: origin, Message: fmt.Sprintf("cannot parse this row: %v (line %d); its ticket is unknown", pe.Err, pe.Line)}})
+				continue
+			}
+		case err != nil:
+			return nil, fmt.Errorf("csv: read %s: %w", MessagesFile, err)
+		default:
+			line, _ := cr.FieldPos(0)
+			r = ref{off: off, line: line}
+			if col < len(rec) {
+				id = strings.TrimSpace(rec[col])
+			}
+			if id == "" {
+				origin := fmt.Sprintf("%s:%d", MessagesFile, r.line)
+				idx.tail = append(idx.tail, tailItem{ref: r, problem: sources.Problem{Severity: sources.Error, Code: CodeMissingField,
+					Origin: origin, Field: "ticket_id", Message: "message without a ticket_id"}})
+				continue
+			}
+		}
+		refs, known := idx.byTicket[id]
+		if !known {
+			idx.tail = append(idx.tail, tailItem{id: id, ref: r})
+		}
+		idx.byTicket[id] = append(refs, r)
+	}
+}
+
+// recoverField returns field col of a record that failed to parse, when it
+// can be known for sure: it lies on the record's first line, wholly before
+// the error. Otherwise "".
+func (c *csvFile) recoverField(pe *stdcsv.ParseError, col int) string {
+	// The first line of the record, found by reading from its start line.
+	line, err := c.lineAt(pe.StartLine)
+	if err != nil || line == nil {
+		return ""
+	}
+	lr := stdcsv.NewReader(bytes.NewReader(line))
+	lr.LazyQuotes = true
+	lr.FieldsPerRecord = -1
+	rec, err := lr.Read()
+	if err != nil || col+1 >= len(rec) {
+		return "" // the field must be followed by another, on this line
+	}
+	l, next := lr.FieldPos(col + 1)
+	if l != 1 || (pe.Line == pe.StartLine && next > pe.Column) {
+		return ""
+	}
+	v := strings.TrimSpace(rec[col])
+	if strings.ContainsAny(v, "\"\n\r") {
+		return ""
+	}
+	return v
+}
+
+// lineAt returns physical line n (1-based, without its end) of the file,
+// at most 64 KiB of it. It reads from the start: it is only called for
+// malformed rows.
+func (c *csvFile) lineAt(n int) ([]byte, error) {
+	br := bufio.NewReader(io.NewSectionReader(c.f, c.bom, c.size-c.bom))
+	for i := 1; ; i++ {
+		b, err := br.ReadSlice('\n')
+		for err == bufio.ErrBufferFull {
+			if i == n {
+				return nil, nil // too long to trust
+			}
+			b, err = br.ReadSlice('\n')
+		}
+		if i == n {
+			return bytes.TrimRight(b, "\r\n"), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// msgReader reads messages.csv records at given offsets, reusing its reader
+// while the records are consecutive.
+type msgReader struct {
+	c    *csvFile
+	br   *bufio.Reader
+	cr   *stdcsv.Reader
+	base int64 // offset the current reader started at
+	next int64 // offset of the record after the last one read; -1 = none
+}
+
+// read returns the record at r. A malformed record is returned as pe; err
+// is a fatal read error.
+func (m *msgReader) read(r ref) (rec []string, pe *stdcsv.ParseError, err error) {
+	if m.cr == nil || m.next != r.off {
+		sr := io.NewSectionReader(m.c.f, r.off, m.c.size-r.off)
+		if m.br == nil {
+			m.br = bufio.NewReaderSize(sr, 16<<10)
+		} else {
+			m.br.Reset(sr)
+		}
+		m.cr = newReader(m.br)
+		m.base = r.off
+	}
+	rec, err = m.cr.Read()
+	m.next = m.base + m.cr.InputOffset()
+	if errors.As(err, &pe) {
+		m.cr = nil
+		return nil, pe, nil
+	}
+	if err == io.EOF {
+		return nil, nil, fmt.Errorf("csv: %s:%d: record no longer there (did the file change during the run?)", MessagesFile, r.line)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("csv: read %s:%d: %w", MessagesFile, r.line, err)
+	}
+	return rec, nil, nil
+}
+
+// invalidUTF8 returns the index of the first field that is not valid UTF-8,
+// or -1.
+func invalidUTF8(rec []string) int {
+	for i, f := range rec {
+		if !utf8.ValidString(f) {
+			return i
+		}
+	}
+	return -1
+}
+
+// fieldName returns our name of field i, or its header name.
+func fieldName(h *header, i int) string {
+	for name, j := range h.idx {
+		if j == i {
+			return name
+		}
+	}
+	return ""
+}
+
+// localPart returns the part of an email address before the @.
+func localPart(email string) string {
+	if i := strings.LastIndex(email, "@"); i > 0 {
+		return email[:i]
+	}
+	return email
+}

@@ -1,0 +1,351 @@
+package sourcetest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/whmcs-migrate/whmcs-migrate/sources"
+)
+
+// Run checks the Source contract on sources made by open. open is called
+// once per subtest and must return a fresh source over the same fixture,
+// which must hold at least two tickets, one of them with entries. Run
+// closes each source it opens (twice, to check that is safe).
+func Run(t *testing.T, open func(t *testing.T) sources.Source) {
+	t.Helper()
+	use := func(t *testing.T) sources.Source {
+		t.Helper()
+		s := open(t)
+		if s == nil {
+			t.Fatal("open returned a nil source")
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+
+	t.Run("StableOrder", func(t *testing.T) {
+		s := use(t)
+		first := readAll(t, s, sources.ReadOptions{})
+		second := readAll(t, s, sources.ReadOptions{})
+		if len(first) < 2 {
+			t.Fatalf("the fixture has %d tickets; the suite needs at least 2", len(first))
+		}
+		entries := 0
+		for _, tk := range first {
+			entries += len(tk.Entries)
+		}
+		if entries == 0 {
+			t.Fatal("the fixture has no entries; the suite needs some")
+		}
+		if !reflect.DeepEqual(first, second) {
+			t.Errorf("two passes differ:\n%s", diff(first, second))
+		}
+		// A new source over the same data gives the same stream.
+		third := readAll(t, use(t), sources.ReadOptions{})
+		if !reflect.DeepEqual(first, third) {
+			t.Errorf("a reopened source differs:\n%s", diff(first, third))
+		}
+	})
+
+	t.Run("NoDuplicateIDs", func(t *testing.T) {
+		seen := map[string]int{}
+		for i, tk := range readAll(t, use(t), sources.ReadOptions{}) {
+			if tk.ID == "" {
+				t.Errorf("ticket %d (%s) has an empty ID", i, tk.Origin)
+			}
+			if j, dup := seen[tk.ID]; dup {
+				t.Errorf("ticket ID %q yielded twice (positions %d and %d)", tk.ID, j, i)
+			}
+			seen[tk.ID] = i
+		}
+	})
+
+	t.Run("Problems", func(t *testing.T) {
+		for _, tk := range readAll(t, use(t), sources.ReadOptions{}) {
+			for _, p := range tk.Problems {
+				if p.Ticket != tk.ID {
+					t.Errorf("ticket %s: problem %q names ticket %q", tk.ID, p.String(), p.Ticket)
+				}
+				if p.Code == "" || p.Origin == "" || p.Message == "" {
+					t.Errorf("ticket %s: problem without code, origin or message: %#v", tk.ID, p)
+				}
+				if p.Severity != sources.Error && p.Severity != sources.Warning {
+					t.Errorf("ticket %s: problem %s has severity %q", tk.ID, p.Code, p.Severity)
+				}
+			}
+		}
+	})
+
+	t.Run("WantSkipsThreads", func(t *testing.T) {
+		s := use(t)
+		full := readAll(t, s, sources.ReadOptions{})
+		asked := 0
+		none := readAll(t, s, sources.ReadOptions{Want: func(tk *sources.Ticket) bool {
+			asked++
+			if tk.Entries != nil {
+				t.Errorf("Want got ticket %s with its entries already read", tk.ID)
+			}
+			if tk.ID == "" {
+				t.Errorf("Want got a ticket without its ID")
+			}
+			return false
+		}})
+		if asked == 0 {
+			t.Fatal("Want was never called")
+		}
+		if len(none) != len(full) {
+			t.Fatalf("with Want=false: %d tickets, without: %d", len(none), len(full))
+		}
+		for i, tk := range none {
+			if tk.ID != full[i].ID {
+				t.Errorf("ticket %d: ID %s with Want=false, %s without", i, tk.ID, full[i].ID)
+			}
+			if tk.Entries != nil {
+				t.Errorf("ticket %s: Want=false, yet %d entries", tk.ID, len(tk.Entries))
+			}
+			if full[i].Entries != nil && !tk.ThreadSkipped {
+				t.Errorf("ticket %s: Want=false but ThreadSkipped is not set", tk.ID)
+			}
+		}
+		// Declining every other ticket leaves the others whole.
+		n := 0
+		some := readAll(t, s, sources.ReadOptions{Want: func(*sources.Ticket) bool { n++; return n%2 == 0 }})
+		for i, tk := range some {
+			if tk.ThreadSkipped {
+				continue
+			}
+			if !reflect.DeepEqual(tk, full[i]) {
+				t.Errorf("ticket %s, wanted, differs from a full pass:\n%s", tk.ID, diff([]snap{tk}, []snap{full[i]}))
+			}
+		}
+	})
+
+	t.Run("CancelledBeforeStart", func(t *testing.T) {
+		s := use(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		n := 0
+		var gotErr error
+		for tk, err := range s.Tickets(ctx, sources.ReadOptions{}) {
+			n++
+			if err != nil {
+				gotErr = err
+				continue
+			}
+			_ = tk
+		}
+		if !errors.Is(gotErr, context.Canceled) {
+			t.Errorf("cancelled context: got error %v, want context.Canceled", gotErr)
+		}
+		if n != 1 {
+			t.Errorf("cancelled context: %d yields, want exactly one (the error)", n)
+		}
+	})
+
+	t.Run("CancelMidStream", func(t *testing.T) {
+		s := use(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		tickets, afterCancel, afterErr := 0, 0, 0
+		var gotErr error
+		for tk, err := range s.Tickets(ctx, sources.ReadOptions{}) {
+			if gotErr != nil {
+				afterErr++
+				continue
+			}
+			if err != nil {
+				gotErr = err
+				continue
+			}
+			if tk == nil {
+				t.Fatal("nil ticket with nil error")
+			}
+			tickets++
+			if tickets == 1 {
+				cancel()
+			} else {
+				afterCancel++
+			}
+		}
+		if !errors.Is(gotErr, context.Canceled) {
+			t.Errorf("cancelled mid-stream: got error %v, want context.Canceled", gotErr)
+		}
+		if afterCancel > 1 {
+			t.Errorf("cancelled mid-stream: %d more tickets after cancel, want at most 1", afterCancel)
+		}
+		if afterErr > 0 {
+			t.Errorf("the stream went on for %d yields after its error", afterErr)
+		}
+	})
+
+	t.Run("EarlyBreak", func(t *testing.T) {
+		s := use(t)
+		for tk, err := range s.Tickets(context.Background(), sources.ReadOptions{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = tk
+			break
+		}
+		// The source is still usable.
+		if got := readAll(t, s, sources.ReadOptions{}); len(got) < 2 {
+			t.Errorf("after an early break, a pass read %d tickets", len(got))
+		}
+	})
+
+	t.Run("Count", func(t *testing.T) {
+		s := use(t)
+		c, ok := s.(sources.Counter)
+		if !ok {
+			t.Skip("the source does not implement sources.Counter")
+		}
+		n, err := c.Count(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := len(readAll(t, s, sources.ReadOptions{})); n != want {
+			t.Errorf("Count = %d, a pass yields %d tickets", n, want)
+		}
+	})
+
+	t.Run("Attachments", func(t *testing.T) {
+		s := use(t)
+		found := 0
+		for tk, err := range s.Tickets(context.Background(), sources.ReadOptions{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range tk.Entries {
+				for _, a := range e.Attachments {
+					found++
+					checkAttachment(t, tk.ID, a)
+				}
+			}
+		}
+		if found == 0 {
+			t.Skip("the fixture has no attachments")
+		}
+	})
+
+	t.Run("CloseTwice", func(t *testing.T) {
+		s := open(t)
+		readAll(t, s, sources.ReadOptions{})
+		if err := s.Close(); err != nil {
+			t.Errorf("first Close: %v", err)
+		}
+		if err := s.Close(); err != nil {
+			t.Errorf("second Close: %v", err)
+		}
+	})
+}
+
+func checkAttachment(t *testing.T, ticket string, a sources.Attachment) {
+	t.Helper()
+	if a.Name == "" {
+		t.Errorf("ticket %s: attachment without a name", ticket)
+	}
+	if a.Open == nil {
+		t.Errorf("ticket %s: attachment %s has no Open", ticket, a.Name)
+		return
+	}
+	read := func() []byte {
+		rc, err := a.Open()
+		if err != nil {
+			t.Errorf("ticket %s: open attachment %s: %v", ticket, a.Name, err)
+			return nil
+		}
+		defer rc.Close()
+		b, err := io.ReadAll(rc)
+		if err != nil {
+			t.Errorf("ticket %s: read attachment %s: %v", ticket, a.Name, err)
+		}
+		return b
+	}
+	b1, b2 := read(), read()
+	if a.Size >= 0 && int64(len(b1)) != a.Size {
+		t.Errorf("ticket %s: attachment %s: Size %d, read %d bytes", ticket, a.Name, a.Size, len(b1))
+	}
+	if !bytes.Equal(b1, b2) {
+		t.Errorf("ticket %s: attachment %s reads differently on a second Open", ticket, a.Name)
+	}
+}
+
+// snap is what the suite compares of a ticket: everything but the
+// attachments' Open functions.
+type snap struct {
+	ID, Origin, Subject, Department, Status, Priority string
+	Requester                                         sources.Person
+	ClientID                                          int64
+	CC                                                []string
+	Created, Updated                                  time.Time
+	ThreadSkipped                                     bool
+	Entries                                           []entrySnap
+	Problems                                          []sources.Problem
+}
+
+type entrySnap struct {
+	ID, Origin  string
+	Kind        sources.EntryKind
+	Author      sources.Person
+	Body        string
+	Format      sources.Format
+	Created     time.Time
+	Attachments []string // name and size
+}
+
+func snapshot(tk *sources.Ticket) snap {
+	s := snap{
+		ID: tk.ID, Origin: tk.Origin, Subject: tk.Subject, Department: tk.Department, Status: tk.Status,
+		Priority: tk.Priority, Requester: tk.Requester, ClientID: tk.ClientID, CC: tk.CC,
+		Created: tk.Created.UTC(), Updated: tk.Updated.UTC(), ThreadSkipped: tk.ThreadSkipped, Problems: tk.Problems,
+	}
+	if tk.Entries != nil {
+		s.Entries = []entrySnap{}
+	}
+	for _, e := range tk.Entries {
+		es := entrySnap{ID: e.ID, Origin: e.Origin, Kind: e.Kind, Author: e.Author, Body: e.Body, Format: e.Format, Created: e.Created.UTC()}
+		for _, a := range e.Attachments {
+			es.Attachments = append(es.Attachments, fmt.Sprintf("%s (%d)", a.Name, a.Size))
+		}
+		s.Entries = append(s.Entries, es)
+	}
+	return s
+}
+
+// readAll reads one full pass, failing the test on a stream error.
+func readAll(t *testing.T, s sources.Source, opts sources.ReadOptions) []snap {
+	t.Helper()
+	var out []snap
+	for tk, err := range s.Tickets(context.Background(), opts) {
+		if err != nil {
+			t.Fatalf("pass: %v", err)
+		}
+		if tk == nil {
+			t.Fatal("pass: nil ticket with nil error")
+		}
+		if tk.ThreadSkipped && tk.Entries != nil {
+			t.Errorf("ticket %s: ThreadSkipped with %d entries", tk.ID, len(tk.Entries))
+		}
+		out = append(out, snapshot(tk))
+	}
+	return out
+}
+
+// diff describes the first difference between two passes.
+func diff(a, b []snap) string {
+	if len(a) != len(b) {
+		return fmt.Sprintf("%d tickets, then %d", len(a), len(b))
+	}
+	for i := range a {
+		if !reflect.DeepEqual(a[i], b[i]) {
+			return fmt.Sprintf("ticket %d:\n  %+v\n  %+v", i, a[i], b[i])
+		}
+	}
+	return "(no difference)"
+}
