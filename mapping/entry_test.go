@@ -1,0 +1,181 @@
+package mapping
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/whmcs-migrate/whmcs-migrate/sources"
+)
+
+func TestEntryKey(t *testing.T) {
+	base := sources.Entry{Kind: sources.CustomerReply, Author: cynthia, Body: "hello", Created: at(3)}
+	k := EntryKey(&base)
+	if !strings.HasPrefix(k, "h:") || len(k) != 22 {
+		t.Fatalf("key %q: want h: and 20 hex digits", k)
+	}
+	withID := base
+	withID.ID = "m-17"
+	if got := EntryKey(&withID); got != "m-17" {
+		t.Errorf("with id: %q", got)
+	}
+	same := []func(*sources.Entry){
+		func(e *sources.Entry) { e.Author.Email = " CYNTHIA@example.com" },            // email case and spaces
+		func(e *sources.Entry) { e.Created = e.Created.In(time.FixedZone("", 3600)) }, // same instant, other zone
+		func(e *sources.Entry) { e.Created = e.Created.Add(500 * time.Millisecond) },  // same second
+		func(e *sources.Entry) { e.Kind = sources.StaffReply },                        // kind is not identity
+		func(e *sources.Entry) { e.Format = sources.HTML },
+	}
+	for i, f := range same {
+		e := base
+		f(&e)
+		if got := EntryKey(&e); got != k {
+			t.Errorf("same %d: key changed to %q", i, got)
+		}
+	}
+	differ := []func(*sources.Entry){
+		func(e *sources.Entry) { e.Body = "hello!" },
+		func(e *sources.Entry) { e.Created = e.Created.Add(time.Second) },
+		func(e *sources.Entry) { e.Author.Email = "other@example.com" },
+		func(e *sources.Entry) { e.Author.Name = "Cynthia R." },
+		// Field boundaries are length-prefixed: moving text between fields
+		// is a different key.
+		func(e *sources.Entry) { e.Author.Name, e.Body = "Cynthia Reillyh", "ello" },
+	}
+	for i, f := range differ {
+		e := base
+		f(&e)
+		if got := EntryKey(&e); got == k {
+			t.Errorf("differ %d: same key", i)
+		}
+	}
+}
+
+func TestEntryHash(t *testing.T) {
+	base := sources.Entry{ID: "1", Kind: sources.Note, Author: jane, Body: "hello", Format: sources.Text, Created: at(3),
+		Attachments: []sources.Attachment{{Name: "a.png"}, {Name: "b.pdf"}}}
+	h := EntryHash(&base)
+	if len(h) != 64 {
+		t.Fatalf("hash %q", h)
+	}
+	same := []func(*sources.Entry){
+		func(e *sources.Entry) { e.Author = mike },      // the author is not content
+		func(e *sources.Entry) { e.Origin = "x.csv:9" }, // nor where it was read
+		func(e *sources.Entry) {
+			e.Attachments = append([]sources.Attachment(nil), e.Attachments...)
+			e.Attachments[0].Size = 9
+		},
+	}
+	for i, f := range same {
+		e := base
+		f(&e)
+		if EntryHash(&e) != h {
+			t.Errorf("same %d: hash changed", i)
+		}
+	}
+	differ := []func(*sources.Entry){
+		func(e *sources.Entry) { e.Body = "hello." },
+		func(e *sources.Entry) { e.Kind = sources.StaffReply },
+		func(e *sources.Entry) { e.Format = sources.Markdown },
+		func(e *sources.Entry) { e.Created = e.Created.Add(time.Millisecond) },
+		func(e *sources.Entry) { e.Attachments = e.Attachments[:1] },
+		func(e *sources.Entry) { e.Attachments = []sources.Attachment{{Name: "a.pngb.pdf"}} },
+		func(e *sources.Entry) { e.Attachments = []sources.Attachment{{Name: "b.pdf"}, {Name: "a.png"}} },
+	}
+	for i, f := range differ {
+		e := base
+		f(&e)
+		if EntryHash(&e) == h {
+			t.Errorf("differ %d: same hash", i)
+		}
+	}
+}
+
+func TestConvertBody(t *testing.T) {
+	tests := []struct {
+		name   string
+		format sources.Format
+		body   string
+		want   string
+		md     bool
+	}{
+		{
+			name:   "html with links, lists, an image, a line break and entities",
+			format: sources.HTML,
+			body: `<html><head><style>p{color:red}</style></head><body>` +
+				`<p>Hello <b>Bob</b>,</p>` +
+				`<p>See <a href="https://example.com/kb?id=1&amp;x=2">our guide</a>:</p>` +
+				`<ul><li>Restart the server</li><li>Clear the <code>cache</code></li></ul>` +
+				`<ol><li>one</li><li>two</li></ol>` +
+				`<p><img src="https://example.com/s.png" alt="screenshot"></p>` +
+				`<script>alert(1)</script>` +
+				`<p>Thanks &amp; regards<br>Jane</p></body></html>`,
+			want: "Hello **Bob**,\n\n" +
+				"See [our guide](https://example.com/kb?id=1&x=2):\n\n" +
+				"- Restart the server\n- Clear the `cache`\n\n" +
+				"1. one\n2. two\n\n" +
+				"![screenshot](https://example.com/s.png)\n\n" +
+				"Thanks & regards  \nJane",
+			md: true,
+		},
+		{name: "html fragment", format: sources.HTML, body: "plain <i>words</i>", want: "plain *words*", md: true},
+		{name: "markdown as is", format: sources.Markdown, body: "  *as* is\n", want: "  *as* is\n", md: true},
+		{name: "text as is", format: sources.Text, body: "<b>not html</b>\n", want: "<b>not html</b>\n", md: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, md, err := ConvertBody(&sources.Entry{Format: tt.format, Body: tt.body})
+			if err != nil || got != tt.want || md != tt.md {
+				t.Errorf("got %q %v %v\nwant %q %v", got, md, err, tt.want, tt.md)
+			}
+		})
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*Config)
+		want []string // substrings of the error; nil = valid
+	}{
+		{name: "base", edit: func(*Config) {}},
+		{name: "zero config", edit: func(c *Config) { *c = Config{} }},
+		{name: "match_email", edit: func(c *Config) { c.Clients = ClientsMatchEmail }},
+		{name: "bad clients", edit: func(c *Config) { c.Clients = "email" }, want: []string{`mapping.clients: "email"`}},
+		{name: "bad priority", edit: func(c *Config) { c.Priorities["urgent"] = "Critical" }, want: []string{`mapping.priorities[urgent]: "Critical" is not Low, Medium or High`}},
+		{name: "priority any case", edit: func(c *Config) { c.Priorities["urgent"] = "HIGH" }},
+		{name: "negative default dept", edit: func(c *Config) { c.DefaultDepartment = -1 }, want: []string{"mapping.default_department: -1"}},
+		{name: "negative dept", edit: func(c *Config) { c.Departments["Legal"] = -3 }, want: []string{"mapping.departments[Legal]: deptid -3"}},
+		{name: "zero dept", edit: func(c *Config) { c.Departments["Legal"] = 0 }, want: []string{"mapping.departments[Legal]"}},
+		{name: "empty status target", edit: func(c *Config) { c.Statuses["x"] = " " }, want: []string{"mapping.statuses[x]: empty status"}},
+		{name: "empty staff target", edit: func(c *Config) { c.Staff["x@y"] = "" }, want: []string{"mapping.staff[x@y]"}},
+		{name: "keys colliding with different values", edit: func(c *Config) { c.Departments["SALES"] = 3 }, want: []string{`mapping.departments[Sales]: same key as "SALES"`}},
+		{name: "keys colliding with the same value", edit: func(c *Config) { c.Departments["SALES"] = 1 }},
+		{name: "several errors at once", edit: func(c *Config) { c.Clients = "x"; c.DefaultDepartment = -2 },
+			want: []string{"mapping.clients", "mapping.default_department"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := baseConfig()
+			tt.edit(&c)
+			err := c.Validate()
+			if tt.want == nil {
+				if err != nil {
+					t.Errorf("unexpected error: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("no error, want %q", tt.want)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			if _, perr := NewPlanner(Options{Config: c}); perr == nil {
+				t.Error("NewPlanner accepted an invalid config")
+			}
+		})
+	}
+}
