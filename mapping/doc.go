@@ -25,6 +25,16 @@
 //     WHMCS cannot express (an edited or deleted entry, a moved department)
 //     are reported as Drift.
 //
+// Problem codes. Errors (the ticket is not imported): missing_subject,
+// no_message, missing_requester, invalid_email, unmapped_department,
+// unmapped_status, unmapped_priority, unmapped_staff, bad_date,
+// future_date, empty_body, bad_html, duplicate_entry_id, thread_skipped.
+// Warnings: html_converted, note_author_prefixed, guest_requester (a
+// match_email lookup found no client), staff_opened, autoclose_status (the
+// ticket ends Answered or Customer-Reply). Drift (warnings, incremental):
+// drift_edited, drift_deleted, drift_department. An incremental plan
+// checks only what it sends: entries already imported are not re-checked.
+//
 // Entries are identified by EntryKey (the source's id, or a hash of
 // created time, author and body) and their content by EntryHash.
 //
