@@ -166,11 +166,15 @@ func TestStatusTransitions(t *testing.T) {
 		{func() {}, "Open"},
 		{func() { reply(map[string]string{"adminusername": "support"}) }, "Answered"},
 		{func() { reply(map[string]string{"clientid": "1"}) }, "Customer-Reply"},
-		{func() { ok(t, post(t, s, map[string]string{"action": "AddTicketNote", "ticketid": id, "message": "n"})) }, "Customer-Reply"},
+		{func() {
+			ok(t, post(t, s, map[string]string{"action": "AddTicketNote", "ticketid": id, "message": "n"}))
+		}, "Customer-Reply"},
 		{func() { reply(map[string]string{"adminusername": "admin", "status": "Closed"}) }, "Closed"},
 		{func() { reply(map[string]string{"name": "Guest", "email": "g@example.com"}) }, "Customer-Reply"},
 		{func() { reply(map[string]string{"clientid": "1", "status": "In Progress"}) }, "In Progress"},
-		{func() { ok(t, post(t, s, map[string]string{"action": "UpdateTicket", "ticketid": id, "status": "Closed"})) }, "Closed"},
+		{func() {
+			ok(t, post(t, s, map[string]string{"action": "UpdateTicket", "ticketid": id, "status": "Closed"}))
+		}, "Closed"},
 	}
 	for i, st := range steps {
 		st.do()
