@@ -1,7 +1,9 @@
 package mapping
 
 import (
+	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -178,4 +180,27 @@ func TestConfigValidate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPlanConcurrent plans HTML tickets from several goroutines: the
+// planner and its shared converter are safe for concurrent use (run with
+// -race).
+func TestPlanConcurrent(t *testing.T) {
+	pl := newPlanner(t, Options{Config: baseConfig()})
+	tk := ticket("", sources.Entry{ID: "1", Kind: sources.CustomerReply, Author: cynthia, Format: sources.HTML,
+		Body: `<p>a <a href="https://x.example">link</a></p><ol><li>x</li></ol>`, Created: at(0)})
+	want := mustPlan(t, pl, tk, nil).Steps[0].Message
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 50 {
+				p, err := pl.Plan(context.Background(), tk, nil)
+				if err != nil || p.Steps[0].Message != want {
+					t.Errorf("got %v %q", err, p.Steps[0].Message)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
