@@ -119,9 +119,6 @@ func init() {
 	}
 }
 
-// IsWrite reports whether the sandbox treats action (any case) as a write.
-func IsWrite(action string) bool { return actions[strings.ToLower(action)].write }
-
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	status, lc, drop, ok := s.preFaults(r.Context(), w)
