@@ -171,3 +171,41 @@ func TestDecodeCustomFields(t *testing.T) {
 		t.Error("accepted a raw serialized array without base64")
 	}
 }
+
+// The decoders face whatever a client sends the sandbox: they must never
+// panic, and what they accept must survive a round trip.
+func FuzzDecodeCustomFields(f *testing.F) {
+	for _, s := range []string{`a:1:{i:1;s:6:"Google";}`, `a:2:{i:3;s:5:"Café";i:12;s:0:"";}`, `a:1:{s:1:"7";i:-4;}`, `a:0:{}`, `a:1:{i:1;s:99:"x";}`} {
+		f.Add(base64.StdEncoding.EncodeToString([]byte(s)))
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		m, err := DecodeCustomFields(in)
+		if err != nil {
+			return
+		}
+		back, err := DecodeCustomFields(EncodeCustomFields(m))
+		if err != nil || !maps.Equal(back, m) {
+			t.Fatalf("round trip of %v: %v, %v", m, back, err)
+		}
+	})
+}
+
+func FuzzDecodeAttachments(f *testing.F) {
+	f.Add(EncodeAttachments([]Attachment{{Name: "a.txt", Data: []byte("a")}}))
+	f.Add(base64.StdEncoding.EncodeToString([]byte(`[{"name":"a\/b\u00e9","data":""}]`)))
+	f.Fuzz(func(t *testing.T, in string) {
+		a, err := DecodeAttachments(in)
+		if err != nil {
+			return
+		}
+		back, err := DecodeAttachments(EncodeAttachments(a))
+		if err != nil || len(back) != len(a) {
+			t.Fatalf("round trip of %q: %v", in, err)
+		}
+		for i := range a {
+			if back[i].Name != strings.ToValidUTF8(a[i].Name, "\uFFFD") || string(back[i].Data) != string(a[i].Data) {
+				t.Fatalf("item %d: %q → %q", i, a[i].Name, back[i].Name)
+			}
+		}
+	})
+}

@@ -159,7 +159,7 @@ func TestClassification(t *testing.T) {
 			headers: []string{"Retry-After", "7"}, kind: KindThrottled, msg: "Too many requests", retryable: true, after: 7 * time.Second},
 		{name: "429 Retry-After HTTP-date", status: 429, body: "<html>Slow down</html>",
 			headers: []string{"Date", "Mon, 02 Jan 2006 15:04:05 GMT", "Retry-After", "Mon, 02 Jan 2006 15:04:35 GMT"},
-			kind: KindThrottled, msg: "too many requests", retryable: true, after: 30 * time.Second},
+			kind:    KindThrottled, msg: "too many requests", retryable: true, after: 30 * time.Second},
 		{name: "429 no Retry-After", status: 429, body: "", kind: KindThrottled, retryable: true},
 		{name: "403 Authentication Failed", status: 403, body: `{"result":"error","message":"Authentication Failed"}`,
 			kind: KindAuth, msg: "Authentication Failed"},
@@ -295,7 +295,9 @@ func TestRequestOnTheWire(t *testing.T) {
 	}
 
 	// Legacy admin login: the password travels as its md5 hex digest.
-	h = newCaller(t, s.URL, func(o *Options) { o.Identifier, o.Secret, o.AccessKey, o.Username, o.Password = "", "", "", "admin", testPassword })
+	h = newCaller(t, s.URL, func(o *Options) {
+		o.Identifier, o.Secret, o.AccessKey, o.Username, o.Password = "", "", "", "admin", testPassword
+	})
 	if err := h.Call(context.Background(), readReq, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -553,5 +555,33 @@ func TestMaxConnsReusesConnections(t *testing.T) {
 	// worker start before another's connection is back in the pool).
 	if n := conns.Load(); n > 12 {
 		t.Fatalf("opened %d connections for 20 calls with MaxConns 4", n)
+	}
+}
+
+// BenchmarkHTTPCallCanned measures the client's own share of a call: the
+// same OpenTicket as BenchmarkClientOpenTicket, answered by a server that
+// only drains the body and writes a fixed answer.
+func BenchmarkHTTPCallCanned(b *testing.B) {
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"result":"success","id":"17","tid":"516757","c":"KPqH7yG3"}`)
+	}))
+	defer s.Close()
+	h, err := NewHTTP(Options{URL: s.URL, Identifier: "id", Secret: testSecret})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := NewClient(h, h.Location())
+	req := &OpenTicketRequest{
+		DeptID: 1, Subject: "Printer on fire", Message: strings.Repeat("A reasonably long ticket message. ", 30),
+		ClientID: 1, Priority: "High", Created: time.Now().Add(-time.Hour), NoEmail: true, Markdown: true,
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.OpenTicket(ctx, req); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
