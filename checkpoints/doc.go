@@ -1,0 +1,24 @@
+// Package checkpoints is the journal that makes every run resumable and
+// every write happen exactly once.
+//
+// It is an embedded SQLite database (modernc.org/sqlite, pure Go) in WAL
+// mode with synchronous=FULL. Before each non-idempotent WHMCS write the
+// importer records an intent (BeginIntent); after the write succeeds it
+// settles the intent with its outcome (Settle), atomically with the state
+// the outcome implies (the WHMCS ticket id, the entry now imported). An
+// intent without an outcome after a crash is resolved by reading WHMCS,
+// never by sending blindly again. The state is never ahead of the truth:
+// it is written only after the work it describes is durable in WHMCS.
+//
+// Writes from concurrent workers are group-committed: one goroutine runs
+// every queued write in one transaction and one fsync, and each caller
+// returns only once its own write is durable.
+//
+// The map source ticket id → WHMCS ticket id/tid and each imported entry
+// are kept for good: verify, incremental sync and rollback use them. The
+// journal holds customer data (subjects, emails) but never a secret; the
+// file is created 0600.
+//
+// The package knows nothing of WHMCS or sources: it stores what the
+// importer tells it.
+package checkpoints

@@ -1,0 +1,130 @@
+package checkpoints
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// ErrLocked is wrapped by the *LockedError Lock returns when another live
+// process holds the checkpoint.
+var ErrLocked = errors.New("checkpoint is locked by another run")
+
+// Holder describes the process holding the run lock.
+type Holder struct {
+	PID   int
+	Host  string
+	Since time.Time
+}
+
+// LockedError says who holds the lock.
+type LockedError struct {
+	Path   string
+	Holder Holder
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("checkpoint %s is in use by pid %d on %s since %s",
+		e.Path, e.Holder.PID, e.Holder.Host, e.Holder.Since.Local().Format(time.RFC3339))
+}
+
+func (e *LockedError) Unwrap() error { return ErrLocked }
+
+// staleAfter is how old a heartbeat from another host must be before the
+// lock is taken over (on the same host a dead pid is enough).
+const staleAfter = 2 * time.Minute
+
+// Lock takes the run lock: one run (or rollback) per checkpoint at a time.
+// The lock of a dead process (same host, pid gone) or of a holder whose
+// heartbeat is older than two minutes is taken over. The returned release
+// function stops the heartbeat and frees the lock.
+func (s *Store) Lock(ctx context.Context) (release func() error, err error) {
+	host, _ := os.Hostname()
+	pid := os.Getpid()
+	var tb [8]byte
+	rand.Read(tb[:])
+	token := hex.EncodeToString(tb[:])
+	now := time.Now()
+
+	var held *LockedError
+	err = s.write(ctx, func(tx *sqlx.Tx) error {
+		var cur struct {
+			PID   int    `db:"pid"`
+			Host  string `db:"host"`
+			Since int64  `db:"since"`
+			Beat  int64  `db:"beat"`
+		}
+		err := tx.Get(&cur, "SELECT pid, host, since, beat FROM lock WHERE id = 1")
+		switch {
+		case noRows(err):
+		case err != nil:
+			return err
+		default:
+			if alive(cur.Host, cur.PID, host, time.Unix(cur.Beat, 0), now) {
+				held = &LockedError{Path: s.path, Holder: Holder{PID: cur.PID, Host: cur.Host, Since: time.Unix(cur.Since, 0)}}
+				return nil
+			}
+		}
+		_, err = tx.Exec(`INSERT INTO lock (id, pid, host, since, beat, token) VALUES (1, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, host = excluded.host, since = excluded.since, beat = excluded.beat, token = excluded.token`,
+			pid, host, now.Unix(), now.Unix(), token)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("lock checkpoint %s: %w", s.path, err)
+	}
+	if held != nil {
+		return nil, held
+	}
+
+	stop := make(chan struct{})
+	beatDone := make(chan struct{})
+	go func() {
+		defer close(beatDone)
+		t := time.NewTicker(staleAfter / 4)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				s.write(context.Background(), func(tx *sqlx.Tx) error {
+					_, err := tx.Exec("UPDATE lock SET beat = ? WHERE id = 1 AND token = ?", time.Now().Unix(), token)
+					return err
+				})
+			}
+		}
+	}()
+	var released bool
+	return func() error {
+		if released {
+			return nil
+		}
+		released = true
+		close(stop)
+		<-beatDone
+		return s.write(context.Background(), func(tx *sqlx.Tx) error {
+			_, err := tx.Exec("DELETE FROM lock WHERE id = 1 AND token = ?", token)
+			return err
+		})
+	}, nil
+}
+
+// alive reports whether a recorded lock holder still runs.
+func alive(holderHost string, pid int, host string, beat, now time.Time) bool {
+	if holderHost == host {
+		if pid == os.Getpid() {
+			return true // this process already holds it (a second Lock is a bug, but not a takeover)
+		}
+		err := syscall.Kill(pid, 0)
+		return err == nil || errors.Is(err, syscall.EPERM)
+	}
+	return now.Sub(beat) < staleAfter
+}

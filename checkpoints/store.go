@@ -1,0 +1,205 @@
+package checkpoints
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// ErrClosed is returned by writes on a closed Store.
+var ErrClosed = errors.New("checkpoint closed")
+
+// Store is an open checkpoint. It is safe for concurrent use.
+type Store struct {
+	path string
+	w    *sqlx.DB // the one writer connection, used only by the committer
+	r    *sqlx.DB // readers (WAL lets them run beside the writer)
+
+	mu     sync.RWMutex // held shared while queueing a write, exclusively by Close
+	closed bool
+	ops    chan *op
+	done   chan struct{}
+	quit   chan struct{}
+}
+
+type op struct {
+	fn  func(*sqlx.Tx) error
+	err chan error
+}
+
+// Open opens (creating it 0600 when missing) the checkpoint at path.
+func Open(path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("open checkpoint: no path")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("open checkpoint %s: %w", path, err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open checkpoint %s: %w", path, err)
+	}
+	f.Close()
+
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
+		"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+	w, err := sqlx.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open checkpoint %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if _, err := w.Exec(schema); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open checkpoint %s: create schema: %w", path, err)
+	}
+	r, err := sqlx.Open("sqlite", dsn+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open checkpoint %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(4)
+	s := &Store{path: path, w: w, r: r, ops: make(chan *op, 256), done: make(chan struct{}), quit: make(chan struct{})}
+	go s.commitLoop()
+	return s, nil
+}
+
+// Path is the checkpoint's file.
+func (s *Store) Path() string { return s.path }
+
+// Close waits for queued writes, then closes the database. Safe twice.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.quit)
+	s.mu.Unlock()
+	<-s.done
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// write runs fn in a transaction and returns once that transaction is
+// durable. Writes queued by concurrent callers share one transaction (group
+// commit); each fn runs in its own savepoint, so one failing fn fails only
+// its own caller.
+func (s *Store) write(ctx context.Context, fn func(*sqlx.Tx) error) error {
+	o := &op{fn: fn, err: make(chan error, 1)}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return ErrClosed
+	}
+	s.ops <- o // the commit loop runs until Close, which waits for this lock
+	s.mu.RUnlock()
+	// Once queued the write happens whatever ctx says: callers that were
+	// cancelled still learn the outcome, so the journal is never guessed at.
+	return <-o.err
+}
+
+func (s *Store) commitLoop() {
+	defer close(s.done)
+	for {
+		var batch []*op
+		select {
+		case o := <-s.ops:
+			batch = append(batch, o)
+		case <-s.quit:
+			// Drain what was queued before Close.
+			for {
+				select {
+				case o := <-s.ops:
+					batch = append(batch, o)
+					continue
+				default:
+				}
+				break
+			}
+			if len(batch) > 0 {
+				s.commit(batch)
+			}
+			return
+		}
+	more:
+		for len(batch) < 512 {
+			select {
+			case o := <-s.ops:
+				batch = append(batch, o)
+			default:
+				break more
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+func (s *Store) commit(batch []*op) {
+	fail := func(err error) {
+		for _, o := range batch {
+			o.err <- err
+		}
+	}
+	tx, err := s.w.Beginx()
+	if err != nil {
+		fail(fmt.Errorf("checkpoint %s: begin: %w", s.path, err))
+		return
+	}
+	errs := make([]error, len(batch))
+	for i, o := range batch {
+		if _, err := tx.Exec("SAVEPOINT op"); err != nil {
+			tx.Rollback()
+			fail(fmt.Errorf("checkpoint %s: %w", s.path, err))
+			return
+		}
+		if err := o.fn(tx); err != nil {
+			errs[i] = err
+			if _, err := tx.Exec("ROLLBACK TO op"); err != nil {
+				tx.Rollback()
+				fail(fmt.Errorf("checkpoint %s: %w", s.path, err))
+				return
+			}
+		}
+		if _, err := tx.Exec("RELEASE op"); err != nil {
+			tx.Rollback()
+			fail(fmt.Errorf("checkpoint %s: %w", s.path, err))
+			return
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		fail(fmt.Errorf("checkpoint %s: commit: %w", s.path, err))
+		return
+	}
+	for i, o := range batch {
+		o.err <- errs[i]
+	}
+}
+
+func unix(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+func fromUnix(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(n, 0).UTC()
+}
+
+func noRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
