@@ -1,0 +1,38 @@
+// Package mysql reads another helpdesk's MySQL/MariaDB database: osTicket
+// (1.10-1.18), WHMCS (an older install moving to a new one), HESK 3.x, or
+// any schema through user-given SQL (preset custom).
+//
+// It only reads. Every connection's session is made read-only (SET SESSION
+// TRANSACTION READ ONLY) and uses utf8mb4. Tickets are read in ticket-id
+// order by keyset pages (WHERE id > ? ORDER BY id LIMIT n, never OFFSET);
+// one ticket's thread is read at a time, and only when ReadOptions.Want
+// accepts the ticket's header (whose Updated is the last-change time).
+// Attachment bytes are read lazily when the importer opens them: osTicket's
+// database chunks one row per query, or files under attachments_dir (WHMCS,
+// HESK, osTicket's filesystem plugin, custom), never outside it.
+//
+// Time zones. DATETIME columns hold wall-clock times without an offset:
+// osTicket's are read in its recorded db_timezone (ost_config) when present,
+// else in the configured source zone (sources.Env.Location); WHMCS's in the
+// configured source zone. HESK's TIMESTAMP columns are read with the session
+// time zone +00:00. '0000-00-00 00:00:00' and NULL are "missing", never year 0.
+//
+// Department, status and priority are yielded as the source's names
+// (osTicket sub-departments as "Parent / Child"), for the mapping to refer to.
+//
+// The custom preset's tickets_query returns some of the columns id (required,
+// the keyset key), subject, department, status, priority, email, name,
+// client_id, cc (comma list), created, updated; it is wrapped as
+// SELECT * FROM (tickets_query) q WHERE q.id > ? ORDER BY q.id LIMIT n.
+// entries_query takes the ticket id as its one ? and returns id, type
+// (reply|note), author (customer|staff), name, email, created, body (required),
+// format (text|markdown|html), in thread order. attachments_query (optional)
+// takes the ticket id and returns entry_id, name, path (relative to
+// attachments_dir). Times are DATETIME text in the source zone, RFC 3339, or
+// unix seconds. Any other column is an error.
+//
+// A problem with one ticket's data becomes a Problem on that ticket (codes
+// bad_date, missing_field, attachment_missing, attachment_path, bad_value,
+// merged_ticket, unknown_entry_type); only database errors end the stream.
+// Errors name the host and database, never the DSN's password.
+package mysql

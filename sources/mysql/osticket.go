@@ -1,0 +1,394 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"html"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/whmcs-migrate/whmcs-migrate/sources"
+)
+
+// osTicket thread entry flags (include/class.thread.php).
+const (
+	ostFlagEdited = 0x2
+	ostFlagHidden = 0x4
+	ostFlagSystem = 0x80
+)
+
+type osticket struct {
+	s        *Source
+	pf       string
+	depts    map[int64]string // full names ("Support / Billing")
+	statuses map[int64]string
+	prios    map[int64]string
+	hasPID   bool
+}
+
+func (o *osticket) t(name string) string { return "`" + o.pf + name + "`" }
+
+func (o *osticket) init(ctx context.Context) error {
+	s := o.s
+	tabs := []string{"ticket", "thread", "thread_entry", "user", "user_email", "staff", "department",
+		"ticket_status", "ticket_priority", "attachment", "file", "file_chunk", "form", "form_entry",
+		"form_entry_values", "form_field", "config", "ticket_thread"}
+	names := make([]string, len(tabs))
+	for i, t := range tabs {
+		names[i] = o.pf + t
+	}
+	have, err := s.columns(ctx, names...)
+	if err != nil {
+		return err
+	}
+	if have[o.pf+"thread_entry"] == nil && have[o.pf+"ticket_thread"] != nil {
+		return fmt.Errorf("this is osTicket 1.9 or older (%sticket_thread); upgrade it to 1.10 or later first", o.pf)
+	}
+	if err := requireTables(have, names[:len(names)-1]...); err != nil {
+		return err
+	}
+	o.hasPID = have[o.pf+"ticket"]["ticket_pid"]
+
+	// The zone osTicket wrote its DATETIMEs in.
+	var tz string
+	err = s.db.QueryRowContext(ctx, "SELECT value FROM "+o.t("config")+" WHERE namespace = 'core' AND `key` = 'db_timezone'").Scan(&tz)
+	switch {
+	case err == sql.ErrNoRows || (err == nil && strings.TrimSpace(tz) == ""):
+		s.log.Info("osTicket has no db_timezone; reading dates in the configured source zone", "zone", s.loc.String())
+	case err != nil:
+		return fmt.Errorf("read db_timezone: %w", err)
+	default:
+		loc, lerr := time.LoadLocation(strings.TrimSpace(tz))
+		if lerr != nil {
+			s.log.Warn("osTicket db_timezone is not a known zone; reading dates in the configured source zone",
+				"db_timezone", tz, "zone", s.loc.String())
+		} else {
+			s.loc = loc
+			s.log.Info("reading osTicket dates in its db_timezone", "zone", loc.String())
+		}
+	}
+
+	// Departments with their full path names.
+	type dept struct {
+		name, path string
+	}
+	ds := map[int64]dept{}
+	rows, err := s.db.QueryContext(ctx, "SELECT id, name, path FROM "+o.t("department"))
+	if err != nil {
+		return fmt.Errorf("read departments: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var d dept
+		if err := rows.Scan(&id, &d.name, &d.path); err != nil {
+			rows.Close()
+			return err
+		}
+		ds[id] = d
+	}
+	rows.Close()
+	o.depts = map[int64]string{}
+	for id, d := range ds {
+		var parts []string
+		for _, p := range strings.Split(strings.Trim(d.path, "/"), "/") {
+			pid, err := strconv.ParseInt(p, 10, 64)
+			if pd, ok := ds[pid]; err == nil && ok {
+				parts = append(parts, pd.name)
+			}
+		}
+		if len(parts) == 0 || parts[len(parts)-1] != d.name {
+			parts = []string{d.name}
+		}
+		o.depts[id] = strings.Join(parts, " / ")
+	}
+	if o.statuses, err = idNames(ctx, s, "SELECT id, name FROM "+o.t("ticket_status")); err != nil {
+		return fmt.Errorf("read statuses: %w", err)
+	}
+	if o.prios, err = idNames(ctx, s, "SELECT priority_id, priority_desc FROM "+o.t("ticket_priority")); err != nil {
+		return fmt.Errorf("read priorities: %w", err)
+	}
+	return nil
+}
+
+func idNames(ctx context.Context, s *Source, q string) (map[int64]string, error) {
+	rows, err := s.db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var n string
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		m[id] = n
+	}
+	return m, rows.Err()
+}
+
+func (o *osticket) from() string {
+	return " FROM " + o.t("ticket") + " t LEFT JOIN " + o.t("ticket_status") + " s ON s.id = t.status_id" +
+		" WHERE (s.state IS NULL OR s.state <> 'deleted')"
+}
+
+func (o *osticket) count(ctx context.Context) (int, error) {
+	var n int
+	err := o.s.db.QueryRowContext(ctx, "SELECT COUNT(*)"+o.from()).Scan(&n)
+	return n, err
+}
+
+func (o *osticket) page(ctx context.Context, after any, n int) ([]header, error) {
+	s := o.s
+	var last int64 = -1
+	if after != nil {
+		last = after.(int64)
+	}
+	pid := "NULL"
+	if o.hasPID {
+		pid = "t.ticket_pid"
+	}
+	q := "SELECT t.ticket_id, COALESCE(t.number, ''), t.user_id, t.status_id, t.dept_id, t.created, t.updated, t.lastupdate, " + pid + "," +
+		" u.id IS NOT NULL, COALESCE(u.name, ''), COALESCE(ue.address, '')" +
+		" FROM " + o.t("ticket") + " t LEFT JOIN " + o.t("ticket_status") + " s ON s.id = t.status_id" +
+		" LEFT JOIN " + o.t("user") + " u ON u.id = t.user_id" +
+		" LEFT JOIN " + o.t("user_email") + " ue ON ue.id = IF(t.user_email_id > 0, t.user_email_id, u.default_email_id)" +
+		" WHERE (s.state IS NULL OR s.state <> 'deleted') AND t.ticket_id > ? ORDER BY t.ticket_id LIMIT ?"
+	rows, err := s.db.QueryContext(ctx, q, last, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var hs []header
+	byID := map[int64]*sources.Ticket{}
+	for rows.Next() {
+		var id, userID, statusID, deptID int64
+		var number, uname, uemail string
+		var created, updated, lastupdate sql.NullString
+		var parent sql.NullInt64
+		var userFound bool
+		if err := rows.Scan(&id, &number, &userID, &statusID, &deptID, &created, &updated, &lastupdate, &parent,
+			&userFound, &uname, &uemail); err != nil {
+			return nil, err
+		}
+		t := &sources.Ticket{
+			ID:         strconv.FormatInt(id, 10),
+			Origin:     fmt.Sprintf("%sticket id=%d number=%s", o.pf, id, number),
+			Department: o.depts[deptID],
+			Status:     o.statuses[statusID],
+			Requester:  sources.Person{Name: uname, Email: uemail},
+		}
+		if t.Department == "" && deptID != 0 {
+			t.Department = strconv.FormatInt(deptID, 10)
+		}
+		t.Created = s.timeField(t, created, "", t.Origin, "created", true)
+		t.Updated = later(s.timeField(t, updated, "", t.Origin, "updated", false),
+			s.timeField(t, lastupdate, "", t.Origin, "lastupdate", false))
+		if !userFound {
+			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: "missing_field", Origin: t.Origin, Field: "requester",
+				Message: fmt.Sprintf("the ticket's user (id %d) no longer exists", userID)})
+		} else if uemail == "" {
+			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: "missing_field", Origin: t.Origin, Field: "requester_email",
+				Message: fmt.Sprintf("user %d has no email address", userID)})
+		}
+		if parent.Valid && parent.Int64 != 0 && parent.Int64 != id {
+			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: "merged_ticket", Origin: t.Origin,
+				Message: fmt.Sprintf("merged into ticket id %d; its entries may appear there too", parent.Int64)})
+		}
+		byID[id] = t
+		hs = append(hs, header{key: id, t: t})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if len(hs) == 0 {
+		return nil, nil
+	}
+	// Subject and priority live in the ticket details form.
+	frows, err := s.db.QueryContext(ctx, "SELECT fe.object_id, ff.name, COALESCE(fv.value, ''), fv.value_id"+
+		" FROM "+o.t("form_entry")+" fe JOIN "+o.t("form")+" f ON f.id = fe.form_id AND f.type = 'T'"+
+		" JOIN "+o.t("form_entry_values")+" fv ON fv.entry_id = fe.id"+
+		" JOIN "+o.t("form_field")+" ff ON ff.id = fv.field_id AND ff.name IN ('subject', 'priority')"+
+		" WHERE fe.object_type = 'T' AND fe.object_id BETWEEN ? AND ? ORDER BY fe.object_id, fe.id",
+		hs[0].key, hs[len(hs)-1].key)
+	if err != nil {
+		return nil, fmt.Errorf("read ticket form data: %w", err)
+	}
+	defer frows.Close()
+	for frows.Next() {
+		var id int64
+		var name, value string
+		var valueID sql.NullInt64
+		if err := frows.Scan(&id, &name, &value, &valueID); err != nil {
+			return nil, err
+		}
+		t := byID[id]
+		if t == nil {
+			continue
+		}
+		switch name {
+		case "subject":
+			if t.Subject == "" {
+				t.Subject = value
+			}
+		case "priority":
+			if t.Priority == "" {
+				if p, ok := o.prios[valueID.Int64]; ok && valueID.Valid {
+					t.Priority = p
+				} else {
+					t.Priority = value
+				}
+			}
+		}
+	}
+	if err := frows.Err(); err != nil {
+		return nil, err
+	}
+	for _, h := range hs {
+		if h.t.Subject == "" {
+			h.t.AddProblem(sources.Problem{Severity: sources.Warning, Code: "missing_field", Origin: h.t.Origin, Field: "subject",
+				Message: "no subject in the ticket details form"})
+		}
+	}
+	return hs, nil
+}
+
+type ostAttachment struct {
+	name         string
+	size         int64
+	backend, key string
+	fileID       int64
+}
+
+func (o *osticket) thread(ctx context.Context, h header) error {
+	s, t := o.s, h.t
+	id := h.key.(int64)
+
+	// Attachments first, by entry.
+	atts := map[int64][]ostAttachment{}
+	arows, err := s.db.QueryContext(ctx, "SELECT a.object_id, COALESCE(NULLIF(a.name, ''), f.name), f.size, f.bk, f.`key`, f.id"+
+		" FROM "+o.t("thread")+" th JOIN "+o.t("thread_entry")+" e ON e.thread_id = th.id"+
+		" JOIN "+o.t("attachment")+" a ON a.type = 'H' AND a.object_id = e.id"+
+		" JOIN "+o.t("file")+" f ON f.id = a.file_id"+
+		" WHERE th.object_type = 'T' AND th.object_id = ? AND (e.flags & 4) = 0 ORDER BY a.object_id, a.id", id)
+	if err != nil {
+		return fmt.Errorf("read attachments: %w", err)
+	}
+	for arows.Next() {
+		var eid int64
+		var a ostAttachment
+		if err := arows.Scan(&eid, &a.name, &a.size, &a.backend, &a.key, &a.fileID); err != nil {
+			arows.Close()
+			return err
+		}
+		atts[eid] = append(atts[eid], a)
+	}
+	arows.Close()
+	if err := arows.Err(); err != nil {
+		return err
+	}
+
+	rows, err := s.db.QueryContext(ctx, "SELECT e.id, e.type, e.flags, e.poster, COALESCE(e.title, ''), e.body, e.format, e.created,"+
+		" st.staff_id IS NOT NULL, TRIM(CONCAT_WS(' ', st.firstname, st.lastname)), COALESCE(st.email, ''),"+
+		" u.id IS NOT NULL, COALESCE(u.name, ''), COALESCE(ue.address, '')"+
+		" FROM "+o.t("thread")+" th JOIN "+o.t("thread_entry")+" e ON e.thread_id = th.id"+
+		" LEFT JOIN "+o.t("staff")+" st ON e.staff_id > 0 AND st.staff_id = e.staff_id"+
+		" LEFT JOIN "+o.t("user")+" u ON e.user_id > 0 AND u.id = e.user_id"+
+		" LEFT JOIN "+o.t("user_email")+" ue ON ue.id = u.default_email_id"+
+		" WHERE th.object_type = 'T' AND th.object_id = ? AND (e.flags & 4) = 0"+
+		" ORDER BY e.created, e.id", id)
+	if err != nil {
+		return fmt.Errorf("read thread entries: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var eid, flags int64
+		var typ, poster, title, body, format, staffName, staffEmail, userName, userEmail string
+		var created sql.NullString
+		var staffFound, userFound bool
+		if err := rows.Scan(&eid, &typ, &flags, &poster, &title, &body, &format, &created,
+			&staffFound, &staffName, &staffEmail, &userFound, &userName, &userEmail); err != nil {
+			return err
+		}
+		if flags&ostFlagSystem != 0 && s.opts.SkipSystemNotes {
+			continue
+		}
+		e := sources.Entry{
+			ID:     strconv.FormatInt(eid, 10),
+			Origin: fmt.Sprintf("%sthread_entry id=%d", o.pf, eid),
+			Body:   body,
+			Format: sources.Text,
+		}
+		if strings.EqualFold(format, "html") {
+			e.Format = sources.HTML
+		}
+		e.Created = s.timeField(t, created, e.ID, e.Origin, "created", true)
+		staff := sources.Person{Name: poster}
+		if staffFound {
+			staff = sources.Person{Name: staffName, Email: staffEmail}
+			if staff.Name == "" {
+				staff.Name = poster
+			}
+		}
+		switch typ {
+		case "M":
+			e.Kind = sources.CustomerReply
+			if userFound {
+				e.Author = sources.Person{Name: userName, Email: userEmail}
+			} else {
+				e.Author = sources.Person{Name: poster}
+				t.AddProblem(sources.Problem{Severity: sources.Warning, Code: "missing_field", Entry: e.ID, Origin: e.Origin,
+					Field: "author", Message: fmt.Sprintf("the message's user no longer exists; kept as %q without email", poster)})
+			}
+		case "R":
+			e.Kind = sources.StaffReply
+			e.Author = staff
+		case "N":
+			e.Kind = sources.Note
+			e.Author = staff
+			if title != "" {
+				if e.Format == sources.HTML {
+					e.Body = "<p><strong>" + html.EscapeString(title) + "</strong></p>" + body
+				} else {
+					e.Body = title + "\n\n" + body
+				}
+			}
+		default:
+			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: "unknown_entry_type", Entry: e.ID, Origin: e.Origin,
+				Field: "type", Message: fmt.Sprintf("thread entry type %q is not M, R or N; skipped", typ)})
+			continue
+		}
+		for _, a := range atts[eid] {
+			if att, ok := o.attachment(t, e, a); ok {
+				e.Attachments = append(e.Attachments, att)
+			}
+		}
+		t.Entries = append(t.Entries, e)
+	}
+	return rows.Err()
+}
+
+func (o *osticket) attachment(t *sources.Ticket, e sources.Entry, a ostAttachment) (sources.Attachment, bool) {
+	s := o.s
+	switch a.backend {
+	case "D", "":
+		q := "SELECT chunk_id, filedata FROM " + o.t("file_chunk") + " WHERE file_id = ? AND chunk_id > ? ORDER BY chunk_id LIMIT 1"
+		fileID := a.fileID
+		return sources.Attachment{Name: a.name, Size: a.size, Open: func() (io.ReadCloser, error) {
+			return &chunkReader{s: s, query: q, file: fileID, prev: -1}, nil
+		}}, true
+	case "F":
+		if a.key == "" {
+			break
+		}
+		return s.fileAttachment(t, e.ID, e.Origin, a.key[:1]+"/"+a.key, a.name)
+	}
+	t.AddProblem(sources.Problem{Severity: sources.Warning, Code: "attachment_missing", Entry: e.ID, Origin: e.Origin,
+		Field: "attachment", Message: fmt.Sprintf("attachment %q is in storage backend %q, which cannot be read", a.name, a.backend)})
+	return sources.Attachment{}, false
+}

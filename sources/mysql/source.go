@@ -1,0 +1,433 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"iter"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	gomysql "github.com/go-sql-driver/mysql"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/whmcs-migrate/whmcs-migrate/sources"
+)
+
+// Source reads one helpdesk database. It implements sources.Source and
+// sources.Counter. It is not safe for concurrent use, except that the
+// Attachment.Open functions it returns may be called from any goroutine
+// until Close.
+type Source struct {
+	db       *sqlx.DB
+	opts     Options
+	p        preset
+	loc      *time.Location
+	log      *slog.Logger
+	attDir   string
+	where    string // "tcp(host:3306)/db", for errors
+	base     context.Context
+	cancel   context.CancelFunc
+	closeMu  sync.Mutex
+	closed   bool
+	closeErr error
+}
+
+var (
+	_ sources.Source  = (*Source)(nil)
+	_ sources.Counter = (*Source)(nil)
+)
+
+// preset is one helpdesk's schema.
+type preset interface {
+	// init detects the schema version and loads small lookup tables.
+	init(ctx context.Context) error
+	// page returns up to n ticket headers whose key is after the given one
+	// (nil = from the start), in key order, with the header fields filled.
+	page(ctx context.Context, after any, n int) ([]header, error)
+	// thread reads h's entries into h.t.Entries, adding problems to h.t.
+	thread(ctx context.Context, h header) error
+	count(ctx context.Context) (int, error)
+}
+
+// header is one ticket of a page: its keyset key and its header fields.
+type header struct {
+	key any
+	t   *sources.Ticket
+	aux any // preset data carried to thread
+}
+
+// Open connects to the database in opts.DSN and checks the preset's tables.
+// The session is read-only (SET SESSION TRANSACTION READ ONLY on every
+// connection) and uses utf8mb4.
+func Open(ctx context.Context, opts Options, env sources.Env) (*Source, error) {
+	if err := opts.fill(); err != nil {
+		return nil, err
+	}
+	cfg, err := parseDSN(opts.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("mysql source: %s", redactDSN(opts.DSN, err.Error()))
+	}
+	if err := cfg.Apply(gomysql.Charset("utf8mb4", "")); err != nil {
+		return nil, err
+	}
+	cfg.ParseTime = false // DATETIMEs are read as text and placed in the source's zone
+	cfg.MultiStatements = false
+	cfg.AllowAllFiles = false
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 15 * time.Second
+	}
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	if opts.Preset == PresetHESK {
+		// HESK's columns are TIMESTAMPs: read them in UTC.
+		cfg.Params["time_zone"] = "'+00:00'"
+	}
+	where := fmt.Sprintf("%s(%s)/%s", cfg.Net, cfg.Addr, cfg.DBName)
+	connector, err := gomysql.NewConnector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("mysql source %s: %s", where, redactDSN(opts.DSN, err.Error()))
+	}
+	sqldb := sql.OpenDB(readOnlyConnector{connector})
+	sqldb.SetMaxOpenConns(4)
+	sqldb.SetMaxIdleConns(4)
+	sqldb.SetConnMaxLifetime(30 * time.Minute)
+	s := &Source{
+		db:    sqlx.NewDb(sqldb, "mysql"),
+		opts:  opts,
+		loc:   env.Location,
+		log:   env.Logger,
+		where: where,
+	}
+	if s.loc == nil {
+		s.loc = time.UTC
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if opts.AttachmentsDir != "" {
+		s.attDir = opts.AttachmentsDir
+		if !filepath.IsAbs(s.attDir) && env.Dir != "" {
+			s.attDir = filepath.Join(env.Dir, s.attDir)
+		}
+	}
+	s.base, s.cancel = context.WithCancel(context.Background())
+	if err := sqldb.PingContext(ctx); err != nil {
+		s.Close()
+		return nil, s.connErr(ctx, err)
+	}
+	switch opts.Preset {
+	case PresetOsTicket:
+		s.p = &osticket{s: s, pf: opts.TablePrefix}
+	case PresetWHMCS:
+		s.p = &whmcs{s: s, pf: opts.TablePrefix}
+	case PresetHESK:
+		s.p = &hesk{s: s, pf: opts.TablePrefix}
+	case PresetCustom:
+		s.p = &custom{s: s}
+	}
+	if err := s.p.init(ctx); err != nil {
+		s.Close()
+		return nil, s.wrap(ctx, fmt.Sprintf("open %s database", opts.Preset), err)
+	}
+	return s, nil
+}
+
+// readOnlyConnector makes every new connection's session read-only, so
+// that nothing this source runs can write to the helpdesk's database.
+type readOnlyConnector struct{ driver.Connector }
+
+func (c readOnlyConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ex, ok := conn.(driver.ExecerContext)
+	if !ok {
+		conn.Close()
+		return nil, errors.New("mysql driver connection cannot execute statements")
+	}
+	if _, err := ex.ExecContext(ctx, "SET SESSION TRANSACTION READ ONLY", nil); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("make session read-only: %w", err)
+	}
+	return conn, nil
+}
+
+// redactedError keeps the cause for errors.Is/As but renders without the
+// DSN password.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+func (s *Source) connErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return &redactedError{
+		msg: redactDSN(s.opts.DSN, fmt.Sprintf("mysql source: connect to %s: %v", s.where, err)),
+		err: err,
+	}
+}
+
+// wrap names what was being done and where, and redacts the password.
+func (s *Source) wrap(ctx context.Context, doing string, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return &redactedError{
+		msg: redactDSN(s.opts.DSN, fmt.Sprintf("mysql source %s: %s: %v", s.where, doing, err)),
+		err: err,
+	}
+}
+
+// Tickets streams the tickets in key order, one keyset page at a time,
+// reading each ticket's thread only when opts.Want accepts it.
+func (s *Source) Tickets(ctx context.Context, ro sources.ReadOptions) iter.Seq2[*sources.Ticket, error] {
+	return func(yield func(*sources.Ticket, error) bool) {
+		var after any
+		for {
+			if err := ctx.Err(); err != nil {
+				yield(nil, err)
+				return
+			}
+			hs, err := s.p.page(ctx, after, s.opts.PageSize)
+			if err != nil {
+				yield(nil, s.wrap(ctx, "read tickets", err))
+				return
+			}
+			for _, h := range hs {
+				if err := ctx.Err(); err != nil {
+					yield(nil, err)
+					return
+				}
+				if ro.Want != nil && !ro.Want(h.t) {
+					h.t.ThreadSkipped = true
+				} else {
+					if err := s.p.thread(ctx, h); err != nil {
+						yield(nil, s.wrap(ctx, "read thread of "+h.t.Origin, err))
+						return
+					}
+					if h.t.Entries == nil {
+						h.t.Entries = []sources.Entry{}
+					}
+				}
+				if !yield(h.t, nil) {
+					return
+				}
+			}
+			if len(hs) < s.opts.PageSize {
+				return
+			}
+			after = hs[len(hs)-1].key
+		}
+	}
+}
+
+// Count returns the number of tickets Tickets will yield.
+func (s *Source) Count(ctx context.Context) (int, error) {
+	n, err := s.p.count(ctx)
+	if err != nil {
+		return 0, s.wrap(ctx, "count tickets", err)
+	}
+	return n, nil
+}
+
+// Close closes the database. It is safe to call twice; attachments opened
+// afterwards fail.
+func (s *Source) Close() error {
+	s.closeMu.Lock()
+	defer s.closeMu.Unlock()
+	if s.closed {
+		return s.closeErr
+	}
+	s.closed = true
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.closeErr = s.db.Close()
+	return s.closeErr
+}
+
+// Zone is the time zone DATETIME values are read in (osTicket's db_timezone
+// when present, else the configured source zone).
+func (s *Source) Zone() *time.Location { return s.loc }
+
+// --- schema detection ---
+
+// columns returns the columns of the given tables of the current database,
+// by table (absent tables are missing from the map).
+func (s *Source) columns(ctx context.Context, tables ...string) (map[string]map[string]bool, error) {
+	q, args, err := sqlx.In(`SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS
+		WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?)`, tables)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read information_schema: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]map[string]bool{}
+	for rows.Next() {
+		var t, c string
+		if err := rows.Scan(&t, &c); err != nil {
+			return nil, err
+		}
+		if out[t] == nil {
+			out[t] = map[string]bool{}
+		}
+		out[t][strings.ToLower(c)] = true
+	}
+	return out, rows.Err()
+}
+
+func requireTables(have map[string]map[string]bool, tables ...string) error {
+	var missing []string
+	for _, t := range tables {
+		if have[t] == nil {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("table %s not found (wrong database, preset or table_prefix?)", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// --- values ---
+
+// dbTime reads a DATETIME/TIMESTAMP text value in the source's zone. NULL,
+// "" and MySQL's zero date are "missing" (zero time, ok true). ok is false
+// when the text cannot be parsed.
+func dbTime(v sql.NullString, loc *time.Location) (time.Time, bool) {
+	if !v.Valid {
+		return time.Time{}, true
+	}
+	s := strings.TrimSpace(v.String)
+	if s == "" || strings.HasPrefix(s, "0000-00-00") {
+		return time.Time{}, true
+	}
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// timeField parses v and records a problem on t when it cannot be parsed,
+// or when it is missing and required.
+func (s *Source) timeField(t *sources.Ticket, v sql.NullString, entry, origin, field string, required bool) time.Time {
+	tm, ok := dbTime(v, s.loc)
+	switch {
+	case !ok:
+		t.AddProblem(sources.Problem{Severity: sources.Error, Code: "bad_date", Entry: entry, Origin: origin, Field: field,
+			Message: fmt.Sprintf("cannot read %q as a date and time", v.String)})
+	case tm.IsZero() && required:
+		t.AddProblem(sources.Problem{Severity: sources.Warning, Code: "missing_field", Entry: entry, Origin: origin, Field: field,
+			Message: "no date (NULL or 0000-00-00)"})
+	}
+	return tm
+}
+
+func unixTime(sec float64) time.Time {
+	return time.Unix(0, int64(sec*1e9)).UTC()
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// --- attachments ---
+
+// fileAttachment returns an attachment read from rel under the attachments
+// directory. It records a problem and returns false when there is no
+// directory, rel escapes it, or the file is missing.
+func (s *Source) fileAttachment(t *sources.Ticket, entry, origin, rel, name string) (sources.Attachment, bool) {
+	prob := func(code, msg string) (sources.Attachment, bool) {
+		t.AddProblem(sources.Problem{Severity: sources.Warning, Code: code, Entry: entry, Origin: origin, Field: "attachment",
+			Message: msg})
+		return sources.Attachment{}, false
+	}
+	if s.attDir == "" {
+		return prob("attachment_missing", fmt.Sprintf("attachment %q is stored on disk but attachments_dir is not set", name))
+	}
+	rel = filepath.FromSlash(rel)
+	if !filepath.IsLocal(rel) {
+		return prob("attachment_path", fmt.Sprintf("attachment %q: path %q leaves attachments_dir; refused", name, rel))
+	}
+	root := s.attDir
+	fi, err := os.Stat(filepath.Join(root, rel))
+	if err != nil {
+		return prob("attachment_missing", fmt.Sprintf("attachment %q: %v", name, err))
+	}
+	if !fi.Mode().IsRegular() {
+		return prob("attachment_missing", fmt.Sprintf("attachment %q: %s is not a regular file", name, rel))
+	}
+	return sources.Attachment{
+		Name: name,
+		Size: fi.Size(),
+		Open: func() (io.ReadCloser, error) {
+			// OpenInRoot also refuses symbolic links that leave the directory.
+			f, err := os.OpenInRoot(root, rel)
+			if err != nil {
+				return nil, fmt.Errorf("open attachment %q: %w", name, err)
+			}
+			return f, nil
+		},
+	}, true
+}
+
+// chunkReader streams a file stored in rows of (chunk id, bytes), one row
+// per query, so neither the file nor a result set is held open.
+type chunkReader struct {
+	s     *Source
+	query string // args: file id, previous chunk id
+	file  int64
+	prev  int64
+	buf   []byte
+	eof   bool
+}
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	for len(r.buf) == 0 {
+		if r.eof {
+			return 0, io.EOF
+		}
+		var id int64
+		var data []byte
+		err := r.s.db.QueryRowContext(r.s.base, r.query, r.file, r.prev).Scan(&id, &data)
+		if errors.Is(err, sql.ErrNoRows) {
+			r.eof = true
+			continue
+		}
+		if err != nil {
+			return 0, r.s.wrap(r.s.base, fmt.Sprintf("read file %d chunk after %d", r.file, r.prev), err)
+		}
+		r.prev, r.buf = id, data
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
+}
+
+func (r *chunkReader) Close() error { r.eof, r.buf = true, nil; return nil }
+
+func htmlUnescape(s string) string { return html.UnescapeString(s) }

@@ -1,0 +1,273 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"html"
+	"strconv"
+	"strings"
+
+	"github.com/whmcs-migrate/whmcs-migrate/sources"
+)
+
+type whmcs struct {
+	s      *Source
+	pf     string
+	depts  map[int64]string
+	admins map[string]string // full name -> email ("" when ambiguous)
+	cols   map[string]map[string]bool
+}
+
+func (w *whmcs) t(name string) string { return "`" + w.pf + name + "`" }
+
+func (w *whmcs) has(table, col string) bool { return w.cols[w.pf+table][col] }
+
+// col returns "alias.col" when the column exists, def otherwise.
+func (w *whmcs) col(table, alias, col, def string) string {
+	if w.has(table, col) {
+		return alias + "." + col
+	}
+	return def
+}
+
+func (w *whmcs) init(ctx context.Context) error {
+	s := w.s
+	names := []string{w.pf + "tickets", w.pf + "ticketreplies", w.pf + "ticketnotes", w.pf + "ticketdepartments",
+		w.pf + "clients", w.pf + "admins", w.pf + "contacts"}
+	var err error
+	if w.cols, err = s.columns(ctx, names...); err != nil {
+		return err
+	}
+	if err := requireTables(w.cols, names[:6]...); err != nil {
+		return err
+	}
+	if w.depts, err = idNames(ctx, s, "SELECT id, name FROM "+w.t("ticketdepartments")); err != nil {
+		return fmt.Errorf("read departments: %w", err)
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT TRIM(CONCAT_WS(' ', firstname, lastname)), COALESCE(email, '') FROM "+w.t("admins"))
+	if err != nil {
+		return fmt.Errorf("read admins: %w", err)
+	}
+	defer rows.Close()
+	w.admins = map[string]string{}
+	for rows.Next() {
+		var name, email string
+		if err := rows.Scan(&name, &email); err != nil {
+			return err
+		}
+		if _, dup := w.admins[name]; dup {
+			w.admins[name] = "" // two admins with one name: no email
+			continue
+		}
+		w.admins[name] = email
+	}
+	return rows.Err()
+}
+
+func (w *whmcs) where() string {
+	if w.has("tickets", "merged_ticket_id") {
+		// Merged tickets' replies were moved into the ticket they were merged into.
+		return " WHERE t.merged_ticket_id = 0"
+	}
+	return " WHERE 1 = 1"
+}
+
+func (w *whmcs) count(ctx context.Context) (int, error) {
+	var n int
+	err := w.s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+w.t("tickets")+" t"+w.where()).Scan(&n)
+	return n, err
+}
+
+// requester returns SQL for the name and email of a message's customer
+// author: contact, else client, else the guest name and email on the row.
+func (w *whmcs) requester(table, alias string) (name, email, joins string) {
+	joins = " LEFT JOIN " + w.t("clients") + " cl ON " + alias + ".userid > 0 AND cl.id = " + alias + ".userid"
+	name = "CASE WHEN " + alias + ".userid > 0 AND cl.id IS NOT NULL THEN TRIM(CONCAT_WS(' ', cl.firstname, cl.lastname)) ELSE " + alias + ".name END"
+	email = "CASE WHEN " + alias + ".userid > 0 AND cl.id IS NOT NULL THEN cl.email ELSE " + alias + ".email END"
+	if w.has("contacts", "id") && w.has(table, "contactid") {
+		joins += " LEFT JOIN " + w.t("contacts") + " ct ON " + alias + ".contactid > 0 AND ct.id = " + alias + ".contactid"
+		name = "CASE WHEN ct.id IS NOT NULL THEN TRIM(CONCAT_WS(' ', ct.firstname, ct.lastname)) ELSE " + name + " END"
+		email = "CASE WHEN ct.id IS NOT NULL THEN ct.email ELSE " + email + " END"
+	}
+	return "COALESCE(" + name + ", '')", "COALESCE(" + email + ", '')", joins
+}
+
+func (w *whmcs) page(ctx context.Context, after any, n int) ([]header, error) {
+	s := w.s
+	var last int64 = -1
+	if after != nil {
+		last = after.(int64)
+	}
+	rname, remail, joins := w.requester("tickets", "t")
+	q := "SELECT t.id, COALESCE(t.tid, ''), COALESCE(t.title, ''), t.did, COALESCE(t.status, ''), COALESCE(t.urgency, ''), t.userid, " +
+		rname + ", " + remail + ", COALESCE(t.cc, ''), t.date, t.lastreply" +
+		" FROM " + w.t("tickets") + " t" + joins + w.where() + " AND t.id > ? ORDER BY t.id LIMIT ?"
+	rows, err := s.db.QueryContext(ctx, q, last, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var hs []header
+	for rows.Next() {
+		var id, did, userid int64
+		var tid, subject, status, urgency, name, email, cc string
+		var date, lastreply sql.NullString
+		if err := rows.Scan(&id, &tid, &subject, &did, &status, &urgency, &userid, &name, &email, &cc, &date, &lastreply); err != nil {
+			return nil, err
+		}
+		t := &sources.Ticket{
+			ID:         strconv.FormatInt(id, 10),
+			Origin:     fmt.Sprintf("%stickets id=%d tid=%s", w.pf, id, tid),
+			Subject:    html.UnescapeString(subject),
+			Department: w.depts[did],
+			Status:     status,
+			Priority:   urgency,
+			Requester:  sources.Person{Name: html.UnescapeString(name), Email: email},
+			ClientID:   userid,
+			CC:         splitList(cc, ","),
+		}
+		if t.Department == "" && did != 0 {
+			t.Department = strconv.FormatInt(did, 10)
+		}
+		t.Created = s.timeField(t, date, "", t.Origin, "date", true)
+		t.Updated = later(t.Created, s.timeField(t, lastreply, "", t.Origin, "lastreply", false))
+		hs = append(hs, header{key: id, t: t})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if w.has("tickets", "updated_at") && len(hs) > 0 {
+		// updated_at is a TIMESTAMP, an instant: read it as unix seconds so
+		// that the session zone does not matter.
+		urows, err := s.db.QueryContext(ctx, "SELECT id, UNIX_TIMESTAMP(updated_at) FROM "+w.t("tickets")+
+			" WHERE id BETWEEN ? AND ? AND updated_at IS NOT NULL", hs[0].key, hs[len(hs)-1].key)
+		if err != nil {
+			return nil, err
+		}
+		defer urows.Close()
+		byID := map[int64]*sources.Ticket{}
+		for _, h := range hs {
+			byID[h.key.(int64)] = h.t
+		}
+		for urows.Next() {
+			var id int64
+			var ts sql.NullFloat64
+			if err := urows.Scan(&id, &ts); err != nil {
+				return nil, err
+			}
+			if t := byID[id]; t != nil && ts.Valid && ts.Float64 > 0 {
+				t.Updated = later(t.Updated, unixTime(ts.Float64))
+			}
+		}
+		if err := urows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return hs, nil
+}
+
+func (w *whmcs) thread(ctx context.Context, h header) error {
+	s, t := w.s, h.t
+	id := h.key.(int64)
+	tname, temail, tjoins := w.requester("tickets", "t")
+	rname, remail, rjoins := w.requester("ticketreplies", "r")
+	editor := func(table, alias string) string { return w.col(table, alias, "editor", "'plain'") }
+	removed := func(table, alias string) string { return w.col(table, alias, "attachments_removed", "0") }
+	noteAtt := w.col("ticketnotes", "n", "attachments", "''")
+	q := "SELECT * FROM (" +
+		"SELECT 0 AS src_rank, t.id AS src_id, COALESCE(t.admin, '') AS admin, " + tname + " AS name, " + temail + " AS email," +
+		" t.date AS created, COALESCE(t.message, '') AS message, COALESCE(" + editor("tickets", "t") + ", 'plain') AS editor," +
+		" COALESCE(t.attachment, '') AS attachments, " + removed("tickets", "t") + " AS removed" +
+		" FROM " + w.t("tickets") + " t" + tjoins + " WHERE t.id = ?" +
+		" UNION ALL SELECT 1, r.id, COALESCE(r.admin, ''), " + rname + ", " + remail + ", r.date, COALESCE(r.message, ''), COALESCE(" + editor("ticketreplies", "r") + ", 'plain')," +
+		" COALESCE(r.attachment, ''), " + removed("ticketreplies", "r") +
+		" FROM " + w.t("ticketreplies") + " r" + rjoins + " WHERE r.tid = ?" +
+		" UNION ALL SELECT 2, n.id, COALESCE(n.admin, ''), '', '', n.date, COALESCE(n.message, ''), COALESCE(" + editor("ticketnotes", "n") + ", 'plain')," +
+		" COALESCE(" + noteAtt + ", ''), " + removed("ticketnotes", "n") +
+		" FROM " + w.t("ticketnotes") + " n WHERE n.ticketid = ?" +
+		") x ORDER BY x.created, x.src_rank, x.src_id"
+	rows, err := s.db.QueryContext(ctx, q, id, id, id)
+	if err != nil {
+		return fmt.Errorf("read messages: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var rank, srcID int64
+		var admin, name, email, message, editor, attachments string
+		var removed int64
+		var created sql.NullString
+		if err := rows.Scan(&rank, &srcID, &admin, &name, &email, &created, &message, &editor, &attachments, &removed); err != nil {
+			return err
+		}
+		e := sources.Entry{Body: html.UnescapeString(message), Format: sources.Text}
+		switch rank {
+		case 0:
+			e.ID, e.Origin = "ticket", fmt.Sprintf("%stickets id=%d", w.pf, srcID)
+		case 1:
+			e.ID, e.Origin = "r"+strconv.FormatInt(srcID, 10), fmt.Sprintf("%sticketreplies id=%d", w.pf, srcID)
+		default:
+			e.ID, e.Origin = "n"+strconv.FormatInt(srcID, 10), fmt.Sprintf("%sticketnotes id=%d", w.pf, srcID)
+		}
+		if strings.EqualFold(editor, "markdown") {
+			e.Format = sources.Markdown
+		}
+		e.Created = s.timeField(t, created, e.ID, e.Origin, "date", true)
+		switch {
+		case rank == 2:
+			e.Kind = sources.Note
+			e.Author = w.admin(admin)
+		case admin != "":
+			e.Kind = sources.StaffReply
+			e.Author = w.admin(admin)
+		default:
+			e.Kind = sources.CustomerReply
+			e.Author = sources.Person{Name: html.UnescapeString(name), Email: email}
+		}
+		if attachments != "" {
+			if removed != 0 {
+				t.AddProblem(sources.Problem{Severity: sources.Warning, Code: "attachment_missing", Entry: e.ID, Origin: e.Origin,
+					Field: "attachment", Message: fmt.Sprintf("attachments %q were removed in WHMCS (attachments_removed=1)", attachments)})
+			} else {
+				for _, stored := range splitList(attachments, "|") {
+					if a, ok := s.fileAttachment(t, e.ID, e.Origin, stored, whmcsName(stored)); ok {
+						e.Attachments = append(e.Attachments, a)
+					}
+				}
+			}
+		}
+		t.Entries = append(t.Entries, e)
+	}
+	return rows.Err()
+}
+
+// admin returns the staff author for an admin's full name, with the
+// admin's email when exactly one admin has that name.
+func (w *whmcs) admin(name string) sources.Person {
+	return sources.Person{Name: name, Email: w.admins[name]}
+}
+
+// whmcsName strips WHMCS's "<digits>_" prefix from a stored file name.
+func whmcsName(stored string) string {
+	base := stored
+	if i := strings.LastIndexAny(base, "/\\"); i >= 0 {
+		base = base[i+1:]
+	}
+	if i := strings.IndexByte(base, '_'); i > 0 && i < len(base)-1 {
+		if _, err := strconv.ParseUint(base[:i], 10, 64); err == nil {
+			return base[i+1:]
+		}
+	}
+	return base
+}
+
+func splitList(s, sep string) []string {
+	var out []string
+	for _, p := range strings.Split(s, sep) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
