@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
+	"github.com/whmcs-migrate/whmcs-migrate/importer"
+	"github.com/whmcs-migrate/whmcs-migrate/sources"
+	"github.com/whmcs-migrate/whmcs-migrate/sources/all"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
+)
+
+// app is what a subcommand works with once its config is loaded: the one
+// place where config and flags become option structs and where the
+// client's policy layers are composed.
+type app struct {
+	g   *globals
+	cfg *Config
+	log *slog.Logger
+}
+
+// configFlag adds --config to cmd.
+func configFlag(cmd *cobra.Command, path *string) {
+	cmd.Flags().StringVarP(path, "config", "c", "", "config file (YAML)")
+	cmd.MarkFlagRequired("config")
+}
+
+func loadApp(g *globals, path string) (*app, error) {
+	cfg, err := LoadConfig(path, all.Registry())
+	if err != nil {
+		return nil, err
+	}
+	return &app{g: g, cfg: cfg, log: g.logger()}, nil
+}
+
+// redact removes the source's secrets (DSN passwords) from text.
+func (a *app) redact(text string) string {
+	if r := a.cfg.Source.Factory.Redact; r != nil {
+		return r(a.cfg.Source.Options, text)
+	}
+	return text
+}
+
+// openSource opens the configured source.
+func (a *app) openSource(ctx context.Context) (sources.Source, error) {
+	src, err := a.cfg.Source.Factory.Open(ctx, a.cfg.Source.Options, sources.Env{
+		Dir: a.cfg.Dir, Location: a.cfg.Source.Location, Logger: a.log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open %s source: %s", a.cfg.Source.Type, a.redact(err.Error()))
+	}
+	return src, nil
+}
+
+// clientOptions are the per-command choices about the WHMCS client.
+type clientOptions struct {
+	ReadOnly    bool     // dry-run: every write refused before it is sent
+	Rate        *float64 // overrides target.rate
+	Concurrency int      // sizes the connection pool
+	Insecure    bool
+}
+
+// client builds the WHMCS client: HTTP, then (for dry-run) the read-only
+// layer, then the policy layers (count, rate limit, retry). Stats count
+// what went through.
+func (a *app) client(o clientOptions) (*whmcs.Client, *importer.Stats, error) {
+	if err := a.cfg.CheckTarget(); err != nil {
+		return nil, nil, err
+	}
+	t := a.cfg.Target
+	conc := o.Concurrency
+	if conc == 0 {
+		conc = t.Concurrency
+	}
+	h, err := whmcs.NewHTTP(whmcs.Options{
+		URL: t.URL, Identifier: t.Identifier, Secret: t.Secret, Username: t.Username, Password: t.Password,
+		AccessKey: t.AccessKey, Location: t.Location, Timeout: time.Duration(t.Timeout), MaxConns: conc,
+		CAFile: a.cfg.Path(t.CAFile), InsecureSkipVerify: o.Insecure, UserAgent: "whmcs-migrate", Logger: a.log,
+	})
+	if err != nil {
+		return nil, nil, &ConfigError{fmt.Errorf("%s: target: %w", a.cfg.File, err)}
+	}
+	var c whmcs.Caller = h
+	if o.ReadOnly {
+		c = whmcs.ReadOnly(c)
+	}
+	r := *t.Rate
+	if o.Rate != nil {
+		r = *o.Rate
+	}
+	st := importer.NewStats()
+	c = importer.WithPolicy(c, importer.Policy{Rate: r, Burst: t.Burst, Logger: a.log}, st)
+	return whmcs.NewClient(c, t.Location), st, nil
+}
+
+// openCheckpoint opens the configured checkpoint.
+func (a *app) openCheckpoint() (*checkpoints.Store, error) {
+	return checkpoints.Open(a.cfg.Checkpoint)
+}

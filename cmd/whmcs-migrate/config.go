@@ -1,0 +1,350 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/whmcs-migrate/whmcs-migrate/mapping"
+	"github.com/whmcs-migrate/whmcs-migrate/sources"
+)
+
+// Config is the YAML config file (see the README's config reference).
+type Config struct {
+	Source     SourceConfig   `yaml:"source"`
+	Target     TargetConfig   `yaml:"target"`
+	Mapping    mapping.Config `yaml:"mapping"`
+	Checkpoint string         `yaml:"checkpoint"`
+	Sync       SyncConfig     `yaml:"sync"`
+	Validate   ValidateConfig `yaml:"validate"`
+
+	// Dir is the config file's directory: relative paths are resolved
+	// against it.
+	Dir string `yaml:"-"`
+	// File is the config file's path, for messages.
+	File string `yaml:"-"`
+}
+
+// SourceConfig is the source block: type and timezone, and the options of
+// that type of source (decoded into Options, which its factory made).
+type SourceConfig struct {
+	Type     string `yaml:"type"`
+	Timezone string `yaml:"timezone"`
+
+	Factory  sources.Factory `yaml:"-"`
+	Options  any             `yaml:"-"`
+	Location *time.Location  `yaml:"-"`
+}
+
+// TargetConfig is the WHMCS to import into.
+type TargetConfig struct {
+	URL        string `yaml:"url"`
+	Identifier string `yaml:"identifier"`
+	Secret     string `yaml:"secret"`
+	// Legacy admin login (the password is sent as md5).
+	Username  string `yaml:"username"`
+	Password  string `yaml:"password"`
+	AccessKey string `yaml:"accesskey"`
+	Timezone  string `yaml:"timezone"`
+	// Rate is API calls per second (0 = unlimited; default 10); Burst the
+	// limiter's burst (default 1).
+	Rate        *float64 `yaml:"rate"`
+	Burst       int      `yaml:"burst"`
+	Concurrency int      `yaml:"concurrency"`
+	Timeout     Duration `yaml:"timeout"`
+	CAFile      string   `yaml:"ca_file"`
+
+	Location *time.Location `yaml:"-"`
+}
+
+// SyncConfig tunes incremental sync.
+type SyncConfig struct {
+	// Overlap re-reads tickets whose last change falls within this window
+	// before the previous run's start (clock skew, source transactions in
+	// flight). Default 10m.
+	Overlap *Duration `yaml:"overlap"`
+}
+
+// ValidateConfig tunes the validation report's attachment warnings.
+type ValidateConfig struct {
+	AllowedExtensions []string `yaml:"allowed_extensions"`
+	MaxAttachmentSize string   `yaml:"max_attachment_size"` // "2MB"
+}
+
+// Duration is a time.Duration written "90s", "10m".
+type Duration time.Duration
+
+// UnmarshalYAML reads a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration (e.g. 90s, 10m)", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// ConfigError is a problem with the config file or flags (exit status 2).
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+func configErrorf(format string, a ...any) error {
+	return &ConfigError{fmt.Errorf(format, a...)}
+}
+
+// LoadConfig reads and checks the config file at path. Any string may use
+// ${ENV_VAR}; an unset variable, an unknown key or a bad value is an error
+// naming the key and line.
+func LoadConfig(path string, reg *sources.Registry) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, configErrorf("read config: %w", err)
+	}
+	cfg, err := parseConfig(data, path, reg)
+	if err != nil {
+		return nil, &ConfigError{err}
+	}
+	return cfg, nil
+}
+
+func parseConfig(data []byte, path string, reg *sources.Registry) (*Config, error) {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s: the config must be a YAML mapping", path)
+	}
+	root := doc.Content[0]
+	if err := expandEnv(root); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+
+	cfg := &Config{File: path}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Dir = filepath.Dir(abs)
+
+	// The source block holds the chosen source's own options: split it off.
+	srcNode := mapValue(root, "source")
+	rest := withoutKey(root, "source")
+	if err := checkKeys(rest, reflect.TypeOf(*cfg), "", path); err != nil {
+		return nil, err
+	}
+	if err := rest.Decode(cfg); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if srcNode == nil {
+		return nil, fmt.Errorf("%s: missing source block", path)
+	}
+	if err := cfg.decodeSource(srcNode, reg, path); err != nil {
+		return nil, err
+	}
+	if err := cfg.check(path); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func (c *Config) decodeSource(n *yaml.Node, reg *sources.Registry, path string) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("%s:%d: source must be a mapping", path, n.Line)
+	}
+	common := &yaml.Node{Kind: yaml.MappingNode}
+	own := &yaml.Node{Kind: yaml.MappingNode}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		switch n.Content[i].Value {
+		case "type", "timezone":
+			common.Content = append(common.Content, n.Content[i], n.Content[i+1])
+		default:
+			own.Content = append(own.Content, n.Content[i], n.Content[i+1])
+		}
+	}
+	if err := common.Decode(&c.Source); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if c.Source.Type == "" {
+		return fmt.Errorf("%s:%d: source.type is required (%s)", path, n.Line, strings.Join(reg.Names(), ", "))
+	}
+	f, err := reg.Lookup(c.Source.Type)
+	if err != nil {
+		return fmt.Errorf("%s:%d: source.type: %w", path, n.Line, err)
+	}
+	c.Source.Factory = f
+	c.Source.Options = f.NewOptions()
+	if err := checkKeys(own, reflect.TypeOf(c.Source.Options), "source.", path); err != nil {
+		return err
+	}
+	if err := own.Decode(c.Source.Options); err != nil {
+		return fmt.Errorf("%s: source: %w", path, err)
+	}
+	return nil
+}
+
+func (c *Config) check(path string) error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(path+": "+format, a...)) }
+	var err error
+	if c.Source.Location, err = loadZone(c.Source.Timezone); err != nil {
+		bad("source.timezone: %v", err)
+	}
+	if c.Target.Location, err = loadZone(c.Target.Timezone); err != nil {
+		bad("target.timezone: %v", err)
+	}
+	if c.Target.Rate == nil {
+		r := 10.0
+		c.Target.Rate = &r
+	} else if *c.Target.Rate < 0 {
+		bad("target.rate: must be 0 (unlimited) or more")
+	}
+	if c.Target.Burst == 0 {
+		c.Target.Burst = 1
+	}
+	if c.Target.Concurrency == 0 {
+		c.Target.Concurrency = 4
+	} else if c.Target.Concurrency < 0 || c.Target.Concurrency > 256 {
+		bad("target.concurrency: must be between 1 and 256")
+	}
+	if c.Sync.Overlap == nil {
+		d := Duration(10 * time.Minute)
+		c.Sync.Overlap = &d
+	}
+	if c.Checkpoint == "" {
+		c.Checkpoint = "migration.db"
+	}
+	c.Checkpoint = c.Path(c.Checkpoint)
+	if err := c.Mapping.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", path, err))
+	}
+	return errors.Join(errs...)
+}
+
+// Path resolves p against the config file's directory.
+func (c *Config) Path(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(c.Dir, p)
+}
+
+// CheckTarget reports what a command that talks to WHMCS needs and lacks.
+func (c *Config) CheckTarget() error {
+	t := c.Target
+	switch {
+	case t.URL == "":
+		return configErrorf("%s: target.url is required", c.File)
+	case t.Identifier == "" && t.Username == "":
+		return configErrorf("%s: target.identifier and target.secret (or target.username and target.password) are required", c.File)
+	case t.Identifier != "" && t.Secret == "":
+		return configErrorf("%s: target.secret is required with target.identifier", c.File)
+	case t.Username != "" && t.Password == "":
+		return configErrorf("%s: target.password is required with target.username", c.File)
+	}
+	return nil
+}
+
+func loadZone(name string) (*time.Location, error) {
+	if name == "" {
+		return time.UTC, nil
+	}
+	return time.LoadLocation(name)
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// expandEnv replaces ${VAR} in every scalar value; an unset variable is an
+// error naming it and its line. Only the ${VAR} form is expanded, so a
+// literal $ in a password is left alone.
+func expandEnv(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "${") {
+		var missing []string
+		n.Value = envRef.ReplaceAllStringFunc(n.Value, func(m string) string {
+			name := m[2 : len(m)-1]
+			v, ok := os.LookupEnv(name)
+			if !ok {
+				missing = append(missing, name)
+			}
+			return v
+		})
+		if len(missing) > 0 {
+			return fmt.Errorf("line %d: environment variable %s is not set", n.Line, strings.Join(missing, ", "))
+		}
+		n.Tag = "" // let the expanded text be typed by the target field
+	}
+	for i, c := range n.Content {
+		if n.Kind == yaml.MappingNode && i%2 == 0 {
+			continue // keys are not expanded
+		}
+		if err := expandEnv(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkKeys reports the first mapping key, at any depth of structs, that
+// has no yaml field in t, naming the key and its line.
+func checkKeys(n *yaml.Node, t reflect.Type, prefix, path string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if n.Kind != yaml.MappingNode || t.Kind() != reflect.Struct {
+		return nil
+	}
+	fields := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		fields[name] = f.Type
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		ft, ok := fields[k.Value]
+		if !ok {
+			return fmt.Errorf("%s:%d: unknown key %s%s", path, k.Line, prefix, k.Value)
+		}
+		if err := checkKeys(n.Content[i+1], ft, prefix+k.Value+".", path); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func mapValue(n *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func withoutKey(n *yaml.Node, key string) *yaml.Node {
+	out := *n
+	out.Content = nil
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value != key {
+			out.Content = append(out.Content, n.Content[i], n.Content[i+1])
+		}
+	}
+	return &out
+}

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
+)
+
+// Exit statuses: one table, in --help and the README.
+const (
+	exitOK          = 0
+	exitFatal       = 1
+	exitUsage       = 2
+	exitIncomplete  = 3 // finished, but some tickets failed (run), are invalid (validate) or differ (verify)
+	exitInterrupted = 130
+)
+
+const exitHelp = `Exit status:
+  0    success: everything done, valid, or matching
+  1    fatal error (authentication, checkpoint I/O, source unreadable)
+  2    usage or config error
+  3    finished with failed tickets (run), invalid tickets (validate) or differences (verify)
+  130  interrupted (Ctrl-C): in-flight calls finished, the journal is flushed; run again to resume`
+
+// errIncomplete is returned by a command that finished but must exit 3.
+var errIncomplete = errors.New("incomplete")
+
+// globals are the flags every subcommand shares. They flow into option
+// structs; nothing reads them as package state.
+type globals struct {
+	logFormat string
+	logLevel  string
+	stdout    io.Writer
+	stderr    io.Writer
+}
+
+func (g *globals) logger() *slog.Logger {
+	lvl := slog.LevelInfo
+	switch strings.ToLower(g.logLevel) {
+	case "debug":
+		lvl = slog.LevelDebug
+	case "warn":
+		lvl = slog.LevelWarn
+	case "error":
+		lvl = slog.LevelError
+	}
+	o := &slog.HandlerOptions{Level: lvl}
+	if g.logFormat == "json" {
+		return slog.New(slog.NewJSONHandler(g.stderr, o))
+	}
+	return slog.New(slog.NewTextHandler(g.stderr, o))
+}
+
+func newRootCmd(g *globals) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "whmcs-migrate",
+		Short: "Move a helpdesk's ticket history into WHMCS, and keep it in sync",
+		Long: `whmcs-migrate replays every ticket of a helpdesk (CSV export, osTicket, HESK,
+an older WHMCS, custom SQL) into WHMCS through its API: OpenTicket with the
+first message, AddTicketReply / AddTicketNote for every later entry, backdated,
+then the ticket's real status. Nobody is emailed (noemail on every call), and a
+checkpoint journal makes every run resumable and every write happen once.
+
+` + exitHelp,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	root.SetOut(g.stdout)
+	root.SetErr(g.stderr)
+	for _, c := range commands(g) {
+		root.AddCommand(c)
+	}
+	return root
+}
+
+func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	g := &globals{stdout: stdout, stderr: stderr}
+	root := newRootCmd(g)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	code := exitCode(ctx, err)
+	if err != nil && !errors.Is(err, errIncomplete) {
+		fmt.Fprintln(stderr, "whmcs-migrate:", err)
+	}
+	return code
+}
+
+func exitCode(ctx context.Context, err error) int {
+	var ce *ConfigError
+	switch {
+	case err == nil:
+		if ctx.Err() != nil {
+			return exitInterrupted
+		}
+		return exitOK
+	case ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, errInterrupted)):
+		return exitInterrupted
+	case errors.Is(err, errIncomplete):
+		return exitIncomplete
+	case errors.As(err, &ce), isUsage(err):
+		return exitUsage
+	case errors.Is(err, checkpoints.ErrLocked):
+		return exitFatal
+	case whmcs.IsAuth(err):
+		return exitFatal
+	}
+	return exitFatal
+}
+
+// errInterrupted is returned by commands that stopped early on Ctrl-C.
+var errInterrupted = errors.New("interrupted")
+
+func isUsage(err error) bool {
+	s := err.Error()
+	return strings.HasPrefix(s, "unknown command") || strings.HasPrefix(s, "unknown flag") ||
+		strings.HasPrefix(s, "unknown shorthand flag") || strings.Contains(s, "flag needs an argument") ||
+		strings.HasPrefix(s, "invalid argument") || strings.HasPrefix(s, "accepts ") || strings.HasPrefix(s, "required flag")
+}
+
+func commands(g *globals) []*cobra.Command {
+	return []*cobra.Command{
+		newSandboxCmd(),
+	}
+}
+
+var _ = os.Stdout
