@@ -1,0 +1,51 @@
+package importer
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// WriteReportFile writes data to path atomically with mode 0600: reports
+// hold customer data (names, emails, subjects). It writes a temporary file
+// in path's directory, syncs it and renames it over path, so a reader never
+// sees a half-written report and a crash leaves the old file or the new one.
+// An existing file at path is replaced, and ends up 0600 whatever its mode
+// was.
+func WriteReportFile(path string, data []byte) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	tmp := f.Name()
+	done := false
+	defer func() {
+		if !done {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	// CreateTemp makes the file 0600 already; Chmod says so whatever the
+	// platform's default.
+	if err := f.Chmod(0o600); err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	done = true
+	return nil
+}
