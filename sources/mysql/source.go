@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"io/fs"
 	"iter"
 	"log/slog"
 	"os"
@@ -375,6 +376,9 @@ func (s *Source) fileAttachment(t *sources.Ticket, entry, origin, rel, name stri
 	}
 	root := s.attDir
 	fi, err := os.Stat(filepath.Join(root, rel))
+	if errors.Is(err, fs.ErrNotExist) {
+		return prob("attachment_missing", fmt.Sprintf("attachment %q: %s not found in attachments_dir", name, rel))
+	}
 	if err != nil {
 		return prob("attachment_missing", fmt.Sprintf("attachment %q: %v", name, err))
 	}
