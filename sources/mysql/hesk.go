@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 )
@@ -45,6 +46,9 @@ func (k *hesk) init(ctx context.Context) error {
 	if err := requireTables(k.cols, names[:6]...); err != nil {
 		return err
 	}
+	// The session runs with time_zone +00:00, so TIMESTAMPs arrive in UTC
+	// whatever the configured source zone.
+	s.loc = time.UTC
 	k.customers = k.cols[k.pf+"customers"] != nil && k.cols[k.pf+"ticket_to_customer"] != nil
 	if !k.has("tickets", "u_name") && !k.has("tickets", "name") {
 		return fmt.Errorf("%stickets has neither u_name nor name", k.pf)
@@ -159,7 +163,9 @@ func (k *hesk) page(ctx context.Context, after any, n int) ([]header, error) {
 		}
 		if len(emails) > 0 {
 			t.Requester.Email = emails[0]
-			t.CC = emails[1:]
+			if len(emails) > 1 {
+				t.CC = emails[1:]
+			}
 		}
 		if t.Department == "" {
 			t.Department = strconv.FormatInt(cat, 10)
