@@ -1,0 +1,146 @@
+package importer
+
+import (
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// verifyJSON is the --report shape of a VerifyReport.
+type verifyJSON struct {
+	Tickets struct {
+		Checked   int `json:"checked"`
+		Matching  int `json:"matching"`
+		Differing int `json:"differing"`
+		Missing   int `json:"missing"`
+	} `json:"tickets"`
+	Differences    []Difference `json:"differences"`
+	ElapsedSeconds float64      `json:"elapsed_seconds"`
+}
+
+// JSON renders the report as {"tickets": {"checked", "matching",
+// "differing", "missing"}, "differences": [{"ticket", "whmcs_id", "field",
+// "entry", "expected", "actual"}], "elapsed_seconds"}.
+func (r *VerifyReport) JSON() ([]byte, error) {
+	var j verifyJSON
+	j.Tickets.Checked, j.Tickets.Matching, j.Tickets.Differing, j.Tickets.Missing = r.Checked, r.Matching, r.Differing, r.Missing
+	j.Differences = r.Differences
+	if j.Differences == nil {
+		j.Differences = []Difference{}
+	}
+	j.ElapsedSeconds = r.Elapsed.Seconds()
+	b, err := json.MarshalIndent(j, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode verify report: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// termWidth is how much of an expected or actual value the terminal
+// summary shows.
+const termWidth = 100
+
+// WriteText writes the terminal summary: the counts, then each
+// difference under its ticket.
+func (r *VerifyReport) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Verified %d tickets: %d matching, %d differing.", r.Checked, r.Matching, r.Differing)
+	if r.Missing > 0 {
+		fmt.Fprintf(&b, " %d source tickets not imported.", r.Missing)
+	}
+	b.WriteByte('\n')
+	last := ""
+	for _, d := range r.Differences {
+		if head := d.Ticket + "\x00" + fmt.Sprint(d.WHMCSID); head != last {
+			last = head
+			if d.WHMCSID != 0 {
+				fmt.Fprintf(&b, "\nticket %s (WHMCS %d):\n", d.Ticket, d.WHMCSID)
+			} else {
+				fmt.Fprintf(&b, "\nticket %s:\n", d.Ticket)
+			}
+		}
+		field := d.Field
+		if d.Entry != "" {
+			field += " [" + d.Entry + "]"
+		}
+		fmt.Fprintf(&b, "  %s: expected %s; WHMCS has %s\n", field, clip(d.Expected), clip(d.Actual))
+	}
+	if r.OK() {
+		b.WriteString("Everything matches.\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func clip(s string) string {
+	s = strings.ReplaceAll(s, "\n", "⏎")
+	if utf8.RuneCountInString(s) <= termWidth {
+		return s
+	}
+	return string([]rune(s)[:termWidth]) + "…"
+}
+
+// WriteHTML writes the report as a self-contained page (inline style, no
+// external asset), in the look of the validation report: the counts, then
+// every difference in a table.
+func (r *VerifyReport) WriteHTML(w io.Writer) error {
+	data := struct {
+		*VerifyReport
+		GeneratedAt time.Time
+		Zone        string
+	}{r, time.Now(), "UTC"}
+	if r.Location != nil {
+		data.Zone = r.Location.String()
+	}
+	if err := verifyTemplate.Execute(w, data); err != nil {
+		return fmt.Errorf("render HTML verify report: %w", err)
+	}
+	return nil
+}
+
+var verifyTemplate = template.Must(template.New("verify").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>whmcs-migrate verification report</title>
+<style>
+body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }
+h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
+table { border-collapse: collapse; margin: .5em 0; }
+th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: left; vertical-align: top; }
+th { background: #f2f2f2; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.v { white-space: pre-wrap; max-width: 40em; word-break: break-word; }
+.ok { color: #1b6e20; font-weight: bold; } .bad { color: #b00020; font-weight: bold; }
+.muted { color: #666; }
+</style>
+</head>
+<body>
+<h1>whmcs-migrate verification report</h1>
+<p class="muted">Generated {{.GeneratedAt.Format "2006-01-02 15:04:05 MST"}}; WHMCS read with read calls only; dates in {{.Zone}}.</p>
+{{if .OK}}<p class="ok">All {{.Checked}} tickets checked match their source.</p>{{else}}<p class="bad">{{.Differing}} of {{.Checked}} tickets checked differ{{if .Missing}}; {{.Missing}} source tickets are not imported{{end}}.</p>{{end}}
+
+<h2>Summary</h2>
+<table id="summary">
+<tr><th>Checked</th><td class="n">{{.Checked}}</td></tr>
+<tr><th>Matching</th><td class="n">{{.Matching}}</td></tr>
+<tr><th>Differing</th><td class="n">{{.Differing}}</td></tr>
+<tr><th>Not imported</th><td class="n">{{.Missing}}</td></tr>
+<tr><th>Differences</th><td class="n">{{len .Differences}}</td></tr>
+</table>
+
+<h2>Differences</h2>
+{{if .Differences}}
+<table id="differences">
+<tr><th>Ticket</th><th>WHMCS id</th><th>Field</th><th>Entry</th><th>Expected (source)</th><th>Actual (WHMCS)</th></tr>
+{{range .Differences}}<tr data-field="{{.Field}}"><td>{{.Ticket}}</td><td class="n">{{if .WHMCSID}}{{.WHMCSID}}{{end}}</td><td>{{.Field}}</td><td>{{.Entry}}</td><td class="v">{{.Expected}}</td><td class="v">{{.Actual}}</td></tr>
+{{end}}</table>
+{{else}}<p>No differences.</p>{{end}}
+</body>
+</html>
+`))
