@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -36,10 +37,11 @@ const (
 // errStopped ends a pass when the consumer stops iterating.
 var errStopped = errors.New("stopped")
 
-// ref locates one messages.csv record.
+// ref locates one messages.csv record: 16 bytes a message.
 type ref struct {
-	off  int64 // byte offset of the record (or of blank lines before it)
-	line int   // line of the record's first line
+	off  int64  // byte offset of the record (or of blank lines before it)
+	size uint32 // bytes up to the next record
+	line int32  // line of the record's first line
 }
 
 // index is one pass's map of messages.csv: ticket id -> record offsets, in
@@ -111,7 +113,7 @@ func (p *pass) run(ctx context.Context, yield func(*sources.Ticket, error) bool)
 		t, key := p.ticket(rec, line, pe)
 		if key != "" {
 			if first, dup := seen[key]; dup {
-				t.ID = t.Origin
+				rename(t, t.Origin)
 				t.AddProblem(sources.Problem{Severity: sources.Error, Code: CodeDuplicateTicket, Origin: t.Origin, Field: "id",
 					Message: fmt.Sprintf("ticket id %s is already used by %s; this row is not imported", key, first)})
 				key = ""
@@ -156,7 +158,7 @@ func (p *pass) run(ctx context.Context, yield func(*sources.Ticket, error) bool)
 					lines = append(lines, "...")
 					break
 				}
-				lines = append(lines, strconv.Itoa(r.line))
+				lines = append(lines, strconv.Itoa(int(r.line)))
 			}
 			t.AddProblem(sources.Problem{Severity: sources.Error, Code: CodeUnknownTicket, Origin: origin, Field: "ticket_id",
 				Message: fmt.Sprintf("%d message(s) (%s lines %s) name ticket %q, which %s does not have",
@@ -190,14 +192,14 @@ func (p *pass) thread(ctx context.Context, t *sources.Ticket, key string) error 
 				return err
 			}
 		}
-		rec, pe, err := p.msgs.read(r)
+		rec, pe, err := p.msgs.read(refs[i:])
 		if err != nil {
 			return err
 		}
 		origin := fmt.Sprintf("%s:%d", MessagesFile, r.line)
 		if pe != nil {
 			t.AddProblem(sources.Problem{Severity: sources.Error, Code: CodeCSVParse, Origin: origin,
-				Message: fmt.Sprintf("cannot parse this row: %v (line %d)", pe.Err, r.line+pe.Line-pe.StartLine)})
+				Message: fmt.Sprintf("cannot parse this row: %v (line %d)", pe.Err, int(r.line)+pe.Line-pe.StartLine)})
 			continue
 		}
 		if e, ok := p.entry(t, rec, origin); ok {
@@ -205,6 +207,16 @@ func (p *pass) thread(ctx context.Context, t *sources.Ticket, key string) error 
 		}
 	}
 	return nil
+}
+
+// rename gives t a new id, in its problems too.
+func rename(t *sources.Ticket, id string) {
+	for i := range t.Problems {
+		if t.Problems[i].Ticket == t.ID {
+			t.Problems[i].Ticket = id
+		}
+	}
+	t.ID = id
 }
 
 // rowBroken reports whether t's own row could not be read.
@@ -407,7 +419,7 @@ func (s *Source) buildIndex(ctx context.Context) (*index, error) {
 		var id string
 		switch {
 		case errors.As(err, &pe):
-			r = ref{off: off, line: pe.StartLine}
+			r = ref{off: off, line: int32(pe.StartLine)}
 			id = c.recoverField(pe, col)
 			if id == "" {
 				origin := fmt.Sprintf("%s:%d", MessagesFile, r.line)
@@ -419,7 +431,7 @@ func (s *Source) buildIndex(ctx context.Context) (*index, error) {
 			return nil, fmt.Errorf("csv: read %s: %w", MessagesFile, err)
 		default:
 			line, _ := cr.FieldPos(0)
-			r = ref{off: off, line: line}
+			r = ref{off: off, line: int32(line)}
 			if col < len(rec) {
 				id = strings.TrimSpace(rec[col])
 			}
@@ -430,6 +442,11 @@ func (s *Source) buildIndex(ctx context.Context) (*index, error) {
 				continue
 			}
 		}
+		end := c.bom + cr.InputOffset()
+		if end-off > math.MaxUint32 {
+			return nil, fmt.Errorf("csv: %s:%d: a record of %d bytes is too large", MessagesFile, r.line, end-off)
+		}
+		r.size = uint32(end - off)
 		refs, known := idx.byTicket[id]
 		if !known {
 			idx.tail = append(idx.tail, tailItem{id: id, ref: r})
@@ -487,40 +504,68 @@ func (c *csvFile) lineAt(n int) ([]byte, error) {
 	}
 }
 
-// msgReader reads messages.csv records at given offsets, reusing its reader
-// while the records are consecutive.
+// msgReader reads messages.csv records at known offsets. Records that
+// follow each other in the file are read with one ReadAt, up to maxSpan
+// bytes; each record is parsed from memory, so a ticket costs one small
+// read per run of consecutive messages, whatever the file's order.
 type msgReader struct {
-	c    *csvFile
-	br   *bufio.Reader
-	cr   *stdcsv.Reader
-	base int64 // offset the current reader started at
-	next int64 // offset of the record after the last one read; -1 = none
+	c   *csvFile
+	buf []byte
+	br  bytes.Reader
+	cr  *stdcsv.Reader
+	end  int64 // file offset where the buffered span ends
+	next int64 // file offset of the record the reader is at
 }
 
-// read returns the record at r. A malformed record is returned as pe; err
-// is a fatal read error.
-func (m *msgReader) read(r ref) (rec []string, pe *stdcsv.ParseError, err error) {
-	if m.cr == nil || m.next != r.off {
-		sr := io.NewSectionReader(m.c.f, r.off, m.c.size-r.off)
-		if m.br == nil {
-			m.br = bufio.NewReaderSize(sr, 16<<10)
-		} else {
-			m.br.Reset(sr)
+const maxSpan = 1 << 20
+
+// load reads into the buffer the span of refs starting at refs[0]: as many
+// consecutive records as fit in maxSpan (at least one).
+func (m *msgReader) load(refs []ref) error {
+	start := refs[0].off
+	n := int64(refs[0].size)
+	for _, r := range refs[1:] {
+		if r.off != start+n || n+int64(r.size) > maxSpan {
+			break
 		}
-		m.cr = newReader(m.br)
-		m.base = r.off
+		n += int64(r.size)
+	}
+	if int64(cap(m.buf)) < n {
+		m.buf = make([]byte, n)
+	}
+	m.buf = m.buf[:n]
+	if _, err := m.c.f.ReadAt(m.buf, start); err != nil {
+		if err == io.EOF {
+			return fmt.Errorf("csv: %s:%d: record no longer there (did the file change during the run?)", MessagesFile, refs[0].line)
+		}
+		return fmt.Errorf("csv: read %s:%d: %w", MessagesFile, refs[0].line, err)
+	}
+	m.br.Reset(m.buf)
+	m.cr = newReader(&m.br)
+	m.end = start + n
+	m.next = start
+	return nil
+}
+
+// read returns the record refs[0], reading ahead the records that follow
+// it in refs. A malformed record is returned as pe; err is a fatal read
+// error.
+func (m *msgReader) read(refs []ref) (rec []string, pe *stdcsv.ParseError, err error) {
+	r := refs[0]
+	if m.cr == nil || r.off != m.next || r.off+int64(r.size) > m.end {
+		if err := m.load(refs); err != nil {
+			return nil, nil, err
+		}
 	}
 	rec, err = m.cr.Read()
-	m.next = m.base + m.cr.InputOffset()
+	m.next = r.off + int64(r.size)
 	if errors.As(err, &pe) {
 		m.cr = nil
 		return nil, pe, nil
 	}
-	if err == io.EOF {
-		return nil, nil, fmt.Errorf("csv: %s:%d: record no longer there (did the file change during the run?)", MessagesFile, r.line)
-	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("csv: read %s:%d: %w", MessagesFile, r.line, err)
+		m.cr = nil
+		return nil, nil, fmt.Errorf("csv: %s:%d: record no longer there or changed (did the file change during the run?): %v", MessagesFile, r.line, err)
 	}
 	return rec, nil, nil
 }
