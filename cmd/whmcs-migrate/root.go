@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -130,8 +129,8 @@ func isUsage(err error) bool {
 
 func commands(g *globals) []*cobra.Command {
 	return []*cobra.Command{
+		newRunCmd(g),
+		newStatusCmd(g),
 		newSandboxCmd(),
 	}
 }
-
-var _ = os.Stdout

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/whmcs-migrate/whmcs-migrate/importer"
+)
+
+const lastSuccessMetric = "whmcs_migrate_last_success_timestamp_seconds"
+
+// writeMetrics writes Prometheus text-format metrics for node_exporter's
+// textfile collector, atomically (temp file + rename). The last success
+// time survives a failed run: it is carried over from the previous file.
+func writeMetrics(path string, rep *importer.Report, runErr error, start time.Time) error {
+	ok := runErr == nil && rep.Tickets.Failed == 0
+	lastSuccess := previousMetric(path, lastSuccessMetric)
+	if ok {
+		lastSuccess = fmt.Sprint(time.Now().Unix())
+	}
+	var entries int64
+	for _, k := range []string{"OpenTicket", "AddTicketReply", "AddTicketNote"} {
+		entries += rep.Calls[k]
+	}
+	var b strings.Builder
+	metric := func(name, help, typ string, lines ...string) {
+		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
+		for _, l := range lines {
+			fmt.Fprintf(&b, "%s%s\n", name, l)
+		}
+	}
+	if lastSuccess != "" {
+		metric(lastSuccessMetric, "Unix time of the last run that finished with no failed ticket.", "gauge", " "+lastSuccess)
+	}
+	metric("whmcs_migrate_last_run_success", "1 if the last run finished with no failed ticket.", "gauge", fmt.Sprintf(" %d", b2i(ok)))
+	metric("whmcs_migrate_last_run_timestamp_seconds", "Unix time the last run ended.", "gauge", fmt.Sprintf(" %d", time.Now().Unix()))
+	metric("whmcs_migrate_last_run_tickets", "Tickets of the last run by outcome.", "gauge",
+		fmt.Sprintf(`{outcome="imported"} %d`, rep.Tickets.Imported),
+		fmt.Sprintf(`{outcome="updated"} %d`, rep.Tickets.Updated),
+		fmt.Sprintf(`{outcome="unchanged"} %d`, rep.Tickets.Unchanged),
+		fmt.Sprintf(`{outcome="failed"} %d`, rep.Tickets.Failed))
+	metric("whmcs_migrate_last_run_entries_synced", "Replies and notes (opening messages included) sent by the last run.", "gauge", fmt.Sprintf(" %d", entries))
+	metric("whmcs_migrate_last_run_failures", "Tickets that failed in the last run.", "gauge", fmt.Sprintf(" %d", rep.Tickets.Failed))
+	metric("whmcs_migrate_last_run_duration_seconds", "Duration of the last run.", "gauge", fmt.Sprintf(" %.3f", time.Since(start).Seconds()))
+	return importer.WriteReportFile(path, []byte(b.String()))
+}
+
+func previousMetric(path, name string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,269 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/whmcs-migrate/whmcs-migrate/importer"
+	"github.com/whmcs-migrate/whmcs-migrate/mapping"
+	"github.com/whmcs-migrate/whmcs-migrate/sources"
+)
+
+// runFlags are run's command-line options.
+type runFlags struct {
+	config      string
+	report      string
+	failures    string
+	metrics     string
+	concurrency int
+	rate        float64
+	limit       int
+	only        []string
+	dryRun      bool
+	offline     bool
+	html        string
+	insecure    bool
+	applyDept   bool
+	noProgress  bool
+}
+
+func newRunCmd(g *globals) *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run --config FILE",
+		Short: "Import (or sync) every new or changed ticket into WHMCS",
+		Long: `Import every ticket of the source into WHMCS, or, on a checkpoint that already
+holds an import, bring over only what changed: new tickets, new replies and
+notes, status and priority changes. Every write is journaled in the checkpoint
+first, so a run can be interrupted or killed at any moment and run again
+without duplicating or losing anything.
+
+` + exitHelp,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.dryRun {
+				return runValidateFromRun(cmd.Context(), g, f)
+			}
+			var rate *float64
+			if cmd.Flags().Changed("rate") {
+				rate = &f.rate
+			}
+			return runImport(cmd.Context(), g, f, rate)
+		},
+	}
+	configFlag(cmd, &f.config)
+	fl := cmd.Flags()
+	fl.StringVar(&f.report, "report", "", "write the run's report as JSON to `FILE` (0600)")
+	fl.StringVar(&f.failures, "failures", "", "write one JSON line per failed ticket to `FILE` (0600)")
+	fl.StringVar(&f.metrics, "metrics-file", "", "write Prometheus text metrics to `FILE` (for node_exporter's textfile collector)")
+	fl.IntVar(&f.concurrency, "concurrency", 0, "workers (default: target.concurrency)")
+	fl.Float64Var(&f.rate, "rate", 0, "API calls per second, 0 = unlimited (default: target.rate)")
+	fl.IntVar(&f.limit, "limit", 0, "stop after N tickets that need work")
+	fl.StringSliceVar(&f.only, "only", nil, "only these source ticket ids (comma-separated)")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "validate only: same as the validate command, no write is possible")
+	fl.BoolVar(&f.offline, "offline", false, "with --dry-run: do not contact WHMCS at all")
+	fl.StringVar(&f.html, "html", "", "with --dry-run: write the validation report as HTML to `FILE`")
+	fl.BoolVar(&f.insecure, "insecure", false, "do not verify WHMCS's TLS certificate (dangerous)")
+	fl.BoolVar(&f.applyDept, "apply-department-changes", false, "move tickets whose source department now maps elsewhere (UpdateTicket deptid)")
+	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar, even on a terminal")
+	return cmd
+}
+
+func runImport(ctx context.Context, g *globals, f runFlags, rate *float64) error {
+	a, err := loadApp(g, f.config)
+	if err != nil {
+		return err
+	}
+	conc := f.concurrency
+	if conc == 0 {
+		conc = a.cfg.Target.Concurrency
+	}
+	client, stats, err := a.client(clientOptions{Rate: rate, Concurrency: conc, Insecure: f.insecure})
+	if err != nil {
+		return err
+	}
+	store, err := a.openCheckpoint()
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	src, err := a.openSource(ctx)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+
+	popts := mapping.Options{Config: a.cfg.Mapping, ApplyDepartmentChanges: f.applyDept}
+	if a.cfg.Mapping.Clients == mapping.ClientsMatchEmail {
+		popts.Clients = mapping.NewClientResolver(client)
+	}
+	planner, err := mapping.NewPlanner(popts)
+	if err != nil {
+		return &ConfigError{err}
+	}
+
+	total := -1
+	if c, ok := src.(sources.Counter); ok && len(f.only) == 0 {
+		if n, err := c.Count(ctx); err == nil {
+			total = n
+		}
+	}
+	prog := newProgress(g.stderr, total, stats, a, f.noProgress)
+	defer prog.finish()
+
+	start := time.Now()
+	rep, err := importer.Run(ctx, importer.Options{
+		Source: src, Client: client, Planner: planner, Store: store, Stats: stats,
+		Concurrency: conc, Limit: f.limit, Only: f.only, Overlap: time.Duration(*a.cfg.Sync.Overlap),
+		OnTicket: prog.ticket, Logger: a.log,
+	})
+	prog.finish()
+	if rep != nil {
+		printRunSummary(g.stdout, rep)
+		if werr := writeRunFiles(f, rep); werr != nil && err == nil {
+			err = werr
+		}
+		if f.metrics != "" {
+			if werr := writeMetrics(f.metrics, rep, err, start); werr != nil && err == nil {
+				err = werr
+			}
+		}
+	}
+	switch {
+	case err != nil && errors.Is(err, importer.ErrInterrupted):
+		fmt.Fprintln(g.stderr, "interrupted: in-flight calls finished and the journal is flushed; run the same command again to resume")
+		return errInterrupted
+	case err != nil:
+		return errors.New(a.redact(err.Error()))
+	case rep.Tickets.Failed > 0:
+		fmt.Fprintf(g.stderr, "%d ticket(s) failed; they are retried on the next run\n", rep.Tickets.Failed)
+		return errIncomplete
+	}
+	return nil
+}
+
+func printRunSummary(w io.Writer, rep *importer.Report) {
+	t := rep.Tickets
+	if t.Imported+t.Updated+t.Failed+t.Stopped == 0 {
+		fmt.Fprintf(w, "Nothing to do: %d ticket(s), all unchanged since the last run.\n", t.Total)
+	}
+	fmt.Fprintf(w, "Run %d summary\n", rep.RunID)
+	fmt.Fprintf(w, "  tickets    %d total: %d imported, %d updated, %d unchanged, %d failed", t.Total, t.Imported, t.Updated, t.Unchanged, t.Failed)
+	if t.Stopped > 0 {
+		fmt.Fprintf(w, ", %d interrupted", t.Stopped)
+	}
+	fmt.Fprintln(w)
+	actions := make([]string, 0, len(rep.Calls))
+	var total int64
+	for k, v := range rep.Calls {
+		actions = append(actions, k)
+		total += v
+	}
+	sort.Strings(actions)
+	parts := make([]string, len(actions))
+	for i, k := range actions {
+		parts[i] = fmt.Sprintf("%s %d", k, rep.Calls[k])
+	}
+	fmt.Fprintf(w, "  calls      %d (%s)\n", total, strings.Join(parts, ", "))
+	fmt.Fprintf(w, "  retries    %d (throttled %d); reconciled %d (re-sent %d)\n", rep.Retries, rep.Throttled, rep.Reconciled, rep.Resent)
+	fmt.Fprintf(w, "  elapsed    %.1fs, %.1f calls/s\n", rep.ElapsedSeconds, rep.CallsPerSecond)
+	for i, f := range rep.Failures {
+		if i == 10 {
+			fmt.Fprintf(w, "  ... and %d more failures (see --failures)\n", len(rep.Failures)-10)
+			break
+		}
+		fmt.Fprintf(w, "  FAILED %s at %s: %s\n", f.Ticket, f.Step, f.Error)
+	}
+	for i, d := range rep.Drift {
+		if i == 10 {
+			fmt.Fprintf(w, "  ... and %d more drift items (see --report)\n", len(rep.Drift)-10)
+			break
+		}
+		fmt.Fprintf(w, "  DRIFT %s %s: %s\n", d.Ticket, d.Code, d.Message)
+	}
+}
+
+func writeRunFiles(f runFlags, rep *importer.Report) error {
+	if f.report != "" {
+		data, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := importer.WriteReportFile(f.report, append(data, '\n')); err != nil {
+			return err
+		}
+	}
+	if f.failures != "" {
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		for _, fl := range rep.Failures {
+			enc.Encode(fl)
+		}
+		if err := importer.WriteReportFile(f.failures, []byte(b.String())); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// progress shows a bar on a terminal, log lines otherwise.
+type progress struct {
+	bar    *progressbar.ProgressBar
+	stats  *importer.Stats
+	a      *app
+	done   atomic.Int64
+	total  int
+	last   atomic.Int64
+	start  time.Time
+	closed atomic.Bool
+}
+
+func newProgress(w io.Writer, total int, stats *importer.Stats, a *app, off bool) *progress {
+	p := &progress{stats: stats, a: a, total: total, start: time.Now()}
+	if f, ok := w.(*os.File); ok && !off && term.IsTerminal(int(f.Fd())) {
+		p.bar = progressbar.NewOptions(total,
+			progressbar.OptionSetWriter(w),
+			progressbar.OptionSetDescription("tickets"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("tickets"),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionThrottle(200*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+	}
+	return p
+}
+
+func (p *progress) ticket(importer.TicketResult) {
+	n := p.done.Add(1)
+	if p.bar != nil {
+		p.bar.Add(1)
+		calls := p.stats.TotalCalls()
+		p.bar.Describe(fmt.Sprintf("tickets (%.1f calls/s)", float64(calls)/time.Since(p.start).Seconds()))
+		return
+	}
+	now := time.Now().UnixNano()
+	if last := p.last.Load(); now-last > int64(10*time.Second) && p.last.CompareAndSwap(last, now) {
+		p.a.log.Info("progress", "tickets_done", n, "tickets_total", p.total,
+			"calls", p.stats.TotalCalls(), "calls_per_second", float64(p.stats.TotalCalls())/time.Since(p.start).Seconds())
+	}
+}
+
+func (p *progress) finish() {
+	if p.bar != nil && p.closed.CompareAndSwap(false, true) {
+		p.bar.Finish()
+	}
+}

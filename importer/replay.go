@@ -1,0 +1,419 @@
+package importer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
+	"github.com/whmcs-migrate/whmcs-migrate/mapping"
+	"github.com/whmcs-migrate/whmcs-migrate/sources"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
+)
+
+// maxResends bounds how often one write is sent again after reconciling
+// found it missing.
+const maxResends = 3
+
+// replay brings one ticket to WHMCS. It returns an error only when the run
+// must stop (fatal); a ticket's own failure is in the result.
+func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, error) {
+	res := TicketResult{Ticket: t.ID}
+	fail := func(step string, err error) (TicketResult, error) {
+		if isFatal(err) {
+			return res, err
+		}
+		if ctx.Err() != nil {
+			res.Outcome = Stopped
+			return res, nil
+		}
+		res.Outcome, res.Step, res.Err = Failed, step, err
+		if ferr := r.o.Store.Fail(context.WithoutCancel(ctx), t.ID, step+": "+err.Error()); ferr != nil {
+			return res, fatal{ferr}
+		}
+		return res, nil
+	}
+
+	// Settle what an earlier, interrupted attempt left unsure.
+	if err := r.settlePending(ctx, t.ID); err != nil {
+		return fail("reconcile", err)
+	}
+	st, err := r.o.Store.Ticket(ctx, t.ID)
+	if err != nil {
+		return res, fatal{err}
+	}
+	var prior *mapping.Prior
+	if st != nil && st.WHMCSID != 0 {
+		prior = &mapping.Prior{TicketID: st.WHMCSID, Entries: make(map[string]string, len(st.Entries)),
+			Status: st.Status, Priority: st.Priority, DeptID: st.DeptID}
+		for k, e := range st.Entries {
+			prior.Entries[k] = e.Hash
+		}
+	}
+	plan, err := r.o.Planner.Plan(ctx, t, prior)
+	if err != nil {
+		if whmcs.IsAuth(err) {
+			return res, fatal{err}
+		}
+		return fail("plan", err)
+	}
+	res.Drift = plan.Drift
+	if plan.Failed() {
+		return fail("plan", problemsError(plan.Problems))
+	}
+	if len(plan.Steps) == 0 {
+		if err := r.o.Store.Finish(ctx, t.ID, t.Updated); err != nil {
+			return res, fatal{err}
+		}
+		res.Outcome = Unchanged
+		if prior == nil {
+			// A plan with no step for a new ticket cannot happen (the
+			// planner reports no_message); never count it as imported.
+			return fail("plan", errors.New("nothing to import"))
+		}
+		return res, nil
+	}
+
+	var whmcsID int64
+	if prior != nil {
+		whmcsID = prior.TicketID
+	}
+	for i := range plan.Steps {
+		if ctx.Err() != nil {
+			res.Outcome = Stopped
+			return res, nil
+		}
+		s := &plan.Steps[i]
+		id, err := r.step(ctx, t, s, whmcsID)
+		if err != nil {
+			return fail(s.Key+" ("+s.Kind.String()+")", err)
+		}
+		if s.Kind == mapping.StepOpen {
+			whmcsID = id
+		}
+	}
+	if err := r.o.Store.Finish(context.WithoutCancel(ctx), t.ID, t.Updated); err != nil {
+		return res, fatal{err}
+	}
+	res.Outcome = Updated
+	if prior == nil {
+		res.Outcome = Imported
+	}
+	return res, nil
+}
+
+func isFatal(err error) bool {
+	var f fatal
+	return errors.As(err, &f) || whmcs.IsAuth(err)
+}
+
+// step sends one step exactly once and records it. It returns the WHMCS
+// ticket id for an OpenTicket.
+func (r *runner) step(ctx context.Context, t *sources.Ticket, s *mapping.Step, ticketID int64) (int64, error) {
+	var atts []whmcs.Attachment
+	if s.Entry != nil && len(s.Entry.Attachments) > 0 {
+		var err error
+		if atts, err = readAttachments(s.Entry); err != nil {
+			return 0, err
+		}
+	}
+	status, priority, dept := effect(s)
+	out := checkpoints.Outcome{RunID: r.runID, Status: status, Priority: priority, DeptID: dept}
+
+	if s.Kind == mapping.StepUpdate {
+		// UpdateTicket sets absolute values: sending it again is harmless,
+		// so it needs no intent, only retries until its outcome is known.
+		req := *s.Update
+		req.TicketID = ticketID
+		var err error
+		for range maxResends {
+			if err = r.o.Client.UpdateTicket(ctx, &req); err == nil || !whmcs.MaybeProcessed(err) {
+				break
+			}
+		}
+		if err != nil {
+			return 0, err
+		}
+		return 0, r.settle(ctx, t.ID, 0, out)
+	}
+
+	in := &checkpoints.Intent{RunID: r.runID, SourceID: t.ID, Step: s.Key, WHMCSID: ticketID,
+		Created: s.Created, MessageHash: messageHash(s.Message), EntryKey: s.EntryKey, EntryHash: s.Hash, Kind: entryKind(s.Kind)}
+	out.EntryKey, out.EntryHash, out.Kind, out.Created, out.MessageHash = in.EntryKey, in.EntryHash, in.Kind, in.Created, in.MessageHash
+
+	var call func(ctx context.Context) (checkpoints.Outcome, error)
+	switch s.Kind {
+	case mapping.StepOpen:
+		req := *s.Open
+		req.Attachments = atts
+		in.Action, in.Subject, in.ClientID, in.Email = req.Action(), req.Subject, req.ClientID, req.Email
+		call = func(ctx context.Context) (checkpoints.Outcome, error) {
+			res, err := r.o.Client.OpenTicket(ctx, &req)
+			if err != nil {
+				return out, err
+			}
+			o := out
+			o.WHMCSID, o.TID, o.C = res.ID, res.TID, res.C
+			return o, nil
+		}
+	case mapping.StepReply:
+		req := *s.Reply
+		req.TicketID, req.Attachments = ticketID, atts
+		in.Action = req.Action()
+		call = func(ctx context.Context) (checkpoints.Outcome, error) {
+			return out, r.o.Client.AddTicketReply(ctx, &req)
+		}
+	case mapping.StepNote:
+		req := *s.Note
+		req.TicketID, req.Attachments = ticketID, atts
+		in.Action = req.Action()
+		call = func(ctx context.Context) (checkpoints.Outcome, error) {
+			return out, r.o.Client.AddTicketNote(ctx, &req)
+		}
+	default:
+		return 0, fmt.Errorf("unknown step kind %v", s.Kind)
+	}
+
+	for attempt := 0; ; attempt++ {
+		if err := r.o.Store.BeginIntent(ctx, in); err != nil {
+			return 0, fatal{err}
+		}
+		o, err := call(ctx)
+		if err == nil {
+			return o.WHMCSID, r.settle(ctx, t.ID, in.ID, o)
+		}
+		if !whmcs.MaybeProcessed(err) {
+			// Certainly not processed (refused, invalid, or retries ran
+			// out): nothing to undo.
+			if derr := r.o.Store.Drop(context.WithoutCancel(ctx), in.ID); derr != nil {
+				return 0, fatal{derr}
+			}
+			return 0, err
+		}
+		// The write may have been processed: read WHMCS to find out.
+		found, o, rerr := r.reconcile(ctx, in, out)
+		if rerr != nil {
+			// The intent stays: the next run settles it before anything
+			// else is sent for this ticket.
+			return 0, fmt.Errorf("%w; its outcome could not be read back (%v): it will be reconciled on the next run", err, rerr)
+		}
+		r.reconciled.Add(1)
+		if found {
+			return o.WHMCSID, r.settle(ctx, t.ID, in.ID, o)
+		}
+		if err := r.o.Store.Drop(context.WithoutCancel(ctx), in.ID); err != nil {
+			return 0, fatal{err}
+		}
+		if attempt+1 >= maxResends {
+			return 0, err
+		}
+		r.resent.Add(1)
+		in.ID = 0
+	}
+}
+
+func (r *runner) settle(ctx context.Context, sourceID string, intentID int64, o checkpoints.Outcome) error {
+	if err := r.o.Store.Settle(context.WithoutCancel(ctx), sourceID, intentID, o); err != nil {
+		return fatal{err}
+	}
+	return nil
+}
+
+// settlePending resolves the intents an earlier attempt left without
+// outcome, by reading WHMCS.
+func (r *runner) settlePending(ctx context.Context, sourceID string) error {
+	pend, err := r.o.Store.Pending(ctx, sourceID)
+	if err != nil {
+		return fatal{err}
+	}
+	for i := range pend {
+		in := &pend[i]
+		if in.Action == "OpenTicket" {
+			// A later step may already know the id (an earlier settle).
+			if st, err := r.o.Store.Ticket(ctx, sourceID); err != nil {
+				return fatal{err}
+			} else if st != nil && st.WHMCSID != 0 {
+				if err := r.o.Store.Drop(ctx, in.ID); err != nil {
+					return fatal{err}
+				}
+				continue
+			}
+		}
+		base := checkpoints.Outcome{RunID: in.RunID, EntryKey: in.EntryKey, EntryHash: in.EntryHash, Kind: in.Kind,
+			Created: in.Created, MessageHash: in.MessageHash}
+		found, o, err := r.reconcile(ctx, in, base)
+		if err != nil {
+			return fmt.Errorf("settle unfinished %s of an earlier run: %w", in.Action, err)
+		}
+		r.reconciled.Add(1)
+		if found {
+			if err := r.settle(ctx, sourceID, in.ID, o); err != nil {
+				return err
+			}
+		} else if err := r.o.Store.Drop(ctx, in.ID); err != nil {
+			return fatal{err}
+		}
+	}
+	return nil
+}
+
+// reconcile looks for the effect of in's write in WHMCS. base is the
+// outcome to record if found: the WHMCS ids are filled in for OpenTicket,
+// and the status, priority and department are those WHMCS shows (an
+// unsettled write is always its ticket's latest, so they are its effect).
+func (r *runner) reconcile(ctx context.Context, in *checkpoints.Intent, base checkpoints.Outcome) (bool, checkpoints.Outcome, error) {
+	if in.Action == "OpenTicket" {
+		return r.findOpened(ctx, in, base)
+	}
+	tk, err := r.o.Client.GetTicket(ctx, &whmcs.GetTicketRequest{TicketID: in.WHMCSID})
+	if err != nil {
+		return false, base, err
+	}
+	matches := 0
+	if in.Action == "AddTicketNote" {
+		for _, n := range tk.Notes {
+			if n.Date.Unix() == in.Created.Unix() && messageHash(n.Message) == in.MessageHash {
+				matches++
+			}
+		}
+	} else {
+		for _, rp := range tk.Replies {
+			if rp.ReplyID != 0 && rp.Date.Unix() == in.Created.Unix() && messageHash(rp.Message) == in.MessageHash {
+				matches++
+			}
+		}
+	}
+	if matches == 0 {
+		return false, base, nil
+	}
+	base.Status, base.Priority, base.DeptID = tk.Status, tk.Priority, tk.DeptID
+	// Identical entries (same date and text) already settled account for
+	// as many matches.
+	st, err := r.o.Store.Ticket(ctx, in.SourceID)
+	if err != nil {
+		return false, base, fatal{err}
+	}
+	already := 0
+	if st != nil {
+		for _, e := range st.Entries {
+			if e.Kind == in.Kind && e.Created.Unix() == in.Created.Unix() && e.MessageHash == in.MessageHash {
+				already++
+			}
+		}
+	}
+	return matches > already, base, nil
+}
+
+// findOpened looks for the ticket an OpenTicket may have created: same
+// requester, subject, opening date and opening message, and not mapped to
+// another source ticket.
+func (r *runner) findOpened(ctx context.Context, in *checkpoints.Intent, base checkpoints.Outcome) (bool, checkpoints.Outcome, error) {
+	req := &whmcs.GetTicketsRequest{ClientID: in.ClientID, Subject: in.Subject, IgnoreDeptAssignments: true, LimitNum: 100}
+	if in.ClientID == 0 {
+		req.Email = in.Email
+	}
+	for {
+		list, err := r.o.Client.GetTickets(ctx, req)
+		if err != nil {
+			return false, base, err
+		}
+		for _, s := range list.Tickets {
+			if s.Subject != in.Subject || s.Date.Unix() != in.Created.Unix() {
+				continue
+			}
+			other, err := r.o.Store.SourceIDByWHMCS(ctx, s.ID)
+			if err != nil {
+				return false, base, fatal{err}
+			}
+			if other != "" && other != in.SourceID {
+				continue
+			}
+			tk, err := r.o.Client.GetTicket(ctx, &whmcs.GetTicketRequest{TicketID: s.ID})
+			if err != nil {
+				return false, base, err
+			}
+			if len(tk.Replies) == 0 || messageHash(tk.Replies[0].Message) != in.MessageHash {
+				continue
+			}
+			o := base
+			o.WHMCSID, o.TID, o.C = tk.TicketID, tk.TID, tk.C
+			o.Status, o.Priority, o.DeptID = tk.Status, tk.Priority, tk.DeptID
+			return true, o, nil
+		}
+		req.LimitStart += len(list.Tickets)
+		if len(list.Tickets) == 0 || req.LimitStart >= list.TotalResults {
+			return false, base, nil
+		}
+	}
+}
+
+// effect is what a step leaves the ticket's status, priority and
+// department at ("" / 0 = unchanged), as WHMCS behaves: a new ticket is
+// Open, a staff reply sets Answered, a customer reply Customer-Reply, a
+// reply's status overrides, a note changes nothing.
+func effect(s *mapping.Step) (status, priority string, dept int64) {
+	switch s.Kind {
+	case mapping.StepOpen:
+		priority = s.Open.Priority
+		if priority == "" {
+			priority = "Medium"
+		}
+		return mapping.StatusOpen, priority, s.Open.DeptID
+	case mapping.StepReply:
+		switch {
+		case s.Reply.Status != "":
+			return s.Reply.Status, "", 0
+		case s.Reply.AdminUsername != "":
+			return mapping.StatusAnswered, "", 0
+		default:
+			return mapping.StatusCustomerReply, "", 0
+		}
+	case mapping.StepUpdate:
+		return s.Update.Status, s.Update.Priority, s.Update.DeptID
+	}
+	return "", "", 0
+}
+
+func entryKind(k mapping.StepKind) string {
+	switch k {
+	case mapping.StepOpen:
+		return "open"
+	case mapping.StepReply:
+		return "reply"
+	case mapping.StepNote:
+		return "note"
+	}
+	return "update"
+}
+
+// messageHash identifies a message as WHMCS gives it back: line endings
+// and surrounding white space do not count.
+func messageHash(msg string) string {
+	msg = strings.TrimSpace(strings.ReplaceAll(msg, "\r\n", "\n"))
+	sum := sha256.Sum256([]byte(msg))
+	return hex.EncodeToString(sum[:16])
+}
+
+func readAttachments(e *sources.Entry) ([]whmcs.Attachment, error) {
+	out := make([]whmcs.Attachment, 0, len(e.Attachments))
+	for _, a := range e.Attachments {
+		if a.Open == nil {
+			return nil, fmt.Errorf("attachment %q of entry %s: no content", a.Name, e.ID)
+		}
+		rc, err := a.Open()
+		if err != nil {
+			return nil, fmt.Errorf("attachment %q of entry %s: %w", a.Name, e.ID, err)
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return nil, fmt.Errorf("attachment %q of entry %s: %w", a.Name, e.ID, err)
+		}
+		out = append(out, whmcs.Attachment{Name: a.Name, Data: data})
+	}
+	return out, nil
+}

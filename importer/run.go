@@ -1,0 +1,340 @@
+package importer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
+	"github.com/whmcs-migrate/whmcs-migrate/mapping"
+	"github.com/whmcs-migrate/whmcs-migrate/sources"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
+)
+
+// Options configure a Run.
+type Options struct {
+	Source  sources.Source
+	Client  *whmcs.Client // with its policy layers (WithPolicy)
+	Planner *mapping.Planner
+	Store   *checkpoints.Store
+	// Stats are the policy layers' counters, for the report (optional).
+	Stats *Stats
+	// Concurrency is the number of workers (default 4).
+	Concurrency int
+	// Limit stops after this many tickets that needed work (0 = all).
+	Limit int
+	// Only restricts the run to these source ticket ids.
+	Only []string
+	// Overlap re-reads tickets changed within this window before the
+	// previous run's start even if their last-change time says unchanged.
+	Overlap time.Duration
+	// OnTicket, when set, is called after each ticket (from the workers).
+	OnTicket func(TicketResult)
+	Logger   *slog.Logger
+}
+
+// Outcome of one ticket in a run.
+type Outcome string
+
+const (
+	Imported  Outcome = "imported"  // new in WHMCS
+	Updated   Outcome = "updated"   // already there; new entries or status sent
+	Unchanged Outcome = "unchanged" // nothing to send
+	Failed    Outcome = "failed"    // see Err; tried again next run
+	Stopped   Outcome = "stopped"   // interrupted mid-ticket; resumed next run
+)
+
+// TicketResult is what happened to one ticket.
+type TicketResult struct {
+	Ticket  string
+	Outcome Outcome
+	Step    string // the failing step, for Failed
+	Err     error
+	Drift   []sources.Problem
+}
+
+// Report is a run's summary.
+type Report struct {
+	RunID   int64            `json:"run_id"`
+	Tickets TicketCounts     `json:"tickets"`
+	Calls   map[string]int64 `json:"calls"`
+	// Retries counts calls sent again after a failure certainly not
+	// processed; Reconciled counts writes whose outcome was settled by
+	// reading WHMCS (Resent of them were missing and sent again).
+	Retries        int64       `json:"retries"`
+	Throttled      int64       `json:"throttled"`
+	Reconciled     int64       `json:"reconciled"`
+	Resent         int64       `json:"resent"`
+	Failures       []Failure   `json:"failures"`
+	Drift          []DriftItem `json:"drift"`
+	ElapsedSeconds float64     `json:"elapsed_seconds"`
+	CallsPerSecond float64     `json:"calls_per_second"`
+	Interrupted    bool        `json:"interrupted,omitempty"`
+}
+
+// TicketCounts add up: Total = Imported + Updated + Unchanged + Failed (+
+// Stopped when interrupted).
+type TicketCounts struct {
+	Total     int `json:"total"`
+	Imported  int `json:"imported"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
+	Failed    int `json:"failed"`
+	Stopped   int `json:"stopped,omitempty"`
+}
+
+// Failure is one failed ticket.
+type Failure struct {
+	Ticket string `json:"ticket"`
+	Step   string `json:"step"`
+	Error  string `json:"error"`
+}
+
+// DriftItem is a change at the source that WHMCS cannot express.
+type DriftItem struct {
+	Ticket  string `json:"ticket"`
+	Entry   string `json:"entry,omitempty"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// ErrInterrupted is wrapped by Run's error when ctx was cancelled: the
+// in-flight calls finished and were journaled; a new run resumes.
+var ErrInterrupted = errors.New("run interrupted")
+
+// fatal marks errors that stop the whole run.
+type fatal struct{ err error }
+
+func (f fatal) Error() string { return f.err.Error() }
+func (f fatal) Unwrap() error { return f.err }
+
+// Run imports every ticket of the source that is new or changed since the
+// checkpoint last saw it. It returns the report, and an error only when
+// the run could not finish (fatal error or interruption); failed tickets
+// are in the report.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	if o.Concurrency <= 0 {
+		o.Concurrency = 4
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Stats == nil {
+		o.Stats = NewStats()
+	}
+	release, err := o.Store.Lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+
+	prev, err := o.Store.LastRun(ctx, "run")
+	if err != nil {
+		return nil, err
+	}
+	runID, err := o.Store.BeginRun(ctx, "run")
+	if err != nil {
+		return nil, err
+	}
+	r := &runner{o: o, runID: runID, start: time.Now(), callsBefore: o.Stats.Calls()}
+	if prev != nil {
+		r.prevStart = prev.Started
+	}
+	if len(o.Only) > 0 {
+		r.only = make(map[string]bool, len(o.Only))
+		for _, id := range o.Only {
+			r.only[id] = true
+		}
+	}
+
+	err = r.run(ctx)
+	rep := r.report()
+	outcome := "ok"
+	switch {
+	case err != nil && ctx.Err() != nil:
+		outcome, rep.Interrupted = "interrupted", true
+		err = fmt.Errorf("%w: %w", ErrInterrupted, ctx.Err())
+	case err != nil:
+		outcome = "fatal"
+	case rep.Tickets.Failed > 0:
+		outcome = "failed-tickets"
+	}
+	summary, _ := json.Marshal(rep)
+	if eerr := o.Store.EndRun(context.WithoutCancel(ctx), runID, outcome, string(summary)); eerr != nil && err == nil {
+		err = eerr
+	}
+	return rep, err
+}
+
+type runner struct {
+	o           Options
+	runID       int64
+	start       time.Time
+	prevStart   time.Time
+	only        map[string]bool
+	callsBefore map[string]int64
+
+	reconciled, resent atomic.Int64
+
+	mu      sync.Mutex
+	results []TicketResult
+}
+
+func (r *runner) run(ctx context.Context) error {
+	g, gctx := errgroup.WithContext(ctx)
+	jobs := make(chan *sources.Ticket)
+	g.Go(func() error {
+		defer close(jobs)
+		return r.produce(gctx, jobs)
+	})
+	for range r.o.Concurrency {
+		g.Go(func() error {
+			for t := range jobs {
+				res, err := r.replay(gctx, t)
+				if err != nil {
+					return err
+				}
+				r.record(res)
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// produce streams the source's tickets to the workers.
+func (r *runner) produce(ctx context.Context, jobs chan<- *sources.Ticket) error {
+	sent := 0
+	opts := sources.ReadOptions{Want: func(t *sources.Ticket) bool {
+		if r.only != nil && !r.only[t.ID] {
+			return false
+		}
+		return !r.unchanged(ctx, t)
+	}}
+	for t, err := range r.o.Source.Tickets(ctx, opts) {
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fatal{fmt.Errorf("read source: %w", err)}
+		}
+		if r.only != nil && !r.only[t.ID] {
+			continue
+		}
+		if t.ThreadSkipped {
+			r.record(TicketResult{Ticket: t.ID, Outcome: Unchanged})
+			continue
+		}
+		if r.o.Limit > 0 && sent >= r.o.Limit {
+			return nil
+		}
+		sent++
+		select {
+		case jobs <- t:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// unchanged reports whether the checkpoint holds t, imported, at a version
+// not older than t's last change, and t's last change is older than the
+// overlap window before the previous run's start. Such a ticket's thread
+// is not read.
+func (r *runner) unchanged(ctx context.Context, t *sources.Ticket) bool {
+	if t.Updated.IsZero() {
+		return false
+	}
+	h, err := r.o.Store.Header(ctx, t.ID)
+	if err != nil || h == nil || h.State != checkpoints.StateImported || h.SourceUpdated.IsZero() {
+		return false
+	}
+	if t.Updated.After(h.SourceUpdated) {
+		return false
+	}
+	return !r.prevStart.IsZero() && t.Updated.Before(r.prevStart.Add(-r.o.Overlap))
+}
+
+func (r *runner) record(res TicketResult) {
+	r.mu.Lock()
+	r.results = append(r.results, res)
+	r.mu.Unlock()
+	if r.o.OnTicket != nil {
+		r.o.OnTicket(res)
+	}
+	switch res.Outcome {
+	case Failed:
+		r.o.Logger.Warn("ticket failed", "ticket", res.Ticket, "step", res.Step, "error", res.Err)
+	case Imported, Updated:
+		r.o.Logger.Debug("ticket done", "ticket", res.Ticket, "outcome", res.Outcome)
+	}
+}
+
+func (r *runner) report() *Report {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rep := &Report{RunID: r.runID, Calls: map[string]int64{}, Failures: []Failure{}, Drift: []DriftItem{}}
+	for _, res := range r.results {
+		rep.Tickets.Total++
+		switch res.Outcome {
+		case Imported:
+			rep.Tickets.Imported++
+		case Updated:
+			rep.Tickets.Updated++
+		case Unchanged:
+			rep.Tickets.Unchanged++
+		case Failed:
+			rep.Tickets.Failed++
+			msg := ""
+			if res.Err != nil {
+				msg = res.Err.Error()
+			}
+			rep.Failures = append(rep.Failures, Failure{Ticket: res.Ticket, Step: res.Step, Error: msg})
+		case Stopped:
+			rep.Tickets.Stopped++
+		}
+		for _, d := range res.Drift {
+			rep.Drift = append(rep.Drift, DriftItem{Ticket: res.Ticket, Entry: d.Entry, Code: d.Code, Message: d.Message})
+		}
+	}
+	sort.Slice(rep.Failures, func(i, j int) bool { return rep.Failures[i].Ticket < rep.Failures[j].Ticket })
+	sort.SliceStable(rep.Drift, func(i, j int) bool { return rep.Drift[i].Ticket < rep.Drift[j].Ticket })
+	var total int64
+	for k, v := range r.o.Stats.Calls() {
+		if d := v - r.callsBefore[k]; d > 0 {
+			rep.Calls[k] = d
+			total += d
+		}
+	}
+	rep.Retries = r.o.Stats.Retries.Load()
+	rep.Throttled = r.o.Stats.Throttled.Load()
+	rep.Reconciled = r.reconciled.Load()
+	rep.Resent = r.resent.Load()
+	el := time.Since(r.start)
+	rep.ElapsedSeconds = el.Seconds()
+	if el > 0 {
+		rep.CallsPerSecond = float64(total) / el.Seconds()
+	}
+	return rep
+}
+
+// problemsError summarises a plan's error problems as the ticket's failure.
+func problemsError(ps []sources.Problem) error {
+	var msgs []string
+	for _, p := range ps {
+		if p.Severity == sources.Error {
+			msgs = append(msgs, p.String())
+		}
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
