@@ -1,0 +1,444 @@
+package importer
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"iter"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
+	"github.com/whmcs-migrate/whmcs-migrate/mapping"
+	"github.com/whmcs-migrate/whmcs-migrate/sources"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
+)
+
+// vSource is an in-memory source for verify's and rollback's tests: what
+// is under test is the importer, so its input is plain data.
+type vSource struct{ tickets []*sources.Ticket }
+
+func (s *vSource) Tickets(ctx context.Context, o sources.ReadOptions) iter.Seq2[*sources.Ticket, error] {
+	return func(yield func(*sources.Ticket, error) bool) {
+		for _, t := range s.tickets {
+			if err := ctx.Err(); err != nil {
+				yield(nil, err)
+				return
+			}
+			c := *t
+			c.Entries = nil
+			if o.Want != nil && !o.Want(&c) {
+				c.ThreadSkipped = true
+			} else {
+				c.Entries = slices.Clone(t.Entries)
+			}
+			if !yield(&c, nil) {
+				return
+			}
+		}
+	}
+}
+
+func (s *vSource) Close() error { return nil }
+
+func vAttachment(name, data string) sources.Attachment {
+	return sources.Attachment{Name: name, Size: int64(len(data)), Open: func() (io.ReadCloser, error) {
+		return io.NopCloser(strings.NewReader(data)), nil
+	}}
+}
+
+// vTickets makes n tickets: a client's (every third) or a guest's, opened
+// by the customer, with a staff reply, a note (older than the opening for
+// some), a customer reply with an attachment, an HTML body, and several
+// final statuses.
+func vTickets(n int) []*sources.Ticket {
+	base := time.Date(2023, 5, 2, 9, 15, 7, 0, time.UTC)
+	statuses := []string{"resolved", "", "pending", "Answered"}
+	var out []*sources.Ticket
+	for i := range n {
+		at := base.Add(time.Duration(i) * 26 * time.Hour)
+		t := &sources.Ticket{
+			ID: fmt.Sprintf("V%03d", i), Origin: fmt.Sprintf("mem:%d", i),
+			Subject:    fmt.Sprintf("Invoice %d is wrong", i),
+			Department: []string{"Sales", "Technical Support", "Billing"}[i%3],
+			Status:     statuses[i%len(statuses)],
+			Priority:   []string{"", "urgent", "low"}[i%3],
+			Requester:  sources.Person{Name: fmt.Sprintf("Guest %d", i), Email: fmt.Sprintf("guest%d@example.com", i)},
+		}
+		if i%3 == 0 {
+			t.Requester = sources.Person{Name: "Cynthia", Email: "cynthia@example.com"}
+		}
+		staff := sources.Person{Name: "Jane Staff", Email: "jane@old.example"}
+		t.Entries = []sources.Entry{
+			{ID: "1", Kind: sources.CustomerReply, Author: t.Requester, Created: at, Body: fmt.Sprintf("Hello,\nticket %d opens here.", i)},
+			{ID: "2", Kind: sources.StaffReply, Author: staff, Created: at.Add(47 * time.Minute), Body: "We are looking into it."},
+			{ID: "3", Kind: sources.Note, Author: sources.Person{Name: "Mike"}, Created: at.Add(50 * time.Minute), Body: fmt.Sprintf("Internal: customer %d is a VIP.", i)},
+			{ID: "4", Kind: sources.CustomerReply, Author: t.Requester, Created: at.Add(3*time.Hour + 500*time.Millisecond),
+				Body: "Here is the <b>screenshot</b>.", Format: sources.HTML, Attachments: []sources.Attachment{vAttachment("screen shot é.png", "PNG"+fmt.Sprint(i))}},
+			{ID: "5", Kind: sources.StaffReply, Author: sources.Person{Name: "Someone Else"}, Created: at.Add(4 * time.Hour), Body: "Fixed, thanks."},
+		}
+		if i%4 == 1 {
+			t.Entries = append(t.Entries, sources.Entry{ID: "6", Kind: sources.Note, Author: staff, Created: at.Add(-time.Hour), Body: "Opened by phone first."})
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+func vConfig() mapping.Config {
+	return mapping.Config{
+		Departments:  map[string]int64{"Sales": 1, "Technical Support": 2, "Billing": 3},
+		Statuses:     map[string]string{"resolved": "Closed", "pending": "On Hold"},
+		Priorities:   map[string]string{"urgent": "High", "low": "Low"},
+		Staff:        map[string]string{"jane@old.example": "support"},
+		DefaultStaff: "admin",
+		Clients:      mapping.ClientsMatchEmail,
+	}
+}
+
+// vEnv is a sandbox, a checkpoint and a client with the policy layers, as
+// the commands compose them.
+type vEnv struct {
+	srv     *whmcstest.Server
+	store   *checkpoints.Store
+	client  *whmcs.Client
+	planner *mapping.Planner
+	direct  *whmcs.Client // a plain client, for tampering through the API
+	zone    *time.Location
+}
+
+func newVEnv(t *testing.T) *vEnv {
+	t.Helper()
+	zone, err := time.LoadLocation("America/Chicago")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := whmcstest.NewServer(whmcstest.Options{TimeZone: zone})
+	t.Cleanup(srv.Close)
+	store, err := checkpoints.Open(filepath.Join(t.TempDir(), "cp.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	h, err := whmcs.NewHTTP(whmcs.Options{URL: srv.APIURL(), Identifier: srv.Identifier, Secret: srv.Secret,
+		Location: zone, Timeout: 5 * time.Second, MaxConns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol := Policy{BaseBackoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond, MaxRetryAfter: 50 * time.Millisecond}
+	e := &vEnv{srv: srv, store: store, zone: zone,
+		client: whmcs.NewClient(WithPolicy(h, pol, NewStats()), zone), direct: whmcs.NewClient(h, zone)}
+	e.planner, err = mapping.NewPlanner(mapping.Options{Config: vConfig(), Clients: mapping.NewClientResolver(e.client)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// importAll runs the real importer over src (only the given ids when any)
+// and fails the test unless every ticket it took was imported.
+func (e *vEnv) importAll(t *testing.T, src sources.Source, only ...string) *Report {
+	t.Helper()
+	rep, err := Run(context.Background(), Options{Source: src, Client: e.client, Planner: e.planner, Store: e.store, Concurrency: 4, Only: only})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if rep.Tickets.Failed != 0 {
+		t.Fatalf("run: %d tickets failed: %+v", rep.Tickets.Failed, rep.Failures)
+	}
+	return rep
+}
+
+func (e *vEnv) verify(t *testing.T, src sources.Source, o VerifyOptions) *VerifyReport {
+	t.Helper()
+	o.Source, o.Client, o.Planner, o.Store = src, e.client, e.planner, e.store
+	if o.Concurrency == 0 {
+		o.Concurrency = 4
+	}
+	rep, err := Verify(context.Background(), o)
+	if err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	return rep
+}
+
+func (e *vEnv) whmcsID(t *testing.T, sourceID string) int64 {
+	t.Helper()
+	c, err := e.store.Ticket(context.Background(), sourceID)
+	if err != nil || c == nil || c.WHMCSID == 0 {
+		t.Fatalf("ticket %s not mapped: %v %+v", sourceID, err, c)
+	}
+	return c.WHMCSID
+}
+
+type fieldOf struct{ ticket, field, entry string }
+
+func diffSet(ds []Difference) []fieldOf {
+	var out []fieldOf
+	for _, d := range ds {
+		out = append(out, fieldOf{d.Ticket, d.Field, d.Entry})
+	}
+	return out
+}
+
+func TestVerifyPassesAfterImport(t *testing.T) {
+	e := newVEnv(t)
+	src := &vSource{vTickets(12)}
+	e.importAll(t, src)
+	writes := e.srv.WriteCalls()
+	rep := e.verify(t, src, VerifyOptions{})
+	if !rep.OK() || rep.Checked != 12 || rep.Matching != 12 || rep.Differing != 0 || rep.Missing != 0 || len(rep.Differences) != 0 {
+		t.Fatalf("verify after import: %+v\n%s", rep, textOf(rep))
+	}
+	if w := e.srv.WriteCalls(); w != writes {
+		t.Errorf("verify made %d write calls", w-writes)
+	}
+	if !strings.Contains(textOf(rep), "Everything matches.") {
+		t.Errorf("summary: %s", textOf(rep))
+	}
+}
+
+func textOf(r *VerifyReport) string {
+	var b bytes.Buffer
+	r.WriteText(&b)
+	return b.String()
+}
+
+// The done-when of issue 8: every kind of tampering is found and named
+// against the right ticket, and only there.
+func TestVerifyDetectsTampering(t *testing.T) {
+	e := newVEnv(t)
+	all := vTickets(10)
+	src := &vSource{all[:9]} // V009 is added to the source after the import
+	e.importAll(t, src)
+	ctx := context.Background()
+
+	// V001: a reply's date moved by an hour (reply index 0 is entry 2, the
+	// staff reply; V001 has an early note, so replies are still 2, 4, 5).
+	if err := e.srv.SetReplyDate(e.whmcsID(t, "V001"), 0, all[1].Entries[1].Created.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	// V002: the customer reply (entry 4) deleted.
+	if err := e.srv.DeleteReply(e.whmcsID(t, "V002"), 1); err != nil {
+		t.Fatal(err)
+	}
+	// V003: the note's text changed.
+	if err := e.srv.SetNoteMessage(e.whmcsID(t, "V003"), 0, "**Mike:**\n\nInternal: nothing to see."); err != nil {
+		t.Fatal(err)
+	}
+	// V004: a second copy, opened through the API as a re-run without a
+	// checkpoint would.
+	v4, err := e.direct.GetTicket(ctx, &whmcs.GetTicketRequest{TicketID: e.whmcsID(t, "V004")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dup, err := e.direct.OpenTicket(ctx, &whmcs.OpenTicketRequest{DeptID: v4.DeptID, Subject: v4.Subject, Message: "Hello again",
+		Name: v4.Name, Email: v4.Email, Created: v4.Date, NoEmail: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// V005: its status changed (it ends Customer-Reply... or whatever the
+	// plan says: set something else).
+	v5, err := e.direct.GetTicket(ctx, &whmcs.GetTicketRequest{TicketID: e.whmcsID(t, "V005")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	newStatus := "In Progress"
+	if v5.Status == newStatus {
+		t.Fatalf("V005 already %s", newStatus)
+	}
+	if err := e.direct.UpdateTicket(ctx, &whmcs.UpdateTicketRequest{TicketID: v5.TicketID, Status: newStatus}); err != nil {
+		t.Fatal(err)
+	}
+	// V006: deleted in WHMCS.
+	if err := e.direct.DeleteTicket(ctx, e.whmcsID(t, "V006")); err != nil {
+		t.Fatal(err)
+	}
+
+	src.tickets = all
+	rep := e.verify(t, src, VerifyOptions{Concurrency: 3})
+	want := []fieldOf{
+		{"V001", "reply.date", "2"},
+		{"V002", "reply", "4"},
+		{"V003", "note.body", "3"},
+		{"V004", FieldDuplicate, ""},
+		{"V005", FieldStatus, ""},
+		{"V006", FieldTicket, ""},
+		{"V009", FieldNotImported, ""},
+	}
+	if got := diffSet(rep.Differences); !slices.Equal(got, want) {
+		t.Fatalf("differences:\n got %v\nwant %v\n%s", got, want, textOf(rep))
+	}
+	if rep.Checked != 9 || rep.Differing != 6 || rep.Matching != 3 || rep.Missing != 1 || rep.OK() {
+		t.Errorf("counts: %+v", rep)
+	}
+	byField := map[string]Difference{}
+	for _, d := range rep.Differences {
+		byField[d.Field] = d
+	}
+	wantDate := all[1].Entries[1].Created.In(e.zone).Format(time.DateTime)
+	gotDate := all[1].Entries[1].Created.Add(time.Hour).In(e.zone).Format(time.DateTime)
+	if d := byField["reply.date"]; d.Expected != wantDate || d.Actual != gotDate || d.WHMCSID != e.whmcsID(t, "V001") {
+		t.Errorf("reply.date: %+v, want %s -> %s", d, wantDate, gotDate)
+	}
+	if d := byField["reply"]; d.Actual != "absent" || !strings.Contains(d.Expected, "screenshot") {
+		t.Errorf("deleted reply: %+v", d)
+	}
+	if d := byField["note.body"]; !strings.Contains(d.Expected, "VIP") || !strings.Contains(d.Actual, "nothing to see") {
+		t.Errorf("note.body: %+v", d)
+	}
+	if d := byField[FieldDuplicate]; !strings.Contains(d.Actual, fmt.Sprintf("WHMCS ticket %d ", dup.ID)) {
+		t.Errorf("duplicate: %+v (dup %d)", d, dup.ID)
+	}
+	if d := byField[FieldStatus]; d.Actual != newStatus || d.Expected != v5.Status {
+		t.Errorf("status: %+v", d)
+	}
+
+	// The JSON report has the documented shape.
+	b, err := rep.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var j struct {
+		Tickets     map[string]int   `json:"tickets"`
+		Differences []map[string]any `json:"differences"`
+	}
+	if err := json.Unmarshal(b, &j); err != nil {
+		t.Fatal(err)
+	}
+	if j.Tickets["checked"] != 9 || j.Tickets["matching"] != 3 || j.Tickets["differing"] != 6 || j.Tickets["missing"] != 1 || len(j.Differences) != 7 {
+		t.Errorf("JSON: %s", b)
+	}
+	for _, k := range []string{"ticket", "whmcs_id", "field", "entry", "expected", "actual"} {
+		if _, ok := j.Differences[0][k]; !ok {
+			t.Errorf("JSON difference lacks %q: %v", k, j.Differences[0])
+		}
+	}
+	// The HTML page names every difference, escaped.
+	var h bytes.Buffer
+	if err := rep.WriteHTML(&h); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"V001", "reply.date", "V009", "not_imported", "**Mike:**"} {
+		if !strings.Contains(h.String(), s) {
+			t.Errorf("HTML lacks %q", s)
+		}
+	}
+	if strings.Contains(h.String(), "<b>screenshot</b>") || strings.Contains(h.String(), "http") {
+		t.Errorf("HTML not escaped or not self-contained")
+	}
+
+	// --only narrows to the tickets named; a --sample checks that many.
+	rep = e.verify(t, src, VerifyOptions{Only: []string{"V000", "V003"}})
+	if got := diffSet(rep.Differences); rep.Checked != 2 || !slices.Equal(got, []fieldOf{{"V003", "note.body", "3"}}) {
+		t.Errorf("--only: checked %d, %v", rep.Checked, got)
+	}
+	rep = e.verify(t, src, VerifyOptions{Sample: 4, Rand: rand.New(rand.NewPCG(1, 2))})
+	if rep.Checked != 4 || rep.Missing != 1 {
+		t.Errorf("--sample 4: %+v", rep)
+	}
+}
+
+// The comparison itself, against hand-built GetTicket answers: what each
+// kind of change is called.
+func TestVerifyCompare(t *testing.T) {
+	zone := time.FixedZone("CST", -6*3600)
+	planner, err := mapping.NewPlanner(mapping.Options{Config: mapping.Config{Departments: map[string]int64{"Sales": 1},
+		DefaultStaff: "admin", Clients: mapping.ClientsGuest}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2022, 1, 3, 10, 0, 0, 0, time.UTC)
+	src := &sources.Ticket{ID: "A", Subject: "Help", Department: "Sales", Status: "Closed",
+		Requester: sources.Person{Name: "Ann", Email: "ann@example.com"},
+		Entries: []sources.Entry{
+			{ID: "1", Kind: sources.CustomerReply, Author: sources.Person{Email: "ann@example.com"}, Created: at, Body: "Hi"},
+			{ID: "2", Kind: sources.StaffReply, Author: sources.Person{Name: "Bo"}, Created: at.Add(time.Hour), Body: "Hello Ann",
+				Attachments: []sources.Attachment{vAttachment("a.txt", "x")}},
+			{ID: "3", Kind: sources.Note, Author: sources.Person{Name: "Bo"}, Created: at.Add(2 * time.Hour), Body: "note"},
+		}}
+	p, err := planner.Plan(context.Background(), src, nil)
+	if err != nil || p.Failed() {
+		t.Fatalf("plan: %v %+v", err, p.Problems)
+	}
+	exact := func() *whmcs.Ticket {
+		return &whmcs.Ticket{TicketID: 7, DeptID: 1, Name: "Ann", Email: "ann@example.com", Subject: "Help", Status: "Closed", Priority: "Medium",
+			Replies: []whmcs.Reply{
+				{ReplyID: 0, Name: "Ann", Email: "ann@example.com", Date: at.In(zone), Message: "Hi"},
+				{ReplyID: 4, Admin: "Demo Admin", Date: at.Add(time.Hour).In(zone), Message: "Hello Ann\r\n", Attachment: "123456_a.txt"},
+			},
+			Notes: []whmcs.Note{{NoteID: 2, Date: at.Add(2 * time.Hour), Message: "Bo:\n\nnote", Admin: "Demo Admin"}},
+		}
+	}
+	v := &verifier{loc: zone, admins: map[string]string{"admin": "Demo Admin"}}
+	base := Difference{Ticket: "A", WHMCSID: 7}
+	if ds := v.compare(base, p, exact()); len(ds) != 0 {
+		t.Fatalf("exact copy differs: %+v", ds)
+	}
+	for _, c := range []struct {
+		name   string
+		tamper func(*whmcs.Ticket)
+		want   []fieldOf
+	}{
+		{"subject", func(w *whmcs.Ticket) { w.Subject = "Help!" }, []fieldOf{{"A", "subject", ""}}},
+		{"department", func(w *whmcs.Ticket) { w.DeptID = 2 }, []fieldOf{{"A", "department", ""}}},
+		{"requester", func(w *whmcs.Ticket) { w.Email = "other@example.com" }, []fieldOf{{"A", "requester", ""}}},
+		{"requester is a client", func(w *whmcs.Ticket) { w.UserID = 3 }, []fieldOf{{"A", "requester", ""}}},
+		{"priority", func(w *whmcs.Ticket) { w.Priority = "High" }, []fieldOf{{"A", "priority", ""}}},
+		{"opening date", func(w *whmcs.Ticket) { w.Replies[0].Date = w.Replies[0].Date.Add(time.Second) }, []fieldOf{{"A", "opening.date", "1"}}},
+		{"sub-second is not a difference", func(w *whmcs.Ticket) { w.Replies[0].Date = w.Replies[0].Date.Add(999 * time.Millisecond) }, nil},
+		{"staff author", func(w *whmcs.Ticket) { w.Replies[1].Admin = "Sam Support" }, []fieldOf{{"A", "reply.author", "2"}}},
+		{"staff reply now a guest's", func(w *whmcs.Ticket) { w.Replies[1].Admin, w.Replies[1].Name = "", "Bo" }, []fieldOf{{"A", "reply.author", "2"}}},
+		{"attachment removed", func(w *whmcs.Ticket) { w.Replies[1].AttachmentsRemoved = true }, []fieldOf{{"A", "reply.attachments", "2"}}},
+		{"attachment lost", func(w *whmcs.Ticket) { w.Replies[1].Attachment = "" }, []fieldOf{{"A", "reply.attachments", "2"}}},
+		{"attachment renamed", func(w *whmcs.Ticket) {
+			w.Replies[1].Attachments = []whmcs.AttachmentRef{{Filename: "b.txt"}}
+		}, []fieldOf{{"A", "reply.attachments", "2"}}},
+		{"body and date: absent and extra", func(w *whmcs.Ticket) {
+			w.Replies[1].Message, w.Replies[1].Date = "edited", w.Replies[1].Date.Add(time.Minute)
+		}, []fieldOf{{"A", "reply", "2"}, {"A", "reply", ""}}},
+		{"extra reply", func(w *whmcs.Ticket) {
+			w.Replies = append(w.Replies, whmcs.Reply{ReplyID: 9, Name: "X", Email: "x@example.com", Date: at, Message: "spam"})
+		}, []fieldOf{{"A", "reply", ""}}},
+		{"note missing", func(w *whmcs.Ticket) { w.Notes = nil }, []fieldOf{{"A", "note", "3"}}},
+		{"note date", func(w *whmcs.Ticket) { w.Notes[0].Date = at }, []fieldOf{{"A", "note.date", "3"}}},
+		{"html entities are a difference", func(w *whmcs.Ticket) { w.Replies[0].Message = "Hi&amp;" }, []fieldOf{{"A", "opening.body", "1"}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := exact()
+			c.tamper(w)
+			if got := diffSet(v.compare(base, p, w)); !slices.Equal(got, c.want) {
+				t.Errorf("got %v, want %v", got, c.want)
+			}
+		})
+	}
+
+	// Without GetAdminUsers, any admin will do for a staff reply.
+	v.admins = nil
+	w := exact()
+	w.Replies[1].Admin = "Sam Support"
+	if ds := v.compare(base, p, w); len(ds) != 0 {
+		t.Errorf("without admin names: %+v", ds)
+	}
+}
+
+func TestExcerpts(t *testing.T) {
+	long := strings.Repeat("a", 200)
+	a, b := excerpts(long+"X tail", long+"Y tail")
+	if !strings.HasPrefix(a, "…") || !strings.Contains(a, "X tail") || !strings.Contains(b, "Y tail") {
+		t.Errorf("excerpts: %q %q", a, b)
+	}
+	if a, b := excerpts("same", "same"); a != "same" || b != "same" {
+		t.Errorf("equal: %q %q", a, b)
+	}
+	if a, _ := excerpts(strings.Repeat("é", 500), ""); len([]rune(a)) != excerptLen+1 {
+		t.Errorf("cut: %d runes", len([]rune(a)))
+	}
+}
