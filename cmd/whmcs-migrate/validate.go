@@ -1,0 +1,274 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/whmcs-migrate/whmcs-migrate/importer"
+)
+
+// validateFlags are validate's options; run --dry-run passes its own.
+type validateFlags struct {
+	report      string   // --report FILE.json
+	html        string   // --html FILE.html
+	offline     bool     // no WHMCS call at all
+	rate        *float64 // overrides target.rate for the estimate
+	concurrency int      // overrides target.concurrency for the estimate
+	insecure    bool
+	applyDept   bool
+	// maxProblems is how many problems the terminal summary lists
+	// (default 20).
+	maxProblems int
+}
+
+func newValidateCmd(g *globals) *cobra.Command {
+	var (
+		cfgPath string
+		f       validateFlags
+		rate    float64
+	)
+	cmd := &cobra.Command{
+		Use:   "validate --config FILE [--report FILE.json] [--html FILE.html] [--offline]",
+		Short: "Dry run: report every problem and the plan, without one write",
+		Long: `validate reads the whole source through the same mapping and planner as run and
+reports, per ticket and entry, every error (the ticket would fail) and warning
+(something is changed or lost), then the plan: tickets, entries, attachments,
+API calls by action and the estimated duration. Online it checks the mapping
+against the live WHMCS with read calls only (departments, statuses, admin
+users, client lookups); the client refuses every write before sending it.
+--offline makes no call at all. Same as run --dry-run.
+
+Report files hold customer data and are written 0600.
+
+Exit status: 0 no errors; 3 some tickets invalid; 2 config error; 1 fatal.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Flags().Changed("rate") {
+				f.rate = &rate
+			}
+			return runValidate(cmd.Context(), g, cfgPath, f)
+		},
+	}
+	configFlag(cmd, &cfgPath)
+	fl := cmd.Flags()
+	fl.StringVar(&f.report, "report", "", "write the report as JSON to `FILE` (0600)")
+	fl.StringVar(&f.html, "html", "", "write the report as a self-contained HTML page to `FILE` (0600)")
+	fl.BoolVar(&f.offline, "offline", false, "do not contact WHMCS at all (mapping checked against WHMCS defaults)")
+	fl.Float64Var(&rate, "rate", 0, "calls per second for the estimate (default target.rate)")
+	fl.IntVar(&f.concurrency, "concurrency", 0, "workers for the estimate (default target.concurrency)")
+	fl.BoolVar(&f.insecure, "insecure", false, "do not verify the WHMCS server's TLS certificate")
+	fl.BoolVar(&f.applyDept, "apply-department-changes", false, "plan moves of imported tickets whose department mapping changed")
+	fl.IntVar(&f.maxProblems, "show", 20, "how many problems the summary lists")
+	return cmd
+}
+
+// runValidate is validate, and run --dry-run: it loads the config at
+// cfgPath, validates the source (online through a read-only client unless
+// f.offline), prints the summary to g.stdout and writes the report files.
+// It returns a *ConfigError (exit 2) for a bad config, an error wrapping
+// errIncomplete (exit 3) when some ticket is invalid, any other error
+// (exit 1) when validation could not finish.
+func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlags) error {
+	a, err := loadApp(g, cfgPath)
+	if err != nil {
+		return err
+	}
+	cfg := a.cfg
+	o := importer.ValidateOptions{
+		Config:                 cfg.Mapping,
+		ApplyDepartmentChanges: f.applyDept,
+		Rate:                   *cfg.Target.Rate,
+		Concurrency:            cfg.Target.Concurrency,
+		AllowedExtensions:      cfg.Validate.AllowedExtensions,
+		Logger:                 a.log,
+	}
+	if f.rate != nil {
+		if *f.rate < 0 {
+			return configErrorf("--rate: must be 0 (unlimited) or more")
+		}
+		o.Rate = *f.rate
+	}
+	if f.concurrency < 0 {
+		return configErrorf("--concurrency: must be positive")
+	} else if f.concurrency > 0 {
+		o.Concurrency = f.concurrency
+	}
+	if s := cfg.Validate.MaxAttachmentSize; s != "" {
+		if o.MaxAttachmentSize, err = importer.ParseSize(s); err != nil {
+			return configErrorf("%s: validate.max_attachment_size: %v", cfg.File, err)
+		}
+		if o.MaxAttachmentSize == 0 {
+			o.MaxAttachmentSize = -1 // "0": no limit
+		}
+	}
+
+	var stats *importer.Stats
+	if !f.offline {
+		c, st, err := a.client(clientOptions{ReadOnly: true, Rate: f.rate, Concurrency: f.concurrency, Insecure: f.insecure})
+		if err != nil {
+			return err
+		}
+		o.Client, stats = c, st
+	}
+	if _, err := os.Stat(cfg.Checkpoint); err == nil {
+		store, err := a.openCheckpoint()
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		o.Store = store
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("checkpoint %s: %w", cfg.Checkpoint, err)
+	}
+	src, err := a.openSource(ctx)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	o.Source = src
+
+	rep, err := importer.Validate(ctx, o)
+	if err != nil {
+		if ctx.Err() != nil {
+			return errInterrupted
+		}
+		return errors.New(a.redact(err.Error()))
+	}
+	if stats != nil {
+		rep.Reads = stats.Calls()
+	}
+	if f.report != "" {
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := importer.WriteReportFile(f.report, append(b, '\n')); err != nil {
+			return err
+		}
+	}
+	if f.html != "" {
+		var buf bytes.Buffer
+		if err := rep.WriteHTML(&buf); err != nil {
+			return err
+		}
+		if err := importer.WriteReportFile(f.html, buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	n := f.maxProblems
+	if n == 0 {
+		n = 20
+	}
+	printValidation(g.stdout, rep, n, f)
+	if rep.Invalid() {
+		return fmt.Errorf("%d of %d tickets invalid: %w", rep.Tickets.Invalid, rep.Tickets.Total, errIncomplete)
+	}
+	return nil
+}
+
+// printValidation writes the terminal summary: counts, problems by code,
+// the plan and the first max problems.
+func printValidation(w io.Writer, r *importer.ValidationReport, max int, f validateFlags) {
+	mode := "online: mapping checked against WHMCS with read calls only"
+	if r.Offline {
+		mode = "offline: WHMCS not contacted"
+	}
+	fmt.Fprintf(w, "Validated %d tickets (%s; nothing written)\n", r.Tickets.Total, mode)
+	fmt.Fprintf(w, "  valid %d, invalid %d, already imported %d, with warnings %d\n",
+		r.Tickets.Valid, r.Tickets.Invalid, r.Tickets.AlreadyImported, r.Tickets.WithWarnings)
+	fmt.Fprintf(w, "  %d errors, %d warnings\n", r.Summary.Errors, r.Summary.Warnings)
+
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if len(r.Summary.ByCode) > 0 {
+		fmt.Fprintln(w, "\nProblems by code:")
+		for _, c := range r.Summary.ByCode {
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t(%d tickets)\n", c.Severity, c.Code, c.Count, c.Tickets)
+		}
+		tw.Flush()
+	}
+
+	p := r.Plan
+	fmt.Fprintln(w, "\nPlan (valid tickets that need work):")
+	fmt.Fprintf(tw, "  tickets\t%d\n", p.Tickets)
+	fmt.Fprintf(tw, "  entries\t%d\n", p.Entries)
+	fmt.Fprintf(tw, "  attachments\t%d\t(%s; %s in requests)\n", p.Attachments,
+		importer.FormatSize(p.AttachmentBytes), importer.FormatSize(p.AttachmentRequestBytes))
+	actions := make([]string, 0, len(p.Calls))
+	for a := range p.Calls {
+		actions = append(actions, a)
+	}
+	sort.Strings(actions)
+	for _, a := range actions {
+		fmt.Fprintf(tw, "  %s\t%d\n", a, p.Calls[a])
+	}
+	fmt.Fprintf(tw, "  total calls\t%d\n", p.TotalCalls)
+	tw.Flush()
+	rate := "unlimited rate"
+	if p.Rate > 0 {
+		rate = fmt.Sprintf("%g calls/s", p.Rate)
+	}
+	fmt.Fprintf(w, "  estimated duration: %s (%s, %d workers, %.2g s per call assumed)\n",
+		importer.FormatDuration(p.EstimatedSeconds), rate, p.Concurrency, p.AssumedLatencySeconds)
+	if len(r.Reads) > 0 {
+		var rs []string
+		for a, n := range r.Reads {
+			rs = append(rs, fmt.Sprintf("%s %d", a, n))
+		}
+		sort.Strings(rs)
+		fmt.Fprintf(w, "  read calls made: %s\n", strings.Join(rs, ", "))
+	}
+
+	if len(r.Problems) > 0 {
+		shown := min(max, len(r.Problems))
+		fmt.Fprintf(w, "\nFirst %d of %d problems:\n", shown, len(r.Problems))
+		for _, pr := range r.Problems[:shown] {
+			fmt.Fprintf(w, "  %-7s %s\n", pr.Severity, problemLine(pr))
+		}
+		if shown < len(r.Problems) {
+			var where []string
+			if f.report != "" {
+				where = append(where, f.report)
+			}
+			if f.html != "" {
+				where = append(where, f.html)
+			}
+			if len(where) > 0 {
+				fmt.Fprintf(w, "  ... all of them in %s\n", strings.Join(where, " and "))
+			} else {
+				fmt.Fprintln(w, "  ... use --report or --html for all of them")
+			}
+		}
+	}
+	for _, path := range []string{f.report, f.html} {
+		if path != "" {
+			fmt.Fprintf(w, "Report written to %s (0600: it holds customer data)\n", path)
+		}
+	}
+}
+
+// problemLine renders a problem naming everything needed to find it:
+// "ticket T1 entry 5 (messages.csv:57) field created: ... [bad_date]".
+func problemLine(p importer.ValidationProblem) string {
+	s := "ticket " + p.Ticket
+	if p.Entry != "" {
+		s += " entry " + p.Entry
+	}
+	if p.Origin != "" {
+		s += " (" + p.Origin + ")"
+	}
+	if p.Field != "" {
+		s += " field " + p.Field
+	}
+	return fmt.Sprintf("%s: %s [%s]", s, p.Message, p.Code)
+}

@@ -1,0 +1,627 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
+	"github.com/whmcs-migrate/whmcs-migrate/mapping"
+	"github.com/whmcs-migrate/whmcs-migrate/sources"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
+)
+
+// Problem codes the validation adds to the planner's and the sources'.
+const (
+	// CodeAttachmentExtension (warning): an attachment whose extension is
+	// not in the allow-list; WHMCS refuses or drops such files.
+	CodeAttachmentExtension = "attachment_extension"
+	// CodeAttachmentTooLarge (warning): an attachment whose encoded request
+	// size is over the limit the web server in front of WHMCS applies.
+	CodeAttachmentTooLarge = "attachment_too_large"
+	// CodeAlreadyImported (warning): the checkpoint has the ticket as
+	// imported and nothing changed since; run will skip it.
+	CodeAlreadyImported = "already_imported"
+	// CodeUnknownDepartmentID (error): the mapping gives a deptid that the
+	// WHMCS (GetSupportDepartments) does not have.
+	CodeUnknownDepartmentID = "unknown_department_id"
+)
+
+// Defaults of ValidateOptions.
+var (
+	// DefaultAllowedExtensions are WHMCS's default allowed attachment
+	// file types (Setup > General Settings > Support).
+	DefaultAllowedExtensions = []string{".jpg", ".gif", ".jpeg", ".png", ".txt", ".pdf"}
+)
+
+const (
+	// DefaultMaxAttachmentSize is PHP's default upload_max_filesize (2M).
+	DefaultMaxAttachmentSize = 2 << 20
+	// DefaultAssumedLatency is the time one WHMCS API call is assumed to
+	// take, for the duration estimate: a write on a typical WHMCS answers in
+	// 150-500 ms.
+	DefaultAssumedLatency = 300 * time.Millisecond
+)
+
+// CheckpointReader is what validation reads from a checkpoint:
+// *checkpoints.Store implements it.
+type CheckpointReader interface {
+	// Ticket returns the checkpoint's state of a source ticket, nil when
+	// it has never seen it.
+	Ticket(ctx context.Context, sourceID string) (*checkpoints.Ticket, error)
+}
+
+var _ CheckpointReader = (*checkpoints.Store)(nil)
+
+// ValidateOptions configure Validate.
+type ValidateOptions struct {
+	Source sources.Source
+	// Client reads the target WHMCS: departments, statuses, admin users
+	// and (clients: match_email) client lookups. It must be built over
+	// whmcs.ReadOnly, so that no write can leave it. Nil = offline: the
+	// mapping is checked against WHMCS's defaults only, requesters are not
+	// looked up, and no call is made at all.
+	Client *whmcs.Client
+	// Config is the mapping, as run uses it.
+	Config                 mapping.Config
+	ApplyDepartmentChanges bool
+	// Store is the checkpoint, to plan already imported tickets as run
+	// would (only their new entries); nil = every ticket is new.
+	Store CheckpointReader
+	// Rate (calls/s, 0 = unlimited) and Concurrency (workers, default 4)
+	// are run's, for the duration estimate.
+	Rate        float64
+	Concurrency int
+	// AssumedLatency is one call's duration for the estimate
+	// (default DefaultAssumedLatency).
+	AssumedLatency time.Duration
+	// AllowedExtensions is the attachment allow-list, ".pdf" or "pdf",
+	// case-insensitive; nil = DefaultAllowedExtensions.
+	AllowedExtensions []string
+	// MaxAttachmentSize is the largest encoded attachment request, in
+	// bytes (0 = DefaultMaxAttachmentSize; negative = no limit).
+	MaxAttachmentSize int64
+	// Now is the WHMCS server's clock, for future dates; nil = time.Now.
+	Now func() time.Time
+	// Workers plans tickets in parallel (default max(GOMAXPROCS,
+	// Concurrency)); client lookups overlap with them.
+	Workers int
+	Logger  *slog.Logger
+}
+
+// ValidationReport is what Validate found: the JSON of --report.
+type ValidationReport struct {
+	GeneratedAt time.Time `json:"generated_at"`
+	// Offline is true when WHMCS was not consulted.
+	Offline bool `json:"offline"`
+	// Clock is the time future dates were judged against.
+	Clock    time.Time           `json:"clock"`
+	Tickets  ValidationTickets   `json:"tickets"`
+	Summary  ValidationSummary   `json:"summary"`
+	Problems []ValidationProblem `json:"problems"`
+	Plan     ValidationPlan      `json:"plan"`
+	// Reads are the read calls validation made to WHMCS, by action (filled
+	// by the caller, which owns the client's stats).
+	Reads map[string]int64 `json:"reads,omitempty"`
+}
+
+// ValidationTickets count the source's tickets.
+type ValidationTickets struct {
+	Total int `json:"total"`
+	// Valid tickets have no error (they may have warnings); Invalid ones
+	// would fail.
+	Valid   int `json:"valid"`
+	Invalid int `json:"invalid"`
+	// AlreadyImported tickets are valid and would be skipped.
+	AlreadyImported int `json:"already_imported"`
+	WithWarnings    int `json:"with_warnings"`
+}
+
+// ValidationSummary counts problems by severity and code.
+type ValidationSummary struct {
+	Errors   int         `json:"errors"`
+	Warnings int         `json:"warnings"`
+	ByCode   []CodeCount `json:"by_code"`
+}
+
+// CodeCount is how many problems of one code and severity there are, and
+// how many tickets they touch.
+type CodeCount struct {
+	Code     string `json:"code"`
+	Severity string `json:"severity"`
+	Count    int    `json:"count"`
+	Tickets  int    `json:"tickets"`
+}
+
+// ValidationProblem is a sources.Problem as reported.
+type ValidationProblem struct {
+	Ticket   string `json:"ticket"`
+	Entry    string `json:"entry"`
+	Severity string `json:"severity"`
+	Code     string `json:"code"`
+	Message  string `json:"message"`
+	Origin   string `json:"origin"`
+	Field    string `json:"field"`
+}
+
+// ValidationPlan is what run would send for the valid tickets.
+type ValidationPlan struct {
+	// Tickets is how many tickets run would open or update (valid, not
+	// already imported).
+	Tickets int `json:"tickets"`
+	// Entries are the replies and notes sent (the opening one included).
+	Entries     int `json:"entries"`
+	Attachments int `json:"attachments"`
+	// AttachmentBytes is their size on disk; AttachmentRequestBytes what
+	// they weigh in the requests (base64 in JSON in base64, form-encoded).
+	AttachmentBytes        int64 `json:"attachment_bytes"`
+	AttachmentRequestBytes int64 `json:"attachment_request_bytes"`
+	// Calls are the write calls by action; with clients: match_email,
+	// GetClients is one lookup per distinct requester email.
+	Calls      map[string]int `json:"calls"`
+	TotalCalls int            `json:"total_calls"`
+	// The estimate: TotalCalls at min(Rate, Concurrency/AssumedLatency)
+	// calls per second.
+	Rate                  float64 `json:"rate"`
+	Concurrency           int     `json:"concurrency"`
+	AssumedLatencySeconds float64 `json:"assumed_latency_seconds"`
+	EstimatedSeconds      float64 `json:"estimated_seconds"`
+}
+
+// Invalid reports whether some ticket would fail.
+func (r *ValidationReport) Invalid() bool { return r.Tickets.Invalid > 0 }
+
+// ticketResult is what validation keeps of one ticket: its problems and
+// its share of the plan, not the ticket.
+type ticketResult struct {
+	id           string
+	problems     []sources.Problem
+	invalid      bool
+	skipped      bool // already imported, unchanged
+	calls        map[string]int
+	entries      int
+	attachments  int
+	attBytes     int64
+	attReqBytes  int64
+	lookupEmail  string // requester email run would look up, "" = none
+	hasWarnings  bool
+	nonEmptyPlan bool
+}
+
+// validator is the state of one Validate call.
+type validator struct {
+	o       ValidateOptions
+	planner *mapping.Planner
+	depts   map[int64]bool // nil offline
+	allowed map[string]bool
+	maxSize int64
+	match   bool // clients: match_email
+}
+
+// Validate reads the whole source through the same planner as run and
+// reports every problem, per ticket and entry, with the plan run would
+// execute for the valid tickets. It never writes: online it makes only read
+// calls (GetSupportDepartments, GetSupportStatuses, GetAdminUsers and, with
+// clients: match_email, GetClients) through o.Client, which must refuse
+// writes (whmcs.ReadOnly); offline (o.Client nil) it makes none.
+//
+// Data problems are in the report, never errors. The error is for what
+// stops the validation: the source failing, WHMCS not answering a read,
+// the checkpoint unreadable, a bad mapping config, ctx cancelled.
+func Validate(ctx context.Context, o ValidateOptions) (*ValidationReport, error) {
+	if o.Source == nil {
+		return nil, errors.New("validate: no source")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 4
+	}
+	if o.AssumedLatency <= 0 {
+		o.AssumedLatency = DefaultAssumedLatency
+	}
+	if o.Workers <= 0 {
+		o.Workers = max(runtime.GOMAXPROCS(0), o.Concurrency)
+	}
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	clock := now()
+	v := &validator{o: o, maxSize: o.MaxAttachmentSize, match: o.Config.Clients == mapping.ClientsMatchEmail}
+	if v.maxSize == 0 {
+		v.maxSize = DefaultMaxAttachmentSize
+	}
+	exts := o.AllowedExtensions
+	if exts == nil {
+		exts = DefaultAllowedExtensions
+	}
+	v.allowed = make(map[string]bool, len(exts))
+	for _, e := range exts {
+		e = strings.ToLower(strings.TrimSpace(e))
+		if e != "" && !strings.HasPrefix(e, ".") {
+			e = "." + e
+		}
+		v.allowed[e] = true
+	}
+
+	po := mapping.Options{Config: o.Config, Now: func() time.Time { return clock }, ApplyDepartmentChanges: o.ApplyDepartmentChanges}
+	if o.Client != nil {
+		if err := v.readTarget(ctx, &po); err != nil {
+			return nil, err
+		}
+	}
+	pl, err := mapping.NewPlanner(po)
+	if err != nil {
+		return nil, fmt.Errorf("validate: mapping: %w", err)
+	}
+	v.planner = pl
+
+	results, err := v.run(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep := v.report(results)
+	rep.GeneratedAt = time.Now().UTC()
+	rep.Offline = o.Client == nil
+	rep.Clock = clock
+	return rep, nil
+}
+
+// readTarget reads what the mapping is checked against from WHMCS.
+func (v *validator) readTarget(ctx context.Context, po *mapping.Options) error {
+	c := v.o.Client
+	depts, err := c.GetSupportDepartments(ctx)
+	if err != nil {
+		return fmt.Errorf("validate: read WHMCS departments: %w", err)
+	}
+	v.depts = make(map[int64]bool, len(depts))
+	for _, d := range depts {
+		v.depts[d.ID] = true
+	}
+	sts, err := c.GetSupportStatuses(ctx, 0)
+	if err != nil {
+		return fmt.Errorf("validate: read WHMCS statuses: %w", err)
+	}
+	po.KnownStatuses = make([]string, 0, len(sts))
+	for _, s := range sts {
+		po.KnownStatuses = append(po.KnownStatuses, s.Title)
+	}
+	admins, err := c.GetAdminUsers(ctx, &whmcs.GetAdminUsersRequest{IncludeDisabled: true})
+	if err != nil {
+		return fmt.Errorf("validate: read WHMCS admin users: %w", err)
+	}
+	po.KnownStaff = make([]string, 0, len(admins))
+	for _, a := range admins {
+		po.KnownStaff = append(po.KnownStaff, a.Username)
+	}
+	if v.match {
+		po.Clients = mapping.NewClientResolver(c)
+	}
+	return nil
+}
+
+// run streams the source to the workers; results keep the source order.
+func (v *validator) run(ctx context.Context) ([]*ticketResult, error) {
+	g, ctx := errgroup.WithContext(ctx)
+	type job struct {
+		t *sources.Ticket
+		r *ticketResult
+	}
+	jobs := make(chan job, v.o.Workers*2)
+	var results []*ticketResult // appended by the producer only
+	g.Go(func() error {
+		defer close(jobs)
+		last := time.Now()
+		for t, err := range v.o.Source.Tickets(ctx, sources.ReadOptions{}) {
+			if err != nil {
+				return fmt.Errorf("validate: read source: %w", err)
+			}
+			r := &ticketResult{id: t.ID}
+			results = append(results, r)
+			select {
+			case jobs <- job{t, r}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if time.Since(last) > 10*time.Second {
+				last = time.Now()
+				v.o.Logger.Info("validating", "tickets", len(results))
+			}
+		}
+		return nil
+	})
+	for range v.o.Workers {
+		g.Go(func() error {
+			for j := range jobs {
+				if err := v.ticket(ctx, j.t, j.r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// ticket plans one ticket as run would and fills r.
+func (v *validator) ticket(ctx context.Context, t *sources.Ticket, r *ticketResult) error {
+	var prior *mapping.Prior
+	imported := false
+	if v.o.Store != nil && !t.ThreadSkipped {
+		ct, err := v.o.Store.Ticket(ctx, t.ID)
+		if err != nil {
+			return fmt.Errorf("validate: %w", err)
+		}
+		if ct != nil && ct.WHMCSID != 0 {
+			prior = &mapping.Prior{TicketID: ct.WHMCSID, Status: ct.Status, Priority: ct.Priority, DeptID: ct.DeptID,
+				Entries: make(map[string]string, len(ct.Entries))}
+			for k, e := range ct.Entries {
+				prior.Entries[k] = e.Hash
+			}
+			imported = ct.State == checkpoints.StateImported
+		}
+	}
+	p, err := v.planner.Plan(ctx, t, prior)
+	if err != nil {
+		return fmt.Errorf("validate: %w", err)
+	}
+	probs := p.Problems
+	if v.depts != nil && p.DeptID != 0 && !v.depts[p.DeptID] && (prior == nil || p.DeptChanged) {
+		probs = append(probs, sources.Problem{Severity: sources.Error, Code: CodeUnknownDepartmentID, Ticket: t.ID, Origin: t.Origin,
+			Field: "department", Message: fmt.Sprintf("department %q maps to deptid %d, which WHMCS does not have", t.Department, p.DeptID)})
+	}
+	r.calls = p.Calls()
+	for i := range p.Steps {
+		st := &p.Steps[i]
+		if st.Entry == nil {
+			continue
+		}
+		r.entries++
+		for _, a := range st.Entry.Attachments {
+			probs = v.attachment(probs, t, st, a, r)
+		}
+	}
+	probs = append(probs, p.Drift...)
+	if imported && len(p.Steps) == 0 && !sources.HasErrors(probs) {
+		r.skipped = true
+		probs = append(probs, sources.Problem{Severity: sources.Warning, Code: CodeAlreadyImported, Ticket: t.ID, Origin: t.Origin,
+			Message: fmt.Sprintf("already imported as WHMCS ticket %d and unchanged: run will skip it", prior.TicketID)})
+	}
+	r.problems = probs
+	r.invalid = sources.HasErrors(probs)
+	for _, pr := range probs {
+		if pr.Severity == sources.Warning {
+			r.hasWarnings = true
+			break
+		}
+	}
+	r.nonEmptyPlan = len(p.Steps) > 0
+	if v.match && t.ClientID == 0 && prior == nil {
+		r.lookupEmail = strings.ToLower(strings.TrimSpace(t.Requester.Email))
+	}
+	return nil
+}
+
+// attachment counts one attachment of a step and checks its extension and
+// size.
+func (v *validator) attachment(probs []sources.Problem, t *sources.Ticket, st *mapping.Step, a sources.Attachment, r *ticketResult) []sources.Problem {
+	add := func(code, format string, args ...any) {
+		probs = append(probs, sources.Problem{Severity: sources.Warning, Code: code, Ticket: t.ID, Entry: st.EntryKey,
+			Origin: st.Entry.Origin, Field: "attachments", Message: fmt.Sprintf(format, args...)})
+	}
+	ext := strings.ToLower(filepath.Ext(a.Name))
+	if !v.allowed[ext] {
+		add(CodeAttachmentExtension, "attachment %q: extension %q is not among the allowed %s; WHMCS may refuse it",
+			a.Name, ext, strings.Join(sortedSet(v.allowed), " "))
+	}
+	size := a.Size
+	if size < 0 && a.Open != nil {
+		size = measure(a)
+	}
+	r.attachments++
+	if size < 0 {
+		return probs
+	}
+	req := AttachmentRequestSize(a.Name, size)
+	r.attBytes += size
+	r.attReqBytes += req
+	if v.maxSize > 0 && req > v.maxSize {
+		add(CodeAttachmentTooLarge, "attachment %q: %s on disk is about %s in the request (base64 in JSON in base64, form-encoded), over the %s limit",
+			a.Name, FormatSize(size), FormatSize(req), FormatSize(v.maxSize))
+	}
+	return probs
+}
+
+// measure reads an attachment to learn its size; -1 when it cannot be read
+// (the source reports missing files itself).
+func measure(a sources.Attachment) int64 {
+	rc, err := a.Open()
+	if err != nil {
+		return -1
+	}
+	defer rc.Close()
+	n, err := io.Copy(io.Discard, rc)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// AttachmentRequestSize is the bytes one attachment of size bytes adds to
+// a WHMCS request: its bytes base64-encoded inside a JSON item, the JSON
+// base64-encoded again (whmcs.EncodeAttachments), then form-encoded. The
+// outer base64 encodes ASCII text, which never yields '+' or '/', so the
+// form encoding adds only the padding's escapes (and a few bytes for a
+// non-ASCII name): about 16/9 of size.
+func AttachmentRequestSize(name string, size int64) int64 {
+	inner := (min(size, 1<<50) + 2) / 3 * 4
+	js := 2 + int64(len(`{"name":"","data":""}`)+len(name)) + inner
+	outer := (js + 2) / 3 * 4
+	return outer + 4
+}
+
+// report aggregates the results in source order.
+func (v *validator) report(results []*ticketResult) *ValidationReport {
+	rep := &ValidationReport{Problems: []ValidationProblem{}}
+	rep.Plan.Calls = map[string]int{}
+	type ck struct{ code, sev string }
+	counts := map[ck]*CodeCount{}
+	emails := map[string]bool{}
+	for _, r := range results {
+		rep.Tickets.Total++
+		if r.hasWarnings {
+			rep.Tickets.WithWarnings++
+		}
+		touched := map[ck]bool{}
+		for _, p := range r.problems {
+			rep.Problems = append(rep.Problems, ValidationProblem{Ticket: p.Ticket, Entry: p.Entry, Severity: string(p.Severity),
+				Code: p.Code, Message: p.Message, Origin: p.Origin, Field: p.Field})
+			if p.Severity == sources.Error {
+				rep.Summary.Errors++
+			} else {
+				rep.Summary.Warnings++
+			}
+			k := ck{p.Code, string(p.Severity)}
+			c := counts[k]
+			if c == nil {
+				c = &CodeCount{Code: p.Code, Severity: string(p.Severity)}
+				counts[k] = c
+			}
+			c.Count++
+			if !touched[k] {
+				touched[k] = true
+				c.Tickets++
+			}
+		}
+		if r.invalid {
+			rep.Tickets.Invalid++
+			continue
+		}
+		rep.Tickets.Valid++
+		if r.skipped {
+			rep.Tickets.AlreadyImported++
+			continue
+		}
+		if r.nonEmptyPlan {
+			rep.Plan.Tickets++
+		}
+		rep.Plan.Entries += r.entries
+		rep.Plan.Attachments += r.attachments
+		rep.Plan.AttachmentBytes += r.attBytes
+		rep.Plan.AttachmentRequestBytes += r.attReqBytes
+		for a, n := range r.calls {
+			rep.Plan.Calls[a] += n
+			rep.Plan.TotalCalls += n
+		}
+		if r.lookupEmail != "" {
+			emails[r.lookupEmail] = true
+		}
+	}
+	if len(emails) > 0 {
+		rep.Plan.Calls["GetClients"] = len(emails)
+		rep.Plan.TotalCalls += len(emails)
+	}
+	for _, c := range counts {
+		rep.Summary.ByCode = append(rep.Summary.ByCode, *c)
+	}
+	sort.Slice(rep.Summary.ByCode, func(i, j int) bool {
+		a, b := rep.Summary.ByCode[i], rep.Summary.ByCode[j]
+		if a.Severity != b.Severity {
+			return a.Severity == string(sources.Error)
+		}
+		if a.Count != b.Count {
+			return a.Count > b.Count
+		}
+		return a.Code < b.Code
+	})
+	if rep.Summary.ByCode == nil {
+		rep.Summary.ByCode = []CodeCount{}
+	}
+	rep.Plan.Rate = v.o.Rate
+	rep.Plan.Concurrency = v.o.Concurrency
+	rep.Plan.AssumedLatencySeconds = v.o.AssumedLatency.Seconds()
+	rep.Plan.EstimatedSeconds = EstimateSeconds(rep.Plan.TotalCalls, rep.Plan.Tickets, v.o.Rate, v.o.Concurrency, v.o.AssumedLatency)
+	return rep
+}
+
+// EstimateSeconds estimates how long calls take: each worker makes one
+// call at a time, each taking latency, and one ticket's calls are
+// sequential, so the throughput is min(concurrency, tickets)/latency calls
+// per second, capped by rate when rate > 0. Retries, throttling and
+// attachment uploads are not counted.
+func EstimateSeconds(calls, tickets int, rate float64, concurrency int, latency time.Duration) float64 {
+	if calls == 0 {
+		return 0
+	}
+	workers := max(min(concurrency, tickets), 1)
+	perSec := float64(workers) / latency.Seconds()
+	if rate > 0 && rate < perSec {
+		perSec = rate
+	}
+	return float64(calls) / perSec
+}
+
+// ParseSize reads a size: a number of bytes, optionally followed by K, M
+// or G (with or without B, KiB too), as powers of 1024 as PHP reads
+// upload_max_filesize: "2MB", "2M", "512KiB", "1048576".
+func ParseSize(s string) (int64, error) {
+	t := strings.ToUpper(strings.TrimSpace(s))
+	t = strings.TrimSuffix(strings.TrimSuffix(t, "B"), "I")
+	mult := int64(1)
+	if n := len(t); n > 0 {
+		switch t[n-1] {
+		case 'K':
+			mult = 1 << 10
+		case 'M':
+			mult = 1 << 20
+		case 'G':
+			mult = 1 << 30
+		}
+		if mult > 1 {
+			t = strings.TrimSpace(t[:n-1])
+		}
+	}
+	n, err := strconv.ParseFloat(t, 64)
+	if err != nil || n < 0 || n*float64(mult) > 1<<50 {
+		return 0, fmt.Errorf("size %q: want bytes or a number with K, M or G (e.g. 2MB)", s)
+	}
+	return int64(n * float64(mult)), nil
+}
+
+// FormatSize renders bytes for people: "1.5 MiB", "512 B".
+func FormatSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	f, i := float64(n), -1
+	for f >= unit && i < 3 {
+		f /= unit
+		i++
+	}
+	return fmt.Sprintf("%.1f %ciB", f, "KMGT"[i])
+}
+
+func sortedSet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,584 @@
+package importer_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+	"golang.org/x/net/html"
+
+	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
+	"github.com/whmcs-migrate/whmcs-migrate/importer"
+	"github.com/whmcs-migrate/whmcs-migrate/mapping"
+	"github.com/whmcs-migrate/whmcs-migrate/sources"
+	"github.com/whmcs-migrate/whmcs-migrate/sources/csv"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
+)
+
+// The sandbox's clock in these tests: F1's second reply is after it.
+var vtClock = time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)
+
+func vtServer(t *testing.T) *whmcstest.Server {
+	t.Helper()
+	s := whmcstest.NewServer(whmcstest.Options{Now: func() time.Time { return vtClock }})
+	t.Cleanup(s.Close)
+	return s
+}
+
+// vtClient is a client over the sandbox; readOnly wraps it as validate's.
+func vtClient(t *testing.T, s *whmcstest.Server, readOnly bool) *whmcs.Client {
+	t.Helper()
+	h, err := whmcs.NewHTTP(whmcs.Options{URL: s.APIURL(), Identifier: s.Identifier, Secret: s.Secret, Location: s.TimeZone()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c whmcs.Caller = h
+	if readOnly {
+		c = whmcs.ReadOnly(c)
+	}
+	return whmcs.NewClient(c, s.TimeZone())
+}
+
+func vtSource(t *testing.T, dir string) *csv.Source {
+	t.Helper()
+	src, err := csv.Open(csv.Options{Path: dir}, sources.Env{Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { src.Close() })
+	return src
+}
+
+func vtConfig() mapping.Config {
+	return mapping.Config{
+		Departments:  map[string]int64{"Sales": 1, "Technical Support": 2, "Old Billing": 9},
+		Statuses:     map[string]string{"resolved": "Closed", "vendor": "Awaiting Vendor"},
+		Staff:        map[string]string{"jane@old.example": "admin", "ghost@old.example": "ghost"},
+		DefaultStaff: "support",
+		Clients:      mapping.ClientsMatchEmail,
+	}
+}
+
+func vtOptions(src sources.Source, c *whmcs.Client) importer.ValidateOptions {
+	return importer.ValidateOptions{
+		Source: src, Client: c, Config: vtConfig(), Rate: 10, Concurrency: 4,
+		MaxAttachmentSize: 8 << 10,
+		Now:               func() time.Time { return vtClock },
+	}
+}
+
+// got lists "ticket/entry/severity/code" for every problem.
+func got(rep *importer.ValidationReport) map[string][]string {
+	m := map[string][]string{}
+	for _, p := range rep.Problems {
+		m[p.Ticket] = append(m[p.Ticket], p.Entry+"/"+p.Severity+"/"+p.Code)
+	}
+	for _, v := range m {
+		sort.Strings(v)
+	}
+	return m
+}
+
+func TestValidateOnlineFixture(t *testing.T) {
+	s := vtServer(t)
+	src := vtSource(t, "testdata/validate")
+	rep, err := importer.Validate(context.Background(), vtOptions(src, vtClient(t, s, true)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"G2":  {"/warning/guest_requester"},
+		"D1":  {"/error/unknown_department_id"},
+		"X1":  {"X1-1/warning/attachment_extension"},
+		"L1":  {"L1-1/warning/attachment_too_large"},
+		"F1":  {"F1-2/error/future_date"},
+		"S1":  {"S1-2/error/unmapped_staff"},
+		"ST1": {"/error/unmapped_status"},
+	}
+	if g := got(rep); !equalProblems(g, want) {
+		t.Errorf("problems:\n got %v\nwant %v", g, want)
+	}
+	if rep.Tickets.Total != 8 || rep.Tickets.Invalid != 4 || rep.Tickets.Valid != 4 {
+		t.Errorf("tickets = %+v, want 8 total, 4 valid, 4 invalid", rep.Tickets)
+	}
+	if w := s.WriteCalls(); w != 0 {
+		t.Errorf("sandbox saw %d write calls, want 0", w)
+	}
+	calls := s.Calls()
+	for _, a := range []string{"GetSupportDepartments", "GetSupportStatuses", "GetAdminUsers", "GetClients"} {
+		if calls[a] == 0 {
+			t.Errorf("no %s call; calls %v", a, calls)
+		}
+	}
+	if rep.Offline {
+		t.Error("report says offline")
+	}
+
+	// The plan is what run would send for the 4 valid tickets: G1 (open +
+	// staff reply carrying Closed), G2 (same), X1 and L1 (open + update to
+	// Closed); plus one lookup per distinct email run would look up.
+	wantCalls := map[string]int{"OpenTicket": 4, "AddTicketReply": 2, "UpdateTicket": 2, "GetClients": 3}
+	if !equalCalls(rep.Plan.Calls, wantCalls) {
+		t.Errorf("plan calls = %v, want %v", rep.Plan.Calls, wantCalls)
+	}
+	if rep.Plan.Tickets != 4 || rep.Plan.Entries != 6 || rep.Plan.Attachments != 3 || rep.Plan.AttachmentBytes != 21+24+6000 {
+		t.Errorf("plan = %+v", rep.Plan)
+	}
+	if rep.Plan.TotalCalls != 11 || rep.Plan.EstimatedSeconds != 11.0/10 {
+		t.Errorf("total calls %d, estimate %v s; want 11 calls at 10/s", rep.Plan.TotalCalls, rep.Plan.EstimatedSeconds)
+	}
+	// Problem origins point at the rows.
+	for _, p := range rep.Problems {
+		if p.Ticket == "F1" && p.Origin != "messages.csv:10" {
+			t.Errorf("F1 problem origin %q, want messages.csv:10", p.Origin)
+		}
+	}
+}
+
+func TestValidateOfflineMakesNoCall(t *testing.T) {
+	s := vtServer(t)
+	src := vtSource(t, "testdata/validate")
+	rep, err := importer.Validate(context.Background(), vtOptions(src, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(s.Calls()); n != 0 {
+		t.Errorf("offline validation made calls: %v", s.Calls())
+	}
+	// Offline, the mapping is trusted: only the source's and the planner's
+	// own checks remain; the server clock given still judges dates.
+	want := map[string][]string{
+		"X1": {"X1-1/warning/attachment_extension"},
+		"L1": {"L1-1/warning/attachment_too_large"},
+		"F1": {"F1-2/error/future_date"},
+	}
+	if g := got(rep); !equalProblems(g, want) {
+		t.Errorf("problems:\n got %v\nwant %v", g, want)
+	}
+	if !rep.Offline || rep.Tickets.Invalid != 1 {
+		t.Errorf("offline %v, tickets %+v", rep.Offline, rep.Tickets)
+	}
+	// With no clock given, local now is used: nothing is in the future.
+	o := vtOptions(vtSource(t, "testdata/validate"), nil)
+	o.Now = nil
+	rep, err = importer.Validate(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Tickets.Invalid != 0 {
+		t.Errorf("with local now, %d invalid tickets: %v", rep.Tickets.Invalid, got(rep))
+	}
+}
+
+func TestValidateAllowListAndSizeOptions(t *testing.T) {
+	o := vtOptions(vtSource(t, "testdata/validate"), nil)
+	o.AllowedExtensions = []string{"EXE", ".pdf"} // .txt is now outside
+	o.MaxAttachmentSize = -1                      // no limit
+	rep, err := importer.Validate(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := got(rep)
+	if !slices.Equal(g["L1"], []string{"L1-1/warning/attachment_extension"}) || g["X1"] != nil || g["G2"] != nil {
+		t.Errorf("problems %v", g)
+	}
+}
+
+func TestValidateAlreadyImported(t *testing.T) {
+	s := vtServer(t)
+	ctx := context.Background()
+	store, err := checkpoints.Open(filepath.Join(t.TempDir(), "cp.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	cfg := vtConfig()
+	pl, err := mapping.NewPlanner(mapping.Options{Config: cfg, Now: func() time.Time { return vtClock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := vtClient(t, s, false)
+	if _, err := importer.Run(ctx, importer.Options{Source: vtSource(t, "testdata/validate"), Client: w, Planner: pl, Store: store, Only: []string{"G1", "X1"}}); err != nil {
+		t.Fatal(err)
+	}
+	before := s.WriteCalls()
+
+	o := vtOptions(vtSource(t, "testdata/validate"), vtClient(t, s, true))
+	o.Store = store
+	rep, err := importer.Validate(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := got(rep)
+	if !slices.Equal(g["G1"], []string{"/warning/already_imported"}) {
+		t.Errorf("G1 problems %v, want already_imported", g["G1"])
+	}
+	if !slices.Equal(g["X1"], []string{"/warning/already_imported"}) {
+		t.Errorf("X1 problems %v, want only already_imported (its attachment is not sent again)", g["X1"])
+	}
+	if rep.Tickets.AlreadyImported != 2 || rep.Plan.Tickets != 2 || rep.Plan.Calls["OpenTicket"] != 2 {
+		t.Errorf("tickets %+v, plan %+v: want G1 and X1 skipped, G2 and L1 planned", rep.Tickets, rep.Plan)
+	}
+	if s.WriteCalls() != before {
+		t.Errorf("validation wrote: %d write calls, %d before", s.WriteCalls(), before)
+	}
+}
+
+// TestValidateInvalidSamples runs the CSV fixture with one ticket per
+// problem kind (samples/invalid, with its README's table) offline and
+// online.
+func TestValidateInvalidSamples(t *testing.T) {
+	dir := filepath.Join("..", "samples", "invalid")
+	table, cfg := invalidSamples(t, dir)
+	s := vtServer(t)
+	o := importer.ValidateOptions{Source: vtSource(t, filepath.Join(dir, "csv")), Client: vtClient(t, s, true), Config: cfg}
+	rep, err := importer.Validate(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTable(t, rep, table)
+	if s.WriteCalls() != 0 {
+		t.Errorf("sandbox saw %d write calls", s.WriteCalls())
+	}
+}
+
+func TestValidateDemoSamplesHaveNoErrors(t *testing.T) {
+	dir := filepath.Join("..", "samples")
+	cfg := loadSamplesConfig(t, filepath.Join(dir, "csv.yaml"))
+	seed, err := whmcstest.LoadSeed(filepath.Join(dir, "sandbox-seed.yaml"))
+	if err != nil {
+		t.Skipf("samples not there yet: %v", err)
+	}
+	s := whmcstest.NewServer(whmcstest.Options{Seed: seed})
+	defer s.Close()
+	rep, err := importer.Validate(context.Background(), importer.ValidateOptions{
+		Source: vtSource(t, filepath.Join(dir, "csv")), Client: vtClient(t, s, true), Config: cfg,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.Errors != 0 || rep.Tickets.Invalid != 0 {
+		t.Errorf("demo data: %d errors: %v", rep.Summary.Errors, got(rep))
+	}
+	if rep.Tickets.Total == 0 || rep.Plan.Calls["OpenTicket"] != rep.Tickets.Total {
+		t.Errorf("tickets %+v, plan %+v", rep.Tickets, rep.Plan)
+	}
+	if s.WriteCalls() != 0 {
+		t.Errorf("sandbox saw %d write calls", s.WriteCalls())
+	}
+}
+
+func TestValidationReportJSONShape(t *testing.T) {
+	rep, err := importer.Validate(context.Background(), vtOptions(vtSource(t, "testdata/validate"), nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	tk := m["tickets"].(map[string]any)
+	for _, k := range []string{"total", "valid", "invalid"} {
+		if _, ok := tk[k].(float64); !ok {
+			t.Errorf("tickets.%s missing: %v", k, tk)
+		}
+	}
+	probs := m["problems"].([]any)
+	if len(probs) != len(rep.Problems) || len(probs) == 0 {
+		t.Fatalf("problems: %d in JSON", len(probs))
+	}
+	for _, k := range []string{"ticket", "entry", "severity", "code", "message", "origin", "field"} {
+		if _, ok := probs[0].(map[string]any)[k].(string); !ok {
+			t.Errorf("problems[0].%s missing: %v", k, probs[0])
+		}
+	}
+	plan := m["plan"].(map[string]any)
+	if _, ok := plan["calls"].(map[string]any)["OpenTicket"].(float64); !ok {
+		t.Errorf("plan.calls.OpenTicket missing: %v", plan)
+	}
+	for _, k := range []string{"attachment_bytes", "estimated_seconds", "total_calls", "entries", "attachments"} {
+		if _, ok := plan[k].(float64); !ok {
+			t.Errorf("plan.%s missing: %v", k, plan)
+		}
+	}
+}
+
+func TestValidationReportHTML(t *testing.T) {
+	rep, err := importer.Validate(context.Background(), vtOptions(vtSource(t, "testdata/validate"), nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A subject or message holding markup must come out as text.
+	rep.Problems = append(rep.Problems, importer.ValidationProblem{Ticket: "T<script>", Severity: "error", Code: "x_code",
+		Message: `subject "<script>alert(1)</script>" & more`})
+	var buf bytes.Buffer
+	if err := rep.WriteHTML(&buf); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.Contains(out, "<script>alert(1)") || strings.Contains(out, "T<script>") {
+		t.Error("markup in a problem is not escaped")
+	}
+	doc, err := html.Parse(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows [][]string // problems table rows: cell texts
+	scripts := 0
+	var walk func(n *html.Node, inProblems bool)
+	walk = func(n *html.Node, inProblems bool) {
+		if n.Type == html.ElementNode {
+			for _, a := range n.Attr {
+				if (a.Key == "src" || a.Key == "href") || strings.Contains(a.Val, "http://") || strings.Contains(a.Val, "https://") {
+					t.Errorf("external reference <%s %s=%q>", n.Data, a.Key, a.Val)
+				}
+				if n.Data == "table" && a.Key == "id" && a.Val == "problems" {
+					inProblems = true
+				}
+			}
+			switch n.Data {
+			case "script":
+				scripts++
+			case "link", "img", "iframe":
+				t.Errorf("external asset element <%s>", n.Data)
+			case "tr":
+				if inProblems && n.Parent != nil && n.Parent.Data == "tbody" {
+					var cells []string
+					for c := n.FirstChild; c != nil; c = c.NextSibling {
+						if c.Type == html.ElementNode && c.Data == "td" {
+							cells = append(cells, text(c))
+						}
+					}
+					rows = append(rows, cells)
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, inProblems)
+		}
+	}
+	walk(doc, false)
+	if scripts != 1 {
+		t.Errorf("%d scripts, want the one inline filter", scripts)
+	}
+	if len(rows) != len(rep.Problems) {
+		t.Fatalf("%d problem rows, want %d", len(rows), len(rep.Problems))
+	}
+	for i, p := range rep.Problems {
+		want := []string{p.Ticket, p.Entry, p.Severity, p.Code, p.Origin, p.Field, p.Message}
+		if !slices.Equal(rows[i], want) {
+			t.Errorf("row %d = %q, want %q", i, rows[i], want)
+		}
+	}
+	for _, id := range []string{`id="f-code"`, `id="f-severity"`, `id="summary"`, `id="plan"`} {
+		if !strings.Contains(out, id) {
+			t.Errorf("no %s", id)
+		}
+	}
+}
+
+func text(n *html.Node) string {
+	var b strings.Builder
+	var f func(*html.Node)
+	f = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			f(c)
+		}
+	}
+	f(n)
+	return b.String()
+}
+
+func TestWriteReportFile(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "r.json")
+	if err := os.WriteFile(p, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := importer.WriteReportFile(p, []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", st.Mode().Perm())
+	}
+	if b, _ := os.ReadFile(p); string(b) != "new" {
+		t.Errorf("content %q", b)
+	}
+	if es, _ := os.ReadDir(dir); len(es) != 1 {
+		t.Errorf("temp files left: %v", es)
+	}
+	if err := importer.WriteReportFile(filepath.Join(dir, "no", "such", "dir.json"), nil); err == nil {
+		t.Error("no error for a missing directory")
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"2MB": 2 << 20, "2M": 2 << 20, "512KiB": 512 << 10, "1048576": 1 << 20, " 1.5 mb ": 3 << 19, "1G": 1 << 30} {
+		if n, err := importer.ParseSize(in); err != nil || n != want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, n, err, want)
+		}
+	}
+	for _, in := range []string{"", "MB", "-1", "2 parsecs", "1e30G"} {
+		if _, err := importer.ParseSize(in); err == nil {
+			t.Errorf("ParseSize(%q): no error", in)
+		}
+	}
+}
+
+func TestAttachmentRequestSizeMatchesEncoder(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	data := make([]byte, 300000)
+	for i := range data {
+		data[i] = byte(r.Uint32())
+	}
+	enc := whmcs.EncodeAttachments([]whmcs.Attachment{{Name: "log file.txt", Data: data}})
+	form := len(strings.NewReplacer("+", "%2B", "/", "%2F", "=", "%3D").Replace(enc))
+	est := importer.AttachmentRequestSize("log file.txt", int64(len(data)))
+	if d := float64(est-int64(form)) / float64(form); d > 0.001 || d < 0 {
+		t.Errorf("estimate %d, real form-encoded size %d (%.1f%% off)", est, form, d*100)
+	}
+}
+
+func TestEstimateSeconds(t *testing.T) {
+	lat := 250 * time.Millisecond
+	cases := []struct {
+		calls, tickets int
+		rate           float64
+		conc           int
+		want           float64
+	}{
+		{100, 50, 10, 4, 10},     // rate binds: 100 / 10
+		{100, 50, 0, 4, 6.25},    // no rate: 4 workers / 0.25 s = 16/s
+		{100, 50, 1000, 4, 6.25}, // rate above what the workers reach
+		{100, 1, 0, 4, 25},       // one ticket: its calls are sequential
+		{0, 0, 10, 4, 0},
+	}
+	for _, c := range cases {
+		if got := importer.EstimateSeconds(c.calls, c.tickets, c.rate, c.conc, lat); got != c.want {
+			t.Errorf("EstimateSeconds(%+v) = %v", c, got)
+		}
+	}
+}
+
+func equalProblems(a, b map[string][]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if !slices.Equal(v, b[k]) {
+			return false
+		}
+	}
+	return true
+}
+
+func equalCalls(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// loadSamplesConfig reads the mapping block of a config file (the rest is
+// the command's).
+func loadSamplesConfig(t *testing.T, path string) mapping.Config {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Skipf("samples not there yet: %v", err)
+	}
+	var c struct {
+		Mapping mapping.Config `yaml:"mapping"`
+	}
+	if err := yaml.Unmarshal(b, &c); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return c.Mapping
+}
+
+// expectation is one row of samples/invalid/README.md's table.
+type expectation struct {
+	ticket, entry, code string
+}
+
+// invalidSamples reads the fixture's README table and its config.
+func invalidSamples(t *testing.T, dir string) ([]expectation, mapping.Config) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "README.md"))
+	if err != nil {
+		t.Skipf("samples/invalid not there yet: %v", err)
+	}
+	cfg := loadSamplesConfig(t, filepath.Join(dir, "csv.yaml"))
+	var table []expectation
+	for _, line := range strings.Split(string(b), "\n") {
+		cells := strings.Split(strings.Trim(strings.TrimSpace(line), "|"), "|")
+		if len(cells) < 2 || !strings.HasPrefix(strings.TrimSpace(line), "|") {
+			continue
+		}
+		for i := range cells {
+			cells[i] = strings.Trim(strings.TrimSpace(cells[i]), "`")
+		}
+		if strings.HasPrefix(cells[0], "-") || strings.EqualFold(cells[0], "ticket") {
+			continue
+		}
+		e := expectation{ticket: cells[0], code: cells[1]}
+		if len(cells) > 2 {
+			e.entry = cells[2]
+		}
+		table = append(table, e)
+	}
+	if len(table) == 0 {
+		t.Fatal("no expectations in samples/invalid/README.md")
+	}
+	return table, cfg
+}
+
+// checkTable checks each expected problem is reported against its ticket
+// (and entry), and that tickets the table does not name have no error.
+func checkTable(t *testing.T, rep *importer.ValidationReport, table []expectation) {
+	t.Helper()
+	named := map[string]bool{}
+	for _, e := range table {
+		named[e.ticket] = true
+		found := false
+		for _, p := range rep.Problems {
+			if p.Ticket == e.ticket && p.Code == e.code && (e.entry == "" || e.entry == "-" || p.Entry == e.entry) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("ticket %s: no %s problem (entry %q); got %v", e.ticket, e.code, e.entry, got(rep)[e.ticket])
+		}
+	}
+	for _, p := range rep.Problems {
+		if !named[p.Ticket] && p.Severity == "error" {
+			t.Errorf("unexpected error on a good ticket: %+v", p)
+		}
+	}
+}
