@@ -106,18 +106,23 @@ func configErrorf(format string, a ...any) error {
 // ${ENV_VAR}; an unset variable, an unknown key or a bad value is an error
 // naming the key and line.
 func LoadConfig(path string, reg *sources.Registry) (*Config, error) {
+	return loadConfig(path, reg, os.LookupEnv)
+}
+
+// loadConfig is LoadConfig with the environment given as a lookup function.
+func loadConfig(path string, reg *sources.Registry, lookup func(string) (string, bool)) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, configErrorf("read config: %w", err)
 	}
-	cfg, err := parseConfig(data, path, reg)
+	cfg, err := parseConfig(data, path, reg, lookup)
 	if err != nil {
 		return nil, &ConfigError{err}
 	}
 	return cfg, nil
 }
 
-func parseConfig(data []byte, path string, reg *sources.Registry) (*Config, error) {
+func parseConfig(data []byte, path string, reg *sources.Registry, lookup func(string) (string, bool)) (*Config, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
@@ -127,7 +132,7 @@ func parseConfig(data []byte, path string, reg *sources.Registry) (*Config, erro
 		return nil, fmt.Errorf("%s: the config must be a YAML mapping", path)
 	}
 	root := doc.Content[0]
-	if err := expandEnv(root); err != nil {
+	if err := expandEnv(root, lookup); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 
@@ -268,12 +273,12 @@ var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 // expandEnv replaces ${VAR} in every scalar value; an unset variable is an
 // error naming it and its line. Only the ${VAR} form is expanded, so a
 // literal $ in a password is left alone.
-func expandEnv(n *yaml.Node) error {
+func expandEnv(n *yaml.Node, lookup func(string) (string, bool)) error {
 	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "${") {
 		var missing []string
 		n.Value = envRef.ReplaceAllStringFunc(n.Value, func(m string) string {
 			name := m[2 : len(m)-1]
-			v, ok := os.LookupEnv(name)
+			v, ok := lookup(name)
 			if !ok {
 				missing = append(missing, name)
 			}
@@ -288,7 +293,7 @@ func expandEnv(n *yaml.Node) error {
 		if n.Kind == yaml.MappingNode && i%2 == 0 {
 			continue // keys are not expanded
 		}
-		if err := expandEnv(c); err != nil {
+		if err := expandEnv(c, lookup); err != nil {
 			return err
 		}
 	}

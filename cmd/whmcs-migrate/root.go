@@ -131,6 +131,7 @@ func commands(g *globals) []*cobra.Command {
 	return []*cobra.Command{
 		newRunCmd(g),
 		newStatusCmd(g),
+		newDemoCmd(g),
 		newValidateCmd(g),
 		newSandboxCmd(),
 	}

@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/whmcs-migrate/whmcs-migrate/importer"
+	"github.com/whmcs-migrate/whmcs-migrate/mapping"
+	"github.com/whmcs-migrate/whmcs-migrate/sources"
+	"github.com/whmcs-migrate/whmcs-migrate/sources/all"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
+)
+
+// demoFlags are demo's options.
+type demoFlags struct {
+	samples    string
+	show       int
+	noProgress bool
+}
+
+func newDemoCmd(g *globals) *cobra.Command {
+	var f demoFlags
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Import the sample helpdesk into a built-in WHMCS sandbox and show the result",
+		Long: `Start the WHMCS sandbox in-process on a free loopback port, import the sample
+data set (samples/csv, configured by samples/csv.yaml) into it with a throwaway
+checkpoint, print the run's summary, then print a few imported tickets as
+WHMCS returns them (GetTicket): backdated dates, authors and final statuses.
+Nothing is installed and nothing outside a temporary directory is written.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDemo(cmd.Context(), g, f)
+		},
+	}
+	cmd.Flags().StringVar(&f.samples, "samples", "samples", "the samples `DIR` (holding csv.yaml and sandbox-seed.yaml)")
+	cmd.Flags().IntVar(&f.show, "show", 3, "how many imported tickets to print")
+	cmd.Flags().BoolVar(&f.noProgress, "no-progress", false, "no progress bar")
+	return cmd
+}
+
+// demoResult is what a demo did, for its test.
+type demoResult struct {
+	server *whmcstest.Server
+	report *importer.Report
+	source []*sources.Ticket
+	ids    map[string]int64 // source id -> WHMCS id
+}
+
+func runDemo(ctx context.Context, g *globals, f demoFlags) error {
+	res, err := demo(ctx, g, f)
+	if res != nil && res.server != nil {
+		res.server.Close()
+	}
+	return err
+}
+
+func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
+	cfgPath := filepath.Join(f.samples, "csv.yaml")
+	if _, err := os.Stat(cfgPath); err != nil {
+		return nil, configErrorf("demo: %s not found: run the demo from the repository's root, or pass --samples DIR", cfgPath)
+	}
+	seed, err := whmcstest.LoadSeed(filepath.Join(f.samples, "sandbox-seed.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	creds := map[string]string{"WHMCS_API_IDENTIFIER": whmcstest.DefaultIdentifier, "WHMCS_API_SECRET": whmcstest.DefaultSecret}
+	cfg, err := loadConfig(cfgPath, all.Registry(), func(k string) (string, bool) {
+		if v, ok := creds[k]; ok {
+			return v, true
+		}
+		return os.LookupEnv(k)
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Point the sample config at an in-process sandbox in the target's
+	// time zone, with a throwaway checkpoint and no rate limit.
+	srv := whmcstest.NewServer(whmcstest.Options{Seed: seed, TimeZone: cfg.Target.Location,
+		Identifier: whmcstest.DefaultIdentifier, Secret: whmcstest.DefaultSecret})
+	res := &demoResult{server: srv}
+	cfg.Target.URL = srv.APIURL()
+	unlimited := 0.0
+	cfg.Target.Rate = &unlimited
+	tmp, err := os.MkdirTemp("", "whmcs-migrate-demo-")
+	if err != nil {
+		return res, err
+	}
+	defer os.RemoveAll(tmp)
+	cfg.Checkpoint = filepath.Join(tmp, "demo.db")
+	a := &app{g: g, cfg: cfg, log: g.logger()}
+
+	w := g.stdout
+	fmt.Fprintf(w, "WHMCS sandbox listening on %s (time zone %s)\n", srv.APIURL(), cfg.Target.Location)
+	fmt.Fprintf(w, "Importing %s into it...\n\n", cfg.Path(sourcePath(cfg)))
+
+	client, stats, err := a.client(clientOptions{})
+	if err != nil {
+		return res, err
+	}
+	store, err := a.openCheckpoint()
+	if err != nil {
+		return res, err
+	}
+	defer store.Close()
+	src, err := a.openSource(ctx)
+	if err != nil {
+		return res, err
+	}
+	defer src.Close()
+	popts := mapping.Options{Config: cfg.Mapping}
+	if cfg.Mapping.Clients == mapping.ClientsMatchEmail {
+		popts.Clients = mapping.NewClientResolver(client)
+	}
+	planner, err := mapping.NewPlanner(popts)
+	if err != nil {
+		return res, &ConfigError{err}
+	}
+	total := -1
+	if c, ok := src.(sources.Counter); ok {
+		if n, err := c.Count(ctx); err == nil {
+			total = n
+		}
+	}
+	prog := newProgress(g.stderr, total, stats, a, f.noProgress)
+	rep, err := importer.Run(ctx, importer.Options{Source: src, Client: client, Planner: planner, Store: store,
+		Stats: stats, Concurrency: cfg.Target.Concurrency, OnTicket: prog.ticket, Logger: a.log})
+	prog.finish()
+	res.report = rep
+	if rep != nil {
+		printRunSummary(w, rep)
+	}
+	if err != nil {
+		return res, err
+	}
+	st := srv.State()
+	fmt.Fprintf(w, "\nWHMCS now holds %d tickets; emails sent to customers: %d.\n", len(st.Tickets), len(st.Emails))
+
+	// Show a few tickets as WHMCS returns them: the richest ones.
+	res.ids = map[string]int64{}
+	for t, err := range src.Tickets(ctx, sources.ReadOptions{}) {
+		if err != nil {
+			return res, err
+		}
+		res.source = append(res.source, t)
+		if cp, err := store.Ticket(ctx, t.ID); err == nil && cp != nil {
+			res.ids[t.ID] = cp.WHMCSID
+		}
+	}
+	for _, id := range pickShowcase(res.source, res.ids, f.show) {
+		tk, err := client.GetTicket(ctx, &whmcs.GetTicketRequest{TicketID: id})
+		if err != nil {
+			return res, err
+		}
+		printTicket(w, tk, cfg.Target.Location)
+	}
+	if rep.Tickets.Failed > 0 {
+		return res, errIncomplete
+	}
+	fmt.Fprintln(w, "\nNext: read README.md (\"A real migration\"), or rehearse with `whmcs-migrate sandbox`.")
+	return res, nil
+}
+
+func sourcePath(cfg *Config) string {
+	type pather interface{ SourcePath() string }
+	if p, ok := cfg.Source.Options.(pather); ok {
+		return p.SourcePath()
+	}
+	return cfg.Source.Type + " source"
+}
+
+// pickShowcase picks up to n imported tickets with the most entries, notes
+// first, for the demo to print.
+func pickShowcase(ts []*sources.Ticket, ids map[string]int64, n int) []int64 {
+	type cand struct {
+		id    int64
+		score int
+	}
+	var cs []cand
+	for _, t := range ts {
+		id := ids[t.ID]
+		if id == 0 {
+			continue
+		}
+		score := len(t.Entries)
+		for _, e := range t.Entries {
+			if e.Kind == sources.Note {
+				score += 3
+			}
+			score += 2 * len(e.Attachments)
+		}
+		cs = append(cs, cand{id, score})
+	}
+	for i := range cs { // selection of the top n, stable
+		for j := i + 1; j < len(cs); j++ {
+			if cs[j].score > cs[i].score {
+				cs[i], cs[j] = cs[j], cs[i]
+			}
+		}
+		if i+1 == n {
+			break
+		}
+	}
+	var out []int64
+	for i := 0; i < len(cs) && i < n; i++ {
+		out = append(out, cs[i].id)
+	}
+	return out
+}
+
+func printTicket(w io.Writer, t *whmcs.Ticket, loc *time.Location) {
+	fmt.Fprintf(w, "\n── Ticket #%s  %q\n", t.TID, t.Subject)
+	fmt.Fprintf(w, "   department %s · status %s · priority %s · requester %s <%s>\n", t.DeptName, t.Status, t.Priority, t.Name, t.Email)
+	for _, r := range t.Replies {
+		who := r.RequestorName
+		if r.Admin != "" {
+			who = r.Admin + " (staff)"
+		}
+		fmt.Fprintf(w, "   %s  %-28s %s%s\n", r.Date.In(loc).Format("2006-01-02 15:04 MST"), who, excerpt(r.Message), attachNote(len(r.Attachments)))
+	}
+	for _, n := range t.Notes {
+		fmt.Fprintf(w, "   %s  %-28s %s%s\n", n.Date.In(loc).Format("2006-01-02 15:04 MST"), "note by "+n.Admin, excerpt(n.Message), attachNote(len(n.Attachments)))
+	}
+}
+
+func excerpt(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > 60 {
+		return string(r[:59]) + "…"
+	}
+	return s
+}
+
+func attachNote(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" [%d attachment(s)]", n)
+}
