@@ -37,6 +37,7 @@ type runFlags struct {
 	insecure    bool
 	applyDept   bool
 	noProgress  bool
+	rateSet     bool
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -53,6 +54,7 @@ without duplicating or losing anything.
 ` + exitHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			f.rateSet = cmd.Flags().Changed("rate")
 			if f.dryRun {
 				return runValidateFromRun(cmd.Context(), g, f)
 			}
