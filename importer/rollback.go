@@ -137,6 +137,9 @@ func Rollback(ctx context.Context, o RollbackOptions) (*RollbackReport, error) {
 		return nil, err
 	}
 	o.Logger.Info("rollback", "run", rep.RunID, "target_run", o.RunID, "all", o.All, "tickets", len(rep.Tickets))
+	if rep.Unsettled > 0 {
+		fmt.Fprintf(o.Out, "%d tickets have an OpenTicket whose outcome is unknown; they are left alone (run, then roll back again).\n", rep.Unsettled)
+	}
 
 	err = rollbackDelete(ctx, o, rep)
 	rep.ElapsedSeconds = time.Since(start).Seconds()
