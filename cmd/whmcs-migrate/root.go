@@ -133,6 +133,8 @@ func commands(g *globals) []*cobra.Command {
 		newStatusCmd(g),
 		newDemoCmd(g),
 		newValidateCmd(g),
+		newVerifyCmd(g),
+		newRollbackCmd(g),
 		newSandboxCmd(),
 	}
 }

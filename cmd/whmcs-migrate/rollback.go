@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/whmcs-migrate/whmcs-migrate/importer"
+)
+
+// rollbackFlags are rollback's command-line options.
+type rollbackFlags struct {
+	config   string
+	run      int64
+	all      bool
+	yes      bool
+	insecure bool
+}
+
+func newRollbackCmd(g *globals) *cobra.Command {
+	var f rollbackFlags
+	cmd := &cobra.Command{
+		Use:   "rollback --config FILE (--run RUN_ID | --all) [--yes]",
+		Short: "Delete from WHMCS the tickets a run (or every run) created",
+		Long: `rollback deletes (DeleteTicket) the WHMCS tickets that one run created, or that
+every run on this checkpoint created with --all, newest first, and makes the
+checkpoint forget each one, so that a later run imports it again. It never
+touches a ticket the checkpoint did not create: tickets that were already in
+WHMCS, or that were opened by hand, stay. The status command lists the runs
+and how many tickets each created.
+
+Without --yes it only prints what it would delete. An interrupted rollback
+resumes when run again; a ticket already gone from WHMCS is simply forgotten.
+
+Exit status: 0 done (or previewed); 3 some deletions failed (run it again);
+2 usage or config error; 1 fatal; 130 interrupted.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runRollback(cmd.Context(), g, f)
+		},
+	}
+	configFlag(cmd, &f.config)
+	fl := cmd.Flags()
+	fl.Int64Var(&f.run, "run", 0, "roll back the run with this id (see status)")
+	fl.BoolVar(&f.all, "all", false, "roll back every run on this checkpoint")
+	fl.BoolVar(&f.yes, "yes", false, "delete; without it only the preview is printed")
+	fl.BoolVar(&f.insecure, "insecure", false, "do not verify WHMCS's TLS certificate (dangerous)")
+	return cmd
+}
+
+func runRollback(ctx context.Context, g *globals, f rollbackFlags) error {
+	switch {
+	case f.run < 0:
+		return configErrorf("--run: must be a run id (see status)")
+	case (f.run > 0) == f.all:
+		return configErrorf("give either --run RUN_ID or --all")
+	}
+	a, err := loadApp(g, f.config)
+	if err != nil {
+		return err
+	}
+	client, _, err := a.client(clientOptions{Concurrency: 1, Insecure: f.insecure})
+	if err != nil {
+		return err
+	}
+	store, err := a.openCheckpoint()
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	rep, err := importer.Rollback(ctx, importer.RollbackOptions{Client: client, Store: store, RunID: f.run, All: f.all,
+		Yes: f.yes, Logger: a.log, Out: g.stdout})
+	switch {
+	case err != nil && errors.Is(err, importer.ErrNoSuchRun):
+		return &ConfigError{err}
+	case err != nil && errors.Is(err, importer.ErrInterrupted):
+		fmt.Fprintln(g.stderr, "interrupted: run the same command again to finish the rollback")
+		return errInterrupted
+	case err != nil:
+		return err
+	case len(rep.Failures) > 0:
+		for _, fl := range rep.Failures {
+			fmt.Fprintf(g.stderr, "ticket %s: WHMCS ticket %d: %s\n", fl.SourceID, fl.WHMCSID, fl.Error)
+		}
+		return fmt.Errorf("%w: %d deletions failed; run the same command again", errIncomplete, len(rep.Failures))
+	}
+	return nil
+}
