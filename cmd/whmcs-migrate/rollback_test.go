@@ -1,0 +1,55 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestRollbackCommand(t *testing.T) {
+	s := vfSandbox(t)
+	cfg := vfConfig(t, s)
+	if code, out, errOut := vfExec(t, "run", "--config", cfg, "--only", "A1,A3", "--no-progress"); code != exitOK {
+		t.Fatalf("run 1: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, errOut := vfExec(t, "run", "--config", cfg, "--no-progress"); code != exitOK {
+		t.Fatalf("run 2: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, _, _ := vfExec(t, "rollback", "--config", cfg); code != exitUsage {
+		t.Errorf("rollback without --run or --all: exit %d", code)
+	}
+	if code, _, _ := vfExec(t, "rollback", "--config", cfg, "--run", "1", "--all"); code != exitUsage {
+		t.Errorf("rollback with both: exit %d", code)
+	}
+	if code, _, errOut := vfExec(t, "rollback", "--config", cfg, "--run", "42"); code != exitUsage || !strings.Contains(errOut, "no such run") {
+		t.Errorf("rollback of an unknown run: exit %d %s", code, errOut)
+	}
+
+	code, out, errOut := vfExec(t, "rollback", "--config", cfg, "--run", "1")
+	if code != exitOK || !strings.Contains(out, "would delete 2 WHMCS tickets") || len(s.State().Tickets) != 4 {
+		t.Fatalf("preview: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = vfExec(t, "rollback", "--config", cfg, "--run", "1", "--yes")
+	if code != exitOK || !strings.Contains(out, "2 deleted") {
+		t.Fatalf("rollback: exit %d\n%s\n%s", code, out, errOut)
+	}
+	var left []string
+	for _, tk := range s.State().Tickets {
+		left = append(left, tk.Subject)
+	}
+	if strings.Join(left, "|") != "Printer setup|Question" {
+		t.Errorf("after rolling back run 1 WHMCS has %q", left)
+	}
+	// verify now says A1 and A3 are not imported; a run restores them.
+	if code, out, _ := vfExec(t, "verify", "--config", cfg); code != exitIncomplete || !strings.Contains(out, "2 source tickets not imported") {
+		t.Errorf("verify after rollback: exit %d\n%s", code, out)
+	}
+	if code, out, errOut := vfExec(t, "run", "--config", cfg, "--no-progress"); code != exitOK {
+		t.Fatalf("run 3: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, _ := vfExec(t, "verify", "--config", cfg); code != exitOK {
+		t.Errorf("verify after restore: exit %d\n%s", code, out)
+	}
+	if n := len(s.State().Tickets); n != 4 {
+		t.Errorf("WHMCS has %d tickets after restore", n)
+	}
+}
