@@ -114,13 +114,18 @@ type vEnv struct {
 	zone    *time.Location
 }
 
-func newVEnv(t *testing.T) *vEnv {
+func newVEnv(t *testing.T) *vEnv { t.Helper(); return newVEnvWith(t, whmcstest.Options{}) }
+
+// newVEnvWith is newVEnv with a sandbox configured by so (its zone is
+// always America/Chicago).
+func newVEnvWith(t *testing.T, so whmcstest.Options) *vEnv {
 	t.Helper()
 	zone, err := time.LoadLocation("America/Chicago")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := whmcstest.NewServer(whmcstest.Options{TimeZone: zone})
+	so.TimeZone = zone
+	srv := whmcstest.NewServer(so)
 	t.Cleanup(srv.Close)
 	store, err := checkpoints.Open(filepath.Join(t.TempDir(), "cp.db"))
 	if err != nil {
@@ -440,5 +445,26 @@ func TestExcerpts(t *testing.T) {
 	}
 	if a, _ := excerpts(strings.Repeat("é", 500), ""); len([]rune(a)) != excerptLen+1 {
 		t.Errorf("cut: %d runes", len([]rune(a)))
+	}
+}
+
+// A role without GetAdminUsers still verifies: staff replies are then only
+// checked to be by an admin. Any other authentication failure stops verify.
+func TestVerifyWithoutGetAdminUsers(t *testing.T) {
+	e := newVEnvWith(t, whmcstest.Options{AllowedActions: []string{"OpenTicket", "AddTicketReply", "AddTicketNote",
+		"UpdateTicket", "GetTicket", "GetTickets", "GetClients"}})
+	src := &vSource{vTickets(3)}
+	e.importAll(t, src)
+	rep := e.verify(t, src, VerifyOptions{})
+	if !rep.OK() || rep.Checked != 3 {
+		t.Fatalf("verify without GetAdminUsers: %+v\n%s", rep, textOf(rep))
+	}
+	h, err := whmcs.NewHTTP(whmcs.Options{URL: e.srv.APIURL(), Identifier: e.srv.Identifier, Secret: "wrong", Location: e.zone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Verify(context.Background(), VerifyOptions{Source: src, Client: whmcs.NewClient(h, e.zone), Planner: e.planner, Store: e.store})
+	if !whmcs.IsAuth(err) {
+		t.Errorf("verify with a wrong secret: %v", err)
 	}
 }
