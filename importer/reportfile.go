@@ -13,6 +13,13 @@ import (
 // An existing file at path is replaced, and ends up 0600 whatever its mode
 // was.
 func WriteReportFile(path string, data []byte) error {
+	return WriteFileAtomic(path, data, 0o600)
+}
+
+// WriteFileAtomic writes data to path atomically with mode perm, as
+// WriteReportFile does. The temporary file is named ".<base>.tmp-*", so a
+// reader matching "*.prom" or "*.json" never picks it up.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -29,9 +36,9 @@ func WriteReportFile(path string, data []byte) error {
 			os.Remove(tmp)
 		}
 	}()
-	// CreateTemp makes the file 0600 already; Chmod says so whatever the
-	// platform's default.
-	if err := f.Chmod(0o600); err != nil {
+	// CreateTemp makes the file 0600; Chmod sets perm before any byte is
+	// written.
+	if err := f.Chmod(perm); err != nil {
 		return fmt.Errorf("write report %s: %w", path, err)
 	}
 	if _, err := f.Write(data); err != nil {

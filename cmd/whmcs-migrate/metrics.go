@@ -45,7 +45,9 @@ func writeMetrics(path string, rep *importer.Report, runErr error, start time.Ti
 	metric("whmcs_migrate_last_run_entries_synced", "Replies and notes (opening messages included) sent by the last run.", "gauge", fmt.Sprintf(" %d", entries))
 	metric("whmcs_migrate_last_run_failures", "Tickets that failed in the last run.", "gauge", fmt.Sprintf(" %d", rep.Tickets.Failed))
 	metric("whmcs_migrate_last_run_duration_seconds", "Duration of the last run.", "gauge", fmt.Sprintf(" %.3f", time.Since(start).Seconds()))
-	return importer.WriteReportFile(path, []byte(b.String()))
+	// 0644: node_exporter usually runs as another user, and the metrics
+	// hold no customer data.
+	return importer.WriteFileAtomic(path, []byte(b.String()), 0o644)
 }
 
 func previousMetric(path, name string) string {
