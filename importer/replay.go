@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
@@ -276,13 +277,13 @@ func (r *runner) reconcile(ctx context.Context, in *checkpoints.Intent, base che
 	matches := 0
 	if in.Action == "AddTicketNote" {
 		for _, n := range tk.Notes {
-			if n.Date.Unix() == in.Created.Unix() && messageHash(n.Message) == in.MessageHash {
+			if sameWallSecond(n.Date, in.Created) && messageHash(n.Message) == in.MessageHash {
 				matches++
 			}
 		}
 	} else {
 		for _, rp := range tk.Replies {
-			if rp.ReplyID != 0 && rp.Date.Unix() == in.Created.Unix() && messageHash(rp.Message) == in.MessageHash {
+			if rp.ReplyID != 0 && sameWallSecond(rp.Date, in.Created) && messageHash(rp.Message) == in.MessageHash {
 				matches++
 			}
 		}
@@ -322,7 +323,7 @@ func (r *runner) findOpened(ctx context.Context, in *checkpoints.Intent, base ch
 			return false, base, err
 		}
 		for _, s := range list.Tickets {
-			if s.Subject != in.Subject || s.Date.Unix() != in.Created.Unix() {
+			if s.Subject != in.Subject || !sameWallSecond(s.Date, in.Created) {
 				continue
 			}
 			other, err := r.o.Store.SourceIDByWHMCS(ctx, s.ID)
@@ -388,6 +389,23 @@ func entryKind(k mapping.StepKind) string {
 		return "note"
 	}
 	return "update"
+}
+
+// sameWallSecond reports whether w, a date read back from WHMCS (in the
+// server's zone), shows the instant t to the second. WHMCS keeps wall-clock
+// times, so an instant in the hour repeated when clocks go back reads back
+// as the earlier of the two instants with that wall clock: compare what
+// WHMCS can hold, the wall clock.
+func sameWallSecond(w, t time.Time) bool {
+	if w.Unix() == t.Unix() {
+		return true
+	}
+	t = t.In(w.Location())
+	y1, m1, d1 := w.Date()
+	y2, m2, d2 := t.Date()
+	h1, n1, s1 := w.Clock()
+	h2, n2, s2 := t.Clock()
+	return y1 == y2 && m1 == m2 && d1 == d2 && h1 == h2 && n1 == n2 && s1 == s2
 }
 
 // messageHash identifies a message as WHMCS gives it back: line endings
