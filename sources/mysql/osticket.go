@@ -258,6 +258,13 @@ func (o *osticket) page(ctx context.Context, after any, n int) ([]header, error)
 	return hs, nil
 }
 
+// threadOf selects the ticket's thread ids (one in practice). Driving the
+// entry queries from ost_thread_entry keeps MariaDB from building an
+// on-disk temporary table (the body is TEXT) to sort each thread.
+func (o *osticket) threadOf() string {
+	return "SELECT th.id FROM " + o.t("thread") + " th WHERE th.object_type = 'T' AND th.object_id = ?"
+}
+
 type ostAttachment struct {
 	name         string
 	size         int64
@@ -272,10 +279,10 @@ func (o *osticket) thread(ctx context.Context, h header) error {
 	// Attachments first, by entry.
 	atts := map[int64][]ostAttachment{}
 	arows, err := s.db.QueryContext(ctx, "SELECT a.object_id, COALESCE(NULLIF(a.name, ''), f.name), f.size, f.bk, f.`key`, f.id"+
-		" FROM "+o.t("thread")+" th JOIN "+o.t("thread_entry")+" e ON e.thread_id = th.id"+
+		" FROM "+o.t("thread_entry")+" e"+
 		" JOIN "+o.t("attachment")+" a ON a.type = 'H' AND a.object_id = e.id"+
 		" JOIN "+o.t("file")+" f ON f.id = a.file_id"+
-		" WHERE th.object_type = 'T' AND th.object_id = ? AND (e.flags & 4) = 0 ORDER BY a.object_id, a.id", id)
+		" WHERE e.thread_id IN ("+o.threadOf()+") AND (e.flags & 4) = 0 ORDER BY a.object_id, a.id", id)
 	if err != nil {
 		return fmt.Errorf("read attachments: %w", err)
 	}
@@ -296,11 +303,11 @@ func (o *osticket) thread(ctx context.Context, h header) error {
 	rows, err := s.db.QueryContext(ctx, "SELECT e.id, e.type, e.flags, e.poster, COALESCE(e.title, ''), e.body, e.format, e.created,"+
 		" st.staff_id IS NOT NULL, TRIM(CONCAT_WS(' ', st.firstname, st.lastname)), COALESCE(st.email, ''),"+
 		" u.id IS NOT NULL, COALESCE(u.name, ''), COALESCE(ue.address, '')"+
-		" FROM "+o.t("thread")+" th JOIN "+o.t("thread_entry")+" e ON e.thread_id = th.id"+
+		" FROM "+o.t("thread_entry")+" e"+
 		" LEFT JOIN "+o.t("staff")+" st ON e.staff_id > 0 AND st.staff_id = e.staff_id"+
 		" LEFT JOIN "+o.t("user")+" u ON e.user_id > 0 AND u.id = e.user_id"+
 		" LEFT JOIN "+o.t("user_email")+" ue ON ue.id = u.default_email_id"+
-		" WHERE th.object_type = 'T' AND th.object_id = ? AND (e.flags & 4) = 0"+
+		" WHERE e.thread_id IN ("+o.threadOf()+") AND (e.flags & 4) = 0"+
 		" ORDER BY e.created, e.id", id)
 	if err != nil {
 		return fmt.Errorf("read thread entries: %w", err)

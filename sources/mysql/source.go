@@ -82,6 +82,9 @@ func Open(ctx context.Context, opts Options, env sources.Env) (*Source, error) {
 	}
 	cfg.ParseTime = false // DATETIMEs are read as text and placed in the source's zone
 	cfg.MultiStatements = false
+	// One round trip per query instead of prepare/execute/close; safe with
+	// utf8mb4 (the driver refuses it for unsafe collations).
+	cfg.InterpolateParams = true
 	cfg.AllowAllFiles = false
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 15 * time.Second
