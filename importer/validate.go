@@ -185,10 +185,10 @@ func (r *ValidationReport) Invalid() bool { return r.Tickets.Invalid > 0 }
 // its share of the plan, not the ticket.
 type ticketResult struct {
 	id           string
-	problems     []sources.Problem
+	problems     []ValidationProblem
 	invalid      bool
 	skipped      bool // already imported, unchanged
-	calls        map[string]int
+	calls        [mapping.StepUpdate + 1]int // by StepKind
 	entries      int
 	attachments  int
 	attBytes     int64
@@ -385,9 +385,9 @@ func (v *validator) ticket(ctx context.Context, t *sources.Ticket, r *ticketResu
 		probs = append(probs, sources.Problem{Severity: sources.Error, Code: CodeUnknownDepartmentID, Ticket: t.ID, Origin: t.Origin,
 			Field: "department", Message: fmt.Sprintf("department %q maps to deptid %d, which WHMCS does not have", t.Department, p.DeptID)})
 	}
-	r.calls = p.Calls()
 	for i := range p.Steps {
 		st := &p.Steps[i]
+		r.calls[st.Kind]++
 		if st.Entry == nil {
 			continue
 		}
@@ -402,12 +402,13 @@ func (v *validator) ticket(ctx context.Context, t *sources.Ticket, r *ticketResu
 		probs = append(probs, sources.Problem{Severity: sources.Warning, Code: CodeAlreadyImported, Ticket: t.ID, Origin: t.Origin,
 			Message: fmt.Sprintf("already imported as WHMCS ticket %d and unchanged: run will skip it", prior.TicketID)})
 	}
-	r.problems = probs
 	r.invalid = sources.HasErrors(probs)
-	for _, pr := range probs {
-		if pr.Severity == sources.Warning {
+	r.problems = make([]ValidationProblem, len(probs))
+	for i, p := range probs {
+		r.problems[i] = ValidationProblem{Ticket: p.Ticket, Entry: p.Entry, Severity: string(p.Severity),
+			Code: p.Code, Message: p.Message, Origin: p.Origin, Field: p.Field}
+		if p.Severity == sources.Warning {
 			r.hasWarnings = true
-			break
 		}
 	}
 	r.nonEmptyPlan = len(p.Steps) > 0
@@ -477,7 +478,11 @@ func AttachmentRequestSize(name string, size int64) int64 {
 
 // report aggregates the results in source order.
 func (v *validator) report(results []*ticketResult) *ValidationReport {
-	rep := &ValidationReport{Problems: []ValidationProblem{}}
+	total := 0
+	for _, r := range results {
+		total += len(r.problems)
+	}
+	rep := &ValidationReport{Problems: make([]ValidationProblem, 0, total)}
 	rep.Plan.Calls = map[string]int{}
 	type ck struct{ code, sev string }
 	counts := map[ck]*CodeCount{}
@@ -488,18 +493,17 @@ func (v *validator) report(results []*ticketResult) *ValidationReport {
 			rep.Tickets.WithWarnings++
 		}
 		touched := map[ck]bool{}
+		rep.Problems = append(rep.Problems, r.problems...)
 		for _, p := range r.problems {
-			rep.Problems = append(rep.Problems, ValidationProblem{Ticket: p.Ticket, Entry: p.Entry, Severity: string(p.Severity),
-				Code: p.Code, Message: p.Message, Origin: p.Origin, Field: p.Field})
-			if p.Severity == sources.Error {
+			if p.Severity == string(sources.Error) {
 				rep.Summary.Errors++
 			} else {
 				rep.Summary.Warnings++
 			}
-			k := ck{p.Code, string(p.Severity)}
+			k := ck{p.Code, p.Severity}
 			c := counts[k]
 			if c == nil {
-				c = &CodeCount{Code: p.Code, Severity: string(p.Severity)}
+				c = &CodeCount{Code: p.Code, Severity: p.Severity}
 				counts[k] = c
 			}
 			c.Count++
@@ -508,6 +512,7 @@ func (v *validator) report(results []*ticketResult) *ValidationReport {
 				c.Tickets++
 			}
 		}
+		r.problems = nil // in rep.Problems now
 		if r.invalid {
 			rep.Tickets.Invalid++
 			continue
@@ -524,9 +529,11 @@ func (v *validator) report(results []*ticketResult) *ValidationReport {
 		rep.Plan.Attachments += r.attachments
 		rep.Plan.AttachmentBytes += r.attBytes
 		rep.Plan.AttachmentRequestBytes += r.attReqBytes
-		for a, n := range r.calls {
-			rep.Plan.Calls[a] += n
-			rep.Plan.TotalCalls += n
+		for k, n := range r.calls {
+			if n > 0 {
+				rep.Plan.Calls[mapping.StepKind(k).String()] += n
+				rep.Plan.TotalCalls += n
+			}
 		}
 		if r.lookupEmail != "" {
 			emails[r.lookupEmail] = true

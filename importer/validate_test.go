@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -581,4 +582,55 @@ func checkTable(t *testing.T, rep *importer.ValidationReport, table []expectatio
 			t.Errorf("unexpected error on a good ticket: %+v", p)
 		}
 	}
+}
+
+// writeBigCSV writes n tickets of three messages each (a customer reply,
+// an HTML staff reply, a note) in the CSV source's format.
+func writeBigCSV(tb testing.TB, dir string, n int) {
+	tb.Helper()
+	var tk, ms bytes.Buffer
+	tk.WriteString("id,subject,department,status,priority,email,name,created\n")
+	ms.WriteString("ticket_id,id,type,author,name,email,created,body,format\n")
+	base := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range n {
+		c := base.Add(time.Duration(i) * time.Minute)
+		d := func(m int) string { return c.Add(time.Duration(m) * time.Hour).Format("2006-01-02 15:04:05") }
+		fmt.Fprintf(&tk, "T%d,Subject %d,Sales,resolved,normal,user%d@example.com,User %d,%s\n", i, i, i%5000, i, d(0))
+		fmt.Fprintf(&ms, "T%d,%d-1,reply,customer,User %d,user%d@example.com,%s,\"Hello, my service %d is down.\nPlease help.\",text\n", i, i, i, i%5000, d(0), i)
+		fmt.Fprintf(&ms, "T%d,%d-2,reply,staff,Jane Staff,jane@old.example,%s,\"<p>Fixed <b>now</b>.</p><ul><li>restart</li></ul>\",html\n", i, i, d(1))
+		fmt.Fprintf(&ms, "T%d,%d-3,note,staff,Jane Staff,jane@old.example,%s,internal note,text\n", i, i, d(2))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tickets.csv"), tk.Bytes(), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "messages.csv"), ms.Bytes(), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// BenchmarkValidateOffline100k validates 100,000 CSV tickets (300,000
+// messages) offline; it reports tickets/s.
+func BenchmarkValidateOffline100k(b *testing.B) {
+	const n = 100_000
+	dir := b.TempDir()
+	writeBigCSV(b, dir, n)
+	cfg := mapping.Config{Departments: map[string]int64{"Sales": 1}, Statuses: map[string]string{"resolved": "Closed"},
+		Priorities: map[string]string{"normal": "Medium"}, Staff: map[string]string{"jane@old.example": "admin"}}
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		src, err := csv.Open(csv.Options{Path: dir}, sources.Env{Location: time.UTC})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rep, err := importer.Validate(context.Background(), importer.ValidateOptions{Source: src, Config: cfg})
+		src.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if rep.Tickets.Total != n || rep.Tickets.Invalid != 0 {
+			b.Fatalf("tickets %+v", rep.Tickets)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/time.Since(start).Seconds(), "tickets/s")
 }
