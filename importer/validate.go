@@ -187,7 +187,7 @@ type ticketResult struct {
 	id           string
 	problems     []ValidationProblem
 	invalid      bool
-	skipped      bool // already imported, unchanged
+	skipped      bool                        // already imported, unchanged
 	calls        [mapping.StepUpdate + 1]int // by StepKind
 	entries      int
 	attachments  int
