@@ -6,11 +6,13 @@ package all
 import (
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/csv"
+	"github.com/whmcs-migrate/whmcs-migrate/sources/mysql"
 )
 
 // Registry returns the registry of every source.
 func Registry() *sources.Registry {
 	return sources.NewRegistry(
 		csv.Factory(),
+		mysql.Factory(),
 	)
 }
