@@ -17,6 +17,11 @@
 // recorded with its reason and the run goes on; only fatal errors
 // (authentication, checkpoint I/O) stop it.
 //
+// Besides Run, the package holds the other passes over a migration:
+// Validate (the dry-run report: every problem before one write, through a
+// read-only client), Verify (read every imported ticket back and compare it
+// with its source) and Rollback (delete what a run created, and forget it).
+//
 // The package reads sources only through sources.Source and never parses
 // any input format itself.
 package importer
