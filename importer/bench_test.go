@@ -198,11 +198,11 @@ func (r importResult) reportShares(b *testing.B) {
 	b.ReportMetric(float64(r.httpTime)/w, "share-http")
 	b.ReportMetric(float64(r.policyTime-r.httpTime)/w, "share-limiter")
 	b.ReportMetric(1-float64(r.policyTime)/w, "share-other")
-	b.ReportMetric((r.elapsed - r.calling).Seconds()/float64(b.N), "s-outside-calls/op")
+	b.ReportMetric((r.elapsed-r.calling).Seconds()/float64(b.N), "s-outside-calls/op")
 	// Per round trip: its own duration, and the worker time outside the
 	// policy layers (checkpoint, planning, idle).
-	b.ReportMetric(float64(r.httpTime.Milliseconds())/float64(r.httpCalls), "http-ms/call")
-	b.ReportMetric(float64((r.workerTime-r.policyTime).Milliseconds())/float64(r.httpCalls), "other-ms/call")
+	b.ReportMetric(r.httpTime.Seconds()*1000/float64(r.httpCalls), "http-ms/call")
+	b.ReportMetric((r.workerTime-r.policyTime).Seconds()*1000/float64(r.httpCalls), "other-ms/call")
 }
 
 // loopback measures bare HTTP round trips to a trivial net/http handler on
