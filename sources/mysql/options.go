@@ -39,6 +39,11 @@ type Options struct {
 	// SkipSystemNotes drops osTicket's system-generated notes ("Ticket
 	// closed by ..."); by default they are kept as notes.
 	SkipSystemNotes bool `yaml:"skip_system_notes"`
+	// KeepClientIDs (preset whmcs) yields each ticket's old client id as
+	// its WHMCS client id: only right when the new install's clients were
+	// copied with their ids. By default the requester's email is yielded and
+	// the mapping's clients: match_email finds the client in the new install.
+	KeepClientIDs bool `yaml:"keep_client_ids"`
 	// TicketsQuery, EntriesQuery and AttachmentsQuery are the custom
 	// preset's SQL; see the package documentation for their columns.
 	TicketsQuery     string `yaml:"tickets_query"`

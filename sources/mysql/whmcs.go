@@ -124,8 +124,12 @@ func (w *whmcs) page(ctx context.Context, after any, n int) ([]header, error) {
 			Status:     status,
 			Priority:   urgency,
 			Requester:  sources.Person{Name: html.UnescapeString(name), Email: email},
-			ClientID:   userid,
 			CC:         splitList(cc, ","),
+		}
+		if s.opts.KeepClientIDs {
+			// The old install's client ids mean nothing in the new one
+			// unless its clients were copied with them.
+			t.ClientID = userid
 		}
 		if t.Department == "" && did != 0 {
 			t.Department = strconv.FormatInt(did, 10)

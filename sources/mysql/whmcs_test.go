@@ -82,7 +82,7 @@ func TestWHMCS(t *testing.T) {
 	// Chicago is UTC-5 (CDT) from 2024-03-10 03:00, UTC-6 before.
 	want := []view{{
 		ID: "101", Subject: "Can't reach my site", Department: "Technical Support", Status: "Closed", Priority: "High",
-		Requester: carol, ClientID: 55, CC: []string{"boss@acme.example", "ops@acme.example"},
+		Requester: carol, CC: []string{"boss@acme.example", "ops@acme.example"},
 		Created: "2024-03-10T14:00:00Z", Updated: "2024-03-11T15:00:00Z",
 		Problems: []string{"attachment_missing/attachment", "attachment_path/attachment", "attachment_missing/attachment"},
 		Entries: []entryView{
@@ -103,7 +103,7 @@ func TestWHMCS(t *testing.T) {
 		},
 	}, {
 		ID: "103", Subject: "DNS change", Department: "Technical Support", Status: "Answered", Priority: "Low",
-		Requester: erin, ClientID: 55, Created: "2024-03-13T13:00:00Z", Updated: "2024-03-13T13:00:00Z",
+		Requester: erin, Created: "2024-03-13T13:00:00Z", Updated: "2024-03-13T13:00:00Z",
 		Entries: []entryView{
 			{ID: "ticket", Kind: "staff reply", Author: alice, Format: "text", Created: "2024-03-13T13:00:00Z", Body: "Opened on behalf of Erin"},
 		},
@@ -114,6 +114,12 @@ func TestWHMCS(t *testing.T) {
 		if p.Code == "attachment_path" && p.Entry != "r2" {
 			t.Errorf("path problem on entry %q", p.Entry)
 		}
+	}
+	// keep_client_ids carries the old client ids, for an install whose
+	// clients were copied with them.
+	keep := readAll(t, openSource(t, Options{Preset: "whmcs", DSN: srv.DSN(name), KeepClientIDs: true}, sources.Env{Location: chicago}))
+	if len(keep) != 3 || keep[0].ClientID != 55 || keep[1].ClientID != 0 || keep[2].ClientID != 55 {
+		t.Errorf("keep_client_ids: client ids %d, %d, %d; want 55, 0 (guest), 55", keep[0].ClientID, keep[1].ClientID, keep[2].ClientID)
 	}
 	dir := whmcsFiles(t)
 	sourcetest.Run(t, func(t *testing.T) sources.Source {
