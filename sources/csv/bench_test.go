@@ -22,7 +22,7 @@ import (
 //
 //	go test -run '^$' -bench StreamMillion -benchtime 1x ./sources/csv
 func BenchmarkStreamMillion(b *testing.B) {
-	const tickets, perTicket = 100_000, 10
+	tickets, perTicket := benchSize()
 	dir := b.TempDir()
 	generate(b, dir, tickets, perTicket)
 	s, err := Open(Options{Path: dir}, sources.Env{Location: time.UTC})
@@ -76,7 +76,7 @@ func generate(b *testing.B, dir string, tickets, perTicket int) {
 	}
 	mw := bufio.NewWriterSize(mf, 1<<20)
 	mw.WriteString("ticket_id,id,type,author,name,email,created,body,format\n")
-	body := `"` + strings.Repeat("Lorem ipsum, dolor \"sit\" amet.\n", 9) + `"`
+	body := `"` + strings.Repeat(`Lorem ipsum, dolor ""sit"" amet.`+"\n", 9) + `"`
 	for j := range perTicket {
 		for i := range tickets {
 			mw.WriteString("T" + strconv.Itoa(i) + ",m" + strconv.Itoa(j) + ",reply,customer,User,user@example.com,")
@@ -109,4 +109,13 @@ func peakRSS() (float64, error) {
 		}
 	}
 	return 0, fmt.Errorf("no VmHWM in /proc/self/status")
+}
+
+// benchSize is 100,000 tickets × 10 messages, or WHMCS_MIGRATE_BENCH_TICKETS
+// tickets for a quicker look.
+func benchSize() (int, int) {
+	if n, err := strconv.Atoi(os.Getenv("WHMCS_MIGRATE_BENCH_TICKETS")); err == nil && n > 0 {
+		return n, 10
+	}
+	return 100_000, 10
 }

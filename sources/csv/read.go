@@ -1,7 +1,6 @@
 package csv
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	stdcsv "encoding/csv"
@@ -96,6 +95,7 @@ func (p *pass) run(ctx context.Context, yield func(*sources.Ticket, error) bool)
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		off := p.s.tickets.bom + cr.InputOffset()
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
@@ -110,7 +110,7 @@ func (p *pass) run(ctx context.Context, yield func(*sources.Ticket, error) bool)
 		default:
 			line, _ = cr.FieldPos(0)
 		}
-		t, key := p.ticket(rec, line, pe)
+		t, key := p.ticket(rec, off, line, pe)
 		if key != "" {
 			if first, dup := seen[key]; dup {
 				rename(t, t.Origin)
@@ -232,12 +232,12 @@ func rowBroken(t *sources.Ticket) bool {
 // ticket builds a ticket from a tickets.csv record. key is its id for the
 // index and duplicate check, "" when the row's id cannot be known (the
 // ticket is then named by its origin).
-func (p *pass) ticket(rec []string, line int, pe *stdcsv.ParseError) (*sources.Ticket, string) {
+func (p *pass) ticket(rec []string, off int64, line int, pe *stdcsv.ParseError) (*sources.Ticket, string) {
 	h := p.s.tickets.hdr
 	origin := fmt.Sprintf("%s:%d", TicketsFile, line)
 	t := &sources.Ticket{Origin: origin}
 	if pe != nil {
-		id := p.s.tickets.recoverField(pe, h.idx["id"])
+		id := p.s.tickets.recoverField(pe, off, h.idx["id"])
 		t.ID = id
 		if id == "" {
 			t.ID = origin
@@ -420,7 +420,7 @@ func (s *Source) buildIndex(ctx context.Context) (*index, error) {
 		switch {
 		case errors.As(err, &pe):
 			r = ref{off: off, line: int32(pe.StartLine)}
-			id = c.recoverField(pe, col)
+			id = c.recoverField(pe, off, col)
 			if id == "" {
 				origin := fmt.Sprintf("%s:%d", MessagesFile, r.line)
 				idx.tail = append(idx.tail, tailItem{ref: r, problem: sources.Problem{Severity: sources.Error, Code: CodeCSVParse,
@@ -457,11 +457,10 @@ func (s *Source) buildIndex(ctx context.Context) (*index, error) {
 
 // recoverField returns field col of a record that failed to parse, when it
 // can be known for sure: it lies on the record's first line, wholly before
-// the error. Otherwise "".
-func (c *csvFile) recoverField(pe *stdcsv.ParseError, col int) string {
-	// The first line of the record, found by reading from its start line.
-	line, err := c.lineAt(pe.StartLine)
-	if err != nil || line == nil {
+// the error. Otherwise "". off is the record's offset in the file.
+func (c *csvFile) recoverField(pe *stdcsv.ParseError, off int64, col int) string {
+	line := c.firstLine(off)
+	if line == nil {
 		return ""
 	}
 	lr := stdcsv.NewReader(bytes.NewReader(line))
@@ -482,26 +481,23 @@ func (c *csvFile) recoverField(pe *stdcsv.ParseError, col int) string {
 	return v
 }
 
-// lineAt returns physical line n (1-based, without its end) of the file,
-// at most 64 KiB of it. It reads from the start: it is only called for
-// malformed rows.
-func (c *csvFile) lineAt(n int) ([]byte, error) {
-	br := bufio.NewReader(io.NewSectionReader(c.f, c.bom, c.size-c.bom))
-	for i := 1; ; i++ {
-		b, err := br.ReadSlice('\n')
-		for err == bufio.ErrBufferFull {
-			if i == n {
-				return nil, nil // too long to trust
-			}
-			b, err = br.ReadSlice('\n')
-		}
-		if i == n {
-			return bytes.TrimRight(b, "\r\n"), nil
-		}
-		if err != nil {
-			return nil, err
-		}
+// firstLine returns the first non-empty line at off, without its end, or
+// nil when it is longer than 64 KiB (too long to trust).
+func (c *csvFile) firstLine(off int64) []byte {
+	buf := make([]byte, 64<<10)
+	n, err := c.f.ReadAt(buf, off)
+	if err != nil && err != io.EOF {
+		return nil
 	}
+	b := bytes.TrimLeft(buf[:n], "\r\n")
+	i := bytes.IndexByte(b, '\n')
+	if i < 0 {
+		if err != io.EOF {
+			return nil
+		}
+		i = len(b)
+	}
+	return bytes.TrimRight(b[:i], "\r")
 }
 
 // msgReader reads messages.csv records at known offsets. Records that
@@ -509,10 +505,10 @@ func (c *csvFile) lineAt(n int) ([]byte, error) {
 // bytes; each record is parsed from memory, so a ticket costs one small
 // read per run of consecutive messages, whatever the file's order.
 type msgReader struct {
-	c   *csvFile
-	buf []byte
-	br  bytes.Reader
-	cr  *stdcsv.Reader
+	c    *csvFile
+	buf  []byte
+	br   bytes.Reader
+	cr   *stdcsv.Reader
 	end  int64 // file offset where the buffered span ends
 	next int64 // file offset of the record the reader is at
 }
