@@ -25,6 +25,9 @@ func BenchmarkStreamMillion(b *testing.B) {
 	tickets, perTicket := benchSize()
 	dir := b.TempDir()
 	generate(b, dir, tickets, perTicket)
+	if hwm, err := peakRSS(); err == nil {
+		b.Logf("peak RSS after generating the files: %.1f MB", hwm)
+	}
 	s, err := Open(Options{Path: dir}, sources.Env{Location: time.UTC})
 	if err != nil {
 		b.Fatal(err)

@@ -1,6 +1,7 @@
 package csv
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	stdcsv "encoding/csv"
@@ -56,7 +57,7 @@ type index struct {
 type tailItem struct {
 	id      string
 	ref     ref
-	problem sources.Problem // for id == "": why the ticket is unknown
+	problem *sources.Problem // for id == "": why the ticket is unknown
 }
 
 // pass is one run of Tickets.
@@ -118,7 +119,7 @@ func (p *pass) run(ctx context.Context, yield func(*sources.Ticket, error) bool)
 					Message: fmt.Sprintf("ticket id %s is already used by %s; this row is not imported", key, first)})
 				key = ""
 			} else {
-				seen[key] = t.Origin
+				seen[strings.Clone(key)] = t.Origin // not the whole record's memory
 			}
 		}
 		if key != "" {
@@ -141,7 +142,7 @@ func (p *pass) run(ctx context.Context, yield func(*sources.Ticket, error) bool)
 		origin := fmt.Sprintf("%s:%d", MessagesFile, it.ref.line)
 		if it.id == "" {
 			t = &sources.Ticket{ID: origin, Origin: origin}
-			t.AddProblem(it.problem)
+			t.AddProblem(*it.problem)
 		} else {
 			refs, ok := p.idx.byTicket[it.id]
 			if !ok {
@@ -423,7 +424,7 @@ func (s *Source) buildIndex(ctx context.Context) (*index, error) {
 			id = c.recoverField(pe, off, col)
 			if id == "" {
 				origin := fmt.Sprintf("%s:%d", MessagesFile, r.line)
-				idx.tail = append(idx.tail, tailItem{ref: r, problem: sources.Problem{Severity: sources.Error, Code: CodeCSVParse,
+				idx.tail = append(idx.tail, tailItem{ref: r, problem: &sources.Problem{Severity: sources.Error, Code: CodeCSVParse,
 					Origin: origin, Message: fmt.Sprintf("cannot parse this row: %v (line %d); its ticket is unknown", pe.Err, pe.Line)}})
 				continue
 			}
@@ -437,7 +438,7 @@ func (s *Source) buildIndex(ctx context.Context) (*index, error) {
 			}
 			if id == "" {
 				origin := fmt.Sprintf("%s:%d", MessagesFile, r.line)
-				idx.tail = append(idx.tail, tailItem{ref: r, problem: sources.Problem{Severity: sources.Error, Code: CodeMissingField,
+				idx.tail = append(idx.tail, tailItem{ref: r, problem: &sources.Problem{Severity: sources.Error, Code: CodeMissingField,
 					Origin: origin, Field: "ticket_id", Message: "message without a ticket_id"}})
 				continue
 			}
@@ -449,6 +450,9 @@ func (s *Source) buildIndex(ctx context.Context) (*index, error) {
 		r.size = uint32(end - off)
 		refs, known := idx.byTicket[id]
 		if !known {
+			// Clone: id shares its memory with the whole record, body
+			// included, which the index must not keep.
+			id = strings.Clone(id)
 			idx.tail = append(idx.tail, tailItem{id: id, ref: r})
 		}
 		idx.byTicket[id] = append(refs, r)
@@ -505,12 +509,14 @@ func (c *csvFile) firstLine(off int64) []byte {
 // bytes; each record is parsed from memory, so a ticket costs one small
 // read per run of consecutive messages, whatever the file's order.
 type msgReader struct {
-	c    *csvFile
-	buf  []byte
-	br   bytes.Reader
-	cr   *stdcsv.Reader
-	end  int64 // file offset where the buffered span ends
-	next int64 // file offset of the record the reader is at
+	c      *csvFile
+	buf    []byte
+	br     bytes.Reader
+	bufr   *bufio.Reader  // reads br; Reset for each span
+	cr     *stdcsv.Reader // reads bufr; made once, so its buffers are reused
+	end    int64          // file offset where the buffered span ends
+	next   int64          // file offset of the record the reader is at
+	loaded bool           // the reader holds a span
 }
 
 const maxSpan = 1 << 20
@@ -537,7 +543,13 @@ func (m *msgReader) load(refs []ref) error {
 		return fmt.Errorf("csv: read %s:%d: %w", MessagesFile, refs[0].line, err)
 	}
 	m.br.Reset(m.buf)
-	m.cr = newReader(&m.br)
+	if m.cr == nil {
+		m.bufr = bufio.NewReaderSize(&m.br, 64<<10)
+		m.cr = newReader(m.bufr) // csv.NewReader keeps a *bufio.Reader as it is
+	} else {
+		m.bufr.Reset(&m.br)
+	}
+	m.loaded = true
 	m.end = start + n
 	m.next = start
 	return nil
@@ -548,7 +560,7 @@ func (m *msgReader) load(refs []ref) error {
 // error.
 func (m *msgReader) read(refs []ref) (rec []string, pe *stdcsv.ParseError, err error) {
 	r := refs[0]
-	if m.cr == nil || r.off != m.next || r.off+int64(r.size) > m.end {
+	if !m.loaded || r.off != m.next || r.off+int64(r.size) > m.end {
 		if err := m.load(refs); err != nil {
 			return nil, nil, err
 		}
@@ -556,11 +568,11 @@ func (m *msgReader) read(refs []ref) (rec []string, pe *stdcsv.ParseError, err e
 	rec, err = m.cr.Read()
 	m.next = r.off + int64(r.size)
 	if errors.As(err, &pe) {
-		m.cr = nil
+		m.loaded = false
 		return nil, pe, nil
 	}
 	if err != nil {
-		m.cr = nil
+		m.loaded = false
 		return nil, nil, fmt.Errorf("csv: %s:%d: record no longer there or changed (did the file change during the run?): %v", MessagesFile, r.line, err)
 	}
 	return rec, nil, nil
