@@ -15,18 +15,18 @@ func TestInvalidSamples(t *testing.T) {
 	dir := filepath.Join("..", "..", "samples", "invalid")
 	ts := readAll(t, openDir(t, dir, mustLoad(t, "Europe/Berlin"), nil), sources.ReadOptions{})
 	want := map[string][]string{
-		"BAD-DATE":          {CodeBadDate},
-		"BAD-DSTGAP":        {CodeDSTGap},
-		"WARN-DSTAMBIG":     {CodeDSTAmbiguous},
-		"BAD-ATTMISSING":    {CodeAttachmentMissing},
-		"BAD-ATTOUTSIDE":    {CodeAttachmentEscape},
-		"tickets.csv:20":    {CodeDuplicateTicket},
-		"BAD-TYPE":          {CodeBadValue},
-		"BAD-MSGROW":        {CodeCSVParse},
-		"BAD-MALFORMED":     {CodeCSVParse},
-		"BAD-UTF8":          {CodeInvalidUTF8},
-		"GHOST-1":           {CodeUnknownTicket},
-		"WARN-BIG":          {CodeAttachmentMissing}, // until the test creates attachments/large-scan.pdf
+		"BAD-DATE":       {CodeBadDate},
+		"BAD-DSTGAP":     {CodeDSTGap},
+		"WARN-DSTAMBIG":  {CodeDSTAmbiguous},
+		"BAD-ATTMISSING": {CodeAttachmentMissing},
+		"BAD-ATTOUTSIDE": {CodeAttachmentEscape},
+		"tickets.csv:20": {CodeDuplicateTicket},
+		"BAD-TYPE":       {CodeBadValue},
+		"BAD-MSGROW":     {CodeCSVParse},
+		"BAD-MALFORMED":  {CodeCSVParse},
+		"BAD-UTF8":       {CodeInvalidUTF8},
+		"GHOST-1":        {CodeUnknownTicket},
+		"WARN-BIG":       {CodeAttachmentMissing}, // until the test creates attachments/large-scan.pdf
 	}
 	seen := map[string]bool{}
 	for _, tk := range ts {
