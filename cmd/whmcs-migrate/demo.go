@@ -101,7 +101,7 @@ func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
 
 	w := g.stdout
 	fmt.Fprintf(w, "WHMCS sandbox listening on %s (time zone %s)\n", srv.APIURL(), cfg.Target.Location)
-	fmt.Fprintf(w, "Importing %s into it...\n\n", cfg.Path(sourcePath(cfg)))
+	fmt.Fprintf(w, "Importing the sample helpdesk (%s) into it...\n\n", cfgPath)
 
 	client, stats, err := a.client(clientOptions{})
 	if err != nil {
@@ -168,14 +168,6 @@ func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
 	}
 	fmt.Fprintln(w, "\nNext: read README.md (\"A real migration\"), or rehearse with `whmcs-migrate sandbox`.")
 	return res, nil
-}
-
-func sourcePath(cfg *Config) string {
-	type pather interface{ SourcePath() string }
-	if p, ok := cfg.Source.Options.(pather); ok {
-		return p.SourcePath()
-	}
-	return cfg.Source.Type + " source"
 }
 
 // pickShowcase picks up to n imported tickets with the most entries, notes

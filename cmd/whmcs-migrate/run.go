@@ -234,6 +234,7 @@ type progress struct {
 
 func newProgress(w io.Writer, total int, stats *importer.Stats, a *app, off bool) *progress {
 	p := &progress{stats: stats, a: a, total: total, start: time.Now()}
+	p.last.Store(p.start.UnixNano())
 	if f, ok := w.(*os.File); ok && !off && term.IsTerminal(int(f.Fd())) {
 		p.bar = progressbar.NewOptions(total,
 			progressbar.OptionSetWriter(w),

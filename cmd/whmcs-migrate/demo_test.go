@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/whmcs-migrate/whmcs-migrate/sources"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
+)
+
+// The demo imports every sample ticket into the sandbox, exactly: each
+// reply and note once, in order, dated to the second, with its author and
+// attachments (sha256), the mapped final status, and no email sent.
+func TestDemoImportsSamplesExactly(t *testing.T) {
+	var out, errb bytes.Buffer
+	g := &globals{stdout: &out, stderr: &errb, logFormat: "text", logLevel: "warn"}
+	res, err := demo(context.Background(), g, demoFlags{samples: "../../samples", show: 3, noProgress: true})
+	if res != nil && res.server != nil {
+		defer res.server.Close()
+	}
+	if err != nil {
+		t.Fatalf("demo: %v\n%s\n%s", err, out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), "emails sent to customers: 0") || strings.Count(out.String(), "── Ticket #") != 3 {
+		t.Errorf("demo output:\n%s", out.String())
+	}
+	st := res.server.State()
+	if len(st.Emails) != 0 {
+		t.Errorf("emails sent: %+v", st.Emails)
+	}
+	if len(res.source) < 50 || len(st.Tickets) != len(res.source) {
+		t.Fatalf("WHMCS has %d tickets for %d sample tickets", len(st.Tickets), len(res.source))
+	}
+	if res.report.Tickets.Imported != len(res.source) {
+		t.Fatalf("report: %+v", res.report.Tickets)
+	}
+	byID := map[int64]whmcstest.TicketState{}
+	for _, tk := range st.Tickets {
+		byID[tk.ID] = tk
+	}
+	statuses := map[string]string{"new": "Open", "answered": "Answered", "waiting": "Customer-Reply", "resolved": "Closed",
+		"pending": "On Hold", "in progress": "In Progress"}
+	staff := map[string]string{"jane@helpdesk.example.com": "jane", "Mike Ross": "mike", "ana@helpdesk.example.com": "ana"}
+	var attachments, notes, staffReplies int
+	for _, src := range res.source {
+		got, ok := byID[res.ids[src.ID]]
+		if !ok {
+			t.Errorf("ticket %s not in WHMCS", src.ID)
+			continue
+		}
+		entries := append([]sources.Entry(nil), src.Entries...)
+		sort.SliceStable(entries, func(i, j int) bool { return entries[i].Created.Before(entries[j].Created) })
+		var replies, ns []sources.Entry
+		for _, e := range entries {
+			if e.Kind == sources.Note {
+				ns = append(ns, e)
+			} else {
+				replies = append(replies, e)
+			}
+		}
+		if got.Subject != src.Subject {
+			t.Errorf("ticket %s: subject %q, want %q", src.ID, got.Subject, src.Subject)
+		}
+		if !sameWall(got.Date, replies[0].Created) {
+			t.Errorf("ticket %s: opened %v, want %v", src.ID, got.Date, replies[0].Created)
+		}
+		checkAttachments(t, src.ID+" opening", got.Attachments, replies[0].Attachments)
+		attachments += len(replies[0].Attachments)
+		if len(got.Replies) != len(replies)-1 {
+			t.Errorf("ticket %s: %d replies, want %d", src.ID, len(got.Replies), len(replies)-1)
+			continue
+		}
+		for i, rp := range got.Replies {
+			want := replies[i+1]
+			if !sameWall(rp.Date, want.Created) {
+				t.Errorf("ticket %s reply %d: date %v, want %v", src.ID, i+1, rp.Date, want.Created)
+			}
+			if want.Kind == sources.StaffReply {
+				staffReplies++
+				u := staff[want.Author.Email]
+				if u == "" {
+					u = staff[want.Author.Name]
+				}
+				if u == "" {
+					u = "admin"
+				}
+				if rp.AdminUsername != u {
+					t.Errorf("ticket %s reply %d: by %q, want %q", src.ID, i+1, rp.AdminUsername, u)
+				}
+			} else if rp.AdminUsername != "" {
+				t.Errorf("ticket %s reply %d: customer reply sent as admin %q", src.ID, i+1, rp.AdminUsername)
+			}
+			checkAttachments(t, src.ID+" reply", rp.Attachments, want.Attachments)
+			attachments += len(want.Attachments)
+		}
+		if len(got.Notes) != len(ns) {
+			t.Errorf("ticket %s: %d notes, want %d", src.ID, len(got.Notes), len(ns))
+			continue
+		}
+		for i, n := range got.Notes {
+			notes++
+			if !sameWall(n.Date, ns[i].Created) || !strings.Contains(n.Message, ns[i].Author.Name) {
+				t.Errorf("ticket %s note %d: %v %q", src.ID, i, n.Date, n.Message)
+			}
+			checkAttachments(t, src.ID+" note", n.Attachments, ns[i].Attachments)
+		}
+		want := statuses[strings.ToLower(src.Status)]
+		if want == "" {
+			want = src.Status
+		}
+		if want == "" {
+			switch last := replies[len(replies)-1]; {
+			case len(replies) == 1:
+				want = "Open"
+			case last.Kind == sources.StaffReply:
+				want = "Answered"
+			default:
+				want = "Customer-Reply"
+			}
+		}
+		if got.Status != want {
+			t.Errorf("ticket %s: status %q, want %q (source %q)", src.ID, got.Status, want, src.Status)
+		}
+	}
+	if attachments == 0 || notes == 0 || staffReplies == 0 {
+		t.Errorf("samples exercise too little: %d attachments, %d notes, %d staff replies", attachments, notes, staffReplies)
+	}
+}
+
+func checkAttachments(t *testing.T, where string, got []whmcstest.FileState, want []sources.Attachment) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: %d attachments, want %d", where, len(got), len(want))
+		return
+	}
+	for i, a := range want {
+		rc, err := a.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(rc)
+		rc.Close()
+		sum := sha256.Sum256(data)
+		if got[i].Name != a.Name || got[i].SHA256 != hex.EncodeToString(sum[:]) {
+			t.Errorf("%s: attachment %d = %s %s, want %s %x", where, i, got[i].Name, got[i].SHA256, a.Name, sum)
+		}
+	}
+}
