@@ -93,6 +93,9 @@ type ValidateOptions struct {
 	MaxAttachmentSize int64
 	// Now is the WHMCS server's clock, for future dates; nil = time.Now.
 	Now func() time.Time
+	// TargetLocation is the WHMCS server's zone, for the
+	// target_time_ambiguous warning (dates in its repeated hour).
+	TargetLocation *time.Location
 	// Workers plans tickets in parallel (default max(GOMAXPROCS,
 	// Concurrency)); client lookups overlap with them.
 	Workers int
@@ -256,7 +259,8 @@ func Validate(ctx context.Context, o ValidateOptions) (*ValidationReport, error)
 		v.allowed[e] = true
 	}
 
-	po := mapping.Options{Config: o.Config, Now: func() time.Time { return clock }, ApplyDepartmentChanges: o.ApplyDepartmentChanges}
+	po := mapping.Options{Config: o.Config, Now: func() time.Time { return clock }, ApplyDepartmentChanges: o.ApplyDepartmentChanges,
+		TargetLocation: o.TargetLocation}
 	if o.Client != nil {
 		if err := v.readTarget(ctx, &po); err != nil {
 			return nil, err

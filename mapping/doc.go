@@ -29,6 +29,7 @@
 // no_message, missing_requester, invalid_email, unmapped_department,
 // unmapped_status, unmapped_priority, unmapped_staff, bad_date,
 // future_date, empty_body, bad_html, duplicate_entry_id, thread_skipped.
+// Warning target_time_ambiguous: a date in the WHMCS zone's repeated hour.
 // Warnings: html_converted, note_author_prefixed, guest_requester (a
 // match_email lookup found no client), staff_opened, autoclose_status (the
 // ticket ends Answered or Customer-Reply). Drift (warnings, incremental):

@@ -204,3 +204,26 @@ func TestPlanConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestRepeatedWallClock(t *testing.T) {
+	chi, err := time.LoadLocation("America/Chicago")
+	if err != nil {
+		t.Skip(err)
+	}
+	for _, c := range []struct {
+		utc  string
+		want bool
+	}{
+		{"2024-11-03T06:25:00Z", true},  // 01:25 CDT, shown again an hour later
+		{"2024-11-03T07:25:00Z", true},  // 01:25 CST
+		{"2024-11-03T05:59:59Z", false}, // 00:59:59 CDT
+		{"2024-11-03T08:00:00Z", false}, // 02:00 CST
+		{"2024-03-10T08:30:00Z", false}, // spring forward: 03:30 CDT, shown once
+		{"2024-07-01T12:00:00Z", false},
+	} {
+		tm, _ := time.Parse(time.RFC3339, c.utc)
+		if got := RepeatedWallClock(tm, chi); got != c.want {
+			t.Errorf("RepeatedWallClock(%s) = %v, want %v", c.utc, got, c.want)
+		}
+	}
+}

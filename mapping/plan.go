@@ -46,6 +46,11 @@ type Options struct {
 	// Now is the WHMCS server's clock, for "date in the future"; nil =
 	// time.Now.
 	Now func() time.Time
+	// TargetLocation is the WHMCS server's zone (target.timezone). When set,
+	// a date falling in its repeated hour (clocks going back) is reported
+	// as target_time_ambiguous: WHMCS stores wall-clock times, so it will
+	// read back as the earlier instant with that wall clock.
+	TargetLocation *time.Location
 	// ApplyDepartmentChanges (--apply-department-changes) makes an
 	// incremental plan move a ticket whose department mapping changed, with
 	// UpdateTicket deptid. Without it the move is only reported as drift.
@@ -70,6 +75,7 @@ type Planner struct {
 	defaultStaff string
 	knownStaff   map[string]string // norm(username) -> username; nil = no check
 	now          func() time.Time
+	target       *time.Location
 }
 
 // NewPlanner checks o.Config (see Config.Validate) and returns a Planner.
@@ -90,6 +96,7 @@ func NewPlanner(o Options) (*Planner, error) {
 		staff:        normMap(c.Staff),
 		defaultStaff: strings.TrimSpace(c.DefaultStaff),
 		now:          o.Now,
+		target:       o.TargetLocation,
 	}
 	if p.now == nil {
 		p.now = time.Now
@@ -567,6 +574,10 @@ func (s *planning) checkEntry(k *keyed) {
 		s.errorf("future_date", k, "created", "created %s is after the WHMCS server's clock (%s)",
 			e.Created.Format(time.RFC3339), s.now.Format(time.RFC3339))
 	}
+	if s.pl.target != nil && !e.Created.IsZero() && RepeatedWallClock(e.Created, s.pl.target) {
+		s.warnf("target_time_ambiguous", k, "created", "created %s falls in the hour %s repeats when clocks go back: WHMCS stores wall-clock times and will show %s, read back as the earlier of the two instants",
+			e.Created.Format(time.RFC3339), s.pl.target, e.Created.In(s.pl.target).Format("2006-01-02 15:04:05 MST"))
+	}
 	if a := strings.TrimSpace(e.Author.Email); a != "" {
 		if _, err := mail.ParseAddress(a); err != nil {
 			s.errorf("invalid_email", k, "author_email", "author email %q: %v", a, err)
@@ -764,4 +775,18 @@ func escapeMarkdown(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// RepeatedWallClock reports whether t's wall clock in loc is shown twice
+// (the hour repeated when clocks go back), so that a naive date-time in loc
+// cannot tell t from the other instant.
+func RepeatedWallClock(t time.Time, loc *time.Location) bool {
+	const layout = "2006-01-02 15:04:05"
+	w := t.In(loc).Format(layout)
+	for _, d := range []time.Duration{-time.Hour, time.Hour, -30 * time.Minute, 30 * time.Minute} {
+		if t.Add(d).In(loc).Format(layout) == w {
+			return true
+		}
+	}
+	return false
 }

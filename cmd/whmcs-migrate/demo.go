@@ -117,7 +117,7 @@ func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
 		return res, err
 	}
 	defer src.Close()
-	popts := mapping.Options{Config: cfg.Mapping}
+	popts := mapping.Options{Config: cfg.Mapping, TargetLocation: cfg.Target.Location}
 	if cfg.Mapping.Clients == mapping.ClientsMatchEmail {
 		popts.Clients = mapping.NewClientResolver(client)
 	}

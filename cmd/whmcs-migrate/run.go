@@ -107,7 +107,7 @@ func runImport(ctx context.Context, g *globals, f runFlags, rate *float64) error
 	}
 	defer src.Close()
 
-	popts := mapping.Options{Config: a.cfg.Mapping, ApplyDepartmentChanges: f.applyDept}
+	popts := mapping.Options{Config: a.cfg.Mapping, ApplyDepartmentChanges: f.applyDept, TargetLocation: a.cfg.Target.Location}
 	if a.cfg.Mapping.Clients == mapping.ClientsMatchEmail {
 		popts.Clients = mapping.NewClientResolver(client)
 	}

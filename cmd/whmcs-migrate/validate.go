@@ -86,6 +86,7 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 	}
 	cfg := a.cfg
 	o := importer.ValidateOptions{
+		TargetLocation:         a.cfg.Target.Location,
 		Config:                 cfg.Mapping,
 		ApplyDepartmentChanges: f.applyDept,
 		Rate:                   *cfg.Target.Rate,

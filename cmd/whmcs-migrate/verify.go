@@ -92,7 +92,7 @@ func runVerify(ctx context.Context, g *globals, f verifyFlags) error {
 	}
 	defer src.Close()
 	// The same planner as run's, so that what is expected is what run sends.
-	popts := mapping.Options{Config: a.cfg.Mapping}
+	popts := mapping.Options{Config: a.cfg.Mapping, TargetLocation: a.cfg.Target.Location}
 	if a.cfg.Mapping.Clients == mapping.ClientsMatchEmail {
 		popts.Clients = mapping.NewClientResolver(client)
 	}
