@@ -15,7 +15,7 @@ import (
 const benchTickets = 100_000
 
 // BenchmarkOsTicketRead reads 100,000 osTicket tickets (500,000 thread
-// entries) from the throwaway MariaDB, and reports tickets/s and the
+// entries, 10,000 attachments) from the throwaway MariaDB, and reports tickets/s and the
 // process's peak RSS (VmHWM).
 //
 //	go test -run '^$' -bench OsTicketRead -benchtime 1x ./sources/mysql/
@@ -38,6 +38,9 @@ func BenchmarkOsTicketRead(b *testing.B) {
 		        CONCAT('<p>Message ', k.seq, ' of ticket ', t.seq, '. ', REPEAT('Lorem ipsum dolor sit amet. ', 6), '</p>'),
 		        'html', '2024-01-01 00:00:00' + INTERVAL t.seq MINUTE + INTERVAL k.seq SECOND, NOW()
 		 FROM seq_1_to_` + strconv.Itoa(benchTickets) + ` t JOIN seq_1_to_5 k`,
+		// Every tenth ticket's first message has an attachment.
+		`INSERT INTO ost_attachment (object_id, type, file_id, name, inline)
+		 SELECT (seq - 1) * 5 + 1, 'H', 2, NULL, 0 FROM seq_1_to_` + strconv.Itoa(benchTickets) + ` WHERE seq % 10 = 0`,
 	}
 	for _, q := range gen {
 		if _, err := db.Exec(q); err != nil {
@@ -47,7 +50,7 @@ func BenchmarkOsTicketRead(b *testing.B) {
 	b.Logf("generated %d tickets, %d entries in %s", benchTickets, 5*benchTickets, time.Since(start).Round(time.Millisecond))
 
 	b.ResetTimer()
-	var tickets, entries int
+	var tickets, entries, atts int
 	for b.Loop() {
 		s, err := Open(context.Background(), Options{Preset: "osticket", DSN: srv.DSN(name)}, sources.Env{})
 		if err != nil {
@@ -59,12 +62,15 @@ func BenchmarkOsTicketRead(b *testing.B) {
 			}
 			tickets++
 			entries += len(tk.Entries)
+			for _, e := range tk.Entries {
+				atts += len(e.Attachments)
+			}
 		}
 		s.Close()
 	}
 	b.StopTimer()
-	if tickets != benchTickets*b.N || entries != 5*benchTickets*b.N {
-		b.Fatalf("read %d tickets, %d entries", tickets, entries)
+	if tickets != benchTickets*b.N || entries != 5*benchTickets*b.N || atts != benchTickets/10*b.N {
+		b.Fatalf("read %d tickets, %d entries, %d attachments", tickets, entries, atts)
 	}
 	b.ReportMetric(float64(tickets)/b.Elapsed().Seconds(), "tickets/s")
 	b.ReportMetric(float64(entries)/b.Elapsed().Seconds(), "entries/s")

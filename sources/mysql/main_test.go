@@ -23,9 +23,19 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	srv, srvErr = mariadbtest.Start(mariadbtest.Options{})
+	// MariaDB's on-disk temporary tables go to a directory of our own, not
+	// the shared /tmp that other processes may clean under it.
+	tmp, err := os.MkdirTemp("", "mdbtmp")
+	if err == nil {
+		srv, srvErr = mariadbtest.Start(mariadbtest.Options{Args: []string{"--tmpdir=" + tmp}})
+	} else {
+		srv, srvErr = nil, err
+	}
 	code := m.Run()
 	srv.Stop()
+	if tmp != "" {
+		os.RemoveAll(tmp)
+	}
 	os.Exit(code)
 }
 

@@ -1,11 +1,13 @@
 package mysql
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
 	"html"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -258,13 +260,6 @@ func (o *osticket) page(ctx context.Context, after any, n int) ([]header, error)
 	return hs, nil
 }
 
-// threadOf selects the ticket's thread ids (one in practice). Driving the
-// entry queries from ost_thread_entry keeps MariaDB from building an
-// on-disk temporary table (the body is TEXT) to sort each thread.
-func (o *osticket) threadOf() string {
-	return "SELECT th.id FROM " + o.t("thread") + " th WHERE th.object_type = 'T' AND th.object_id = ?"
-}
-
 type ostAttachment struct {
 	name         string
 	size         int64
@@ -272,112 +267,191 @@ type ostAttachment struct {
 	fileID       int64
 }
 
-func (o *osticket) thread(ctx context.Context, h header) error {
-	s, t := o.s, h.t
-	id := h.key.(int64)
+// ostEntry is one thread entry row, before it becomes a sources.Entry.
+type ostEntry struct {
+	eid, flags                                                                   int64
+	typ, poster, title, body, format, staffName, staffEmail, userName, userEmail string
+	created                                                                      sql.NullString
+	staffFound, userFound                                                        bool
+}
 
-	// Attachments first, by entry.
-	atts := map[int64][]ostAttachment{}
-	arows, err := s.db.QueryContext(ctx, "SELECT a.object_id, COALESCE(NULLIF(a.name, ''), f.name), f.size, f.bk, f.`key`, f.id"+
-		" FROM "+o.t("thread_entry")+" e"+
-		" JOIN "+o.t("attachment")+" a ON a.type = 'H' AND a.object_id = e.id"+
-		" JOIN "+o.t("file")+" f ON f.id = a.file_id"+
-		" WHERE e.thread_id IN ("+o.threadOf()+") AND (e.flags & 4) = 0 ORDER BY a.object_id, a.id", id)
-	if err != nil {
-		return fmt.Errorf("read attachments: %w", err)
-	}
-	for arows.Next() {
-		var eid int64
-		var a ostAttachment
-		if err := arows.Scan(&eid, &a.name, &a.size, &a.backend, &a.key, &a.fileID); err != nil {
-			arows.Close()
-			return err
+// inList renders ids as a SQL list. They are integers, so inlining them is
+// safe, and one statement serves any number of them.
+func inList(hs []header) string {
+	var b strings.Builder
+	for i, h := range hs {
+		if i > 0 {
+			b.WriteByte(',')
 		}
-		atts[eid] = append(atts[eid], a)
+		b.WriteString(strconv.FormatInt(h.key.(int64), 10))
 	}
-	arows.Close()
-	if err := arows.Err(); err != nil {
-		return err
-	}
+	return b.String()
+}
 
-	rows, err := s.db.QueryContext(ctx, "SELECT e.id, e.type, e.flags, e.poster, COALESCE(e.title, ''), e.body, e.format, e.created,"+
+func (o *osticket) thread(ctx context.Context, h header) error {
+	return o.threads(ctx, []header{h})
+}
+
+// threads reads the threads of the tickets in hs (one keyset page at most)
+// with one query for their entries and one for their attachments, instead
+// of two per ticket. The entries are sorted here, by created then id, as
+// osTicket shows them: an ORDER BY would make MariaDB sort rows holding the
+// TEXT body through a temporary table.
+func (o *osticket) threads(ctx context.Context, hs []header) error {
+	s := o.s
+	ids := inList(hs)
+	threads := " FROM " + o.t("thread") + " th JOIN " + o.t("thread_entry") + " e ON e.thread_id = th.id"
+	where := " WHERE th.object_type = 'T' AND th.object_id IN (" + ids + ") AND (e.flags & 4) = 0"
+
+	rows, err := s.db.QueryContext(ctx, "SELECT th.object_id, e.id, e.type, e.flags, e.poster, COALESCE(e.title, ''), e.body, e.format, e.created,"+
 		" st.staff_id IS NOT NULL, TRIM(CONCAT_WS(' ', st.firstname, st.lastname)), COALESCE(st.email, ''),"+
 		" u.id IS NOT NULL, COALESCE(u.name, ''), COALESCE(ue.address, '')"+
-		" FROM "+o.t("thread_entry")+" e"+
+		threads+
 		" LEFT JOIN "+o.t("staff")+" st ON e.staff_id > 0 AND st.staff_id = e.staff_id"+
 		" LEFT JOIN "+o.t("user")+" u ON e.user_id > 0 AND u.id = e.user_id"+
 		" LEFT JOIN "+o.t("user_email")+" ue ON ue.id = u.default_email_id"+
-		" WHERE e.thread_id IN ("+o.threadOf()+") AND (e.flags & 4) = 0"+
-		" ORDER BY e.created, e.id", id)
+		where)
 	if err != nil {
 		return fmt.Errorf("read thread entries: %w", err)
 	}
 	defer rows.Close()
+	entries := make(map[int64][]ostEntry, len(hs))
 	for rows.Next() {
-		var eid, flags int64
-		var typ, poster, title, body, format, staffName, staffEmail, userName, userEmail string
-		var created sql.NullString
-		var staffFound, userFound bool
-		if err := rows.Scan(&eid, &typ, &flags, &poster, &title, &body, &format, &created,
-			&staffFound, &staffName, &staffEmail, &userFound, &userName, &userEmail); err != nil {
+		var tid int64
+		var r ostEntry
+		if err := rows.Scan(&tid, &r.eid, &r.typ, &r.flags, &r.poster, &r.title, &r.body, &r.format, &r.created,
+			&r.staffFound, &r.staffName, &r.staffEmail, &r.userFound, &r.userName, &r.userEmail); err != nil {
 			return err
 		}
-		if flags&ostFlagSystem != 0 && s.opts.SkipSystemNotes {
-			continue
-		}
-		e := sources.Entry{
-			ID:     strconv.FormatInt(eid, 10),
-			Origin: fmt.Sprintf("%sthread_entry id=%d", o.pf, eid),
-			Body:   body,
-			Format: sources.Text,
-		}
-		if strings.EqualFold(format, "html") {
-			e.Format = sources.HTML
-		}
-		e.Created = s.timeField(t, created, e.ID, e.Origin, "created", true)
-		staff := sources.Person{Name: poster}
-		if staffFound {
-			staff = sources.Person{Name: staffName, Email: staffEmail}
-			if staff.Name == "" {
-				staff.Name = poster
-			}
-		}
-		switch typ {
-		case "M":
-			e.Kind = sources.CustomerReply
-			if userFound {
-				e.Author = sources.Person{Name: userName, Email: userEmail}
-			} else {
-				e.Author = sources.Person{Name: poster}
-				t.AddProblem(sources.Problem{Severity: sources.Warning, Code: "missing_field", Entry: e.ID, Origin: e.Origin,
-					Field: "author", Message: fmt.Sprintf("the message's user no longer exists; kept as %q without email", poster)})
-			}
-		case "R":
-			e.Kind = sources.StaffReply
-			e.Author = staff
-		case "N":
-			e.Kind = sources.Note
-			e.Author = staff
-			if title != "" {
-				if e.Format == sources.HTML {
-					e.Body = "<p><strong>" + html.EscapeString(title) + "</strong></p>" + body
-				} else {
-					e.Body = title + "\n\n" + body
-				}
-			}
-		default:
-			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: "unknown_entry_type", Entry: e.ID, Origin: e.Origin,
-				Field: "type", Message: fmt.Sprintf("thread entry type %q is not M, R or N; skipped", typ)})
-			continue
-		}
-		for _, a := range atts[eid] {
-			if att, ok := o.attachment(t, e, a); ok {
-				e.Attachments = append(e.Attachments, att)
-			}
-		}
-		t.Entries = append(t.Entries, e)
+		entries[tid] = append(entries[tid], r)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read thread entries: %w", err)
+	}
+	rows.Close()
+	atts, err := o.attachments(ctx, entries)
+	if err != nil {
+		return err
+	}
+	for _, h := range hs {
+		es := entries[h.key.(int64)]
+		// DATETIME text sorts as its value; NULL first, as ORDER BY would.
+		slices.SortFunc(es, func(a, b ostEntry) int {
+			if c := strings.Compare(a.created.String, b.created.String); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.eid, b.eid)
+		})
+		for i := range es {
+			o.entry(h.t, &es[i], atts[es[i].eid])
+		}
+	}
+	return nil
+}
+
+// attachments returns the attachments of the given entries, by entry id,
+// in attachment id order. It looks them up by entry id, through the
+// attachment table's (object_id, ...) key, some hundreds at a time.
+func (o *osticket) attachments(ctx context.Context, entries map[int64][]ostEntry) (map[int64][]ostAttachment, error) {
+	var eids []int64
+	for _, es := range entries {
+		for _, e := range es {
+			eids = append(eids, e.eid)
+		}
+	}
+	slices.Sort(eids)
+	atts := map[int64][]ostAttachment{}
+	const batch = 500
+	for len(eids) > 0 {
+		n := min(batch, len(eids))
+		var list strings.Builder
+		for i, id := range eids[:n] {
+			if i > 0 {
+				list.WriteByte(',')
+			}
+			list.WriteString(strconv.FormatInt(id, 10))
+		}
+		eids = eids[n:]
+		rows, err := o.s.db.QueryContext(ctx, "SELECT a.object_id, COALESCE(NULLIF(a.name, ''), f.name), f.size, f.bk, f.`key`, f.id"+
+			" FROM "+o.t("attachment")+" a JOIN "+o.t("file")+" f ON f.id = a.file_id"+
+			" WHERE a.object_id IN ("+list.String()+") AND a.type = 'H' ORDER BY a.object_id, a.id")
+		if err != nil {
+			return nil, fmt.Errorf("read attachments: %w", err)
+		}
+		for rows.Next() {
+			var eid int64
+			var a ostAttachment
+			if err := rows.Scan(&eid, &a.name, &a.size, &a.backend, &a.key, &a.fileID); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			atts[eid] = append(atts[eid], a)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read attachments: %w", err)
+		}
+	}
+	return atts, nil
+}
+
+// entry adds r to t's entries, or a problem when it cannot be imported.
+func (o *osticket) entry(t *sources.Ticket, r *ostEntry, atts []ostAttachment) {
+	s := o.s
+	if r.flags&ostFlagSystem != 0 && s.opts.SkipSystemNotes {
+		return
+	}
+	e := sources.Entry{
+		ID:     strconv.FormatInt(r.eid, 10),
+		Origin: fmt.Sprintf("%sthread_entry id=%d", o.pf, r.eid),
+		Body:   r.body,
+		Format: sources.Text,
+	}
+	if strings.EqualFold(r.format, "html") {
+		e.Format = sources.HTML
+	}
+	e.Created = s.timeField(t, r.created, e.ID, e.Origin, "created", true)
+	staff := sources.Person{Name: r.poster}
+	if r.staffFound {
+		staff = sources.Person{Name: r.staffName, Email: r.staffEmail}
+		if staff.Name == "" {
+			staff.Name = r.poster
+		}
+	}
+	switch r.typ {
+	case "M":
+		e.Kind = sources.CustomerReply
+		if r.userFound {
+			e.Author = sources.Person{Name: r.userName, Email: r.userEmail}
+		} else {
+			e.Author = sources.Person{Name: r.poster}
+			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: "missing_field", Entry: e.ID, Origin: e.Origin,
+				Field: "author", Message: fmt.Sprintf("the message's user no longer exists; kept as %q without email", r.poster)})
+		}
+	case "R":
+		e.Kind = sources.StaffReply
+		e.Author = staff
+	case "N":
+		e.Kind = sources.Note
+		e.Author = staff
+		if r.title != "" {
+			if e.Format == sources.HTML {
+				e.Body = "<p><strong>" + html.EscapeString(r.title) + "</strong></p>" + r.body
+			} else {
+				e.Body = r.title + "\n\n" + r.body
+			}
+		}
+	default:
+		t.AddProblem(sources.Problem{Severity: sources.Warning, Code: "unknown_entry_type", Entry: e.ID, Origin: e.Origin,
+			Field: "type", Message: fmt.Sprintf("thread entry type %q is not M, R or N; skipped", r.typ)})
+		return
+	}
+	for _, a := range atts {
+		if att, ok := o.attachment(t, e, a); ok {
+			e.Attachments = append(e.Attachments, att)
+		}
+	}
+	t.Entries = append(t.Entries, e)
 }
 
 func (o *osticket) attachment(t *sources.Ticket, e sources.Entry, a ostAttachment) (sources.Attachment, bool) {

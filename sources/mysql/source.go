@@ -59,6 +59,13 @@ type preset interface {
 	count(ctx context.Context) (int, error)
 }
 
+// batchPreset is a preset that reads the threads of several tickets of a
+// page at once (one query per page instead of one per ticket), adding
+// each ticket's entries to its h.t.Entries in thread order.
+type batchPreset interface {
+	threads(ctx context.Context, hs []header) error
+}
+
 // header is one ticket of a page: its keyset key and its header fields.
 type header struct {
 	key any
@@ -213,30 +220,68 @@ func (s *Source) Tickets(ctx context.Context, ro sources.ReadOptions) iter.Seq2[
 				yield(nil, s.wrap(ctx, "read tickets", err))
 				return
 			}
-			for _, h := range hs {
-				if err := ctx.Err(); err != nil {
-					yield(nil, err)
-					return
-				}
-				if ro.Want != nil && !ro.Want(h.t) {
-					h.t.ThreadSkipped = true
-				} else {
-					if err := s.p.thread(ctx, h); err != nil {
-						yield(nil, s.wrap(ctx, "read thread of "+h.t.Origin, err))
+			if len(hs) == 0 {
+				return
+			}
+			last := hs[len(hs)-1].key
+			// The tickets of a page that Want accepts have their threads
+			// read together when the preset can; either way the caller
+			// sees one ticket, with its whole thread, at a time.
+			batch := 1
+			bp, _ := s.p.(batchPreset)
+			if bp != nil {
+				batch = len(hs)
+			}
+			for start := 0; start < len(hs); start += batch {
+				chunk := hs[start:min(start+batch, len(hs))]
+				var want []header
+				for _, h := range chunk {
+					if err := ctx.Err(); err != nil {
+						yield(nil, err)
 						return
 					}
-					if h.t.Entries == nil {
-						h.t.Entries = []sources.Entry{}
+					if ro.Want != nil && !ro.Want(h.t) {
+						h.t.ThreadSkipped = true
+					} else {
+						want = append(want, h)
 					}
 				}
-				if !yield(h.t, nil) {
-					return
+				if len(want) > 0 {
+					var err error
+					if bp != nil {
+						err = bp.threads(ctx, want)
+					} else {
+						err = s.p.thread(ctx, want[0])
+					}
+					if err != nil {
+						what := "read thread of " + want[0].t.Origin
+						if len(want) > 1 {
+							what = fmt.Sprintf("read threads of %d tickets from %s", len(want), want[0].t.Origin)
+						}
+						yield(nil, s.wrap(ctx, what, err))
+						return
+					}
+					for _, h := range want {
+						if h.t.Entries == nil {
+							h.t.Entries = []sources.Entry{}
+						}
+					}
+				}
+				for i, h := range chunk {
+					if err := ctx.Err(); err != nil {
+						yield(nil, err)
+						return
+					}
+					chunk[i] = header{} // yielded: the page no longer holds it
+					if !yield(h.t, nil) {
+						return
+					}
 				}
 			}
 			if len(hs) < s.opts.PageSize {
 				return
 			}
-			after = hs[len(hs)-1].key
+			after = last
 		}
 	}
 }
