@@ -4,9 +4,13 @@
 //
 // It only reads. Every connection's session is made read-only (SET SESSION
 // TRANSACTION READ ONLY) and uses utf8mb4. Tickets are read in ticket-id
-// order by keyset pages (WHERE id > ? ORDER BY id LIMIT n, never OFFSET);
-// one ticket's thread is read at a time, and only when ReadOptions.Want
-// accepts the ticket's header (whose Updated is the last-change time).
+// order by keyset pages (WHERE id > ? ORDER BY id LIMIT n, never OFFSET).
+// A thread is read only when ReadOptions.Want accepts the ticket's header
+// (whose Updated is the last-change time). osTicket reads the threads of a
+// page's accepted tickets together (one entries query, attachments by entry
+// id in batches), so page_size bounds the memory held; the other presets
+// read one thread at a time. Either way tickets are yielded one at a time,
+// each with its whole thread, and the page forgets each once yielded.
 // Attachment bytes are read lazily when the importer opens them: osTicket's
 // database chunks one row per query, or files under attachments_dir (WHMCS,
 // HESK, osTicket's filesystem plugin, custom), never outside it.
@@ -16,6 +20,10 @@
 // else in the configured source zone (sources.Env.Location); WHMCS's in the
 // configured source zone. HESK's TIMESTAMP columns are read with the session
 // time zone +00:00. '0000-00-00 00:00:00' and NULL are "missing", never year 0.
+//
+// WHMCS client ids are yielded only with keep_client_ids (the new install's
+// clients copied with their ids); otherwise the requester's name and email
+// are, for the mapping's clients: match_email to resolve.
 //
 // Department, status and priority are yielded as the source's names
 // (osTicket sub-departments as "Parent / Child"), for the mapping to refer to.
