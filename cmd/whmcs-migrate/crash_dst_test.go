@@ -99,6 +99,14 @@ checkpoint: migration.db
 				t.Fatalf("WHMCS ticket has %d replies and %d notes, want 1 and 1 (a write whose answer was lost was sent again)\n%s",
 					len(tk.Replies), len(tk.Notes), &stdout)
 			}
+
+			// verify finds WHMCS as planned: dates in the repeated hour
+			// are compared as WHMCS can hold them.
+			stdout.Reset()
+			stderr.Reset()
+			if code := execute(context.Background(), []string{"verify", "--config", filepath.Join(dir, "config.yaml")}, &stdout, &stderr); code != exitOK {
+				t.Fatalf("verify exited %d\n%s\n%s", code, &stdout, &stderr)
+			}
 		})
 	}
 }
