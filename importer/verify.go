@@ -413,7 +413,7 @@ func (v *verifier) duplicates(ctx context.Context, p *mapping.Plan, self int64) 
 			return out, fmt.Errorf("list WHMCS tickets like %d: %w", self, err)
 		}
 		for _, s := range l.Tickets {
-			if s.ID == self || normText(s.Subject) != normText(open.Subject) || s.Date.Unix() != open.Created.Unix() {
+			if s.ID == self || normText(s.Subject) != normText(open.Subject) || !sameWallSecond(s.Date, open.Created) {
 				continue
 			}
 			src, err := v.o.Store.SourceIDByWHMCS(ctx, s.ID)
@@ -602,7 +602,7 @@ func (v *verifier) describeAuthor(a author, expected bool) string {
 
 // fieldDiffs lists how an actual message differs from the expected one.
 func (v *verifier) fieldDiffs(want, got *message) (fields []string, exp, act []string) {
-	if want.date.Unix() != got.date.Unix() {
+	if !sameWallSecond(got.date, want.date) {
 		fields, exp, act = append(fields, "date"), append(exp, v.date(want.date)), append(act, v.date(got.date))
 	}
 	if !want.noAuthor && !v.authorMatches(want.author, got.author) {
@@ -645,7 +645,7 @@ func (v *verifier) thread(base Difference, want, got []message) []Difference {
 	passes := []func(w, g *message) bool{
 		func(w, g *message) bool { f, _, _ := v.fieldDiffs(w, g); return len(f) == 0 },
 		func(w, g *message) bool { return normText(w.body) == normText(g.body) },
-		func(w, g *message) bool { return w.date.Unix() == g.date.Unix() },
+		func(w, g *message) bool { return sameWallSecond(g.date, w.date) },
 	}
 	for _, match := range passes {
 		for i := range want {
