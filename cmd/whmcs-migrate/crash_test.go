@@ -56,7 +56,7 @@ target:
   identifier: %s
   secret: %s
   timezone: America/Chicago
-  rate: 10
+  rate: 0
   concurrency: 2
 %scheckpoint: %q
 `, csvDir, sb.apiURL(), whmcstest.DefaultIdentifier, whmcstest.DefaultSecret, genMapping, filepath.Join(dir, "migration.db"))
@@ -184,6 +184,11 @@ func crashAndFinish(t *testing.T, bin string, sb *sandboxProc, cfg string, ticke
 	}
 	if w := sb.state(t).WriteCalls - st.WriteCalls; w != 0 {
 		t.Fatalf("re-run of a finished import made %d write calls; %s", w, p.output())
+	}
+	// And verify agrees.
+	v := startRun(t, bin, "verify", "--config", cfg)
+	if code := v.wait(t, time.Minute); code != exitOK {
+		t.Fatalf("verify after the crashes exited %d; %s", code, v.output())
 	}
 }
 
