@@ -141,11 +141,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	runID, err := o.Store.BeginRun(ctx, "run")
-	if err != nil {
-		return nil, err
-	}
-	r := &runner{o: o, runID: runID, start: time.Now(), callsBefore: o.Stats.Calls()}
+	r := &runner{o: o, start: time.Now(), callsBefore: o.Stats.Calls()}
 	if prev != nil {
 		r.prevStart = prev.Started
 	}
@@ -154,7 +150,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		for _, id := range o.Only {
 			r.only[id] = true
 		}
+	} else if err := r.loadVersions(ctx); err != nil {
+		return nil, err
 	}
+	if r.runID, err = o.Store.BeginRun(ctx, "run"); err != nil {
+		return nil, err
+	}
+	runID := r.runID
 
 	err = r.run(ctx)
 	rep := r.report()
@@ -182,6 +184,12 @@ type runner struct {
 	prevStart   time.Time
 	only        map[string]bool
 	callsBefore map[string]int64
+	// versions maps every ticket the checkpoint holds imported to the
+	// source's last-change time of that version (unix seconds), read once
+	// at the start: a query per source ticket costs ~35µs, 3.5 s of a
+	// no-op run over 100,000 tickets. Nil with Only (a few tickets, looked
+	// up one by one).
+	versions map[string]int64
 
 	reconciled, resent atomic.Int64
 
@@ -251,18 +259,51 @@ func (r *runner) produce(ctx context.Context, jobs chan<- *sources.Ticket) error
 // not older than t's last change, and t's last change is older than the
 // overlap window before the previous run's start. Such a ticket's thread
 // is not read.
+//
+// The checkpoint keeps last-change times to the second, so they are
+// compared to the second: a source with sub-second times (DATETIME(6),
+// RFC 3339 with fractions) would otherwise look changed on every run.
 func (r *runner) unchanged(ctx context.Context, t *sources.Ticket) bool {
-	if t.Updated.IsZero() {
+	if t.Updated.IsZero() || r.prevStart.IsZero() {
 		return false
 	}
-	h, err := r.o.Store.Header(ctx, t.ID)
-	if err != nil || h == nil || h.State != checkpoints.StateImported || h.SourceUpdated.IsZero() {
+	var imported int64
+	if r.versions != nil {
+		v, ok := r.versions[t.ID]
+		if !ok {
+			return false
+		}
+		imported = v
+	} else {
+		h, err := r.o.Store.Header(ctx, t.ID)
+		if err != nil || h == nil || h.State != checkpoints.StateImported || h.SourceUpdated.IsZero() {
+			return false
+		}
+		imported = h.SourceUpdated.Unix()
+	}
+	if t.Updated.Unix() > imported {
 		return false
 	}
-	if t.Updated.After(h.SourceUpdated) {
-		return false
+	return t.Updated.Before(r.prevStart.Add(-r.o.Overlap))
+}
+
+// loadVersions reads the checkpoint's imported tickets into r.versions.
+// Without a previous run nothing is skipped, and nothing is read.
+func (r *runner) loadVersions(ctx context.Context) error {
+	if r.prevStart.IsZero() {
+		return nil
 	}
-	return !r.prevStart.IsZero() && t.Updated.Before(r.prevStart.Add(-r.o.Overlap))
+	ts, err := r.o.Store.Tickets(ctx, 0)
+	if err != nil {
+		return err
+	}
+	r.versions = make(map[string]int64, len(ts))
+	for _, t := range ts {
+		if t.State == checkpoints.StateImported && !t.SourceUpdated.IsZero() {
+			r.versions[t.SourceID] = t.SourceUpdated.Unix()
+		}
+	}
+	return nil
 }
 
 func (r *runner) record(res TicketResult) {
