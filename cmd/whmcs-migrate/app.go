@@ -10,6 +10,7 @@ import (
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
+	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/all"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
@@ -96,6 +97,21 @@ func (a *app) client(o clientOptions) (*whmcs.Client, *importer.Stats, error) {
 	st := importer.NewStats()
 	c = importer.WithPolicy(c, importer.Policy{Rate: r, Burst: t.Burst, Logger: a.log}, st)
 	return whmcs.NewClient(c, t.Location), st, nil
+}
+
+// planner builds the mapping planner every command shares, so that what
+// validate checks, run sends and verify expects are the same plan. client
+// looks requesters up when the config says clients: match_email.
+func (a *app) planner(client *whmcs.Client, applyDept bool) (*mapping.Planner, error) {
+	o := mapping.Options{Config: a.cfg.Mapping, ApplyDepartmentChanges: applyDept, TargetLocation: a.cfg.Target.Location}
+	if a.cfg.Mapping.Clients == mapping.ClientsMatchEmail {
+		o.Clients = mapping.NewClientResolver(client)
+	}
+	p, err := mapping.NewPlanner(o)
+	if err != nil {
+		return nil, &ConfigError{err}
+	}
+	return p, nil
 }
 
 // openCheckpoint opens the configured checkpoint.

@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
-	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/all"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
@@ -117,13 +116,9 @@ func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
 		return res, err
 	}
 	defer src.Close()
-	popts := mapping.Options{Config: cfg.Mapping, TargetLocation: cfg.Target.Location}
-	if cfg.Mapping.Clients == mapping.ClientsMatchEmail {
-		popts.Clients = mapping.NewClientResolver(client)
-	}
-	planner, err := mapping.NewPlanner(popts)
+	planner, err := a.planner(client, false)
 	if err != nil {
-		return res, &ConfigError{err}
+		return res, err
 	}
 	total := -1
 	if c, ok := src.(sources.Counter); ok {

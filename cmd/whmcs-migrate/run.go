@@ -17,7 +17,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
-	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 )
 
@@ -107,13 +106,9 @@ func runImport(ctx context.Context, g *globals, f runFlags, rate *float64) error
 	}
 	defer src.Close()
 
-	popts := mapping.Options{Config: a.cfg.Mapping, ApplyDepartmentChanges: f.applyDept, TargetLocation: a.cfg.Target.Location}
-	if a.cfg.Mapping.Clients == mapping.ClientsMatchEmail {
-		popts.Clients = mapping.NewClientResolver(client)
-	}
-	planner, err := mapping.NewPlanner(popts)
+	planner, err := a.planner(client, f.applyDept)
 	if err != nil {
-		return &ConfigError{err}
+		return err
 	}
 
 	total := -1

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
-	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 )
 
 // verifyFlags are verify's command-line options.
@@ -92,13 +91,9 @@ func runVerify(ctx context.Context, g *globals, f verifyFlags) error {
 	}
 	defer src.Close()
 	// The same planner as run's, so that what is expected is what run sends.
-	popts := mapping.Options{Config: a.cfg.Mapping, TargetLocation: a.cfg.Target.Location}
-	if a.cfg.Mapping.Clients == mapping.ClientsMatchEmail {
-		popts.Clients = mapping.NewClientResolver(client)
-	}
-	planner, err := mapping.NewPlanner(popts)
+	planner, err := a.planner(client, false)
 	if err != nil {
-		return &ConfigError{err}
+		return err
 	}
 
 	rep, err := importer.Verify(ctx, importer.VerifyOptions{Source: src, Client: client, Planner: planner, Store: store,
