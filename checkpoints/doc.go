@@ -12,7 +12,13 @@
 //
 // Writes from concurrent workers are group-committed: one goroutine runs
 // every queued write in one transaction and one fsync, and each caller
-// returns only once its own write is durable.
+// returns only once its own write is committed. Intents (and runs, the lock)
+// are fsync'd before the caller goes on: an intent lost in a power failure
+// after its write was sent could mean a duplicate. Settles, drops and ticket
+// outcomes skip their own fsync (synchronous=NORMAL): losing one in a power
+// failure only leaves an intent that the next run reconciles by reading
+// WHMCS, and the next fsync'd commit of the ordered WAL makes them durable
+// anyway. A crash of the process alone never loses a committed record.
 //
 // The map source ticket id → WHMCS ticket id/tid and each imported entry
 // are kept for good: verify, incremental sync and rollback use them. The

@@ -119,7 +119,7 @@ type Outcome struct {
 // removes its intent (intentID 0 = a write without intent, such as an
 // idempotent UpdateTicket).
 func (s *Store) Settle(ctx context.Context, sourceID string, intentID int64, o Outcome) error {
-	err := s.write(ctx, func(tx *sqlx.Tx) error {
+	err := s.writeLazy(ctx, func(tx *sqlx.Tx) error {
 		now := time.Now().Unix()
 		if intentID != 0 {
 			if _, err := tx.Exec("DELETE FROM intents WHERE id = ?", intentID); err != nil {
@@ -173,7 +173,7 @@ func (s *Store) Settle(ctx context.Context, sourceID string, intentID int64, o O
 // Drop removes an intent whose write certainly did not take effect (refused
 // before processing, or reconciled as absent).
 func (s *Store) Drop(ctx context.Context, intentID int64) error {
-	err := s.write(ctx, func(tx *sqlx.Tx) error {
+	err := s.writeLazy(ctx, func(tx *sqlx.Tx) error {
 		_, err := tx.Exec("DELETE FROM intents WHERE id = ?", intentID)
 		return err
 	})

@@ -27,13 +27,20 @@ type Store struct {
 	mu     sync.RWMutex // held shared while queueing a write, exclusively by Close
 	closed bool
 	ops    chan *op
-	done   chan struct{}
-	quit   chan struct{}
+	// fullSync is the writer connection's synchronous mode (only the
+	// commit loop touches it).
+	fullSync bool
+	done     chan struct{}
+	quit     chan struct{}
 }
 
 type op struct {
 	fn  func(*sqlx.Tx) error
 	err chan error
+	// durable: the caller returns only once the write survives a power
+	// loss (fsync). Writes that reconciliation can recover, such as the
+	// settle of an intent, need only survive a crash of this process.
+	durable bool
 }
 
 // Open opens (creating it 0600 when missing) the checkpoint at path.
@@ -71,7 +78,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open checkpoint %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(4)
-	s := &Store{path: path, w: w, r: r, ops: make(chan *op, 256), done: make(chan struct{}), quit: make(chan struct{})}
+	s := &Store{path: path, w: w, r: r, ops: make(chan *op, 256), done: make(chan struct{}), quit: make(chan struct{}), fullSync: true}
 	go s.commitLoop()
 	return s, nil
 }
@@ -98,7 +105,19 @@ func (s *Store) Close() error {
 // commit); each fn runs in its own savepoint, so one failing fn fails only
 // its own caller.
 func (s *Store) write(ctx context.Context, fn func(*sqlx.Tx) error) error {
-	o := &op{fn: fn, err: make(chan error, 1)}
+	return s.queue(&op{fn: fn, err: make(chan error, 1), durable: true})
+}
+
+// writeLazy is write for records whose loss in a power failure is harmless
+// because reconciliation recovers them (an intent left unsettled is settled
+// by reading WHMCS): committed with synchronous=NORMAL, no fsync of its
+// own. WAL commits are ordered, so the next durable commit makes it durable
+// too; a crash of this process alone never loses it.
+func (s *Store) writeLazy(ctx context.Context, fn func(*sqlx.Tx) error) error {
+	return s.queue(&op{fn: fn, err: make(chan error, 1)})
+}
+
+func (s *Store) queue(o *op) error {
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
@@ -132,6 +151,9 @@ func (s *Store) commitLoop() {
 			if len(batch) > 0 {
 				s.commit(batch)
 			}
+			// Make the lazily committed records durable too: a checkpoint
+			// of the WAL syncs it, and the database file after it.
+			s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 			return
 		}
 	more:
@@ -152,6 +174,21 @@ func (s *Store) commit(batch []*op) {
 		for _, o := range batch {
 			o.err <- err
 		}
+	}
+	durable := false
+	for _, o := range batch {
+		durable = durable || o.durable
+	}
+	if durable != s.fullSync {
+		mode := "NORMAL"
+		if durable {
+			mode = "FULL"
+		}
+		if _, err := s.w.Exec("PRAGMA synchronous = " + mode); err != nil {
+			fail(fmt.Errorf("checkpoint %s: set synchronous: %w", s.path, err))
+			return
+		}
+		s.fullSync = durable
 	}
 	tx, err := s.w.Beginx()
 	if err != nil {

@@ -195,7 +195,7 @@ func (s *Store) Counts(ctx context.Context) (Counts, error) {
 // becomes imported, with the source's last-change time of what was
 // imported.
 func (s *Store) Finish(ctx context.Context, sourceID string, sourceUpdated time.Time) error {
-	err := s.write(ctx, func(tx *sqlx.Tx) error {
+	err := s.writeLazy(ctx, func(tx *sqlx.Tx) error {
 		_, err := tx.Exec(`UPDATE tickets SET state = ?, error = '', source_updated = ?, changed = ? WHERE source_id = ?`,
 			StateImported, unix(sourceUpdated), time.Now().Unix(), sourceID)
 		return err
@@ -209,7 +209,7 @@ func (s *Store) Finish(ctx context.Context, sourceID string, sourceUpdated time.
 // Fail records that a ticket failed with reason. What it already has in
 // WHMCS stays mapped; the next run resumes it.
 func (s *Store) Fail(ctx context.Context, sourceID, reason string) error {
-	err := s.write(ctx, func(tx *sqlx.Tx) error {
+	err := s.writeLazy(ctx, func(tx *sqlx.Tx) error {
 		_, err := tx.Exec(`INSERT INTO tickets (source_id, state, error, changed) VALUES (?, ?, ?, ?)
 			ON CONFLICT (source_id) DO UPDATE SET state = excluded.state, error = excluded.error, changed = excluded.changed`,
 			sourceID, StateFailed, reason, time.Now().Unix())
