@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"fmt"
+	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -108,7 +109,8 @@ func benchImport(b *testing.B, n int, faults whmcstest.Faults, pol Policy, conc 
 	if err != nil {
 		b.Fatal(err)
 	}
-	src := &memSource{genTickets(n, 99)}
+	tickets := genTickets(n, 99)
+	src := sourcetest.NewMemory(tickets)
 
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
@@ -130,7 +132,7 @@ func benchImport(b *testing.B, n int, faults whmcstest.Faults, pol Policy, conc 
 		r.midCalls, r.midTime = hi-lo, outer.ends[hi].Sub(outer.ends[lo])
 	}
 	if faults.Latency > 0 {
-		r.idealTime = idealTime(b, planner, src.tickets, conc, faults.Latency)
+		r.idealTime = idealTime(b, planner, tickets, conc, faults.Latency)
 	}
 	return r
 }

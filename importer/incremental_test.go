@@ -8,17 +8,18 @@ import (
 	"time"
 
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
+	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
 )
 
 // countingSource counts the threads a pass reads.
 type countingSource struct {
-	memSource
+	*sourcetest.Memory
 	threads atomic.Int64
 }
 
 func (c *countingSource) Tickets(ctx context.Context, o sources.ReadOptions) iter.Seq2[*sources.Ticket, error] {
-	inner := c.memSource.Tickets(ctx, o)
+	inner := c.Memory.Tickets(ctx, o)
 	return func(yield func(*sources.Ticket, error) bool) {
 		for t, err := range inner {
 			if err == nil && !t.ThreadSkipped {
@@ -48,7 +49,7 @@ func TestIncrementalSync(t *testing.T) {
 	for _, tk := range tickets {
 		tk.Updated = tk.Entries[len(tk.Entries)-1].Created
 	}
-	src := &countingSource{memSource: memSource{tickets}}
+	src := &countingSource{Memory: sourcetest.NewMemory(tickets)}
 	if rep, err := e.run(t, ctx, src, 4, Policy{}); err != nil || rep.Tickets.Imported != 20 {
 		t.Fatalf("first run: %+v, %v", rep, err)
 	}
@@ -94,7 +95,7 @@ func TestIncrementalSync(t *testing.T) {
 
 	before = e.srv.WriteCalls()
 	callsBefore := e.srv.Calls()
-	src = &countingSource{memSource: memSource{changed}}
+	src = &countingSource{Memory: sourcetest.NewMemory(changed)}
 	rep, err = e.run(t, ctx, src, 4, Policy{})
 	if err != nil {
 		t.Fatal(err)
@@ -146,7 +147,7 @@ func TestIncrementalSync(t *testing.T) {
 
 	// A third run makes zero write calls.
 	before = e.srv.WriteCalls()
-	rep, err = e.run(t, ctx, &memSource{changed}, 4, Policy{})
+	rep, err = e.run(t, ctx, sourcetest.NewMemory(changed), 4, Policy{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -49,7 +50,8 @@ func ticketsByID(s *whmcstest.Server) map[int64]whmcstest.TicketState {
 func TestRollbackOneRun(t *testing.T) {
 	e := newVEnv(t)
 	ctx := context.Background()
-	src := &vSource{vTickets(8)}
+	tks := vTickets(8)
+	src := sourcetest.NewMemory(tks)
 	e.importAll(t, src, "V000", "V002", "V005") // run 1
 	e.importAll(t, src)                         // run 2: the rest
 	run1, run2 := e.runID(t, 1), e.runID(t, 2)
@@ -60,7 +62,7 @@ func TestRollbackOneRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	var run1IDs, run2IDs []int64
-	for _, tk := range src.tickets {
+	for _, tk := range tks {
 		c, _ := e.store.Ticket(ctx, tk.ID)
 		switch c.CreatedRun {
 		case run1:
@@ -189,7 +191,7 @@ func (c *cancelAfter) Call(ctx context.Context, req whmcs.Request, resp any) err
 // lost.
 func TestRollbackResumes(t *testing.T) {
 	e := newVEnv(t)
-	src := &vSource{vTickets(7)}
+	src := sourcetest.NewMemory(vTickets(7))
 	e.importAll(t, src)
 	run := e.runID(t, 1)
 
@@ -254,7 +256,7 @@ func TestRollbackResumes(t *testing.T) {
 
 func TestRollbackTakesTheRunLock(t *testing.T) {
 	e := newVEnv(t)
-	src := &vSource{vTickets(2)}
+	src := sourcetest.NewMemory(vTickets(2))
 	e.importAll(t, src)
 	release, err := e.store.Lock(context.Background())
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"iter"
 	"math/rand/v2"
 	"path/filepath"
 	"sort"
@@ -15,36 +14,10 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
+	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
 )
-
-// memSource is an in-memory sources.Source: the importer's tests exercise
-// the importer, so its input is data, not a file format.
-type memSource struct{ tickets []*sources.Ticket }
-
-func (m *memSource) Tickets(ctx context.Context, o sources.ReadOptions) iter.Seq2[*sources.Ticket, error] {
-	return func(yield func(*sources.Ticket, error) bool) {
-		for _, t := range m.tickets {
-			if err := ctx.Err(); err != nil {
-				yield(nil, err)
-				return
-			}
-			c := *t
-			c.Entries = nil
-			if o.Want != nil && !o.Want(&c) {
-				c.ThreadSkipped = true
-			} else {
-				c.Entries = append([]sources.Entry(nil), t.Entries...)
-			}
-			if !yield(&c, nil) {
-				return
-			}
-		}
-	}
-}
-
-func (m *memSource) Close() error { return nil }
 
 var chicago = mustZone("America/Chicago")
 
@@ -256,7 +229,7 @@ func expectedStatus(t *sources.Ticket, replies []sources.Entry) string {
 func TestImportExact(t *testing.T) {
 	e := newEnv(t, whmcstest.Faults{})
 	tickets := genTickets(60, 1)
-	rep, err := e.run(t, context.Background(), &memSource{tickets}, 4, Policy{})
+	rep, err := e.run(t, context.Background(), sourcetest.NewMemory(tickets), 4, Policy{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +240,7 @@ func TestImportExact(t *testing.T) {
 
 	// Re-running a finished import makes zero write calls.
 	before := e.srv.WriteCalls()
-	rep, err = e.run(t, context.Background(), &memSource{tickets}, 4, Policy{})
+	rep, err = e.run(t, context.Background(), sourcetest.NewMemory(tickets), 4, Policy{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +260,7 @@ func TestImportExactlyOnceUnderFaults(t *testing.T) {
 	var rep *Report
 	var err error
 	for range 5 { // failed tickets are retried by the next run
-		rep, err = e.run(t, context.Background(), &memSource{tickets}, 8, Policy{})
+		rep, err = e.run(t, context.Background(), sourcetest.NewMemory(tickets), 8, Policy{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -309,7 +282,7 @@ func TestInterruptAndResume(t *testing.T) {
 	tickets := genTickets(60, 3)
 	ctx, cancel := context.WithCancel(context.Background())
 	n := 0
-	src := &memSource{tickets}
+	src := sourcetest.NewMemory(tickets)
 	go func() {
 		for e.srv.WriteCalls() < 40 {
 			time.Sleep(time.Millisecond)
@@ -340,7 +313,7 @@ func TestCrashBetweenCallAndJournal(t *testing.T) {
 	e := newEnv(t, whmcstest.Faults{})
 	tickets := genTickets(30, 4)
 	ctx := context.Background()
-	if _, err := e.run(t, ctx, &memSource{tickets}, 2, Policy{}); err != nil {
+	if _, err := e.run(t, ctx, sourcetest.NewMemory(tickets), 2, Policy{}); err != nil {
 		t.Fatal(err)
 	}
 	db, err := sql.Open("sqlite", e.path)
@@ -389,7 +362,7 @@ func TestCrashBetweenCallAndJournal(t *testing.T) {
 		t.Fatalf("fixture: opened %d, replied %d", opened, replied)
 	}
 	before := e.srv.WriteCalls()
-	rep, err := e.run(t, ctx, &memSource{tickets}, 2, Policy{})
+	rep, err := e.run(t, ctx, sourcetest.NewMemory(tickets), 2, Policy{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"iter"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -17,36 +16,10 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
+	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
 )
-
-// vSource is an in-memory source for verify's and rollback's tests: what
-// is under test is the importer, so its input is plain data.
-type vSource struct{ tickets []*sources.Ticket }
-
-func (s *vSource) Tickets(ctx context.Context, o sources.ReadOptions) iter.Seq2[*sources.Ticket, error] {
-	return func(yield func(*sources.Ticket, error) bool) {
-		for _, t := range s.tickets {
-			if err := ctx.Err(); err != nil {
-				yield(nil, err)
-				return
-			}
-			c := *t
-			c.Entries = nil
-			if o.Want != nil && !o.Want(&c) {
-				c.ThreadSkipped = true
-			} else {
-				c.Entries = slices.Clone(t.Entries)
-			}
-			if !yield(&c, nil) {
-				return
-			}
-		}
-	}
-}
-
-func (s *vSource) Close() error { return nil }
 
 func vAttachment(name, data string) sources.Attachment {
 	return sources.Attachment{Name: name, Size: int64(len(data)), Open: func() (io.ReadCloser, error) {
@@ -195,7 +168,7 @@ func diffSet(ds []Difference) []fieldOf {
 
 func TestVerifyPassesAfterImport(t *testing.T) {
 	e := newVEnv(t)
-	src := &vSource{vTickets(12)}
+	src := sourcetest.NewMemory(vTickets(12))
 	e.importAll(t, src)
 	writes := e.srv.WriteCalls()
 	rep := e.verify(t, src, VerifyOptions{})
@@ -221,7 +194,7 @@ func textOf(r *VerifyReport) string {
 func TestVerifyDetectsTampering(t *testing.T) {
 	e := newVEnv(t)
 	all := vTickets(10)
-	src := &vSource{all[:9]} // V009 is added to the source after the import
+	src := sourcetest.NewMemory(all[:9]) // V009 is added to the source after the import
 	e.importAll(t, src)
 	ctx := context.Background()
 
@@ -267,7 +240,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	src.tickets = all
+	src = sourcetest.NewMemory(all)
 	rep := e.verify(t, src, VerifyOptions{Concurrency: 3})
 	want := []fieldOf{
 		{"V001", "reply.date", "2"},
@@ -453,7 +426,7 @@ func TestExcerpts(t *testing.T) {
 func TestVerifyWithoutGetAdminUsers(t *testing.T) {
 	e := newVEnvWith(t, whmcstest.Options{AllowedActions: []string{"OpenTicket", "AddTicketReply", "AddTicketNote",
 		"UpdateTicket", "GetTicket", "GetTickets", "GetClients"}})
-	src := &vSource{vTickets(3)}
+	src := sourcetest.NewMemory(vTickets(3))
 	e.importAll(t, src)
 	rep := e.verify(t, src, VerifyOptions{})
 	if !rep.OK() || rep.Checked != 3 {

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
 	"testing"
 	"time"
 
@@ -22,11 +23,11 @@ func TestIncrementalSkipSubSecondUpdated(t *testing.T) {
 	for _, tk := range tickets {
 		tk.Updated = tk.Entries[len(tk.Entries)-1].Created.Add(700 * time.Millisecond)
 	}
-	if rep, err := e.run(t, ctx, &memSource{tickets}, 4, Policy{}); err != nil || rep.Tickets.Imported != 10 {
+	if rep, err := e.run(t, ctx, sourcetest.NewMemory(tickets), 4, Policy{}); err != nil || rep.Tickets.Imported != 10 {
 		t.Fatalf("first run: %+v, %v", rep, err)
 	}
 
-	src := &countingSource{memSource: memSource{tickets}}
+	src := &countingSource{Memory: sourcetest.NewMemory(tickets)}
 	rep, err := e.run(t, ctx, src, 4, Policy{})
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +37,7 @@ func TestIncrementalSkipSubSecondUpdated(t *testing.T) {
 	}
 
 	only := []string{tickets[1].ID, tickets[2].ID}
-	src = &countingSource{memSource: memSource{tickets}}
+	src = &countingSource{Memory: sourcetest.NewMemory(tickets)}
 	rep, err = runOnly(t, e, src, only)
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +49,7 @@ func TestIncrementalSkipSubSecondUpdated(t *testing.T) {
 	changed := clone(tickets)
 	changed[4].Updated = changed[4].Updated.Add(time.Second)
 	for _, ids := range [][]string{nil, {changed[4].ID}} {
-		src = &countingSource{memSource: memSource{changed}}
+		src = &countingSource{Memory: sourcetest.NewMemory(changed)}
 		if _, err := runOnly(t, e, src, ids); err != nil {
 			t.Fatal(err)
 		}

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -349,3 +351,41 @@ func diff(a, b []snap) string {
 	}
 	return "(no difference)"
 }
+
+// Memory is an in-memory sources.Source over tickets, in their order, for
+// tests of what consumes a source (the importer): their input is plain
+// data, not a file format. It honours ReadOptions.Want and cancellation
+// like a real source, and hands out copies, so consumers cannot change it.
+type Memory struct {
+	tickets []*sources.Ticket
+}
+
+// NewMemory returns a Memory source over tickets.
+func NewMemory(tickets []*sources.Ticket) *Memory { return &Memory{tickets: tickets} }
+
+var _ sources.Source = (*Memory)(nil)
+
+// Tickets streams copies of the tickets.
+func (m *Memory) Tickets(ctx context.Context, o sources.ReadOptions) iter.Seq2[*sources.Ticket, error] {
+	return func(yield func(*sources.Ticket, error) bool) {
+		for _, t := range m.tickets {
+			if err := ctx.Err(); err != nil {
+				yield(nil, err)
+				return
+			}
+			c := *t
+			c.Entries = nil
+			if o.Want != nil && !o.Want(&c) {
+				c.ThreadSkipped = true
+			} else {
+				c.Entries = slices.Clone(t.Entries)
+			}
+			if !yield(&c, nil) {
+				return
+			}
+		}
+	}
+}
+
+// Close does nothing.
+func (m *Memory) Close() error { return nil }
