@@ -255,3 +255,52 @@ func TestOsTicketChunkReaderSmallReads(t *testing.T) {
 		}
 	}
 }
+
+// A page whose threads hold more entries than one attachment lookup takes
+// (500 entry ids): every attachment still lands on its own entry, and the
+// entries keep their created-then-id order.
+func TestOsTicketLongThreadAttachments(t *testing.T) {
+	name, db := fixtureDB(t, "ostlong", osTicketSchema(t, "ost_"), osFixture)
+	for _, q := range []string{
+		// Ticket 2 gets 1,200 more entries, 11 to 1210, created in reverse id
+		// order (a minute apart), every 100th with the PDF's file.
+		`INSERT INTO ost_thread_entry (id, pid, thread_id, staff_id, user_id, type, flags, poster, source, body, format, created, updated)
+		 SELECT 10 + seq, 0, 2, 0, 2, 'M', 0, 'Zoë Müller', 'Web', CONCAT('entry ', 10 + seq), 'text',
+		        '2024-07-02 00:00:00' + INTERVAL (1300 - seq) MINUTE, NOW() FROM seq_1_to_1200`,
+		`INSERT INTO ost_attachment (object_id, type, file_id, name, inline)
+		 SELECT 10 + seq, 'H', 2, CONCAT('log-', 10 + seq, '.txt'), 0 FROM seq_1_to_1200 WHERE seq % 100 = 0`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := openSource(t, Options{Preset: "osticket", DSN: srv.DSN(name)}, sources.Env{})
+	got := readAll(t, s)
+	if len(got) != 3 || len(got[1].Entries) != 1201 {
+		t.Fatalf("got %d tickets, ticket 2 has %d entries; want 3 and 1201", len(got), len(got[1].Entries))
+	}
+	es := got[1].Entries
+	if es[0].ID != "7" || es[1].ID != "1210" || es[1200].ID != "11" {
+		t.Errorf("order %s, %s ... %s; want 7, 1210 ... 11", es[0].ID, es[1].ID, es[1200].ID)
+	}
+	n := 0
+	for _, e := range es {
+		switch {
+		case e.ID == "7":
+			if len(e.Attachments) != 1 || e.Attachments[0].Name != "Rechnung März.pdf" {
+				t.Errorf("entry 7 attachments %+v", e.Attachments)
+			}
+		case len(e.Attachments) > 0:
+			n++
+			if len(e.Attachments) != 1 || e.Attachments[0].Name != "log-"+e.ID+".txt" {
+				t.Errorf("entry %s attachments %+v", e.ID, e.Attachments)
+			}
+		}
+	}
+	if n != 12 {
+		t.Errorf("%d entries with a log attachment, want 12", n)
+	}
+	if len(got[0].Entries[0].Attachments) != 1 || len(got[0].Entries[1].Attachments) != 1 {
+		t.Errorf("ticket 1's attachments lost")
+	}
+}
