@@ -110,6 +110,10 @@ func runImport(ctx context.Context, g *globals, f runFlags, rate *float64) error
 	if err != nil {
 		return err
 	}
+	// The planner refuses dates after the WHMCS server's clock (WHMCS
+	// would: "Ticket creation date cannot be in the future"): learn it
+	// before the first ticket is planned.
+	a.learnServerClock(ctx, client)
 
 	total := -1
 	if c, ok := src.(sources.Counter); ok && len(f.only) == 0 {
@@ -140,8 +144,7 @@ func runImport(ctx context.Context, g *globals, f runFlags, rate *float64) error
 	}
 	switch {
 	case err != nil && errors.Is(err, importer.ErrInterrupted):
-		fmt.Fprintln(g.stderr, "interrupted: in-flight calls finished and the journal is flushed; run the same command again to resume")
-		return errInterrupted
+		return fmt.Errorf("%w: in-flight calls finished and the journal is flushed; run the same command again to resume", errInterrupted)
 	case err != nil:
 		return errors.New(a.redact(err.Error()))
 	case rep.Tickets.Failed > 0:
