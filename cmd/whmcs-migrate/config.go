@@ -132,8 +132,8 @@ func parseConfig(data []byte, path string, reg *sources.Registry, lookup func(st
 		return nil, fmt.Errorf("%s: the config must be a YAML mapping", path)
 	}
 	root := doc.Content[0]
-	if err := expandEnv(root, lookup); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if err := expandEnv(root, lookup, path); err != nil {
+		return nil, err
 	}
 
 	cfg := &Config{File: path}
@@ -273,7 +273,7 @@ var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 // expandEnv replaces ${VAR} in every scalar value; an unset variable is an
 // error naming it and its line. Only the ${VAR} form is expanded, so a
 // literal $ in a password is left alone.
-func expandEnv(n *yaml.Node, lookup func(string) (string, bool)) error {
+func expandEnv(n *yaml.Node, lookup func(string) (string, bool), path string) error {
 	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "${") {
 		var missing []string
 		n.Value = envRef.ReplaceAllStringFunc(n.Value, func(m string) string {
@@ -285,7 +285,7 @@ func expandEnv(n *yaml.Node, lookup func(string) (string, bool)) error {
 			return v
 		})
 		if len(missing) > 0 {
-			return fmt.Errorf("line %d: environment variable %s is not set", n.Line, strings.Join(missing, ", "))
+			return fmt.Errorf("%s:%d: environment variable %s is not set", path, n.Line, strings.Join(missing, ", "))
 		}
 		n.Tag = "" // let the expanded text be typed by the target field
 	}
@@ -293,7 +293,7 @@ func expandEnv(n *yaml.Node, lookup func(string) (string, bool)) error {
 		if n.Kind == yaml.MappingNode && i%2 == 0 {
 			continue // keys are not expanded
 		}
-		if err := expandEnv(c, lookup); err != nil {
+		if err := expandEnv(c, lookup, path); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/whmcs-migrate/whmcs-migrate/sources/all"
+	csvsrc "github.com/whmcs-migrate/whmcs-migrate/sources/csv"
+)
+
+func writeConfig(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const baseConfig = `source:
+  type: csv
+  path: ./export
+  timezone: Europe/Berlin
+target:
+  url: https://billing.example.com/includes/api.php
+  identifier: ${TEST_WM_ID}
+  secret: "${TEST_WM_SECRET}"
+  timezone: America/Chicago
+  rate: ${TEST_WM_RATE}
+mapping:
+  departments: {Sales: 1}
+  clients: guest
+`
+
+func TestLoadConfig(t *testing.T) {
+	t.Setenv("TEST_WM_ID", "ident")
+	t.Setenv("TEST_WM_SECRET", "s3cr$t#with: odd chars")
+	t.Setenv("TEST_WM_RATE", "25")
+	path := writeConfig(t, baseConfig)
+	cfg, err := LoadConfig(path, all.Registry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Target.Identifier != "ident" || cfg.Target.Secret != "s3cr$t#with: odd chars" || *cfg.Target.Rate != 25 {
+		t.Errorf("target = %+v (rate %v)", cfg.Target, *cfg.Target.Rate)
+	}
+	if cfg.Target.Location.String() != "America/Chicago" || cfg.Source.Location.String() != "Europe/Berlin" {
+		t.Errorf("zones: target %v, source %v", cfg.Target.Location, cfg.Source.Location)
+	}
+	opts, ok := cfg.Source.Options.(*csvsrc.Options)
+	if !ok || opts.Path != "./export" {
+		t.Errorf("source options = %#v", cfg.Source.Options)
+	}
+	// Defaults; relative paths against the config's directory.
+	if cfg.Target.Concurrency != 4 || cfg.Target.Burst != 1 || cfg.Checkpoint != filepath.Join(filepath.Dir(path), "migration.db") {
+		t.Errorf("defaults: concurrency %d, burst %d, checkpoint %s", cfg.Target.Concurrency, cfg.Target.Burst, cfg.Checkpoint)
+	}
+}
+
+func TestLoadConfigErrors(t *testing.T) {
+	t.Setenv("TEST_WM_ID", "ident")
+	t.Setenv("TEST_WM_SECRET", "hunter2-secret")
+	t.Setenv("TEST_WM_RATE", "10")
+	for _, c := range []struct {
+		name, text, want string
+	}{
+		{"unknown top-level key", baseConfig + "extra: 1\n", "c.yaml:14: unknown key extra"},
+		{"unknown nested key", strings.Replace(baseConfig, "  rate:", "  rat: 3\n  rate:", 1), "c.yaml:10: unknown key target.rat"},
+		{"unknown source key", strings.Replace(baseConfig, "  path:", "  pth: x\n  path:", 1), "c.yaml:3: unknown key source.pth"},
+		{"unset variable", strings.Replace(baseConfig, "${TEST_WM_ID}", "${TEST_WM_UNSET_VAR}", 1), "c.yaml:7: environment variable TEST_WM_UNSET_VAR is not set"},
+		{"unknown source type", strings.Replace(baseConfig, "type: csv", "type: zendesk", 1), `unknown source type "zendesk"`},
+		{"bad zone", strings.Replace(baseConfig, "Europe/Berlin", "Mars/Olympus", 1), "source.timezone"},
+		{"bad clients mode", strings.Replace(baseConfig, "clients: guest", "clients: sometimes", 1), "clients"},
+		{"negative rate", strings.Replace(baseConfig, "${TEST_WM_RATE}", "-1", 1), "target.rate"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := LoadConfig(writeConfig(t, c.text), all.Registry())
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("err = %v, want a ConfigError", err)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Errorf("err = %q, want it to contain %q", err, c.want)
+			}
+			if strings.Contains(err.Error(), "hunter2-secret") {
+				t.Errorf("the secret is in the error: %v", err)
+			}
+		})
+	}
+}
