@@ -92,6 +92,8 @@ type ValidateOptions struct {
 	// bytes (0 = DefaultMaxAttachmentSize; negative = no limit).
 	MaxAttachmentSize int64
 	// Now is the WHMCS server's clock, for future dates; nil = time.Now.
+	// It is read once, after the reads of the target (so it may be derived
+	// from their answers).
 	Now func() time.Time
 	// TargetLocation is the WHMCS server's zone, for the
 	// target_time_ambiguous warning (dates in its repeated hour).
@@ -108,11 +110,15 @@ type ValidationReport struct {
 	// Offline is true when WHMCS was not consulted.
 	Offline bool `json:"offline"`
 	// Clock is the time future dates were judged against.
-	Clock    time.Time           `json:"clock"`
-	Tickets  ValidationTickets   `json:"tickets"`
-	Summary  ValidationSummary   `json:"summary"`
-	Problems []ValidationProblem `json:"problems"`
-	Plan     ValidationPlan      `json:"plan"`
+	Clock time.Time `json:"clock"`
+	// ClockSource says whose clock Clock is: "whmcs" (the server's, from
+	// its answers' HTTP Date header) or "local" (offline). Filled by the
+	// caller, which knows where its Now came from.
+	ClockSource string              `json:"clock_source,omitempty"`
+	Tickets     ValidationTickets   `json:"tickets"`
+	Summary     ValidationSummary   `json:"summary"`
+	Problems    []ValidationProblem `json:"problems"`
+	Plan        ValidationPlan      `json:"plan"`
 	// Reads are the read calls validation made to WHMCS, by action (filled
 	// by the caller, which owns the client's stats).
 	Reads map[string]int64 `json:"reads,omitempty"`
@@ -237,11 +243,6 @@ func Validate(ctx context.Context, o ValidateOptions) (*ValidationReport, error)
 	if o.Workers <= 0 {
 		o.Workers = max(runtime.GOMAXPROCS(0), o.Concurrency)
 	}
-	now := o.Now
-	if now == nil {
-		now = time.Now
-	}
-	clock := now()
 	v := &validator{o: o, maxSize: o.MaxAttachmentSize, match: o.Config.Clients == mapping.ClientsMatchEmail}
 	if v.maxSize == 0 {
 		v.maxSize = DefaultMaxAttachmentSize
@@ -259,13 +260,21 @@ func Validate(ctx context.Context, o ValidateOptions) (*ValidationReport, error)
 		v.allowed[e] = true
 	}
 
-	po := mapping.Options{Config: o.Config, Now: func() time.Time { return clock }, ApplyDepartmentChanges: o.ApplyDepartmentChanges,
+	po := mapping.Options{Config: o.Config, ApplyDepartmentChanges: o.ApplyDepartmentChanges,
 		TargetLocation: o.TargetLocation}
 	if o.Client != nil {
 		if err := v.readTarget(ctx, &po); err != nil {
 			return nil, err
 		}
 	}
+	// The clock is read after WHMCS answered, so that a Now derived from
+	// its answers (their Date header) already knows the server's clock.
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	clock := now()
+	po.Now = func() time.Time { return clock }
 	pl, err := mapping.NewPlanner(po)
 	if err != nil {
 		return nil, fmt.Errorf("validate: mapping: %w", err)

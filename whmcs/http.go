@@ -79,9 +79,43 @@ type HTTP struct {
 	ua      string
 	client  *http.Client
 	log     *slog.Logger
+	// clock is the server clock's offset seen in the latest answer with
+	// a Date header; nil until one came.
+	clock atomic.Pointer[time.Duration]
 }
 
 var _ Caller = (*HTTP)(nil)
+
+// clockTolerance is below what an HTTP Date header can show: it has
+// whole seconds, and the answer takes time to arrive.
+const clockTolerance = 2 * time.Second
+
+// ServerClockOffset reports how far the WHMCS server's clock is ahead of
+// the local one (negative: behind), as the HTTP Date header of the latest
+// answer that had one shows it: that Date minus the local time the answer
+// arrived. The header has whole seconds, so an offset under 2s either way
+// is reported as 0. ok is false until an answer with a readable Date
+// came; any answer counts, an error or a 429 too.
+func (h *HTTP) ServerClockOffset() (offset time.Duration, ok bool) {
+	if d := h.clock.Load(); d != nil {
+		return *d, true
+	}
+	return 0, false
+}
+
+// observeClock records the server clock's offset from res's Date header,
+// received at recv.
+func (h *HTTP) observeClock(res *http.Response, recv time.Time) {
+	date, err := http.ParseTime(res.Header.Get("Date"))
+	if err != nil {
+		return
+	}
+	d := date.Sub(recv)
+	if d > -clockTolerance && d < clockTolerance {
+		d = 0
+	}
+	h.clock.Store(&d)
+}
 
 // NewHTTP checks o and returns a Caller for the WHMCS API at o.URL.
 func NewHTTP(o Options) (*HTTP, error) {
@@ -222,6 +256,7 @@ func (h *HTTP) Call(ctx context.Context, req Request, resp any) error {
 		h.log.Debug("whmcs call", "action", action, "error", e.Error(), "duration", time.Since(start))
 		return e
 	}
+	h.observeClock(res, time.Now())
 	data, err := io.ReadAll(io.LimitReader(res.Body, maxAnswer+1))
 	res.Body.Close()
 	h.log.Debug("whmcs call", "action", action, "status", res.StatusCode, "bytes", len(data), "duration", time.Since(start))

@@ -585,3 +585,66 @@ func BenchmarkHTTPCallCanned(b *testing.B) {
 		}
 	}
 }
+
+// The server's clock is learnt from its answers' Date header: unknown
+// before the first answer and when the header is missing, the latest
+// answer's offset otherwise (errors count too), under 2s reported as 0.
+func TestServerClockOffset(t *testing.T) {
+	var date atomic.Value // string; "" = no Date header
+	date.Store("")
+	status := atomic.Int32{}
+	status.Store(200)
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if d := date.Load().(string); d != "" {
+			w.Header().Set("Date", d)
+		} else {
+			w.Header()["Date"] = nil
+		}
+		w.WriteHeader(int(status.Load()))
+		io.WriteString(w, `{"result":"success"}`)
+	}))
+	defer s.Close()
+	h := newCaller(t, s.URL)
+	call := func() {
+		t.Helper()
+		h.Call(context.Background(), readReq, nil)
+	}
+	if _, ok := h.ServerClockOffset(); ok {
+		t.Fatal("offset known before any answer")
+	}
+	call()
+	if _, ok := h.ServerClockOffset(); ok {
+		t.Fatal("offset known from an answer without a Date header")
+	}
+
+	for _, tc := range []struct {
+		name     string
+		skew     time.Duration
+		status   int32
+		min, max time.Duration
+	}{
+		{"two days behind", -48 * time.Hour, 200, -48*time.Hour - 5*time.Second, -48*time.Hour + time.Second},
+		{"an hour ahead, in a 403", time.Hour, 403, time.Hour - 5*time.Second, time.Hour + time.Second},
+		{"in step", 0, 200, 0, 0},
+		{"a second ahead is within what the header can show", time.Second, 200, 0, 0},
+		{"ten minutes ahead in a 429", 10 * time.Minute, 429, 10*time.Minute - 5*time.Second, 10*time.Minute + time.Second},
+	} {
+		date.Store(time.Now().Add(tc.skew).UTC().Format(http.TimeFormat))
+		status.Store(tc.status)
+		call()
+		d, ok := h.ServerClockOffset()
+		if !ok || d < tc.min || d > tc.max {
+			t.Errorf("%s: offset %v, %v; want in [%v, %v]", tc.name, d, ok, tc.min, tc.max)
+		}
+	}
+
+	// An answer without a Date leaves the last known offset.
+	date.Store(time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat))
+	call()
+	date.Store("")
+	call()
+	if d, ok := h.ServerClockOffset(); !ok || d > -time.Hour+time.Second || d < -time.Hour-5*time.Second {
+		t.Errorf("after an answer without Date: %v, %v; want the previous -1h", d, ok)
+	}
+}

@@ -23,6 +23,9 @@ type app struct {
 	g   *globals
 	cfg *Config
 	log *slog.Logger
+	// server is the HTTP layer of the latest client built, whose answers'
+	// Date headers tell the WHMCS server's clock; nil offline.
+	server *whmcs.HTTP
 }
 
 // configFlag adds --config to cmd.
@@ -86,6 +89,7 @@ func (a *app) client(o clientOptions) (*whmcs.Client, *importer.Stats, error) {
 	if err != nil {
 		return nil, nil, &ConfigError{fmt.Errorf("%s: target: %w", a.cfg.File, err)}
 	}
+	a.server = h
 	var c whmcs.Caller = h
 	if o.ReadOnly {
 		c = whmcs.ReadOnly(c)
@@ -102,8 +106,11 @@ func (a *app) client(o clientOptions) (*whmcs.Client, *importer.Stats, error) {
 // planner builds the mapping planner every command shares, so that what
 // validate checks, run sends and verify expects are the same plan. client
 // looks requesters up when the config says clients: match_email.
+//
+// Its clock, for dates in the future, is the WHMCS server's (whmcsNow).
 func (a *app) planner(client *whmcs.Client, applyDept bool) (*mapping.Planner, error) {
-	o := mapping.Options{Config: a.cfg.Mapping, ApplyDepartmentChanges: applyDept, TargetLocation: a.cfg.Target.Location}
+	o := mapping.Options{Config: a.cfg.Mapping, ApplyDepartmentChanges: applyDept, TargetLocation: a.cfg.Target.Location,
+		Now: a.whmcsNow}
 	if a.cfg.Mapping.Clients == mapping.ClientsMatchEmail {
 		o.Clients = mapping.NewClientResolver(client)
 	}
@@ -112,6 +119,54 @@ func (a *app) planner(client *whmcs.Client, applyDept bool) (*mapping.Planner, e
 		return nil, &ConfigError{err}
 	}
 	return p, nil
+}
+
+// Clock sources, as the validation report names them.
+const (
+	clockWHMCS = "whmcs" // the WHMCS server's, from its answers' Date header
+	clockLocal = "local" // this machine's: offline, or no answer had a Date yet
+)
+
+// whmcsNow is the WHMCS server's clock: the local clock plus the offset
+// the latest answer's Date header showed (see whmcs.HTTP.ServerClockOffset),
+// or the local clock while no answer has told it.
+func (a *app) whmcsNow() time.Time {
+	now := time.Now()
+	if a.server != nil {
+		if d, ok := a.server.ServerClockOffset(); ok {
+			return now.Add(d)
+		}
+	}
+	return now
+}
+
+// clockSource says which clock whmcsNow is reading: clockWHMCS or clockLocal.
+func (a *app) clockSource() string {
+	if a.server != nil {
+		if _, ok := a.server.ServerClockOffset(); ok {
+			return clockWHMCS
+		}
+	}
+	return clockLocal
+}
+
+// learnServerClock makes one read call, so that the planner judges dates
+// against the WHMCS server's clock from the first ticket on: any answer
+// carries a Date header, an error's too, so the call's own error is of no
+// interest here (the run meets any real problem at its first write).
+func (a *app) learnServerClock(ctx context.Context, client *whmcs.Client) {
+	if a.server == nil {
+		return
+	}
+	if _, ok := a.server.ServerClockOffset(); ok {
+		return
+	}
+	client.GetSupportDepartments(ctx) //nolint:errcheck // only its Date header is wanted
+	if d, ok := a.server.ServerClockOffset(); ok && d != 0 {
+		a.log.Info("the WHMCS server's clock differs from this machine's; dates are judged against WHMCS's", "offset", d.Round(time.Second).String())
+	} else if !ok {
+		a.log.Warn("WHMCS's answer had no Date header; dates in the future are judged against this machine's clock")
+	}
 }
 
 // openCheckpoint opens the configured checkpoint.

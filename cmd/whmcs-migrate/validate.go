@@ -121,6 +121,9 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 			return err
 		}
 		o.Client, stats = c, st
+		// Validate reads the departments before it takes the time, so the
+		// clock is the WHMCS server's, from that answer's Date header.
+		o.Now = a.whmcsNow
 	}
 	if _, err := os.Stat(cfg.Checkpoint); err == nil {
 		store, err := a.openCheckpoint()
@@ -149,6 +152,7 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 	if stats != nil {
 		rep.Reads = stats.Calls()
 	}
+	rep.ClockSource = a.clockSource()
 	if f.report != "" {
 		b, err := json.MarshalIndent(rep, "", "  ")
 		if err != nil {
@@ -189,6 +193,11 @@ func printValidation(w io.Writer, r *importer.ValidationReport, max int, f valid
 	fmt.Fprintf(w, "  valid %d, invalid %d, already imported %d, with warnings %d\n",
 		r.Tickets.Valid, r.Tickets.Invalid, r.Tickets.AlreadyImported, r.Tickets.WithWarnings)
 	fmt.Fprintf(w, "  %d errors, %d warnings\n", r.Summary.Errors, r.Summary.Warnings)
+	clock := "this machine's clock"
+	if r.ClockSource == clockWHMCS {
+		clock = "the WHMCS server's clock (its Date header)"
+	}
+	fmt.Fprintf(w, "  dates judged against %s: %s\n", clock, r.Clock.UTC().Format("2006-01-02 15:04:05 MST"))
 
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	if len(r.Summary.ByCode) > 0 {

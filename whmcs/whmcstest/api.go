@@ -121,6 +121,9 @@ func init() {
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	// The Date header shows the server clock (Options.Now), as a real
+	// WHMCS's web server shows its own; net/http would put the real time.
+	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	status, lc, drop, ok := s.preFaults(r.Context(), w)
 	if !ok {
 		s.logReq(r, lc, status, start)

@@ -70,3 +70,27 @@ func TestWithClient(t *testing.T) {
 		t.Fatalf("%d tickets, want 2 (the dropped one is committed)", n)
 	}
 }
+
+// The Date header shows the sandbox's clock, not the real one, so that a
+// client learns the server's clock as it would from a real WHMCS; a
+// throttled answer has it too.
+func TestDateHeaderIsServerClock(t *testing.T) {
+	s := newTestServer(t, Options{}) // Now: fixedNow, years from the real clock
+	h, err := whmcs.NewHTTP(whmcs.Options{URL: s.APIURL(), Identifier: s.Identifier, Secret: s.Secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := whmcs.NewClient(h, time.UTC)
+	for _, f := range []Faults{{}, {ThrottleRate: 1}} {
+		s.SetFaults(f)
+		before := time.Now()
+		c.GetSupportDepartments(context.Background())
+		after := time.Now()
+		d, ok := h.ServerClockOffset()
+		// fixedNow - receive time, receive time within [before, after].
+		lo, hi := fixedNow().Sub(after)-time.Second, fixedNow().Sub(before)+time.Second
+		if !ok || d < lo || d > hi {
+			t.Errorf("faults %+v: offset %v, %v; want fixedNow - now, in [%v, %v]", f, d, ok, lo, hi)
+		}
+	}
+}

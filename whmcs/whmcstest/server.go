@@ -62,7 +62,8 @@ type Options struct {
 	// %a lower case letter, %y %m %d the current (import) date, %i the
 	// ticket id. At most 15 characters. Default DefaultTicketMask.
 	TicketMask string
-	// Now is the server clock. Default time.Now.
+	// Now is the server clock, also shown in each API answer's HTTP Date
+	// header. Default time.Now.
 	Now func() time.Time
 	// MaxBodyBytes is post_max_size: a larger body is discarded and the
 	// request seen as an empty form, as PHP does (so WHMCS answers 403
