@@ -3,6 +3,7 @@ package mapping
 import (
 	"errors"
 	"fmt"
+	"net/mail"
 	"sort"
 	"strings"
 )
@@ -40,6 +41,20 @@ type Config struct {
 	// NoteAuthorPrefix prefixes each note with its author's name, since
 	// WHMCS notes have no author of their own. Nil = true.
 	NoteAuthorPrefix *bool `yaml:"note_author_prefix"`
+	// FallbackRequester opens the tickets that have neither a requester
+	// email nor a client id (an osTicket ticket whose user was deleted), as
+	// a guest with this name and email, each with a fallback_requester
+	// warning. Nil: such tickets fail with missing_requester.
+	FallbackRequester *Requester `yaml:"fallback_requester"`
+}
+
+// Requester is a guest requester: a name and an email.
+type Requester struct {
+	// Name is shown as the requester; empty = the ticket's own requester
+	// name, else the email's local part.
+	Name string `yaml:"name"`
+	// Email is required: WHMCS opens no guest ticket without one.
+	Email string `yaml:"email"`
 }
 
 // Validate reports every configuration error, each naming its key
@@ -74,6 +89,14 @@ func (c *Config) Validate() error {
 	for _, k := range sortedKeys(c.Staff) {
 		if strings.TrimSpace(c.Staff[k]) == "" {
 			bad("mapping.staff[%s]: empty admin username", k)
+		}
+	}
+	if f := c.FallbackRequester; f != nil {
+		e := strings.TrimSpace(f.Email)
+		if a, err := mail.ParseAddress(e); e == "" {
+			bad("mapping.fallback_requester.email: required (WHMCS opens no guest ticket without an email)")
+		} else if err != nil || a.Address != e {
+			bad("mapping.fallback_requester.email: %q is not an email address", f.Email)
 		}
 	}
 	errs = append(errs, dupKeys("departments", c.Departments)...)

@@ -31,8 +31,10 @@
 // future_date, empty_body, bad_html, duplicate_entry_id, thread_skipped.
 // Warning target_time_ambiguous: a date in the WHMCS zone's repeated hour.
 // Warnings: html_converted, note_author_prefixed, guest_requester (a
-// match_email lookup found no client), staff_opened, autoclose_status (the
-// ticket ends Answered or Customer-Reply). Drift (warnings, incremental):
+// match_email lookup found no client), fallback_requester (no requester
+// email nor client id: opened as Config.FallbackRequester, a guest),
+// staff_opened, autoclose_status (the ticket ends Answered or
+// Customer-Reply). Drift (warnings, incremental):
 // drift_edited, drift_deleted, drift_department. An incremental plan
 // checks only what it sends: entries already imported are not re-checked.
 //

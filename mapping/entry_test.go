@@ -153,6 +153,16 @@ func TestConfigValidate(t *testing.T) {
 		{name: "empty staff target", edit: func(c *Config) { c.Staff["x@y"] = "" }, want: []string{"mapping.staff[x@y]"}},
 		{name: "keys colliding with different values", edit: func(c *Config) { c.Departments["SALES"] = 3 }, want: []string{`mapping.departments[Sales]: same key as "SALES"`}},
 		{name: "keys colliding with the same value", edit: func(c *Config) { c.Departments["SALES"] = 1 }},
+		{name: "fallback requester", edit: func(c *Config) {
+			c.FallbackRequester = &Requester{Name: "Deleted user", Email: "deleted-user@example.com"}
+		}},
+		{name: "fallback requester without a name", edit: func(c *Config) { c.FallbackRequester = &Requester{Email: " gone@example.com "} }},
+		{name: "fallback requester without an email", edit: func(c *Config) { c.FallbackRequester = &Requester{Name: "Deleted user"} },
+			want: []string{"mapping.fallback_requester.email: required"}},
+		{name: "fallback requester with a bad email", edit: func(c *Config) { c.FallbackRequester = &Requester{Email: "deleted user"} },
+			want: []string{`mapping.fallback_requester.email: "deleted user" is not an email address`}},
+		{name: "fallback requester email with a display name", edit: func(c *Config) { c.FallbackRequester = &Requester{Email: "Gone <gone@example.com>"} },
+			want: []string{"mapping.fallback_requester.email"}},
 		{name: "several errors at once", edit: func(c *Config) { c.Clients = "x"; c.DefaultDepartment = -2 },
 			want: []string{"mapping.clients", "mapping.default_department"}},
 	}

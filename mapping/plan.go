@@ -76,6 +76,7 @@ type Planner struct {
 	knownStaff   map[string]string // norm(username) -> username; nil = no check
 	now          func() time.Time
 	target       *time.Location
+	fallback     *Requester // nil = missing_requester
 }
 
 // NewPlanner checks o.Config (see Config.Validate) and returns a Planner.
@@ -97,6 +98,9 @@ func NewPlanner(o Options) (*Planner, error) {
 		defaultStaff: strings.TrimSpace(c.DefaultStaff),
 		now:          o.Now,
 		target:       o.TargetLocation,
+	}
+	if f := c.FallbackRequester; f != nil {
+		p.fallback = &Requester{Name: strings.TrimSpace(f.Name), Email: strings.TrimSpace(f.Email)}
 	}
 	if p.now == nil {
 		p.now = time.Now
@@ -141,6 +145,9 @@ const (
 	CodeThreadSkipped    = "thread_skipped"     // error: Plan called on a ticket whose thread was not read
 	CodeDuplicateEntryID = "duplicate_entry_id" // error: two entries of one ticket share a source id
 	CodeBadHTML          = "bad_html"           // error: an HTML body the converter refused
+	// CodeFallbackRequester (warning): a ticket without requester email or
+	// client id is opened as Config.FallbackRequester.
+	CodeFallbackRequester = "fallback_requester"
 )
 
 // Plan is what it takes to bring one ticket to WHMCS.
@@ -445,8 +452,24 @@ func (s *planning) requester() error {
 	switch {
 	case t.ClientID > 0:
 		p.ClientID = t.ClientID
+	case email == "" && s.pl.fallback != nil:
+		// A guest, never looked up: the fallback stands for someone who
+		// is gone, not for a client.
+		f := s.pl.fallback
+		who := "the ticket names no requester"
+		if s.reqName != "" {
+			who = fmt.Sprintf("the requester %q has no email", s.reqName)
+		}
+		s.reqEmail = f.Email
+		if f.Name != "" {
+			s.reqName = f.Name
+		} else if s.reqName == "" {
+			s.reqName = localPart(s.reqEmail)
+		}
+		s.warnf(CodeFallbackRequester, nil, "requester", "%s and no client id: ticket %s is opened as a guest from mapping.fallback_requester, %s <%s>",
+			who, t.ID, s.reqName, s.reqEmail)
 	case email == "":
-		s.errorf("missing_requester", nil, "requester", "no requester email and no client id")
+		s.errorf("missing_requester", nil, "requester", "no requester email and no client id (set mapping.fallback_requester to import such tickets as a guest's)")
 	case valid && s.pl.matchEmail && s.pl.clients != nil:
 		id, found, err := s.pl.clients.ClientByEmail(s.ctx, email)
 		if err != nil {

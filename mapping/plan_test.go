@@ -521,6 +521,79 @@ func TestPlanRequesterNameDefault(t *testing.T) {
 	}
 }
 
+// A ticket with neither requester email nor client id: without
+// fallback_requester it fails (missing_requester); with it, it opens as a
+// guest from the fallback, never looked up, warned by name, and its
+// customer replies without an email keep their author's name with the
+// fallback's email. A ticket that has a requester is untouched.
+func TestPlanFallbackRequester(t *testing.T) {
+	ghost := sources.Person{Name: "Ghost Person"}
+	orphan := func(requester sources.Person) *sources.Ticket {
+		tk := ticket("",
+			sources.Entry{ID: "1", Kind: sources.CustomerReply, Author: ghost, Body: "help", Created: at(0)},
+			staffE("2", 1, "who are you?"),
+			sources.Entry{ID: "3", Kind: sources.CustomerReply, Author: ghost, Body: "still me", Created: at(2)},
+		)
+		tk.ID, tk.Requester = "T3", requester
+		return tk
+	}
+	fallback := &Requester{Name: "Deleted user", Email: "deleted-user@example.com"}
+	tests := []struct {
+		name      string
+		fallback  *Requester
+		requester sources.Person
+		open      [2]string // name, email
+		reply     [2]string
+		probs     []string
+		message   string // in the fallback_requester warning
+	}{
+		{name: "no fallback: fails", requester: sources.Person{}, probs: []string{"error:missing_requester"}},
+		{name: "fallback", fallback: fallback, open: [2]string{"Deleted user", "deleted-user@example.com"},
+			reply: [2]string{"Ghost Person", "deleted-user@example.com"}, probs: []string{"warning:fallback_requester"},
+			message: "the ticket names no requester and no client id: ticket T3 is opened as a guest from mapping.fallback_requester, Deleted user <deleted-user@example.com>"},
+		{name: "fallback, the requester's name kept when the fallback has none", fallback: &Requester{Email: "gone@example.com"},
+			requester: ghost, open: [2]string{"Ghost Person", "gone@example.com"}, reply: [2]string{"Ghost Person", "gone@example.com"},
+			probs: []string{"warning:fallback_requester"}, message: `the requester "Ghost Person" has no email`},
+		{name: "fallback with no name anywhere: the email's local part", fallback: &Requester{Email: "gone@example.com"},
+			open: [2]string{"gone", "gone@example.com"}, reply: [2]string{"Ghost Person", "gone@example.com"}, probs: []string{"warning:fallback_requester"}},
+		{name: "fallback unused when the requester has an email", fallback: fallback, requester: cynthia,
+			open: [2]string{"Cynthia Reilly", "cynthia@example.com"}, reply: [2]string{"Ghost Person", "cynthia@example.com"}, probs: []string{"warning:guest_requester"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := baseConfig()
+			c.Clients = ClientsMatchEmail
+			c.FallbackRequester = tt.fallback
+			fc := &fakeClients{ids: map[string]int64{"deleted-user@example.com": 99, "gone@example.com": 98}}
+			p := mustPlan(t, newPlanner(t, Options{Config: c, Clients: fc}), orphan(tt.requester), nil)
+			got := slices.DeleteFunc(codes(p.Problems), func(s string) bool { return s == "warning:autoclose_status" })
+			if !reflect.DeepEqual(got, tt.probs) {
+				t.Fatalf("problems %q, want %q", got, tt.probs)
+			}
+			if p.Failed() {
+				return
+			}
+			for _, e := range fc.calls {
+				if e != "cynthia@example.com" {
+					t.Errorf("looked up %q: the fallback is a guest, never a client", e)
+				}
+			}
+			o, r := p.Steps[0].Open, p.Steps[2].Reply
+			if o.ClientID != 0 || [2]string{o.Name, o.Email} != tt.open {
+				t.Errorf("open as client %d %q %q, want a guest %q", o.ClientID, o.Name, o.Email, tt.open)
+			}
+			if r.ClientID != 0 || [2]string{r.Name, r.Email} != tt.reply {
+				t.Errorf("reply as client %d %q %q, want a guest %q", r.ClientID, r.Name, r.Email, tt.reply)
+			}
+			for _, pr := range p.Problems {
+				if pr.Code == CodeFallbackRequester && (pr.Ticket != "T3" || pr.Field != "requester" || !strings.Contains(pr.Message, tt.message)) {
+					t.Errorf("warning %+v, want one naming ticket T3 and saying %q", pr, tt.message)
+				}
+			}
+		})
+	}
+}
+
 func TestPlanResolverError(t *testing.T) {
 	c := baseConfig()
 	c.Clients = ClientsMatchEmail

@@ -185,20 +185,18 @@ func e2eMapping() mapping.Config {
 // entry left out, the edited one kept; notes prefixed with their author and
 // attributed to the API admin; HTML as markdown; the inline cid: image, the
 // two-chunk PDF and the note's log file with their exact bytes; the ticket
-// in a deleted status not read; the deleted user's ticket refused by the
-// plan (no email to open it with) and nothing sent for it.
+// in a deleted status not read; the deleted user's ticket (no email, no
+// client) opened as a guest from mapping.fallback_requester.
 func TestEndToEndOsTicket(t *testing.T) {
 	name := osticketDB(t)
 	e := newE2E(t)
 	opts := Options{Preset: PresetOsTicket, DSN: srv.DSN(name), PageSize: 2}
 	env := sources.Env{Location: time.UTC} // db_timezone must win over it
-	rep := e.run(t, opts, env, e2eMapping())
-	if want := (importer.TicketCounts{Total: 3, Imported: 2, Failed: 1}); rep.Tickets != want {
-		t.Errorf("report %+v, want %+v", rep.Tickets, want)
-	}
-	if len(rep.Failures) != 1 || rep.Failures[0].Ticket != "3" || rep.Failures[0].Step != "plan" ||
-		!strings.Contains(rep.Failures[0].Error, "missing_requester") {
-		t.Errorf("failures %+v, want ticket 3 refused by the plan (missing_requester)", rep.Failures)
+	cfg := e2eMapping()
+	cfg.FallbackRequester = &mapping.Requester{Name: "Deleted user", Email: "deleted-user@example.com"}
+	rep := e.run(t, opts, env, cfg)
+	if want := (importer.TicketCounts{Total: 3, Imported: 3}); rep.Tickets != want {
+		t.Errorf("report %+v, want %+v; failures %+v", rep.Tickets, want, rep.Failures)
 	}
 	log := append(append([]byte{}, osLog1...), osLog2...)
 	e.checkState(t, fmt.Sprintf(`
@@ -210,7 +208,36 @@ ticket dept=1 status=Closed priority=High client=4 name="Carol Customer" email="
   note 2024-03-12 05:00:00 CDT admin:admin md=false "SYSTEM:\n\nTicket closed\n\nStatus changed to Closed" 
 ticket dept=2 status=Open priority=Medium client=0 name="Zoë Müller" email="zoe@example.de" cc="" admin="" subject="Rechnung #2024-17: falsche MwSt — ünïcödé"
   open 2024-07-01 05:00:00 CDT md=true "Grüße aus Köln, see the PDF" [Rechnung März.pdf 614400 %s]
+ticket dept=3 status=Open priority=Medium client=0 name="Deleted user" email="deleted-user@example.com" cc="" admin="" subject="From a deleted user"
+  open 2024-08-01 01:00:00 CDT md=false "hello from a deleted account" 
 `, sha256Hex(osPNG), len(log), sha256Hex(log), sha256Hex(osPDF())))
+	e.rerun(t, opts, env, cfg, importer.TicketCounts{Total: 3, Unchanged: 3})
+}
+
+// Without mapping.fallback_requester the deleted user's ticket is refused
+// by the plan (no email to open it with), nothing is sent for it, and it
+// fails again on every run; the other tickets import.
+func TestEndToEndOsTicketWithoutFallbackRequester(t *testing.T) {
+	name := osticketDB(t)
+	e := newE2E(t)
+	opts := Options{Preset: PresetOsTicket, DSN: srv.DSN(name), PageSize: 2}
+	env := sources.Env{Location: time.UTC}
+	rep := e.run(t, opts, env, e2eMapping())
+	if want := (importer.TicketCounts{Total: 3, Imported: 2, Failed: 1}); rep.Tickets != want {
+		t.Errorf("report %+v, want %+v", rep.Tickets, want)
+	}
+	if len(rep.Failures) != 1 || rep.Failures[0].Ticket != "3" || rep.Failures[0].Step != "plan" ||
+		!strings.Contains(rep.Failures[0].Error, "missing_requester") {
+		t.Errorf("failures %+v, want ticket 3 refused by the plan (missing_requester)", rep.Failures)
+	}
+	var subjects []string
+	for _, tk := range e.srv.State().Tickets {
+		subjects = append(subjects, tk.Subject)
+	}
+	slices.Sort(subjects)
+	if want := []string{"Cannot log in", "Rechnung #2024-17: falsche MwSt — ünïcödé"}; !slices.Equal(subjects, want) {
+		t.Errorf("WHMCS holds %q, want %q", subjects, want)
+	}
 	e.rerun(t, opts, env, e2eMapping(), importer.TicketCounts{Total: 3, Unchanged: 2, Failed: 1})
 }
 
