@@ -34,7 +34,8 @@
 // match_email lookup found no client), fallback_requester (no requester
 // email nor client id: opened as Config.FallbackRequester, a guest),
 // staff_opened, autoclose_status (the ticket ends Answered or
-// Customer-Reply). Drift (warnings, incremental):
+// Customer-Reply), inline_image_missing (a cid: image of the body that is
+// not among the entry's attachments; see ConvertBody). Drift (warnings, incremental):
 // drift_edited, drift_deleted, drift_department. An incremental plan
 // checks only what it sends: entries already imported are not re-checked.
 //

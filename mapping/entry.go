@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -86,17 +88,77 @@ var htmlConverter = sync.OnceValue(func() *converter.Converter {
 // ![alt](src)); a Markdown body goes as it is, flagged markdown; a text
 // body goes as it is, not flagged. The error is the converter's, for HTML
 // it cannot parse.
+//
+// In Markdown (converted or not), an inline image, ![alt](cid:KEY), which
+// WHMCS cannot show, becomes a text marker; its file goes as one of the
+// entry's attachments. The marker names the attachment whose ContentID is
+// KEY: "[inline image: screenshot.png, attached]". When none is, it names
+// the alt text, if any, and says "attached" when the entry has attachments
+// whose ContentID the source did not give (the image may be one of them),
+// "not attached" otherwise. Other images are left as they are.
 func ConvertBody(e *sources.Entry) (message string, markdown bool, err error) {
+	msg, md, _, err := convertBody(e)
+	return msg, md, err
+}
+
+// convertBody is ConvertBody, also counting the inline images that are
+// not among the entry's attachments.
+func convertBody(e *sources.Entry) (message string, markdown bool, lost int, err error) {
 	switch e.Format {
 	case sources.HTML:
 		md, err := htmlConverter().ConvertString(e.Body)
 		if err != nil {
-			return "", false, fmt.Errorf("convert html to markdown: %w", err)
+			return "", false, 0, fmt.Errorf("convert html to markdown: %w", err)
 		}
-		return strings.TrimSpace(md), true, nil
+		md, lost = inlineImages(strings.TrimSpace(md), e.Attachments)
+		return md, true, lost, nil
 	case sources.Markdown:
-		return e.Body, true, nil
+		md, lost := inlineImages(e.Body, e.Attachments)
+		return md, true, lost, nil
 	default:
-		return e.Body, false, nil
+		return e.Body, false, 0, nil
 	}
+}
+
+// cidImage is a Markdown image whose destination is a cid: URL, bare or in
+// <>, with an optional title: 1 alt text, 2 and 3 the key.
+var cidImage = regexp.MustCompile(`!\[((?:\\.|[^\\\]])*)\]\(\s*(?:<(?i:cid:)([^<>\n]*)>|(?i:cid:)((?:\\.|[^\s()\\])*))` +
+	`(?:\s+(?:"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|\((?:\\.|[^()\\])*\)))?\s*\)`)
+
+// mdEscaped is a backslash escape in Markdown text.
+var mdEscaped = regexp.MustCompile(`\\([!-/:-@\[-` + "`" + `{-~])`)
+
+// inlineImages replaces each cid: image of md by its marker (see
+// ConvertBody) and counts those not attached.
+func inlineImages(md string, atts []sources.Attachment) (string, int) {
+	if !strings.Contains(strings.ToLower(md), "cid:") {
+		return md, 0
+	}
+	maybe := false // an attachment the source gave no ContentID for
+	for _, a := range atts {
+		maybe = maybe || a.ContentID == ""
+	}
+	lost := 0
+	out := cidImage.ReplaceAllStringFunc(md, func(m string) string {
+		sub := cidImage.FindStringSubmatch(m)
+		key := sub[2] + sub[3]
+		if k, err := url.PathUnescape(mdEscaped.ReplaceAllString(key, "$1")); err == nil {
+			key = k
+		}
+		for _, a := range atts {
+			if a.ContentID != "" && strings.EqualFold(a.ContentID, key) {
+				return "[inline image: " + escapeMarkdown(a.Name) + ", attached]"
+			}
+		}
+		label := "[inline image"
+		if alt := strings.TrimSpace(mdEscaped.ReplaceAllString(sub[1], "$1")); alt != "" {
+			label += ": " + escapeMarkdown(alt)
+		}
+		if maybe {
+			return label + ", attached]"
+		}
+		lost++
+		return label + ", not attached]"
+	})
+	return out, lost
 }

@@ -2,6 +2,8 @@ package mapping
 
 import (
 	"context"
+	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -235,5 +237,83 @@ func TestRepeatedWallClock(t *testing.T) {
 		if got := RepeatedWallClock(tm, chi); got != c.want {
 			t.Errorf("RepeatedWallClock(%s) = %v, want %v", c.utc, got, c.want)
 		}
+	}
+}
+
+// Inline images (cid:) become a text marker naming the attached file when
+// a ContentID matches, else the alt text; "attached" only when the image
+// may be among the attachments; other images stay as they are.
+func TestConvertBodyInlineImages(t *testing.T) {
+	shot := sources.Attachment{Name: "screen_shot*1.png", ContentID: "inlinekey1"}
+	outlook := sources.Attachment{Name: "image001.png", ContentID: "image001.png@01D9A1B2.3C4D5E60"}
+	spaced := sources.Attachment{Name: "a b.png", ContentID: "a b"}
+	unkeyed := sources.Attachment{Name: "photo.jpg"}
+	tests := []struct {
+		name   string
+		format sources.Format
+		body   string
+		atts   []sources.Attachment
+		want   string
+		lost   int
+	}{
+		{name: "osTicket's inline image, matched by key", format: sources.HTML, atts: []sources.Attachment{shot},
+			body: `<p>I cannot log in, see <img src="cid:inlinekey1" alt="shot"></p>`,
+			want: `I cannot log in, see [inline image: screen\_shot\*1.png, attached]`},
+		{name: "an email's Content-ID, no alt, upper-case scheme", format: sources.HTML, atts: []sources.Attachment{shot, outlook},
+			body: `<img src="CID:image001.png@01D9A1B2.3C4D5E60"> and <img src="cid:inlinekey1">`,
+			want: `[inline image: image001.png, attached] and [inline image: screen\_shot\*1.png, attached]`},
+		{name: "a key the converter percent-encodes, with a title", format: sources.HTML, atts: []sources.Attachment{spaced},
+			body: `<img src="cid:a b" alt="x" title="T">`, want: `[inline image: a b.png, attached]`},
+		{name: "no match, the source gives no keys: alt text, maybe attached", format: sources.HTML, atts: []sources.Attachment{unkeyed},
+			body: `<img src="cid:zzz" alt="my [cat]">`, want: `[inline image: my \[cat\], attached]`},
+		{name: "no match, no alt, maybe attached", format: sources.HTML, atts: []sources.Attachment{unkeyed},
+			body: `<img src="cid:zzz">`, want: `[inline image, attached]`},
+		{name: "no attachment at all: not attached, lost", format: sources.HTML,
+			body: `<img src="cid:zzz" alt="logo">`, want: `[inline image: logo, not attached]`, lost: 1},
+		{name: "keys given, none matches: not attached, lost", format: sources.HTML, atts: []sources.Attachment{shot},
+			body: `<img src="cid:other"><img src="cid:inlinekey1">`, want: `[inline image, not attached][inline image: screen\_shot\*1.png, attached]`, lost: 1},
+		{name: "other images untouched, an image link keeps its link", format: sources.HTML, atts: []sources.Attachment{shot},
+			body: `<img src="https://example.com/cid:x.png" alt="web"> <a href="https://example.com"><img src="cid:inlinekey1" alt="l"></a>`,
+			want: `![web](https://example.com/cid:x.png) [[inline image: screen\_shot\*1.png, attached]](https://example.com)`},
+		{name: "markdown body, destination in <>", format: sources.Markdown, atts: []sources.Attachment{spaced},
+			body: "see ![a](<cid:a b>)\n", want: "see [inline image: a b.png, attached]\n"},
+		{name: "text body untouched", format: sources.Text, atts: []sources.Attachment{shot},
+			body: "![shot](cid:inlinekey1)", want: "![shot](cid:inlinekey1)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &sources.Entry{Format: tt.format, Body: tt.body, Attachments: tt.atts}
+			got, _, err := ConvertBody(e)
+			if err != nil || got != tt.want {
+				t.Errorf("got %q, %v\nwant %q", got, err, tt.want)
+			}
+			if _, _, lost, _ := convertBody(e); lost != tt.lost {
+				t.Errorf("lost %d, want %d", lost, tt.lost)
+			}
+		})
+	}
+}
+
+// The planner sends the marker, and warns when an inline image is lost.
+func TestPlanInlineImages(t *testing.T) {
+	tk := ticket("",
+		sources.Entry{ID: "1", Kind: sources.CustomerReply, Author: cynthia, Format: sources.HTML, Created: at(0),
+			Body: `<p>see <img src="cid:k1" alt="shot"></p>`, Attachments: []sources.Attachment{{Name: "shot.png", ContentID: "k1"}}},
+		sources.Entry{ID: "2", Kind: sources.CustomerReply, Author: cynthia, Format: sources.HTML, Created: at(1),
+			Body: `<p>and <img src="cid:gone" alt="logo"></p>`},
+	)
+	p := mustPlan(t, newPlanner(t, Options{Config: baseConfig()}), tk, nil)
+	if got := []string{p.Steps[0].Open.Message, p.Steps[1].Reply.Message, p.Steps[1].Message}; !reflect.DeepEqual(got,
+		[]string{"see [inline image: shot.png, attached]", "and [inline image: logo, not attached]", "and [inline image: logo, not attached]"}) {
+		t.Errorf("messages %q", got)
+	}
+	var lost []string
+	for _, pr := range p.Problems {
+		if pr.Code == CodeInlineImageMissing {
+			lost = append(lost, fmt.Sprint(pr.Severity)+"@"+pr.Entry)
+		}
+	}
+	if !reflect.DeepEqual(lost, []string{"warning@2"}) {
+		t.Errorf("inline_image_missing on %v, want a warning on entry 2 only", lost)
 	}
 }

@@ -148,6 +148,9 @@ const (
 	// CodeFallbackRequester (warning): a ticket without requester email or
 	// client id is opened as Config.FallbackRequester.
 	CodeFallbackRequester = "fallback_requester"
+	// CodeInlineImageMissing (warning): a body's inline image (cid:) is not
+	// among the entry's attachments; only its marker is sent.
+	CodeInlineImageMissing = "inline_image_missing"
 )
 
 // Plan is what it takes to bring one ticket to WHMCS.
@@ -610,10 +613,13 @@ func (s *planning) checkEntry(k *keyed) {
 
 // body converts an entry's body, reporting conversion and emptiness.
 func (s *planning) body(k *keyed) (string, bool) {
-	msg, md, err := ConvertBody(k.e)
+	msg, md, lost, err := convertBody(k.e)
 	if err != nil {
 		s.errorf(CodeBadHTML, k, "body", "%v", err)
 		return "", false
+	}
+	if lost > 0 {
+		s.warnf(CodeInlineImageMissing, k, "body", "%d inline image(s) (cid:) not among the entry's attachments: shown as a marker, the image is lost", lost)
 	}
 	if k.e.Format == sources.HTML {
 		s.warnf("html_converted", k, "body", "HTML body converted to Markdown")

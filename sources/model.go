@@ -129,6 +129,10 @@ type Entry struct {
 type Attachment struct {
 	Name string // original file name, spaces and non-ASCII kept
 	Size int64  // in bytes; -1 when unknown until opened
+	// ContentID is the key by which the entry's body shows the file as an
+	// inline image (<img src="cid:KEY">), when the source knows it; empty
+	// otherwise.
+	ContentID string
 	// Open returns the attachment's bytes. Each call starts from the
 	// beginning; the caller closes the reader.
 	Open func() (io.ReadCloser, error)

@@ -183,8 +183,9 @@ func e2eMapping() mapping.Config {
 // osTicket: db_timezone Europe/Berlin read into America/Chicago (the 9 a.m.
 // message of 2024-03-10 lands just after Chicago's DST change); the hidden
 // entry left out, the edited one kept; notes prefixed with their author and
-// attributed to the API admin; HTML as markdown; the inline cid: image, the
-// two-chunk PDF and the note's log file with their exact bytes; the ticket
+// attributed to the API admin; HTML as markdown, its inline cid: image as
+// a marker naming the attached file (matched by osTicket's file key); the
+// image, the two-chunk PDF and the note's log file with their exact bytes; the ticket
 // in a deleted status not read; the deleted user's ticket (no email, no
 // client) opened as a guest from mapping.fallback_requester.
 func TestEndToEndOsTicket(t *testing.T) {
@@ -201,7 +202,7 @@ func TestEndToEndOsTicket(t *testing.T) {
 	log := append(append([]byte{}, osLog1...), osLog2...)
 	e.checkState(t, fmt.Sprintf(`
 ticket dept=1 status=Closed priority=High client=4 name="Carol Customer" email="carol@example.com" cc="" admin="" subject="Cannot log in"
-  open 2024-03-10 03:00:00 CDT md=true "I cannot log in, see ![shot](cid:inlinekey1)" [screenshot.png 8 %s]
+  open 2024-03-10 03:00:00 CDT md=true "I cannot log in, see [inline image: screenshot.png, attached]" [screenshot.png 8 %s]
   reply 2024-03-10 05:00:00 CDT admin:admin md=true "Please try again" 
   reply 2024-03-11 02:30:00 CDT client:4 "" "" md=false "Works now, danke schön ✓" 
   note 2024-03-10 04:00:00 CDT admin:admin md=false "Alice Agent:\n\nChecked logs\n\nAuth failures from 10.0.0.1" [auth.log %d %s]

@@ -460,14 +460,16 @@ func (o *osticket) attachment(t *sources.Ticket, e sources.Entry, a ostAttachmen
 	case "D", "":
 		q := "SELECT chunk_id, filedata FROM " + o.t("file_chunk") + " WHERE file_id = ? AND chunk_id > ? ORDER BY chunk_id LIMIT 1"
 		fileID := a.fileID
-		return sources.Attachment{Name: a.name, Size: a.size, Open: func() (io.ReadCloser, error) {
+		return sources.Attachment{Name: a.name, Size: a.size, ContentID: a.key, Open: func() (io.ReadCloser, error) {
 			return &chunkReader{s: s, query: q, file: fileID, prev: -1}, nil
 		}}, true
 	case "F":
 		if a.key == "" {
 			break
 		}
-		return s.fileAttachment(t, e.ID, e.Origin, a.key[:1]+"/"+a.key, a.name)
+		att, ok := s.fileAttachment(t, e.ID, e.Origin, a.key[:1]+"/"+a.key, a.name)
+		att.ContentID = a.key
+		return att, ok
 	}
 	t.AddProblem(sources.Problem{Severity: sources.Warning, Code: "attachment_missing", Entry: e.ID, Origin: e.Origin,
 		Field: "attachment", Message: fmt.Sprintf("attachment %q is in storage backend %q, which cannot be read", a.name, a.backend)})
