@@ -36,16 +36,13 @@ type Intent struct {
 // record is durable. It sets in.ID.
 func (s *Store) BeginIntent(ctx context.Context, in *Intent) error {
 	err := s.write(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.Exec(`INSERT INTO intents (run_id, source_id, step, action, whmcs_id, created, message_hash,
-			subject, client_id, email, entry_key, entry_hash, kind, began) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			in.RunID, in.SourceID, in.Step, in.Action, in.WHMCSID, unix(in.Created), in.MessageHash,
-			in.Subject, in.ClientID, in.Email, in.EntryKey, in.EntryHash, in.Kind, time.Now().Unix())
+		res, err := s.exec(tx, stmtInsertIntent, in.RunID, in.SourceID, in.Step, in.Action, in.WHMCSID, unix(in.Created),
+			in.MessageHash, in.Subject, in.ClientID, in.Email, in.EntryKey, in.EntryHash, in.Kind, time.Now().Unix())
 		if err != nil {
 			return err
 		}
 		// The ticket row exists from its first intent on, pending.
-		if _, err := tx.Exec(`INSERT INTO tickets (source_id, state, changed) VALUES (?, ?, ?)
-			ON CONFLICT (source_id) DO NOTHING`, in.SourceID, StatePending, time.Now().Unix()); err != nil {
+		if _, err := s.exec(tx, stmtEnsureTicket, in.SourceID, StatePending, time.Now().Unix()); err != nil {
 			return err
 		}
 		in.ID, err = res.LastInsertId()
@@ -122,43 +119,23 @@ func (s *Store) Settle(ctx context.Context, sourceID string, intentID int64, o O
 	err := s.writeLazy(ctx, func(tx *sqlx.Tx) error {
 		now := time.Now().Unix()
 		if intentID != 0 {
-			if _, err := tx.Exec("DELETE FROM intents WHERE id = ?", intentID); err != nil {
+			if _, err := s.exec(tx, stmtDeleteIntent, intentID); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.Exec(`INSERT INTO tickets (source_id, state, changed) VALUES (?, ?, ?)
-			ON CONFLICT (source_id) DO NOTHING`, sourceID, StatePending, now); err != nil {
+		if _, err := s.exec(tx, stmtEnsureTicket, sourceID, StatePending, now); err != nil {
 			return err
-		}
-		if o.WHMCSID != 0 {
-			if _, err := tx.Exec(`UPDATE tickets SET whmcs_id = ?, tid = ?, c = ?, created_run = ?, changed = ? WHERE source_id = ?`,
-				o.WHMCSID, o.TID, o.C, o.RunID, now, sourceID); err != nil {
-				return err
-			}
 		}
 		if o.EntryKey != "" {
-			if _, err := tx.Exec(`INSERT INTO entries (source_id, entry_key, hash, kind, created, message_hash, run_id)
-				VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_id, entry_key) DO UPDATE SET hash = excluded.hash`,
-				sourceID, o.EntryKey, o.EntryHash, o.Kind, unix(o.Created), o.MessageHash, o.RunID); err != nil {
+			if _, err := s.exec(tx, stmtUpsertEntry, sourceID, o.EntryKey, o.EntryHash, o.Kind, unix(o.Created),
+				o.MessageHash, o.RunID); err != nil {
 				return err
 			}
 		}
-		set := func(col string, v any) error {
-			_, err := tx.Exec("UPDATE tickets SET "+col+" = ?, changed = ? WHERE source_id = ?", v, now, sourceID)
-			return err
-		}
-		if o.Status != "" {
-			if err := set("status", o.Status); err != nil {
-				return err
-			}
-		}
-		if o.Priority != "" {
-			if err := set("priority", o.Priority); err != nil {
-				return err
-			}
-		}
-		if o.DeptID != 0 {
-			if err := set("dept_id", o.DeptID); err != nil {
+		if o.WHMCSID != 0 || o.Status != "" || o.Priority != "" || o.DeptID != 0 {
+			// See stmtUpdateTicket: zero fields leave their column as it is.
+			if _, err := s.exec(tx, stmtUpdateTicket, o.WHMCSID, o.TID, o.C, o.RunID,
+				o.Status, o.Priority, o.DeptID, now, sourceID); err != nil {
 				return err
 			}
 		}
@@ -174,7 +151,7 @@ func (s *Store) Settle(ctx context.Context, sourceID string, intentID int64, o O
 // before processing, or reconciled as absent).
 func (s *Store) Drop(ctx context.Context, intentID int64) error {
 	err := s.writeLazy(ctx, func(tx *sqlx.Tx) error {
-		_, err := tx.Exec("DELETE FROM intents WHERE id = ?", intentID)
+		_, err := s.exec(tx, stmtDeleteIntent, intentID)
 		return err
 	})
 	if err != nil {

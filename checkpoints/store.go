@@ -32,6 +32,12 @@ type Store struct {
 	fullSync bool
 	done     chan struct{}
 	quit     chan struct{}
+	// prepared are the writer's hot statements, prepared once at Open;
+	// bound are the current transaction's handles on them (commit loop
+	// only).
+	prepared [numStmts]*sqlx.Stmt
+	bound    [numStmts]*sqlx.Stmt
+	boundTx  *sqlx.Tx
 }
 
 type op struct {
@@ -79,6 +85,11 @@ func Open(path string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(4)
 	s := &Store{path: path, w: w, r: r, ops: make(chan *op, 256), done: make(chan struct{}), quit: make(chan struct{}), fullSync: true}
+	if err := s.prepare(); err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("open checkpoint %s: %w", path, err)
+	}
 	go s.commitLoop()
 	return s, nil
 }
@@ -97,7 +108,11 @@ func (s *Store) Close() error {
 	close(s.quit)
 	s.mu.Unlock()
 	<-s.done
-	return errors.Join(s.r.Close(), s.w.Close())
+	errs := []error{s.r.Close()}
+	for _, st := range s.prepared {
+		errs = append(errs, st.Close())
+	}
+	return errors.Join(append(errs, s.w.Close())...)
 }
 
 // write runs fn in a transaction and returns once that transaction is
@@ -195,9 +210,10 @@ func (s *Store) commit(batch []*op) {
 		fail(fmt.Errorf("checkpoint %s: begin: %w", s.path, err))
 		return
 	}
+	defer func() { s.boundTx, s.bound = nil, [numStmts]*sqlx.Stmt{} }() // closed with tx
 	errs := make([]error, len(batch))
 	for i, o := range batch {
-		if _, err := tx.Exec("SAVEPOINT op"); err != nil {
+		if _, err := s.exec(tx, stmtSavepoint); err != nil {
 			tx.Rollback()
 			fail(fmt.Errorf("checkpoint %s: %w", s.path, err))
 			return
@@ -210,7 +226,7 @@ func (s *Store) commit(batch []*op) {
 				return
 			}
 		}
-		if _, err := tx.Exec("RELEASE op"); err != nil {
+		if _, err := s.exec(tx, stmtRelease); err != nil {
 			tx.Rollback()
 			fail(fmt.Errorf("checkpoint %s: %w", s.path, err))
 			return

@@ -196,8 +196,7 @@ func (s *Store) Counts(ctx context.Context) (Counts, error) {
 // imported.
 func (s *Store) Finish(ctx context.Context, sourceID string, sourceUpdated time.Time) error {
 	err := s.writeLazy(ctx, func(tx *sqlx.Tx) error {
-		_, err := tx.Exec(`UPDATE tickets SET state = ?, error = '', source_updated = ?, changed = ? WHERE source_id = ?`,
-			StateImported, unix(sourceUpdated), time.Now().Unix(), sourceID)
+		_, err := s.exec(tx, stmtFinish, StateImported, unix(sourceUpdated), time.Now().Unix(), sourceID)
 		return err
 	})
 	if err != nil {
