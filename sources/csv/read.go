@@ -486,22 +486,27 @@ func (c *csvFile) recoverField(pe *stdcsv.ParseError, off int64, col int) string
 }
 
 // firstLine returns the first non-empty line at off, without its end, or
-// nil when it is longer than 64 KiB (too long to trust).
+// nil when it is longer than 64 KiB (too long to trust). It reads 4 KiB,
+// and 64 KiB only when that holds no line end: it runs for every
+// malformed row, which would otherwise each cost a 64 KiB read.
 func (c *csvFile) firstLine(off int64) []byte {
-	buf := make([]byte, 64<<10)
-	n, err := c.f.ReadAt(buf, off)
-	if err != nil && err != io.EOF {
-		return nil
-	}
-	b := bytes.TrimLeft(buf[:n], "\r\n")
-	i := bytes.IndexByte(b, '\n')
-	if i < 0 {
-		if err != io.EOF {
+	for _, size := range []int{4 << 10, 64 << 10} {
+		buf := make([]byte, size)
+		n, err := c.f.ReadAt(buf, off)
+		if err != nil && err != io.EOF {
 			return nil
 		}
-		i = len(b)
+		b := bytes.TrimLeft(buf[:n], "\r\n")
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			if err != io.EOF {
+				continue // no line end yet: read more, or give up
+			}
+			i = len(b)
+		}
+		return bytes.TrimRight(b[:i], "\r")
 	}
-	return bytes.TrimRight(b[:i], "\r")
+	return nil
 }
 
 // msgReader reads messages.csv records at known offsets. Records that
@@ -515,6 +520,7 @@ type msgReader struct {
 	bufr   *bufio.Reader  // reads br; Reset for each span
 	cr     *stdcsv.Reader // reads bufr; made once, so its buffers are reused
 	end    int64          // file offset where the buffered span ends
+	base   int64          // file offset of the reader's InputOffset 0
 	next   int64          // file offset of the record the reader is at
 	loaded bool           // the reader holds a span
 }
@@ -552,6 +558,7 @@ func (m *msgReader) load(refs []ref) error {
 	m.loaded = true
 	m.end = start + n
 	m.next = start
+	m.base = start - m.cr.InputOffset() // the csv.Reader counts from its first span
 	return nil
 }
 
@@ -566,9 +573,14 @@ func (m *msgReader) read(refs []ref) (rec []string, pe *stdcsv.ParseError, err e
 		}
 	}
 	rec, err = m.cr.Read()
-	m.next = r.off + int64(r.size)
-	if errors.As(err, &pe) {
+	// Where the reader stopped: the next record when it read exactly what
+	// the index measured, a malformed record included (the reader goes on
+	// after a parse error, and the span need not be read again).
+	m.next = m.base + m.cr.InputOffset()
+	if m.next != r.off+int64(r.size) {
 		m.loaded = false
+	}
+	if errors.As(err, &pe) {
 		return nil, pe, nil
 	}
 	if err != nil {
