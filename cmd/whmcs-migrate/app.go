@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -167,6 +168,52 @@ func (a *app) learnServerClock(ctx context.Context, client *whmcs.Client) {
 	} else if !ok {
 		a.log.Warn("WHMCS's answer had no Date header; dates in the future are judged against this machine's clock")
 	}
+}
+
+// session is what run, verify and demo work with: the client (with its
+// policy layers and their stats), the checkpoint, the source and the
+// planner, opened in that order.
+type session struct {
+	client  *whmcs.Client
+	stats   *importer.Stats
+	store   *checkpoints.Store
+	src     sources.Source
+	planner *mapping.Planner
+}
+
+// open opens a session. applyDept is --apply-department-changes.
+func (a *app) open(ctx context.Context, co clientOptions, applyDept bool) (_ *session, err error) {
+	s := &session{}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if s.client, s.stats, err = a.client(co); err != nil {
+		return nil, err
+	}
+	if s.store, err = a.openCheckpoint(); err != nil {
+		return nil, err
+	}
+	if s.src, err = a.openSource(ctx); err != nil {
+		return nil, err
+	}
+	if s.planner, err = a.planner(s.client, applyDept); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the source and the checkpoint.
+func (s *session) Close() error {
+	var errs []error
+	if s.src != nil {
+		errs = append(errs, s.src.Close())
+	}
+	if s.store != nil {
+		errs = append(errs, s.store.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // openCheckpoint opens the configured checkpoint.

@@ -102,24 +102,12 @@ func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
 	fmt.Fprintf(w, "WHMCS sandbox listening on %s (time zone %s)\n", srv.APIURL(), cfg.Target.Location)
 	fmt.Fprintf(w, "Importing the sample helpdesk (%s) into it...\n\n", cfgPath)
 
-	client, stats, err := a.client(clientOptions{})
+	ss, err := a.open(ctx, clientOptions{}, false)
 	if err != nil {
 		return res, err
 	}
-	store, err := a.openCheckpoint()
-	if err != nil {
-		return res, err
-	}
-	defer store.Close()
-	src, err := a.openSource(ctx)
-	if err != nil {
-		return res, err
-	}
-	defer src.Close()
-	planner, err := a.planner(client, false)
-	if err != nil {
-		return res, err
-	}
+	defer ss.Close()
+	client, stats, store, src, planner := ss.client, ss.stats, ss.store, ss.src, ss.planner
 	total := -1
 	if c, ok := src.(sources.Counter); ok {
 		if n, err := c.Count(ctx); err == nil {

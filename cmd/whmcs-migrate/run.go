@@ -91,25 +91,12 @@ func runImport(ctx context.Context, g *globals, f runFlags, rate *float64) error
 	if conc == 0 {
 		conc = a.cfg.Target.Concurrency
 	}
-	client, stats, err := a.client(clientOptions{Rate: rate, Concurrency: conc, Insecure: f.insecure})
+	ss, err := a.open(ctx, clientOptions{Rate: rate, Concurrency: conc, Insecure: f.insecure}, f.applyDept)
 	if err != nil {
 		return err
 	}
-	store, err := a.openCheckpoint()
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	src, err := a.openSource(ctx)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-
-	planner, err := a.planner(client, f.applyDept)
-	if err != nil {
-		return err
-	}
+	defer ss.Close()
+	client, stats, store, src, planner := ss.client, ss.stats, ss.store, ss.src, ss.planner
 	// The planner refuses dates after the WHMCS server's clock (WHMCS
 	// would: "Ticket creation date cannot be in the future"): learn it
 	// before the first ticket is planned.

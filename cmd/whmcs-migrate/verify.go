@@ -75,26 +75,14 @@ func runVerify(ctx context.Context, g *globals, f verifyFlags) error {
 	if conc == 0 {
 		conc = a.cfg.Target.Concurrency
 	}
-	// Verify only reads: the read-only layer makes sure of it.
-	client, _, err := a.client(clientOptions{ReadOnly: true, Concurrency: conc, Insecure: f.insecure})
+	// Verify only reads: the read-only layer makes sure of it. The planner
+	// is run's, so that what is expected is what run sends.
+	ss, err := a.open(ctx, clientOptions{ReadOnly: true, Concurrency: conc, Insecure: f.insecure}, false)
 	if err != nil {
 		return err
 	}
-	store, err := a.openCheckpoint()
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	src, err := a.openSource(ctx)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	// The same planner as run's, so that what is expected is what run sends.
-	planner, err := a.planner(client, false)
-	if err != nil {
-		return err
-	}
+	defer ss.Close()
+	client, store, src, planner := ss.client, ss.store, ss.src, ss.planner
 
 	rep, err := importer.Verify(ctx, importer.VerifyOptions{Source: src, Client: client, Planner: planner, Store: store,
 		Concurrency: conc, Only: f.only, Sample: f.sample, Logger: a.log})
