@@ -92,6 +92,9 @@ func (o *osticket) init(ctx context.Context) error {
 		ds[id] = d
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read departments: %w", err)
+	}
 	o.depts = map[int64]string{}
 	for id, d := range ds {
 		var parts []string
