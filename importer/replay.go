@@ -2,12 +2,9 @@ package importer
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
@@ -125,6 +122,22 @@ func (r *runner) step(ctx context.Context, t *sources.Ticket, s *mapping.Step, t
 	status, priority, dept := effect(s)
 	out := checkpoints.Outcome{RunID: r.runID, Status: status, Priority: priority, DeptID: dept}
 
+	// The run's first write is its canary: no other write is sent until
+	// it has been read back and WHMCS has shown that it keeps what it is
+	// sent (see canary.go).
+	first, err := r.canary.acquire(ctx)
+	if err != nil {
+		return 0, err
+	}
+	landed := false
+	if first {
+		defer func() {
+			if !landed {
+				r.canary.release(nil, false) // nothing written: the next write is the canary
+			}
+		}()
+	}
+
 	if s.Kind == mapping.StepUpdate {
 		// UpdateTicket sets absolute values: sending it again is harmless,
 		// so it needs no intent, only retries until its outcome is known.
@@ -139,12 +152,19 @@ func (r *runner) step(ctx context.Context, t *sources.Ticket, s *mapping.Step, t
 		if err != nil {
 			return 0, err
 		}
-		return 0, r.settle(ctx, t.ID, 0, out)
+		if err := r.settle(ctx, t.ID, 0, out); err != nil {
+			return 0, err
+		}
+		landed = true
+		return 0, r.readBack(ctx, first, t, s, ticketID)
 	}
 
+	// The intent keeps the message's digest, not the message: enough to
+	// recognise it however the target stores text (see whmcs.TextProfile).
+	digest := whmcs.DigestOf(s.Message)
 	in := &checkpoints.Intent{RunID: r.runID, SourceID: t.ID, Step: s.Key, WHMCSID: ticketID,
-		Created: s.Created, MessageHash: messageHash(s.Message), EntryKey: s.EntryKey, EntryHash: s.Hash, Kind: entryKind(s.Kind)}
-	out.EntryKey, out.EntryHash, out.Kind, out.Created, out.MessageHash = in.EntryKey, in.EntryHash, in.Kind, in.Created, in.MessageHash
+		Created: s.Created, MessageHash: string(digest), EntryKey: s.EntryKey, EntryHash: s.Hash, Kind: entryKind(s.Kind)}
+	out.EntryKey, out.EntryHash, out.Kind, out.Created, out.MessageHash = in.EntryKey, in.EntryHash, in.Kind, in.Created, digest.Literal()
 
 	var call func(ctx context.Context) (checkpoints.Outcome, error)
 	switch s.Kind {
@@ -179,13 +199,24 @@ func (r *runner) step(ctx context.Context, t *sources.Ticket, s *mapping.Step, t
 		return 0, fmt.Errorf("unknown step kind %v", s.Kind)
 	}
 
+	done := func(o checkpoints.Outcome) (int64, error) {
+		if err := r.settle(ctx, t.ID, in.ID, o); err != nil {
+			return 0, err
+		}
+		landed = true
+		id := ticketID
+		if s.Kind == mapping.StepOpen {
+			id = o.WHMCSID
+		}
+		return o.WHMCSID, r.readBack(ctx, first, t, s, id)
+	}
 	for attempt := 0; ; attempt++ {
 		if err := r.o.Store.BeginIntent(ctx, in); err != nil {
 			return 0, fatal{err}
 		}
 		o, err := call(ctx)
 		if err == nil {
-			return o.WHMCSID, r.settle(ctx, t.ID, in.ID, o)
+			return done(o)
 		}
 		if !whmcs.MaybeProcessed(err) {
 			// Certainly not processed (refused, invalid, or retries ran
@@ -196,7 +227,10 @@ func (r *runner) step(ctx context.Context, t *sources.Ticket, s *mapping.Step, t
 			return 0, err
 		}
 		// The write may have been processed: read WHMCS to find out.
-		found, o, rerr := r.reconcile(ctx, in, out)
+		// The canary's write is looked for whatever its date: WHMCS before
+		// 8.0 stamps it "now", and the canary's read-back must see that
+		// rather than send it again.
+		found, o, rerr := r.reconcile(ctx, in, out, first)
 		if rerr != nil {
 			// The intent stays: the next run settles it before anything
 			// else is sent for this ticket.
@@ -204,7 +238,7 @@ func (r *runner) step(ctx context.Context, t *sources.Ticket, s *mapping.Step, t
 		}
 		r.reconciled.Add(1)
 		if found {
-			return o.WHMCSID, r.settle(ctx, t.ID, in.ID, o)
+			return done(o)
 		}
 		if err := r.o.Store.Drop(context.WithoutCancel(ctx), in.ID); err != nil {
 			return 0, fatal{err}
@@ -233,7 +267,7 @@ func (r *runner) settlePending(ctx context.Context, sourceID string) error {
 	}
 	for i := range pend {
 		in := &pend[i]
-		if in.Action == "OpenTicket" {
+		if in.Action == whmcs.ActionOpenTicket {
 			// A later step may already know the id (an earlier settle).
 			if st, err := r.o.Store.Ticket(ctx, sourceID); err != nil {
 				return fatal{err}
@@ -245,8 +279,8 @@ func (r *runner) settlePending(ctx context.Context, sourceID string) error {
 			}
 		}
 		base := checkpoints.Outcome{RunID: in.RunID, EntryKey: in.EntryKey, EntryHash: in.EntryHash, Kind: in.Kind,
-			Created: in.Created, MessageHash: in.MessageHash}
-		found, o, err := r.reconcile(ctx, in, base)
+			Created: in.Created, MessageHash: whmcs.Digest(in.MessageHash).Literal()}
+		found, o, err := r.reconcile(ctx, in, base, false)
 		if err != nil {
 			return fmt.Errorf("settle unfinished %s of an earlier run: %w", in.Action, err)
 		}
@@ -266,24 +300,33 @@ func (r *runner) settlePending(ctx context.Context, sourceID string) error {
 // outcome to record if found: the WHMCS ids are filled in for OpenTicket,
 // and the status, priority and department are those WHMCS shows (an
 // unsettled write is always its ticket's latest, so they are its effect).
-func (r *runner) reconcile(ctx context.Context, in *checkpoints.Intent, base checkpoints.Outcome) (bool, checkpoints.Outcome, error) {
-	if in.Action == "OpenTicket" {
-		return r.findOpened(ctx, in, base)
+//
+// Texts are compared in the form this WHMCS stores them (r.text): an
+// install's sanitiser and 3-byte tables must not make a write that landed
+// look missing, which would send it twice. anyDate drops the date from the
+// match, for the canary (a WHMCS that ignores created dates it now).
+func (r *runner) reconcile(ctx context.Context, in *checkpoints.Intent, base checkpoints.Outcome, anyDate bool) (bool, checkpoints.Outcome, error) {
+	if in.Action == whmcs.ActionOpenTicket {
+		return r.findOpened(ctx, in, base, anyDate)
 	}
 	tk, err := r.o.Client.GetTicket(ctx, &whmcs.GetTicketRequest{TicketID: in.WHMCSID})
 	if err != nil {
 		return false, base, err
 	}
+	digest := whmcs.Digest(in.MessageHash)
+	same := func(date time.Time, msg string) bool {
+		return (anyDate || sameWallSecond(date, in.Created)) && r.text.matchDigest(ctx, digest, msg)
+	}
 	matches := 0
-	if in.Action == "AddTicketNote" {
+	if in.Action == whmcs.ActionAddTicketNote {
 		for _, n := range tk.Notes {
-			if sameWallSecond(n.Date, in.Created) && messageHash(n.Message) == in.MessageHash {
+			if same(n.Date, n.Message) {
 				matches++
 			}
 		}
 	} else {
 		for _, rp := range tk.Replies {
-			if rp.ReplyID != 0 && sameWallSecond(rp.Date, in.Created) && messageHash(rp.Message) == in.MessageHash {
+			if rp.ReplyID != 0 && same(rp.Date, rp.Message) {
 				matches++
 			}
 		}
@@ -301,7 +344,7 @@ func (r *runner) reconcile(ctx context.Context, in *checkpoints.Intent, base che
 	already := 0
 	if st != nil {
 		for _, e := range st.Entries {
-			if e.Kind == in.Kind && e.Created.Unix() == in.Created.Unix() && e.MessageHash == in.MessageHash {
+			if e.Kind == in.Kind && e.Created.Unix() == in.Created.Unix() && e.MessageHash == digest.Literal() {
 				already++
 			}
 		}
@@ -311,19 +354,21 @@ func (r *runner) reconcile(ctx context.Context, in *checkpoints.Intent, base che
 
 // findOpened looks for the ticket an OpenTicket may have created: same
 // requester, subject, opening date and opening message, and not mapped to
-// another source ticket.
-func (r *runner) findOpened(ctx context.Context, in *checkpoints.Intent, base checkpoints.Outcome) (bool, checkpoints.Outcome, error) {
-	req := &whmcs.GetTicketsRequest{ClientID: in.ClientID, Subject: in.Subject, IgnoreDeptAssignments: true, LimitNum: 100}
+// another source ticket. The subject is searched by a part that every
+// stored form of it holds (whmcs.Searchable), then compared whole.
+func (r *runner) findOpened(ctx context.Context, in *checkpoints.Intent, base checkpoints.Outcome, anyDate bool) (bool, checkpoints.Outcome, error) {
+	req := &whmcs.GetTicketsRequest{ClientID: in.ClientID, Subject: whmcs.Searchable(in.Subject), IgnoreDeptAssignments: true, LimitNum: 100}
 	if in.ClientID == 0 {
 		req.Email = in.Email
 	}
+	digest := whmcs.Digest(in.MessageHash)
 	for {
 		list, err := r.o.Client.GetTickets(ctx, req)
 		if err != nil {
 			return false, base, err
 		}
 		for _, s := range list.Tickets {
-			if s.Subject != in.Subject || !sameWallSecond(s.Date, in.Created) {
+			if !r.text.same(ctx, in.Subject, s.Subject) || !anyDate && !sameWallSecond(s.Date, in.Created) {
 				continue
 			}
 			other, err := r.o.Store.SourceIDByWHMCS(ctx, s.ID)
@@ -337,7 +382,7 @@ func (r *runner) findOpened(ctx context.Context, in *checkpoints.Intent, base ch
 			if err != nil {
 				return false, base, err
 			}
-			if len(tk.Replies) == 0 || messageHash(tk.Replies[0].Message) != in.MessageHash {
+			if len(tk.Replies) == 0 || !r.text.matchDigest(ctx, digest, tk.Replies[0].Message) {
 				continue
 			}
 			o := base
@@ -406,14 +451,6 @@ func sameWallSecond(w, t time.Time) bool {
 	h1, n1, s1 := w.Clock()
 	h2, n2, s2 := t.Clock()
 	return y1 == y2 && m1 == m2 && d1 == d2 && h1 == h2 && n1 == n2 && s1 == s2
-}
-
-// messageHash identifies a message as WHMCS gives it back: line endings
-// and surrounding white space do not count.
-func messageHash(msg string) string {
-	msg = strings.TrimSpace(strings.ReplaceAll(msg, "\r\n", "\n"))
-	sum := sha256.Sum256([]byte(msg))
-	return hex.EncodeToString(sum[:16])
 }
 
 func readAttachments(e *sources.Entry) ([]whmcs.Attachment, error) {

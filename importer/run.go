@@ -37,6 +37,10 @@ type Options struct {
 	// Overlap re-reads tickets changed within this window before the
 	// previous run's start even if their last-change time says unchanged.
 	Overlap time.Duration
+	// AllowUndated lets the run go on when the canary shows that WHMCS
+	// does not keep the dates it is sent (before 8.0): every message is
+	// then dated at the moment of the import. Default: the run stops.
+	AllowUndated bool
 	// OnTicket, when set, is called after each ticket (from the workers).
 	OnTicket func(TicketResult)
 	Logger   *slog.Logger
@@ -76,6 +80,11 @@ type Report struct {
 	Resent         int64       `json:"resent"`
 	Failures       []Failure   `json:"failures"`
 	Drift          []DriftItem `json:"drift"`
+	// ReadBacks counts the GetTicket calls that read a write back to judge
+	// the canary or to learn how WHMCS stores text; TextProfile is what is
+	// known of that at the end (see whmcs.TextProfile.Describe).
+	ReadBacks      int64       `json:"read_backs"`
+	TextProfile    string      `json:"text_profile"`
 	ElapsedSeconds float64     `json:"elapsed_seconds"`
 	CallsPerSecond float64     `json:"calls_per_second"`
 	Interrupted    bool        `json:"interrupted,omitempty"`
@@ -142,6 +151,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	r := &runner{o: o, start: time.Now(), callsBefore: o.Stats.Calls()}
+	if r.text, err = loadTextKnowledge(ctx, o.Store); err != nil {
+		return nil, err
+	}
 	if prev != nil {
 		r.prevStart = prev.Started
 	}
@@ -191,7 +203,11 @@ type runner struct {
 	// up one by one).
 	versions map[string]int64
 
-	reconciled, resent atomic.Int64
+	reconciled, resent, probes atomic.Int64
+	// canary holds the writes back until the first one is read back;
+	// text is what is known of how WHMCS stores text.
+	canary canary
+	text   *textKnowledge
 
 	mu      sync.Mutex
 	results []TicketResult
@@ -361,6 +377,8 @@ func (r *runner) report() *Report {
 	rep.Throttled = r.o.Stats.Throttled.Load()
 	rep.Reconciled = r.reconciled.Load()
 	rep.Resent = r.resent.Load()
+	rep.ReadBacks = r.probes.Load()
+	rep.TextProfile = r.text.get().Describe()
 	el := time.Since(r.start)
 	rep.ElapsedSeconds = el.Seconds()
 	if el > 0 {

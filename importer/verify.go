@@ -110,6 +110,15 @@ func Verify(ctx context.Context, o VerifyOptions) (*VerifyReport, error) {
 	}
 	start := time.Now()
 	v := &verifier{o: o, loc: o.Client.Location()}
+	// Texts are compared in the form this WHMCS stores them, as the runs
+	// learned it (whmcs.TextProfile): an install's sanitiser or 3-byte
+	// tables are no difference, and what is not known yet accepts either
+	// form.
+	prof, err := o.Store.Meta(ctx, checkpoints.MetaTextProfile)
+	if err != nil {
+		return nil, err
+	}
+	v.text = whmcs.ParseTextProfile(prof)
 
 	all, err := o.Store.Tickets(ctx, 0)
 	if err != nil {
@@ -251,6 +260,7 @@ type found struct {
 type verifier struct {
 	o        VerifyOptions
 	loc      *time.Location
+	text     whmcs.TextProfile
 	cp       map[string]*checkpoints.Ticket
 	only     map[string]bool // nil = every source ticket is in scope
 	selected map[string]bool // nil = every imported ticket is checked
@@ -400,7 +410,7 @@ func notFound(err error) bool {
 // same subject and opening date that the checkpoint does not map.
 func (v *verifier) duplicates(ctx context.Context, p *mapping.Plan, self int64) ([]string, error) {
 	open := p.Steps[0].Open
-	req := &whmcs.GetTicketsRequest{Subject: open.Subject, IgnoreDeptAssignments: true, LimitNum: 100}
+	req := &whmcs.GetTicketsRequest{Subject: whmcs.Searchable(open.Subject), IgnoreDeptAssignments: true, LimitNum: 100}
 	if p.ClientID != 0 {
 		req.ClientID = p.ClientID
 	} else {
@@ -413,7 +423,7 @@ func (v *verifier) duplicates(ctx context.Context, p *mapping.Plan, self int64) 
 			return out, fmt.Errorf("list WHMCS tickets like %d: %w", self, err)
 		}
 		for _, s := range l.Tickets {
-			if s.ID == self || normText(s.Subject) != normText(open.Subject) || !sameWallSecond(s.Date, open.Created) {
+			if s.ID == self || !v.text.Same(open.Subject, s.Subject) || !sameWallSecond(s.Date, open.Created) {
 				continue
 			}
 			src, err := v.o.Store.SourceIDByWHMCS(ctx, s.ID)
@@ -440,7 +450,7 @@ func (v *verifier) compare(base Difference, p *mapping.Plan, wt *whmcs.Ticket) [
 		diffs = append(diffs, base.with(field, entry, expected, actual))
 	}
 	open := p.Steps[0].Open
-	if normText(wt.Subject) != normText(open.Subject) {
+	if !v.text.Same(open.Subject, wt.Subject) {
 		add(FieldSubject, "", open.Subject, wt.Subject)
 	}
 	if wt.DeptID != p.EndDeptID {
@@ -450,7 +460,7 @@ func (v *verifier) compare(base Difference, p *mapping.Plan, wt *whmcs.Ticket) [
 		if wt.UserID != p.ClientID {
 			add(FieldRequester, "", fmt.Sprintf("client %d", p.ClientID), requesterOf(wt))
 		}
-	} else if wt.UserID != 0 || !strings.EqualFold(strings.TrimSpace(wt.Email), open.Email) || strings.TrimSpace(wt.Name) != open.Name {
+	} else if wt.UserID != 0 || !v.sameEmail(open.Email, wt.Email) || !v.text.Same(open.Name, wt.Name) {
 		add(FieldRequester, "", fmt.Sprintf("guest %s <%s>", open.Name, open.Email), requesterOf(wt))
 	}
 	if p.EndStatus != "" && wt.Status != p.EndStatus {
@@ -561,12 +571,6 @@ func refNames(refs []whmcs.AttachmentRef, raw string) []string {
 	return out
 }
 
-// normText is what WHMCS may change in a text without changing it: line
-// ends, surrounding blanks.
-func normText(s string) string {
-	return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
-}
-
 func (v *verifier) authorMatches(want, got author) bool {
 	switch {
 	case want.admin != "":
@@ -581,8 +585,20 @@ func (v *verifier) authorMatches(want, got author) bool {
 	case want.clientID != 0:
 		return got.admin == "" && got.clientID == want.clientID
 	}
-	return got.admin == "" && got.clientID == 0 && strings.EqualFold(strings.TrimSpace(got.email), want.email) &&
-		strings.TrimSpace(got.name) == want.name
+	return got.admin == "" && got.clientID == 0 && v.sameEmail(want.email, got.email) && v.text.Same(want.name, got.name)
+}
+
+// sameEmail compares email addresses case-insensitively, in the form WHMCS
+// holds them (a sanitiser stores o'brien@ as o&#039;brien@).
+func (v *verifier) sameEmail(want, got string) bool {
+	return v.text.Same(strings.ToLower(want), strings.ToLower(got))
+}
+
+// sameName compares attachment file names. WHMCS decodes them from the
+// attachments parameter, out of the sanitiser's reach, but a 3-byte table
+// still folds them: only that dimension of the profile applies.
+func (v *verifier) sameName(want, got string) bool {
+	return whmcs.TextProfile{Escapes: whmcs.No, FoldsFourByte: v.text.FoldsFourByte}.Same(want, got)
 }
 
 func (v *verifier) describeAuthor(a author, expected bool) string {
@@ -608,11 +624,11 @@ func (v *verifier) fieldDiffs(want, got *message) (fields []string, exp, act []s
 	if !want.noAuthor && !v.authorMatches(want.author, got.author) {
 		fields, exp, act = append(fields, "author"), append(exp, v.describeAuthor(want.author, true)), append(act, v.describeAuthor(got.author, false))
 	}
-	if normText(want.body) != normText(got.body) {
-		e, a := excerpts(normText(want.body), normText(got.body))
+	if !v.text.Same(want.body, got.body) {
+		e, a := excerpts(whmcs.NormalizeText(want.body), whmcs.NormalizeText(got.body))
 		fields, exp, act = append(fields, "body"), append(exp, e), append(act, a)
 	}
-	if got.removed || !slices.Equal(want.attachments, got.attachments) {
+	if got.removed || !slices.EqualFunc(want.attachments, got.attachments, v.sameName) {
 		a := attachmentList(got.attachments)
 		if got.removed {
 			a += " (removed)"
@@ -644,7 +660,7 @@ func (v *verifier) thread(base Difference, want, got []message) []Difference {
 	}
 	passes := []func(w, g *message) bool{
 		func(w, g *message) bool { f, _, _ := v.fieldDiffs(w, g); return len(f) == 0 },
-		func(w, g *message) bool { return normText(w.body) == normText(g.body) },
+		func(w, g *message) bool { return v.text.Same(w.body, g.body) },
 		func(w, g *message) bool { return sameWallSecond(g.date, w.date) },
 	}
 	for _, match := range passes {
@@ -696,7 +712,7 @@ func (v *verifier) summary(m *message, expected bool) string {
 	if !m.noAuthor {
 		b.WriteString(" by " + v.describeAuthor(m.author, expected))
 	}
-	body, _ := excerpts(normText(m.body), normText(m.body))
+	body, _ := excerpts(whmcs.NormalizeText(m.body), whmcs.NormalizeText(m.body))
 	fmt.Fprintf(&b, ": %q", body)
 	return b.String()
 }

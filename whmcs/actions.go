@@ -1,0 +1,18 @@
+package whmcs
+
+// Action names, as WHMCS spells them (requests' Action()). WHMCS reads
+// them case-insensitively; its errors quote them in lower case.
+const (
+	ActionOpenTicket            = "OpenTicket"
+	ActionAddTicketReply        = "AddTicketReply"
+	ActionAddTicketNote         = "AddTicketNote"
+	ActionUpdateTicket          = "UpdateTicket"
+	ActionDeleteTicket          = "DeleteTicket"
+	ActionGetTicket             = "GetTicket"
+	ActionGetTickets            = "GetTickets"
+	ActionGetSupportDepartments = "GetSupportDepartments"
+	ActionGetSupportStatuses    = "GetSupportStatuses"
+	ActionGetClients            = "GetClients"
+	ActionGetAdminUsers         = "GetAdminUsers"
+	ActionGetWHMCSDetails       = "GetWHMCSDetails"
+)
