@@ -46,6 +46,13 @@ type Config struct {
 	// a guest with this name and email, each with a fallback_requester
 	// warning. Nil: such tickets fail with missing_requester.
 	FallbackRequester *Requester `yaml:"fallback_requester"`
+	// FourByteText is what to send for characters above U+FFFF (emoji,
+	// rarer CJK), which a WHMCS whose tables are MySQL utf8 (not utf8mb4)
+	// stores as "?": FourByteKeep (the default, when empty) sends them
+	// unchanged, FourByteName as "[U+1F680 ROCKET]" (see NameFourByte), in
+	// subjects, names and bodies. Either way each ticket that has some gets
+	// a four_byte_text warning.
+	FourByteText string `yaml:"four_byte_text"`
 }
 
 // Requester is a guest requester: a name and an email.
@@ -67,6 +74,11 @@ func (c *Config) Validate() error {
 	case "", ClientsGuest, ClientsMatchEmail:
 	default:
 		bad("mapping.clients: %q is not %s or %s", c.Clients, ClientsMatchEmail, ClientsGuest)
+	}
+	switch c.FourByteText {
+	case "", FourByteKeep, FourByteName:
+	default:
+		bad("mapping.four_byte_text: %q is not %s or %s", c.FourByteText, FourByteKeep, FourByteName)
 	}
 	if c.DefaultDepartment < 0 {
 		bad("mapping.default_department: %d is negative", c.DefaultDepartment)

@@ -35,7 +35,10 @@
 // email nor client id: opened as Config.FallbackRequester, a guest),
 // staff_opened, autoclose_status (the ticket ends Answered or
 // Customer-Reply), inline_image_missing (a cid: image of the body that is
-// not among the entry's attachments; see ConvertBody). Drift (warnings, incremental):
+// not among the entry's attachments; see ConvertBody), four_byte_text (one
+// per ticket: characters above U+FFFF, which a MySQL utf8 WHMCS stores as
+// "?", in the subject, names or bodies sent; with Config.FourByteText name
+// they are sent as "[U+1F680 ROCKET]"). Drift (warnings, incremental):
 // drift_edited, drift_deleted, drift_department. An incremental plan
 // checks only what it sends: entries already imported are not re-checked.
 //

@@ -165,6 +165,10 @@ func TestConfigValidate(t *testing.T) {
 			want: []string{`mapping.fallback_requester.email: "deleted user" is not an email address`}},
 		{name: "fallback requester email with a display name", edit: func(c *Config) { c.FallbackRequester = &Requester{Email: "Gone <gone@example.com>"} },
 			want: []string{"mapping.fallback_requester.email"}},
+		{name: "four_byte_text keep", edit: func(c *Config) { c.FourByteText = FourByteKeep }},
+		{name: "four_byte_text name", edit: func(c *Config) { c.FourByteText = FourByteName }},
+		{name: "bad four_byte_text", edit: func(c *Config) { c.FourByteText = "replace" },
+			want: []string{`mapping.four_byte_text: "replace" is not keep or name`}},
 		{name: "several errors at once", edit: func(c *Config) { c.Clients = "x"; c.DefaultDepartment = -2 },
 			want: []string{"mapping.clients", "mapping.default_department"}},
 	}

@@ -77,6 +77,7 @@ type Planner struct {
 	now          func() time.Time
 	target       *time.Location
 	fallback     *Requester // nil = missing_requester
+	nameFourByte bool       // four_byte_text: name
 }
 
 // NewPlanner checks o.Config (see Config.Validate) and returns a Planner.
@@ -98,6 +99,7 @@ func NewPlanner(o Options) (*Planner, error) {
 		defaultStaff: strings.TrimSpace(c.DefaultStaff),
 		now:          o.Now,
 		target:       o.TargetLocation,
+		nameFourByte: c.FourByteText == FourByteName,
 	}
 	if f := c.FallbackRequester; f != nil {
 		p.fallback = &Requester{Name: strings.TrimSpace(f.Name), Email: strings.TrimSpace(f.Email)}
@@ -230,7 +232,9 @@ type Step struct {
 	Hash     string         // EntryHash(Entry); "" for StepUpdate
 	Entry    *sources.Entry // nil for StepUpdate
 	Created  time.Time      // the instant sent as created; zero for StepUpdate
-	// Message is the body exactly as sent (converted, note prefix added).
+	// Message is the body exactly as sent (converted, note prefix added,
+	// characters above U+FFFF named with four_byte_text: name). Hash is
+	// the source's, whatever Message became.
 	Message string
 
 	// Exactly one of these is set, matching Kind. TicketID fields are 0:
@@ -349,6 +353,7 @@ func (s *planning) plan() error {
 	if err != nil {
 		return err
 	}
+	s.fourByteText()
 	s.finish()
 	return nil
 }

@@ -54,6 +54,13 @@ func TestLoadConfig(t *testing.T) {
 	if !ok || opts.Path != "./export" {
 		t.Errorf("source options = %#v", cfg.Source.Options)
 	}
+	if cfg.Mapping.FourByteText != "" {
+		t.Errorf("mapping.four_byte_text = %q, want unset (keep)", cfg.Mapping.FourByteText)
+	}
+	named, err := LoadConfig(writeConfig(t, baseConfig+"  four_byte_text: name\n"), all.Registry())
+	if err != nil || named.Mapping.FourByteText != "name" {
+		t.Errorf("four_byte_text: name: %v, %q", err, named.Mapping.FourByteText)
+	}
 	// Defaults; relative paths against the config's directory.
 	if cfg.Target.Concurrency != 4 || cfg.Target.Burst != 1 || cfg.Checkpoint != filepath.Join(filepath.Dir(path), "migration.db") {
 		t.Errorf("defaults: concurrency %d, burst %d, checkpoint %s", cfg.Target.Concurrency, cfg.Target.Burst, cfg.Checkpoint)
@@ -75,6 +82,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"bad zone", strings.Replace(baseConfig, "Europe/Berlin", "Mars/Olympus", 1), "source.timezone"},
 		{"bad clients mode", strings.Replace(baseConfig, "clients: guest", "clients: sometimes", 1), "clients"},
 		{"negative rate", strings.Replace(baseConfig, "${TEST_WM_RATE}", "-1", 1), "target.rate"},
+		{"bad four_byte_text", baseConfig + "  four_byte_text: replace\n", `mapping.four_byte_text: "replace" is not keep or name`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := LoadConfig(writeConfig(t, c.text), all.Registry())
