@@ -299,6 +299,16 @@ type AdminUser struct {
 	IsDisabled bool
 }
 
+// GetWHMCSDetailsRequest is GetWHMCSDetails' parameters: none. It is a
+// read.
+type GetWHMCSDetailsRequest struct{}
+
+// Details is GetWHMCSDetails' answer: which WHMCS answers.
+type Details struct {
+	Version          string // "8.13.1"
+	CanonicalVersion string // "8.13.1-release.1"
+}
+
 // DeleteTicketRequest is DeleteTicket's parameters.
 type DeleteTicketRequest struct {
 	TicketID int64

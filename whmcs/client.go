@@ -174,3 +174,17 @@ func (c *Client) GetAdminUsers(ctx context.Context, r *GetAdminUsersRequest) ([]
 	}
 	return out, nil
 }
+
+// GetWHMCSDetails reads which WHMCS answers (its version). A success answer
+// without a version is an error.
+func (c *Client) GetWHMCSDetails(ctx context.Context) (*Details, error) {
+	r := &GetWHMCSDetailsRequest{}
+	var w detailsWire
+	if err := c.c.Call(ctx, r, &w); err != nil {
+		return nil, err
+	}
+	if w.WHMCS.Version == "" {
+		return nil, badAnswer(r, "success without a WHMCS version")
+	}
+	return &Details{Version: string(w.WHMCS.Version), CanonicalVersion: string(w.WHMCS.CanonicalVersion)}, nil
+}

@@ -505,3 +505,10 @@ type adminUsersWire struct {
 	Count      Int                 `json:"count"`
 	AdminUsers list[adminUserWire] `json:"admin_users"`
 }
+
+type detailsWire struct {
+	WHMCS struct {
+		Version          Text `json:"version"`
+		CanonicalVersion Text `json:"canonicalversion"`
+	} `json:"whmcs"`
+}

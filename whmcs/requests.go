@@ -20,6 +20,7 @@ var (
 	_ Request = (*GetClientsRequest)(nil)
 	_ Request = (*GetAdminUsersRequest)(nil)
 	_ Request = (*DeleteTicketRequest)(nil)
+	_ Request = (*GetWHMCSDetailsRequest)(nil)
 )
 
 // DateLayout is how WHMCS writes and reads naive dates ("Y-m-d H:i:s").
@@ -231,3 +232,9 @@ func (*DeleteTicketRequest) Write() bool    { return true }
 func (r *DeleteTicketRequest) Encode(v url.Values, _ *time.Location) {
 	setInt(v, "ticketid", r.TicketID)
 }
+
+// GetWHMCSDetails
+
+func (*GetWHMCSDetailsRequest) Action() string                    { return "GetWHMCSDetails" }
+func (*GetWHMCSDetailsRequest) Write() bool                       { return false }
+func (*GetWHMCSDetailsRequest) Encode(url.Values, *time.Location) {}
