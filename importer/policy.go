@@ -107,6 +107,8 @@ type counting struct {
 	st   *Stats
 }
 
+func (c *counting) Unwrap() whmcs.Caller { return c.next }
+
 func (c *counting) Call(ctx context.Context, req whmcs.Request, resp any) error {
 	err := c.next.Call(ctx, req, resp)
 	if err == nil {
@@ -138,6 +140,8 @@ func newLimiter(next whmcs.Caller, p Policy, st *Stats) *limiter {
 	}
 	return l
 }
+
+func (l *limiter) Unwrap() whmcs.Caller { return l.next }
 
 func (l *limiter) Call(ctx context.Context, req whmcs.Request, resp any) error {
 	if l.lim != nil {
@@ -175,6 +179,8 @@ type retrying struct {
 	p    Policy
 	st   *Stats
 }
+
+func (r *retrying) Unwrap() whmcs.Caller { return r.next }
 
 func (r *retrying) Call(ctx context.Context, req whmcs.Request, resp any) error {
 	for attempt := 0; ; attempt++ {

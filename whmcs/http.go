@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
@@ -44,6 +45,10 @@ type Options struct {
 	// Timeout bounds one call from dialling to the end of the answer.
 	// Default 60s.
 	Timeout time.Duration
+	// DialTimeout bounds establishing a connection, so that an address
+	// where nothing answers fails in seconds, not after Timeout. Default
+	// 10s.
+	DialTimeout time.Duration
 	// MaxConns is the number of keep-alive connections kept open to the
 	// server; set it to the worker count. Default 8.
 	MaxConns int
@@ -177,7 +182,11 @@ func NewHTTP(o Options) (*HTTP, error) {
 	if o.MaxConns <= 0 {
 		o.MaxConns = 8
 	}
+	if o.DialTimeout <= 0 {
+		o.DialTimeout = 10 * time.Second
+	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = (&net.Dialer{Timeout: o.DialTimeout, KeepAlive: 30 * time.Second}).DialContext
 	tr.MaxIdleConns = o.MaxConns
 	tr.MaxIdleConnsPerHost = o.MaxConns
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
