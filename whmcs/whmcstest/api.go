@@ -114,6 +114,7 @@ func init() {
 		{"GetSupportStatuses", false, (*call).getSupportStatuses},
 		{"GetClients", false, (*call).getClients},
 		{"GetAdminUsers", false, (*call).getAdminUsers},
+		{"GetWHMCSDetails", false, (*call).getWHMCSDetails},
 	} {
 		actions[strings.ToLower(a.name)] = a
 	}
@@ -166,6 +167,10 @@ func (s *Server) preFaults(ctx context.Context, w http.ResponseWriter) (status i
 	s.faultMu.Lock()
 	f := s.faults
 	fail, throttle, dropP := s.frng.Float64(), s.frng.Float64(), s.frng.Float64()
+	html := 1.0 // drawn only when used, so that HTMLRate 0 keeps the others' sequence
+	if f.HTMLRate > 0 {
+		html = s.frng.Float64()
+	}
 	allowed := s.bucket.allow(time.Now())
 	s.faultMu.Unlock()
 	if f.Latency > 0 {
@@ -189,9 +194,18 @@ func (s *Server) preFaults(ctx context.Context, w http.ResponseWriter) (status i
 		w.WriteHeader(http.StatusInternalServerError)
 		io.WriteString(w, "<!DOCTYPE html>\n<html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1><p>The server encountered an internal error (sandbox fault injection).</p></body></html>\n")
 		return http.StatusInternalServerError, "", false, false
+	case html < f.HTMLRate:
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, maintenancePage)
+		return http.StatusOK, "", false, false
 	}
 	return 0, "", dropP < f.DropRate, true
 }
+
+// maintenancePage is Faults.HTMLRate's answer: what a maintenance mode or
+// a WAF serves with HTTP 200 instead of the API's JSON.
+const maintenancePage = "<!DOCTYPE html>\n<html><head><title>Maintenance</title></head><body><h1>Down for maintenance</h1><p>We are performing scheduled maintenance and will be back shortly (sandbox fault injection).</p></body></html>\n"
 
 // readForm parses the body as PHP fills $_POST: urlencoded or multipart;
 // a body over MaxBodyBytes is drained and read as an empty form.
@@ -266,6 +280,7 @@ func (s *Server) handle(r *http.Request, p url.Values) (status int, body []byte,
 	if strings.EqualFold(p.Get("responsetype"), "xml") {
 		return http.StatusOK, errBody(p, "The WHMCS sandbox answers JSON only: send responsetype=json"), false
 	}
+	p = s.storeParams(p)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := &call{s: s, st: s.st, p: p, admin: admin, now: s.now().In(s.loc).Truncate(time.Second)}
@@ -304,7 +319,7 @@ func (s *Server) authenticate(p url.Values) (*Admin, *apiError) {
 		if !strings.EqualFold(secret, s.adminMD5) {
 			return nil, failed
 		}
-		if a := s.st.adminByUsername(id); a != nil {
+		if a := s.st.adminByUsername(s.opts.StoredText(id)); a != nil {
 			if a.Disabled {
 				return nil, &apiError{http.StatusForbidden, "Administrator Account Disabled"}
 			}
@@ -317,7 +332,7 @@ func (s *Server) authenticate(p url.Values) (*Admin, *apiError) {
 
 func (s *Server) apiAdmin() *Admin {
 	if s.opts.APIAdmin != "" {
-		if a := s.st.adminByUsername(s.opts.APIAdmin); a != nil {
+		if a := s.st.adminByUsername(s.opts.StoredText(s.opts.APIAdmin)); a != nil {
 			return a
 		}
 	}

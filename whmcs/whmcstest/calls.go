@@ -82,7 +82,7 @@ func (c *call) files() ([]storedFile, *apiError) {
 	if err != nil {
 		return nil, bizErr("Unable to decode attachments")
 	}
-	return c.st.storeFiles(in), nil
+	return c.st.storeFiles(in, c.s.opts.StoredFileName), nil
 }
 
 func (c *call) customFields() (map[int]string, *apiError) {

@@ -12,7 +12,8 @@
 // It is a faithful simulator, not a mock: it implements the calls a
 // migration needs (OpenTicket, AddTicketReply, AddTicketNote,
 // UpdateTicket, GetTicket, GetTickets, GetSupportDepartments,
-// GetSupportStatuses, GetClients, GetAdminUsers, DeleteTicket) with the
+// GetSupportStatuses, GetClients, GetAdminUsers, DeleteTicket,
+// GetWHMCSDetails) with the
 // documented validations, error strings and HTTP status codes of the
 // research notes on the WHMCS API (error catalogue, per-call errors). It must not grow
 // shortcuts that make a client pass here and fail on a real WHMCS.
@@ -34,9 +35,42 @@
 //	legacy login of a disabled seed admin              403  Administrator Account Disabled
 //	no action                                          400  Empty action request
 //	unknown action                                     400  Invalid API Action: "<lc>" is not a valid API action
-//	action not in AllowedActions                       403  Invalid Permissions: API action "<lc>" is not allowed
+//	action not in AllowedActions, or in DeniedActions  403  Invalid Permissions: API action "<lc>" is not allowed
 //
 // Call errors are HTTP 200 with {"result":"error","message":...}.
+//
+// # Storage: how text comes back
+//
+// The zero Options store text literally, which no real WHMCS does. Two
+// options make the sandbox store it as real installs do, so that a tool
+// that compares what it sent with what WHMCS returns is proven against it:
+//
+//   - Sanitize: WHMCS passes every request parameter (but action,
+//     responsetype and the credentials) through htmlspecialchars with
+//     ENT_QUOTES before the call runs, so & < > " ' are stored and returned
+//     as &amp; &lt; &gt; &quot; &#039; (an entity sent is encoded again:
+//     "&amp;" comes back "&amp;amp;"). Filters compare sanitised with
+//     sanitised: GetTickets subject="Tom & Jerry" finds the ticket stored
+//     as "Tom &amp; Jerry". The call validates what it is given, the
+//     sanitised value (a sandbox choice: an email with an apostrophe is
+//     then "Email Address Invalid"). The seed is held as if typed into
+//     WHMCS, sanitised too.
+//   - ThreeByte: tables in MySQL utf8 (utf8mb3) keep characters up to
+//     U+FFFF; each one above (emoji) is stored as "?". This applies to text
+//     parameters, the seed, and attachment file names once decoded from the
+//     attachments parameter (the sanitiser never sees those: they travel in
+//     base64, as custom fields do).
+//
+// Options.StoredText (and StoredFileName) say what a value becomes, so a
+// test can compute the state it expects; State.Storage and GET
+// /_sandbox/state show the mode. `whmcs-migrate sandbox` and the demo turn
+// both on unless --literal is given.
+//
+// Options.Version is the WHMCS version that GetWHMCSDetails reports
+// ({"result":"success","whmcs":{"version":"8.13.1","canonicalversion":
+// "8.13.1-release.1"}}). Below 8.0, created is an unknown parameter and
+// ignored: messages, tickets and notes are dated now, and a malformed or
+// future created is no error.
 //
 // # Choices where WHMCS is undocumented
 //
@@ -78,9 +112,10 @@
 //
 // Options.Faults (and SetFaults at run time) inject what sits in front
 // of a real WHMCS: latency, HTML 500 pages, 429 with Retry-After, a
-// requests-per-second ceiling, and "commit then drop the connection".
-// Draws come from math/rand/v2 seeded with Faults.Seed, so a sequence of
-// requests sent one at a time meets the same faults on every run.
+// requests-per-second ceiling, HTTP 200 HTML maintenance pages (nothing
+// processed), and "commit then drop the connection". Draws come from
+// math/rand/v2 seeded with Faults.Seed, so a sequence of requests sent one
+// at a time meets the same faults on every run.
 //
 // The state dump is also served as JSON at GET /_sandbox/state.
 package whmcstest

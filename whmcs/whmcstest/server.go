@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -53,6 +54,10 @@ type Options struct {
 	// action; otherwise other actions get 403 Invalid Permissions.
 	// Compared case-insensitively.
 	AllowedActions []string
+	// DeniedActions are actions the credential's API role denies even when
+	// AllowedActions allows them: 403 Invalid Permissions, as for an action
+	// missing from AllowedActions. Compared case-insensitively.
+	DeniedActions []string
 	// AllowedIPs is the API IP allow-list (single addresses, no CIDR, as in
 	// WHMCS); empty allows all. A request from elsewhere gets "Invalid IP
 	// <ip>" with InvalidIPStatus (400 or 403; default 403).
@@ -72,6 +77,29 @@ type Options struct {
 	MaxBodyBytes int64
 	// Faults are the injected infrastructure failures; see Faults.
 	Faults Faults
+
+	// Sanitize applies WHMCS's input sanitiser: every request parameter
+	// value except action, responsetype and the credentials (identifier,
+	// secret, username, password, accesskey) goes through PHP's
+	// htmlspecialchars($v, ENT_QUOTES) before the call runs (& < > " '
+	// become &amp; &lt; &gt; &quot; &#039;, existing entities are encoded
+	// again). Subjects, messages, names, emails and cc are stored and
+	// returned with entities, and filters (GetTickets subject and email,
+	// GetClients search) compare their sanitised value with the stored one.
+	// The seed is held as if entered through the same sanitiser.
+	// base64 parameters (attachments, customfields) are unaffected. False:
+	// text is stored as sent.
+	Sanitize bool
+	// ThreeByte stores text in MySQL utf8 (utf8mb3) tables, as many WHMCS
+	// installs do: every character above U+FFFF (emoji) in a parameter,
+	// the seed, or a decoded attachment file name is stored as one "?".
+	// False: stored as sent.
+	ThreeByte bool
+	// Version is the WHMCS version, digits.digits[.digits], reported by
+	// GetWHMCSDetails. Below 8.0 the created parameter is ignored, as WHMCS
+	// ignores parameters it does not know: messages, tickets and notes are
+	// dated now. Default DefaultVersion.
+	Version string
 	// Logger, when set, logs one line per API request (never the secret).
 	Logger *slog.Logger
 }
@@ -97,6 +125,11 @@ type Faults struct {
 	// DropRate processes the call (a write is committed), then closes the
 	// connection without answering.
 	DropRate float64
+	// HTMLRate answers HTTP 200 with an HTML maintenance page (Content-Type
+	// text/html) without processing the call, as maintenance modes and
+	// WAFs do. Its draw comes after the others' and only when HTMLRate is
+	// above 0, so the other faults meet the same sequence as without it.
+	HTMLRate float64
 }
 
 // Server is an in-memory WHMCS serving the external API over HTTP.
@@ -113,6 +146,7 @@ type Server struct {
 	now      func() time.Time
 	log      *slog.Logger
 	adminMD5 string
+	preV8    bool // Version < 8.0: created is ignored
 	handler  http.Handler
 
 	faultMu sync.Mutex
@@ -165,6 +199,13 @@ func New(o Options) (*Server, error) {
 	if err := o.Faults.validate(); err != nil {
 		return nil, err
 	}
+	if o.Version == "" {
+		o.Version = DefaultVersion
+	}
+	preV8, err := parseVersion(o.Version)
+	if err != nil {
+		return nil, err
+	}
 	st, err := newStore(o)
 	if err != nil {
 		return nil, err
@@ -176,6 +217,7 @@ func New(o Options) (*Server, error) {
 		loc:        o.TimeZone,
 		now:        o.Now,
 		log:        o.Logger,
+		preV8:      preV8,
 		st:         st,
 	}
 	if o.AdminUsername != "" {
@@ -239,7 +281,7 @@ func (s *Server) SetFaults(f Faults) {
 }
 
 func (f Faults) validate() error {
-	for name, r := range map[string]float64{"FailRate": f.FailRate, "ThrottleRate": f.ThrottleRate, "DropRate": f.DropRate} {
+	for name, r := range map[string]float64{"FailRate": f.FailRate, "ThrottleRate": f.ThrottleRate, "DropRate": f.DropRate, "HTMLRate": f.HTMLRate} {
 		if r < 0 || r > 1 {
 			return fmt.Errorf("whmcstest: Faults.%s %v: want a probability in [0, 1]", name, r)
 		}
@@ -256,17 +298,13 @@ func (s *Server) setFaultsLocked(f Faults) {
 	s.bucket = bucket{rate: f.MaxRPS}
 }
 
-// allowedAction reports whether the credential's role allows action (lower case).
+// allowedAction reports whether the credential's role allows action (lower
+// case): listed in AllowedActions (or that is nil) and not in DeniedActions.
 func (s *Server) allowedAction(lc string) bool {
-	if s.opts.AllowedActions == nil {
-		return true
+	listed := func(list []string) bool {
+		return slices.ContainsFunc(list, func(a string) bool { return strings.EqualFold(a, lc) })
 	}
-	for _, a := range s.opts.AllowedActions {
-		if strings.EqualFold(a, lc) {
-			return true
-		}
-	}
-	return false
+	return (s.opts.AllowedActions == nil || listed(s.opts.AllowedActions)) && !listed(s.opts.DeniedActions)
 }
 
 // bucket is a token bucket for Faults.MaxRPS.

@@ -72,7 +72,7 @@ type storedFile struct {
 
 func newStore(o Options) (*store, error) {
 	return &store{
-		seed:     o.Seed,
+		seed:     storedSeed(o),
 		mask:     o.TicketMask,
 		rng:      rand.New(rand.NewPCG(uint64(o.Faults.Seed), 0x71d)),
 		tickets:  map[int64]*ticket{},
@@ -182,12 +182,15 @@ func (st *store) newC() string {
 	return string(b)
 }
 
-func (st *store) storeFiles(in []whmcs.Attachment) []storedFile {
+// storeFiles stores decoded attachments; name is how a file name is
+// stored (Options.StoredFileName).
+func (st *store) storeFiles(in []whmcs.Attachment, name func(string) string) []storedFile {
 	out := make([]storedFile, len(in))
 	for i, a := range in {
+		n := name(a.Name)
 		out[i] = storedFile{
-			stored: fmt.Sprintf("%06d_%s", st.rng.IntN(1000000), a.Name),
-			name:   a.Name,
+			stored: fmt.Sprintf("%06d_%s", st.rng.IntN(1000000), n),
+			name:   n,
 			data:   slices.Clone(a.Data),
 		}
 	}
@@ -208,6 +211,9 @@ func (t *ticket) lastReply() time.Time {
 
 // State is a deep copy of everything the sandbox holds, for assertions.
 type State struct {
+	// Storage is how the text below was stored: with it, StoredText says
+	// what a sent value became.
+	Storage    Storage        `json:"storage"`
 	Tickets    []TicketState  `json:"tickets"` // by id ascending
 	Emails     []Email        `json:"emails"`
 	Calls      map[string]int `json:"calls"`
@@ -332,11 +338,13 @@ func (st *store) snapshot() State {
 }
 
 // State returns a deep copy of the sandbox's tickets, email log and call
-// counts.
+// counts, with its storage mode.
 func (s *Server) State() State {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.st.snapshot()
+	st := s.st.snapshot()
+	s.mu.Unlock()
+	st.Storage = s.Storage()
+	return st
 }
 
 // Emails returns the client emails WHMCS would have sent, oldest first.
