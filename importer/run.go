@@ -74,20 +74,20 @@ type Report struct {
 	// Retries counts calls sent again after a failure certainly not
 	// processed; Reconciled counts writes whose outcome was settled by
 	// reading WHMCS (Resent of them were missing and sent again).
-	Retries        int64       `json:"retries"`
-	Throttled      int64       `json:"throttled"`
-	Reconciled     int64       `json:"reconciled"`
-	Resent         int64       `json:"resent"`
-	Failures       []Failure   `json:"failures"`
-	Drift          []DriftItem `json:"drift"`
+	Retries    int64       `json:"retries"`
+	Throttled  int64       `json:"throttled"`
+	Reconciled int64       `json:"reconciled"`
+	Resent     int64       `json:"resent"`
+	Failures   []Failure   `json:"failures"`
+	Drift      []DriftItem `json:"drift"`
 	// ReadBacks counts the GetTicket calls that read a write back to judge
 	// the canary or to learn how WHMCS stores text; TextProfile is what is
 	// known of that at the end (see whmcs.TextProfile.Describe).
-	ReadBacks      int64       `json:"read_backs"`
-	TextProfile    string      `json:"text_profile"`
-	ElapsedSeconds float64     `json:"elapsed_seconds"`
-	CallsPerSecond float64     `json:"calls_per_second"`
-	Interrupted    bool        `json:"interrupted,omitempty"`
+	ReadBacks      int64   `json:"read_backs"`
+	TextProfile    string  `json:"text_profile"`
+	ElapsedSeconds float64 `json:"elapsed_seconds"`
+	CallsPerSecond float64 `json:"calls_per_second"`
+	Interrupted    bool    `json:"interrupted,omitempty"`
 }
 
 // TicketCounts add up: Total = Imported + Updated + Unchanged + Failed (+

@@ -39,7 +39,7 @@ func genTickets(n int, seed uint64) []*sources.Ticket {
 	for i := range n {
 		t := &sources.Ticket{
 			ID: fmt.Sprintf("T%04d", i), Origin: fmt.Sprintf("mem:%d", i),
-			Subject:    fmt.Sprintf("Problem %d with ümlaut", i),
+			Subject:    fmt.Sprintf("Problem %d with ümlaut, <b> & \"quotes\" it's 🚀", i),
 			Department: []string{"Sales", "Technical Support", "Billing"}[i%3],
 			Status:     statuses[rng.IntN(len(statuses))],
 			Priority:   []string{"", "urgent", "low"}[rng.IntN(3)],
@@ -52,7 +52,7 @@ func genTickets(n int, seed uint64) []*sources.Ticket {
 		ne := 1 + rng.IntN(6)
 		for j := range ne {
 			e := sources.Entry{ID: fmt.Sprint(j + 1), Created: at.Add(time.Duration(j) * 37 * time.Minute),
-				Body: fmt.Sprintf("Message %d of ticket %d.\nSecond line.", j, i)}
+				Body: fmt.Sprintf("Message %d of ticket %d: 5 < 6 & \"q\" it's 🚀 👩‍💻.\nSecond line.", j, i)}
 			switch {
 			case j == 0:
 				e.Kind, e.Author = sources.CustomerReply, t.Requester
@@ -90,13 +90,33 @@ func testConfig() mapping.Config {
 
 type env struct {
 	srv   *whmcstest.Server
+	opts  whmcstest.Options // how the sandbox stores text
 	store *checkpoints.Store
 	path  string
 }
 
-func newEnv(t *testing.T, faults whmcstest.Faults) *env {
+// Storage modes of the sandbox: a WHMCS that stores text as sent, and one
+// that stores it as real installs do (sanitised, 3-byte utf8).
+var (
+	literal   = whmcstest.Options{}
+	realistic = whmcstest.Options{Sanitize: true, ThreeByte: true}
+	modes     = map[string]whmcstest.Options{"literal": literal, "realistic": realistic}
+)
+
+// forModes runs f as a subtest in each storage mode.
+func forModes(t *testing.T, f func(t *testing.T, mode whmcstest.Options)) {
+	for _, name := range []string{"literal", "realistic"} {
+		t.Run(name, func(t *testing.T) { f(t, modes[name]) })
+	}
+}
+
+func newEnv(t *testing.T, faults whmcstest.Faults) *env { return newEnvMode(t, literal, faults) }
+
+func newEnvMode(t *testing.T, mode whmcstest.Options, faults whmcstest.Faults) *env {
 	t.Helper()
-	srv := whmcstest.NewServer(whmcstest.Options{TimeZone: chicago, Faults: faults})
+	o := mode
+	o.TimeZone, o.Faults = chicago, faults
+	srv := whmcstest.NewServer(o)
 	t.Cleanup(srv.Close)
 	path := filepath.Join(t.TempDir(), "cp.db")
 	store, err := checkpoints.Open(path)
@@ -104,7 +124,7 @@ func newEnv(t *testing.T, faults whmcstest.Faults) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	return &env{srv: srv, store: store, path: path}
+	return &env{srv: srv, opts: o, store: store, path: path}
 }
 
 func (e *env) run(t *testing.T, ctx context.Context, src sources.Source, conc int, pol Policy) (*Report, error) {
@@ -168,13 +188,13 @@ func checkExact(t *testing.T, e *env, tickets []*sources.Ticket) {
 				replies = append(replies, en)
 			}
 		}
-		if got.Subject != src.Subject {
+		if got.Subject != e.opts.StoredText(src.Subject) {
 			t.Errorf("ticket %s subject %q", src.ID, got.Subject)
 		}
 		if !got.Date.Equal(replies[0].Created) {
 			t.Errorf("ticket %s opened %v, want %v", src.ID, got.Date, replies[0].Created)
 		}
-		if !strings.Contains(got.Message, firstLine(replies[0].Body)) && replies[0].Format != sources.HTML {
+		if !strings.Contains(got.Message, e.opts.StoredText(firstLine(replies[0].Body))) && replies[0].Format != sources.HTML {
 			t.Errorf("ticket %s opening message %q", src.ID, got.Message)
 		}
 		if len(got.Replies) != len(replies)-1 {
@@ -188,7 +208,7 @@ func checkExact(t *testing.T, e *env, tickets []*sources.Ticket) {
 				if want.Kind == sources.StaffReply && rp.AdminUsername != "admin" {
 					t.Errorf("ticket %s reply %d by %q, want admin", src.ID, i, rp.AdminUsername)
 				}
-				if want.Format != sources.HTML && !strings.Contains(rp.Message, firstLine(want.Body)) {
+				if want.Format != sources.HTML && !strings.Contains(rp.Message, e.opts.StoredText(firstLine(want.Body))) {
 					t.Errorf("ticket %s reply %d message %q", src.ID, i, rp.Message)
 				}
 			}
@@ -226,8 +246,10 @@ func expectedStatus(t *sources.Ticket, replies []sources.Entry) string {
 	return t.Status
 }
 
-func TestImportExact(t *testing.T) {
-	e := newEnv(t, whmcstest.Faults{})
+func TestImportExact(t *testing.T) { forModes(t, testImportExact) }
+
+func testImportExact(t *testing.T, mode whmcstest.Options) {
+	e := newEnvMode(t, mode, whmcstest.Faults{})
 	tickets := genTickets(60, 1)
 	rep, err := e.run(t, context.Background(), sourcetest.NewMemory(tickets), 4, Policy{})
 	if err != nil {
@@ -254,8 +276,10 @@ func TestImportExact(t *testing.T) {
 
 // With answers dropped after commit, 429s and 500s, every ticket, reply
 // and note still lands exactly once.
-func TestImportExactlyOnceUnderFaults(t *testing.T) {
-	e := newEnv(t, whmcstest.Faults{Seed: 7, DropRate: 0.1, ThrottleRate: 0.05, FailRate: 0.05})
+func TestImportExactlyOnceUnderFaults(t *testing.T) { forModes(t, testImportExactlyOnceUnderFaults) }
+
+func testImportExactlyOnceUnderFaults(t *testing.T, mode whmcstest.Options) {
+	e := newEnvMode(t, mode, whmcstest.Faults{Seed: 7, DropRate: 0.1, ThrottleRate: 0.05, FailRate: 0.05})
 	tickets := genTickets(80, 2)
 	var rep *Report
 	var err error
