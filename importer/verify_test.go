@@ -39,7 +39,7 @@ func vTickets(n int) []*sources.Ticket {
 		at := base.Add(time.Duration(i) * 26 * time.Hour)
 		t := &sources.Ticket{
 			ID: fmt.Sprintf("V%03d", i), Origin: fmt.Sprintf("mem:%d", i),
-			Subject:    fmt.Sprintf("Invoice %d is wrong", i),
+			Subject:    fmt.Sprintf("Invoice %d is wrong: <ACME> & \"Co\" it's 🚀", i),
 			Department: []string{"Sales", "Technical Support", "Billing"}[i%3],
 			Status:     statuses[i%len(statuses)],
 			Priority:   []string{"", "urgent", "low"}[i%3],
@@ -50,9 +50,9 @@ func vTickets(n int) []*sources.Ticket {
 		}
 		staff := sources.Person{Name: "Jane Staff", Email: "jane@old.example"}
 		t.Entries = []sources.Entry{
-			{ID: "1", Kind: sources.CustomerReply, Author: t.Requester, Created: at, Body: fmt.Sprintf("Hello,\nticket %d opens here.", i)},
+			{ID: "1", Kind: sources.CustomerReply, Author: t.Requester, Created: at, Body: fmt.Sprintf("Hello,\nticket %d opens here: a < b && \"c\" 👩‍💻", i)},
 			{ID: "2", Kind: sources.StaffReply, Author: staff, Created: at.Add(47 * time.Minute), Body: "We are looking into it."},
-			{ID: "3", Kind: sources.Note, Author: sources.Person{Name: "Mike"}, Created: at.Add(50 * time.Minute), Body: fmt.Sprintf("Internal: customer %d is a VIP.", i)},
+			{ID: "3", Kind: sources.Note, Author: sources.Person{Name: "Mike"}, Created: at.Add(50 * time.Minute), Body: fmt.Sprintf("Internal: customer %d is a VIP <3 & 'more' 🚀.", i)},
 			{ID: "4", Kind: sources.CustomerReply, Author: t.Requester, Created: at.Add(3*time.Hour + 500*time.Millisecond),
 				Body: "Here is the <b>screenshot</b>.", Format: sources.HTML, Attachments: []sources.Attachment{vAttachment("screen shot é.png", "PNG"+fmt.Sprint(i))}},
 			{ID: "5", Kind: sources.StaffReply, Author: sources.Person{Name: "Someone Else"}, Created: at.Add(4 * time.Hour), Body: "Fixed, thanks."},
@@ -166,8 +166,10 @@ func diffSet(ds []Difference) []fieldOf {
 	return out
 }
 
-func TestVerifyPassesAfterImport(t *testing.T) {
-	e := newVEnv(t)
+func TestVerifyPassesAfterImport(t *testing.T) { forModes(t, testVerifyPassesAfterImport) }
+
+func testVerifyPassesAfterImport(t *testing.T, mode whmcstest.Options) {
+	e := newVEnvWith(t, mode)
 	src := sourcetest.NewMemory(vTickets(12))
 	e.importAll(t, src)
 	writes := e.srv.WriteCalls()
@@ -191,8 +193,10 @@ func textOf(r *VerifyReport) string {
 
 // The done-when of issue 8: every kind of tampering is found and named
 // against the right ticket, and only there.
-func TestVerifyDetectsTampering(t *testing.T) {
-	e := newVEnv(t)
+func TestVerifyDetectsTampering(t *testing.T) { forModes(t, testVerifyDetectsTampering) }
+
+func testVerifyDetectsTampering(t *testing.T, mode whmcstest.Options) {
+	e := newVEnvWith(t, mode)
 	all := vTickets(10)
 	src := sourcetest.NewMemory(all[:9]) // V009 is added to the source after the import
 	e.importAll(t, src)
@@ -217,8 +221,10 @@ func TestVerifyDetectsTampering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dup, err := e.direct.OpenTicket(ctx, &whmcs.OpenTicketRequest{DeptID: v4.DeptID, Subject: v4.Subject, Message: "Hello again",
-		Name: v4.Name, Email: v4.Email, Created: v4.Date, NoEmail: true})
+	// The source's subject, as the re-run would send it (v4.Subject is
+	// what WHMCS made of it).
+	dup, err := e.direct.OpenTicket(ctx, &whmcs.OpenTicketRequest{DeptID: v4.DeptID, Subject: all[4].Subject, Message: "Hello again",
+		Name: all[4].Requester.Name, Email: all[4].Requester.Email, Created: v4.Date, NoEmail: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,6 +246,23 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// V007: the note holds its text as sent, unsanitised and unfolded: a
+	// difference on a WHMCS known to sanitise and fold, nothing on one
+	// known to store text as sent.
+	p7, err := e.planner.Plan(ctx, all[7], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var note string
+	for _, st := range p7.Steps {
+		if st.Kind == mapping.StepNote {
+			note = st.Message
+		}
+	}
+	if err := e.srv.SetNoteMessage(e.whmcsID(t, "V007"), 0, note); err != nil {
+		t.Fatal(err)
+	}
+
 	src = sourcetest.NewMemory(all)
 	rep := e.verify(t, src, VerifyOptions{Concurrency: 3})
 	want := []fieldOf{
@@ -249,17 +272,25 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		{"V004", FieldDuplicate, ""},
 		{"V005", FieldStatus, ""},
 		{"V006", FieldTicket, ""},
+		{"V007", "note.body", "3"},
 		{"V009", FieldNotImported, ""},
+	}
+	differing := 7
+	if !mode.Sanitize {
+		want = slices.DeleteFunc(want, func(f fieldOf) bool { return f.ticket == "V007" })
+		differing = 6
 	}
 	if got := diffSet(rep.Differences); !slices.Equal(got, want) {
 		t.Fatalf("differences:\n got %v\nwant %v\n%s", got, want, textOf(rep))
 	}
-	if rep.Checked != 9 || rep.Differing != 6 || rep.Matching != 3 || rep.Missing != 1 || rep.OK() {
+	if rep.Checked != 9 || rep.Differing != differing || rep.Matching != 9-differing || rep.Missing != 1 || rep.OK() {
 		t.Errorf("counts: %+v", rep)
 	}
 	byField := map[string]Difference{}
 	for _, d := range rep.Differences {
-		byField[d.Field] = d
+		if d.Ticket != "V007" {
+			byField[d.Field] = d
+		}
 	}
 	wantDate := all[1].Entries[1].Created.In(e.zone).Format(time.DateTime)
 	gotDate := all[1].Entries[1].Created.Add(time.Hour).In(e.zone).Format(time.DateTime)
@@ -291,7 +322,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 	if err := json.Unmarshal(b, &j); err != nil {
 		t.Fatal(err)
 	}
-	if j.Tickets["checked"] != 9 || j.Tickets["matching"] != 3 || j.Tickets["differing"] != 6 || j.Tickets["missing"] != 1 || len(j.Differences) != 7 {
+	if j.Tickets["checked"] != 9 || j.Tickets["matching"] != 9-differing || j.Tickets["differing"] != differing || j.Tickets["missing"] != 1 || len(j.Differences) != len(want) {
 		t.Errorf("JSON: %s", b)
 	}
 	for _, k := range []string{"ticket", "whmcs_id", "field", "entry", "expected", "actual"} {
