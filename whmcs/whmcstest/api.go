@@ -284,12 +284,15 @@ func (s *Server) handle(r *http.Request, p url.Values) (status int, body []byte,
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := &call{s: s, st: s.st, p: p, admin: admin, now: s.now().In(s.loc).Truncate(time.Second)}
-	if a.write {
-		s.st.writes++
-	}
 	res, e := a.fn(c)
 	if e != nil {
+		if a.write {
+			s.st.refused[a.name+": "+e.msg]++
+		}
 		return e.status, errBody(p, e.msg), true
+	}
+	if a.write {
+		s.st.writes++
 	}
 	s.st.calls[a.name]++
 	b, err := json.Marshal(res)

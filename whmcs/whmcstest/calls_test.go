@@ -61,8 +61,12 @@ func TestOpenTicketErrors(t *testing.T) {
 	if n := len(s.State().Tickets); n != 0 {
 		t.Fatalf("%d tickets after errors", n)
 	}
-	if w := s.WriteCalls(); w != 17 {
-		t.Fatalf("WriteCalls %d, want 17 (errors reached the API)", w)
+	refused := 0
+	for _, n := range s.State().Refusals {
+		refused += n
+	}
+	if w := s.WriteCalls(); w != 0 || refused != 17 {
+		t.Fatalf("WriteCalls %d, refusals %d, want 0 and 17 (errors reached the API and changed nothing)", w, refused)
 	}
 	// the guest path works with a valid email; priority defaults to Medium
 	ok(t, post(t, s, merge(base, guest)))
@@ -514,7 +518,7 @@ func TestDeleteTicket(t *testing.T) {
 	if next := open(t, s, nil); next != "3" {
 		t.Fatalf("next id %s", next)
 	}
-	if st := s.State(); st.Calls["DeleteTicket"] != 1 || st.WriteCalls != 7 {
+	if st := s.State(); st.Calls["DeleteTicket"] != 1 || st.WriteCalls != 6 || st.Refusals["DeleteTicket: Ticket ID not found"] != 1 {
 		t.Fatalf("calls %v writes %d", st.Calls, st.WriteCalls)
 	}
 }

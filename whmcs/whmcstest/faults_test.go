@@ -122,7 +122,7 @@ func TestDropCommitsThenCloses(t *testing.T) {
 	if resp, err := http.PostForm(s.APIURL(), v); err == nil {
 		resp.Body.Close()
 	}
-	if st := s.State(); len(st.Tickets) != 1 || st.WriteCalls != 2 {
+	if st := s.State(); len(st.Tickets) != 1 || st.WriteCalls != 1 || st.Refusals["OpenTicket: Department ID not found"] != 1 {
 		t.Fatalf("state: %+v", st)
 	}
 }

@@ -27,6 +27,7 @@ type store struct {
 	emails   []Email
 	calls    map[string]int
 	writes   int
+	refused  map[string]int // "Action: message" of refused writes
 }
 
 type ticket struct {
@@ -81,6 +82,7 @@ func newStore(o Options) (*store, error) {
 		nextRep:  1,
 		nextNote: 1,
 		calls:    map[string]int{},
+		refused:  map[string]int{},
 	}, nil
 }
 
@@ -218,6 +220,8 @@ type State struct {
 	Emails     []Email        `json:"emails"`
 	Calls      map[string]int `json:"calls"`
 	WriteCalls int            `json:"write_calls"`
+	// Refusals counts the write calls WHMCS refused, by "Action: message".
+	Refusals map[string]int `json:"refusals"`
 }
 
 // TicketState is one ticket. Dates are in the server's zone.
@@ -307,6 +311,7 @@ func (st *store) snapshot() State {
 		Emails:     slices.Clone(st.emails),
 		Calls:      maps.Clone(st.calls),
 		WriteCalls: st.writes,
+		Refusals:   maps.Clone(st.refused),
 	}
 	if s.Emails == nil {
 		s.Emails = []Email{}
@@ -363,9 +368,10 @@ func (s *Server) Calls() map[string]int {
 }
 
 // WriteCalls returns the number of write calls (OpenTicket,
-// AddTicketReply, AddTicketNote, UpdateTicket, DeleteTicket) that reached
-// the API after authentication, whether they succeeded or not. Requests
-// refused by an injected fault before processing are not counted.
+// AddTicketReply, AddTicketNote, UpdateTicket, DeleteTicket) that WHMCS
+// carried out: answered success, or processed and then dropped by a fault.
+// A write WHMCS refused (a validation error, such as the permission probes
+// of a preflight) changed nothing and is counted in Refusals instead.
 func (s *Server) WriteCalls() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
