@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -168,6 +170,52 @@ func (a *app) learnServerClock(ctx context.Context, client *whmcs.Client) {
 	} else if !ok {
 		a.log.Warn("WHMCS's answer had no Date header; dates in the future are judged against this machine's clock")
 	}
+}
+
+// Actions the commands send, for the preflight's permission check.
+var (
+	// writeActions are run's.
+	writeActions = []string{whmcs.ActionOpenTicket, whmcs.ActionAddTicketReply, whmcs.ActionAddTicketNote, whmcs.ActionUpdateTicket}
+	// reconcileActions are the reads run needs to settle a write whose
+	// answer was lost, and to read the canary back.
+	reconcileActions = []string{whmcs.ActionGetTicket, whmcs.ActionGetTickets}
+)
+
+// runActions are the actions a run may send with this config.
+func (a *app) runActions() []string {
+	acts := append(slices.Clone(writeActions), reconcileActions...)
+	if a.cfg.Mapping.Clients == mapping.ClientsMatchEmail {
+		acts = append(acts, whmcs.ActionGetClients)
+	}
+	return acts
+}
+
+// preflight checks, before the command's first write (and before
+// validate's and verify's reads), that WHMCS answers, as WHMCS, to these
+// credentials, in a version that keeps dates, with a role that allows
+// actions: see whmcs.Preflight. The version it read is kept in store
+// (when given) for status. Its first answer also tells the WHMCS server's
+// clock.
+func (a *app) preflight(ctx context.Context, client *whmcs.Client, actions []string, allowUndated bool, store *checkpoints.Store) (*whmcs.PreflightResult, error) {
+	res, err := whmcs.Preflight(ctx, client, whmcs.PreflightOptions{Actions: actions, AllowUndated: allowUndated})
+	if err != nil {
+		return res, fmt.Errorf("preflight: %w", err)
+	}
+	version := res.Version
+	if version == "" {
+		version = "unknown (the API role denies GetWHMCSDetails)"
+	}
+	a.log.Info("WHMCS preflight passed", "version", version, "actions_checked", len(res.Checked),
+		"calls", res.Calls, "took", res.Elapsed.Round(time.Millisecond).String())
+	if len(res.Skipped) > 0 {
+		a.log.Info("write permissions are not checked by a read-only command; run checks them before its first write", "not_checked", strings.Join(res.Skipped, ","))
+	}
+	if store != nil {
+		if err := store.SetMeta(ctx, checkpoints.MetaWHMCSVersion, res.Version); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
 }
 
 // session is what run, verify and demo work with: the client (with its

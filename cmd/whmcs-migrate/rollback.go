@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 )
 
 // rollbackFlags are rollback's command-line options.
@@ -70,6 +71,11 @@ func runRollback(ctx context.Context, g *globals, f rollbackFlags) error {
 		return err
 	}
 	defer store.Close()
+	if f.yes {
+		if _, err := a.preflight(ctx, client, []string{whmcs.ActionDeleteTicket}, true, nil); err != nil {
+			return err
+		}
+	}
 	rep, err := importer.Rollback(ctx, importer.RollbackOptions{Client: client, Store: store, RunID: f.run, All: f.all,
 		Yes: f.yes, Logger: a.log, Out: g.stdout})
 	switch {

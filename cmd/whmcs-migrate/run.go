@@ -37,6 +37,9 @@ type runFlags struct {
 	applyDept   bool
 	noProgress  bool
 	rateSet     bool
+	// allowUndated lets a run go on against a WHMCS that does not keep
+	// `created` (before 8.0).
+	allowUndated bool
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -79,6 +82,7 @@ without duplicating or losing anything.
 	fl.BoolVar(&f.insecure, "insecure", false, "do not verify WHMCS's TLS certificate (dangerous)")
 	fl.BoolVar(&f.applyDept, "apply-department-changes", false, "move tickets whose source department now maps elsewhere (UpdateTicket deptid)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar, even on a terminal")
+	fl.BoolVar(&f.allowUndated, "allow-undated", false, "import into a WHMCS older than 8.0, which dates every message at the moment of the import")
 	return cmd
 }
 
@@ -97,9 +101,15 @@ func runImport(ctx context.Context, g *globals, f runFlags, rate *float64) error
 	}
 	defer ss.Close()
 	client, stats, store, src, planner := ss.client, ss.stats, ss.store, ss.src, ss.planner
+	// Every run, --only and no-op runs too, checks WHMCS before anything
+	// else: a revoked secret or a denied action fails here, with nothing
+	// written.
+	if _, err := a.preflight(ctx, client, a.runActions(), f.allowUndated, store); err != nil {
+		return err
+	}
 	// The planner refuses dates after the WHMCS server's clock (WHMCS
-	// would: "Ticket creation date cannot be in the future"): learn it
-	// before the first ticket is planned.
+	// would: "Ticket creation date cannot be in the future"): the
+	// preflight's answers told it, before the first ticket is planned.
 	a.learnServerClock(ctx, client)
 
 	total := -1
@@ -115,7 +125,7 @@ func runImport(ctx context.Context, g *globals, f runFlags, rate *float64) error
 	rep, err := importer.Run(ctx, importer.Options{
 		Source: src, Client: client, Planner: planner, Store: store, Stats: stats,
 		Concurrency: conc, Limit: f.limit, Only: f.only, Overlap: time.Duration(*a.cfg.Sync.Overlap),
-		OnTicket: prog.ticket, Logger: a.log,
+		AllowUndated: f.allowUndated, OnTicket: prog.ticket, Logger: a.log,
 	})
 	prog.finish()
 	if rep != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 )
 
 // validateFlags are validate's options; run --dry-run passes its own.
@@ -121,6 +122,12 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 			return err
 		}
 		o.Client, stats = c, st
+		// The same checks as run's, less the writes a read-only client
+		// never sends.
+		acts := append(a.runActions(), whmcs.ActionGetSupportDepartments, whmcs.ActionGetSupportStatuses, whmcs.ActionGetAdminUsers)
+		if _, err := a.preflight(ctx, c, acts, true, nil); err != nil {
+			return err
+		}
 		// Validate reads the departments before it takes the time, so the
 		// clock is the WHMCS server's, from that answer's Date header.
 		o.Now = a.whmcsNow

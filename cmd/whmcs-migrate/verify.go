@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/spf13/cobra"
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 )
 
 // verifyFlags are verify's command-line options.
@@ -83,6 +85,9 @@ func runVerify(ctx context.Context, g *globals, f verifyFlags) error {
 	}
 	defer ss.Close()
 	client, store, src, planner := ss.client, ss.store, ss.src, ss.planner
+	if _, err := a.preflight(ctx, client, append(slices.Clone(reconcileActions), whmcs.ActionGetAdminUsers), true, nil); err != nil {
+		return err
+	}
 
 	rep, err := importer.Verify(ctx, importer.VerifyOptions{Source: src, Client: client, Planner: planner, Store: store,
 		Concurrency: conc, Only: f.only, Sample: f.sample, Logger: a.log})
