@@ -62,25 +62,38 @@ func fold3(s string) string {
 // <>&"' under Sanitize, "?" for each character above U+FFFF under
 // ThreeByte, s itself under neither. Tests use it to compute the state
 // they expect.
-func (o Options) StoredText(s string) string {
-	if o.Sanitize {
-		s = htmlSpecialChars.Replace(s)
-	}
-	if o.ThreeByte {
-		s = fold3(s)
-	}
-	return s
-}
+func (o Options) StoredText(s string) string { return o.storage().StoredText(s) }
 
 // StoredFileName is how a sandbox with these options stores an attachment's
 // file name: the name travels base64-encoded in the attachments parameter,
 // so the sanitiser never sees it, but a utf8mb3 table still folds it
 // (ThreeByte).
-func (o Options) StoredFileName(name string) string {
-	if o.ThreeByte {
+func (o Options) StoredFileName(name string) string { return o.storage().StoredFileName(name) }
+
+// StoredText is how a sandbox in this mode stores s (see
+// Options.StoredText). With State.Storage, it serves a test that reads the
+// state dump over HTTP.
+func (st Storage) StoredText(s string) string {
+	if st.Sanitize {
+		s = htmlSpecialChars.Replace(s)
+	}
+	if st.ThreeByte {
+		s = fold3(s)
+	}
+	return s
+}
+
+// StoredFileName is how a sandbox in this mode stores an attachment's file
+// name (see Options.StoredFileName).
+func (st Storage) StoredFileName(name string) string {
+	if st.ThreeByte {
 		return fold3(name)
 	}
 	return name
+}
+
+func (o Options) storage() Storage {
+	return Storage{Sanitize: o.Sanitize, ThreeByte: o.ThreeByte, Version: o.Version}
 }
 
 // StoredText is s.Options().StoredText(v): how this sandbox stores v.
@@ -100,9 +113,7 @@ type Storage struct {
 }
 
 // Storage returns the sandbox's storage mode.
-func (s *Server) Storage() Storage {
-	return Storage{Sanitize: s.opts.Sanitize, ThreeByte: s.opts.ThreeByte, Version: s.opts.Version}
-}
+func (s *Server) Storage() Storage { return s.opts.storage() }
 
 // String describes the mode in one line, e.g. for a banner.
 func (st Storage) String() string {

@@ -48,6 +48,10 @@ func TestStoredText(t *testing.T) {
 		if got := tc.o.StoredText(tc.in); got != tc.want {
 			t.Errorf("%+v.StoredText(%q) = %q, want %q", tc.o, tc.in, got, tc.want)
 		}
+		st := Storage{Sanitize: tc.o.Sanitize, ThreeByte: tc.o.ThreeByte}
+		if got := st.StoredText(tc.in); got != tc.want {
+			t.Errorf("%+v.StoredText(%q) = %q, want %q", st, tc.in, got, tc.want)
+		}
 	}
 	if got := (Options{Sanitize: true, ThreeByte: true}).StoredFileName("a&b <c> 🚀.txt"); got != "a&b <c> ?.txt" {
 		t.Errorf("StoredFileName = %q", got)
