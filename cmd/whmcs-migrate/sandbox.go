@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -23,7 +24,9 @@ func newSandboxCmd() *cobra.Command {
 	var (
 		listen, timezone, seedFile string
 		faults                     whmcstest.Faults
-		logRequests                bool
+		logRequests, literal       bool
+		version                    string
+		denyActions                []string
 	)
 	cmd := &cobra.Command{
 		Use:   "sandbox",
@@ -32,6 +35,13 @@ func newSandboxCmd() *cobra.Command {
 calls whmcs-migrate uses, with WHMCS's validations and error messages.
 Nothing is persisted: stopping the sandbox forgets every ticket.
 
+Text is stored as a real WHMCS stores it: its input sanitiser turns <>&"'
+into HTML entities (&lt;&gt;&amp;&quot;&#039;) before the call runs, and
+tables in MySQL utf8 (3-byte) store each character above U+FFFF (emoji) as
+"?". GetTicket returns what was stored, so a migration that compares what it
+sent with what WHMCS holds is proven against both. --literal stores text
+exactly as sent instead.
+
 It prints its API URL and credentials. GET /_sandbox/state dumps every ticket,
 reply, note, attachment (name, size, sha256) and the emails WHMCS would have
 sent to clients, as JSON.
@@ -39,7 +49,12 @@ sent to clients, as JSON.
 Faults can be injected to rehearse failures: --latency, --fail-rate (HTML 500
 pages), --throttle-rate (429 with Retry-After), --max-rps (429 above it) and
 --drop-rate (the call is processed, then the connection is closed without an
-answer). They are drawn from a generator seeded with --fault-seed.`,
+answer) and --html-rate (HTTP 200 with an HTML maintenance page, not
+processed). They are drawn from a generator seeded with --fault-seed.
+
+--whmcs-version sets the version GetWHMCSDetails reports; below 8.0 the
+created parameter is ignored, as those versions do. --deny-actions makes the
+API role refuse the listed actions (403 Invalid Permissions).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			loc := time.UTC
@@ -50,7 +65,8 @@ answer). They are drawn from a generator seeded with --fault-seed.`,
 				}
 				loc = l
 			}
-			opts := whmcstest.Options{TimeZone: loc, Faults: faults}
+			opts := whmcstest.Options{TimeZone: loc, Faults: faults, Version: version, DeniedActions: denyActions,
+				Sanitize: !literal, ThreeByte: !literal}
 			if seedFile != "" {
 				seed, err := whmcstest.LoadSeed(seedFile)
 				if err != nil {
@@ -71,7 +87,7 @@ answer). They are drawn from a generator seeded with --fault-seed.`,
 			}
 			ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return serveSandbox(ctx, cmd, sb, listen, loc)
+			return serveSandbox(ctx, cmd, sb, listen, loc, denyActions)
 		},
 	}
 	f := cmd.Flags()
@@ -83,23 +99,34 @@ answer). They are drawn from a generator seeded with --fault-seed.`,
 	f.Float64Var(&faults.ThrottleRate, "throttle-rate", 0, "probability (0-1) of answering 429 with Retry-After: 1 without processing")
 	f.Float64Var(&faults.MaxRPS, "max-rps", 0, "answer 429 above this many requests per second (0: no limit)")
 	f.Float64Var(&faults.DropRate, "drop-rate", 0, "probability (0-1) of processing a call, then closing the connection without an answer")
+	f.Float64Var(&faults.HTMLRate, "html-rate", 0, "probability (0-1) of answering HTTP 200 with an HTML maintenance page without processing")
 	f.Int64Var(&faults.Seed, "fault-seed", 1, "seed of the fault generator (same seed, same faults for the same request sequence)")
 	f.BoolVar(&logRequests, "log-requests", false, "log one line per API request to stderr")
+	f.BoolVar(&literal, "literal", false, "store text exactly as sent (default: sanitised into HTML entities and emoji stored as ?, as real WHMCS installs do)")
+	f.StringVar(&version, "whmcs-version", whmcstest.DefaultVersion, "the WHMCS version to simulate (below 8.0, created is ignored)")
+	f.StringSliceVar(&denyActions, "deny-actions", nil, "comma-separated API actions the credential's role refuses, e.g. AddTicketNote,GetWHMCSDetails")
 	return cmd
 }
 
-func serveSandbox(ctx context.Context, cmd *cobra.Command, sb *whmcstest.Server, listen string, loc *time.Location) error {
+// serveSandbox serves sb on listen until ctx ends, after a banner with its
+// URL, credentials and storage mode; denied are the actions its role refuses.
+func serveSandbox(ctx context.Context, cmd *cobra.Command, sb *whmcstest.Server, listen string, loc *time.Location, denied []string) error {
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}
 	base := "http://" + ln.Addr().String()
 	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "WHMCS sandbox (in memory, time zone %s)\n", loc)
+	storage := sb.Storage()
+	fmt.Fprintf(out, "WHMCS %s sandbox (in memory, time zone %s)\n", storage.Version, loc)
 	fmt.Fprintf(out, "  API URL:    %s/includes/api.php\n", base)
 	fmt.Fprintf(out, "  identifier: %s\n", sb.Identifier)
 	fmt.Fprintf(out, "  secret:     %s\n", sb.Secret) // the sandbox's own fixed credentials, not a user secret
 	fmt.Fprintf(out, "  state:      %s/_sandbox/state\n", base)
+	fmt.Fprintf(out, "  text:       %s\n", storage)
+	if len(denied) > 0 {
+		fmt.Fprintf(out, "  denied:     %s\n", strings.Join(denied, ", "))
+	}
 	fmt.Fprintln(out, "Press Ctrl-C to stop.")
 
 	srv := &http.Server{Handler: sb.Handler(), ReadHeaderTimeout: 10 * time.Second}
