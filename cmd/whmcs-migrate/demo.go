@@ -24,6 +24,7 @@ type demoFlags struct {
 	samples    string
 	show       int
 	noProgress bool
+	literal    bool // the sandbox stores text as sent, not as real installs do
 }
 
 func newDemoCmd(g *globals) *cobra.Command {
@@ -35,7 +36,10 @@ func newDemoCmd(g *globals) *cobra.Command {
 data set (samples/csv, configured by samples/csv.yaml) into it with a throwaway
 checkpoint, print the run's summary, then print a few imported tickets as
 WHMCS returns them (GetTicket): backdated dates, authors and final statuses.
-Nothing is installed and nothing outside a temporary directory is written.`,
+Nothing is installed and nothing outside a temporary directory is written.
+
+The sandbox stores text as real WHMCS installs do (<>&"' as HTML entities,
+emoji as ?); --literal stores it exactly as sent.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDemo(cmd.Context(), g, f)
@@ -44,6 +48,7 @@ Nothing is installed and nothing outside a temporary directory is written.`,
 	cmd.Flags().StringVar(&f.samples, "samples", "samples", "the samples `DIR` (holding csv.yaml and sandbox-seed.yaml)")
 	cmd.Flags().IntVar(&f.show, "show", 3, "how many imported tickets to print")
 	cmd.Flags().BoolVar(&f.noProgress, "no-progress", false, "no progress bar")
+	cmd.Flags().BoolVar(&f.literal, "literal", false, "the sandbox stores text exactly as sent (default: as real WHMCS installs do, <>&\"' as entities and emoji as ?)")
 	return cmd
 }
 
@@ -85,7 +90,8 @@ func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
 	// Point the sample config at an in-process sandbox in the target's
 	// time zone, with a throwaway checkpoint and no rate limit.
 	srv := whmcstest.NewServer(whmcstest.Options{Seed: seed, TimeZone: cfg.Target.Location,
-		Identifier: whmcstest.DefaultIdentifier, Secret: whmcstest.DefaultSecret})
+		Identifier: whmcstest.DefaultIdentifier, Secret: whmcstest.DefaultSecret,
+		Sanitize: !f.literal, ThreeByte: !f.literal})
 	res := &demoResult{server: srv}
 	cfg.Target.URL = srv.APIURL()
 	unlimited := 0.0
@@ -99,7 +105,7 @@ func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
 	a := &app{g: g, cfg: cfg, log: g.logger()}
 
 	w := g.stdout
-	fmt.Fprintf(w, "WHMCS sandbox listening on %s (time zone %s)\n", srv.APIURL(), cfg.Target.Location)
+	fmt.Fprintf(w, "WHMCS sandbox listening on %s (time zone %s; text: %s)\n", srv.APIURL(), cfg.Target.Location, srv.Storage())
 	fmt.Fprintf(w, "Importing the sample helpdesk (%s) into it...\n\n", cfgPath)
 
 	ss, err := a.open(ctx, clientOptions{}, false)

@@ -16,21 +16,42 @@ import (
 
 // The demo imports every sample ticket into the sandbox, exactly: each
 // reply and note once, in order, dated to the second, with its author and
-// attachments (sha256), the mapped final status, and no email sent.
+// attachments (sha256), the mapped final status, and no email sent. Text
+// is expected as the sandbox stores it (StoredText): with entities and
+// emoji folded by default, as real installs do, and as sent under
+// --literal.
 func TestDemoImportsSamplesExactly(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		literal bool
+		text    string // the banner's storage mode
+	}{
+		{"realistic", false, `text: sanitised (<>&"' stored as entities), utf8 3-byte (emoji stored as ?)`},
+		{"literal", true, "text: literal"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testDemoImports(t, tc.literal, tc.text) })
+	}
+}
+
+func testDemoImports(t *testing.T, literal bool, mode string) {
 	var out, errb bytes.Buffer
 	g := &globals{stdout: &out, stderr: &errb, logFormat: "text", logLevel: "warn"}
-	res, err := demo(context.Background(), g, demoFlags{samples: "../../samples", show: 3, noProgress: true})
+	res, err := demo(context.Background(), g, demoFlags{samples: "../../samples", show: 3, noProgress: true, literal: literal})
 	if res != nil && res.server != nil {
 		defer res.server.Close()
 	}
 	if err != nil {
 		t.Fatalf("demo: %v\n%s\n%s", err, out.String(), errb.String())
 	}
-	if !strings.Contains(out.String(), "emails sent to customers: 0") || strings.Count(out.String(), "── Ticket #") != 3 {
+	if !strings.Contains(out.String(), "emails sent to customers: 0") || strings.Count(out.String(), "── Ticket #") != 3 ||
+		!strings.Contains(out.String(), mode+")") {
 		t.Errorf("demo output:\n%s", out.String())
 	}
 	st := res.server.State()
+	if st.Storage.Sanitize == literal || st.Storage.ThreeByte == literal {
+		t.Fatalf("sandbox storage %+v with literal=%v", st.Storage, literal)
+	}
+	stored := res.server.StoredText
 	if len(st.Emails) != 0 {
 		t.Errorf("emails sent: %+v", st.Emails)
 	}
@@ -47,7 +68,7 @@ func TestDemoImportsSamplesExactly(t *testing.T) {
 	statuses := map[string]string{"new": "Open", "answered": "Answered", "waiting": "Customer-Reply", "resolved": "Closed",
 		"pending": "On Hold", "in progress": "In Progress"}
 	staff := map[string]string{"jane@helpdesk.example.com": "jane", "Mike Ross": "mike", "ana@helpdesk.example.com": "ana"}
-	var attachments, notes, staffReplies int
+	var attachments, notes, staffReplies, guests, specials int
 	for _, src := range res.source {
 		got, ok := byID[res.ids[src.ID]]
 		if !ok {
@@ -64,13 +85,22 @@ func TestDemoImportsSamplesExactly(t *testing.T) {
 				replies = append(replies, e)
 			}
 		}
-		if got.Subject != src.Subject {
-			t.Errorf("ticket %s: subject %q, want %q", src.ID, got.Subject, src.Subject)
+		if want := stored(src.Subject); got.Subject != want {
+			t.Errorf("ticket %s: subject %q, want %q", src.ID, got.Subject, want)
+		}
+		if got.UserID == 0 { // a guest: WHMCS holds the requester's name as sent
+			guests++
+			if want := stored(src.Requester.Name); got.Name != want {
+				t.Errorf("ticket %s: guest name %q, want %q", src.ID, got.Name, want)
+			}
+			if strings.ContainsAny(src.Requester.Name, `<>&"'`) {
+				specials++
+			}
 		}
 		if !sameWall(got.Date, replies[0].Created) {
 			t.Errorf("ticket %s: opened %v, want %v", src.ID, got.Date, replies[0].Created)
 		}
-		checkAttachments(t, src.ID+" opening", got.Attachments, replies[0].Attachments)
+		checkAttachments(t, res.server, src.ID+" opening", got.Attachments, replies[0].Attachments)
 		attachments += len(replies[0].Attachments)
 		if len(got.Replies) != len(replies)-1 {
 			t.Errorf("ticket %s: %d replies, want %d", src.ID, len(got.Replies), len(replies)-1)
@@ -96,7 +126,7 @@ func TestDemoImportsSamplesExactly(t *testing.T) {
 			} else if rp.AdminUsername != "" {
 				t.Errorf("ticket %s reply %d: customer reply sent as admin %q", src.ID, i+1, rp.AdminUsername)
 			}
-			checkAttachments(t, src.ID+" reply", rp.Attachments, want.Attachments)
+			checkAttachments(t, res.server, src.ID+" reply", rp.Attachments, want.Attachments)
 			attachments += len(want.Attachments)
 		}
 		if len(got.Notes) != len(ns) {
@@ -105,10 +135,10 @@ func TestDemoImportsSamplesExactly(t *testing.T) {
 		}
 		for i, n := range got.Notes {
 			notes++
-			if !sameWall(n.Date, ns[i].Created) || !strings.Contains(n.Message, ns[i].Author.Name) {
+			if !sameWall(n.Date, ns[i].Created) || !strings.Contains(n.Message, stored(ns[i].Author.Name)) {
 				t.Errorf("ticket %s note %d: %v %q", src.ID, i, n.Date, n.Message)
 			}
-			checkAttachments(t, src.ID+" note", n.Attachments, ns[i].Attachments)
+			checkAttachments(t, res.server, src.ID+" note", n.Attachments, ns[i].Attachments)
 		}
 		want := statuses[strings.ToLower(src.Status)]
 		if want == "" {
@@ -128,12 +158,15 @@ func TestDemoImportsSamplesExactly(t *testing.T) {
 			t.Errorf("ticket %s: status %q, want %q (source %q)", src.ID, got.Status, want, src.Status)
 		}
 	}
-	if attachments == 0 || notes == 0 || staffReplies == 0 {
-		t.Errorf("samples exercise too little: %d attachments, %d notes, %d staff replies", attachments, notes, staffReplies)
+	if attachments == 0 || notes == 0 || staffReplies == 0 || guests == 0 || specials == 0 {
+		t.Errorf("samples exercise too little: %d attachments, %d notes, %d staff replies, %d guests (%d named with <>&\"')",
+			attachments, notes, staffReplies, guests, specials)
 	}
 }
 
-func checkAttachments(t *testing.T, where string, got []whmcstest.FileState, want []sources.Attachment) {
+// checkAttachments compares stored attachments with the source's: names as
+// sb stores them, content by sha256.
+func checkAttachments(t *testing.T, sb *whmcstest.Server, where string, got []whmcstest.FileState, want []sources.Attachment) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Errorf("%s: %d attachments, want %d", where, len(got), len(want))
@@ -147,8 +180,8 @@ func checkAttachments(t *testing.T, where string, got []whmcstest.FileState, wan
 		data, _ := io.ReadAll(rc)
 		rc.Close()
 		sum := sha256.Sum256(data)
-		if got[i].Name != a.Name || got[i].SHA256 != hex.EncodeToString(sum[:]) {
-			t.Errorf("%s: attachment %d = %s %s, want %s %x", where, i, got[i].Name, got[i].SHA256, a.Name, sum)
+		if name := sb.StoredFileName(a.Name); got[i].Name != name || got[i].SHA256 != hex.EncodeToString(sum[:]) {
+			t.Errorf("%s: attachment %d = %s %s, want %s %x", where, i, got[i].Name, got[i].SHA256, name, sum)
 		}
 	}
 }
