@@ -111,7 +111,7 @@ func genCSV(t testing.TB, dir string, n int, seed uint64) []genTicket {
 	for i := range n {
 		tk := genTicket{
 			id:         fmt.Sprintf("C%04d", i+1),
-			subject:    fmt.Sprintf("Order %d: \"printer\", on fire — ümlaut", i+1),
+			subject:    fmt.Sprintf("Order %d: \"printer\" <b>on fire</b> & it's 🔥 — ümlaut", i+1),
 			department: []string{"Sales", "Technical Support", ""}[rng.IntN(3)],
 			status:     statuses[rng.IntN(len(statuses))],
 			priority:   priorities[rng.IntN(len(priorities))],
@@ -152,11 +152,14 @@ func genCSV(t testing.TB, dir string, n int, seed uint64) []genTicket {
 				e.html = true
 				e.body = fmt.Sprintf("<p>Hello <b>%s</b>, see below</p><ul><li>one, two</li><li>\"three\"</li></ul>", e.marker)
 			} else {
-				e.body = fmt.Sprintf("Line one %s, with a comma and \"quotes\".\nSecond line of ticket %d.\r\n\nThird paragraph.", e.marker, i+1)
+				e.body = fmt.Sprintf("Line one %s, with a comma and \"quotes\", a < b & c > d, it's 🚀.\nSecond line of ticket %d.\r\n\nThird paragraph.", e.marker, i+1)
 			}
 			if rng.IntN(8) == 0 {
 				for k := range 1 + rng.IntN(2) {
 					name := fmt.Sprintf("%s-%d-%d.txt", tk.id, j, k)
+					if k == 1 {
+						name = fmt.Sprintf("%s-%d-%d 📎 & more.txt", tk.id, j, k)
+					}
 					data := make([]byte, 200+rng.IntN(6000))
 					for b := range data {
 						data[b] = byte('a' + rng.IntN(26))
