@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
-	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 )
 
 // validateFlags are validate's options; run --dry-run passes its own.
@@ -123,9 +122,8 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 		}
 		o.Client, stats = c, st
 		// The same checks as run's, less the writes a read-only client
-		// never sends.
-		acts := append(a.runActions(), whmcs.ActionGetSupportDepartments, whmcs.ActionGetSupportStatuses, whmcs.ActionGetAdminUsers)
-		if _, err := a.preflight(ctx, c, acts, true, nil); err != nil {
+		// never sends; validate's own reads follow.
+		if _, err := a.preflight(ctx, c, a.runActions(), true, nil); err != nil {
 			return err
 		}
 		// Validate reads the departments before it takes the time, so the
