@@ -310,10 +310,20 @@ func (r *runner) checkCanary(ctx context.Context, t *sources.Ticket, s *mapping.
 	} else {
 		fmt.Fprintf(&b, "The canary is a %s on WHMCS ticket #%s; delete it in WHMCS's admin area if it is wrong.", s.Kind, tk.TID)
 	}
-	if undated {
-		return fmt.Errorf("%s: %w: %w", b.String(), ErrCanary, whmcs.ErrUndated)
-	}
-	return fmt.Errorf("%s: %w", b.String(), ErrCanary)
+	return &canaryError{msg: b.String(), undated: undated}
+}
+
+// canaryError is a canary's verdict: it is ErrCanary, and whmcs.ErrUndated
+// too when the date was not kept.
+type canaryError struct {
+	msg     string
+	undated bool
+}
+
+func (e *canaryError) Error() string { return e.msg }
+
+func (e *canaryError) Is(target error) bool {
+	return target == ErrCanary || e.undated && target == whmcs.ErrUndated
 }
 
 func replyByText(tk *whmcs.Ticket, msg string) whmcs.Reply {
