@@ -5,6 +5,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 )
 
 func newStatusCmd(g *globals) *cobra.Command {
@@ -39,6 +42,19 @@ func newStatusCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(w, " (%d write(s) to reconcile on the next run)", c.Unsettled)
 			}
 			fmt.Fprintln(w)
+			// What the runs learned of the target WHMCS.
+			version, err := store.Meta(ctx, checkpoints.MetaWHMCSVersion)
+			if err != nil {
+				return err
+			}
+			prof, err := store.Meta(ctx, checkpoints.MetaTextProfile)
+			if err != nil {
+				return err
+			}
+			if version == "" {
+				version = "unknown"
+			}
+			fmt.Fprintf(w, "  WHMCS    version %s; text: %s\n", version, whmcs.ParseTextProfile(prof).Describe())
 			if len(runs) == 0 {
 				fmt.Fprintln(w, "  no runs yet")
 				return nil

@@ -38,6 +38,11 @@ func TestStatus(t *testing.T) {
 	if !strings.Contains(out, strconv.Itoa(n)+" imported, 0 failed, 0 pending") {
 		t.Errorf("counts missing:\n%s", out)
 	}
+	// What the canary learned of the sandbox (literal, utf8mb4): the
+	// sample's texts hold <>&"' or emoji only if the sample does.
+	if !strings.Contains(out, "WHMCS    version 8.13.1; text: ") {
+		t.Errorf("the target's version and text handling are missing:\n%s", out)
+	}
 	if !strings.Contains(out, "last run 2 (run): ok") {
 		t.Errorf("last run missing:\n%s", out)
 	}
