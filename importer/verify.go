@@ -80,6 +80,9 @@ type VerifyReport struct {
 	Elapsed     time.Duration
 	// Location is the WHMCS server's zone dates are shown in.
 	Location *time.Location
+	// Text is how the target stores text, as the runs learned it: texts
+	// were compared in that form.
+	Text whmcs.TextProfile
 }
 
 // OK reports whether every ticket matched and none is missing.
@@ -243,7 +246,7 @@ func Verify(ctx context.Context, o VerifyOptions) (*VerifyReport, error) {
 
 	slices.SortStableFunc(v.found, func(a, b found) int { return a.seq - b.seq })
 	rep := &VerifyReport{Checked: v.checked, Matching: v.matching, Differing: v.checked - v.matching,
-		Missing: v.missing, Elapsed: time.Since(start), Location: v.loc}
+		Missing: v.missing, Elapsed: time.Since(start), Location: v.loc, Text: v.text}
 	for _, f := range v.found {
 		rep.Differences = append(rep.Differences, f.diffs...)
 	}

@@ -20,6 +20,7 @@ type verifyJSON struct {
 	} `json:"tickets"`
 	Differences    []Difference `json:"differences"`
 	ElapsedSeconds float64      `json:"elapsed_seconds"`
+	TextProfile    string       `json:"text_profile"`
 }
 
 // JSON renders the report as {"tickets": {"checked", "matching",
@@ -33,6 +34,7 @@ func (r *VerifyReport) JSON() ([]byte, error) {
 		j.Differences = []Difference{}
 	}
 	j.ElapsedSeconds = r.Elapsed.Seconds()
+	j.TextProfile = r.Text.Describe()
 	b, err := json.MarshalIndent(j, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode verify report: %w", err)
@@ -53,6 +55,7 @@ func (r *VerifyReport) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, " %d source tickets not imported.", r.Missing)
 	}
 	b.WriteByte('\n')
+	fmt.Fprintf(&b, "Texts compared as this WHMCS stores them: %s.\n", r.Text.Describe())
 	last := ""
 	for _, d := range r.Differences {
 		if head := d.Ticket + "\x00" + fmt.Sprint(d.WHMCSID); head != last {
