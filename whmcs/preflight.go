@@ -214,7 +214,7 @@ func explain(c *Client, err error) error {
 	case e == nil:
 		return err
 	case e.Kind == KindAuth && strings.HasPrefix(e.Message, "Invalid IP"):
-		return fmt.Errorf("WHMCS at %s refuses this machine's address (%w): add it in Setup > General Settings > Security > API IP Access Restriction, or set target.access_key", u, err)
+		return fmt.Errorf("WHMCS at %s refuses this machine's address (%w): add it in Setup > General Settings > Security > API IP Access Restriction, or set target.accesskey", u, err)
 	case e.Kind == KindAuth && strings.Contains(strings.ToLower(e.Message), "invalid permissions"):
 		return fmt.Errorf("the API credentials' role at %s does not allow a read call (%w): allow the actions listed in the README's \"What WHMCS does to your data\"", u, err)
 	case e.Kind == KindAuth && e.Status >= 300 && e.Status < 400:
