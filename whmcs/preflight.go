@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -115,10 +116,11 @@ func Preflight(ctx context.Context, c *Client, o PreflightOptions) (*PreflightRe
 		}
 	}
 
+	// The probes are independent: they go out together, a few at a time.
 	readOnly := IsReadOnly(c.Caller())
-	var denied []string
+	var probes []Request
 	for _, a := range o.Actions {
-		if a == ActionGetWHMCSDetails || slices.Contains(res.Checked, a) {
+		if a == ActionGetWHMCSDetails || slices.Contains(res.Checked, a) || slices.Contains(res.Skipped, a) {
 			continue
 		}
 		req := probe(a)
@@ -130,16 +132,33 @@ func Preflight(ctx context.Context, c *Client, o PreflightOptions) (*PreflightRe
 			continue
 		}
 		res.Checked = append(res.Checked, a)
-		var err error
-		for attempt := 1; attempt <= o.Attempts; attempt++ {
-			res.Calls++
-			if err = c.Caller().Call(ctx, req, nil); err == nil || KindOf(err) == KindBusiness || KindOf(err) == KindAuth || ctx.Err() != nil {
-				break
+		probes = append(probes, req)
+	}
+	errs := make([]error, len(probes))
+	calls := make([]int, len(probes))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for i, req := range probes {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			for attempt := 1; attempt <= o.Attempts; attempt++ {
+				calls[i]++
+				err := c.Caller().Call(ctx, req, nil)
+				errs[i] = err
+				if err == nil || KindOf(err) == KindBusiness || KindOf(err) == KindAuth || ctx.Err() != nil {
+					return
+				}
+				// A probe changes nothing, so one whose answer was lost is
+				// simply asked again.
 			}
-			// A probe changes nothing, so one whose answer was lost is
-			// simply asked again.
-		}
-		switch {
+		})
+	}
+	wg.Wait()
+	var denied []string
+	for i, err := range errs {
+		res.Calls += calls[i]
+		switch a := probes[i].Action(); {
 		case err == nil || KindOf(err) == KindBusiness:
 		case deniedAction(err, a):
 			denied = append(denied, a)

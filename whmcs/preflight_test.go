@@ -128,3 +128,26 @@ func TestPreflightFailsFast(t *testing.T) {
 	check("404", srv.URL+"/whmcs/api.php", whmcs.ErrNotAPI, "/includes/api.php")
 	check("HTML 200", srv.URL+"/maintenance/includes/api.php", whmcs.ErrNotAPI, "maintenance")
 }
+
+// BenchmarkPreflight reports a run's preflight cost against a WHMCS 50 ms
+// away: calls, seconds, and seconds ÷ (calls × latency), the share of its
+// time that is the round trips themselves.
+func BenchmarkPreflight(b *testing.B) {
+	const latency = 50 * time.Millisecond
+	s := whmcstest.NewServer(whmcstest.Options{Faults: whmcstest.Faults{Latency: latency}})
+	defer s.Close()
+	h, err := whmcs.NewHTTP(whmcs.Options{URL: s.APIURL(), Identifier: s.Identifier, Secret: s.Secret})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := whmcs.NewClient(h, nil)
+	var res *whmcs.PreflightResult
+	for b.Loop() {
+		if res, err = whmcs.Preflight(context.Background(), c, whmcs.PreflightOptions{Actions: runActions}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(res.Calls), "calls")
+	b.ReportMetric(res.Elapsed.Seconds(), "s/preflight")
+	b.ReportMetric(res.Elapsed.Seconds()/(float64(res.Calls)*latency.Seconds()), "elapsed/round-trips")
+}
