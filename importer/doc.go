@@ -12,6 +12,15 @@
 // truly missing. Intents left by a crash are reconciled the same way when
 // their ticket comes round on the next run.
 //
+// The run's first write is its canary: every other write waits until it
+// has been read back with GetTicket and found as sent (its date to the
+// second, author, department, body); a WHMCS that did not keep the date
+// (before 8.0) stops the run after that one write. What the read-back
+// shows of how the target stores text (whmcs.TextProfile) is kept in the
+// checkpoint: reconcile and verify compare texts in that form, so an
+// install's sanitiser or 3-byte tables never make a write that landed
+// look missing.
+//
 // Policy around the WHMCS client (rate limit with AIMD, retries of calls
 // certainly not processed) is composed in WithPolicy. A failing ticket is
 // recorded with its reason and the run goes on; only fatal errors

@@ -2,8 +2,8 @@
 // (POST /includes/api.php) for the calls a ticket migration needs:
 // OpenTicket, AddTicketReply, AddTicketNote, UpdateTicket, GetTicket, and
 // for validation, resume, verification and rollback GetTickets,
-// GetSupportDepartments, GetSupportStatuses, GetClients, GetAdminUsers and
-// DeleteTicket.
+// GetSupportDepartments, GetSupportStatuses, GetClients, GetAdminUsers,
+// GetWHMCSDetails and DeleteTicket.
 //
 // The layers, innermost first:
 //
@@ -19,10 +19,23 @@
 //     was sent and no clear refusal came back): such a call must be
 //     reconciled by reading WHMCS, never re-sent blindly.
 //   - Callers that wrap a Caller to add policy: ReadOnly here (dry-run);
-//     rate limits and retries belong to the importer.
+//     rate limits and retries belong to the importer. Each wrapper
+//     implements Unwrapper, so that Find reaches a layer of a composed
+//     stack (the *HTTP, for the server's clock or a call without retries).
 //   - Client: typed methods over any Caller, decoding WHMCS's loosely typed
 //     JSON (numbers as strings, wrapped lists in several shapes) and its
 //     naive dates, read in the server's zone.
+//
+// Knowing the target:
+//
+//   - Preflight checks, before anything is written, that the API answers
+//     fast and as WHMCS, to these credentials from this address, in a
+//     version that keeps `created` (8.0+), with a role that allows every
+//     action needed (tried with parameters that cannot change anything).
+//   - TextProfile is what an install does to the text it stores (the input
+//     sanitiser's HTML entities, 3-byte tables' "?"): Match and MatchDigest
+//     compare a sent text with what WHMCS gives back in the form the
+//     install is known to store, and learn that form from the pair.
 //
 // This package never retries, sleeps or rate-limits, and never writes the
 // API secret, password or access key into an error or a log line.
