@@ -315,7 +315,7 @@ func (r *runner) reconcile(ctx context.Context, in *checkpoints.Intent, base che
 	}
 	digest := whmcs.Digest(in.MessageHash)
 	same := func(date time.Time, msg string) bool {
-		return (anyDate || sameWallSecond(date, in.Created)) && r.text.matchDigest(ctx, digest, msg)
+		return (anyDate || whmcs.SameWallSecond(date, in.Created)) && r.text.matchDigest(ctx, digest, msg)
 	}
 	matches := 0
 	if in.Action == whmcs.ActionAddTicketNote {
@@ -368,7 +368,7 @@ func (r *runner) findOpened(ctx context.Context, in *checkpoints.Intent, base ch
 			return false, base, err
 		}
 		for _, s := range list.Tickets {
-			if !r.text.same(ctx, in.Subject, s.Subject) || !anyDate && !sameWallSecond(s.Date, in.Created) {
+			if !r.text.same(ctx, in.Subject, s.Subject) || !anyDate && !whmcs.SameWallSecond(s.Date, in.Created) {
 				continue
 			}
 			other, err := r.o.Store.SourceIDByWHMCS(ctx, s.ID)
@@ -434,23 +434,6 @@ func entryKind(k mapping.StepKind) string {
 		return "note"
 	}
 	return "update"
-}
-
-// sameWallSecond reports whether w, a date read back from WHMCS (in the
-// server's zone), shows the instant t to the second. WHMCS keeps wall-clock
-// times, so an instant in the hour repeated when clocks go back reads back
-// as the earlier of the two instants with that wall clock: compare what
-// WHMCS can hold, the wall clock.
-func sameWallSecond(w, t time.Time) bool {
-	if w.Unix() == t.Unix() {
-		return true
-	}
-	t = t.In(w.Location())
-	y1, m1, d1 := w.Date()
-	y2, m2, d2 := t.Date()
-	h1, n1, s1 := w.Clock()
-	h2, n2, s2 := t.Clock()
-	return y1 == y2 && m1 == m2 && d1 == d2 && h1 == h2 && n1 == n2 && s1 == s2
 }
 
 func readAttachments(e *sources.Entry) ([]whmcs.Attachment, error) {

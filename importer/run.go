@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
+	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
@@ -66,56 +67,6 @@ type TicketResult struct {
 	Drift   []sources.Problem
 }
 
-// Report is a run's summary.
-type Report struct {
-	RunID   int64            `json:"run_id"`
-	Tickets TicketCounts     `json:"tickets"`
-	Calls   map[string]int64 `json:"calls"`
-	// Retries counts calls sent again after a failure certainly not
-	// processed; Reconciled counts writes whose outcome was settled by
-	// reading WHMCS (Resent of them were missing and sent again).
-	Retries    int64       `json:"retries"`
-	Throttled  int64       `json:"throttled"`
-	Reconciled int64       `json:"reconciled"`
-	Resent     int64       `json:"resent"`
-	Failures   []Failure   `json:"failures"`
-	Drift      []DriftItem `json:"drift"`
-	// ReadBacks counts the GetTicket calls that read a write back to judge
-	// the canary or to learn how WHMCS stores text; TextProfile is what is
-	// known of that at the end (see whmcs.TextProfile.Describe).
-	ReadBacks      int64   `json:"read_backs"`
-	TextProfile    string  `json:"text_profile"`
-	ElapsedSeconds float64 `json:"elapsed_seconds"`
-	CallsPerSecond float64 `json:"calls_per_second"`
-	Interrupted    bool    `json:"interrupted,omitempty"`
-}
-
-// TicketCounts add up: Total = Imported + Updated + Unchanged + Failed (+
-// Stopped when interrupted).
-type TicketCounts struct {
-	Total     int `json:"total"`
-	Imported  int `json:"imported"`
-	Updated   int `json:"updated"`
-	Unchanged int `json:"unchanged"`
-	Failed    int `json:"failed"`
-	Stopped   int `json:"stopped,omitempty"`
-}
-
-// Failure is one failed ticket.
-type Failure struct {
-	Ticket string `json:"ticket"`
-	Step   string `json:"step"`
-	Error  string `json:"error"`
-}
-
-// DriftItem is a change at the source that WHMCS cannot express.
-type DriftItem struct {
-	Ticket  string `json:"ticket"`
-	Entry   string `json:"entry,omitempty"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
 // ErrInterrupted is wrapped by Run's error when ctx was cancelled: the
 // in-flight calls finished and were journaled; a new run resumes.
 var ErrInterrupted = errors.New("run interrupted")
@@ -130,7 +81,7 @@ func (f fatal) Unwrap() error { return f.err }
 // checkpoint last saw it. It returns the report, and an error only when
 // the run could not finish (fatal error or interruption); failed tickets
 // are in the report.
-func Run(ctx context.Context, o Options) (*Report, error) {
+func Run(ctx context.Context, o Options) (*report.Run, error) {
 	if o.Concurrency <= 0 {
 		o.Concurrency = 4
 	}
@@ -171,7 +122,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	runID := r.runID
 
 	err = r.run(ctx)
-	rep := r.report()
+	rep := r.summary()
 	outcome := "ok"
 	switch {
 	case err != nil && ctx.Err() != nil:
@@ -337,10 +288,10 @@ func (r *runner) record(res TicketResult) {
 	}
 }
 
-func (r *runner) report() *Report {
+func (r *runner) summary() *report.Run {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	rep := &Report{RunID: r.runID, Calls: map[string]int64{}, Failures: []Failure{}, Drift: []DriftItem{}}
+	rep := &report.Run{RunID: r.runID, Calls: map[string]int64{}, Failures: []report.Failure{}, Drift: []report.DriftItem{}}
 	for _, res := range r.results {
 		rep.Tickets.Total++
 		switch res.Outcome {
@@ -356,12 +307,12 @@ func (r *runner) report() *Report {
 			if res.Err != nil {
 				msg = res.Err.Error()
 			}
-			rep.Failures = append(rep.Failures, Failure{Ticket: res.Ticket, Step: res.Step, Error: msg})
+			rep.Failures = append(rep.Failures, report.Failure{Ticket: res.Ticket, Step: res.Step, Error: msg})
 		case Stopped:
 			rep.Tickets.Stopped++
 		}
 		for _, d := range res.Drift {
-			rep.Drift = append(rep.Drift, DriftItem{Ticket: res.Ticket, Entry: d.Entry, Code: d.Code, Message: d.Message})
+			rep.Drift = append(rep.Drift, report.DriftItem{Ticket: res.Ticket, Entry: d.Entry, Code: d.Code, Message: d.Message})
 		}
 	}
 	sort.Slice(rep.Failures, func(i, j int) bool { return rep.Failures[i].Ticket < rep.Failures[j].Ticket })

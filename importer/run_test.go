@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
+	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
@@ -127,7 +128,7 @@ func newEnvMode(t *testing.T, mode whmcstest.Options, faults whmcstest.Faults) *
 	return &env{srv: srv, opts: o, store: store, path: path}
 }
 
-func (e *env) run(t *testing.T, ctx context.Context, src sources.Source, conc int, pol Policy) (*Report, error) {
+func (e *env) run(t *testing.T, ctx context.Context, src sources.Source, conc int, pol Policy) (*report.Run, error) {
 	t.Helper()
 	h, err := whmcs.NewHTTP(whmcs.Options{URL: e.srv.APIURL(), Identifier: e.srv.Identifier, Secret: e.srv.Secret,
 		Location: chicago, Timeout: 5 * time.Second, MaxConns: conc})
@@ -281,7 +282,7 @@ func TestImportExactlyOnceUnderFaults(t *testing.T) { forModes(t, testImportExac
 func testImportExactlyOnceUnderFaults(t *testing.T, mode whmcstest.Options) {
 	e := newEnvMode(t, mode, whmcstest.Faults{Seed: 7, DropRate: 0.1, ThrottleRate: 0.05, FailRate: 0.05})
 	tickets := genTickets(80, 2)
-	var rep *Report
+	var rep *report.Run
 	var err error
 	for range 5 { // failed tickets are retried by the next run
 		rep, err = e.run(t, context.Background(), sourcetest.NewMemory(tickets), 8, Policy{})

@@ -2,9 +2,11 @@ package importer
 
 import (
 	"context"
-	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
 	"testing"
 	"time"
+
+	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
+	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
 
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
@@ -65,7 +67,7 @@ func TestIncrementalSkipSubSecondUpdated(t *testing.T) {
 }
 
 // runOnly is env.run with Options.Only.
-func runOnly(t *testing.T, e *env, src *countingSource, only []string) (*Report, error) {
+func runOnly(t *testing.T, e *env, src *countingSource, only []string) (*report.Run, error) {
 	t.Helper()
 	h, err := whmcs.NewHTTP(whmcs.Options{URL: e.srv.APIURL(), Identifier: e.srv.Identifier, Secret: e.srv.Secret,
 		Location: chicago, Timeout: 5 * time.Second})

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
+	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/all"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
@@ -55,7 +56,7 @@ emoji as ?); --literal stores it exactly as sent.`,
 // demoResult is what a demo did, for its test.
 type demoResult struct {
 	server *whmcstest.Server
-	report *importer.Report
+	report *report.Run
 	source []*sources.Ticket
 	ids    map[string]int64 // source id -> WHMCS id
 }
@@ -126,7 +127,7 @@ func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
 	prog.finish()
 	res.report = rep
 	if rep != nil {
-		printRunSummary(w, rep)
+		rep.WriteText(w)
 	}
 	if err != nil {
 		return res, err

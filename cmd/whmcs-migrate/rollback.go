@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
+	"github.com/whmcs-migrate/whmcs-migrate/importer/rollback"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 )
 
@@ -76,10 +77,10 @@ func runRollback(ctx context.Context, g *globals, f rollbackFlags) error {
 			return err
 		}
 	}
-	rep, err := importer.Rollback(ctx, importer.RollbackOptions{Client: client, Store: store, RunID: f.run, All: f.all,
+	rep, err := rollback.Run(ctx, rollback.Options{Client: client, Store: store, RunID: f.run, All: f.all,
 		Yes: f.yes, Logger: a.log, Out: g.stdout})
 	switch {
-	case err != nil && errors.Is(err, importer.ErrNoSuchRun):
+	case err != nil && errors.Is(err, rollback.ErrNoSuchRun):
 		return &ConfigError{err}
 	case err != nil && errors.Is(err, importer.ErrInterrupted):
 		fmt.Fprintln(g.stderr, "interrupted: run the same command again to finish the rollback")

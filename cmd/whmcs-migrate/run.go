@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
+	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 )
 
@@ -129,12 +129,12 @@ func runImport(ctx context.Context, g *globals, f runFlags, rate *float64) error
 	})
 	prog.finish()
 	if rep != nil {
-		printRunSummary(g.stdout, rep)
+		rep.WriteText(g.stdout)
 		if werr := writeRunFiles(f, rep); werr != nil && err == nil {
 			err = werr
 		}
 		if f.metrics != "" {
-			if werr := writeMetrics(f.metrics, rep, err, start); werr != nil && err == nil {
+			if werr := report.WriteMetrics(f.metrics, rep, err != nil, start); werr != nil && err == nil {
 				err = werr
 			}
 		}
@@ -151,54 +151,13 @@ func runImport(ctx context.Context, g *globals, f runFlags, rate *float64) error
 	return nil
 }
 
-func printRunSummary(w io.Writer, rep *importer.Report) {
-	t := rep.Tickets
-	if t.Imported+t.Updated+t.Failed+t.Stopped == 0 {
-		fmt.Fprintf(w, "Nothing to do: %d ticket(s), all unchanged since the last run.\n", t.Total)
-	}
-	fmt.Fprintf(w, "Run %d summary\n", rep.RunID)
-	fmt.Fprintf(w, "  tickets    %d total: %d imported, %d updated, %d unchanged, %d failed", t.Total, t.Imported, t.Updated, t.Unchanged, t.Failed)
-	if t.Stopped > 0 {
-		fmt.Fprintf(w, ", %d interrupted", t.Stopped)
-	}
-	fmt.Fprintln(w)
-	actions := make([]string, 0, len(rep.Calls))
-	var total int64
-	for k, v := range rep.Calls {
-		actions = append(actions, k)
-		total += v
-	}
-	sort.Strings(actions)
-	parts := make([]string, len(actions))
-	for i, k := range actions {
-		parts[i] = fmt.Sprintf("%s %d", k, rep.Calls[k])
-	}
-	fmt.Fprintf(w, "  calls      %d (%s)\n", total, strings.Join(parts, ", "))
-	fmt.Fprintf(w, "  retries    %d (throttled %d); reconciled %d (re-sent %d)\n", rep.Retries, rep.Throttled, rep.Reconciled, rep.Resent)
-	fmt.Fprintf(w, "  elapsed    %.1fs, %.1f calls/s\n", rep.ElapsedSeconds, rep.CallsPerSecond)
-	for i, f := range rep.Failures {
-		if i == 10 {
-			fmt.Fprintf(w, "  ... and %d more failures (see --failures)\n", len(rep.Failures)-10)
-			break
-		}
-		fmt.Fprintf(w, "  FAILED %s at %s: %s\n", f.Ticket, f.Step, f.Error)
-	}
-	for i, d := range rep.Drift {
-		if i == 10 {
-			fmt.Fprintf(w, "  ... and %d more drift items (see --report)\n", len(rep.Drift)-10)
-			break
-		}
-		fmt.Fprintf(w, "  DRIFT %s %s: %s\n", d.Ticket, d.Code, d.Message)
-	}
-}
-
-func writeRunFiles(f runFlags, rep *importer.Report) error {
+func writeRunFiles(f runFlags, rep *report.Run) error {
 	if f.report != "" {
 		data, err := json.MarshalIndent(rep, "", "  ")
 		if err != nil {
 			return err
 		}
-		if err := importer.WriteReportFile(f.report, append(data, '\n')); err != nil {
+		if err := report.WriteFile(f.report, append(data, '\n')); err != nil {
 			return err
 		}
 	}
@@ -208,7 +167,7 @@ func writeRunFiles(f runFlags, rep *importer.Report) error {
 		for _, fl := range rep.Failures {
 			enc.Encode(fl)
 		}
-		if err := importer.WriteReportFile(f.failures, []byte(b.String())); err != nil {
+		if err := report.WriteFile(f.failures, []byte(b.String())); err != nil {
 			return err
 		}
 	}

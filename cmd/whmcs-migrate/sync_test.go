@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
+	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
 )
 
@@ -343,15 +344,15 @@ func TestRunIncrementalSync(t *testing.T) {
 	if err := os.Mkdir(filepath.Dir(metrics), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	report := filepath.Join(e.work, "report.json")
+	reportPath := filepath.Join(e.work, "report.json")
 
 	// 1. The first run imports everything.
-	code, out, errOut := e.run(t, "--report", report, "--metrics-file", metrics)
+	code, out, errOut := e.run(t, "--report", reportPath, "--metrics-file", metrics)
 	if code != exitOK {
 		t.Fatalf("first run: exit %d\n%s\n%s", code, out, errOut)
 	}
 	e.checkState(t, src)
-	if r := readRunReport(t, report); r.Tickets.Imported != 4 || r.Tickets.Total != 4 {
+	if r := readRunReport(t, reportPath); r.Tickets.Imported != 4 || r.Tickets.Total != 4 {
 		t.Fatalf("first run tickets %+v", r.Tickets)
 	}
 
@@ -378,7 +379,7 @@ func TestRunIncrementalSync(t *testing.T) {
 	changed.write(t, e.dir)
 
 	before, writesBefore := e.srv.Calls(), e.srv.WriteCalls()
-	code, out, errOut = e.run(t, "--report", report, "--metrics-file", metrics)
+	code, out, errOut = e.run(t, "--report", reportPath, "--metrics-file", metrics)
 	if code != exitOK {
 		t.Fatalf("sync run: exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -396,7 +397,7 @@ func TestRunIncrementalSync(t *testing.T) {
 	expect := changed.clone()
 	expect.msgs[1] = src.msgs[1]
 	e.checkState(t, expect)
-	r := readRunReport(t, report)
+	r := readRunReport(t, reportPath)
 	if r.Tickets.Total != 5 || r.Tickets.Imported != 1 || r.Tickets.Updated != 2 || r.Tickets.Unchanged != 2 || r.Tickets.Failed != 0 {
 		t.Errorf("sync run tickets %+v", r.Tickets)
 	}
@@ -421,13 +422,13 @@ func TestRunIncrementalSync(t *testing.T) {
 		}
 	}
 	now := float64(time.Now().Unix())
-	if ls := m[lastSuccessMetric]; ls < now-600 || ls > now+1 {
-		t.Errorf("%s = %v, want about %v", lastSuccessMetric, ls, now)
+	if ls := m[report.LastSuccessMetric]; ls < now-600 || ls > now+1 {
+		t.Errorf("%s = %v, want about %v", report.LastSuccessMetric, ls, now)
 	}
 
 	// 3. Nothing changed: nothing is written, and the run says so.
 	writesBefore = e.srv.WriteCalls()
-	code, out, errOut = e.run(t, "--report", report, "--metrics-file", metrics)
+	code, out, errOut = e.run(t, "--report", reportPath, "--metrics-file", metrics)
 	if code != exitOK {
 		t.Fatalf("no-op run: exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -437,7 +438,7 @@ func TestRunIncrementalSync(t *testing.T) {
 	if !strings.HasPrefix(out, "Nothing to do: 5 ticket(s)") {
 		t.Errorf("no-op run output:\n%s", out)
 	}
-	if r := readRunReport(t, report); r.Tickets.Unchanged != 5 || len(r.Drift) != 0 {
+	if r := readRunReport(t, reportPath); r.Tickets.Unchanged != 5 || len(r.Drift) != 0 {
 		t.Errorf("no-op run report %+v", r)
 	}
 	m = parseMetrics(t, metrics)
@@ -454,7 +455,7 @@ func TestRunIncrementalSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	old = regexp.MustCompile(`(?m)^`+lastSuccessMetric+` .*$`).ReplaceAll(old, []byte(lastSuccessMetric+" 1700000000"))
+	old = regexp.MustCompile(`(?m)^`+report.LastSuccessMetric+` .*$`).ReplaceAll(old, []byte(report.LastSuccessMetric+" 1700000000"))
 	if err := os.WriteFile(metrics, old, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -478,7 +479,7 @@ func TestRunIncrementalSync(t *testing.T) {
 		t.Errorf("failing run made %d write calls", w)
 	}
 	m = parseMetrics(t, metrics)
-	if m[lastSuccessMetric] != 1700000000 || m["whmcs_migrate_last_run_success"] != 0 ||
+	if m[report.LastSuccessMetric] != 1700000000 || m["whmcs_migrate_last_run_success"] != 0 ||
 		m["whmcs_migrate_last_run_failures"] != 1 || m[`whmcs_migrate_last_run_tickets{outcome="failed"}`] != 1 {
 		t.Errorf("failing run metrics %v", m)
 	}
@@ -510,7 +511,7 @@ func TestRunIncrementalSyncWithoutEntryIDs(t *testing.T) {
 	e := newSyncEnv(t)
 	src := syncSample(false)
 	src.write(t, e.dir)
-	report := filepath.Join(e.work, "report.json")
+	reportPath := filepath.Join(e.work, "report.json")
 	if code, out, errOut := e.run(t); code != exitOK {
 		t.Fatalf("first run: exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -525,7 +526,7 @@ func TestRunIncrementalSyncWithoutEntryIDs(t *testing.T) {
 	changed.write(t, e.dir)
 
 	before, writesBefore := e.srv.Calls(), e.srv.WriteCalls()
-	code, out, errOut := e.run(t, "--report", report)
+	code, out, errOut := e.run(t, "--report", reportPath)
 	if code != exitOK {
 		t.Fatalf("sync run: exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -537,7 +538,7 @@ func TestRunIncrementalSyncWithoutEntryIDs(t *testing.T) {
 	if w := e.srv.WriteCalls() - writesBefore; w != 1 {
 		t.Errorf("sync run reached WHMCS with %d write calls, want 1", w)
 	}
-	r := readRunReport(t, report)
+	r := readRunReport(t, reportPath)
 	if r.Tickets.Updated != 1 || r.Tickets.Unchanged != 3 || len(r.Drift) != 0 {
 		t.Errorf("sync run report %+v", r)
 	}
@@ -550,13 +551,13 @@ func TestRunIncrementalSyncWithoutEntryIDs(t *testing.T) {
 	edited.ticket("T1").Updated = "2024-03-06 09:00:00"
 	edited.write(t, e.dir)
 	before = e.srv.Calls()
-	if code, out, errOut := e.run(t, "--report", report); code != exitOK {
+	if code, out, errOut := e.run(t, "--report", reportPath); code != exitOK {
 		t.Fatalf("edit run: exit %d\n%s\n%s", code, out, errOut)
 	}
 	if got, want := writeCallDelta(before, e.srv.Calls()), map[string]int{"AddTicketReply": 1}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("edit run write calls %v, want %v", got, want)
 	}
-	r = readRunReport(t, report)
+	r = readRunReport(t, reportPath)
 	if len(r.Drift) != 1 || r.Drift[0].Ticket != "T1" || r.Drift[0].Code != "drift_deleted" || !strings.HasPrefix(r.Drift[0].Entry, "h:") {
 		t.Errorf("edit run drift %+v, want one drift_deleted of a hash-keyed T1 entry", r.Drift)
 	}

@@ -16,6 +16,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
+	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
+	"github.com/whmcs-migrate/whmcs-migrate/importer/validate"
 )
 
 // validateFlags are validate's options; run --dry-run passes its own.
@@ -85,7 +87,7 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 		return err
 	}
 	cfg := a.cfg
-	o := importer.ValidateOptions{
+	o := validate.Options{
 		TargetLocation:         a.cfg.Target.Location,
 		Config:                 cfg.Mapping,
 		ApplyDepartmentChanges: f.applyDept,
@@ -106,7 +108,7 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 		o.Concurrency = f.concurrency
 	}
 	if s := cfg.Validate.MaxAttachmentSize; s != "" {
-		if o.MaxAttachmentSize, err = importer.ParseSize(s); err != nil {
+		if o.MaxAttachmentSize, err = report.ParseSize(s); err != nil {
 			return configErrorf("%s: validate.max_attachment_size: %v", cfg.File, err)
 		}
 		if o.MaxAttachmentSize == 0 {
@@ -147,7 +149,7 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 	defer src.Close()
 	o.Source = src
 
-	rep, err := importer.Validate(ctx, o)
+	rep, err := validate.Run(ctx, o)
 	if err != nil {
 		if ctx.Err() != nil {
 			return errInterrupted
@@ -163,7 +165,7 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 		if err != nil {
 			return err
 		}
-		if err := importer.WriteReportFile(f.report, append(b, '\n')); err != nil {
+		if err := report.WriteFile(f.report, append(b, '\n')); err != nil {
 			return err
 		}
 	}
@@ -172,7 +174,7 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 		if err := rep.WriteHTML(&buf); err != nil {
 			return err
 		}
-		if err := importer.WriteReportFile(f.html, buf.Bytes()); err != nil {
+		if err := report.WriteFile(f.html, buf.Bytes()); err != nil {
 			return err
 		}
 	}
@@ -189,7 +191,7 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 
 // printValidation writes the terminal summary: counts, problems by code,
 // the plan and the first max problems.
-func printValidation(w io.Writer, r *importer.ValidationReport, max int, f validateFlags) {
+func printValidation(w io.Writer, r *report.Validation, max int, f validateFlags) {
 	mode := "online: mapping checked against WHMCS with read calls only"
 	if r.Offline {
 		mode = "offline: WHMCS not contacted"
@@ -218,7 +220,7 @@ func printValidation(w io.Writer, r *importer.ValidationReport, max int, f valid
 	fmt.Fprintf(tw, "  tickets\t%d\n", p.Tickets)
 	fmt.Fprintf(tw, "  entries\t%d\n", p.Entries)
 	fmt.Fprintf(tw, "  attachments\t%d\t(%s; %s in requests)\n", p.Attachments,
-		importer.FormatSize(p.AttachmentBytes), importer.FormatSize(p.AttachmentRequestBytes))
+		report.FormatSize(p.AttachmentBytes), report.FormatSize(p.AttachmentRequestBytes))
 	actions := make([]string, 0, len(p.Calls))
 	for a := range p.Calls {
 		actions = append(actions, a)
@@ -234,7 +236,7 @@ func printValidation(w io.Writer, r *importer.ValidationReport, max int, f valid
 		rate = fmt.Sprintf("%g calls/s", p.Rate)
 	}
 	fmt.Fprintf(w, "  estimated duration: %s (%s, %d workers, %.2g s per call assumed)\n",
-		importer.FormatDuration(p.EstimatedSeconds), rate, p.Concurrency, p.AssumedLatencySeconds)
+		report.FormatDuration(p.EstimatedSeconds), rate, p.Concurrency, p.AssumedLatencySeconds)
 	if len(r.Reads) > 0 {
 		var rs []string
 		for a, n := range r.Reads {
@@ -274,7 +276,7 @@ func printValidation(w io.Writer, r *importer.ValidationReport, max int, f valid
 
 // problemLine renders a problem naming everything needed to find it:
 // "ticket T1 entry 5 (messages.csv:57) field created: ... [bad_date]".
-func problemLine(p importer.ValidationProblem) string {
+func problemLine(p report.Problem) string {
 	s := "ticket " + p.Ticket
 	if p.Entry != "" {
 		s += " entry " + p.Entry

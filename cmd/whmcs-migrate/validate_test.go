@@ -18,7 +18,7 @@ import (
 // warnings.
 func vtFixture(t *testing.T) string {
 	t.Helper()
-	p, err := filepath.Abs(filepath.Join("..", "..", "importer", "testdata", "validate"))
+	p, err := filepath.Abs(filepath.Join("..", "..", "importer", "validate", "testdata", "validate"))
 	if err != nil {
 		t.Fatal(err)
 	}

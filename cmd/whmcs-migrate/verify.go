@@ -9,7 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/whmcs-migrate/whmcs-migrate/importer"
+	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
+	"github.com/whmcs-migrate/whmcs-migrate/importer/verify"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 )
 
@@ -89,7 +90,7 @@ func runVerify(ctx context.Context, g *globals, f verifyFlags) error {
 		return err
 	}
 
-	rep, err := importer.Verify(ctx, importer.VerifyOptions{Source: src, Client: client, Planner: planner, Store: store,
+	rep, err := verify.Run(ctx, verify.Options{Source: src, Client: client, Planner: planner, Store: store,
 		Concurrency: conc, Only: f.only, Sample: f.sample, Logger: a.log})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -105,7 +106,7 @@ func runVerify(ctx context.Context, g *globals, f verifyFlags) error {
 		if err != nil {
 			return err
 		}
-		if err := importer.WriteReportFile(f.report, b); err != nil {
+		if err := report.WriteFile(f.report, b); err != nil {
 			return err
 		}
 	}
@@ -114,7 +115,7 @@ func runVerify(ctx context.Context, g *globals, f verifyFlags) error {
 		if err := rep.WriteHTML(&b); err != nil {
 			return err
 		}
-		if err := importer.WriteReportFile(f.html, b.Bytes()); err != nil {
+		if err := report.WriteFile(f.html, b.Bytes()); err != nil {
 			return err
 		}
 	}

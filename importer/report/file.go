@@ -1,4 +1,4 @@
-package importer
+package report
 
 import (
 	"fmt"
@@ -6,18 +6,18 @@ import (
 	"path/filepath"
 )
 
-// WriteReportFile writes data to path atomically with mode 0600: reports
+// WriteFile writes data to path atomically with mode 0600: reports
 // hold customer data (names, emails, subjects). It writes a temporary file
 // in path's directory, syncs it and renames it over path, so a reader never
 // sees a half-written report and a crash leaves the old file or the new one.
 // An existing file at path is replaced, and ends up 0600 whatever its mode
 // was.
-func WriteReportFile(path string, data []byte) error {
+func WriteFile(path string, data []byte) error {
 	return WriteFileAtomic(path, data, 0o600)
 }
 
 // WriteFileAtomic writes data to path atomically with mode perm, as
-// WriteReportFile does. The temporary file is named ".<base>.tmp-*", so a
+// WriteFile does. The temporary file is named ".<base>.tmp-*", so a
 // reader matching "*.prom" or "*.json" never picks it up.
 func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	dir, base := filepath.Split(path)

@@ -1,4 +1,4 @@
-package main
+package report
 
 import (
 	"bufio"
@@ -6,18 +6,20 @@ import (
 	"os"
 	"strings"
 	"time"
-
-	"github.com/whmcs-migrate/whmcs-migrate/importer"
 )
 
-const lastSuccessMetric = "whmcs_migrate_last_success_timestamp_seconds"
+// LastSuccessMetric is the metric that survives failed runs: alert on
+// time() minus it.
+const LastSuccessMetric = "whmcs_migrate_last_success_timestamp_seconds"
 
-// writeMetrics writes Prometheus text-format metrics for node_exporter's
-// textfile collector, atomically (temp file + rename). The last success
-// time survives a failed run: it is carried over from the previous file.
-func writeMetrics(path string, rep *importer.Report, runErr error, start time.Time) error {
-	ok := runErr == nil && rep.Tickets.Failed == 0
-	lastSuccess := previousMetric(path, lastSuccessMetric)
+// WriteMetrics writes Prometheus text-format metrics of a run for
+// node_exporter's textfile collector, atomically (temp file + rename).
+// failed says the run did not finish (a fatal error, an interruption). The
+// last success time survives a failed run: it is carried over from the
+// previous file.
+func WriteMetrics(path string, rep *Run, failed bool, start time.Time) error {
+	ok := !failed && rep.Tickets.Failed == 0
+	lastSuccess := previousMetric(path, LastSuccessMetric)
 	if ok {
 		lastSuccess = fmt.Sprint(time.Now().Unix())
 	}
@@ -33,7 +35,7 @@ func writeMetrics(path string, rep *importer.Report, runErr error, start time.Ti
 		}
 	}
 	if lastSuccess != "" {
-		metric(lastSuccessMetric, "Unix time of the last run that finished with no failed ticket.", "gauge", " "+lastSuccess)
+		metric(LastSuccessMetric, "Unix time of the last run that finished with no failed ticket.", "gauge", " "+lastSuccess)
 	}
 	metric("whmcs_migrate_last_run_success", "1 if the last run finished with no failed ticket.", "gauge", fmt.Sprintf(" %d", b2i(ok)))
 	metric("whmcs_migrate_last_run_timestamp_seconds", "Unix time the last run ended.", "gauge", fmt.Sprintf(" %d", time.Now().Unix()))
@@ -47,7 +49,7 @@ func writeMetrics(path string, rep *importer.Report, runErr error, start time.Ti
 	metric("whmcs_migrate_last_run_duration_seconds", "Duration of the last run.", "gauge", fmt.Sprintf(" %.3f", time.Since(start).Seconds()))
 	// 0644: node_exporter usually runs as another user, and the metrics
 	// hold no customer data.
-	return importer.WriteFileAtomic(path, []byte(b.String()), 0o644)
+	return WriteFileAtomic(path, []byte(b.String()), 0o644)
 }
 
 func previousMetric(path, name string) string {

@@ -1,4 +1,4 @@
-package importer
+package rollback
 
 import (
 	"context"
@@ -12,11 +12,13 @@ import (
 	"time"
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
+	"github.com/whmcs-migrate/whmcs-migrate/importer"
+	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 )
 
-// RollbackOptions configure Rollback.
-type RollbackOptions struct {
+// Options configure Rollback.
+type Options struct {
 	Client *whmcs.Client // with its policy layers
 	Store  *checkpoints.Store
 	// RunID is the run whose tickets are deleted; All deletes the tickets
@@ -32,47 +34,11 @@ type RollbackOptions struct {
 	Out io.Writer
 }
 
-// RolledBack is one ticket a rollback deletes.
-type RolledBack struct {
-	SourceID string `json:"ticket"`
-	WHMCSID  int64  `json:"whmcs_id"`
-	TID      string `json:"tid"`
-	Run      int64  `json:"run"` // the run that created it
-}
-
-// RollbackFailure is a ticket whose deletion failed; it stays in the
-// checkpoint and the next rollback tries again.
-type RollbackFailure struct {
-	RolledBack
-	Error string `json:"error"`
-}
-
-// RollbackReport is what Rollback did (or, for a preview, would do).
-type RollbackReport struct {
-	RunID   int64 `json:"run_id,omitempty"` // the rollback's own run, 0 for a preview
-	Target  int64 `json:"target_run,omitempty"`
-	All     bool  `json:"all,omitempty"`
-	Preview bool  `json:"preview"`
-	// Tickets are the tickets to delete, newest (highest WHMCS id) first.
-	Tickets []RolledBack `json:"tickets"`
-	// Deleted counts tickets deleted and forgotten, AlreadyGone those WHMCS
-	// no longer had (forgotten too).
-	Deleted     int               `json:"deleted"`
-	AlreadyGone int               `json:"already_gone"`
-	Failures    []RollbackFailure `json:"failures"`
-	// Unsettled counts tickets of the run(s) whose OpenTicket outcome is
-	// unknown (no WHMCS id yet): they are left alone, since the checkpoint
-	// cannot say which WHMCS ticket is theirs. A run settles them.
-	Unsettled      int     `json:"unsettled"`
-	ElapsedSeconds float64 `json:"elapsed_seconds"`
-	Interrupted    bool    `json:"interrupted,omitempty"`
-}
-
 // ErrNoSuchRun is returned (wrapped) by Rollback for a run id the
 // checkpoint does not have, or that is not an import run.
 var ErrNoSuchRun = errors.New("no such run")
 
-// Rollback deletes from WHMCS the tickets a run created (o.RunID), or every
+// Run deletes from WHMCS the tickets a run created (o.RunID), or every
 // run (o.All), as the checkpoint records them, newest first, and makes the
 // checkpoint forget each one as it is deleted, so a later run imports it
 // again. It never deletes a ticket the checkpoint does not say one of its
@@ -85,7 +51,7 @@ var ErrNoSuchRun = errors.New("no such run")
 // again. A deletion that fails otherwise is reported and the rest go on;
 // an authentication failure or ctx's end stops it (the report says what
 // was done, with an error).
-func Rollback(ctx context.Context, o RollbackOptions) (*RollbackReport, error) {
+func Run(ctx context.Context, o Options) (*report.Rollback, error) {
 	if (o.RunID > 0) == o.All {
 		return nil, errors.New("rollback: give either a run id or All")
 	}
@@ -113,12 +79,12 @@ func Rollback(ctx context.Context, o RollbackOptions) (*RollbackReport, error) {
 		}
 	}
 
-	rep := &RollbackReport{Target: o.RunID, All: o.All, Preview: !o.Yes}
+	rep := &report.Rollback{Target: o.RunID, All: o.All, Preview: !o.Yes}
 	if !o.Yes {
 		if err := rollbackList(ctx, o, rep); err != nil {
 			return nil, err
 		}
-		writePreview(o.Out, rep)
+		rep.WritePreview(o.Out)
 		rep.ElapsedSeconds = time.Since(start).Seconds()
 		return rep, nil
 	}
@@ -147,7 +113,7 @@ func Rollback(ctx context.Context, o RollbackOptions) (*RollbackReport, error) {
 	switch {
 	case err != nil && ctx.Err() != nil:
 		outcome, rep.Interrupted = "interrupted", true
-		err = fmt.Errorf("%w: %w", ErrInterrupted, ctx.Err())
+		err = fmt.Errorf("%w: %w", importer.ErrInterrupted, ctx.Err())
 	case err != nil:
 		outcome = "fatal"
 	case len(rep.Failures) > 0:
@@ -162,7 +128,7 @@ func Rollback(ctx context.Context, o RollbackOptions) (*RollbackReport, error) {
 }
 
 // rollbackList fills rep.Tickets (newest first) and rep.Unsettled.
-func rollbackList(ctx context.Context, o RollbackOptions, rep *RollbackReport) error {
+func rollbackList(ctx context.Context, o Options, rep *report.Rollback) error {
 	ts, err := o.Store.Tickets(ctx, o.RunID) // 0 = every ticket
 	if err != nil {
 		return err
@@ -170,7 +136,7 @@ func rollbackList(ctx context.Context, o RollbackOptions, rep *RollbackReport) e
 	for _, t := range ts {
 		// A ticket no run is recorded as creating is never touched.
 		if t.CreatedRun != 0 && t.WHMCSID != 0 {
-			rep.Tickets = append(rep.Tickets, RolledBack{SourceID: t.SourceID, WHMCSID: t.WHMCSID, TID: t.TID, Run: t.CreatedRun})
+			rep.Tickets = append(rep.Tickets, report.RolledBack{SourceID: t.SourceID, WHMCSID: t.WHMCSID, TID: t.TID, Run: t.CreatedRun})
 		}
 	}
 	// OpenTickets sent without a known outcome (a crash, a lost answer):
@@ -198,7 +164,7 @@ func rollbackList(ctx context.Context, o RollbackOptions, rep *RollbackReport) e
 			rep.Unsettled++
 		}
 	}
-	slices.SortFunc(rep.Tickets, func(a, b RolledBack) int {
+	slices.SortFunc(rep.Tickets, func(a, b report.RolledBack) int {
 		switch {
 		case a.WHMCSID > b.WHMCSID:
 			return -1
@@ -210,7 +176,7 @@ func rollbackList(ctx context.Context, o RollbackOptions, rep *RollbackReport) e
 	return nil
 }
 
-func rollbackDelete(ctx context.Context, o RollbackOptions, rep *RollbackReport) error {
+func rollbackDelete(ctx context.Context, o Options, rep *report.Rollback) error {
 	for _, t := range rep.Tickets {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -223,7 +189,7 @@ func rollbackDelete(ctx context.Context, o RollbackOptions, rep *RollbackReport)
 			}
 			// Whether it was processed or not, the ticket stays in the
 			// checkpoint: the next rollback deletes it, or finds it gone.
-			rep.Failures = append(rep.Failures, RollbackFailure{RolledBack: t, Error: err.Error()})
+			rep.Failures = append(rep.Failures, report.RollbackFailure{RolledBack: t, Error: err.Error()})
 			o.Logger.Warn("delete ticket", "ticket", t.SourceID, "whmcs_id", t.WHMCSID, "error", err)
 			continue
 		}
@@ -249,24 +215,4 @@ func deleteNotFound(err error) bool {
 	var we *whmcs.Error
 	return errors.As(err, &we) && we.Kind == whmcs.KindBusiness &&
 		strings.EqualFold(strings.TrimSpace(we.Message), "Ticket ID not found")
-}
-
-func writePreview(w io.Writer, rep *RollbackReport) {
-	what := fmt.Sprintf("run %d", rep.Target)
-	if rep.All {
-		what = "every run"
-	}
-	fmt.Fprintf(w, "Rollback of %s would delete %d WHMCS tickets (newest first):\n", what, len(rep.Tickets))
-	const perLine = 10
-	for i := 0; i < len(rep.Tickets); i += perLine {
-		var ids []string
-		for _, t := range rep.Tickets[i:min(i+perLine, len(rep.Tickets))] {
-			ids = append(ids, fmt.Sprintf("%d", t.WHMCSID))
-		}
-		fmt.Fprintf(w, "  %s\n", strings.Join(ids, " "))
-	}
-	if rep.Unsettled > 0 {
-		fmt.Fprintf(w, "%d tickets of it have an OpenTicket whose outcome is unknown; they are left alone (a run settles them).\n", rep.Unsettled)
-	}
-	fmt.Fprintln(w, "Nothing was deleted. Run again with --yes to delete them.")
 }

@@ -1,4 +1,4 @@
-package importer
+package validate
 
 import (
 	"context"
@@ -9,13 +9,13 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
+	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
@@ -37,7 +37,7 @@ const (
 	CodeUnknownDepartmentID = "unknown_department_id"
 )
 
-// Defaults of ValidateOptions.
+// Defaults of Options.
 var (
 	// DefaultAllowedExtensions are WHMCS's default allowed attachment
 	// file types (Setup > General Settings > Support).
@@ -63,8 +63,8 @@ type CheckpointReader interface {
 
 var _ CheckpointReader = (*checkpoints.Store)(nil)
 
-// ValidateOptions configure Validate.
-type ValidateOptions struct {
+// Options configure Validate.
+type Options struct {
 	Source sources.Source
 	// Client reads the target WHMCS: departments, statuses, admin users
 	// and (clients: match_email) client lookups. It must be built over
@@ -104,97 +104,11 @@ type ValidateOptions struct {
 	Logger  *slog.Logger
 }
 
-// ValidationReport is what Validate found: the JSON of --report.
-type ValidationReport struct {
-	GeneratedAt time.Time `json:"generated_at"`
-	// Offline is true when WHMCS was not consulted.
-	Offline bool `json:"offline"`
-	// Clock is the time future dates were judged against.
-	Clock time.Time `json:"clock"`
-	// ClockSource says whose clock Clock is: "whmcs" (the server's, from
-	// its answers' HTTP Date header) or "local" (offline). Filled by the
-	// caller, which knows where its Now came from.
-	ClockSource string              `json:"clock_source,omitempty"`
-	Tickets     ValidationTickets   `json:"tickets"`
-	Summary     ValidationSummary   `json:"summary"`
-	Problems    []ValidationProblem `json:"problems"`
-	Plan        ValidationPlan      `json:"plan"`
-	// Reads are the read calls validation made to WHMCS, by action (filled
-	// by the caller, which owns the client's stats).
-	Reads map[string]int64 `json:"reads,omitempty"`
-}
-
-// ValidationTickets count the source's tickets.
-type ValidationTickets struct {
-	Total int `json:"total"`
-	// Valid tickets have no error (they may have warnings); Invalid ones
-	// would fail.
-	Valid   int `json:"valid"`
-	Invalid int `json:"invalid"`
-	// AlreadyImported tickets are valid and would be skipped.
-	AlreadyImported int `json:"already_imported"`
-	WithWarnings    int `json:"with_warnings"`
-}
-
-// ValidationSummary counts problems by severity and code.
-type ValidationSummary struct {
-	Errors   int         `json:"errors"`
-	Warnings int         `json:"warnings"`
-	ByCode   []CodeCount `json:"by_code"`
-}
-
-// CodeCount is how many problems of one code and severity there are, and
-// how many tickets they touch.
-type CodeCount struct {
-	Code     string `json:"code"`
-	Severity string `json:"severity"`
-	Count    int    `json:"count"`
-	Tickets  int    `json:"tickets"`
-}
-
-// ValidationProblem is a sources.Problem as reported.
-type ValidationProblem struct {
-	Ticket   string `json:"ticket"`
-	Entry    string `json:"entry"`
-	Severity string `json:"severity"`
-	Code     string `json:"code"`
-	Message  string `json:"message"`
-	Origin   string `json:"origin"`
-	Field    string `json:"field"`
-}
-
-// ValidationPlan is what run would send for the valid tickets.
-type ValidationPlan struct {
-	// Tickets is how many tickets run would open or update (valid, not
-	// already imported).
-	Tickets int `json:"tickets"`
-	// Entries are the replies and notes sent (the opening one included).
-	Entries     int `json:"entries"`
-	Attachments int `json:"attachments"`
-	// AttachmentBytes is their size on disk; AttachmentRequestBytes what
-	// they weigh in the requests (base64 in JSON in base64, form-encoded).
-	AttachmentBytes        int64 `json:"attachment_bytes"`
-	AttachmentRequestBytes int64 `json:"attachment_request_bytes"`
-	// Calls are the write calls by action; with clients: match_email,
-	// GetClients is one lookup per distinct requester email.
-	Calls      map[string]int `json:"calls"`
-	TotalCalls int            `json:"total_calls"`
-	// The estimate: TotalCalls at min(Rate, Concurrency/AssumedLatency)
-	// calls per second.
-	Rate                  float64 `json:"rate"`
-	Concurrency           int     `json:"concurrency"`
-	AssumedLatencySeconds float64 `json:"assumed_latency_seconds"`
-	EstimatedSeconds      float64 `json:"estimated_seconds"`
-}
-
-// Invalid reports whether some ticket would fail.
-func (r *ValidationReport) Invalid() bool { return r.Tickets.Invalid > 0 }
-
 // ticketResult is what validation keeps of one ticket: its problems and
 // its share of the plan, not the ticket.
 type ticketResult struct {
 	id           string
-	problems     []ValidationProblem
+	problems     []report.Problem
 	invalid      bool
 	skipped      bool                        // already imported, unchanged
 	calls        [mapping.StepUpdate + 1]int // by StepKind
@@ -209,7 +123,7 @@ type ticketResult struct {
 
 // validator is the state of one Validate call.
 type validator struct {
-	o       ValidateOptions
+	o       Options
 	planner *mapping.Planner
 	depts   map[int64]bool // nil offline
 	allowed map[string]bool
@@ -217,7 +131,7 @@ type validator struct {
 	match   bool // clients: match_email
 }
 
-// Validate reads the whole source through the same planner as run and
+// Run reads the whole source through the same planner as run and
 // reports every problem, per ticket and entry, with the plan run would
 // execute for the valid tickets. It never writes: online it makes only read
 // calls (GetSupportDepartments, GetSupportStatuses, GetAdminUsers and, with
@@ -227,7 +141,7 @@ type validator struct {
 // Data problems are in the report, never errors. The error is for what
 // stops the validation: the source failing, WHMCS not answering a read,
 // the checkpoint unreadable, a bad mapping config, ctx cancelled.
-func Validate(ctx context.Context, o ValidateOptions) (*ValidationReport, error) {
+func Run(ctx context.Context, o Options) (*report.Validation, error) {
 	if o.Source == nil {
 		return nil, errors.New("validate: no source")
 	}
@@ -416,9 +330,9 @@ func (v *validator) ticket(ctx context.Context, t *sources.Ticket, r *ticketResu
 			Message: fmt.Sprintf("already imported as WHMCS ticket %d and unchanged: run will skip it", prior.TicketID)})
 	}
 	r.invalid = sources.HasErrors(probs)
-	r.problems = make([]ValidationProblem, len(probs))
+	r.problems = make([]report.Problem, len(probs))
 	for i, p := range probs {
-		r.problems[i] = ValidationProblem{Ticket: p.Ticket, Entry: p.Entry, Severity: string(p.Severity),
+		r.problems[i] = report.Problem{Ticket: p.Ticket, Entry: p.Entry, Severity: string(p.Severity),
 			Code: p.Code, Message: p.Message, Origin: p.Origin, Field: p.Field}
 		if p.Severity == sources.Warning {
 			r.hasWarnings = true
@@ -456,7 +370,7 @@ func (v *validator) attachment(probs []sources.Problem, t *sources.Ticket, st *m
 	r.attReqBytes += req
 	if v.maxSize > 0 && req > v.maxSize {
 		add(CodeAttachmentTooLarge, "attachment %q: %s on disk is about %s in the request (base64 in JSON in base64, form-encoded), over the %s limit",
-			a.Name, FormatSize(size), FormatSize(req), FormatSize(v.maxSize))
+			a.Name, report.FormatSize(size), report.FormatSize(req), report.FormatSize(v.maxSize))
 	}
 	return probs
 }
@@ -490,15 +404,15 @@ func AttachmentRequestSize(name string, size int64) int64 {
 }
 
 // report aggregates the results in source order.
-func (v *validator) report(results []*ticketResult) *ValidationReport {
+func (v *validator) report(results []*ticketResult) *report.Validation {
 	total := 0
 	for _, r := range results {
 		total += len(r.problems)
 	}
-	rep := &ValidationReport{Problems: make([]ValidationProblem, 0, total)}
+	rep := &report.Validation{Problems: make([]report.Problem, 0, total)}
 	rep.Plan.Calls = map[string]int{}
 	type ck struct{ code, sev string }
-	counts := map[ck]*CodeCount{}
+	counts := map[ck]*report.CodeCount{}
 	emails := map[string]bool{}
 	for _, r := range results {
 		rep.Tickets.Total++
@@ -516,7 +430,7 @@ func (v *validator) report(results []*ticketResult) *ValidationReport {
 			k := ck{p.Code, p.Severity}
 			c := counts[k]
 			if c == nil {
-				c = &CodeCount{Code: p.Code, Severity: p.Severity}
+				c = &report.CodeCount{Code: p.Code, Severity: p.Severity}
 				counts[k] = c
 			}
 			c.Count++
@@ -570,7 +484,7 @@ func (v *validator) report(results []*ticketResult) *ValidationReport {
 		return a.Code < b.Code
 	})
 	if rep.Summary.ByCode == nil {
-		rep.Summary.ByCode = []CodeCount{}
+		rep.Summary.ByCode = []report.CodeCount{}
 	}
 	rep.Plan.Rate = v.o.Rate
 	rep.Plan.Concurrency = v.o.Concurrency
@@ -594,47 +508,6 @@ func EstimateSeconds(calls, tickets int, rate float64, concurrency int, latency 
 		perSec = rate
 	}
 	return float64(calls) / perSec
-}
-
-// ParseSize reads a size: a number of bytes, optionally followed by K, M
-// or G (with or without B, KiB too), as powers of 1024 as PHP reads
-// upload_max_filesize: "2MB", "2M", "512KiB", "1048576".
-func ParseSize(s string) (int64, error) {
-	t := strings.ToUpper(strings.TrimSpace(s))
-	t = strings.TrimSuffix(strings.TrimSuffix(t, "B"), "I")
-	mult := int64(1)
-	if n := len(t); n > 0 {
-		switch t[n-1] {
-		case 'K':
-			mult = 1 << 10
-		case 'M':
-			mult = 1 << 20
-		case 'G':
-			mult = 1 << 30
-		}
-		if mult > 1 {
-			t = strings.TrimSpace(t[:n-1])
-		}
-	}
-	n, err := strconv.ParseFloat(t, 64)
-	if err != nil || n < 0 || n*float64(mult) > 1<<50 {
-		return 0, fmt.Errorf("size %q: want bytes or a number with K, M or G (e.g. 2MB)", s)
-	}
-	return int64(n * float64(mult)), nil
-}
-
-// FormatSize renders bytes for people: "1.5 MiB", "512 B".
-func FormatSize(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	f, i := float64(n), -1
-	for f >= unit && i < 3 {
-		f /= unit
-		i++
-	}
-	return fmt.Sprintf("%.1f %ciB", f, "KMGT"[i])
 }
 
 func sortedSet(m map[string]bool) []string {

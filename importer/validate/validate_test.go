@@ -1,4 +1,4 @@
-package importer_test
+package validate_test
 
 import (
 	"bytes"
@@ -19,6 +19,8 @@ import (
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
+	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
+	"github.com/whmcs-migrate/whmcs-migrate/importer/validate"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/csv"
@@ -70,8 +72,8 @@ func vtConfig() mapping.Config {
 	}
 }
 
-func vtOptions(src sources.Source, c *whmcs.Client) importer.ValidateOptions {
-	return importer.ValidateOptions{
+func vtOptions(src sources.Source, c *whmcs.Client) validate.Options {
+	return validate.Options{
 		Source: src, Client: c, Config: vtConfig(), Rate: 10, Concurrency: 4,
 		MaxAttachmentSize: 8 << 10,
 		Now:               func() time.Time { return vtClock },
@@ -79,7 +81,7 @@ func vtOptions(src sources.Source, c *whmcs.Client) importer.ValidateOptions {
 }
 
 // got lists "ticket/entry/severity/code" for every problem.
-func got(rep *importer.ValidationReport) map[string][]string {
+func got(rep *report.Validation) map[string][]string {
 	m := map[string][]string{}
 	for _, p := range rep.Problems {
 		m[p.Ticket] = append(m[p.Ticket], p.Entry+"/"+p.Severity+"/"+p.Code)
@@ -93,7 +95,7 @@ func got(rep *importer.ValidationReport) map[string][]string {
 func TestValidateOnlineFixture(t *testing.T) {
 	s := vtServer(t)
 	src := vtSource(t, "testdata/validate")
-	rep, err := importer.Validate(context.Background(), vtOptions(src, vtClient(t, s, true)))
+	rep, err := validate.Run(context.Background(), vtOptions(src, vtClient(t, s, true)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +151,7 @@ func TestValidateOnlineFixture(t *testing.T) {
 func TestValidateOfflineMakesNoCall(t *testing.T) {
 	s := vtServer(t)
 	src := vtSource(t, "testdata/validate")
-	rep, err := importer.Validate(context.Background(), vtOptions(src, nil))
+	rep, err := validate.Run(context.Background(), vtOptions(src, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +174,7 @@ func TestValidateOfflineMakesNoCall(t *testing.T) {
 	// With no clock given, local now is used: nothing is in the future.
 	o := vtOptions(vtSource(t, "testdata/validate"), nil)
 	o.Now = nil
-	rep, err = importer.Validate(context.Background(), o)
+	rep, err = validate.Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +187,7 @@ func TestValidateAllowListAndSizeOptions(t *testing.T) {
 	o := vtOptions(vtSource(t, "testdata/validate"), nil)
 	o.AllowedExtensions = []string{"EXE", ".pdf"} // .txt is now outside
 	o.MaxAttachmentSize = -1                      // no limit
-	rep, err := importer.Validate(context.Background(), o)
+	rep, err := validate.Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +218,7 @@ func TestValidateAlreadyImported(t *testing.T) {
 
 	o := vtOptions(vtSource(t, "testdata/validate"), vtClient(t, s, true))
 	o.Store = store
-	rep, err := importer.Validate(ctx, o)
+	rep, err := validate.Run(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +244,7 @@ func TestValidateAlreadyImported(t *testing.T) {
 // its README's table lists them. Each is reported against its ticket, and
 // no error against the good tickets.
 func TestValidateInvalidSamples(t *testing.T) {
-	dir := copyDir(t, filepath.Join("..", "samples", "invalid"))
+	dir := copyDir(t, filepath.Join("..", "..", "samples", "invalid"))
 	// The size warning needs a file over 2 MB, which is not committed.
 	big := make([]byte, 3<<20)
 	for i := range big {
@@ -252,7 +254,7 @@ func TestValidateInvalidSamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := loadSamplesConfig(t, filepath.Join(dir, "csv.yaml"))
-	seed, err := whmcstest.LoadSeed(filepath.Join("..", "samples", "sandbox-seed.yaml"))
+	seed, err := whmcstest.LoadSeed(filepath.Join("..", "..", "samples", "sandbox-seed.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +265,7 @@ func TestValidateInvalidSamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	rep, err := importer.Validate(context.Background(), importer.ValidateOptions{
+	rep, err := validate.Run(context.Background(), validate.Options{
 		Source: src, Client: vtClient(t, s, true), Config: cfg,
 		AllowedExtensions: []string{".jpg", ".gif", ".jpeg", ".png", ".txt", ".pdf"},
 	})
@@ -367,7 +369,7 @@ func mustLoad(t *testing.T, name string) *time.Location {
 }
 
 func TestValidateDemoSamplesHaveNoErrors(t *testing.T) {
-	dir := filepath.Join("..", "samples")
+	dir := filepath.Join("..", "..", "samples")
 	cfg := loadSamplesConfig(t, filepath.Join(dir, "csv.yaml"))
 	seed, err := whmcstest.LoadSeed(filepath.Join(dir, "sandbox-seed.yaml"))
 	if err != nil {
@@ -375,7 +377,7 @@ func TestValidateDemoSamplesHaveNoErrors(t *testing.T) {
 	}
 	s := whmcstest.NewServer(whmcstest.Options{Seed: seed})
 	defer s.Close()
-	rep, err := importer.Validate(context.Background(), importer.ValidateOptions{
+	rep, err := validate.Run(context.Background(), validate.Options{
 		Source: vtSource(t, filepath.Join(dir, "csv")), Client: vtClient(t, s, true), Config: cfg,
 	})
 	if err != nil {
@@ -393,7 +395,7 @@ func TestValidateDemoSamplesHaveNoErrors(t *testing.T) {
 }
 
 func TestValidationReportJSONShape(t *testing.T) {
-	rep, err := importer.Validate(context.Background(), vtOptions(vtSource(t, "testdata/validate"), nil))
+	rep, err := validate.Run(context.Background(), vtOptions(vtSource(t, "testdata/validate"), nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -432,12 +434,12 @@ func TestValidationReportJSONShape(t *testing.T) {
 }
 
 func TestValidationReportHTML(t *testing.T) {
-	rep, err := importer.Validate(context.Background(), vtOptions(vtSource(t, "testdata/validate"), nil))
+	rep, err := validate.Run(context.Background(), vtOptions(vtSource(t, "testdata/validate"), nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A subject or message holding markup must come out as text.
-	rep.Problems = append(rep.Problems, importer.ValidationProblem{Ticket: "T<script>", Severity: "error", Code: "x_code",
+	rep.Problems = append(rep.Problems, report.Problem{Ticket: "T<script>", Severity: "error", Code: "x_code",
 		Message: `subject "<script>alert(1)</script>" & more`})
 	var buf bytes.Buffer
 	if err := rep.WriteHTML(&buf); err != nil {
@@ -520,41 +522,14 @@ func text(n *html.Node) string {
 	return b.String()
 }
 
-func TestWriteReportFile(t *testing.T) {
-	dir := t.TempDir()
-	p := filepath.Join(dir, "r.json")
-	if err := os.WriteFile(p, []byte("old"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := importer.WriteReportFile(p, []byte("new")); err != nil {
-		t.Fatal(err)
-	}
-	st, err := os.Stat(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Mode().Perm() != 0o600 {
-		t.Errorf("mode %v, want 0600", st.Mode().Perm())
-	}
-	if b, _ := os.ReadFile(p); string(b) != "new" {
-		t.Errorf("content %q", b)
-	}
-	if es, _ := os.ReadDir(dir); len(es) != 1 {
-		t.Errorf("temp files left: %v", es)
-	}
-	if err := importer.WriteReportFile(filepath.Join(dir, "no", "such", "dir.json"), nil); err == nil {
-		t.Error("no error for a missing directory")
-	}
-}
-
 func TestParseSize(t *testing.T) {
 	for in, want := range map[string]int64{"2MB": 2 << 20, "2M": 2 << 20, "512KiB": 512 << 10, "1048576": 1 << 20, " 1.5 mb ": 3 << 19, "1G": 1 << 30} {
-		if n, err := importer.ParseSize(in); err != nil || n != want {
+		if n, err := report.ParseSize(in); err != nil || n != want {
 			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, n, err, want)
 		}
 	}
 	for _, in := range []string{"", "MB", "-1", "2 parsecs", "1e30G"} {
-		if _, err := importer.ParseSize(in); err == nil {
+		if _, err := report.ParseSize(in); err == nil {
 			t.Errorf("ParseSize(%q): no error", in)
 		}
 	}
@@ -568,7 +543,7 @@ func TestAttachmentRequestSizeMatchesEncoder(t *testing.T) {
 	}
 	enc := whmcs.EncodeAttachments([]whmcs.Attachment{{Name: "log file.txt", Data: data}})
 	form := len(strings.NewReplacer("+", "%2B", "/", "%2F", "=", "%3D").Replace(enc))
-	est := importer.AttachmentRequestSize("log file.txt", int64(len(data)))
+	est := validate.AttachmentRequestSize("log file.txt", int64(len(data)))
 	if d := float64(est-int64(form)) / float64(form); d > 0.001 || d < 0 {
 		t.Errorf("estimate %d, real form-encoded size %d (%.1f%% off)", est, form, d*100)
 	}
@@ -589,7 +564,7 @@ func TestEstimateSeconds(t *testing.T) {
 		{0, 0, 10, 4, 0},
 	}
 	for _, c := range cases {
-		if got := importer.EstimateSeconds(c.calls, c.tickets, c.rate, c.conc, lat); got != c.want {
+		if got := validate.EstimateSeconds(c.calls, c.tickets, c.rate, c.conc, lat); got != c.want {
 			t.Errorf("EstimateSeconds(%+v) = %v", c, got)
 		}
 	}
@@ -675,7 +650,7 @@ func BenchmarkValidateOffline100k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		rep, err := importer.Validate(context.Background(), importer.ValidateOptions{Source: src, Config: cfg})
+		rep, err := validate.Run(context.Background(), validate.Options{Source: src, Config: cfg})
 		src.Close()
 		if err != nil {
 			b.Fatal(err)

@@ -1,4 +1,4 @@
-package importer
+package verify
 
 import (
 	"context"
@@ -14,13 +14,14 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
+	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 )
 
-// VerifyOptions configure Verify.
-type VerifyOptions struct {
+// Options configure Verify.
+type Options struct {
 	Source sources.Source
 	// Client reads WHMCS; it should carry the same policy layers (rate
 	// limit, retries) as a run's. Verify only reads.
@@ -41,54 +42,7 @@ type VerifyOptions struct {
 	Logger *slog.Logger
 }
 
-// Difference fields. Entry-level fields are prefixed with the entry's
-// kind: "opening.", "reply." or "note." followed by "date", "author",
-// "body", "attachments"; a bare "opening", "reply" or "note" is an entry
-// missing from WHMCS (or, with an empty Entry, one WHMCS has that the
-// source does not).
-const (
-	FieldNotImported = "not_imported" // the source has the ticket, the checkpoint has not imported it
-	FieldSource      = "source"       // the checkpoint has it, the source no longer has it (or it no longer plans)
-	FieldTicket      = "ticket"       // the WHMCS ticket is gone
-	FieldError       = "error"        // WHMCS could not be read for this ticket
-	FieldSubject     = "subject"
-	FieldDepartment  = "department"
-	FieldRequester   = "requester"
-	FieldStatus      = "status"
-	FieldPriority    = "priority"
-	FieldDuplicate   = "duplicate" // another WHMCS ticket with the same requester, subject and opening date
-)
-
-// Difference is one way a WHMCS ticket differs from its source ticket.
-type Difference struct {
-	Ticket   string `json:"ticket"`   // source ticket id
-	WHMCSID  int64  `json:"whmcs_id"` // 0 when not imported
-	Field    string `json:"field"`    // see the Field constants
-	Entry    string `json:"entry"`    // entry key (mapping.EntryKey), for entry fields
-	Expected string `json:"expected"` // what the source, as planned, says
-	Actual   string `json:"actual"`   // what WHMCS has
-}
-
-// VerifyReport is what Verify found.
-type VerifyReport struct {
-	Checked   int // tickets compared with WHMCS
-	Matching  int // of those, identical
-	Differing int // of those, with at least one difference
-	Missing   int // source tickets not imported
-	// Differences in source order, then in thread order within a ticket.
-	Differences []Difference
-	Elapsed     time.Duration
-	// Location is the WHMCS server's zone dates are shown in.
-	Location *time.Location
-	// Text is how the target stores text, as the runs learned it: texts
-	// were compared in that form.
-	Text whmcs.TextProfile
-}
-
-// OK reports whether every ticket matched and none is missing.
-func (r *VerifyReport) OK() bool { return r.Differing == 0 && r.Missing == 0 }
-
-// Verify compares the imported tickets in WHMCS with their source: for each
+// Run compares the imported tickets in WHMCS with their source: for each
 // one (all imported, o.Only, or a random o.Sample), it plans the source
 // ticket afresh with o.Planner and checks GetTicket's answer against the
 // plan: subject, department, requester, final status and priority, and
@@ -98,10 +52,10 @@ func (r *VerifyReport) OK() bool { return r.Differing == 0 && r.Missing == 0 }
 // Source tickets the checkpoint has not imported are listed as missing.
 //
 // A ticket whose WHMCS read fails after the client's retries gets a
-// FieldError difference and the others go on; an authentication failure,
+// report.FieldError difference and the others go on; an authentication failure,
 // a source read failure, checkpoint I/O and ctx's end stop Verify with an
 // error. It only reads WHMCS.
-func Verify(ctx context.Context, o VerifyOptions) (*VerifyReport, error) {
+func Run(ctx context.Context, o Options) (*report.Verify, error) {
 	if o.Source == nil || o.Client == nil || o.Planner == nil || o.Store == nil {
 		return nil, errors.New("verify: Source, Client, Planner and Store are required")
 	}
@@ -178,7 +132,7 @@ func Verify(ctx context.Context, o VerifyOptions) (*VerifyReport, error) {
 			}
 			if !v.toCheck(t.ID) {
 				if c := v.cp[t.ID]; !isImported(c) {
-					v.add(seq, []Difference{notImported(t.ID, c)}, false)
+					v.add(seq, []report.Difference{notImported(t.ID, c)}, false)
 				}
 				continue
 			}
@@ -231,7 +185,7 @@ func Verify(ctx context.Context, o VerifyOptions) (*VerifyReport, error) {
 	slices.Sort(gone)
 	for _, id := range gone {
 		seq++
-		d := Difference{Ticket: id, Field: FieldSource, Expected: "a source ticket with this id", Actual: "absent from the source"}
+		d := report.Difference{Ticket: id, Field: report.FieldSource, Expected: "a source ticket with this id", Actual: "absent from the source"}
 		if c := v.cp[id]; c != nil {
 			d.WHMCSID = c.WHMCSID
 			if !isImported(c) {
@@ -241,11 +195,11 @@ func Verify(ctx context.Context, o VerifyOptions) (*VerifyReport, error) {
 		} else {
 			d.Actual = "absent from the source and the checkpoint"
 		}
-		v.add(seq, []Difference{d}, true)
+		v.add(seq, []report.Difference{d}, true)
 	}
 
 	slices.SortStableFunc(v.found, func(a, b found) int { return a.seq - b.seq })
-	rep := &VerifyReport{Checked: v.checked, Matching: v.matching, Differing: v.checked - v.matching,
+	rep := &report.Verify{Checked: v.checked, Matching: v.matching, Differing: v.checked - v.matching,
 		Missing: v.missing, Elapsed: time.Since(start), Location: v.loc, Text: v.text}
 	for _, f := range v.found {
 		rep.Differences = append(rep.Differences, f.diffs...)
@@ -257,11 +211,11 @@ func Verify(ctx context.Context, o VerifyOptions) (*VerifyReport, error) {
 
 type found struct {
 	seq   int
-	diffs []Difference
+	diffs []report.Difference
 }
 
 type verifier struct {
-	o        VerifyOptions
+	o        Options
 	loc      *time.Location
 	text     whmcs.TextProfile
 	cp       map[string]*checkpoints.Ticket
@@ -291,7 +245,7 @@ func (v *verifier) toCheck(id string) bool {
 	return isImported(v.cp[id])
 }
 
-func (v *verifier) add(seq int, diffs []Difference, checked bool) {
+func (v *verifier) add(seq int, diffs []report.Difference, checked bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if checked {
@@ -319,8 +273,8 @@ func checkpointState(c *checkpoints.Ticket) string {
 	return c.State
 }
 
-func notImported(id string, c *checkpoints.Ticket) Difference {
-	d := Difference{Ticket: id, Field: FieldNotImported, Expected: "imported", Actual: checkpointState(c)}
+func notImported(id string, c *checkpoints.Ticket) report.Difference {
+	d := report.Difference{Ticket: id, Field: report.FieldNotImported, Expected: "imported", Actual: checkpointState(c)}
 	if c != nil {
 		d.WHMCSID = c.WHMCSID
 	}
@@ -353,15 +307,15 @@ func stopsVerify(ctx context.Context, err error) bool {
 }
 
 // check compares one imported ticket.
-func (v *verifier) check(ctx context.Context, t *sources.Ticket) ([]Difference, error) {
+func (v *verifier) check(ctx context.Context, t *sources.Ticket) ([]report.Difference, error) {
 	c := v.cp[t.ID]
-	base := Difference{Ticket: t.ID, WHMCSID: c.WHMCSID}
+	base := report.Difference{Ticket: t.ID, WHMCSID: c.WHMCSID}
 	p, err := v.o.Planner.Plan(ctx, t, nil)
 	if err != nil {
 		if stopsVerify(ctx, err) {
 			return nil, fmt.Errorf("plan ticket %s: %w", t.ID, err)
 		}
-		return []Difference{base.with(FieldError, "", "a plan", err.Error())}, nil
+		return []report.Difference{with(base, report.FieldError, "", "a plan", err.Error())}, nil
 	}
 	if p.Failed() || len(p.Steps) == 0 || p.Steps[0].Open == nil {
 		msg := "cannot be planned"
@@ -371,7 +325,7 @@ func (v *verifier) check(ctx context.Context, t *sources.Ticket) ([]Difference, 
 				break
 			}
 		}
-		return []Difference{base.with(FieldSource, "", "a valid ticket", msg)}, nil
+		return []report.Difference{with(base, report.FieldSource, "", "a valid ticket", msg)}, nil
 	}
 	wt, err := v.o.Client.GetTicket(ctx, &whmcs.GetTicketRequest{TicketID: c.WHMCSID, RepliesSort: "ASC"})
 	if err != nil {
@@ -379,9 +333,9 @@ func (v *verifier) check(ctx context.Context, t *sources.Ticket) ([]Difference, 
 			return nil, fmt.Errorf("get WHMCS ticket %d (source %s): %w", c.WHMCSID, t.ID, err)
 		}
 		if notFound(err) {
-			return []Difference{base.with(FieldTicket, "", fmt.Sprintf("WHMCS ticket %d", c.WHMCSID), "not found")}, nil
+			return []report.Difference{with(base, report.FieldTicket, "", fmt.Sprintf("WHMCS ticket %d", c.WHMCSID), "not found")}, nil
 		}
-		return []Difference{base.with(FieldError, "", "GetTicket", err.Error())}, nil
+		return []report.Difference{with(base, report.FieldError, "", "GetTicket", err.Error())}, nil
 	}
 	diffs := v.compare(base, p, wt)
 	dups, err := v.duplicates(ctx, p, c.WHMCSID)
@@ -389,15 +343,15 @@ func (v *verifier) check(ctx context.Context, t *sources.Ticket) ([]Difference, 
 		if stopsVerify(ctx, err) {
 			return nil, err
 		}
-		diffs = append(diffs, base.with(FieldError, "", "GetTickets", err.Error()))
+		diffs = append(diffs, with(base, report.FieldError, "", "GetTickets", err.Error()))
 	}
 	for _, d := range dups {
-		diffs = append(diffs, base.with(FieldDuplicate, "", "no other WHMCS ticket", d))
+		diffs = append(diffs, with(base, report.FieldDuplicate, "", "no other WHMCS ticket", d))
 	}
 	return diffs, nil
 }
 
-func (d Difference) with(field, entry, expected, actual string) Difference {
+func with(d report.Difference, field, entry, expected, actual string) report.Difference {
 	d.Field, d.Entry, d.Expected, d.Actual = field, entry, expected, actual
 	return d
 }
@@ -426,7 +380,7 @@ func (v *verifier) duplicates(ctx context.Context, p *mapping.Plan, self int64) 
 			return out, fmt.Errorf("list WHMCS tickets like %d: %w", self, err)
 		}
 		for _, s := range l.Tickets {
-			if s.ID == self || !v.text.Same(open.Subject, s.Subject) || !sameWallSecond(s.Date, open.Created) {
+			if s.ID == self || !v.text.Same(open.Subject, s.Subject) || !whmcs.SameWallSecond(s.Date, open.Created) {
 				continue
 			}
 			src, err := v.o.Store.SourceIDByWHMCS(ctx, s.ID)
@@ -447,30 +401,30 @@ func (v *verifier) duplicates(ctx context.Context, p *mapping.Plan, self int64) 
 func (v *verifier) date(t time.Time) string { return t.In(v.loc).Format(time.DateTime) }
 
 // compare checks the ticket's fields and its thread against the plan.
-func (v *verifier) compare(base Difference, p *mapping.Plan, wt *whmcs.Ticket) []Difference {
-	var diffs []Difference
+func (v *verifier) compare(base report.Difference, p *mapping.Plan, wt *whmcs.Ticket) []report.Difference {
+	var diffs []report.Difference
 	add := func(field, entry, expected, actual string) {
-		diffs = append(diffs, base.with(field, entry, expected, actual))
+		diffs = append(diffs, with(base, field, entry, expected, actual))
 	}
 	open := p.Steps[0].Open
 	if !v.text.Same(open.Subject, wt.Subject) {
-		add(FieldSubject, "", open.Subject, wt.Subject)
+		add(report.FieldSubject, "", open.Subject, wt.Subject)
 	}
 	if wt.DeptID != p.EndDeptID {
-		add(FieldDepartment, "", fmt.Sprintf("deptid %d", p.EndDeptID), fmt.Sprintf("deptid %d (%s)", wt.DeptID, wt.DeptName))
+		add(report.FieldDepartment, "", fmt.Sprintf("deptid %d", p.EndDeptID), fmt.Sprintf("deptid %d (%s)", wt.DeptID, wt.DeptName))
 	}
 	if p.ClientID != 0 {
 		if wt.UserID != p.ClientID {
-			add(FieldRequester, "", fmt.Sprintf("client %d", p.ClientID), requesterOf(wt))
+			add(report.FieldRequester, "", fmt.Sprintf("client %d", p.ClientID), requesterOf(wt))
 		}
 	} else if wt.UserID != 0 || !v.sameEmail(open.Email, wt.Email) || !v.text.Same(open.Name, wt.Name) {
-		add(FieldRequester, "", fmt.Sprintf("guest %s <%s>", open.Name, open.Email), requesterOf(wt))
+		add(report.FieldRequester, "", fmt.Sprintf("guest %s <%s>", open.Name, open.Email), requesterOf(wt))
 	}
 	if p.EndStatus != "" && wt.Status != p.EndStatus {
-		add(FieldStatus, "", p.EndStatus, wt.Status)
+		add(report.FieldStatus, "", p.EndStatus, wt.Status)
 	}
 	if wt.Priority != p.EndPriority {
-		add(FieldPriority, "", p.EndPriority, wt.Priority)
+		add(report.FieldPriority, "", p.EndPriority, wt.Priority)
 	}
 
 	var wantReplies, wantNotes []message
@@ -621,7 +575,7 @@ func (v *verifier) describeAuthor(a author, expected bool) string {
 
 // fieldDiffs lists how an actual message differs from the expected one.
 func (v *verifier) fieldDiffs(want, got *message) (fields []string, exp, act []string) {
-	if !sameWallSecond(got.date, want.date) {
+	if !whmcs.SameWallSecond(got.date, want.date) {
 		fields, exp, act = append(fields, "date"), append(exp, v.date(want.date)), append(act, v.date(got.date))
 	}
 	if !want.noAuthor && !v.authorMatches(want.author, got.author) {
@@ -655,7 +609,7 @@ func attachmentList(names []string) string {
 // same date (a changed body). What is left is missing from WHMCS, or in
 // WHMCS only. WHMCS's order is not checked beyond that: GetTicket lists by
 // id, and a reply added by a later sync may be older than one before it.
-func (v *verifier) thread(base Difference, want, got []message) []Difference {
+func (v *verifier) thread(base report.Difference, want, got []message) []report.Difference {
 	pair := make([]int, len(want)) // index into got, -1 = unmatched
 	used := make([]bool, len(got))
 	for i := range pair {
@@ -664,7 +618,7 @@ func (v *verifier) thread(base Difference, want, got []message) []Difference {
 	passes := []func(w, g *message) bool{
 		func(w, g *message) bool { f, _, _ := v.fieldDiffs(w, g); return len(f) == 0 },
 		func(w, g *message) bool { return v.text.Same(w.body, g.body) },
-		func(w, g *message) bool { return sameWallSecond(g.date, w.date) },
+		func(w, g *message) bool { return whmcs.SameWallSecond(g.date, w.date) },
 	}
 	for _, match := range passes {
 		for i := range want {
@@ -679,16 +633,16 @@ func (v *verifier) thread(base Difference, want, got []message) []Difference {
 			}
 		}
 	}
-	var diffs []Difference
+	var diffs []report.Difference
 	for i := range want {
 		w := &want[i]
 		if pair[i] < 0 {
-			diffs = append(diffs, base.with(w.kind, w.key, v.summary(w, true), "absent"))
+			diffs = append(diffs, with(base, w.kind, w.key, v.summary(w, true), "absent"))
 			continue
 		}
 		fields, exp, act := v.fieldDiffs(w, &got[pair[i]])
 		for k, f := range fields {
-			diffs = append(diffs, base.with(w.kind+"."+f, w.key, exp[k], act[k]))
+			diffs = append(diffs, with(base, w.kind+"."+f, w.key, exp[k], act[k]))
 		}
 	}
 	for j := range got {
@@ -698,7 +652,7 @@ func (v *verifier) thread(base Difference, want, got []message) []Difference {
 			if kind == "reply" && g.id == 0 {
 				kind = "opening"
 			}
-			diffs = append(diffs, base.with(kind, "", "absent", v.summary(g, false)))
+			diffs = append(diffs, with(base, kind, "", "absent", v.summary(g, false)))
 		}
 	}
 	return diffs

@@ -1,19 +1,18 @@
-package importer
+package verify
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
+	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/importtest"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
@@ -21,144 +20,22 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
 )
 
-func vAttachment(name, data string) sources.Attachment {
-	return sources.Attachment{Name: name, Size: int64(len(data)), Open: func() (io.ReadCloser, error) {
-		return io.NopCloser(strings.NewReader(data)), nil
-	}}
-}
-
-// vTickets makes n tickets: a client's (every third) or a guest's, opened
-// by the customer, with a staff reply, a note (older than the opening for
-// some), a customer reply with an attachment, an HTML body, and several
-// final statuses.
-func vTickets(n int) []*sources.Ticket {
-	base := time.Date(2023, 5, 2, 9, 15, 7, 0, time.UTC)
-	statuses := []string{"resolved", "", "pending", "Answered"}
-	var out []*sources.Ticket
-	for i := range n {
-		at := base.Add(time.Duration(i) * 26 * time.Hour)
-		t := &sources.Ticket{
-			ID: fmt.Sprintf("V%03d", i), Origin: fmt.Sprintf("mem:%d", i),
-			Subject:    fmt.Sprintf("Invoice %d is wrong: <ACME> & \"Co\" it's 🚀", i),
-			Department: []string{"Sales", "Technical Support", "Billing"}[i%3],
-			Status:     statuses[i%len(statuses)],
-			Priority:   []string{"", "urgent", "low"}[i%3],
-			Requester:  sources.Person{Name: fmt.Sprintf("Guest %d", i), Email: fmt.Sprintf("guest%d@example.com", i)},
-		}
-		if i%3 == 0 {
-			t.Requester = sources.Person{Name: "Cynthia", Email: "cynthia@example.com"}
-		}
-		staff := sources.Person{Name: "Jane Staff", Email: "jane@old.example"}
-		t.Entries = []sources.Entry{
-			{ID: "1", Kind: sources.CustomerReply, Author: t.Requester, Created: at, Body: fmt.Sprintf("Hello,\nticket %d opens here: a < b && \"c\" 👩‍💻", i)},
-			{ID: "2", Kind: sources.StaffReply, Author: staff, Created: at.Add(47 * time.Minute), Body: "We are looking into it."},
-			{ID: "3", Kind: sources.Note, Author: sources.Person{Name: "Mike"}, Created: at.Add(50 * time.Minute), Body: fmt.Sprintf("Internal: customer %d is a VIP <3 & 'more' 🚀.", i)},
-			{ID: "4", Kind: sources.CustomerReply, Author: t.Requester, Created: at.Add(3*time.Hour + 500*time.Millisecond),
-				Body: "Here is the <b>screenshot</b>.", Format: sources.HTML, Attachments: []sources.Attachment{vAttachment("screen shot é.png", "PNG"+fmt.Sprint(i))}},
-			{ID: "5", Kind: sources.StaffReply, Author: sources.Person{Name: "Someone Else"}, Created: at.Add(4 * time.Hour), Body: "Fixed, thanks."},
-		}
-		if i%4 == 1 {
-			t.Entries = append(t.Entries, sources.Entry{ID: "6", Kind: sources.Note, Author: staff, Created: at.Add(-time.Hour), Body: "Opened by phone first."})
-		}
-		out = append(out, t)
-	}
-	return out
-}
-
-func vConfig() mapping.Config {
-	return mapping.Config{
-		Departments:  map[string]int64{"Sales": 1, "Technical Support": 2, "Billing": 3},
-		Statuses:     map[string]string{"resolved": "Closed", "pending": "On Hold"},
-		Priorities:   map[string]string{"urgent": "High", "low": "Low"},
-		Staff:        map[string]string{"jane@old.example": "support"},
-		DefaultStaff: "admin",
-		Clients:      mapping.ClientsMatchEmail,
-	}
-}
-
-// vEnv is a sandbox, a checkpoint and a client with the policy layers, as
-// the commands compose them.
-type vEnv struct {
-	srv     *whmcstest.Server
-	store   *checkpoints.Store
-	client  *whmcs.Client
-	planner *mapping.Planner
-	direct  *whmcs.Client // a plain client, for tampering through the API
-	zone    *time.Location
-}
-
-func newVEnv(t *testing.T) *vEnv { t.Helper(); return newVEnvWith(t, whmcstest.Options{}) }
-
-// newVEnvWith is newVEnv with a sandbox configured by so (its zone is
-// always America/Chicago).
-func newVEnvWith(t *testing.T, so whmcstest.Options) *vEnv {
+func verifyAll(t *testing.T, e *importtest.Env, src sources.Source, o Options) *report.Verify {
 	t.Helper()
-	zone, err := time.LoadLocation("America/Chicago")
-	if err != nil {
-		t.Fatal(err)
-	}
-	so.TimeZone = zone
-	srv := whmcstest.NewServer(so)
-	t.Cleanup(srv.Close)
-	store, err := checkpoints.Open(filepath.Join(t.TempDir(), "cp.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	h, err := whmcs.NewHTTP(whmcs.Options{URL: srv.APIURL(), Identifier: srv.Identifier, Secret: srv.Secret,
-		Location: zone, Timeout: 5 * time.Second, MaxConns: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pol := Policy{BaseBackoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond, MaxRetryAfter: 50 * time.Millisecond}
-	e := &vEnv{srv: srv, store: store, zone: zone,
-		client: whmcs.NewClient(WithPolicy(h, pol, NewStats()), zone), direct: whmcs.NewClient(h, zone)}
-	e.planner, err = mapping.NewPlanner(mapping.Options{Config: vConfig(), Clients: mapping.NewClientResolver(e.client)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e
-}
-
-// importAll runs the real importer over src (only the given ids when any)
-// and fails the test unless every ticket it took was imported.
-func (e *vEnv) importAll(t *testing.T, src sources.Source, only ...string) *Report {
-	t.Helper()
-	rep, err := Run(context.Background(), Options{Source: src, Client: e.client, Planner: e.planner, Store: e.store, Concurrency: 4, Only: only})
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	if rep.Tickets.Failed != 0 {
-		t.Fatalf("run: %d tickets failed: %+v", rep.Tickets.Failed, rep.Failures)
-	}
-	return rep
-}
-
-func (e *vEnv) verify(t *testing.T, src sources.Source, o VerifyOptions) *VerifyReport {
-	t.Helper()
-	o.Source, o.Client, o.Planner, o.Store = src, e.client, e.planner, e.store
+	o.Source, o.Client, o.Planner, o.Store = src, e.Client, e.Planner, e.Store
 	if o.Concurrency == 0 {
 		o.Concurrency = 4
 	}
-	rep, err := Verify(context.Background(), o)
+	rep, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatalf("verify: %v", err)
 	}
 	return rep
 }
 
-func (e *vEnv) whmcsID(t *testing.T, sourceID string) int64 {
-	t.Helper()
-	c, err := e.store.Ticket(context.Background(), sourceID)
-	if err != nil || c == nil || c.WHMCSID == 0 {
-		t.Fatalf("ticket %s not mapped: %v %+v", sourceID, err, c)
-	}
-	return c.WHMCSID
-}
-
 type fieldOf struct{ ticket, field, entry string }
 
-func diffSet(ds []Difference) []fieldOf {
+func diffSet(ds []report.Difference) []fieldOf {
 	var out []fieldOf
 	for _, d := range ds {
 		out = append(out, fieldOf{d.Ticket, d.Field, d.Entry})
@@ -166,18 +43,18 @@ func diffSet(ds []Difference) []fieldOf {
 	return out
 }
 
-func TestVerifyPassesAfterImport(t *testing.T) { forModes(t, testVerifyPassesAfterImport) }
+func TestVerifyPassesAfterImport(t *testing.T) { importtest.ForModes(t, testVerifyPassesAfterImport) }
 
 func testVerifyPassesAfterImport(t *testing.T, mode whmcstest.Options) {
-	e := newVEnvWith(t, mode)
-	src := sourcetest.NewMemory(vTickets(12))
-	e.importAll(t, src)
-	writes := e.srv.WriteCalls()
-	rep := e.verify(t, src, VerifyOptions{})
+	e := importtest.NewWith(t, mode)
+	src := sourcetest.NewMemory(importtest.Tickets(12))
+	e.ImportAll(t, src)
+	writes := e.Srv.WriteCalls()
+	rep := verifyAll(t, e, src, Options{})
 	if !rep.OK() || rep.Checked != 12 || rep.Matching != 12 || rep.Differing != 0 || rep.Missing != 0 || len(rep.Differences) != 0 {
 		t.Fatalf("verify after import: %+v\n%s", rep, textOf(rep))
 	}
-	if w := e.srv.WriteCalls(); w != writes {
+	if w := e.Srv.WriteCalls(); w != writes {
 		t.Errorf("verify made %d write calls", w-writes)
 	}
 	if !strings.Contains(textOf(rep), "Everything matches.") {
@@ -185,7 +62,7 @@ func testVerifyPassesAfterImport(t *testing.T, mode whmcstest.Options) {
 	}
 }
 
-func textOf(r *VerifyReport) string {
+func textOf(r *report.Verify) string {
 	var b bytes.Buffer
 	r.WriteText(&b)
 	return b.String()
@@ -193,44 +70,44 @@ func textOf(r *VerifyReport) string {
 
 // The done-when of issue 8: every kind of tampering is found and named
 // against the right ticket, and only there.
-func TestVerifyDetectsTampering(t *testing.T) { forModes(t, testVerifyDetectsTampering) }
+func TestVerifyDetectsTampering(t *testing.T) { importtest.ForModes(t, testVerifyDetectsTampering) }
 
 func testVerifyDetectsTampering(t *testing.T, mode whmcstest.Options) {
-	e := newVEnvWith(t, mode)
-	all := vTickets(10)
+	e := importtest.NewWith(t, mode)
+	all := importtest.Tickets(10)
 	src := sourcetest.NewMemory(all[:9]) // V009 is added to the source after the import
-	e.importAll(t, src)
+	e.ImportAll(t, src)
 	ctx := context.Background()
 
 	// V001: a reply's date moved by an hour (reply index 0 is entry 2, the
 	// staff reply; V001 has an early note, so replies are still 2, 4, 5).
-	if err := e.srv.SetReplyDate(e.whmcsID(t, "V001"), 0, all[1].Entries[1].Created.Add(time.Hour)); err != nil {
+	if err := e.Srv.SetReplyDate(e.WHMCSID(t, "V001"), 0, all[1].Entries[1].Created.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	// V002: the customer reply (entry 4) deleted.
-	if err := e.srv.DeleteReply(e.whmcsID(t, "V002"), 1); err != nil {
+	if err := e.Srv.DeleteReply(e.WHMCSID(t, "V002"), 1); err != nil {
 		t.Fatal(err)
 	}
 	// V003: the note's text changed.
-	if err := e.srv.SetNoteMessage(e.whmcsID(t, "V003"), 0, "**Mike:**\n\nInternal: nothing to see."); err != nil {
+	if err := e.Srv.SetNoteMessage(e.WHMCSID(t, "V003"), 0, "**Mike:**\n\nInternal: nothing to see."); err != nil {
 		t.Fatal(err)
 	}
 	// V004: a second copy, opened through the API as a re-run without a
 	// checkpoint would.
-	v4, err := e.direct.GetTicket(ctx, &whmcs.GetTicketRequest{TicketID: e.whmcsID(t, "V004")})
+	v4, err := e.Direct.GetTicket(ctx, &whmcs.GetTicketRequest{TicketID: e.WHMCSID(t, "V004")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The source's subject, as the re-run would send it (v4.Subject is
 	// what WHMCS made of it).
-	dup, err := e.direct.OpenTicket(ctx, &whmcs.OpenTicketRequest{DeptID: v4.DeptID, Subject: all[4].Subject, Message: "Hello again",
+	dup, err := e.Direct.OpenTicket(ctx, &whmcs.OpenTicketRequest{DeptID: v4.DeptID, Subject: all[4].Subject, Message: "Hello again",
 		Name: all[4].Requester.Name, Email: all[4].Requester.Email, Created: v4.Date, NoEmail: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// V005: its status changed (it ends Customer-Reply... or whatever the
 	// plan says: set something else).
-	v5, err := e.direct.GetTicket(ctx, &whmcs.GetTicketRequest{TicketID: e.whmcsID(t, "V005")})
+	v5, err := e.Direct.GetTicket(ctx, &whmcs.GetTicketRequest{TicketID: e.WHMCSID(t, "V005")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,18 +115,18 @@ func testVerifyDetectsTampering(t *testing.T, mode whmcstest.Options) {
 	if v5.Status == newStatus {
 		t.Fatalf("V005 already %s", newStatus)
 	}
-	if err := e.direct.UpdateTicket(ctx, &whmcs.UpdateTicketRequest{TicketID: v5.TicketID, Status: newStatus}); err != nil {
+	if err := e.Direct.UpdateTicket(ctx, &whmcs.UpdateTicketRequest{TicketID: v5.TicketID, Status: newStatus}); err != nil {
 		t.Fatal(err)
 	}
 	// V006: deleted in WHMCS.
-	if err := e.direct.DeleteTicket(ctx, e.whmcsID(t, "V006")); err != nil {
+	if err := e.Direct.DeleteTicket(ctx, e.WHMCSID(t, "V006")); err != nil {
 		t.Fatal(err)
 	}
 
 	// V007: the note holds its text as sent, unsanitised and unfolded: a
 	// difference on a WHMCS known to sanitise and fold, nothing on one
 	// known to store text as sent.
-	p7, err := e.planner.Plan(ctx, all[7], nil)
+	p7, err := e.Planner.Plan(ctx, all[7], nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,21 +136,21 @@ func testVerifyDetectsTampering(t *testing.T, mode whmcstest.Options) {
 			note = st.Message
 		}
 	}
-	if err := e.srv.SetNoteMessage(e.whmcsID(t, "V007"), 0, note); err != nil {
+	if err := e.Srv.SetNoteMessage(e.WHMCSID(t, "V007"), 0, note); err != nil {
 		t.Fatal(err)
 	}
 
 	src = sourcetest.NewMemory(all)
-	rep := e.verify(t, src, VerifyOptions{Concurrency: 3})
+	rep := verifyAll(t, e, src, Options{Concurrency: 3})
 	want := []fieldOf{
 		{"V001", "reply.date", "2"},
 		{"V002", "reply", "4"},
 		{"V003", "note.body", "3"},
-		{"V004", FieldDuplicate, ""},
-		{"V005", FieldStatus, ""},
-		{"V006", FieldTicket, ""},
+		{"V004", report.FieldDuplicate, ""},
+		{"V005", report.FieldStatus, ""},
+		{"V006", report.FieldTicket, ""},
 		{"V007", "note.body", "3"},
-		{"V009", FieldNotImported, ""},
+		{"V009", report.FieldNotImported, ""},
 	}
 	differing := 7
 	if !mode.Sanitize {
@@ -286,15 +163,15 @@ func testVerifyDetectsTampering(t *testing.T, mode whmcstest.Options) {
 	if rep.Checked != 9 || rep.Differing != differing || rep.Matching != 9-differing || rep.Missing != 1 || rep.OK() {
 		t.Errorf("counts: %+v", rep)
 	}
-	byField := map[string]Difference{}
+	byField := map[string]report.Difference{}
 	for _, d := range rep.Differences {
 		if d.Ticket != "V007" {
 			byField[d.Field] = d
 		}
 	}
-	wantDate := all[1].Entries[1].Created.In(e.zone).Format(time.DateTime)
-	gotDate := all[1].Entries[1].Created.Add(time.Hour).In(e.zone).Format(time.DateTime)
-	if d := byField["reply.date"]; d.Expected != wantDate || d.Actual != gotDate || d.WHMCSID != e.whmcsID(t, "V001") {
+	wantDate := all[1].Entries[1].Created.In(e.Zone).Format(time.DateTime)
+	gotDate := all[1].Entries[1].Created.Add(time.Hour).In(e.Zone).Format(time.DateTime)
+	if d := byField["reply.date"]; d.Expected != wantDate || d.Actual != gotDate || d.WHMCSID != e.WHMCSID(t, "V001") {
 		t.Errorf("reply.date: %+v, want %s -> %s", d, wantDate, gotDate)
 	}
 	if d := byField["reply"]; d.Actual != "absent" || !strings.Contains(d.Expected, "screenshot") {
@@ -303,10 +180,10 @@ func testVerifyDetectsTampering(t *testing.T, mode whmcstest.Options) {
 	if d := byField["note.body"]; !strings.Contains(d.Expected, "VIP") || !strings.Contains(d.Actual, "nothing to see") {
 		t.Errorf("note.body: %+v", d)
 	}
-	if d := byField[FieldDuplicate]; !strings.Contains(d.Actual, fmt.Sprintf("WHMCS ticket %d ", dup.ID)) {
+	if d := byField[report.FieldDuplicate]; !strings.Contains(d.Actual, fmt.Sprintf("WHMCS ticket %d ", dup.ID)) {
 		t.Errorf("duplicate: %+v (dup %d)", d, dup.ID)
 	}
-	if d := byField[FieldStatus]; d.Actual != newStatus || d.Expected != v5.Status {
+	if d := byField[report.FieldStatus]; d.Actual != newStatus || d.Expected != v5.Status {
 		t.Errorf("status: %+v", d)
 	}
 
@@ -345,11 +222,11 @@ func testVerifyDetectsTampering(t *testing.T, mode whmcstest.Options) {
 	}
 
 	// --only narrows to the tickets named; a --sample checks that many.
-	rep = e.verify(t, src, VerifyOptions{Only: []string{"V000", "V003"}})
+	rep = verifyAll(t, e, src, Options{Only: []string{"V000", "V003"}})
 	if got := diffSet(rep.Differences); rep.Checked != 2 || !slices.Equal(got, []fieldOf{{"V003", "note.body", "3"}}) {
 		t.Errorf("--only: checked %d, %v", rep.Checked, got)
 	}
-	rep = e.verify(t, src, VerifyOptions{Sample: 4, Rand: rand.New(rand.NewPCG(1, 2))})
+	rep = verifyAll(t, e, src, Options{Sample: 4, Rand: rand.New(rand.NewPCG(1, 2))})
 	if rep.Checked != 4 || rep.Missing != 1 {
 		t.Errorf("--sample 4: %+v", rep)
 	}
@@ -370,7 +247,7 @@ func TestVerifyCompare(t *testing.T) {
 		Entries: []sources.Entry{
 			{ID: "1", Kind: sources.CustomerReply, Author: sources.Person{Email: "ann@example.com"}, Created: at, Body: "Hi"},
 			{ID: "2", Kind: sources.StaffReply, Author: sources.Person{Name: "Bo"}, Created: at.Add(time.Hour), Body: "Hello Ann",
-				Attachments: []sources.Attachment{vAttachment("a.txt", "x")}},
+				Attachments: []sources.Attachment{importtest.Attachment("a.txt", "x")}},
 			{ID: "3", Kind: sources.Note, Author: sources.Person{Name: "Bo"}, Created: at.Add(2 * time.Hour), Body: "note"},
 		}}
 	p, err := planner.Plan(context.Background(), src, nil)
@@ -387,7 +264,7 @@ func TestVerifyCompare(t *testing.T) {
 		}
 	}
 	v := &verifier{loc: zone, admins: map[string]string{"admin": "Demo Admin"}}
-	base := Difference{Ticket: "A", WHMCSID: 7}
+	base := report.Difference{Ticket: "A", WHMCSID: 7}
 	if ds := v.compare(base, p, exact()); len(ds) != 0 {
 		t.Fatalf("exact copy differs: %+v", ds)
 	}
@@ -455,19 +332,19 @@ func TestExcerpts(t *testing.T) {
 // A role without GetAdminUsers still verifies: staff replies are then only
 // checked to be by an admin. Any other authentication failure stops verify.
 func TestVerifyWithoutGetAdminUsers(t *testing.T) {
-	e := newVEnvWith(t, whmcstest.Options{AllowedActions: []string{"OpenTicket", "AddTicketReply", "AddTicketNote",
+	e := importtest.NewWith(t, whmcstest.Options{AllowedActions: []string{"OpenTicket", "AddTicketReply", "AddTicketNote",
 		"UpdateTicket", "GetTicket", "GetTickets", "GetClients"}})
-	src := sourcetest.NewMemory(vTickets(3))
-	e.importAll(t, src)
-	rep := e.verify(t, src, VerifyOptions{})
+	src := sourcetest.NewMemory(importtest.Tickets(3))
+	e.ImportAll(t, src)
+	rep := verifyAll(t, e, src, Options{})
 	if !rep.OK() || rep.Checked != 3 {
 		t.Fatalf("verify without GetAdminUsers: %+v\n%s", rep, textOf(rep))
 	}
-	h, err := whmcs.NewHTTP(whmcs.Options{URL: e.srv.APIURL(), Identifier: e.srv.Identifier, Secret: "wrong", Location: e.zone})
+	h, err := whmcs.NewHTTP(whmcs.Options{URL: e.Srv.APIURL(), Identifier: e.Srv.Identifier, Secret: "wrong", Location: e.Zone})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Verify(context.Background(), VerifyOptions{Source: src, Client: whmcs.NewClient(h, e.zone), Planner: e.planner, Store: e.store})
+	_, err = Run(context.Background(), Options{Source: src, Client: whmcs.NewClient(h, e.Zone), Planner: e.Planner, Store: e.Store})
 	if !whmcs.IsAuth(err) {
 		t.Errorf("verify with a wrong secret: %v", err)
 	}

@@ -1,4 +1,4 @@
-package importer
+package report
 
 import (
 	"encoding/json"
@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 )
 
-// verifyJSON is the --report shape of a VerifyReport.
+// verifyJSON is the --report shape of a Verify.
 type verifyJSON struct {
 	Tickets struct {
 		Checked   int `json:"checked"`
@@ -26,7 +26,7 @@ type verifyJSON struct {
 // JSON renders the report as {"tickets": {"checked", "matching",
 // "differing", "missing"}, "differences": [{"ticket", "whmcs_id", "field",
 // "entry", "expected", "actual"}], "elapsed_seconds"}.
-func (r *VerifyReport) JSON() ([]byte, error) {
+func (r *Verify) JSON() ([]byte, error) {
 	var j verifyJSON
 	j.Tickets.Checked, j.Tickets.Matching, j.Tickets.Differing, j.Tickets.Missing = r.Checked, r.Matching, r.Differing, r.Missing
 	j.Differences = r.Differences
@@ -48,7 +48,7 @@ const termWidth = 100
 
 // WriteText writes the terminal summary: the counts, then each
 // difference under its ticket.
-func (r *VerifyReport) WriteText(w io.Writer) error {
+func (r *Verify) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Verified %d tickets: %d matching, %d differing.", r.Checked, r.Matching, r.Differing)
 	if r.Missing > 0 {
@@ -90,9 +90,9 @@ func clip(s string) string {
 // WriteHTML writes the report as a self-contained page (inline style, no
 // external asset), in the look of the validation report: the counts, then
 // every difference in a table.
-func (r *VerifyReport) WriteHTML(w io.Writer) error {
+func (r *Verify) WriteHTML(w io.Writer) error {
 	data := struct {
-		*VerifyReport
+		*Verify
 		GeneratedAt time.Time
 		Zone        string
 	}{r, time.Now(), "UTC"}

@@ -1,4 +1,4 @@
-package importer
+package report
 
 import (
 	_ "embed"
@@ -6,10 +6,9 @@ import (
 	"html/template"
 	"io"
 	"sort"
-	"time"
 )
 
-//go:embed report.html.tmpl
+//go:embed validation.html.tmpl
 var reportHTML string
 
 // reportTemplate is the validation report page: self-contained (inline
@@ -17,7 +16,7 @@ var reportHTML string
 // html/template.
 var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"size":     FormatSize,
-	"duration": formatSeconds,
+	"duration": FormatDuration,
 	"calls":    sortedCalls,
 	"codes": func(cs []CodeCount) []string {
 		seen := map[string]bool{}
@@ -36,7 +35,7 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 // WriteHTML writes the report as a self-contained HTML page: the summary,
 // the plan and every problem in a table that can be filtered by code and
 // severity.
-func (r *ValidationReport) WriteHTML(w io.Writer) error {
+func (r *Validation) WriteHTML(w io.Writer) error {
 	if err := reportTemplate.Execute(w, r); err != nil {
 		return fmt.Errorf("render HTML report: %w", err)
 	}
@@ -68,18 +67,3 @@ func sortedCalls(m map[string]int) []actionCount {
 	})
 	return out
 }
-
-// formatSeconds renders an estimate for people: "45s", "12m30s", "3h05m".
-func formatSeconds(s float64) string {
-	d := time.Duration(s * float64(time.Second)).Round(time.Second)
-	switch {
-	case d < time.Minute:
-		return d.String()
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	}
-	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-}
-
-// FormatDuration renders an estimated number of seconds for people.
-func FormatDuration(seconds float64) string { return formatSeconds(seconds) }

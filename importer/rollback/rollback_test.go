@@ -1,35 +1,40 @@
-package importer
+package rollback
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/whmcs-migrate/whmcs-migrate/importer"
+	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
+	"github.com/whmcs-migrate/whmcs-migrate/importer/verify"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/importtest"
+	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
 )
 
-func (e *vEnv) rollback(t *testing.T, ctx context.Context, o RollbackOptions) (*RollbackReport, string, error) {
+func rollback(t *testing.T, e *importtest.Env, ctx context.Context, o Options) (*report.Rollback, string, error) {
 	t.Helper()
 	var out bytes.Buffer
 	if o.Client == nil {
-		o.Client = e.client
+		o.Client = e.Client
 	}
-	o.Store, o.Out = e.store, &out
-	rep, err := Rollback(ctx, o)
+	o.Store, o.Out = e.Store, &out
+	rep, err := Run(ctx, o)
 	return rep, out.String(), err
 }
 
-func (e *vEnv) runID(t *testing.T, n int) int64 {
+func runID(t *testing.T, e *importtest.Env, n int) int64 {
 	t.Helper()
-	runs, err := e.store.Runs(context.Background())
+	runs, err := e.Store.Runs(context.Background())
 	if err != nil || len(runs) < n {
 		t.Fatalf("runs: %v %+v", err, runs)
 	}
@@ -48,22 +53,22 @@ func ticketsByID(s *whmcstest.Server) map[int64]whmcstest.TicketState {
 // The done-when of issue 8: rolling back one run removes exactly its
 // tickets; the preview deletes nothing; a following run restores them.
 func TestRollbackOneRun(t *testing.T) {
-	e := newVEnv(t)
+	e := importtest.New(t)
 	ctx := context.Background()
-	tks := vTickets(8)
+	tks := importtest.Tickets(8)
 	src := sourcetest.NewMemory(tks)
-	e.importAll(t, src, "V000", "V002", "V005") // run 1
-	e.importAll(t, src)                         // run 2: the rest
-	run1, run2 := e.runID(t, 1), e.runID(t, 2)
+	e.ImportAll(t, src, "V000", "V002", "V005") // run 1
+	e.ImportAll(t, src)                         // run 2: the rest
+	run1, run2 := runID(t, e, 1), runID(t, e, 2)
 	// A ticket the checkpoint did not create.
-	foreign, err := e.direct.OpenTicket(ctx, &whmcs.OpenTicketRequest{DeptID: 1, Subject: "Invoice 0 is wrong",
+	foreign, err := e.Direct.OpenTicket(ctx, &whmcs.OpenTicketRequest{DeptID: 1, Subject: "Invoice 0 is wrong",
 		Message: "Made by hand", ClientID: 1, NoEmail: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var run1IDs, run2IDs []int64
 	for _, tk := range tks {
-		c, _ := e.store.Ticket(ctx, tk.ID)
+		c, _ := e.Store.Ticket(ctx, tk.ID)
 		switch c.CreatedRun {
 		case run1:
 			run1IDs = append(run1IDs, c.WHMCSID)
@@ -76,15 +81,15 @@ func TestRollbackOneRun(t *testing.T) {
 	if len(run1IDs) != 3 || len(run2IDs) != 5 {
 		t.Fatalf("run 1 created %v, run 2 %v", run1IDs, run2IDs)
 	}
-	before := ticketsByID(e.srv)
-	writes := e.srv.WriteCalls()
+	before := ticketsByID(e.Srv)
+	writes := e.Srv.WriteCalls()
 
 	// Preview: nothing deleted, the ids listed newest first.
-	rep, out, err := e.rollback(t, ctx, RollbackOptions{RunID: run1})
+	rep, out, err := rollback(t, e, ctx, Options{RunID: run1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.srv.WriteCalls() != writes || len(ticketsByID(e.srv)) != len(before) || !rep.Preview || rep.Deleted != 0 {
+	if e.Srv.WriteCalls() != writes || len(ticketsByID(e.Srv)) != len(before) || !rep.Preview || rep.Deleted != 0 {
 		t.Fatalf("preview changed WHMCS: %+v", rep)
 	}
 	desc := slices.Clone(run1IDs)
@@ -100,22 +105,22 @@ func TestRollbackOneRun(t *testing.T) {
 	if !strings.Contains(out, "would delete 3 WHMCS tickets") || !strings.Contains(out, fmt.Sprint(desc[0])) || !strings.Contains(out, "--yes") {
 		t.Errorf("preview output:\n%s", out)
 	}
-	if c, _ := e.store.Ticket(ctx, "V000"); c == nil {
+	if c, _ := e.Store.Ticket(ctx, "V000"); c == nil {
 		t.Errorf("preview forgot V000")
 	}
 
 	// With Yes: exactly run 1's tickets go.
-	rep, out, err = e.rollback(t, ctx, RollbackOptions{RunID: run1, Yes: true})
+	rep, out, err = rollback(t, e, ctx, Options{RunID: run1, Yes: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rep.Deleted != 3 || rep.AlreadyGone != 0 || len(rep.Failures) != 0 || rep.RunID == 0 {
 		t.Fatalf("rollback: %+v\n%s", rep, out)
 	}
-	if calls := e.srv.Calls()["DeleteTicket"]; calls != 3 {
+	if calls := e.Srv.Calls()["DeleteTicket"]; calls != 3 {
 		t.Errorf("%d DeleteTicket calls", calls)
 	}
-	after := ticketsByID(e.srv)
+	after := ticketsByID(e.Srv)
 	for _, id := range run1IDs {
 		if _, ok := after[id]; ok {
 			t.Errorf("run 1's ticket %d is still there", id)
@@ -127,44 +132,44 @@ func TestRollbackOneRun(t *testing.T) {
 		}
 	}
 	for _, id := range []string{"V000", "V002", "V005"} {
-		if c, _ := e.store.Ticket(ctx, id); c != nil {
+		if c, _ := e.Store.Ticket(ctx, id); c != nil {
 			t.Errorf("checkpoint still maps %s: %+v", id, c)
 		}
 	}
-	runs, _ := e.store.Runs(ctx)
+	runs, _ := e.Store.Runs(ctx)
 	if last := runs[len(runs)-1]; last.Kind != "rollback" || last.Outcome != "ok" || last.ID != rep.RunID {
 		t.Errorf("rollback not recorded as a run: %+v", last)
 	}
 
 	// A rollback of a rollback, or of a run that does not exist, is refused.
-	if _, _, err := e.rollback(t, ctx, RollbackOptions{RunID: rep.RunID, Yes: true}); !errors.Is(err, ErrNoSuchRun) {
+	if _, _, err := rollback(t, e, ctx, Options{RunID: rep.RunID, Yes: true}); !errors.Is(err, ErrNoSuchRun) {
 		t.Errorf("rollback of a rollback: %v", err)
 	}
-	if _, _, err := e.rollback(t, ctx, RollbackOptions{RunID: 99}); !errors.Is(err, ErrNoSuchRun) {
+	if _, _, err := rollback(t, e, ctx, Options{RunID: 99}); !errors.Is(err, ErrNoSuchRun) {
 		t.Errorf("rollback of run 99: %v", err)
 	}
 
 	// The next run imports them again, and everything verifies.
-	rr := e.importAll(t, src)
+	rr := e.ImportAll(t, src)
 	if rr.Tickets.Imported != 3 {
 		t.Errorf("the next run imported %d tickets, want 3", rr.Tickets.Imported)
 	}
-	if v := e.verify(t, src, VerifyOptions{}); !v.OK() || v.Checked != 8 {
-		t.Errorf("verify after restore: %+v\n%s", v, textOf(v))
+	if v, err := verify.Run(context.Background(), verify.Options{Source: src, Client: e.Client, Planner: e.Planner, Store: e.Store}); err != nil || !v.OK() || v.Checked != 8 {
+		t.Errorf("verify after restore: %v %+v", err, v)
 	}
-	if n := len(e.srv.State().Tickets); n != 9 {
+	if n := len(e.Srv.State().Tickets); n != 9 {
 		t.Errorf("WHMCS has %d tickets, want 8 and the foreign one", n)
 	}
 
 	// --all removes every imported ticket and nothing else.
-	rep, _, err = e.rollback(t, ctx, RollbackOptions{All: true, Yes: true})
+	rep, _, err = rollback(t, e, ctx, Options{All: true, Yes: true})
 	if err != nil || rep.Deleted != 8 {
 		t.Fatalf("rollback --all: %v %+v", err, rep)
 	}
-	if left := e.srv.State().Tickets; len(left) != 1 || left[0].ID != foreign.ID {
+	if left := e.Srv.State().Tickets; len(left) != 1 || left[0].ID != foreign.ID {
 		t.Errorf("after --all WHMCS has %+v", left)
 	}
-	if c, _ := e.store.Counts(ctx); c.Imported+c.Failed+c.Pending != 0 {
+	if c, _ := e.Store.Counts(ctx); c.Imported+c.Failed+c.Pending != 0 {
 		t.Errorf("checkpoint still has tickets: %+v", c)
 	}
 }
@@ -190,37 +195,37 @@ func (c *cancelAfter) Call(ctx context.Context, req whmcs.Request, resp any) err
 // forgets what is already gone, including a deletion whose answer was
 // lost.
 func TestRollbackResumes(t *testing.T) {
-	e := newVEnv(t)
-	src := sourcetest.NewMemory(vTickets(7))
-	e.importAll(t, src)
-	run := e.runID(t, 1)
+	e := importtest.New(t)
+	src := sourcetest.NewMemory(importtest.Tickets(7))
+	e.ImportAll(t, src)
+	run := runID(t, e, 1)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	client := whmcs.NewClient(&cancelAfter{next: e.client.Caller(), n: 2, cancel: cancel}, e.zone)
-	rep, _, err := e.rollback(t, ctx, RollbackOptions{RunID: run, Yes: true, Client: client})
-	if !errors.Is(err, ErrInterrupted) || !rep.Interrupted || rep.Deleted != 2 {
+	client := whmcs.NewClient(&cancelAfter{next: e.Client.Caller(), n: 2, cancel: cancel}, e.Zone)
+	rep, _, err := rollback(t, e, ctx, Options{RunID: run, Yes: true, Client: client})
+	if !errors.Is(err, importer.ErrInterrupted) || !rep.Interrupted || rep.Deleted != 2 {
 		t.Fatalf("interrupted rollback: %v %+v", err, rep)
 	}
-	if n := len(e.srv.State().Tickets); n != 5 {
+	if n := len(e.Srv.State().Tickets); n != 5 {
 		t.Fatalf("WHMCS has %d tickets after 2 deletions", n)
 	}
-	runs, _ := e.store.Runs(context.Background())
+	runs, _ := e.Store.Runs(context.Background())
 	if last := runs[len(runs)-1]; last.Kind != "rollback" || last.Outcome != "interrupted" {
 		t.Errorf("interrupted rollback recorded as %+v", last)
 	}
-	if c, _ := e.store.Counts(context.Background()); c.Imported != 5 {
+	if c, _ := e.Store.Counts(context.Background()); c.Imported != 5 {
 		t.Errorf("checkpoint has %d imported tickets, want the 5 not deleted", c.Imported)
 	}
 
 	// One more goes behind the checkpoint's back; one deletion's answer is
 	// lost (WHMCS deletes, the connection drops): it stays in the checkpoint.
-	left := e.srv.State().Tickets
-	if err := e.direct.DeleteTicket(context.Background(), left[0].ID); err != nil {
+	left := e.Srv.State().Tickets
+	if err := e.Direct.DeleteTicket(context.Background(), left[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	e.srv.SetFaults(whmcstest.Faults{DropRate: 1})
-	rep, _, err = e.rollback(t, context.Background(), RollbackOptions{RunID: run, Yes: true})
+	e.Srv.SetFaults(whmcstest.Faults{DropRate: 1})
+	rep, _, err = rollback(t, e, context.Background(), Options{RunID: run, Yes: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,51 +238,51 @@ func TestRollbackResumes(t *testing.T) {
 			t.Errorf("failure %+v: want a lost answer", f)
 		}
 	}
-	if n := len(e.srv.State().Tickets); n != 0 {
+	if n := len(e.Srv.State().Tickets); n != 0 {
 		t.Errorf("WHMCS still has %d tickets (the drops happen after the deletion)", n)
 	}
-	if c, _ := e.store.Counts(context.Background()); c.Imported != 5 {
+	if c, _ := e.Store.Counts(context.Background()); c.Imported != 5 {
 		t.Errorf("checkpoint: %+v", c)
 	}
-	e.srv.SetFaults(whmcstest.Faults{})
-	rep, _, err = e.rollback(t, context.Background(), RollbackOptions{RunID: run, Yes: true})
+	e.Srv.SetFaults(whmcstest.Faults{})
+	rep, _, err = rollback(t, e, context.Background(), Options{RunID: run, Yes: true})
 	if err != nil || rep.Deleted != 0 || rep.AlreadyGone != 5 || len(rep.Failures) != 0 {
 		t.Fatalf("resumed rollback: %v %+v", err, rep)
 	}
-	if c, _ := e.store.Counts(context.Background()); c != (checkpoints.Counts{}) {
+	if c, _ := e.Store.Counts(context.Background()); c != (checkpoints.Counts{}) {
 		t.Errorf("checkpoint not empty after the rollback finished: %+v", c)
 	}
 	// Nothing left: a further rollback has nothing to do.
-	rep, out, err := e.rollback(t, context.Background(), RollbackOptions{RunID: run})
+	rep, out, err := rollback(t, e, context.Background(), Options{RunID: run})
 	if err != nil || len(rep.Tickets) != 0 || !strings.Contains(out, "would delete 0") {
 		t.Errorf("empty preview: %v %+v %s", err, rep, out)
 	}
 }
 
 func TestRollbackTakesTheRunLock(t *testing.T) {
-	e := newVEnv(t)
-	src := sourcetest.NewMemory(vTickets(2))
-	e.importAll(t, src)
-	release, err := e.store.Lock(context.Background())
+	e := importtest.New(t)
+	src := sourcetest.NewMemory(importtest.Tickets(2))
+	e.ImportAll(t, src)
+	release, err := e.Store.Lock(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	var le *checkpoints.LockedError
-	if _, _, err := e.rollback(t, context.Background(), RollbackOptions{All: true, Yes: true}); !errors.As(err, &le) {
+	if _, _, err := rollback(t, e, context.Background(), Options{All: true, Yes: true}); !errors.As(err, &le) {
 		t.Errorf("rollback under another's lock: %v", err)
 	}
-	if n := len(e.srv.State().Tickets); n != 2 {
+	if n := len(e.Srv.State().Tickets); n != 2 {
 		t.Errorf("locked rollback deleted tickets")
 	}
 	// The preview reads only and needs no lock.
-	if rep, _, err := e.rollback(t, context.Background(), RollbackOptions{All: true}); err != nil || len(rep.Tickets) != 2 {
+	if rep, _, err := rollback(t, e, context.Background(), Options{All: true}); err != nil || len(rep.Tickets) != 2 {
 		t.Errorf("preview under lock: %v %+v", err, rep)
 	}
 	release()
-	if rep, _, err := e.rollback(t, context.Background(), RollbackOptions{All: true, Yes: true}); err != nil || rep.Deleted != 2 {
+	if rep, _, err := rollback(t, e, context.Background(), Options{All: true, Yes: true}); err != nil || rep.Deleted != 2 {
 		t.Errorf("rollback after release: %v %+v", err, rep)
 	}
-	if _, err := Rollback(context.Background(), RollbackOptions{Client: e.client, Store: e.store, RunID: 1, All: true}); err == nil {
+	if _, err := Run(context.Background(), Options{Client: e.Client, Store: e.Store, RunID: 1, All: true}); err == nil {
 		t.Errorf("both a run and All accepted")
 	}
 }

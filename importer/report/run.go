@@ -1,0 +1,101 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// Run is a run's summary: the JSON of run --report.
+type Run struct {
+	RunID   int64            `json:"run_id"`
+	Tickets TicketCounts     `json:"tickets"`
+	Calls   map[string]int64 `json:"calls"`
+	// Retries counts calls sent again after a failure certainly not
+	// processed; Reconciled counts writes whose outcome was settled by
+	// reading WHMCS (Resent of them were missing and sent again).
+	Retries    int64       `json:"retries"`
+	Throttled  int64       `json:"throttled"`
+	Reconciled int64       `json:"reconciled"`
+	Resent     int64       `json:"resent"`
+	Failures   []Failure   `json:"failures"`
+	Drift      []DriftItem `json:"drift"`
+	// ReadBacks counts the GetTicket calls that read a write back to judge
+	// the canary or to learn how WHMCS stores text; TextProfile is what is
+	// known of that at the end (see whmcs.TextProfile.Describe).
+	ReadBacks      int64   `json:"read_backs"`
+	TextProfile    string  `json:"text_profile"`
+	ElapsedSeconds float64 `json:"elapsed_seconds"`
+	CallsPerSecond float64 `json:"calls_per_second"`
+	Interrupted    bool    `json:"interrupted,omitempty"`
+}
+
+// TicketCounts add up: Total = Imported + Updated + Unchanged + Failed (+
+// Stopped when interrupted).
+type TicketCounts struct {
+	Total     int `json:"total"`
+	Imported  int `json:"imported"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
+	Failed    int `json:"failed"`
+	Stopped   int `json:"stopped,omitempty"`
+}
+
+// Failure is one failed ticket.
+type Failure struct {
+	Ticket string `json:"ticket"`
+	Step   string `json:"step"`
+	Error  string `json:"error"`
+}
+
+// DriftItem is a change at the source that WHMCS cannot express.
+type DriftItem struct {
+	Ticket  string `json:"ticket"`
+	Entry   string `json:"entry,omitempty"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// WriteText writes the run's summary for a terminal: counts, calls,
+// retries, and the first failures and drift items.
+func (rep *Run) WriteText(w io.Writer) {
+	t := rep.Tickets
+	if t.Imported+t.Updated+t.Failed+t.Stopped == 0 {
+		fmt.Fprintf(w, "Nothing to do: %d ticket(s), all unchanged since the last run.\n", t.Total)
+	}
+	fmt.Fprintf(w, "Run %d summary\n", rep.RunID)
+	fmt.Fprintf(w, "  tickets    %d total: %d imported, %d updated, %d unchanged, %d failed", t.Total, t.Imported, t.Updated, t.Unchanged, t.Failed)
+	if t.Stopped > 0 {
+		fmt.Fprintf(w, ", %d interrupted", t.Stopped)
+	}
+	fmt.Fprintln(w)
+	actions := make([]string, 0, len(rep.Calls))
+	var total int64
+	for k, v := range rep.Calls {
+		actions = append(actions, k)
+		total += v
+	}
+	sort.Strings(actions)
+	parts := make([]string, len(actions))
+	for i, k := range actions {
+		parts[i] = fmt.Sprintf("%s %d", k, rep.Calls[k])
+	}
+	fmt.Fprintf(w, "  calls      %d (%s)\n", total, strings.Join(parts, ", "))
+	fmt.Fprintf(w, "  retries    %d (throttled %d); reconciled %d (re-sent %d)\n", rep.Retries, rep.Throttled, rep.Reconciled, rep.Resent)
+	fmt.Fprintf(w, "  elapsed    %.1fs, %.1f calls/s\n", rep.ElapsedSeconds, rep.CallsPerSecond)
+	for i, f := range rep.Failures {
+		if i == 10 {
+			fmt.Fprintf(w, "  ... and %d more failures (see --failures)\n", len(rep.Failures)-10)
+			break
+		}
+		fmt.Fprintf(w, "  FAILED %s at %s: %s\n", f.Ticket, f.Step, f.Error)
+	}
+	for i, d := range rep.Drift {
+		if i == 10 {
+			fmt.Fprintf(w, "  ... and %d more drift items (see --report)\n", len(rep.Drift)-10)
+			break
+		}
+		fmt.Fprintf(w, "  DRIFT %s %s: %s\n", d.Ticket, d.Code, d.Message)
+	}
+}

@@ -1,0 +1,89 @@
+package report
+
+import "time"
+
+// Validation is what validation found: the JSON of validate --report.
+type Validation struct {
+	GeneratedAt time.Time `json:"generated_at"`
+	// Offline is true when WHMCS was not consulted.
+	Offline bool `json:"offline"`
+	// Clock is the time future dates were judged against.
+	Clock time.Time `json:"clock"`
+	// ClockSource says whose clock Clock is: "whmcs" (the server's, from
+	// its answers' HTTP Date header) or "local" (offline). Filled by the
+	// caller, which knows where its Now came from.
+	ClockSource string            `json:"clock_source,omitempty"`
+	Tickets     ValidationTickets `json:"tickets"`
+	Summary     ValidationSummary `json:"summary"`
+	Problems    []Problem         `json:"problems"`
+	Plan        Plan              `json:"plan"`
+	// Reads are the read calls validation made to WHMCS, by action (filled
+	// by the caller, which owns the client's stats).
+	Reads map[string]int64 `json:"reads,omitempty"`
+}
+
+// ValidationTickets count the source's tickets.
+type ValidationTickets struct {
+	Total int `json:"total"`
+	// Valid tickets have no error (they may have warnings); Invalid ones
+	// would fail.
+	Valid   int `json:"valid"`
+	Invalid int `json:"invalid"`
+	// AlreadyImported tickets are valid and would be skipped.
+	AlreadyImported int `json:"already_imported"`
+	WithWarnings    int `json:"with_warnings"`
+}
+
+// ValidationSummary counts problems by severity and code.
+type ValidationSummary struct {
+	Errors   int         `json:"errors"`
+	Warnings int         `json:"warnings"`
+	ByCode   []CodeCount `json:"by_code"`
+}
+
+// CodeCount is how many problems of one code and severity there are, and
+// how many tickets they touch.
+type CodeCount struct {
+	Code     string `json:"code"`
+	Severity string `json:"severity"`
+	Count    int    `json:"count"`
+	Tickets  int    `json:"tickets"`
+}
+
+// Problem is a sources.Problem as reported.
+type Problem struct {
+	Ticket   string `json:"ticket"`
+	Entry    string `json:"entry"`
+	Severity string `json:"severity"`
+	Code     string `json:"code"`
+	Message  string `json:"message"`
+	Origin   string `json:"origin"`
+	Field    string `json:"field"`
+}
+
+// Plan is what run would send for the valid tickets.
+type Plan struct {
+	// Tickets is how many tickets run would open or update (valid, not
+	// already imported).
+	Tickets int `json:"tickets"`
+	// Entries are the replies and notes sent (the opening one included).
+	Entries     int `json:"entries"`
+	Attachments int `json:"attachments"`
+	// AttachmentBytes is their size on disk; AttachmentRequestBytes what
+	// they weigh in the requests (base64 in JSON in base64, form-encoded).
+	AttachmentBytes        int64 `json:"attachment_bytes"`
+	AttachmentRequestBytes int64 `json:"attachment_request_bytes"`
+	// Calls are the write calls by action; with clients: match_email,
+	// GetClients is one lookup per distinct requester email.
+	Calls      map[string]int `json:"calls"`
+	TotalCalls int            `json:"total_calls"`
+	// The estimate: TotalCalls at min(Rate, Concurrency/AssumedLatency)
+	// calls per second.
+	Rate                  float64 `json:"rate"`
+	Concurrency           int     `json:"concurrency"`
+	AssumedLatencySeconds float64 `json:"assumed_latency_seconds"`
+	EstimatedSeconds      float64 `json:"estimated_seconds"`
+}
+
+// Invalid reports whether some ticket would fail.
+func (r *Validation) Invalid() bool { return r.Tickets.Invalid > 0 }
