@@ -12,8 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
@@ -165,29 +163,18 @@ type runner struct {
 }
 
 func (r *runner) run(ctx context.Context) error {
-	g, gctx := errgroup.WithContext(ctx)
-	jobs := make(chan *sources.Ticket)
-	g.Go(func() error {
-		defer close(jobs)
-		return r.produce(gctx, jobs)
+	return Pool(ctx, r.o.Concurrency, r.produce, func(ctx context.Context, t *sources.Ticket) error {
+		res, err := r.replay(ctx, t)
+		if err != nil {
+			return err
+		}
+		r.record(res)
+		return nil
 	})
-	for range r.o.Concurrency {
-		g.Go(func() error {
-			for t := range jobs {
-				res, err := r.replay(gctx, t)
-				if err != nil {
-					return err
-				}
-				r.record(res)
-			}
-			return nil
-		})
-	}
-	return g.Wait()
 }
 
 // produce streams the source's tickets to the workers.
-func (r *runner) produce(ctx context.Context, jobs chan<- *sources.Ticket) error {
+func (r *runner) produce(ctx context.Context, emit func(*sources.Ticket) error) error {
 	sent := 0
 	opts := sources.ReadOptions{Want: func(t *sources.Ticket) bool {
 		if r.only != nil && !r.only[t.ID] {
@@ -213,10 +200,8 @@ func (r *runner) produce(ctx context.Context, jobs chan<- *sources.Ticket) error
 			return nil
 		}
 		sent++
-		select {
-		case jobs <- t:
-		case <-ctx.Done():
-			return ctx.Err()
+		if err := emit(t); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
@@ -32,6 +33,9 @@ type Options struct {
 	// Out receives the preview and one line per deleted ticket (nil =
 	// discard).
 	Out io.Writer
+	// Concurrency is how many deletions run at once (default 1: strictly
+	// newest first).
+	Concurrency int
 }
 
 // ErrNoSuchRun is returned (wrapped) by Rollback for a run id the
@@ -177,10 +181,15 @@ func rollbackList(ctx context.Context, o Options, rep *report.Rollback) error {
 }
 
 func rollbackDelete(ctx context.Context, o Options, rep *report.Rollback) error {
-	for _, t := range rep.Tickets {
-		if err := ctx.Err(); err != nil {
-			return err
+	var mu sync.Mutex // guards rep and o.Out
+	return importer.Pool(ctx, o.Concurrency, func(ctx context.Context, emit func(report.RolledBack) error) error {
+		for _, t := range rep.Tickets {
+			if err := emit(t); err != nil {
+				return err
+			}
 		}
+		return nil
+	}, func(ctx context.Context, t report.RolledBack) error {
 		err := o.Client.DeleteTicket(ctx, t.WHMCSID)
 		gone := err != nil && deleteNotFound(err)
 		if err != nil && !gone {
@@ -189,15 +198,19 @@ func rollbackDelete(ctx context.Context, o Options, rep *report.Rollback) error 
 			}
 			// Whether it was processed or not, the ticket stays in the
 			// checkpoint: the next rollback deletes it, or finds it gone.
-			rep.Failures = append(rep.Failures, report.RollbackFailure{RolledBack: t, Error: err.Error()})
 			o.Logger.Warn("delete ticket", "ticket", t.SourceID, "whmcs_id", t.WHMCSID, "error", err)
-			continue
+			mu.Lock()
+			rep.Failures = append(rep.Failures, report.RollbackFailure{RolledBack: t, Error: err.Error()})
+			mu.Unlock()
+			return nil
 		}
 		// Deleted (or gone): forget it even if ctx ends now, so that the
 		// checkpoint is never behind WHMCS.
 		if err := o.Store.Forget(context.WithoutCancel(ctx), t.SourceID); err != nil {
 			return err
 		}
+		mu.Lock()
+		defer mu.Unlock()
 		if gone {
 			rep.AlreadyGone++
 			fmt.Fprintf(o.Out, "ticket %s: WHMCS ticket %d (#%s) was already gone; forgotten\n", t.SourceID, t.WHMCSID, t.TID)
@@ -205,8 +218,8 @@ func rollbackDelete(ctx context.Context, o Options, rep *report.Rollback) error 
 			rep.Deleted++
 			fmt.Fprintf(o.Out, "ticket %s: deleted WHMCS ticket %d (#%s)\n", t.SourceID, t.WHMCSID, t.TID)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // deleteNotFound reports whether DeleteTicket's error says the ticket does

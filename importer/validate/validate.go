@@ -12,9 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
+	"github.com/whmcs-migrate/whmcs-migrate/importer"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
@@ -241,15 +240,12 @@ func (v *validator) readTarget(ctx context.Context, po *mapping.Options) error {
 
 // run streams the source to the workers; results keep the source order.
 func (v *validator) run(ctx context.Context) ([]*ticketResult, error) {
-	g, ctx := errgroup.WithContext(ctx)
 	type job struct {
 		t *sources.Ticket
 		r *ticketResult
 	}
-	jobs := make(chan job, v.o.Workers*2)
 	var results []*ticketResult // appended by the producer only
-	g.Go(func() error {
-		defer close(jobs)
+	err := importer.Pool(ctx, v.o.Workers, func(ctx context.Context, emit func(job) error) error {
 		last := time.Now()
 		for t, err := range v.o.Source.Tickets(ctx, sources.ReadOptions{}) {
 			if err != nil {
@@ -257,10 +253,8 @@ func (v *validator) run(ctx context.Context) ([]*ticketResult, error) {
 			}
 			r := &ticketResult{id: t.ID}
 			results = append(results, r)
-			select {
-			case jobs <- job{t, r}:
-			case <-ctx.Done():
-				return ctx.Err()
+			if err := emit(job{t, r}); err != nil {
+				return err
 			}
 			if time.Since(last) > 10*time.Second {
 				last = time.Now()
@@ -268,18 +262,10 @@ func (v *validator) run(ctx context.Context) ([]*ticketResult, error) {
 			}
 		}
 		return nil
+	}, func(ctx context.Context, j job) error {
+		return v.ticket(ctx, j.t, j.r)
 	})
-	for range v.o.Workers {
-		g.Go(func() error {
-			for j := range jobs {
-				if err := v.ticket(ctx, j.t, j.r); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	return results, nil

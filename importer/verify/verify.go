@@ -11,9 +11,8 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
+	"github.com/whmcs-migrate/whmcs-migrate/importer"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
@@ -115,14 +114,11 @@ func Run(ctx context.Context, o Options) (*report.Verify, error) {
 		seq int
 		t   *sources.Ticket
 	}
-	jobs := make(chan job)
-	g, gctx := errgroup.WithContext(ctx)
 	seen := map[string]bool{}
 	seq := 0
-	g.Go(func() error {
-		defer close(jobs)
+	err = importer.Pool(ctx, o.Concurrency, func(ctx context.Context, emit func(job) error) error {
 		want := func(t *sources.Ticket) bool { return v.toCheck(t.ID) }
-		for t, err := range o.Source.Tickets(gctx, sources.ReadOptions{Want: want}) {
+		for t, err := range o.Source.Tickets(ctx, sources.ReadOptions{Want: want}) {
 			if err != nil {
 				return fmt.Errorf("read source: %w", err)
 			}
@@ -140,27 +136,20 @@ func Run(ctx context.Context, o Options) (*report.Verify, error) {
 				continue // a source repeating an id: the first one was compared
 			}
 			seen[t.ID] = true
-			select {
-			case jobs <- job{seq, t}:
-			case <-gctx.Done():
-				return gctx.Err()
+			if err := emit(job{seq, t}); err != nil {
+				return err
 			}
 		}
 		return nil
+	}, func(ctx context.Context, j job) error {
+		diffs, err := v.check(ctx, j.t)
+		if err != nil {
+			return err
+		}
+		v.add(j.seq, diffs, true)
+		return nil
 	})
-	for range o.Concurrency {
-		g.Go(func() error {
-			for j := range jobs {
-				diffs, err := v.check(gctx, j.t)
-				if err != nil {
-					return err
-				}
-				v.add(j.seq, diffs, true)
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
