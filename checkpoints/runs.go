@@ -9,19 +9,39 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
+// RunKind is what a run did.
+type RunKind string
+
+// Run kinds.
+const (
+	KindImport   RunKind = "run"      // an import or sync (whmcs-migrate run)
+	KindRollback RunKind = "rollback" // deletions of what runs created
+)
+
+// RunOutcome is how a run ended.
+type RunOutcome string
+
+// Run outcomes. A run whose process died has none.
+const (
+	OutcomeOK            RunOutcome = "ok"
+	OutcomeFailedTickets RunOutcome = "failed-tickets" // finished; some tickets failed
+	OutcomeInterrupted   RunOutcome = "interrupted"    // stopped by Ctrl-C, in-flight writes settled
+	OutcomeFatal         RunOutcome = "fatal"          // stopped by an error (authentication, I/O)
+)
+
 // Run is one run recorded in the checkpoint.
 type Run struct {
 	ID      int64
-	Kind    string // "run", "rollback"
+	Kind    RunKind
 	Started time.Time
-	Ended   time.Time // zero while running, or when the process died
-	Outcome string    // "ok", "failed-tickets", "interrupted", "fatal", ...
+	Ended   time.Time  // zero while running, or when the process died
+	Outcome RunOutcome // "" while running or when the process died
 	Summary string    // JSON written by the importer
 	Created int       // tickets this run created in WHMCS and still mapped
 }
 
 // BeginRun records the start of a run and returns its id.
-func (s *Store) BeginRun(ctx context.Context, kind string) (int64, error) {
+func (s *Store) BeginRun(ctx context.Context, kind RunKind) (int64, error) {
 	host, _ := os.Hostname()
 	var id int64
 	err := s.write(ctx, func(tx *sqlx.Tx) error {
@@ -40,7 +60,7 @@ func (s *Store) BeginRun(ctx context.Context, kind string) (int64, error) {
 }
 
 // EndRun records a run's end, outcome and summary.
-func (s *Store) EndRun(ctx context.Context, id int64, outcome, summary string) error {
+func (s *Store) EndRun(ctx context.Context, id int64, outcome RunOutcome, summary string) error {
 	err := s.write(ctx, func(tx *sqlx.Tx) error {
 		_, err := tx.Exec("UPDATE runs SET ended = ?, outcome = ?, summary = ? WHERE id = ?",
 			time.Now().Unix(), outcome, summary, id)
@@ -71,14 +91,14 @@ func (s *Store) Runs(ctx context.Context) ([]Run, error) {
 	}
 	out := make([]Run, len(rows))
 	for i, r := range rows {
-		out[i] = Run{ID: r.ID, Kind: r.Kind, Started: fromUnix(r.Started), Ended: fromUnix(r.Ended),
-			Outcome: r.Outcome, Summary: r.Summary, Created: r.Created}
+		out[i] = Run{ID: r.ID, Kind: RunKind(r.Kind), Started: fromUnix(r.Started), Ended: fromUnix(r.Ended),
+			Outcome: RunOutcome(r.Outcome), Summary: r.Summary, Created: r.Created}
 	}
 	return out, nil
 }
 
 // LastRun returns the latest run of kind, nil when there is none.
-func (s *Store) LastRun(ctx context.Context, kind string) (*Run, error) {
+func (s *Store) LastRun(ctx context.Context, kind RunKind) (*Run, error) {
 	runs, err := s.Runs(ctx)
 	if err != nil {
 		return nil, err

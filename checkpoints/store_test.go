@@ -39,7 +39,7 @@ func TestFileMode(t *testing.T) {
 func TestIntentSettleLifecycle(t *testing.T) {
 	ctx := context.Background()
 	s, path := open(t)
-	run, err := s.BeginRun(ctx, "run")
+	run, err := s.BeginRun(ctx, KindImport)
 	if err != nil {
 		t.Fatal(err)
 	}

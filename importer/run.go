@@ -65,6 +65,21 @@ type TicketResult struct {
 	Drift   []sources.Problem
 }
 
+// EndOf is how a pass that stopped with err (nil: finished) and failed
+// items ends, as the checkpoint records it; an interruption's error is
+// wrapped in ErrInterrupted.
+func EndOf(ctx context.Context, err error, failed int) (checkpoints.RunOutcome, error) {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return checkpoints.OutcomeInterrupted, fmt.Errorf("%w: %w", ErrInterrupted, ctx.Err())
+	case err != nil:
+		return checkpoints.OutcomeFatal, err
+	case failed > 0:
+		return checkpoints.OutcomeFailedTickets, nil
+	}
+	return checkpoints.OutcomeOK, nil
+}
+
 // ErrInterrupted is wrapped by Run's error when ctx was cancelled: the
 // in-flight calls finished and were journaled; a new run resumes.
 var ErrInterrupted = errors.New("run interrupted")
@@ -95,7 +110,7 @@ func Run(ctx context.Context, o Options) (*report.Run, error) {
 	}
 	defer release()
 
-	prev, err := o.Store.LastRun(ctx, "run")
+	prev, err := o.Store.LastRun(ctx, checkpoints.KindImport)
 	if err != nil {
 		return nil, err
 	}
@@ -114,23 +129,16 @@ func Run(ctx context.Context, o Options) (*report.Run, error) {
 	} else if err := r.loadVersions(ctx); err != nil {
 		return nil, err
 	}
-	if r.runID, err = o.Store.BeginRun(ctx, "run"); err != nil {
+	if r.runID, err = o.Store.BeginRun(ctx, checkpoints.KindImport); err != nil {
 		return nil, err
 	}
 	runID := r.runID
 
 	err = r.run(ctx)
 	rep := r.summary()
-	outcome := "ok"
-	switch {
-	case err != nil && ctx.Err() != nil:
-		outcome, rep.Interrupted = "interrupted", true
-		err = fmt.Errorf("%w: %w", ErrInterrupted, ctx.Err())
-	case err != nil:
-		outcome = "fatal"
-	case rep.Tickets.Failed > 0:
-		outcome = "failed-tickets"
-	}
+	var outcome checkpoints.RunOutcome
+	outcome, err = EndOf(ctx, err, rep.Tickets.Failed)
+	rep.Interrupted = outcome == checkpoints.OutcomeInterrupted
 	summary, _ := json.Marshal(rep)
 	if eerr := o.Store.EndRun(context.WithoutCancel(ctx), runID, outcome, string(summary)); eerr != nil && err == nil {
 		err = eerr

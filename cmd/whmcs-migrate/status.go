@@ -77,9 +77,9 @@ func newStatusCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func outcomeText(o string, ended time.Time) string {
+func outcomeText(o checkpoints.RunOutcome, ended time.Time) string {
 	if ended.IsZero() {
 		return "running or died"
 	}
-	return o
+	return string(o)
 }

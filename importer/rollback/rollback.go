@@ -49,7 +49,7 @@ var ErrNoSuchRun = errors.New("no such run")
 // runs created.
 //
 // Without o.Yes it writes a preview to o.Out and changes nothing. With it,
-// it takes the run lock, records the rollback as a run of kind "rollback",
+// it takes the run lock, records the rollback as a run of kind checkpoints.KindRollback,
 // and deletes. A ticket WHMCS no longer has ("Ticket ID not found") is
 // forgotten as deleted, so an interrupted rollback resumes by running
 // again. A deletion that fails otherwise is reported and the rest go on;
@@ -102,7 +102,7 @@ func Run(ctx context.Context, o Options) (*report.Rollback, error) {
 	if err := rollbackList(ctx, o, rep); err != nil {
 		return nil, err
 	}
-	rep.RunID, err = o.Store.BeginRun(ctx, "rollback")
+	rep.RunID, err = o.Store.BeginRun(ctx, checkpoints.KindRollback)
 	if err != nil {
 		return nil, err
 	}
@@ -113,16 +113,9 @@ func Run(ctx context.Context, o Options) (*report.Rollback, error) {
 
 	err = rollbackDelete(ctx, o, rep)
 	rep.ElapsedSeconds = time.Since(start).Seconds()
-	outcome := "ok"
-	switch {
-	case err != nil && ctx.Err() != nil:
-		outcome, rep.Interrupted = "interrupted", true
-		err = fmt.Errorf("%w: %w", importer.ErrInterrupted, ctx.Err())
-	case err != nil:
-		outcome = "fatal"
-	case len(rep.Failures) > 0:
-		outcome = "failed-tickets"
-	}
+	var outcome checkpoints.RunOutcome
+	outcome, err = importer.EndOf(ctx, err, len(rep.Failures))
+	rep.Interrupted = outcome == checkpoints.OutcomeInterrupted
 	summary, _ := json.Marshal(rep)
 	if eerr := o.Store.EndRun(context.WithoutCancel(ctx), rep.RunID, outcome, string(summary)); eerr != nil && err == nil {
 		err = eerr
