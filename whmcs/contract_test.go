@@ -44,14 +44,7 @@ func newEnv(t testing.TB, o whmcstest.Options, tweak ...func(*whmcs.Options)) *e
 	}
 	s := whmcstest.NewServer(o)
 	t.Cleanup(s.Close)
-	opts := whmcs.Options{URL: s.APIURL(), Identifier: s.Identifier, Secret: s.Secret, Location: s.TimeZone(), Timeout: 30 * time.Second}
-	for _, f := range tweak {
-		f(&opts)
-	}
-	h, err := whmcs.NewHTTP(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := s.HTTP(tweak...)
 	return &env{srv: s, http: h, client: whmcs.NewClient(h, h.Location())}
 }
 

@@ -136,12 +136,9 @@ func BenchmarkPreflight(b *testing.B) {
 	const latency = 50 * time.Millisecond
 	s := whmcstest.NewServer(whmcstest.Options{Faults: whmcstest.Faults{Latency: latency}})
 	defer s.Close()
-	h, err := whmcs.NewHTTP(whmcs.Options{URL: s.APIURL(), Identifier: s.Identifier, Secret: s.Secret})
-	if err != nil {
-		b.Fatal(err)
-	}
-	c := whmcs.NewClient(h, nil)
+	c := s.Client()
 	var res *whmcs.PreflightResult
+	var err error
 	for b.Loop() {
 		if res, err = whmcs.Preflight(context.Background(), c, whmcs.PreflightOptions{Actions: runActions}); err != nil {
 			b.Fatal(err)

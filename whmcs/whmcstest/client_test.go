@@ -16,11 +16,7 @@ func TestWithClient(t *testing.T) {
 		t.Skip("no tzdata:", err)
 	}
 	s := newTestServer(t, Options{TimeZone: chicago})
-	h, err := whmcs.NewHTTP(whmcs.Options{URL: s.APIURL(), Identifier: s.Identifier, Secret: s.Secret, Location: chicago})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := whmcs.NewClient(h, chicago)
+	c := s.Client()
 	ctx := context.Background()
 	created := time.Date(2024, 7, 1, 15, 4, 5, 0, time.UTC) // 10:04:05 CDT
 	res, err := c.OpenTicket(ctx, &whmcs.OpenTicketRequest{
@@ -76,10 +72,7 @@ func TestWithClient(t *testing.T) {
 // throttled answer has it too.
 func TestDateHeaderIsServerClock(t *testing.T) {
 	s := newTestServer(t, Options{}) // Now: fixedNow, years from the real clock
-	h, err := whmcs.NewHTTP(whmcs.Options{URL: s.APIURL(), Identifier: s.Identifier, Secret: s.Secret})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := s.HTTP()
 	c := whmcs.NewClient(h, time.UTC)
 	for _, f := range []Faults{{}, {ThrottleRate: 1}} {
 		s.SetFaults(f)

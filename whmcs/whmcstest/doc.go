@@ -6,7 +6,8 @@
 //
 //	s := whmcstest.NewServer(whmcstest.Options{TimeZone: chicago})
 //	defer s.Close()
-//	// POST to s.APIURL() with s.Identifier and s.Secret; then
+//	c := s.Client() // or s.HTTP(tweaks...), or POST to s.APIURL() with s.Identifier and s.Secret
+//	// ... call WHMCS through c; then
 //	st := s.State() // every ticket, reply, note, attachment and email
 //
 // It is a faithful simulator, not a mock: it implements the calls a

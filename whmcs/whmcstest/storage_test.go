@@ -17,15 +17,6 @@ import (
 // The storage options (Sanitize, ThreeByte, Version), DeniedActions and
 // Faults.HTMLRate, over real HTTP with the project's client.
 
-func newClient(t testing.TB, s *Server) *whmcs.Client {
-	t.Helper()
-	h, err := whmcs.NewHTTP(whmcs.Options{URL: s.APIURL(), Identifier: s.Identifier, Secret: s.Secret, Location: s.TimeZone(), Timeout: 30 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return whmcs.NewClient(h, s.TimeZone())
-}
-
 const (
 	rawSubject = `Tom & Jerry <3 "quotes" 'single' &amp;`
 	rawMessage = `if a < b && c > d { it's "ok" }`
@@ -81,7 +72,7 @@ func TestSanitizeRoundTrip(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newTestServer(t, tc.o)
-			c := newClient(t, s)
+			c := s.Client()
 			ctx := context.Background()
 			res, err := c.OpenTicket(ctx, &whmcs.OpenTicketRequest{DeptID: 1, Subject: rawSubject, Message: rawMessage,
 				Name: rawName, Email: "zoe@example.com", CC: []string{"a&b@example.com"}, NoEmail: true})
@@ -146,7 +137,7 @@ func TestSanitizeRoundTrip(t *testing.T) {
 // stored value.
 func TestSanitizedFilters(t *testing.T) {
 	s := newTestServer(t, Options{Sanitize: true})
-	c := newClient(t, s)
+	c := s.Client()
 	ctx := context.Background()
 	a, err := c.OpenTicket(ctx, &whmcs.OpenTicketRequest{DeptID: 1, Subject: "Tom & Jerry", Message: "m", ClientID: 1, NoEmail: true})
 	if err != nil {
@@ -239,7 +230,7 @@ func TestThreeByte(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newTestServer(t, tc.o)
-			c := newClient(t, s)
+			c := s.Client()
 			ctx := context.Background()
 			res, err := c.OpenTicket(ctx, &whmcs.OpenTicketRequest{DeptID: 1, Subject: "Launch 🚀 € 日", Message: "m", ClientID: 1, NoEmail: true,
 				CustomFields: map[int]string{1: "x"}})
@@ -281,11 +272,11 @@ func TestVersion(t *testing.T) {
 		}
 	}
 	ctx := context.Background()
-	d, err := newClient(t, newTestServer(t, Options{})).GetWHMCSDetails(ctx)
+	d, err := newTestServer(t, Options{}).Client().GetWHMCSDetails(ctx)
 	if err != nil || *d != (whmcs.Details{Version: "8.13.1", CanonicalVersion: "8.13.1-release.1"}) {
 		t.Fatalf("default version: %+v %v", d, err)
 	}
-	d, err = newClient(t, newTestServer(t, Options{Version: "8.0"})).GetWHMCSDetails(ctx)
+	d, err = newTestServer(t, Options{Version: "8.0"}).Client().GetWHMCSDetails(ctx)
 	if err != nil || *d != (whmcs.Details{Version: "8.0", CanonicalVersion: "8.0.0-release.1"}) {
 		t.Fatalf("8.0: %+v %v", d, err)
 	}
@@ -311,7 +302,7 @@ func TestPre8IgnoresCreated(t *testing.T) {
 	past, future := "2021-03-14 10:09:26", "2099-01-01 00:00:00"
 
 	s := newTestServer(t, Options{Version: "7.10.2", TimeZone: chicago})
-	c := newClient(t, s)
+	c := s.Client()
 	ctx := context.Background()
 	d, err := c.GetWHMCSDetails(ctx)
 	if err != nil || d.Version != "7.10.2" || d.CanonicalVersion != "7.10.2-release.1" {
@@ -355,7 +346,7 @@ func TestDeniedActions(t *testing.T) {
 	}
 
 	// the client sees an auth error, never processed
-	_, err := newClient(t, s).GetWHMCSDetails(context.Background())
+	_, err := s.Client().GetWHMCSDetails(context.Background())
 	var e *whmcs.Error
 	if !errors.As(err, &e) || e.Kind != whmcs.KindAuth || e.Status != 403 || e.Message != `Invalid Permissions: API action "getwhmcsdetails" is not allowed` || e.MaybeProcessed {
 		t.Fatalf("client: %v", err)
@@ -390,7 +381,7 @@ func TestHTMLMaintenancePage(t *testing.T) {
 	}
 	// the client cannot tell the page from a PHP error after a commit: a
 	// write may have been processed, and it must be reconciled
-	_, err := newClient(t, s).OpenTicket(context.Background(), &whmcs.OpenTicketRequest{DeptID: 1, Subject: "s", Message: "m", ClientID: 1})
+	_, err := s.Client().OpenTicket(context.Background(), &whmcs.OpenTicketRequest{DeptID: 1, Subject: "s", Message: "m", ClientID: 1})
 	var e *whmcs.Error
 	if !errors.As(err, &e) || e.Kind != whmcs.KindServer || e.Status != 200 || !e.MaybeProcessed || !strings.Contains(e.Message, "Down for maintenance") {
 		t.Fatalf("client: %v", err)
