@@ -152,7 +152,7 @@ func (r *runner) readBack(ctx context.Context, first bool, t *sources.Ticket, s 
 		err := r.checkCanary(ctx, t, s, ticketID)
 		r.canary.release(err, true)
 		if err != nil {
-			return fatal{err}
+			return Fatal(err)
 		}
 		return nil
 	}

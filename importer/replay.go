@@ -22,7 +22,7 @@ const maxResends = 3
 func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, error) {
 	res := TicketResult{Ticket: t.ID}
 	fail := func(step string, err error) (TicketResult, error) {
-		if isFatal(err) {
+		if IsFatal(err) {
 			return res, err
 		}
 		if ctx.Err() != nil {
@@ -31,7 +31,7 @@ func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, e
 		}
 		res.Outcome, res.Step, res.Err = Failed, step, err
 		if ferr := r.o.Store.Fail(context.WithoutCancel(ctx), t.ID, step+": "+err.Error()); ferr != nil {
-			return res, fatal{ferr}
+			return res, Fatal(ferr)
 		}
 		return res, nil
 	}
@@ -42,7 +42,7 @@ func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, e
 	}
 	st, err := r.o.Store.Ticket(ctx, t.ID)
 	if err != nil {
-		return res, fatal{err}
+		return res, Fatal(err)
 	}
 	var prior *mapping.Prior
 	if st != nil && st.WHMCSID != 0 {
@@ -55,7 +55,7 @@ func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, e
 	plan, err := r.o.Planner.Plan(ctx, t, prior)
 	if err != nil {
 		if whmcs.IsAuth(err) {
-			return res, fatal{err}
+			return res, Fatal(err)
 		}
 		return fail("plan", err)
 	}
@@ -65,7 +65,7 @@ func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, e
 	}
 	if len(plan.Steps) == 0 {
 		if err := r.o.Store.Finish(ctx, t.ID, t.Updated); err != nil {
-			return res, fatal{err}
+			return res, Fatal(err)
 		}
 		res.Outcome = Unchanged
 		if prior == nil {
@@ -95,18 +95,13 @@ func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, e
 		}
 	}
 	if err := r.o.Store.Finish(context.WithoutCancel(ctx), t.ID, t.Updated); err != nil {
-		return res, fatal{err}
+		return res, Fatal(err)
 	}
 	res.Outcome = Updated
 	if prior == nil {
 		res.Outcome = Imported
 	}
 	return res, nil
-}
-
-func isFatal(err error) bool {
-	var f fatal
-	return errors.As(err, &f) || whmcs.IsAuth(err)
 }
 
 // step sends one step exactly once and records it. It returns the WHMCS
@@ -212,7 +207,7 @@ func (r *runner) step(ctx context.Context, t *sources.Ticket, s *mapping.Step, t
 	}
 	for attempt := 0; ; attempt++ {
 		if err := r.o.Store.BeginIntent(ctx, in); err != nil {
-			return 0, fatal{err}
+			return 0, Fatal(err)
 		}
 		o, err := call(ctx)
 		if err == nil {
@@ -222,7 +217,7 @@ func (r *runner) step(ctx context.Context, t *sources.Ticket, s *mapping.Step, t
 			// Certainly not processed (refused, invalid, or retries ran
 			// out): nothing to undo.
 			if derr := r.o.Store.Drop(context.WithoutCancel(ctx), in.ID); derr != nil {
-				return 0, fatal{derr}
+				return 0, Fatal(derr)
 			}
 			return 0, err
 		}
@@ -241,7 +236,7 @@ func (r *runner) step(ctx context.Context, t *sources.Ticket, s *mapping.Step, t
 			return done(o)
 		}
 		if err := r.o.Store.Drop(context.WithoutCancel(ctx), in.ID); err != nil {
-			return 0, fatal{err}
+			return 0, Fatal(err)
 		}
 		if attempt+1 >= maxResends {
 			return 0, err
@@ -253,7 +248,7 @@ func (r *runner) step(ctx context.Context, t *sources.Ticket, s *mapping.Step, t
 
 func (r *runner) settle(ctx context.Context, sourceID string, intentID int64, o checkpoints.Outcome) error {
 	if err := r.o.Store.Settle(context.WithoutCancel(ctx), sourceID, intentID, o); err != nil {
-		return fatal{err}
+		return Fatal(err)
 	}
 	return nil
 }
@@ -263,17 +258,17 @@ func (r *runner) settle(ctx context.Context, sourceID string, intentID int64, o 
 func (r *runner) settlePending(ctx context.Context, sourceID string) error {
 	pend, err := r.o.Store.Pending(ctx, sourceID)
 	if err != nil {
-		return fatal{err}
+		return Fatal(err)
 	}
 	for i := range pend {
 		in := &pend[i]
 		if in.Action == whmcs.ActionOpenTicket {
 			// A later step may already know the id (an earlier settle).
 			if st, err := r.o.Store.Ticket(ctx, sourceID); err != nil {
-				return fatal{err}
+				return Fatal(err)
 			} else if st != nil && st.WHMCSID != 0 {
 				if err := r.o.Store.Drop(ctx, in.ID); err != nil {
-					return fatal{err}
+					return Fatal(err)
 				}
 				continue
 			}
@@ -290,7 +285,7 @@ func (r *runner) settlePending(ctx context.Context, sourceID string) error {
 				return err
 			}
 		} else if err := r.o.Store.Drop(ctx, in.ID); err != nil {
-			return fatal{err}
+			return Fatal(err)
 		}
 	}
 	return nil
@@ -339,7 +334,7 @@ func (r *runner) reconcile(ctx context.Context, in *checkpoints.Intent, base che
 	// as many matches.
 	st, err := r.o.Store.Ticket(ctx, in.SourceID)
 	if err != nil {
-		return false, base, fatal{err}
+		return false, base, Fatal(err)
 	}
 	already := 0
 	if st != nil {
@@ -373,7 +368,7 @@ func (r *runner) findOpened(ctx context.Context, in *checkpoints.Intent, base ch
 			}
 			other, err := r.o.Store.SourceIDByWHMCS(ctx, s.ID)
 			if err != nil {
-				return false, base, fatal{err}
+				return false, base, Fatal(err)
 			}
 			if other != "" && other != in.SourceID {
 				continue

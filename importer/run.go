@@ -65,31 +65,6 @@ type TicketResult struct {
 	Drift   []sources.Problem
 }
 
-// EndOf is how a pass that stopped with err (nil: finished) and failed
-// items ends, as the checkpoint records it; an interruption's error is
-// wrapped in ErrInterrupted.
-func EndOf(ctx context.Context, err error, failed int) (checkpoints.RunOutcome, error) {
-	switch {
-	case err != nil && ctx.Err() != nil:
-		return checkpoints.OutcomeInterrupted, fmt.Errorf("%w: %w", ErrInterrupted, ctx.Err())
-	case err != nil:
-		return checkpoints.OutcomeFatal, err
-	case failed > 0:
-		return checkpoints.OutcomeFailedTickets, nil
-	}
-	return checkpoints.OutcomeOK, nil
-}
-
-// ErrInterrupted is wrapped by Run's error when ctx was cancelled: the
-// in-flight calls finished and were journaled; a new run resumes.
-var ErrInterrupted = errors.New("run interrupted")
-
-// fatal marks errors that stop the whole run.
-type fatal struct{ err error }
-
-func (f fatal) Error() string { return f.err.Error() }
-func (f fatal) Unwrap() error { return f.err }
-
 // Run imports every ticket of the source that is new or changed since the
 // checkpoint last saw it. It returns the report, and an error only when
 // the run could not finish (fatal error or interruption); failed tickets
@@ -195,7 +170,7 @@ func (r *runner) produce(ctx context.Context, emit func(*sources.Ticket) error) 
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return fatal{fmt.Errorf("read source: %w", err)}
+			return Fatal(fmt.Errorf("read source: %w", err))
 		}
 		if r.only != nil && !r.only[t.ID] {
 			continue

@@ -31,13 +31,15 @@ type app struct {
 	server *whmcs.HTTP
 }
 
-// configFlag adds --config to cmd.
+// configFlag adds --config to cmd. loadApp refuses an empty one.
 func configFlag(cmd *cobra.Command, path *string) {
-	cmd.Flags().StringVarP(path, "config", "c", "", "config file (YAML)")
-	cmd.MarkFlagRequired("config")
+	cmd.Flags().StringVarP(path, "config", "c", "", "config `FILE` (YAML; required)")
 }
 
 func loadApp(g *globals, path string) (*app, error) {
+	if path == "" {
+		return nil, usageError{errors.New(`required flag "config" not set: --config FILE`)}
+	}
 	cfg, err := LoadConfig(path, all.Registry())
 	if err != nil {
 		return nil, err
@@ -53,13 +55,34 @@ func (a *app) redact(text string) string {
 	return text
 }
 
+// redactErr is err with the source's secrets removed from its text. The
+// chain stays whole for errors.Is and errors.As: exit codes come from it.
+func (a *app) redactErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if msg := err.Error(); a.redact(msg) != msg {
+		return redactedError{msg: a.redact(msg), err: err}
+	}
+	return err
+}
+
+// redactedError is an error whose text had secrets removed.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (r redactedError) Error() string { return r.msg }
+func (r redactedError) Unwrap() error { return r.err }
+
 // openSource opens the configured source.
 func (a *app) openSource(ctx context.Context) (sources.Source, error) {
 	src, err := a.cfg.Source.Factory.Open(ctx, a.cfg.Source.Options, sources.Env{
 		Dir: a.cfg.Dir, Location: a.cfg.Source.Location, Logger: a.log,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("open %s source: %s", a.cfg.Source.Type, a.redact(err.Error()))
+		return nil, a.redactErr(fmt.Errorf("open %s source: %w", a.cfg.Source.Type, err))
 	}
 	return src, nil
 }

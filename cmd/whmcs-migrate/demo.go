@@ -41,7 +41,7 @@ Nothing is installed and nothing outside a temporary directory is written.
 
 The sandbox stores text as real WHMCS installs do (<>&"' as HTML entities,
 emoji as ?); --literal stores it exactly as sent.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDemo(cmd.Context(), g, f)
 		},

@@ -38,7 +38,7 @@ resumes when run again; a ticket already gone from WHMCS is simply forgotten.
 
 Exit status: 0 done (or previewed); 3 some deletions failed (run it again);
 2 usage or config error; 1 fatal; 130 interrupted.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runRollback(cmd.Context(), g, f)
 		},
@@ -84,7 +84,7 @@ func runRollback(ctx context.Context, g *globals, f rollbackFlags) error {
 		return &ConfigError{err}
 	case err != nil && errors.Is(err, importer.ErrInterrupted):
 		fmt.Fprintln(g.stderr, "interrupted: run the same command again to finish the rollback")
-		return errInterrupted
+		return importer.ErrInterrupted
 	case err != nil:
 		return err
 	case len(rep.Failures) > 0:

@@ -9,9 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
-	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
+	"github.com/whmcs-migrate/whmcs-migrate/importer"
 )
 
 // Exit statuses: one table, in --help and the README.
@@ -72,7 +70,16 @@ checkpoint journal makes every run resumable and every write happen once.
 ` + exitHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Without a command: help; with an unknown one, a usage error.
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageError{fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())}
+			}
+			return cmd.Help()
+		},
 	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.SetOut(g.stdout)
@@ -97,34 +104,38 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func exitCode(ctx context.Context, err error) int {
 	var ce *ConfigError
+	var ue usageError
 	switch {
 	case err == nil:
 		if ctx.Err() != nil {
 			return exitInterrupted
 		}
 		return exitOK
-	case ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, errInterrupted)):
+	case ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, importer.ErrInterrupted)):
 		return exitInterrupted
 	case errors.Is(err, errIncomplete):
 		return exitIncomplete
-	case errors.As(err, &ce), isUsage(err):
+	case errors.As(err, &ce), errors.As(err, &ue):
 		return exitUsage
-	case errors.Is(err, checkpoints.ErrLocked):
-		return exitFatal
-	case whmcs.IsAuth(err):
-		return exitFatal
 	}
+	// Everything else stopped the command: importer.IsFatal's errors
+	// (authentication, the checkpoint locked, a failed canary) and I/O.
 	return exitFatal
 }
 
-// errInterrupted is returned by commands that stopped early on Ctrl-C.
-var errInterrupted = errors.New("interrupted")
+// usageError is a command line cobra could not take: an unknown command
+// or flag, a flag's bad value, arguments where there should be none.
+type usageError struct{ err error }
 
-func isUsage(err error) bool {
-	s := err.Error()
-	return strings.HasPrefix(s, "unknown command") || strings.HasPrefix(s, "unknown flag") ||
-		strings.HasPrefix(s, "unknown shorthand flag") || strings.Contains(s, "flag needs an argument") ||
-		strings.HasPrefix(s, "invalid argument") || strings.HasPrefix(s, "accepts ") || strings.HasPrefix(s, "required flag")
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+// noArgs is cobra.NoArgs, its refusal a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if err := cobra.NoArgs(cmd, args); err != nil {
+		return usageError{err}
+	}
+	return nil
 }
 
 func commands(g *globals) []*cobra.Command {

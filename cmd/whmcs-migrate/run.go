@@ -54,7 +54,7 @@ first, so a run can be interrupted or killed at any moment and run again
 without duplicating or losing anything.
 
 ` + exitHelp,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.rateSet = cmd.Flags().Changed("rate")
 			if f.dryRun {
@@ -141,9 +141,9 @@ func runImport(ctx context.Context, g *globals, f runFlags, rate *float64) error
 	}
 	switch {
 	case err != nil && errors.Is(err, importer.ErrInterrupted):
-		return fmt.Errorf("%w: in-flight calls finished and the journal is flushed; run the same command again to resume", errInterrupted)
+		return fmt.Errorf("%w: in-flight calls finished and the journal is flushed; run the same command again to resume", importer.ErrInterrupted)
 	case err != nil:
-		return errors.New(a.redact(err.Error()))
+		return a.redactErr(err)
 	case rep.Tickets.Failed > 0:
 		fmt.Fprintf(g.stderr, "%d ticket(s) failed; they are retried on the next run\n", rep.Tickets.Failed)
 		return errIncomplete

@@ -55,7 +55,7 @@ processed). They are drawn from a generator seeded with --fault-seed.
 --whmcs-version sets the version GetWHMCSDetails reports; below 8.0 the
 created parameter is ignored, as those versions do. --deny-actions makes the
 API role refuse the listed actions (403 Invalid Permissions).`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			loc := time.UTC
 			if timezone != "" {

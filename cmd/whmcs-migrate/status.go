@@ -15,7 +15,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status --config FILE",
 		Short: "Show the checkpoint: tickets done, failed, pending, and every run",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a, err := loadApp(g, config)
 			if err != nil {

@@ -54,7 +54,7 @@ users, client lookups); the client refuses every write before sending it.
 Report files hold customer data and are written 0600.
 
 Exit status: 0 no errors; 3 some tickets invalid; 2 config error; 1 fatal.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cmd.Flags().Changed("rate") {
 				f.rate = &rate
@@ -152,9 +152,9 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 	rep, err := validate.Run(ctx, o)
 	if err != nil {
 		if ctx.Err() != nil {
-			return errInterrupted
+			return importer.ErrInterrupted
 		}
-		return errors.New(a.redact(err.Error()))
+		return a.redactErr(err)
 	}
 	if stats != nil {
 		rep.Reads = stats.Calls()

@@ -3,12 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/spf13/cobra"
 
+	"github.com/whmcs-migrate/whmcs-migrate/importer"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/verify"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
@@ -44,7 +44,7 @@ Report files hold customer data and are written 0600.
 
 Exit status: 0 everything matches; 3 something differs or is not imported;
 2 usage or config error; 1 fatal.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runVerify(cmd.Context(), g, f)
 		},
@@ -94,9 +94,9 @@ func runVerify(ctx context.Context, g *globals, f verifyFlags) error {
 		Concurrency: conc, Only: f.only, Sample: f.sample, Logger: a.log})
 	if err != nil {
 		if ctx.Err() != nil {
-			return errInterrupted
+			return importer.ErrInterrupted
 		}
-		return errors.New(a.redact(err.Error()))
+		return a.redactErr(err)
 	}
 	if err := rep.WriteText(g.stdout); err != nil {
 		return err
