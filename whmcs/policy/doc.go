@@ -1,0 +1,34 @@
+// Package policy holds the layers that pace, retry and count the calls a
+// whmcs.Caller makes: each is a whmcs.Caller wrapping another, and a
+// whmcs.Unwrapper, so that whmcs.Find reaches one layer of a composed
+// stack (StatsOf finds the Counter; whmcs.Find[*Limiter] the limiter, for
+// its current rate).
+//
+//   - Count (a *Counter) counts successful calls by action and failed
+//     attempts into a Stats.
+//   - Limit (a *Limiter) paces calls through one token bucket shared by
+//     every goroutine calling through it, and slows down when WHMCS
+//     throttles (AIMD).
+//   - Retry (a *Retrier) retries the calls that certainly were not
+//     processed (whmcs.Retryable), with exponential backoff and full
+//     jitter or the server's Retry-After, and lets a write in flight
+//     finish when its context is cancelled.
+//
+// The intended order, innermost first, over the *whmcs.HTTP (or a
+// whmcs.ReadOnly around it):
+//
+//	c = policy.Count(c, st)            // every attempt counted
+//	c = policy.Limit(c, limitOpts, st) // every attempt paced, each retry too
+//	c = policy.Retry(c, retryOpts, st) // retries go back through the limiter
+//
+// This package does not compose them: the program does it in one
+// visible function, where the order can be read. Counting innermost sees
+// every attempt (Stats.Failed counts retried attempts too); the limiter
+// inside the retries makes each retry wait for a token again and feeds
+// its AIMD with every answer.
+//
+// A layer never sleeps but in Limiter (its token bucket) and Retrier (its
+// backoff), never holds package-level state, and never decides to re-send
+// a write that may have been processed: only the caller's reconciliation,
+// which reads WHMCS, may do that.
+package policy
