@@ -20,6 +20,7 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs/policy"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
 )
 
@@ -68,6 +69,8 @@ type timed struct {
 	ends        []time.Time // every call's end, in order
 }
 
+func (t *timed) Unwrap() whmcs.Caller { return t.next }
+
 func (t *timed) Call(ctx context.Context, req whmcs.Request, resp any) error {
 	start := time.Now()
 	err := t.next.Call(ctx, req, resp)
@@ -88,7 +91,7 @@ func (t *timed) Call(ctx context.Context, req whmcs.Request, resp any) error {
 
 // benchImport imports n generated tickets into a new sandbox with faults,
 // through the policy layers with pol, with conc workers.
-func benchImport(b *testing.B, n int, faults whmcstest.Faults, pol Policy, conc int) importResult {
+func benchImport(b *testing.B, n int, faults whmcstest.Faults, pol policy.LimitOptions, conc int) importResult {
 	b.Helper()
 	srv := whmcstest.NewServer(whmcstest.Options{TimeZone: chicago, Faults: faults})
 	defer srv.Close()
@@ -102,9 +105,12 @@ func benchImport(b *testing.B, n int, faults whmcstest.Faults, pol Policy, conc 
 	if err != nil {
 		b.Fatal(err)
 	}
-	st := NewStats()
+	// The layers as the command composes them, between two timers.
 	inner := &timed{next: h}
-	outer := &timed{next: WithPolicy(inner, pol, st)}
+	var c whmcs.Caller = policy.Count(inner, policy.NewStats())
+	c = policy.Limit(c, pol, nil)
+	c = policy.Retry(c, policy.RetryOptions{}, nil)
+	outer := &timed{next: c}
 	client := whmcs.NewClient(outer, chicago)
 	planner, err := mapping.NewPlanner(mapping.Options{Config: testConfig(), Clients: mapping.NewClientResolver(client)})
 	if err != nil {
@@ -116,7 +122,7 @@ func benchImport(b *testing.B, n int, faults whmcstest.Faults, pol Policy, conc 
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
 	start := time.Now()
-	rep, err := Run(context.Background(), Options{Source: src, Client: client, Planner: planner, Store: store, Stats: st, Concurrency: conc})
+	rep, err := Run(context.Background(), Options{Source: src, Client: client, Planner: planner, Store: store, Concurrency: conc})
 	elapsed := time.Since(start)
 	runtime.ReadMemStats(&m1)
 	if err != nil {
@@ -125,7 +131,7 @@ func benchImport(b *testing.B, n int, faults whmcstest.Faults, pol Policy, conc 
 	if rep.Tickets.Imported != n {
 		b.Fatalf("imported %+v, failures %+v", rep.Tickets, rep.Failures)
 	}
-	r := importResult{calls: st.TotalCalls(), elapsed: elapsed, mallocs: m1.Mallocs - m0.Mallocs,
+	r := importResult{calls: policy.StatsOf(c).TotalCalls(), elapsed: elapsed, mallocs: m1.Mallocs - m0.Mallocs,
 		workerTime: time.Duration(conc) * elapsed, httpTime: time.Duration(inner.ns.Load()), policyTime: time.Duration(outer.ns.Load()),
 		httpCalls: inner.n.Load(), calling: outer.last.Sub(outer.first)}
 	if n := len(outer.ends); n >= 20 {
@@ -259,7 +265,7 @@ func BenchmarkRunUnthrottled(b *testing.B) {
 	var total importResult
 	var loopRate, loopAllocs float64
 	for range b.N {
-		r := benchImport(b, tickets, whmcstest.Faults{}, Policy{}, conc)
+		r := benchImport(b, tickets, whmcstest.Faults{}, policy.LimitOptions{}, conc)
 		total.add(r)
 		rate, allocs := loopback(b, int(r.calls), conc)
 		loopRate += rate / float64(b.N)
@@ -286,7 +292,7 @@ func BenchmarkRunRate200(b *testing.B) {
 			b.ReportAllocs()
 			var total importResult
 			for range b.N {
-				r := benchImport(b, tickets, whmcstest.Faults{}, Policy{Rate: 200, Burst: v.burst}, v.conc)
+				r := benchImport(b, tickets, whmcstest.Faults{}, policy.LimitOptions{Rate: 200, Burst: v.burst}, v.conc)
 				if r.calls < 1000 {
 					b.Fatalf("only %d calls", r.calls)
 				}
@@ -304,37 +310,6 @@ func BenchmarkRunRate200(b *testing.B) {
 	}
 }
 
-// BenchmarkPolicyRate200 is the limiter alone: 1000 calls through the
-// policy layers at Rate 200 from 4 goroutines to a caller that returns at
-// once. calls/s ÷ 200 is the best BenchmarkRunRate200 can reach.
-func BenchmarkPolicyRate200(b *testing.B) {
-	const calls, conc = 1000, 4
-	var elapsed time.Duration
-	for range b.N {
-		c := WithPolicy(nopCaller{}, Policy{Rate: 200}, NewStats())
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		start := time.Now()
-		for range conc {
-			wg.Go(func() {
-				for next.Add(1) <= calls {
-					if err := c.Call(context.Background(), &whmcs.GetTicketRequest{TicketID: 1}, nil); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
-		}
-		wg.Wait()
-		elapsed += time.Since(start)
-	}
-	b.ReportMetric(float64(calls*b.N)/elapsed.Seconds()/200, "ratio-to-rate")
-}
-
-type nopCaller struct{}
-
-func (nopCaller) Call(context.Context, whmcs.Request, any) error { return nil }
-
 // BenchmarkRunLatency50ms32Workers: with 50 ms added to every call and 32
 // workers, calls/s ÷ (32 / 0.05 s) (goal ≥ 0.9): how well the workers and
 // the checkpoint keep 32 calls in flight.
@@ -343,7 +318,7 @@ func BenchmarkRunLatency50ms32Workers(b *testing.B) {
 	b.ReportAllocs()
 	var total importResult
 	for range b.N {
-		total.add(benchImport(b, tickets, whmcstest.Faults{Latency: latency}, Policy{}, conc))
+		total.add(benchImport(b, tickets, whmcstest.Faults{Latency: latency}, policy.LimitOptions{}, conc))
 	}
 	cps := total.report(b)
 	total.reportShares(b)

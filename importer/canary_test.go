@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/policytest"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
@@ -56,7 +57,7 @@ func TestCanaryGoesFirstAndLearns(t *testing.T) {
 			mode.Logger = slog.New(log)
 			e := newEnvMode(t, mode, whmcstest.Faults{Latency: time.Millisecond})
 			tickets := genTickets(30, 5)
-			rep, err := e.run(t, context.Background(), sourcetest.NewMemory(tickets), 8, Policy{})
+			rep, err := e.run(t, context.Background(), sourcetest.NewMemory(tickets), 8, policytest.Options{})
 			if err != nil || rep.Tickets.Imported != 30 {
 				t.Fatalf("run: %v, %+v", err, rep)
 			}
@@ -92,7 +93,7 @@ func TestCanaryGoesFirstAndLearns(t *testing.T) {
 func TestCanaryStopsOnUndatedWHMCS(t *testing.T) {
 	e := newEnvMode(t, whmcstest.Options{Version: "7.10.2", Sanitize: true, ThreeByte: true}, whmcstest.Faults{})
 	tickets := genTickets(20, 6)
-	_, err := e.run(t, context.Background(), sourcetest.NewMemory(tickets), 8, Policy{})
+	_, err := e.run(t, context.Background(), sourcetest.NewMemory(tickets), 8, policytest.Options{})
 	if !errors.Is(err, ErrCanary) || !errors.Is(err, whmcs.ErrUndated) {
 		t.Fatalf("err = %v, want ErrCanary and whmcs.ErrUndated", err)
 	}
@@ -118,7 +119,7 @@ func TestCanaryAllowUndated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := whmcs.NewClient(WithPolicy(h, Policy{}, NewStats()), chicago)
+	client := whmcs.NewClient(policytest.Wrap(h, policytest.Options{}), chicago)
 	planner, err := mapping.NewPlanner(mapping.Options{Config: testConfig(), Clients: mapping.NewClientResolver(client)})
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/whmcs-migrate/whmcs-migrate/internal/policytest"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
@@ -50,7 +51,7 @@ func TestIncrementalSync(t *testing.T) {
 		tk.Updated = tk.Entries[len(tk.Entries)-1].Created
 	}
 	src := &countingSource{Memory: sourcetest.NewMemory(tickets)}
-	if rep, err := e.run(t, ctx, src, 4, Policy{}); err != nil || rep.Tickets.Imported != 20 {
+	if rep, err := e.run(t, ctx, src, 4, policytest.Options{}); err != nil || rep.Tickets.Imported != 20 {
 		t.Fatalf("first run: %+v, %v", rep, err)
 	}
 
@@ -58,7 +59,7 @@ func TestIncrementalSync(t *testing.T) {
 	// nothing.
 	src.threads.Store(0)
 	before := e.srv.WriteCalls()
-	rep, err := e.run(t, ctx, src, 4, Policy{})
+	rep, err := e.run(t, ctx, src, 4, policytest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +97,7 @@ func TestIncrementalSync(t *testing.T) {
 	before = e.srv.WriteCalls()
 	callsBefore := e.srv.Calls()
 	src = &countingSource{Memory: sourcetest.NewMemory(changed)}
-	rep, err = e.run(t, ctx, src, 4, Policy{})
+	rep, err = e.run(t, ctx, src, 4, policytest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +148,7 @@ func TestIncrementalSync(t *testing.T) {
 
 	// A third run makes zero write calls.
 	before = e.srv.WriteCalls()
-	rep, err = e.run(t, ctx, sourcetest.NewMemory(changed), 4, Policy{})
+	rep, err = e.run(t, ctx, sourcetest.NewMemory(changed), 4, policytest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

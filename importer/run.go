@@ -17,16 +17,21 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs/policy"
 )
+
+// DefaultConcurrency is how many tickets a pass works on at once when its
+// options (or the config's target.concurrency) do not say.
+const DefaultConcurrency = 4
 
 // Options configure a Run.
 type Options struct {
-	Source  sources.Source
-	Client  *whmcs.Client // with its policy layers (WithPolicy)
+	Source sources.Source
+	// Client is the WHMCS client with its policy layers; the report's call
+	// counts are those of its policy.Counter, found by unwrapping.
+	Client  *whmcs.Client
 	Planner *mapping.Planner
 	Store   *checkpoints.Store
-	// Stats are the policy layers' counters, for the report (optional).
-	Stats *Stats
 	// Concurrency is the number of workers (default 4).
 	Concurrency int
 	// Limit stops after this many tickets that needed work (0 = all).
@@ -71,13 +76,10 @@ type TicketResult struct {
 // are in the report.
 func Run(ctx context.Context, o Options) (*report.Run, error) {
 	if o.Concurrency <= 0 {
-		o.Concurrency = 4
+		o.Concurrency = DefaultConcurrency
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Stats == nil {
-		o.Stats = NewStats()
 	}
 	release, err := o.Store.Lock(ctx)
 	if err != nil {
@@ -89,7 +91,11 @@ func Run(ctx context.Context, o Options) (*report.Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &runner{o: o, start: time.Now(), callsBefore: o.Stats.Calls()}
+	r := &runner{o: o, start: time.Now(), stats: policy.StatsOf(o.Client.Caller())}
+	if r.stats == nil {
+		r.stats = policy.NewStats() // a client without a counter: no counts
+	}
+	r.callsBefore = r.stats.Calls()
 	if r.text, err = loadTextKnowledge(ctx, o.Store); err != nil {
 		return nil, err
 	}
@@ -127,6 +133,7 @@ type runner struct {
 	start       time.Time
 	prevStart   time.Time
 	only        map[string]bool
+	stats       *policy.Stats // the client's, for the report
 	callsBefore map[string]int64
 	// versions maps every ticket the checkpoint holds imported to the
 	// source's last-change time of that version (unix seconds), read once
@@ -280,20 +287,20 @@ func (r *runner) summary() *report.Run {
 			rep.Tickets.Stopped++
 		}
 		for _, d := range res.Drift {
-			rep.Drift = append(rep.Drift, report.DriftItem{Ticket: res.Ticket, Entry: d.Entry, Code: d.Code, Message: d.Message})
+			rep.Drift = append(rep.Drift, report.DriftItem{Ticket: res.Ticket, Entry: d.Entry, Code: string(d.Code), Message: d.Message})
 		}
 	}
 	sort.Slice(rep.Failures, func(i, j int) bool { return rep.Failures[i].Ticket < rep.Failures[j].Ticket })
 	sort.SliceStable(rep.Drift, func(i, j int) bool { return rep.Drift[i].Ticket < rep.Drift[j].Ticket })
 	var total int64
-	for k, v := range r.o.Stats.Calls() {
+	for k, v := range r.stats.Calls() {
 		if d := v - r.callsBefore[k]; d > 0 {
 			rep.Calls[k] = d
 			total += d
 		}
 	}
-	rep.Retries = r.o.Stats.Retries.Load()
-	rep.Throttled = r.o.Stats.Throttled.Load()
+	rep.Retries = r.stats.Retries.Load()
+	rep.Throttled = r.stats.Throttled.Load()
 	rep.Reconciled = r.reconciled.Load()
 	rep.Resent = r.resent.Load()
 	rep.ReadBacks = r.probes.Load()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/policytest"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
@@ -128,24 +129,20 @@ func newEnvMode(t *testing.T, mode whmcstest.Options, faults whmcstest.Faults) *
 	return &env{srv: srv, opts: o, store: store, path: path}
 }
 
-func (e *env) run(t *testing.T, ctx context.Context, src sources.Source, conc int, pol Policy) (*report.Run, error) {
+func (e *env) run(t *testing.T, ctx context.Context, src sources.Source, conc int, pol policytest.Options) (*report.Run, error) {
 	t.Helper()
 	h, err := whmcs.NewHTTP(whmcs.Options{URL: e.srv.APIURL(), Identifier: e.srv.Identifier, Secret: e.srv.Secret,
 		Location: chicago, Timeout: 5 * time.Second, MaxConns: conc})
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := NewStats()
-	if pol.BaseBackoff == 0 {
-		pol.BaseBackoff, pol.MaxBackoff, pol.MaxRetryAfter = time.Millisecond, 20*time.Millisecond, 50*time.Millisecond
-	}
-	client := whmcs.NewClient(WithPolicy(h, pol, st), chicago)
+	client := whmcs.NewClient(policytest.Wrap(h, pol), chicago)
 	cfg := testConfig()
 	planner, err := mapping.NewPlanner(mapping.Options{Config: cfg, Clients: mapping.NewClientResolver(client)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Run(ctx, Options{Source: src, Client: client, Planner: planner, Store: e.store, Stats: st, Concurrency: conc})
+	return Run(ctx, Options{Source: src, Client: client, Planner: planner, Store: e.store, Concurrency: conc})
 }
 
 // checkExact asserts that WHMCS holds every source ticket exactly once,
@@ -252,7 +249,7 @@ func TestImportExact(t *testing.T) { forModes(t, testImportExact) }
 func testImportExact(t *testing.T, mode whmcstest.Options) {
 	e := newEnvMode(t, mode, whmcstest.Faults{})
 	tickets := genTickets(60, 1)
-	rep, err := e.run(t, context.Background(), sourcetest.NewMemory(tickets), 4, Policy{})
+	rep, err := e.run(t, context.Background(), sourcetest.NewMemory(tickets), 4, policytest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +260,7 @@ func testImportExact(t *testing.T, mode whmcstest.Options) {
 
 	// Re-running a finished import makes zero write calls.
 	before := e.srv.WriteCalls()
-	rep, err = e.run(t, context.Background(), sourcetest.NewMemory(tickets), 4, Policy{})
+	rep, err = e.run(t, context.Background(), sourcetest.NewMemory(tickets), 4, policytest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +282,7 @@ func testImportExactlyOnceUnderFaults(t *testing.T, mode whmcstest.Options) {
 	var rep *report.Run
 	var err error
 	for range 5 { // failed tickets are retried by the next run
-		rep, err = e.run(t, context.Background(), sourcetest.NewMemory(tickets), 8, Policy{})
+		rep, err = e.run(t, context.Background(), sourcetest.NewMemory(tickets), 8, policytest.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -314,7 +311,7 @@ func TestInterruptAndResume(t *testing.T) {
 		}
 		cancel()
 	}()
-	rep, err := e.run(t, ctx, src, 4, Policy{})
+	rep, err := e.run(t, ctx, src, 4, policytest.Options{})
 	if err == nil || !strings.Contains(err.Error(), "interrupted") {
 		t.Fatalf("interrupted run: err = %v", err)
 	}
@@ -322,7 +319,7 @@ func TestInterruptAndResume(t *testing.T) {
 		t.Fatalf("report = %+v", rep)
 	}
 	_ = n
-	rep, err = e.run(t, context.Background(), src, 4, Policy{})
+	rep, err = e.run(t, context.Background(), src, 4, policytest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +335,7 @@ func TestCrashBetweenCallAndJournal(t *testing.T) {
 	e := newEnv(t, whmcstest.Faults{})
 	tickets := genTickets(30, 4)
 	ctx := context.Background()
-	if _, err := e.run(t, ctx, sourcetest.NewMemory(tickets), 2, Policy{}); err != nil {
+	if _, err := e.run(t, ctx, sourcetest.NewMemory(tickets), 2, policytest.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	db, err := sql.Open("sqlite", e.path)
@@ -387,7 +384,7 @@ func TestCrashBetweenCallAndJournal(t *testing.T) {
 		t.Fatalf("fixture: opened %d, replied %d", opened, replied)
 	}
 	before := e.srv.WriteCalls()
-	rep, err := e.run(t, ctx, sourcetest.NewMemory(tickets), 2, Policy{})
+	rep, err := e.run(t, ctx, sourcetest.NewMemory(tickets), 2, policytest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/policytest"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
 
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
@@ -25,12 +26,12 @@ func TestIncrementalSkipSubSecondUpdated(t *testing.T) {
 	for _, tk := range tickets {
 		tk.Updated = tk.Entries[len(tk.Entries)-1].Created.Add(700 * time.Millisecond)
 	}
-	if rep, err := e.run(t, ctx, sourcetest.NewMemory(tickets), 4, Policy{}); err != nil || rep.Tickets.Imported != 10 {
+	if rep, err := e.run(t, ctx, sourcetest.NewMemory(tickets), 4, policytest.Options{}); err != nil || rep.Tickets.Imported != 10 {
 		t.Fatalf("first run: %+v, %v", rep, err)
 	}
 
 	src := &countingSource{Memory: sourcetest.NewMemory(tickets)}
-	rep, err := e.run(t, ctx, src, 4, Policy{})
+	rep, err := e.run(t, ctx, src, 4, policytest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,11 +75,10 @@ func runOnly(t *testing.T, e *env, src *countingSource, only []string) (*report.
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := NewStats()
-	client := whmcs.NewClient(WithPolicy(h, Policy{}, st), chicago)
+	client := whmcs.NewClient(policytest.Wrap(h, policytest.Options{}), chicago)
 	planner, err := mapping.NewPlanner(mapping.Options{Config: testConfig(), Clients: mapping.NewClientResolver(client)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Run(context.Background(), Options{Source: src, Client: client, Planner: planner, Store: e.store, Stats: st, Only: only})
+	return Run(context.Background(), Options{Source: src, Client: client, Planner: planner, Store: e.store, Only: only})
 }

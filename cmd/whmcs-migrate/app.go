@@ -12,11 +12,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
-	"github.com/whmcs-migrate/whmcs-migrate/importer"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/all"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs/policy"
 )
 
 // app is what a subcommand works with once its config is loaded: the one
@@ -26,9 +26,6 @@ type app struct {
 	g   *globals
 	cfg *Config
 	log *slog.Logger
-	// server is the HTTP layer of the latest client built, whose answers'
-	// Date headers tell the WHMCS server's clock; nil offline.
-	server *whmcs.HTTP
 }
 
 // configFlag adds --config to cmd. loadApp refuses an empty one.
@@ -36,13 +33,20 @@ func configFlag(cmd *cobra.Command, path *string) {
 	cmd.Flags().StringVarP(path, "config", "c", "", "config `FILE` (YAML; required)")
 }
 
-func loadApp(g *globals, path string) (*app, error) {
+// loadApp loads the config at path and applies the command's overrides
+// of target: (none for commands that do not talk to WHMCS), once.
+func loadApp(g *globals, path string, target ...targetFlags) (*app, error) {
 	if path == "" {
 		return nil, usageError{errors.New(`required flag "config" not set: --config FILE`)}
 	}
 	cfg, err := LoadConfig(path, all.Registry())
 	if err != nil {
 		return nil, err
+	}
+	for _, t := range target {
+		if err := t.apply(cfg); err != nil {
+			return nil, err
+		}
 	}
 	return &app{g: g, cfg: cfg, log: g.logger()}, nil
 }
@@ -87,64 +91,63 @@ func (a *app) openSource(ctx context.Context) (sources.Source, error) {
 	return src, nil
 }
 
-// clientOptions are the per-command choices about the WHMCS client.
-type clientOptions struct {
-	ReadOnly    bool     // dry-run: every write refused before it is sent
-	Rate        *float64 // overrides target.rate
-	Concurrency int      // sizes the connection pool
-	Insecure    bool
-}
-
-// client builds the WHMCS client: HTTP, then (for dry-run) the read-only
-// layer, then the policy layers (count, rate limit, retry). Stats count
-// what went through.
-func (a *app) client(o clientOptions) (*whmcs.Client, *importer.Stats, error) {
+// client builds the WHMCS client from the config's target: HTTP, then
+// (readOnly: validate, verify) the read-only layer, then the policy layers.
+// This is the one place their order is decided: counting innermost, then
+// the shared rate limiter, then retries (each retry waits for the limiter
+// again). Layers are found later by unwrapping (whmcs.Find): the HTTP layer
+// for the server's clock, the counter for the stats.
+func (a *app) client(readOnly bool) (*whmcs.Client, error) {
 	if err := a.cfg.CheckTarget(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	t := a.cfg.Target
-	conc := o.Concurrency
-	if conc == 0 {
-		conc = t.Concurrency
-	}
 	h, err := whmcs.NewHTTP(whmcs.Options{
 		URL: t.URL, Identifier: t.Identifier, Secret: t.Secret, Username: t.Username, Password: t.Password,
-		AccessKey: t.AccessKey, Location: t.Location, Timeout: time.Duration(t.Timeout), MaxConns: conc,
-		CAFile: a.cfg.Path(t.CAFile), InsecureSkipVerify: o.Insecure, UserAgent: "whmcs-migrate", Logger: a.log,
+		AccessKey: t.AccessKey, Location: t.Location, Timeout: time.Duration(t.Timeout), MaxConns: t.Concurrency,
+		CAFile: a.cfg.Path(t.CAFile), InsecureSkipVerify: t.Insecure, UserAgent: "whmcs-migrate", Logger: a.log,
 	})
 	if err != nil {
-		return nil, nil, &ConfigError{fmt.Errorf("%s: target: %w", a.cfg.File, err)}
+		return nil, &ConfigError{fmt.Errorf("%s: target: %w", a.cfg.File, err)}
 	}
-	a.server = h
 	var c whmcs.Caller = h
-	if o.ReadOnly {
+	if readOnly {
 		c = whmcs.ReadOnly(c)
 	}
-	r := *t.Rate
-	if o.Rate != nil {
-		r = *o.Rate
-	}
-	st := importer.NewStats()
-	c = importer.WithPolicy(c, importer.Policy{Rate: r, Burst: t.Burst, Logger: a.log}, st)
-	return whmcs.NewClient(c, t.Location), st, nil
+	c = policy.Count(c, policy.NewStats())
+	c = policy.Limit(c, policy.LimitOptions{Rate: *t.Rate, Burst: t.Burst, Logger: a.log}, nil)
+	c = policy.Retry(c, policy.RetryOptions{Logger: a.log}, nil)
+	return whmcs.NewClient(c, t.Location), nil
 }
 
 // planner builds the mapping planner every command shares, so that what
 // validate checks, run sends and verify expects are the same plan. client
-// looks requesters up when the config says clients: match_email.
-//
-// Its clock, for dates in the future, is the WHMCS server's (whmcsNow).
-func (a *app) planner(client *whmcs.Client, applyDept bool) (*mapping.Planner, error) {
+// (nil offline) looks requesters up when the config says clients:
+// match_email, and tells the WHMCS server's clock for dates in the future.
+// tune, when given, adjusts the options before the planner is built
+// (validate adds what it read of the target).
+func (a *app) planner(client *whmcs.Client, applyDept bool, tune ...func(*mapping.Options)) (*mapping.Planner, error) {
 	o := mapping.Options{Config: a.cfg.Mapping, ApplyDepartmentChanges: applyDept, TargetLocation: a.cfg.Target.Location,
-		Now: a.whmcsNow}
-	if a.cfg.Mapping.Clients == mapping.ClientsMatchEmail {
+		Now: serverNow(client)}
+	if client != nil && a.cfg.Mapping.Clients == mapping.ClientsMatchEmail {
 		o.Clients = mapping.NewClientResolver(client)
+	}
+	for _, f := range tune {
+		f(&o)
 	}
 	p, err := mapping.NewPlanner(o)
 	if err != nil {
-		return nil, &ConfigError{err}
+		return nil, &ConfigError{fmt.Errorf("%s: %w", a.cfg.File, err)}
 	}
 	return p, nil
+}
+
+// statsOf is the call counts of client's policy layers (nil offline).
+func statsOf(client *whmcs.Client) *policy.Stats {
+	if client == nil {
+		return nil
+	}
+	return policy.StatsOf(client.Caller())
 }
 
 // Clock sources, as the validation report names them.
@@ -153,45 +156,48 @@ const (
 	clockLocal = "local" // this machine's: offline, or no answer had a Date yet
 )
 
-// whmcsNow is the WHMCS server's clock: the local clock plus the offset
-// the latest answer's Date header showed (see whmcs.HTTP.ServerClockOffset),
-// or the local clock while no answer has told it.
-func (a *app) whmcsNow() time.Time {
-	now := time.Now()
-	if a.server != nil {
-		if d, ok := a.server.ServerClockOffset(); ok {
+// serverNow returns the WHMCS server's clock as client's answers tell it:
+// the local clock plus the offset the latest answer's Date header showed
+// (whmcs.HTTP.ServerClockOffset, found by unwrapping client's layers), or
+// the local clock while no answer has told it, and offline (nil).
+func serverNow(client *whmcs.Client) func() time.Time {
+	return func() time.Time {
+		now := time.Now()
+		if d, ok := serverClock(client); ok {
 			return now.Add(d)
 		}
+		return now
 	}
-	return now
 }
 
-// clockSource says which clock whmcsNow is reading: clockWHMCS or clockLocal.
-func (a *app) clockSource() string {
-	if a.server != nil {
-		if _, ok := a.server.ServerClockOffset(); ok {
-			return clockWHMCS
-		}
+// serverClock is the server clock's offset client's answers showed.
+func serverClock(client *whmcs.Client) (time.Duration, bool) {
+	if client == nil {
+		return 0, false
+	}
+	h, ok := whmcs.Find[*whmcs.HTTP](client.Caller())
+	if !ok {
+		return 0, false
+	}
+	return h.ServerClockOffset()
+}
+
+// clockSource says which clock serverNow(client) reads: clockWHMCS or
+// clockLocal.
+func clockSource(client *whmcs.Client) string {
+	if _, ok := serverClock(client); ok {
+		return clockWHMCS
 	}
 	return clockLocal
 }
 
-// learnServerClock makes one read call, so that the planner judges dates
-// against the WHMCS server's clock from the first ticket on: any answer
-// carries a Date header, an error's too, so the call's own error is of no
-// interest here (the run meets any real problem at its first write).
-func (a *app) learnServerClock(ctx context.Context, client *whmcs.Client) {
-	if a.server == nil {
-		return
-	}
-	if _, ok := a.server.ServerClockOffset(); ok {
-		return
-	}
-	client.GetSupportDepartments(ctx) //nolint:errcheck // only its Date header is wanted
-	if d, ok := a.server.ServerClockOffset(); ok && d != 0 {
+// logServerClock says whose clock dates are judged against, once the
+// preflight's answers told it.
+func (a *app) logServerClock(client *whmcs.Client) {
+	if d, ok := serverClock(client); ok && d != 0 {
 		a.log.Info("the WHMCS server's clock differs from this machine's; dates are judged against WHMCS's", "offset", d.Round(time.Second).String())
 	} else if !ok {
-		a.log.Warn("WHMCS's answer had no Date header; dates in the future are judged against this machine's clock")
+		a.log.Warn("WHMCS's answers had no Date header; dates in the future are judged against this machine's clock")
 	}
 }
 
@@ -224,6 +230,7 @@ func (a *app) preflight(ctx context.Context, client *whmcs.Client, actions []str
 	if err != nil {
 		return res, fmt.Errorf("preflight: %w", err)
 	}
+	a.logServerClock(client)
 	version := res.Version
 	if version == "" {
 		version = "unknown (the API role denies GetWHMCSDetails)"
@@ -242,25 +249,24 @@ func (a *app) preflight(ctx context.Context, client *whmcs.Client, actions []str
 }
 
 // session is what run, verify and demo work with: the client (with its
-// policy layers and their stats), the checkpoint, the source and the
-// planner, opened in that order.
+// policy layers), the checkpoint, the source and the planner, opened in
+// that order.
 type session struct {
 	client  *whmcs.Client
-	stats   *importer.Stats
 	store   *checkpoints.Store
 	src     sources.Source
 	planner *mapping.Planner
 }
 
 // open opens a session. applyDept is --apply-department-changes.
-func (a *app) open(ctx context.Context, co clientOptions, applyDept bool) (_ *session, err error) {
+func (a *app) open(ctx context.Context, readOnly, applyDept bool) (_ *session, err error) {
 	s := &session{}
 	defer func() {
 		if err != nil {
 			s.Close()
 		}
 	}()
-	if s.client, s.stats, err = a.client(co); err != nil {
+	if s.client, err = a.client(readOnly); err != nil {
 		return nil, err
 	}
 	if s.store, err = a.openCheckpoint(); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/whmcs-migrate/whmcs-migrate/importer"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 )
@@ -55,12 +56,15 @@ type TargetConfig struct {
 	AccessKey string `yaml:"accesskey"`
 	Timezone  string `yaml:"timezone"`
 	// Rate is API calls per second (0 = unlimited; default 10); Burst the
-	// limiter's burst (default 1).
+	// limiter's burst (0: the limiter's default, 1).
 	Rate        *float64 `yaml:"rate"`
 	Burst       int      `yaml:"burst"`
 	Concurrency int      `yaml:"concurrency"`
 	Timeout     Duration `yaml:"timeout"`
 	CAFile      string   `yaml:"ca_file"`
+	// Insecure turns TLS verification off: --insecure only, never the
+	// config file.
+	Insecure bool `yaml:"-"`
 
 	Location *time.Location `yaml:"-"`
 }
@@ -215,11 +219,8 @@ func (c *Config) check(path string) error {
 	} else if *c.Target.Rate < 0 {
 		bad("target.rate: must be 0 (unlimited) or more")
 	}
-	if c.Target.Burst == 0 {
-		c.Target.Burst = 1
-	}
 	if c.Target.Concurrency == 0 {
-		c.Target.Concurrency = 4
+		c.Target.Concurrency = importer.DefaultConcurrency
 	} else if c.Target.Concurrency < 0 || c.Target.Concurrency > 256 {
 		bad("target.concurrency: must be between 1 and 256")
 	}

@@ -62,7 +62,7 @@ func TestLoadConfig(t *testing.T) {
 		t.Errorf("four_byte_text: name: %v, %q", err, named.Mapping.FourByteText)
 	}
 	// Defaults; relative paths against the config's directory.
-	if cfg.Target.Concurrency != 4 || cfg.Target.Burst != 1 || cfg.Checkpoint != filepath.Join(filepath.Dir(path), "migration.db") {
+	if cfg.Target.Concurrency != 4 || cfg.Target.Burst != 0 || cfg.Checkpoint != filepath.Join(filepath.Dir(path), "migration.db") {
 		t.Errorf("defaults: concurrency %d, burst %d, checkpoint %s", cfg.Target.Concurrency, cfg.Target.Burst, cfg.Checkpoint)
 	}
 }

@@ -109,21 +109,25 @@ func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
 	fmt.Fprintf(w, "WHMCS sandbox listening on %s (time zone %s; text: %s)\n", srv.APIURL(), cfg.Target.Location, srv.Storage())
 	fmt.Fprintf(w, "Importing the sample helpdesk (%s) into it...\n\n", cfgPath)
 
-	ss, err := a.open(ctx, clientOptions{}, false)
+	ss, err := a.open(ctx, false, false)
 	if err != nil {
 		return res, err
 	}
 	defer ss.Close()
-	client, stats, store, src, planner := ss.client, ss.stats, ss.store, ss.src, ss.planner
+	client, store, src, planner := ss.client, ss.store, ss.src, ss.planner
+	// As run does: the preflight first, then the canary in the run.
+	if _, err := a.preflight(ctx, client, a.runActions(), false, store); err != nil {
+		return res, err
+	}
 	total := -1
 	if c, ok := src.(sources.Counter); ok {
 		if n, err := c.Count(ctx); err == nil {
 			total = n
 		}
 	}
-	prog := newProgress(g.stderr, total, stats, a, f.noProgress)
+	prog := newProgress(g.stderr, total, statsOf(client), a, f.noProgress)
 	rep, err := importer.Run(ctx, importer.Options{Source: src, Client: client, Planner: planner, Store: store,
-		Stats: stats, Concurrency: cfg.Target.Concurrency, OnTicket: prog.ticket, Logger: a.log})
+		Concurrency: cfg.Target.Concurrency, OnTicket: prog.ticket, Logger: a.log})
 	prog.finish()
 	res.report = rep
 	if rep != nil {

@@ -5,14 +5,7 @@ import "context"
 // runValidateFromRun is `run --dry-run`: the validate command with run's
 // flags. No write is possible: validate's client is read-only.
 func runValidateFromRun(ctx context.Context, g *globals, f runFlags) error {
-	vf := validateFlags{report: f.report, html: f.html, offline: f.offline, insecure: f.insecure,
+	vf := validateFlags{report: f.report, html: f.html, offline: f.offline, target: f.target,
 		applyDept: f.applyDept, maxProblems: 20}
-	if f.concurrency > 0 {
-		vf.concurrency = f.concurrency
-	}
-	if f.rateSet {
-		r := f.rate
-		vf.rate = &r
-	}
 	return runValidate(ctx, g, f.config, vf)
 }

@@ -14,11 +14,11 @@ import (
 
 // rollbackFlags are rollback's command-line options.
 type rollbackFlags struct {
-	config   string
-	run      int64
-	all      bool
-	yes      bool
-	insecure bool
+	config string
+	run    int64
+	all    bool
+	yes    bool
+	target targetFlags
 }
 
 func newRollbackCmd(g *globals) *cobra.Command {
@@ -48,7 +48,7 @@ Exit status: 0 done (or previewed); 3 some deletions failed (run it again);
 	fl.Int64Var(&f.run, "run", 0, "roll back the run with this id (see status)")
 	fl.BoolVar(&f.all, "all", false, "roll back every run on this checkpoint")
 	fl.BoolVar(&f.yes, "yes", false, "delete; without it only the preview is printed")
-	fl.BoolVar(&f.insecure, "insecure", false, "do not verify WHMCS's TLS certificate (dangerous)")
+	f.target.add(fl, "API calls per second, 0 = unlimited (default: target.rate)", "deletions at once (default 1: strictly newest first)")
 	return cmd
 }
 
@@ -59,11 +59,12 @@ func runRollback(ctx context.Context, g *globals, f rollbackFlags) error {
 	case (f.run > 0) == f.all:
 		return configErrorf("give either --run RUN_ID or --all")
 	}
-	a, err := loadApp(g, f.config)
+	conc := max(f.target.concurrency, 1)
+	a, err := loadApp(g, f.config, f.target)
 	if err != nil {
 		return err
 	}
-	client, _, err := a.client(clientOptions{Concurrency: 1, Insecure: f.insecure})
+	client, err := a.client(false)
 	if err != nil {
 		return err
 	}
@@ -78,7 +79,7 @@ func runRollback(ctx context.Context, g *globals, f rollbackFlags) error {
 		}
 	}
 	rep, err := rollback.Run(ctx, rollback.Options{Client: client, Store: store, RunID: f.run, All: f.all,
-		Yes: f.yes, Logger: a.log, Out: g.stdout})
+		Yes: f.yes, Logger: a.log, Out: g.stdout, Concurrency: conc})
 	switch {
 	case err != nil && errors.Is(err, rollback.ErrNoSuchRun):
 		return &ConfigError{err}

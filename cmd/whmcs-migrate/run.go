@@ -18,25 +18,23 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs/policy"
 )
 
 // runFlags are run's command-line options.
 type runFlags struct {
-	config      string
-	report      string
-	failures    string
-	metrics     string
-	concurrency int
-	rate        float64
-	limit       int
-	only        []string
-	dryRun      bool
-	offline     bool
-	html        string
-	insecure    bool
-	applyDept   bool
-	noProgress  bool
-	rateSet     bool
+	config     string
+	report     string
+	failures   string
+	metrics    string
+	target     targetFlags
+	limit      int
+	only       []string
+	dryRun     bool
+	offline    bool
+	html       string
+	applyDept  bool
+	noProgress bool
 	// allowUndated lets a run go on against a WHMCS that does not keep
 	// `created` (before 8.0).
 	allowUndated bool
@@ -56,15 +54,10 @@ without duplicating or losing anything.
 ` + exitHelp,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f.rateSet = cmd.Flags().Changed("rate")
 			if f.dryRun {
 				return runValidateFromRun(cmd.Context(), g, f)
 			}
-			var rate *float64
-			if cmd.Flags().Changed("rate") {
-				rate = &f.rate
-			}
-			return runImport(cmd.Context(), g, f, rate)
+			return runImport(cmd.Context(), g, f)
 		},
 	}
 	configFlag(cmd, &f.config)
@@ -72,35 +65,29 @@ without duplicating or losing anything.
 	fl.StringVar(&f.report, "report", "", "write the run's report as JSON to `FILE` (0600)")
 	fl.StringVar(&f.failures, "failures", "", "write one JSON line per failed ticket to `FILE` (0600)")
 	fl.StringVar(&f.metrics, "metrics-file", "", "write Prometheus text metrics to `FILE` (for node_exporter's textfile collector)")
-	fl.IntVar(&f.concurrency, "concurrency", 0, "workers (default: target.concurrency)")
-	fl.Float64Var(&f.rate, "rate", 0, "API calls per second, 0 = unlimited (default: target.rate)")
+	f.target.add(fl, "API calls per second, 0 = unlimited (default: target.rate)", "workers (default: target.concurrency)")
 	fl.IntVar(&f.limit, "limit", 0, "stop after N tickets that need work")
 	fl.StringSliceVar(&f.only, "only", nil, "only these source ticket ids (comma-separated)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "validate only: same as the validate command, no write is possible")
 	fl.BoolVar(&f.offline, "offline", false, "with --dry-run: do not contact WHMCS at all")
 	fl.StringVar(&f.html, "html", "", "with --dry-run: write the validation report as HTML to `FILE`")
-	fl.BoolVar(&f.insecure, "insecure", false, "do not verify WHMCS's TLS certificate (dangerous)")
 	fl.BoolVar(&f.applyDept, "apply-department-changes", false, "move tickets whose source department now maps elsewhere (UpdateTicket deptid)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar, even on a terminal")
 	fl.BoolVar(&f.allowUndated, "allow-undated", false, "import into a WHMCS older than 8.0, which dates every message at the moment of the import")
 	return cmd
 }
 
-func runImport(ctx context.Context, g *globals, f runFlags, rate *float64) error {
-	a, err := loadApp(g, f.config)
+func runImport(ctx context.Context, g *globals, f runFlags) error {
+	a, err := loadApp(g, f.config, f.target)
 	if err != nil {
 		return err
 	}
-	conc := f.concurrency
-	if conc == 0 {
-		conc = a.cfg.Target.Concurrency
-	}
-	ss, err := a.open(ctx, clientOptions{Rate: rate, Concurrency: conc, Insecure: f.insecure}, f.applyDept)
+	ss, err := a.open(ctx, false, f.applyDept)
 	if err != nil {
 		return err
 	}
 	defer ss.Close()
-	client, stats, store, src, planner := ss.client, ss.stats, ss.store, ss.src, ss.planner
+	client, store, src, planner := ss.client, ss.store, ss.src, ss.planner
 	// Every run, --only and no-op runs too, checks WHMCS before anything
 	// else: a revoked secret or a denied action fails here, with nothing
 	// written.
@@ -110,7 +97,6 @@ func runImport(ctx context.Context, g *globals, f runFlags, rate *float64) error
 	// The planner refuses dates after the WHMCS server's clock (WHMCS
 	// would: "Ticket creation date cannot be in the future"): the
 	// preflight's answers told it, before the first ticket is planned.
-	a.learnServerClock(ctx, client)
 
 	total := -1
 	if c, ok := src.(sources.Counter); ok && len(f.only) == 0 {
@@ -118,13 +104,13 @@ func runImport(ctx context.Context, g *globals, f runFlags, rate *float64) error
 			total = n
 		}
 	}
-	prog := newProgress(g.stderr, total, stats, a, f.noProgress)
+	prog := newProgress(g.stderr, total, policy.StatsOf(client.Caller()), a, f.noProgress)
 	defer prog.finish()
 
 	start := time.Now()
 	rep, err := importer.Run(ctx, importer.Options{
-		Source: src, Client: client, Planner: planner, Store: store, Stats: stats,
-		Concurrency: conc, Limit: f.limit, Only: f.only, Overlap: time.Duration(*a.cfg.Sync.Overlap),
+		Source: src, Client: client, Planner: planner, Store: store,
+		Concurrency: a.cfg.Target.Concurrency, Limit: f.limit, Only: f.only, Overlap: time.Duration(*a.cfg.Sync.Overlap),
 		AllowUndated: f.allowUndated, OnTicket: prog.ticket, Logger: a.log,
 	})
 	prog.finish()
@@ -177,7 +163,7 @@ func writeRunFiles(f runFlags, rep *report.Run) error {
 // progress shows a bar on a terminal, log lines otherwise.
 type progress struct {
 	bar    *progressbar.ProgressBar
-	stats  *importer.Stats
+	stats  *policy.Stats
 	a      *app
 	done   atomic.Int64
 	total  int
@@ -186,7 +172,7 @@ type progress struct {
 	closed atomic.Bool
 }
 
-func newProgress(w io.Writer, total int, stats *importer.Stats, a *app, off bool) *progress {
+func newProgress(w io.Writer, total int, stats *policy.Stats, a *app, off bool) *progress {
 	p := &progress{stats: stats, a: a, total: total, start: time.Now()}
 	p.last.Store(p.start.UnixNano())
 	if f, ok := w.(*os.File); ok && !off && term.IsTerminal(int(f.Fd())) {

@@ -12,23 +12,24 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/validate"
+	"github.com/whmcs-migrate/whmcs-migrate/mapping"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 )
 
 // validateFlags are validate's options; run --dry-run passes its own.
 type validateFlags struct {
-	report      string   // --report FILE.json
-	html        string   // --html FILE.html
-	offline     bool     // no WHMCS call at all
-	rate        *float64 // overrides target.rate for the estimate
-	concurrency int      // overrides target.concurrency for the estimate
-	insecure    bool
-	applyDept   bool
+	report    string      // --report FILE.json
+	html      string      // --html FILE.html
+	offline   bool        // no WHMCS call at all
+	target    targetFlags // --rate and --concurrency for the estimate
+	applyDept bool
 	// maxProblems is how many problems the terminal summary lists
 	// (default 20).
 	maxProblems int
@@ -38,7 +39,6 @@ func newValidateCmd(g *globals) *cobra.Command {
 	var (
 		cfgPath string
 		f       validateFlags
-		rate    float64
 	)
 	cmd := &cobra.Command{
 		Use:   "validate --config FILE [--report FILE.json] [--html FILE.html] [--offline]",
@@ -56,9 +56,6 @@ Report files hold customer data and are written 0600.
 Exit status: 0 no errors; 3 some tickets invalid; 2 config error; 1 fatal.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if cmd.Flags().Changed("rate") {
-				f.rate = &rate
-			}
 			return runValidate(cmd.Context(), g, cfgPath, f)
 		},
 	}
@@ -67,9 +64,7 @@ Exit status: 0 no errors; 3 some tickets invalid; 2 config error; 1 fatal.`,
 	fl.StringVar(&f.report, "report", "", "write the report as JSON to `FILE` (0600)")
 	fl.StringVar(&f.html, "html", "", "write the report as a self-contained HTML page to `FILE` (0600)")
 	fl.BoolVar(&f.offline, "offline", false, "do not contact WHMCS at all (mapping checked against WHMCS defaults)")
-	fl.Float64Var(&rate, "rate", 0, "calls per second for the estimate (default target.rate)")
-	fl.IntVar(&f.concurrency, "concurrency", 0, "workers for the estimate (default target.concurrency)")
-	fl.BoolVar(&f.insecure, "insecure", false, "do not verify the WHMCS server's TLS certificate")
+	f.target.add(fl, "calls per second for the estimate (default: target.rate)", "workers for the estimate (default: target.concurrency)")
 	fl.BoolVar(&f.applyDept, "apply-department-changes", false, "plan moves of imported tickets whose department mapping changed")
 	fl.IntVar(&f.maxProblems, "show", 20, "how many problems the summary lists")
 	return cmd
@@ -82,30 +77,16 @@ Exit status: 0 no errors; 3 some tickets invalid; 2 config error; 1 fatal.`,
 // errIncomplete (exit 3) when some ticket is invalid, any other error
 // (exit 1) when validation could not finish.
 func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlags) error {
-	a, err := loadApp(g, cfgPath)
+	a, err := loadApp(g, cfgPath, f.target)
 	if err != nil {
 		return err
 	}
 	cfg := a.cfg
 	o := validate.Options{
-		TargetLocation:         a.cfg.Target.Location,
-		Config:                 cfg.Mapping,
-		ApplyDepartmentChanges: f.applyDept,
-		Rate:                   *cfg.Target.Rate,
-		Concurrency:            cfg.Target.Concurrency,
-		AllowedExtensions:      cfg.Validate.AllowedExtensions,
-		Logger:                 a.log,
-	}
-	if f.rate != nil {
-		if *f.rate < 0 {
-			return configErrorf("--rate: must be 0 (unlimited) or more")
-		}
-		o.Rate = *f.rate
-	}
-	if f.concurrency < 0 {
-		return configErrorf("--concurrency: must be positive")
-	} else if f.concurrency > 0 {
-		o.Concurrency = f.concurrency
+		Rate:              *cfg.Target.Rate,
+		Concurrency:       cfg.Target.Concurrency,
+		AllowedExtensions: cfg.Validate.AllowedExtensions,
+		Logger:            a.log,
 	}
 	if s := cfg.Validate.MaxAttachmentSize; s != "" {
 		if o.MaxAttachmentSize, err = report.ParseSize(s); err != nil {
@@ -116,21 +97,32 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 		}
 	}
 
-	var stats *importer.Stats
+	var client *whmcs.Client // nil offline
 	if !f.offline {
-		c, st, err := a.client(clientOptions{ReadOnly: true, Rate: f.rate, Concurrency: f.concurrency, Insecure: f.insecure})
-		if err != nil {
+		if client, err = a.client(true); err != nil {
 			return err
 		}
-		o.Client, stats = c, st
 		// The same checks as run's, less the writes a read-only client
-		// never sends; validate's own reads follow.
-		if _, err := a.preflight(ctx, c, a.runActions(), true, nil); err != nil {
+		// never sends; then what the mapping is checked against.
+		if _, err := a.preflight(ctx, client, a.runActions(), true, nil); err != nil {
 			return err
 		}
-		// Validate reads the departments before it takes the time, so the
-		// clock is the WHMCS server's, from that answer's Date header.
-		o.Now = a.whmcsNow
+		if o.Target, err = validate.ReadTarget(ctx, client); err != nil {
+			return err
+		}
+		o.LooksUpClients = cfg.Mapping.Clients == mapping.ClientsMatchEmail
+	}
+	// The clock is read once, after WHMCS answered: it is the WHMCS
+	// server's, from those answers' Date header (offline, this machine's).
+	o.Clock = serverNow(client)()
+	o.Planner, err = a.planner(client, f.applyDept, func(po *mapping.Options) {
+		po.Now = func() time.Time { return o.Clock }
+		if o.Target != nil {
+			o.Target.Apply(po)
+		}
+	})
+	if err != nil {
+		return err
 	}
 	if _, err := os.Stat(cfg.Checkpoint); err == nil {
 		store, err := a.openCheckpoint()
@@ -156,10 +148,10 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 		}
 		return a.redactErr(err)
 	}
-	if stats != nil {
-		rep.Reads = stats.Calls()
+	if st := statsOf(client); st != nil {
+		rep.Reads = st.Calls()
 	}
-	rep.ClockSource = a.clockSource()
+	rep.ClockSource = clockSource(client)
 	if f.report != "" {
 		b, err := json.MarshalIndent(rep, "", "  ")
 		if err != nil {

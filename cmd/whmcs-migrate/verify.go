@@ -16,13 +16,12 @@ import (
 
 // verifyFlags are verify's command-line options.
 type verifyFlags struct {
-	config      string
-	report      string
-	html        string
-	only        []string
-	sample      int
-	concurrency int
-	insecure    bool
+	config string
+	report string
+	html   string
+	only   []string
+	sample int
+	target targetFlags
 }
 
 func newVerifyCmd(g *globals) *cobra.Command {
@@ -55,8 +54,7 @@ Exit status: 0 everything matches; 3 something differs or is not imported;
 	fl.StringVar(&f.html, "html", "", "write the differences as a self-contained HTML page to `FILE` (0600)")
 	fl.StringSliceVar(&f.only, "only", nil, "only these source ticket ids (comma-separated)")
 	fl.IntVar(&f.sample, "sample", 0, "check N imported tickets picked at random")
-	fl.IntVar(&f.concurrency, "concurrency", 0, "tickets compared at once (default: target.concurrency)")
-	fl.BoolVar(&f.insecure, "insecure", false, "do not verify WHMCS's TLS certificate (dangerous)")
+	f.target.add(fl, "", "tickets compared at once (default: target.concurrency)")
 	return cmd
 }
 
@@ -64,23 +62,19 @@ Exit status: 0 everything matches; 3 something differs or is not imported;
 // report files. It returns an error wrapping errIncomplete (exit 3) when
 // anything differs or is not imported.
 func runVerify(ctx context.Context, g *globals, f verifyFlags) error {
-	if f.sample < 0 || f.concurrency < 0 {
-		return configErrorf("--sample and --concurrency must not be negative")
+	if f.sample < 0 {
+		return configErrorf("--sample must not be negative")
 	}
 	if f.sample > 0 && len(f.only) > 0 {
 		return configErrorf("--sample and --only exclude each other")
 	}
-	a, err := loadApp(g, f.config)
+	a, err := loadApp(g, f.config, f.target)
 	if err != nil {
 		return err
 	}
-	conc := f.concurrency
-	if conc == 0 {
-		conc = a.cfg.Target.Concurrency
-	}
 	// Verify only reads: the read-only layer makes sure of it. The planner
 	// is run's, so that what is expected is what run sends.
-	ss, err := a.open(ctx, clientOptions{ReadOnly: true, Concurrency: conc, Insecure: f.insecure}, false)
+	ss, err := a.open(ctx, true, false)
 	if err != nil {
 		return err
 	}
@@ -91,7 +85,7 @@ func runVerify(ctx context.Context, g *globals, f verifyFlags) error {
 	}
 
 	rep, err := verify.Run(ctx, verify.Options{Source: src, Client: client, Planner: planner, Store: store,
-		Concurrency: conc, Only: f.only, Sample: f.sample, Logger: a.log})
+		Concurrency: a.cfg.Target.Concurrency, Only: f.only, Sample: f.sample, Logger: a.log})
 	if err != nil {
 		if ctx.Err() != nil {
 			return importer.ErrInterrupted

@@ -62,23 +62,27 @@ type CheckpointReader interface {
 
 var _ CheckpointReader = (*checkpoints.Store)(nil)
 
-// Options configure Validate.
+// Options configure Run.
 type Options struct {
 	Source sources.Source
-	// Client reads the target WHMCS: departments, statuses, admin users
-	// and (clients: match_email) client lookups. It must be built over
-	// whmcs.ReadOnly, so that no write can leave it. Nil = offline: the
-	// mapping is checked against WHMCS's defaults only, requesters are not
-	// looked up, and no call is made at all.
-	Client *whmcs.Client
-	// Config is the mapping, as run uses it.
-	Config                 mapping.Config
-	ApplyDepartmentChanges bool
+	// Planner plans every ticket as run would: built from the same config
+	// (and, online, with what Target read of WHMCS applied to its options,
+	// and a Now fixed at Clock).
+	Planner *mapping.Planner
+	// Target is what WHMCS holds that the mapping is checked against (see
+	// ReadTarget); nil = offline: WHMCS's defaults only.
+	Target *Target
+	// Clock is the time the planner judges future dates against, for the
+	// report.
+	Clock time.Time
+	// LooksUpClients says the planner looks requesters up (clients:
+	// match_email), one GetClients per distinct email, for the plan.
+	LooksUpClients bool
 	// Store is the checkpoint, to plan already imported tickets as run
 	// would (only their new entries); nil = every ticket is new.
 	Store CheckpointReader
-	// Rate (calls/s, 0 = unlimited) and Concurrency (workers, default 4)
-	// are run's, for the duration estimate.
+	// Rate (calls/s, 0 = unlimited) and Concurrency (workers, default
+	// importer.DefaultConcurrency) are run's, for the duration estimate.
 	Rate        float64
 	Concurrency int
 	// AssumedLatency is one call's duration for the estimate
@@ -90,17 +94,52 @@ type Options struct {
 	// MaxAttachmentSize is the largest encoded attachment request, in
 	// bytes (0 = DefaultMaxAttachmentSize; negative = no limit).
 	MaxAttachmentSize int64
-	// Now is the WHMCS server's clock, for future dates; nil = time.Now.
-	// It is read once, after the reads of the target (so it may be derived
-	// from their answers).
-	Now func() time.Time
-	// TargetLocation is the WHMCS server's zone, for the
-	// target_time_ambiguous warning (dates in its repeated hour).
-	TargetLocation *time.Location
 	// Workers plans tickets in parallel (default max(GOMAXPROCS,
 	// Concurrency)); client lookups overlap with them.
 	Workers int
 	Logger  *slog.Logger
+}
+
+// Target is what validation reads of the target WHMCS to check the mapping
+// against.
+type Target struct {
+	Departments map[int64]bool // deptids
+	Statuses    []string       // status titles
+	Staff       []string       // admin usernames, disabled ones included
+}
+
+// Apply gives a planner's options what t knows: the statuses and staff
+// the mapping must name.
+func (t *Target) Apply(o *mapping.Options) {
+	o.KnownStatuses, o.KnownStaff = t.Statuses, t.Staff
+}
+
+// ReadTarget reads the departments, statuses and admin users of WHMCS with
+// read calls (GetSupportDepartments, GetSupportStatuses, GetAdminUsers).
+func ReadTarget(ctx context.Context, c *whmcs.Client) (*Target, error) {
+	depts, err := c.GetSupportDepartments(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("validate: read WHMCS departments: %w", err)
+	}
+	t := &Target{Departments: make(map[int64]bool, len(depts))}
+	for _, d := range depts {
+		t.Departments[d.ID] = true
+	}
+	sts, err := c.GetSupportStatuses(ctx, 0)
+	if err != nil {
+		return nil, fmt.Errorf("validate: read WHMCS statuses: %w", err)
+	}
+	for _, s := range sts {
+		t.Statuses = append(t.Statuses, s.Title)
+	}
+	admins, err := c.GetAdminUsers(ctx, &whmcs.GetAdminUsersRequest{IncludeDisabled: true})
+	if err != nil {
+		return nil, fmt.Errorf("validate: read WHMCS admin users: %w", err)
+	}
+	for _, a := range admins {
+		t.Staff = append(t.Staff, a.Username)
+	}
+	return t, nil
 }
 
 // ticketResult is what validation keeps of one ticket: its problems and
@@ -120,35 +159,31 @@ type ticketResult struct {
 	nonEmptyPlan bool
 }
 
-// validator is the state of one Validate call.
+// validator is the state of one Run.
 type validator struct {
 	o       Options
-	planner *mapping.Planner
 	depts   map[int64]bool // nil offline
 	allowed map[string]bool
 	maxSize int64
-	match   bool // clients: match_email
 }
 
-// Run reads the whole source through the same planner as run and
+// Run reads the whole source through o.Planner, the planner run uses, and
 // reports every problem, per ticket and entry, with the plan run would
-// execute for the valid tickets. It never writes: online it makes only read
-// calls (GetSupportDepartments, GetSupportStatuses, GetAdminUsers and, with
-// clients: match_email, GetClients) through o.Client, which must refuse
-// writes (whmcs.ReadOnly); offline (o.Client nil) it makes none.
+// execute for the valid tickets. It never writes: its only calls to WHMCS
+// are the planner's client lookups (give it a client over whmcs.ReadOnly).
 //
 // Data problems are in the report, never errors. The error is for what
 // stops the validation: the source failing, WHMCS not answering a read,
-// the checkpoint unreadable, a bad mapping config, ctx cancelled.
+// the checkpoint unreadable, ctx cancelled.
 func Run(ctx context.Context, o Options) (*report.Validation, error) {
-	if o.Source == nil {
-		return nil, errors.New("validate: no source")
+	if o.Source == nil || o.Planner == nil {
+		return nil, errors.New("validate: Source and Planner are required")
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Concurrency <= 0 {
-		o.Concurrency = 4
+		o.Concurrency = importer.DefaultConcurrency
 	}
 	if o.AssumedLatency <= 0 {
 		o.AssumedLatency = DefaultAssumedLatency
@@ -156,7 +191,10 @@ func Run(ctx context.Context, o Options) (*report.Validation, error) {
 	if o.Workers <= 0 {
 		o.Workers = max(runtime.GOMAXPROCS(0), o.Concurrency)
 	}
-	v := &validator{o: o, maxSize: o.MaxAttachmentSize, match: o.Config.Clients == mapping.ClientsMatchEmail}
+	v := &validator{o: o, maxSize: o.MaxAttachmentSize}
+	if o.Target != nil {
+		v.depts = o.Target.Departments
+	}
 	if v.maxSize == 0 {
 		v.maxSize = DefaultMaxAttachmentSize
 	}
@@ -173,69 +211,15 @@ func Run(ctx context.Context, o Options) (*report.Validation, error) {
 		v.allowed[e] = true
 	}
 
-	po := mapping.Options{Config: o.Config, ApplyDepartmentChanges: o.ApplyDepartmentChanges,
-		TargetLocation: o.TargetLocation}
-	if o.Client != nil {
-		if err := v.readTarget(ctx, &po); err != nil {
-			return nil, err
-		}
-	}
-	// The clock is read after WHMCS answered, so that a Now derived from
-	// its answers (their Date header) already knows the server's clock.
-	now := o.Now
-	if now == nil {
-		now = time.Now
-	}
-	clock := now()
-	po.Now = func() time.Time { return clock }
-	pl, err := mapping.NewPlanner(po)
-	if err != nil {
-		return nil, fmt.Errorf("validate: mapping: %w", err)
-	}
-	v.planner = pl
-
 	results, err := v.run(ctx)
 	if err != nil {
 		return nil, err
 	}
 	rep := v.report(results)
 	rep.GeneratedAt = time.Now().UTC()
-	rep.Offline = o.Client == nil
-	rep.Clock = clock
+	rep.Offline = o.Target == nil
+	rep.Clock = o.Clock
 	return rep, nil
-}
-
-// readTarget reads what the mapping is checked against from WHMCS.
-func (v *validator) readTarget(ctx context.Context, po *mapping.Options) error {
-	c := v.o.Client
-	depts, err := c.GetSupportDepartments(ctx)
-	if err != nil {
-		return fmt.Errorf("validate: read WHMCS departments: %w", err)
-	}
-	v.depts = make(map[int64]bool, len(depts))
-	for _, d := range depts {
-		v.depts[d.ID] = true
-	}
-	sts, err := c.GetSupportStatuses(ctx, 0)
-	if err != nil {
-		return fmt.Errorf("validate: read WHMCS statuses: %w", err)
-	}
-	po.KnownStatuses = make([]string, 0, len(sts))
-	for _, s := range sts {
-		po.KnownStatuses = append(po.KnownStatuses, s.Title)
-	}
-	admins, err := c.GetAdminUsers(ctx, &whmcs.GetAdminUsersRequest{IncludeDisabled: true})
-	if err != nil {
-		return fmt.Errorf("validate: read WHMCS admin users: %w", err)
-	}
-	po.KnownStaff = make([]string, 0, len(admins))
-	for _, a := range admins {
-		po.KnownStaff = append(po.KnownStaff, a.Username)
-	}
-	if v.match {
-		po.Clients = mapping.NewClientResolver(c)
-	}
-	return nil
 }
 
 // run streams the source to the workers; results keep the source order.
@@ -289,7 +273,7 @@ func (v *validator) ticket(ctx context.Context, t *sources.Ticket, r *ticketResu
 			imported = ct.State == checkpoints.StateImported
 		}
 	}
-	p, err := v.planner.Plan(ctx, t, prior)
+	p, err := v.o.Planner.Plan(ctx, t, prior)
 	if err != nil {
 		return fmt.Errorf("validate: %w", err)
 	}
@@ -319,13 +303,13 @@ func (v *validator) ticket(ctx context.Context, t *sources.Ticket, r *ticketResu
 	r.problems = make([]report.Problem, len(probs))
 	for i, p := range probs {
 		r.problems[i] = report.Problem{Ticket: p.Ticket, Entry: p.Entry, Severity: string(p.Severity),
-			Code: p.Code, Message: p.Message, Origin: p.Origin, Field: p.Field}
+			Code: string(p.Code), Message: p.Message, Origin: p.Origin, Field: p.Field}
 		if p.Severity == sources.Warning {
 			r.hasWarnings = true
 		}
 	}
 	r.nonEmptyPlan = len(p.Steps) > 0
-	if v.match && t.ClientID == 0 && prior == nil {
+	if v.o.LooksUpClients && t.ClientID == 0 && prior == nil {
 		r.lookupEmail = strings.ToLower(strings.TrimSpace(t.Requester.Email))
 	}
 	return nil
@@ -334,7 +318,7 @@ func (v *validator) ticket(ctx context.Context, t *sources.Ticket, r *ticketResu
 // attachment counts one attachment of a step and checks its extension and
 // size.
 func (v *validator) attachment(probs []sources.Problem, t *sources.Ticket, st *mapping.Step, a sources.Attachment, r *ticketResult) []sources.Problem {
-	add := func(code, format string, args ...any) {
+	add := func(code sources.Code, format string, args ...any) {
 		probs = append(probs, sources.Problem{Severity: sources.Warning, Code: code, Ticket: t.ID, Entry: st.EntryKey,
 			Origin: st.Entry.Origin, Field: "attachments", Message: fmt.Sprintf(format, args...)})
 	}

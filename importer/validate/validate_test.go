@@ -72,12 +72,42 @@ func vtConfig() mapping.Config {
 	}
 }
 
-func vtOptions(src sources.Source, c *whmcs.Client) validate.Options {
-	return validate.Options{
-		Source: src, Client: c, Config: vtConfig(), Rate: 10, Concurrency: 4,
-		MaxAttachmentSize: 8 << 10,
-		Now:               func() time.Time { return vtClock },
+func vtOptions(t *testing.T, src sources.Source, c *whmcs.Client) validate.Options {
+	o := planned(t, src, c, vtConfig(), func() time.Time { return vtClock })
+	o.Rate, o.Concurrency, o.MaxAttachmentSize = 10, 4, 8<<10
+	return o
+}
+
+// planned is validate's options as the command makes them: the target
+// read through c (nil: offline), a planner from cfg with what the target
+// holds, its clock fixed at now() (nil: the local clock).
+func planned(t *testing.T, src sources.Source, c *whmcs.Client, cfg mapping.Config, now func() time.Time) validate.Options {
+	t.Helper()
+	po := mapping.Options{Config: cfg}
+	o := validate.Options{Source: src}
+	if c != nil {
+		target, err := validate.ReadTarget(context.Background(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		target.Apply(&po)
+		o.Target = target
+		if cfg.Clients == mapping.ClientsMatchEmail {
+			po.Clients = mapping.NewClientResolver(c)
+			o.LooksUpClients = true
+		}
 	}
+	if now == nil {
+		now = time.Now
+	}
+	o.Clock = now()
+	po.Now = func() time.Time { return o.Clock }
+	pl, err := mapping.NewPlanner(po)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Planner = pl
+	return o
 }
 
 // got lists "ticket/entry/severity/code" for every problem.
@@ -95,7 +125,7 @@ func got(rep *report.Validation) map[string][]string {
 func TestValidateOnlineFixture(t *testing.T) {
 	s := vtServer(t)
 	src := vtSource(t, "testdata/validate")
-	rep, err := validate.Run(context.Background(), vtOptions(src, vtClient(t, s, true)))
+	rep, err := validate.Run(context.Background(), vtOptions(t, src, vtClient(t, s, true)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +181,7 @@ func TestValidateOnlineFixture(t *testing.T) {
 func TestValidateOfflineMakesNoCall(t *testing.T) {
 	s := vtServer(t)
 	src := vtSource(t, "testdata/validate")
-	rep, err := validate.Run(context.Background(), vtOptions(src, nil))
+	rep, err := validate.Run(context.Background(), vtOptions(t, src, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,8 +202,8 @@ func TestValidateOfflineMakesNoCall(t *testing.T) {
 		t.Errorf("offline %v, tickets %+v", rep.Offline, rep.Tickets)
 	}
 	// With no clock given, local now is used: nothing is in the future.
-	o := vtOptions(vtSource(t, "testdata/validate"), nil)
-	o.Now = nil
+	o := planned(t, vtSource(t, "testdata/validate"), nil, vtConfig(), nil)
+	o.MaxAttachmentSize = 8 << 10
 	rep, err = validate.Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -184,7 +214,7 @@ func TestValidateOfflineMakesNoCall(t *testing.T) {
 }
 
 func TestValidateAllowListAndSizeOptions(t *testing.T) {
-	o := vtOptions(vtSource(t, "testdata/validate"), nil)
+	o := vtOptions(t, vtSource(t, "testdata/validate"), nil)
 	o.AllowedExtensions = []string{"EXE", ".pdf"} // .txt is now outside
 	o.MaxAttachmentSize = -1                      // no limit
 	rep, err := validate.Run(context.Background(), o)
@@ -216,7 +246,7 @@ func TestValidateAlreadyImported(t *testing.T) {
 	}
 	before := s.WriteCalls()
 
-	o := vtOptions(vtSource(t, "testdata/validate"), vtClient(t, s, true))
+	o := vtOptions(t, vtSource(t, "testdata/validate"), vtClient(t, s, true))
 	o.Store = store
 	rep, err := validate.Run(ctx, o)
 	if err != nil {
@@ -265,10 +295,9 @@ func TestValidateInvalidSamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	rep, err := validate.Run(context.Background(), validate.Options{
-		Source: src, Client: vtClient(t, s, true), Config: cfg,
-		AllowedExtensions: []string{".jpg", ".gif", ".jpeg", ".png", ".txt", ".pdf"},
-	})
+	o := planned(t, src, vtClient(t, s, true), cfg, nil)
+	o.AllowedExtensions = []string{".jpg", ".gif", ".jpeg", ".png", ".txt", ".pdf"}
+	rep, err := validate.Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,9 +406,7 @@ func TestValidateDemoSamplesHaveNoErrors(t *testing.T) {
 	}
 	s := whmcstest.NewServer(whmcstest.Options{Seed: seed})
 	defer s.Close()
-	rep, err := validate.Run(context.Background(), validate.Options{
-		Source: vtSource(t, filepath.Join(dir, "csv")), Client: vtClient(t, s, true), Config: cfg,
-	})
+	rep, err := validate.Run(context.Background(), planned(t, vtSource(t, filepath.Join(dir, "csv")), vtClient(t, s, true), cfg, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,7 +422,7 @@ func TestValidateDemoSamplesHaveNoErrors(t *testing.T) {
 }
 
 func TestValidationReportJSONShape(t *testing.T) {
-	rep, err := validate.Run(context.Background(), vtOptions(vtSource(t, "testdata/validate"), nil))
+	rep, err := validate.Run(context.Background(), vtOptions(t, vtSource(t, "testdata/validate"), nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -434,7 +461,7 @@ func TestValidationReportJSONShape(t *testing.T) {
 }
 
 func TestValidationReportHTML(t *testing.T) {
-	rep, err := validate.Run(context.Background(), vtOptions(vtSource(t, "testdata/validate"), nil))
+	rep, err := validate.Run(context.Background(), vtOptions(t, vtSource(t, "testdata/validate"), nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -650,7 +677,11 @@ func BenchmarkValidateOffline100k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		rep, err := validate.Run(context.Background(), validate.Options{Source: src, Config: cfg})
+		pl, err := mapping.NewPlanner(mapping.Options{Config: cfg})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rep, err := validate.Run(context.Background(), validate.Options{Source: src, Planner: pl})
 		src.Close()
 		if err != nil {
 			b.Fatal(err)

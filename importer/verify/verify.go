@@ -59,7 +59,7 @@ func Run(ctx context.Context, o Options) (*report.Verify, error) {
 		return nil, errors.New("verify: Source, Client, Planner and Store are required")
 	}
 	if o.Concurrency <= 0 {
-		o.Concurrency = 4
+		o.Concurrency = importer.DefaultConcurrency
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

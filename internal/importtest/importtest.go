@@ -16,6 +16,7 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/policytest"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
@@ -114,9 +115,8 @@ func NewWith(t *testing.T, so whmcstest.Options) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pol := importer.Policy{BaseBackoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond, MaxRetryAfter: 50 * time.Millisecond}
 	e := &Env{Srv: srv, Store: store, Zone: zone,
-		Client: whmcs.NewClient(importer.WithPolicy(h, pol, importer.NewStats()), zone), Direct: whmcs.NewClient(h, zone)}
+		Client: whmcs.NewClient(policytest.Wrap(h, policytest.Options{}), zone), Direct: whmcs.NewClient(h, zone)}
 	e.Planner, err = mapping.NewPlanner(mapping.Options{Config: Config(), Clients: mapping.NewClientResolver(e.Client)})
 	if err != nil {
 		t.Fatal(err)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/policytest"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
@@ -158,8 +159,7 @@ func Run(b *testing.B, o Options) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	stats := importer.NewStats()
-	client := whmcs.NewClient(importer.WithPolicy(h, importer.Policy{}, stats), time.UTC)
+	client := whmcs.NewClient(policytest.Wrap(h, policytest.Options{}), time.UTC)
 	planner, err := mapping.NewPlanner(mapping.Options{Config: mapping.Config{
 		DefaultDepartment: 1, DefaultStaff: "admin", Clients: mapping.ClientsMatchEmail,
 	}, Clients: mapping.NewClientResolver(client)})
@@ -174,7 +174,7 @@ func Run(b *testing.B, o Options) {
 			b.Fatal(err)
 		}
 		rep, err := importer.Run(ctx, importer.Options{Source: src, Client: client, Planner: planner, Store: store,
-			Stats: stats, Concurrency: 4, Overlap: o.Overlap})
+			Concurrency: 4, Overlap: o.Overlap})
 		src.Close()
 		if err != nil {
 			b.Fatal(err)

@@ -13,6 +13,9 @@ import (
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
+	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/policytest"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	whmcsapi "github.com/whmcs-migrate/whmcs-migrate/whmcs"
@@ -44,10 +47,7 @@ type e2e struct {
 
 func newE2E(t *testing.T) *e2e {
 	t.Helper()
-	zone, err := time.LoadLocation("America/Chicago")
-	if err != nil {
-		t.Skip("no tzdata")
-	}
+	zone := testzone.Load(t, "America/Chicago")
 	srv := whmcstest.NewServer(whmcstest.Options{TimeZone: zone, Seed: e2eSeed()})
 	t.Cleanup(srv.Close)
 	return &e2e{srv: srv, zone: zone, cp: filepath.Join(t.TempDir(), "checkpoint.db")}
@@ -55,7 +55,7 @@ func newE2E(t *testing.T) *e2e {
 
 // run opens the source through the registry's factory (as the CLI does),
 // and runs one import with cfg.
-func (e *e2e) run(t *testing.T, opts Options, env sources.Env, cfg mapping.Config) *importer.Report {
+func (e *e2e) run(t *testing.T, opts Options, env sources.Env, cfg mapping.Config) *report.Run {
 	t.Helper()
 	ctx := context.Background()
 	src, err := Factory().Open(ctx, &opts, env)
@@ -73,14 +73,12 @@ func (e *e2e) run(t *testing.T, opts Options, env sources.Env, cfg mapping.Confi
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := importer.NewStats()
-	client := whmcsapi.NewClient(importer.WithPolicy(h, importer.Policy{BaseBackoff: time.Millisecond,
-		MaxBackoff: 20 * time.Millisecond, MaxRetryAfter: 50 * time.Millisecond}, st), e.zone)
+	client := whmcsapi.NewClient(policytest.Wrap(h, policytest.Options{}), e.zone)
 	planner, err := mapping.NewPlanner(mapping.Options{Config: cfg, Clients: mapping.NewClientResolver(client)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := importer.Run(ctx, importer.Options{Source: src, Client: client, Planner: planner, Store: store, Stats: st, Concurrency: 2})
+	rep, err := importer.Run(ctx, importer.Options{Source: src, Client: client, Planner: planner, Store: store, Concurrency: 2})
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
@@ -157,7 +155,7 @@ func (e *e2e) checkState(t *testing.T, want string) {
 
 // rerun checks that a second run over an unchanged source writes nothing
 // and finds every imported ticket unchanged.
-func (e *e2e) rerun(t *testing.T, opts Options, env sources.Env, cfg mapping.Config, want importer.TicketCounts) {
+func (e *e2e) rerun(t *testing.T, opts Options, env sources.Env, cfg mapping.Config, want report.TicketCounts) {
 	t.Helper()
 	before := e.srv.WriteCalls()
 	rep := e.run(t, opts, env, cfg)
@@ -196,7 +194,7 @@ func TestEndToEndOsTicket(t *testing.T) {
 	cfg := e2eMapping()
 	cfg.FallbackRequester = &mapping.Requester{Name: "Deleted user", Email: "deleted-user@example.com"}
 	rep := e.run(t, opts, env, cfg)
-	if want := (importer.TicketCounts{Total: 3, Imported: 3}); rep.Tickets != want {
+	if want := (report.TicketCounts{Total: 3, Imported: 3}); rep.Tickets != want {
 		t.Errorf("report %+v, want %+v; failures %+v", rep.Tickets, want, rep.Failures)
 	}
 	log := append(append([]byte{}, osLog1...), osLog2...)
@@ -212,7 +210,7 @@ ticket dept=2 status=Open priority=Medium client=0 name="Zoë Müller" email="zo
 ticket dept=3 status=Open priority=Medium client=0 name="Deleted user" email="deleted-user@example.com" cc="" admin="" subject="From a deleted user"
   open 2024-08-01 01:00:00 CDT md=false "hello from a deleted account" 
 `, sha256Hex(osPNG), len(log), sha256Hex(log), sha256Hex(osPDF())))
-	e.rerun(t, opts, env, cfg, importer.TicketCounts{Total: 3, Unchanged: 3})
+	e.rerun(t, opts, env, cfg, report.TicketCounts{Total: 3, Unchanged: 3})
 }
 
 // Without mapping.fallback_requester the deleted user's ticket is refused
@@ -224,11 +222,11 @@ func TestEndToEndOsTicketWithoutFallbackRequester(t *testing.T) {
 	opts := Options{Preset: PresetOsTicket, DSN: srv.DSN(name), PageSize: 2}
 	env := sources.Env{Location: time.UTC}
 	rep := e.run(t, opts, env, e2eMapping())
-	if want := (importer.TicketCounts{Total: 3, Imported: 2, Failed: 1}); rep.Tickets != want {
+	if want := (report.TicketCounts{Total: 3, Imported: 2, Failed: 1}); rep.Tickets != want {
 		t.Errorf("report %+v, want %+v", rep.Tickets, want)
 	}
 	if len(rep.Failures) != 1 || rep.Failures[0].Ticket != "3" || rep.Failures[0].Step != "plan" ||
-		!strings.Contains(rep.Failures[0].Error, "missing_requester") {
+		!strings.Contains(rep.Failures[0].Error, string(sources.CodeMissingRequester)) {
 		t.Errorf("failures %+v, want ticket 3 refused by the plan (missing_requester)", rep.Failures)
 	}
 	var subjects []string
@@ -239,7 +237,7 @@ func TestEndToEndOsTicketWithoutFallbackRequester(t *testing.T) {
 	if want := []string{"Cannot log in", "Rechnung #2024-17: falsche MwSt — ünïcödé"}; !slices.Equal(subjects, want) {
 		t.Errorf("WHMCS holds %q, want %q", subjects, want)
 	}
-	e.rerun(t, opts, env, e2eMapping(), importer.TicketCounts{Total: 3, Unchanged: 2, Failed: 1})
+	e.rerun(t, opts, env, e2eMapping(), report.TicketCounts{Total: 3, Unchanged: 2, Failed: 1})
 }
 
 // WHMCS → WHMCS: wall clock in the configured zone; HTML entities in
@@ -255,7 +253,7 @@ func TestEndToEndWHMCS(t *testing.T) {
 	cfg := e2eMapping()
 	cfg.Departments = map[string]int64{"Technical Support": 1, "Billing": 2}
 	rep := e.run(t, opts, env, cfg)
-	if want := (importer.TicketCounts{Total: 3, Imported: 3}); rep.Tickets != want {
+	if want := (report.TicketCounts{Total: 3, Imported: 3}); rep.Tickets != want {
 		t.Errorf("report %+v, want %+v; failures %+v", rep.Tickets, want, rep.Failures)
 	}
 	e.checkState(t, fmt.Sprintf(`
@@ -271,7 +269,7 @@ ticket dept=2 status=Open priority=Medium client=0 name="Gary Guest" email="gary
 ticket dept=1 status=Answered priority=Low client=0 name="Erin Ops" email="erin@acme.example" cc="" admin="" subject="DNS change"
   open 2024-03-13 08:00:00 CDT md=false "Opened on behalf of Erin" 
 `, sha256Hex([]byte("log one\n")), sha256Hex([]byte("log two\n")), sha256Hex([]byte("auth\n"))))
-	e.rerun(t, opts, env, cfg, importer.TicketCounts{Total: 3, Unchanged: 3})
+	e.rerun(t, opts, env, cfg, report.TicketCounts{Total: 3, Unchanged: 3})
 }
 
 // HESK: TIMESTAMPs are instants (written at +01:00, shown in Chicago, the
@@ -281,17 +279,14 @@ ticket dept=1 status=Answered priority=Low client=0 name="Erin Ops" email="erin@
 func TestEndToEndHESK(t *testing.T) {
 	name, _ := fixtureDB(t, "heske2e", heskDDL35, heskFixture35)
 	e := newE2E(t)
-	tokyo, err := time.LoadLocation("Asia/Tokyo")
-	if err != nil {
-		t.Skip("no tzdata")
-	}
+	tokyo := testzone.Load(t, "Asia/Tokyo")
 	opts := Options{Preset: PresetHESK, DSN: srv.DSN(name), AttachmentsDir: heskFiles(t), PageSize: 1}
 	env := sources.Env{Location: tokyo}
 	cfg := e2eMapping()
 	cfg.Departments = map[string]int64{"General": 1, "Billing": 2}
 	cfg.Statuses = map[string]string{"Resolved": "Closed", "Waiting on vendor": "On Hold"}
 	rep := e.run(t, opts, env, cfg)
-	if want := (importer.TicketCounts{Total: 2, Imported: 2}); rep.Tickets != want {
+	if want := (report.TicketCounts{Total: 2, Imported: 2}); rep.Tickets != want {
 		t.Errorf("report %+v, want %+v; failures %+v", rep.Tickets, want, rep.Failures)
 	}
 	e.checkState(t, fmt.Sprintf(`
@@ -303,5 +298,5 @@ ticket dept=1 status=Closed priority=High client=4 name="Carol Customer" email="
 ticket dept=2 status=On Hold priority=High client=0 name="Dave Dæmon" email="dave@example.com" cc="" admin="" subject="Vendor issue"
   open 2024-07-01 04:00:00 CDT md=true "Fetched by IMAP" 
 `, sha256Hex([]byte("PNG!")), sha256Hex([]byte("eleven")), sha256Hex([]byte("auth\n"))))
-	e.rerun(t, opts, env, cfg, importer.TicketCounts{Total: 2, Unchanged: 2})
+	e.rerun(t, opts, env, cfg, report.TicketCounts{Total: 2, Unchanged: 2})
 }

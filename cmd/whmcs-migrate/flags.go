@@ -1,0 +1,71 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/spf13/pflag"
+)
+
+// targetFlags are the command-line overrides of target: settings, shared
+// by the commands that talk to WHMCS. They are applied to the config once,
+// right after it is loaded (apply); from then on every part of a command
+// reads the one resulting value in Config.Target.
+type targetFlags struct {
+	rate        optFloat // --rate, when given
+	concurrency int      // --concurrency; 0 = target.concurrency
+	insecure    bool     // --insecure
+}
+
+// add adds --rate (unless rateHelp is ""), --concurrency and --insecure.
+func (t *targetFlags) add(fl *pflag.FlagSet, rateHelp, concurrencyHelp string) {
+	if rateHelp != "" {
+		fl.Var(&t.rate, "rate", rateHelp)
+	}
+	fl.IntVar(&t.concurrency, "concurrency", 0, concurrencyHelp)
+	fl.BoolVar(&t.insecure, "insecure", false, "do not verify WHMCS's TLS certificate (dangerous)")
+}
+
+// apply writes the overrides into cfg.Target.
+func (t targetFlags) apply(cfg *Config) error {
+	if v, ok := t.rate.get(); ok {
+		if v < 0 {
+			return configErrorf("--rate: must be 0 (unlimited) or more")
+		}
+		cfg.Target.Rate = &v
+	}
+	switch {
+	case t.concurrency < 0 || t.concurrency > 256:
+		return configErrorf("--concurrency: must be between 1 and 256")
+	case t.concurrency > 0:
+		cfg.Target.Concurrency = t.concurrency
+	}
+	cfg.Target.Insecure = t.insecure
+	return nil
+}
+
+// optFloat is a float flag that knows whether it was given.
+type optFloat struct {
+	v   float64
+	set bool
+}
+
+func (o *optFloat) String() string {
+	if !o.set {
+		return ""
+	}
+	return strconv.FormatFloat(o.v, 'g', -1, 64)
+}
+
+func (o *optFloat) Set(s string) error {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return fmt.Errorf("not a number: %q", s)
+	}
+	o.v, o.set = v, true
+	return nil
+}
+
+func (o *optFloat) Type() string { return "float" }
+
+func (o *optFloat) get() (float64, bool) { return o.v, o.set }
