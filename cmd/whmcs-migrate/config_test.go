@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,7 +86,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"bad four_byte_text", baseConfig + "  four_byte_text: replace\n", `mapping.four_byte_text: "replace" is not keep or name`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := LoadConfig(writeConfig(t, c.text), all.Registry())
+			_, err := loadPlanned(t, c.text)
 			var ce *ConfigError
 			if !errors.As(err, &ce) {
 				t.Fatalf("err = %v, want a ConfigError", err)
@@ -98,4 +99,17 @@ func TestLoadConfigErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// loadPlanned loads a config as every planning command does: LoadConfig,
+// then the planner, which checks the mapping (once).
+func loadPlanned(t *testing.T, text string) (*Config, error) {
+	t.Helper()
+	cfg, err := LoadConfig(writeConfig(t, text), all.Registry())
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: slog.New(slog.DiscardHandler)}
+	_, err = a.planner(nil, false)
+	return cfg, err
 }

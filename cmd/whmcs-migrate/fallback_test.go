@@ -27,7 +27,7 @@ func TestConfigFallbackRequester(t *testing.T) {
 		t.Errorf("without the key: %+v, %v; want none", cfg.Mapping.FallbackRequester, err)
 	}
 	for _, bad := range []string{`{name: "Deleted user"}`, `{email: "not an email"}`, `{name: x, email: y@example.com, id: 3}`} {
-		_, err := LoadConfig(writeConfig(t, baseConfig+"  fallback_requester: "+bad+"\n"), all.Registry())
+		_, err := loadPlanned(t, baseConfig+"  fallback_requester: "+bad+"\n")
 		var ce *ConfigError
 		if !errors.As(err, &ce) || !strings.Contains(err.Error(), "mapping.fallback_requester") {
 			t.Errorf("fallback_requester: %s: %v; want a config error naming the key", bad, err)
