@@ -83,7 +83,7 @@ func setAttachments(v url.Values, k string, a []Attachment) {
 
 // OpenTicket
 
-func (*OpenTicketRequest) Action() string { return "OpenTicket" }
+func (*OpenTicketRequest) Action() string { return ActionOpenTicket }
 func (*OpenTicketRequest) Write() bool    { return true }
 func (r *OpenTicketRequest) Encode(v url.Values, loc *time.Location) {
 	setInt(v, "deptid", r.DeptID)
@@ -109,7 +109,7 @@ func (r *OpenTicketRequest) Encode(v url.Values, loc *time.Location) {
 
 // AddTicketReply
 
-func (*AddTicketReplyRequest) Action() string { return "AddTicketReply" }
+func (*AddTicketReplyRequest) Action() string { return ActionAddTicketReply }
 func (*AddTicketReplyRequest) Write() bool    { return true }
 func (r *AddTicketReplyRequest) Encode(v url.Values, loc *time.Location) {
 	setInt(v, "ticketid", r.TicketID)
@@ -129,7 +129,7 @@ func (r *AddTicketReplyRequest) Encode(v url.Values, loc *time.Location) {
 
 // AddTicketNote
 
-func (*AddTicketNoteRequest) Action() string { return "AddTicketNote" }
+func (*AddTicketNoteRequest) Action() string { return ActionAddTicketNote }
 func (*AddTicketNoteRequest) Write() bool    { return true }
 func (r *AddTicketNoteRequest) Encode(v url.Values, loc *time.Location) {
 	setInt(v, "ticketid", r.TicketID)
@@ -142,7 +142,7 @@ func (r *AddTicketNoteRequest) Encode(v url.Values, loc *time.Location) {
 
 // UpdateTicket
 
-func (*UpdateTicketRequest) Action() string { return "UpdateTicket" }
+func (*UpdateTicketRequest) Action() string { return ActionUpdateTicket }
 func (*UpdateTicketRequest) Write() bool    { return true }
 func (r *UpdateTicketRequest) Encode(v url.Values, loc *time.Location) {
 	setInt(v, "ticketid", r.TicketID)
@@ -165,7 +165,7 @@ func (r *UpdateTicketRequest) Encode(v url.Values, loc *time.Location) {
 
 // GetTicket
 
-func (*GetTicketRequest) Action() string { return "GetTicket" }
+func (*GetTicketRequest) Action() string { return ActionGetTicket }
 func (*GetTicketRequest) Write() bool    { return false }
 func (r *GetTicketRequest) Encode(v url.Values, _ *time.Location) {
 	setInt(v, "ticketid", r.TicketID)
@@ -175,7 +175,7 @@ func (r *GetTicketRequest) Encode(v url.Values, _ *time.Location) {
 
 // GetTickets
 
-func (*GetTicketsRequest) Action() string { return "GetTickets" }
+func (*GetTicketsRequest) Action() string { return ActionGetTickets }
 func (*GetTicketsRequest) Write() bool    { return false }
 func (r *GetTicketsRequest) Encode(v url.Values, _ *time.Location) {
 	setInt(v, "limitstart", int64(r.LimitStart))
@@ -190,7 +190,7 @@ func (r *GetTicketsRequest) Encode(v url.Values, _ *time.Location) {
 
 // GetSupportDepartments
 
-func (*GetSupportDepartmentsRequest) Action() string { return "GetSupportDepartments" }
+func (*GetSupportDepartmentsRequest) Action() string { return ActionGetSupportDepartments }
 func (*GetSupportDepartmentsRequest) Write() bool    { return false }
 func (r *GetSupportDepartmentsRequest) Encode(v url.Values, _ *time.Location) {
 	setBool(v, "ignore_dept_assignments", r.IgnoreDeptAssignments)
@@ -198,7 +198,7 @@ func (r *GetSupportDepartmentsRequest) Encode(v url.Values, _ *time.Location) {
 
 // GetSupportStatuses
 
-func (*GetSupportStatusesRequest) Action() string { return "GetSupportStatuses" }
+func (*GetSupportStatusesRequest) Action() string { return ActionGetSupportStatuses }
 func (*GetSupportStatusesRequest) Write() bool    { return false }
 func (r *GetSupportStatusesRequest) Encode(v url.Values, _ *time.Location) {
 	setInt(v, "deptid", r.DeptID)
@@ -206,7 +206,7 @@ func (r *GetSupportStatusesRequest) Encode(v url.Values, _ *time.Location) {
 
 // GetClients
 
-func (*GetClientsRequest) Action() string { return "GetClients" }
+func (*GetClientsRequest) Action() string { return ActionGetClients }
 func (*GetClientsRequest) Write() bool    { return false }
 func (r *GetClientsRequest) Encode(v url.Values, _ *time.Location) {
 	setInt(v, "limitstart", int64(r.LimitStart))
@@ -217,7 +217,7 @@ func (r *GetClientsRequest) Encode(v url.Values, _ *time.Location) {
 
 // GetAdminUsers
 
-func (*GetAdminUsersRequest) Action() string { return "GetAdminUsers" }
+func (*GetAdminUsersRequest) Action() string { return ActionGetAdminUsers }
 func (*GetAdminUsersRequest) Write() bool    { return false }
 func (r *GetAdminUsersRequest) Encode(v url.Values, _ *time.Location) {
 	setInt(v, "roleid", r.RoleID)
@@ -227,7 +227,7 @@ func (r *GetAdminUsersRequest) Encode(v url.Values, _ *time.Location) {
 
 // DeleteTicket
 
-func (*DeleteTicketRequest) Action() string { return "DeleteTicket" }
+func (*DeleteTicketRequest) Action() string { return ActionDeleteTicket }
 func (*DeleteTicketRequest) Write() bool    { return true }
 func (r *DeleteTicketRequest) Encode(v url.Values, _ *time.Location) {
 	setInt(v, "ticketid", r.TicketID)
@@ -235,6 +235,6 @@ func (r *DeleteTicketRequest) Encode(v url.Values, _ *time.Location) {
 
 // GetWHMCSDetails
 
-func (*GetWHMCSDetailsRequest) Action() string                    { return "GetWHMCSDetails" }
+func (*GetWHMCSDetailsRequest) Action() string                    { return ActionGetWHMCSDetails }
 func (*GetWHMCSDetailsRequest) Write() bool                       { return false }
 func (*GetWHMCSDetailsRequest) Encode(url.Values, *time.Location) {}

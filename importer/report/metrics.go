@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 )
 
 // LastSuccessMetric is the metric that survives failed runs: alert on
@@ -24,7 +26,7 @@ func WriteMetrics(path string, rep *Run, failed bool, start time.Time) error {
 		lastSuccess = fmt.Sprint(time.Now().Unix())
 	}
 	var entries int64
-	for _, k := range []string{"OpenTicket", "AddTicketReply", "AddTicketNote"} {
+	for _, k := range []string{whmcs.ActionOpenTicket, whmcs.ActionAddTicketReply, whmcs.ActionAddTicketNote} {
 		entries += rep.Calls[k]
 	}
 	var b strings.Builder

@@ -6,6 +6,8 @@ import (
 	"html/template"
 	"io"
 	"sort"
+
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 )
 
 //go:embed validation.html.tmpl
@@ -49,7 +51,7 @@ type actionCount struct {
 
 // sortedCalls lists calls by action in the order a ticket makes them.
 func sortedCalls(m map[string]int) []actionCount {
-	order := map[string]int{"OpenTicket": 0, "AddTicketReply": 1, "AddTicketNote": 2, "UpdateTicket": 3, "GetClients": 4}
+	order := map[string]int{whmcs.ActionOpenTicket: 0, whmcs.ActionAddTicketReply: 1, whmcs.ActionAddTicketNote: 2, whmcs.ActionUpdateTicket: 3, whmcs.ActionGetClients: 4}
 	out := make([]actionCount, 0, len(m))
 	for a, n := range m {
 		out = append(out, actionCount{a, n})

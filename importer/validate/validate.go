@@ -437,7 +437,7 @@ func (v *validator) report(results []*ticketResult) *report.Validation {
 		}
 	}
 	if len(emails) > 0 {
-		rep.Plan.Calls["GetClients"] = len(emails)
+		rep.Plan.Calls[whmcs.ActionGetClients] = len(emails)
 		rep.Plan.TotalCalls += len(emails)
 	}
 	for _, c := range counts {

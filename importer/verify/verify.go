@@ -324,7 +324,7 @@ func (v *verifier) check(ctx context.Context, t *sources.Ticket) ([]report.Diffe
 		if notFound(err) {
 			return []report.Difference{with(base, report.FieldTicket, "", fmt.Sprintf("WHMCS ticket %d", c.WHMCSID), "not found")}, nil
 		}
-		return []report.Difference{with(base, report.FieldError, "", "GetTicket", err.Error())}, nil
+		return []report.Difference{with(base, report.FieldError, "", whmcs.ActionGetTicket, err.Error())}, nil
 	}
 	diffs := v.compare(base, p, wt)
 	dups, err := v.duplicates(ctx, p, c.WHMCSID)
@@ -332,7 +332,7 @@ func (v *verifier) check(ctx context.Context, t *sources.Ticket) ([]report.Diffe
 		if stopsVerify(ctx, err) {
 			return nil, err
 		}
-		diffs = append(diffs, with(base, report.FieldError, "", "GetTickets", err.Error()))
+		diffs = append(diffs, with(base, report.FieldError, "", whmcs.ActionGetTickets, err.Error()))
 	}
 	for _, d := range dups {
 		diffs = append(diffs, with(base, report.FieldDuplicate, "", "no other WHMCS ticket", d))
