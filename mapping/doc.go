@@ -25,22 +25,24 @@
 //     WHMCS cannot express (an edited or deleted entry, a moved department)
 //     are reported as Drift.
 //
-// Problem codes. Errors (the ticket is not imported): missing_subject,
-// no_message, missing_requester, invalid_email, unmapped_department,
-// unmapped_status, unmapped_priority, unmapped_staff, bad_date,
-// future_date, empty_body, bad_html, duplicate_entry_id, thread_skipped.
-// Warning target_time_ambiguous: a date in the WHMCS zone's repeated hour.
-// Warnings: html_converted, note_author_prefixed, guest_requester (a
-// match_email lookup found no client), fallback_requester (no requester
-// email nor client id: opened as Config.FallbackRequester, a guest),
-// staff_opened, autoclose_status (the ticket ends Answered or
-// Customer-Reply), inline_image_missing (a cid: image of the body that is
-// not among the entry's attachments; see ConvertBody), four_byte_text (one
-// per ticket: characters above U+FFFF, which a MySQL utf8 WHMCS stores as
-// "?", in the subject, names or bodies sent; with Config.FourByteText name
-// they are sent as "[U+1F680 ROCKET]"). Drift (warnings, incremental):
-// drift_edited, drift_deleted, drift_department. An incremental plan
-// checks only what it sends: entries already imported are not re-checked.
+// Problem codes are the sources.Code constants: sources/codes.go explains
+// each, and the planner's are its second group. Errors (the ticket is not
+// imported): missing_subject, no_message, missing_requester,
+// invalid_email, unmapped_department, unmapped_status, unmapped_priority,
+// unmapped_staff, bad_date, future_date, empty_body, bad_html,
+// duplicate_entry_id, thread_skipped. Warnings: target_time_ambiguous (a
+// date in the WHMCS zone's repeated hour), html_converted,
+// note_author_prefixed, guest_requester (a match_email lookup found no
+// client), fallback_requester (no requester email nor client id: opened as
+// Config.FallbackRequester, a guest), staff_opened, autoclose_status (the
+// ticket ends Answered or Customer-Reply), inline_image_missing (a cid:
+// image of the body that is not among the entry's attachments; see
+// ConvertBody), four_byte_text (one per ticket: characters above U+FFFF,
+// which a MySQL utf8 WHMCS stores as "?", in the subject, names or bodies
+// sent; with Config.FourByteText name they are sent as
+// "[U+1F680 ROCKET]"). Drift (warnings, incremental): drift_edited,
+// drift_deleted, drift_department. An incremental plan checks only what it
+// sends: entries already imported are not re-checked.
 //
 // Entries are identified by EntryKey (the source's id, or a hash of
 // created time, author and body) and their content by EntryHash.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 )
 
@@ -222,10 +223,7 @@ func TestPlanConcurrent(t *testing.T) {
 }
 
 func TestRepeatedWallClock(t *testing.T) {
-	chi, err := time.LoadLocation("America/Chicago")
-	if err != nil {
-		t.Skip(err)
-	}
+	chi := testzone.Load(t, "America/Chicago")
 	for _, c := range []struct {
 		utc  string
 		want bool
@@ -313,7 +311,7 @@ func TestPlanInlineImages(t *testing.T) {
 	}
 	var lost []string
 	for _, pr := range p.Problems {
-		if pr.Code == CodeInlineImageMissing {
+		if pr.Code == sources.CodeInlineImageMissing {
 			lost = append(lost, fmt.Sprint(pr.Severity)+"@"+pr.Entry)
 		}
 	}

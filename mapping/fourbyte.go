@@ -19,11 +19,6 @@ const (
 	FourByteName = "name" // send each such character as "[U+1F680 ROCKET]"
 )
 
-// CodeFourByteText (warning): what a ticket's plan sends holds characters
-// above U+FFFF; one per ticket, naming the fields and entries and a sample
-// of the characters, and with four_byte_text: name what they became.
-const CodeFourByteText = "four_byte_text"
-
 // maxFourByteSample and maxFourBytePlaces bound the warning's lists.
 const (
 	maxFourByteSample = 3
@@ -184,7 +179,7 @@ func (s *planning) fourByteText() {
 // problem renders the warning: where, a sample, and what a 3-byte utf8
 // WHMCS does with them or what they were replaced with.
 func (f *fourByteFinds) problem(t *sources.Ticket, named bool) sources.Problem {
-	pr := sources.Problem{Severity: sources.Warning, Code: CodeFourByteText, Ticket: t.ID, Origin: t.Origin,
+	pr := sources.Problem{Severity: sources.Warning, Code: sources.CodeFourByteText, Ticket: t.ID, Origin: t.Origin,
 		Field: strings.Join(f.fields, ",")}
 	// All in one entry: the problem is that entry's, at its origin.
 	one := f.places[0].entry

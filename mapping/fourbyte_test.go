@@ -42,7 +42,7 @@ func TestNameFourByte(t *testing.T) {
 func fourByteWarnings(p *Plan) []sources.Problem {
 	var out []sources.Problem
 	for _, pr := range p.Problems {
-		if pr.Code == CodeFourByteText {
+		if pr.Code == sources.CodeFourByteText {
 			out = append(out, pr)
 		}
 	}

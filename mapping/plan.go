@@ -31,6 +31,7 @@ var DefaultStatuses = []string{StatusOpen, StatusAnswered, StatusCustomerReply, 
 
 // Options configure a Planner.
 type Options struct {
+	// Config is the mapping (config mapping block); NewPlanner validates it.
 	Config Config
 	// Clients looks requesters up when Config.Clients is match_email. Nil:
 	// every requester without a source client id is a guest (clients:
@@ -138,33 +139,22 @@ type Prior struct {
 	TicketID int64             // WHMCS ticket id
 	Entries  map[string]string // entry key (Step.EntryKey) -> Step.Hash of what was imported
 	Status   string            // WHMCS status the ticket was left in by our last call (as planned)
-	Priority string
-	DeptID   int64
+	Priority string            // WHMCS priority it was left in
+	DeptID   int64             // WHMCS department it was left in
 }
-
-// Problem codes the planner adds besides those the issue names.
-const (
-	CodeThreadSkipped    = "thread_skipped"     // error: Plan called on a ticket whose thread was not read
-	CodeDuplicateEntryID = "duplicate_entry_id" // error: two entries of one ticket share a source id
-	CodeBadHTML          = "bad_html"           // error: an HTML body the converter refused
-	// CodeFallbackRequester (warning): a ticket without requester email or
-	// client id is opened as Config.FallbackRequester.
-	CodeFallbackRequester = "fallback_requester"
-	// CodeInlineImageMissing (warning): a body's inline image (cid:) is not
-	// among the entry's attachments; only its marker is sent.
-	CodeInlineImageMissing = "inline_image_missing"
-)
 
 // Plan is what it takes to bring one ticket to WHMCS.
 type Plan struct {
-	Ticket   *sources.Ticket
-	DeptID   int64  // mapped department
-	Status   string // target final WHMCS status, "" = leave what WHMCS arrives at
-	Priority string // Low, Medium or High
+	Ticket   *sources.Ticket // the source ticket planned
+	DeptID   int64           // mapped department
+	Status   string          // target final WHMCS status, "" = leave what WHMCS arrives at
+	Priority string          // Low, Medium or High
 	// ClientID is the requester's WHMCS client id, 0 = guest. An
 	// incremental plan resolves it only when a new customer reply needs it.
 	ClientID int64
-	Steps    []Step
+	// Steps are the WHMCS calls, in the order they must be made; none for
+	// an imported ticket that has not changed.
+	Steps []Step
 	// Problems are the ticket's own Problems followed by what planning
 	// found. A plan with an Error among them must not be executed.
 	Problems []sources.Problem
@@ -206,6 +196,8 @@ const (
 	StepUpdate                     // UpdateTicket
 )
 
+// String returns the WHMCS action: "OpenTicket", "AddTicketReply",
+// "AddTicketNote" or "UpdateTicket".
 func (k StepKind) String() string {
 	switch k {
 	case StepOpen:
@@ -222,7 +214,7 @@ func (k StepKind) String() string {
 
 // Step is one WHMCS call of a plan.
 type Step struct {
-	Kind StepKind
+	Kind StepKind // the call, matching which request below is set
 	// Key is the step's stable identity within the ticket, for the
 	// checkpoint: "open", "entry:<EntryKey>" or "update".
 	Key string
@@ -310,7 +302,7 @@ func (pl *Planner) Plan(ctx context.Context, t *sources.Ticket, prior *Prior) (*
 	return s.p, nil
 }
 
-func (s *planning) problem(sev sources.Severity, code string, e *keyed, field, format string, a ...any) {
+func (s *planning) problem(sev sources.Severity, code sources.Code, e *keyed, field, format string, a ...any) {
 	pr := sources.Problem{Severity: sev, Code: code, Ticket: s.t.ID, Origin: s.t.Origin, Field: field, Message: fmt.Sprintf(format, a...)}
 	if e != nil {
 		pr.Entry = e.key
@@ -321,22 +313,22 @@ func (s *planning) problem(sev sources.Severity, code string, e *keyed, field, f
 	s.p.Problems = append(s.p.Problems, pr)
 }
 
-func (s *planning) errorf(code string, e *keyed, field, format string, a ...any) {
+func (s *planning) errorf(code sources.Code, e *keyed, field, format string, a ...any) {
 	s.problem(sources.Error, code, e, field, format, a...)
 }
 
-func (s *planning) warnf(code string, e *keyed, field, format string, a ...any) {
+func (s *planning) warnf(code sources.Code, e *keyed, field, format string, a ...any) {
 	s.problem(sources.Warning, code, e, field, format, a...)
 }
 
-func (s *planning) drift(code string, entry, origin, format string, a ...any) {
+func (s *planning) drift(code sources.Code, entry, origin, format string, a ...any) {
 	s.p.Drift = append(s.p.Drift, sources.Problem{Severity: sources.Warning, Code: code, Ticket: s.t.ID, Entry: entry, Origin: origin, Message: fmt.Sprintf(format, a...)})
 }
 
 func (s *planning) plan() error {
 	t, p := s.t, s.p
 	if t.ThreadSkipped {
-		s.errorf(CodeThreadSkipped, nil, "", "the thread was not read; the ticket cannot be planned")
+		s.errorf(sources.CodeThreadSkipped, nil, "", "the thread was not read; the ticket cannot be planned")
 		return nil
 	}
 	p.DeptID = s.department()
@@ -363,13 +355,13 @@ func (s *planning) department() int64 {
 	d := strings.TrimSpace(s.t.Department)
 	if d == "" {
 		if s.pl.defaultDept == 0 {
-			s.errorf("unmapped_department", nil, "department", "no department and no mapping.default_department")
+			s.errorf(sources.CodeUnmappedDepartment, nil, "department", "no department and no mapping.default_department")
 		}
 		return s.pl.defaultDept
 	}
 	id, ok := s.pl.depts[norm(d)]
 	if !ok {
-		s.errorf("unmapped_department", nil, "department", "department %q is not in mapping.departments", d)
+		s.errorf(sources.CodeUnmappedDepartment, nil, "department", "department %q is not in mapping.departments", d)
 	}
 	return id
 }
@@ -385,14 +377,14 @@ func (s *planning) status() string {
 			return title
 		}
 		if !s.pl.trustTargets {
-			s.errorf("unmapped_status", nil, "status", "status %q maps to %q, which is not a WHMCS status", src, target)
+			s.errorf(sources.CodeUnmappedStatus, nil, "status", "status %q maps to %q, which is not a WHMCS status", src, target)
 		}
 		return strings.TrimSpace(target)
 	}
 	if title, ok := s.pl.known[norm(src)]; ok {
 		return title
 	}
-	s.errorf("unmapped_status", nil, "status", "status %q is not in mapping.statuses nor a WHMCS status", src)
+	s.errorf(sources.CodeUnmappedStatus, nil, "status", "status %q is not in mapping.statuses nor a WHMCS status", src)
 	return ""
 }
 
@@ -408,7 +400,7 @@ func (s *planning) priority() string {
 	if v, ok := canonicalPriority(src); ok {
 		return v
 	}
-	s.errorf("unmapped_priority", nil, "priority", "priority %q is not in mapping.priorities nor Low, Medium or High", src)
+	s.errorf(sources.CodeUnmappedPriority, nil, "priority", "priority %q is not in mapping.priorities nor Low, Medium or High", src)
 	return "Medium"
 }
 
@@ -427,7 +419,7 @@ func (s *planning) sorted() []keyed {
 		seen[k]++
 		if n := seen[k]; n > 1 {
 			if es[i].e.ID != "" {
-				s.errorf(CodeDuplicateEntryID, &es[i], "id", "entry id %q appears %d times in the ticket", k, n)
+				s.errorf(sources.CodeDuplicateEntryID, &es[i], "id", "entry id %q appears %d times in the ticket", k, n)
 			}
 			es[i].key = fmt.Sprintf("%s#%d", k, n)
 		}
@@ -447,7 +439,7 @@ func (s *planning) requester() error {
 	valid := false
 	if email != "" {
 		if a, err := mail.ParseAddress(email); err != nil {
-			s.errorf("invalid_email", nil, "requester_email", "requester email %q: %v", email, err)
+			s.errorf(sources.CodeInvalidEmail, nil, "requester_email", "requester email %q: %v", email, err)
 		} else {
 			email, valid = a.Address, true
 		}
@@ -455,7 +447,7 @@ func (s *planning) requester() error {
 	s.reqEmail = email
 	s.reqName = strings.TrimSpace(t.Requester.Name)
 	if s.reqName == "" {
-		s.reqName = localPart(email)
+		s.reqName = sources.LocalPart(email)
 	}
 	switch {
 	case t.ClientID > 0:
@@ -472,12 +464,12 @@ func (s *planning) requester() error {
 		if f.Name != "" {
 			s.reqName = f.Name
 		} else if s.reqName == "" {
-			s.reqName = localPart(s.reqEmail)
+			s.reqName = sources.LocalPart(s.reqEmail)
 		}
-		s.warnf(CodeFallbackRequester, nil, "requester", "%s and no client id: ticket %s is opened as a guest from mapping.fallback_requester, %s <%s>",
+		s.warnf(sources.CodeFallbackRequester, nil, "requester", "%s and no client id: ticket %s is opened as a guest from mapping.fallback_requester, %s <%s>",
 			who, t.ID, s.reqName, s.reqEmail)
 	case email == "":
-		s.errorf("missing_requester", nil, "requester", "no requester email and no client id (set mapping.fallback_requester to import such tickets as a guest's)")
+		s.errorf(sources.CodeMissingRequester, nil, "requester", "no requester email and no client id (set mapping.fallback_requester to import such tickets as a guest's)")
 	case valid && s.pl.matchEmail && s.pl.clients != nil:
 		id, found, err := s.pl.clients.ClientByEmail(s.ctx, email)
 		if err != nil {
@@ -487,24 +479,17 @@ func (s *planning) requester() error {
 		if found {
 			p.ClientID = id
 		} else {
-			s.warnf("guest_requester", nil, "requester_email", "no WHMCS client has email %s; the ticket is a guest's", email)
+			s.warnf(sources.CodeGuestRequester, nil, "requester_email", "no WHMCS client has email %s; the ticket is a guest's", email)
 		}
 	}
 	return nil
-}
-
-func localPart(email string) string {
-	if i := strings.LastIndexByte(email, '@'); i >= 0 {
-		return email[:i]
-	}
-	return email
 }
 
 // planNew plans a ticket not imported yet.
 func (s *planning) planNew(entries []keyed) error {
 	t, p := s.t, s.p
 	if strings.TrimSpace(t.Subject) == "" {
-		s.errorf("missing_subject", nil, "subject", "no subject")
+		s.errorf(sources.CodeMissingSubject, nil, "subject", "no subject")
 	}
 	if err := s.requester(); err != nil {
 		return err
@@ -517,7 +502,7 @@ func (s *planning) planNew(entries []keyed) error {
 		}
 		a, err := mail.ParseAddress(c)
 		if err != nil {
-			s.errorf("invalid_email", nil, "cc", "cc %q: %v", c, err)
+			s.errorf(sources.CodeInvalidEmail, nil, "cc", "cc %q: %v", c, err)
 			continue
 		}
 		cc = append(cc, a.Address)
@@ -525,14 +510,14 @@ func (s *planning) planNew(entries []keyed) error {
 
 	opener := slices.IndexFunc(entries, func(k keyed) bool { return k.e.Kind != sources.Note })
 	if opener < 0 {
-		s.errorf("no_message", nil, "entries", "no reply to open the ticket with (%d notes)", len(entries))
+		s.errorf(sources.CodeNoMessage, nil, "entries", "no reply to open the ticket with (%d notes)", len(entries))
 		return nil
 	}
 	o := &entries[opener]
 	s.checkEntry(o)
 	msg, md := s.body(o)
 	if o.e.Kind == sources.StaffReply {
-		s.warnf("staff_opened", o, "kind", "the first reply is by staff (%s); the ticket is opened as its requester", authorName(o.e))
+		s.warnf(sources.CodeStaffOpened, o, "kind", "the first reply is by staff (%s); the ticket is opened as its requester", authorName(o.e))
 	}
 	open := &whmcs.OpenTicketRequest{
 		DeptID:   p.DeptID,
@@ -576,12 +561,12 @@ func (s *planning) planIncremental(entries []keyed) error {
 			continue
 		}
 		if h != k.hash {
-			s.drift("drift_edited", k.key, k.e.Origin, "entry %s was edited at the source after it was imported; WHMCS keeps the imported version", k.key)
+			s.drift(sources.CodeDriftEdited, k.key, k.e.Origin, "entry %s was edited at the source after it was imported; WHMCS keeps the imported version", k.key)
 		}
 	}
 	for _, key := range sortedKeys(pr.Entries) {
 		if !present[key] {
-			s.drift("drift_deleted", key, "", "entry %s was deleted at the source after it was imported; WHMCS keeps it", key)
+			s.drift(sources.CodeDriftDeleted, key, "", "entry %s was deleted at the source after it was imported; WHMCS keeps it", key)
 		}
 	}
 	if p.DeptID != 0 && p.DeptID != pr.DeptID {
@@ -590,7 +575,7 @@ func (s *planning) planIncremental(entries []keyed) error {
 		if s.pl.applyDept {
 			what = "moved from deptid %d by UpdateTicket"
 		}
-		s.drift("drift_department", "", s.t.Origin, "the ticket's department now maps to deptid %d; "+what, p.DeptID, pr.DeptID)
+		s.drift(sources.CodeDriftDepartment, "", s.t.Origin, "the ticket's department now maps to deptid %d; "+what, p.DeptID, pr.DeptID)
 	}
 	return nil
 }
@@ -600,18 +585,18 @@ func (s *planning) checkEntry(k *keyed) {
 	e := k.e
 	switch {
 	case e.Created.IsZero():
-		s.errorf("bad_date", k, "created", "no created date")
+		s.errorf(sources.CodeBadDate, k, "created", "no created date")
 	case e.Created.After(s.now):
-		s.errorf("future_date", k, "created", "created %s is after the WHMCS server's clock (%s)",
+		s.errorf(sources.CodeFutureDate, k, "created", "created %s is after the WHMCS server's clock (%s)",
 			e.Created.Format(time.RFC3339), s.now.Format(time.RFC3339))
 	}
 	if s.pl.target != nil && !e.Created.IsZero() && RepeatedWallClock(e.Created, s.pl.target) {
-		s.warnf("target_time_ambiguous", k, "created", "created %s falls in the hour %s repeats when clocks go back: WHMCS stores wall-clock times and will show %s, read back as the earlier of the two instants",
+		s.warnf(sources.CodeTargetTimeAmbiguous, k, "created", "created %s falls in the hour %s repeats when clocks go back: WHMCS stores wall-clock times and will show %s, read back as the earlier of the two instants",
 			e.Created.Format(time.RFC3339), s.pl.target, e.Created.In(s.pl.target).Format("2006-01-02 15:04:05 MST"))
 	}
 	if a := strings.TrimSpace(e.Author.Email); a != "" {
 		if _, err := mail.ParseAddress(a); err != nil {
-			s.errorf("invalid_email", k, "author_email", "author email %q: %v", a, err)
+			s.errorf(sources.CodeInvalidEmail, k, "author_email", "author email %q: %v", a, err)
 		}
 	}
 }
@@ -620,17 +605,17 @@ func (s *planning) checkEntry(k *keyed) {
 func (s *planning) body(k *keyed) (string, bool) {
 	msg, md, lost, err := convertBody(k.e)
 	if err != nil {
-		s.errorf(CodeBadHTML, k, "body", "%v", err)
+		s.errorf(sources.CodeBadHTML, k, "body", "%v", err)
 		return "", false
 	}
 	if lost > 0 {
-		s.warnf(CodeInlineImageMissing, k, "body", "%d inline image(s) (cid:) not among the entry's attachments: shown as a marker, the image is lost", lost)
+		s.warnf(sources.CodeInlineImageMissing, k, "body", "%d inline image(s) (cid:) not among the entry's attachments: shown as a marker, the image is lost", lost)
 	}
 	if k.e.Format == sources.HTML {
-		s.warnf("html_converted", k, "body", "HTML body converted to Markdown")
+		s.warnf(sources.CodeHTMLConverted, k, "body", "HTML body converted to Markdown")
 	}
 	if strings.TrimSpace(msg) == "" {
-		s.errorf("empty_body", k, "body", "empty body")
+		s.errorf(sources.CodeEmptyBody, k, "body", "empty body")
 	}
 	return msg, md
 }
@@ -649,7 +634,7 @@ func (s *planning) entryStep(k *keyed) error {
 			} else {
 				msg = name + ":\n\n" + msg
 			}
-			s.warnf("note_author_prefixed", k, "author", "WHMCS notes have no author: the note is prefixed with %q", name)
+			s.warnf(sources.CodeNoteAuthorPrefixed, k, "author", "WHMCS notes have no author: the note is prefixed with %q", name)
 		}
 		st.Kind = StepNote
 		st.Note = &whmcs.AddTicketNoteRequest{Message: msg, Markdown: md, Created: e.Created}
@@ -682,14 +667,14 @@ func (s *planning) staff(k *keyed) string {
 		u = s.pl.defaultStaff
 	}
 	if u == "" {
-		s.errorf("unmapped_staff", k, "author", "staff %s is not in mapping.staff and there is no mapping.default_staff", authorName(k.e))
+		s.errorf(sources.CodeUnmappedStaff, k, "author", "staff %s is not in mapping.staff and there is no mapping.default_staff", authorName(k.e))
 		return ""
 	}
 	u = strings.TrimSpace(u)
 	if s.pl.knownStaff != nil {
 		canon, known := s.pl.knownStaff[norm(u)]
 		if !known {
-			s.errorf("unmapped_staff", k, "author", "staff %s maps to admin %q, which is not a WHMCS admin user", authorName(k.e), u)
+			s.errorf(sources.CodeUnmappedStaff, k, "author", "staff %s maps to admin %q, which is not a WHMCS admin user", authorName(k.e), u)
 			return u
 		}
 		u = canon
@@ -722,7 +707,7 @@ func (s *planning) customer(k *keyed, r *whmcs.AddTicketReplyRequest) error {
 		}
 	}
 	if name == "" {
-		name = localPart(email)
+		name = sources.LocalPart(email)
 	}
 	// With no email here either, the requester has none: the ticket's
 	// missing_requester says so.
@@ -786,7 +771,7 @@ func (s *planning) finish() {
 		p.EndStatus = p.Status
 	}
 	if len(p.Steps) > 0 && (p.EndStatus == StatusAnswered || p.EndStatus == StatusCustomerReply) {
-		s.warnf("autoclose_status", nil, "status", "the ticket ends %s, which WHMCS's inactive-ticket auto-close may close", p.EndStatus)
+		s.warnf(sources.CodeAutocloseStatus, nil, "status", "the ticket ends %s, which WHMCS's inactive-ticket auto-close may close", p.EndStatus)
 	}
 }
 

@@ -111,14 +111,24 @@ func describeAll(p *Plan) []string {
 	return out
 }
 
+// codes renders problems as "severity:code", sorted.
 func codes(ps []sources.Problem) []string {
 	out := []string{}
 	for _, p := range ps {
-		out = append(out, string(p.Severity)+":"+p.Code)
+		out = append(out, severityCode(p.Severity, p.Code))
 	}
 	slices.Sort(out)
 	return out
 }
+
+func severityCode(s sources.Severity, c sources.Code) string { return string(s) + ":" + string(c) }
+
+// codeAt renders a problem as "code@entry".
+func codeAt(c sources.Code, entry string) string { return string(c) + "@" + entry }
+
+// asError and asWarning render a code as codes does for that severity.
+func asError(c sources.Code) string   { return severityCode(sources.Error, c) }
+func asWarning(c sources.Code) string { return severityCode(sources.Warning, c) }
 
 // fakeClients is a ClientResolver over a fixed map, counting lookups; it
 // stands in for WHMCS, not for the planner under test.
@@ -235,14 +245,14 @@ func TestPlanNewSteps(t *testing.T) {
 			t:     ticket("answered", cust("1", 0, "help"), staffE("2", 10, "fixed")),
 			want:  []string{"OpenTicket 1 guest=cynthia@example.com", "AddTicketReply 2 admin=jane"},
 			end:   "Answered",
-			probs: []string{"warning:autoclose_status"},
+			probs: []string{asWarning(sources.CodeAutocloseStatus)},
 		},
 		{
 			name:  "WHMCS arrives at Customer-Reply by itself",
 			t:     ticket("Customer-Reply", cust("1", 0, "help"), staffE("2", 10, "try this"), cust("3", 20, "still down")),
 			want:  []string{"OpenTicket 1 guest=cynthia@example.com", "AddTicketReply 2 admin=jane", "AddTicketReply 3 guest=cynthia@example.com"},
 			end:   "Customer-Reply",
-			probs: []string{"warning:autoclose_status"},
+			probs: []string{asWarning(sources.CodeAutocloseStatus)},
 		},
 		{
 			name: "OpenTicket alone leaves Open",
@@ -267,7 +277,7 @@ func TestPlanNewSteps(t *testing.T) {
 			t:     ticket("", cust("1", 0, "help"), staffE("2", 10, "fixed")),
 			want:  []string{"OpenTicket 1 guest=cynthia@example.com", "AddTicketReply 2 admin=jane"},
 			end:   "Answered",
-			probs: []string{"warning:autoclose_status"},
+			probs: []string{asWarning(sources.CodeAutocloseStatus)},
 		},
 		{
 			name: "entries sorted by created; notes older than the first reply right after the opening",
@@ -281,27 +291,27 @@ func TestPlanNewSteps(t *testing.T) {
 				staffE("b", 10, "first at 10"), cust("a", 10, "second at 10"), note("c", 10, "third at 10"), staffE("0", 10, "fourth at 10")),
 			want:  []string{"OpenTicket 1 guest=cynthia@example.com", "AddTicketReply b admin=jane", "AddTicketReply a guest=cynthia@example.com", "AddTicketNote c", "AddTicketReply 0 admin=jane"},
 			end:   "Answered",
-			probs: []string{"warning:autoclose_status", "warning:note_author_prefixed"},
+			probs: []string{asWarning(sources.CodeAutocloseStatus), asWarning(sources.CodeNoteAuthorPrefixed)},
 		},
 		{
 			name:  "tie at the opening: the first in source order opens",
 			t:     ticket("", staffE("s", 0, "staff at 0"), cust("c", 0, "customer at 0")),
 			want:  []string{"OpenTicket s guest=cynthia@example.com", "AddTicketReply c guest=cynthia@example.com"},
 			end:   "Customer-Reply",
-			probs: []string{"warning:autoclose_status", "warning:staff_opened"},
+			probs: []string{asWarning(sources.CodeAutocloseStatus), asWarning(sources.CodeStaffOpened)},
 		},
 		{
 			name:  "a staff reply opens: opened as the requester, warned",
 			t:     ticket("Closed", staffE("1", 0, "we noticed an outage")),
 			want:  []string{"OpenTicket 1 guest=cynthia@example.com", "UpdateTicket status=Closed"},
 			end:   "Closed",
-			probs: []string{"warning:staff_opened"},
+			probs: []string{asWarning(sources.CodeStaffOpened)},
 		},
 		{
 			name:  "no reply at all: no_message, nothing planned",
 			t:     ticket("Closed", note("1", 0, "internal only")),
 			want:  []string{},
-			probs: []string{"error:no_message"},
+			probs: []string{asError(sources.CodeNoMessage)},
 		},
 		{
 			name: "note prefix off",
@@ -323,7 +333,7 @@ func TestPlanNewSteps(t *testing.T) {
 			),
 			want:  []string{"OpenTicket 1 guest=cynthia@example.com", "AddTicketReply 2 admin=jane", "AddTicketReply 3 admin=mike", "AddTicketReply 4 admin=admin", "AddTicketReply 5 admin=admin"},
 			end:   "Answered",
-			probs: []string{"warning:autoclose_status"},
+			probs: []string{asWarning(sources.CodeAutocloseStatus)},
 		},
 		{
 			name:   "unmapped staff without default",
@@ -331,7 +341,7 @@ func TestPlanNewSteps(t *testing.T) {
 			config: func(c *Config) { c.DefaultStaff = "" },
 			want:   []string{"OpenTicket 1 guest=cynthia@example.com", "AddTicketReply 2 guest="},
 			end:    "Answered",
-			probs:  []string{"error:unmapped_staff", "warning:autoclose_status"},
+			probs:  []string{asError(sources.CodeUnmappedStaff), asWarning(sources.CodeAutocloseStatus)},
 		},
 		{
 			name: "customer replies: requester, someone else, no email",
@@ -342,7 +352,7 @@ func TestPlanNewSteps(t *testing.T) {
 			),
 			want:  []string{"OpenTicket 1 guest=cynthia@example.com", "AddTicketReply 2 guest=pat@other.example", "AddTicketReply 3 guest=cynthia@example.com", "AddTicketReply 4 guest=CYNTHIA@example.com"},
 			end:   "Customer-Reply",
-			probs: []string{"warning:autoclose_status"},
+			probs: []string{asWarning(sources.CodeAutocloseStatus)},
 		},
 	}
 	for _, tt := range tests {
@@ -365,8 +375,8 @@ func TestPlanNewSteps(t *testing.T) {
 			// Notes are prefixed by default: each one warns.
 			if c.NoteAuthorPrefix == nil {
 				for _, e := range tt.t.Entries {
-					if e.Kind == sources.Note && len(p.Steps) > 0 && !slices.Contains(want, "warning:note_author_prefixed") {
-						want = append(want, "warning:note_author_prefixed")
+					if e.Kind == sources.Note && len(p.Steps) > 0 && !slices.Contains(want, asWarning(sources.CodeNoteAuthorPrefixed)) {
+						want = append(want, asWarning(sources.CodeNoteAuthorPrefixed))
 					}
 				}
 			}
@@ -437,11 +447,11 @@ func TestPlanReplyAndNoteFields(t *testing.T) {
 	}
 	var warned []string
 	for _, pr := range p.Problems {
-		if pr.Code == "html_converted" || pr.Code == "note_author_prefixed" {
-			warned = append(warned, pr.Code+"@"+pr.Entry)
+		if pr.Code == sources.CodeHTMLConverted || pr.Code == sources.CodeNoteAuthorPrefixed {
+			warned = append(warned, codeAt(pr.Code, pr.Entry))
 		}
 	}
-	if want := []string{"html_converted@2", "note_author_prefixed@3", "note_author_prefixed@4"}; !reflect.DeepEqual(warned, want) {
+	if want := []string{codeAt(sources.CodeHTMLConverted, "2"), codeAt(sources.CodeNoteAuthorPrefixed, "3"), codeAt(sources.CodeNoteAuthorPrefixed, "4")}; !reflect.DeepEqual(warned, want) {
 		t.Errorf("warnings %v, want %v", warned, want)
 	}
 }
@@ -460,11 +470,11 @@ func TestPlanRequesterClient(t *testing.T) {
 		{name: "source client id wins", mode: ClientsMatchEmail, clientID: 42, email: "cynthia@example.com", resolver: true, wantID: 42},
 		{name: "source client id, no email", mode: ClientsMatchEmail, clientID: 42, resolver: true, wantID: 42},
 		{name: "match_email finds the client", mode: ClientsMatchEmail, email: "Cynthia@Example.com", resolver: true, wantID: 7, lookups: 1},
-		{name: "match_email, no match: guest, warned", mode: ClientsMatchEmail, email: "new@example.com", resolver: true, lookups: 1, probs: []string{"warning:guest_requester"}},
+		{name: "match_email, no match: guest, warned", mode: ClientsMatchEmail, email: "new@example.com", resolver: true, lookups: 1, probs: []string{asWarning(sources.CodeGuestRequester)}},
 		{name: "match_email offline: guest, not warned", mode: ClientsMatchEmail, email: "cynthia@example.com"},
 		{name: "guest mode never looks up", mode: ClientsGuest, email: "cynthia@example.com", resolver: true},
-		{name: "no email, no client id", mode: ClientsMatchEmail, resolver: true, probs: []string{"error:missing_requester"}},
-		{name: "invalid email is not looked up", mode: ClientsMatchEmail, email: "not an email", resolver: true, probs: []string{"error:invalid_email"}},
+		{name: "no email, no client id", mode: ClientsMatchEmail, resolver: true, probs: []string{asError(sources.CodeMissingRequester)}},
+		{name: "invalid email is not looked up", mode: ClientsMatchEmail, email: "not an email", resolver: true, probs: []string{asError(sources.CodeInvalidEmail)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -500,7 +510,7 @@ func TestPlanRequesterClient(t *testing.T) {
 			if s := p.Steps[2].Reply; s.ClientID != 0 || s.Email != stranger.Email {
 				t.Errorf("someone else's reply is a guest's: %+v", s)
 			}
-			got := slices.Compact(slices.DeleteFunc(codes(p.Problems), func(s string) bool { return s == "warning:autoclose_status" }))
+			got := slices.Compact(slices.DeleteFunc(codes(p.Problems), func(s string) bool { return s == asWarning(sources.CodeAutocloseStatus) }))
 			want := tt.probs
 			if want == nil {
 				want = []string{}
@@ -547,17 +557,17 @@ func TestPlanFallbackRequester(t *testing.T) {
 		probs     []string
 		message   string // in the fallback_requester warning
 	}{
-		{name: "no fallback: fails", requester: sources.Person{}, probs: []string{"error:missing_requester"}},
+		{name: "no fallback: fails", requester: sources.Person{}, probs: []string{asError(sources.CodeMissingRequester)}},
 		{name: "fallback", fallback: fallback, open: [2]string{"Deleted user", "deleted-user@example.com"},
-			reply: [2]string{"Ghost Person", "deleted-user@example.com"}, probs: []string{"warning:fallback_requester"},
+			reply: [2]string{"Ghost Person", "deleted-user@example.com"}, probs: []string{asWarning(sources.CodeFallbackRequester)},
 			message: "the ticket names no requester and no client id: ticket T3 is opened as a guest from mapping.fallback_requester, Deleted user <deleted-user@example.com>"},
 		{name: "fallback, the requester's name kept when the fallback has none", fallback: &Requester{Email: "gone@example.com"},
 			requester: ghost, open: [2]string{"Ghost Person", "gone@example.com"}, reply: [2]string{"Ghost Person", "gone@example.com"},
-			probs: []string{"warning:fallback_requester"}, message: `the requester "Ghost Person" has no email`},
+			probs: []string{asWarning(sources.CodeFallbackRequester)}, message: `the requester "Ghost Person" has no email`},
 		{name: "fallback with no name anywhere: the email's local part", fallback: &Requester{Email: "gone@example.com"},
-			open: [2]string{"gone", "gone@example.com"}, reply: [2]string{"Ghost Person", "gone@example.com"}, probs: []string{"warning:fallback_requester"}},
+			open: [2]string{"gone", "gone@example.com"}, reply: [2]string{"Ghost Person", "gone@example.com"}, probs: []string{asWarning(sources.CodeFallbackRequester)}},
 		{name: "fallback unused when the requester has an email", fallback: fallback, requester: cynthia,
-			open: [2]string{"Cynthia Reilly", "cynthia@example.com"}, reply: [2]string{"Ghost Person", "cynthia@example.com"}, probs: []string{"warning:guest_requester"}},
+			open: [2]string{"Cynthia Reilly", "cynthia@example.com"}, reply: [2]string{"Ghost Person", "cynthia@example.com"}, probs: []string{asWarning(sources.CodeGuestRequester)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -566,7 +576,7 @@ func TestPlanFallbackRequester(t *testing.T) {
 			c.FallbackRequester = tt.fallback
 			fc := &fakeClients{ids: map[string]int64{"deleted-user@example.com": 99, "gone@example.com": 98}}
 			p := mustPlan(t, newPlanner(t, Options{Config: c, Clients: fc}), orphan(tt.requester), nil)
-			got := slices.DeleteFunc(codes(p.Problems), func(s string) bool { return s == "warning:autoclose_status" })
+			got := slices.DeleteFunc(codes(p.Problems), func(s string) bool { return s == asWarning(sources.CodeAutocloseStatus) })
 			if !reflect.DeepEqual(got, tt.probs) {
 				t.Fatalf("problems %q, want %q", got, tt.probs)
 			}
@@ -586,7 +596,7 @@ func TestPlanFallbackRequester(t *testing.T) {
 				t.Errorf("reply as client %d %q %q, want a guest %q", r.ClientID, r.Name, r.Email, tt.reply)
 			}
 			for _, pr := range p.Problems {
-				if pr.Code == CodeFallbackRequester && (pr.Ticket != "T3" || pr.Field != "requester" || !strings.Contains(pr.Message, tt.message)) {
+				if pr.Code == sources.CodeFallbackRequester && (pr.Ticket != "T3" || pr.Field != "requester" || !strings.Contains(pr.Message, tt.message)) {
 					t.Errorf("warning %+v, want one naming ticket T3 and saying %q", pr, tt.message)
 				}
 			}
@@ -614,35 +624,35 @@ type problemCase struct {
 
 func TestPlanProblems(t *testing.T) {
 	tests := []problemCase{
-		{code: "error:missing_subject", field: "subject", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Subject = "  " }},
-		{code: "error:no_message", field: "entries", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Entries = []sources.Entry{note("2", 5, "x")} }},
-		{code: "error:missing_requester", field: "requester", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Requester = sources.Person{Name: "Nameless"} }},
-		{code: "error:invalid_email", field: "requester_email", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Requester.Email = "cynthia at example.com" }},
-		{code: "error:invalid_email", field: "cc", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.CC = []string{"ok@example.com", "bad@"} }},
-		{code: "error:invalid_email", entry: "2", field: "author_email", origin: "messages.csv:2", edit: func(t *sources.Ticket) { t.Entries[1].Author.Email = "jane@@old" }},
-		{code: "error:unmapped_department", field: "department", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Department = "Legal" }},
-		{code: "error:unmapped_department", field: "department", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Department = "" }, opts: func(o *Options) { o.Config.DefaultDepartment = 0 }},
-		{code: "error:unmapped_status", field: "status", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Status = "escalated" }},
-		{code: "error:unmapped_status", field: "status", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Status = "pending" },
+		{code: asError(sources.CodeMissingSubject), field: "subject", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Subject = "  " }},
+		{code: asError(sources.CodeNoMessage), field: "entries", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Entries = []sources.Entry{note("2", 5, "x")} }},
+		{code: asError(sources.CodeMissingRequester), field: "requester", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Requester = sources.Person{Name: "Nameless"} }},
+		{code: asError(sources.CodeInvalidEmail), field: "requester_email", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Requester.Email = "cynthia at example.com" }},
+		{code: asError(sources.CodeInvalidEmail), field: "cc", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.CC = []string{"ok@example.com", "bad@"} }},
+		{code: asError(sources.CodeInvalidEmail), entry: "2", field: "author_email", origin: "messages.csv:2", edit: func(t *sources.Ticket) { t.Entries[1].Author.Email = "jane@@old" }},
+		{code: asError(sources.CodeUnmappedDepartment), field: "department", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Department = "Legal" }},
+		{code: asError(sources.CodeUnmappedDepartment), field: "department", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Department = "" }, opts: func(o *Options) { o.Config.DefaultDepartment = 0 }},
+		{code: asError(sources.CodeUnmappedStatus), field: "status", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Status = "escalated" }},
+		{code: asError(sources.CodeUnmappedStatus), field: "status", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Status = "pending" },
 			opts: func(o *Options) { o.KnownStatuses = []string{"Open", "Answered", "Customer-Reply", "Closed"} }},
-		{code: "error:unmapped_priority", field: "priority", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Priority = "critical" }},
-		{code: "error:unmapped_staff", entry: "2", field: "author", origin: "messages.csv:2", edit: func(*sources.Ticket) {},
+		{code: asError(sources.CodeUnmappedPriority), field: "priority", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Priority = "critical" }},
+		{code: asError(sources.CodeUnmappedStaff), entry: "2", field: "author", origin: "messages.csv:2", edit: func(*sources.Ticket) {},
 			opts: func(o *Options) { o.KnownStaff = []string{"admin", "mike"} }},
-		{code: "error:bad_date", entry: "2", field: "created", origin: "messages.csv:2", edit: func(t *sources.Ticket) { t.Entries[1].Created = time.Time{} }},
-		{code: "error:future_date", entry: "3", field: "created", origin: "messages.csv:3", edit: func(t *sources.Ticket) { t.Entries[2].Created = testNow().Add(time.Second) }},
-		{code: "error:empty_body", entry: "1", field: "body", origin: "messages.csv:1", edit: func(t *sources.Ticket) { t.Entries[0].Body = " \n " }},
-		{code: "error:empty_body", entry: "3", field: "body", origin: "messages.csv:3", edit: func(t *sources.Ticket) { t.Entries[2].Body = "<p></p>"; t.Entries[2].Format = sources.HTML }},
-		{code: "error:duplicate_entry_id", entry: "2", field: "id", origin: "messages.csv:3", edit: func(t *sources.Ticket) { t.Entries[2].ID = "2" }},
-		{code: "warning:html_converted", entry: "3", field: "body", origin: "messages.csv:3", edit: func(t *sources.Ticket) { t.Entries[2].Format = sources.HTML }},
-		{code: "warning:note_author_prefixed", entry: "3", field: "author", origin: "messages.csv:3", edit: func(t *sources.Ticket) { t.Entries[2].Kind = sources.Note }},
-		{code: "warning:staff_opened", entry: "1", field: "kind", origin: "messages.csv:1", edit: func(t *sources.Ticket) { t.Entries[0].Kind = sources.StaffReply }},
-		{code: "warning:autoclose_status", field: "status", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Status = "" }},
-		{code: "warning:guest_requester", field: "requester_email", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Requester.Email = "new@example.com" },
+		{code: asError(sources.CodeBadDate), entry: "2", field: "created", origin: "messages.csv:2", edit: func(t *sources.Ticket) { t.Entries[1].Created = time.Time{} }},
+		{code: asError(sources.CodeFutureDate), entry: "3", field: "created", origin: "messages.csv:3", edit: func(t *sources.Ticket) { t.Entries[2].Created = testNow().Add(time.Second) }},
+		{code: asError(sources.CodeEmptyBody), entry: "1", field: "body", origin: "messages.csv:1", edit: func(t *sources.Ticket) { t.Entries[0].Body = " \n " }},
+		{code: asError(sources.CodeEmptyBody), entry: "3", field: "body", origin: "messages.csv:3", edit: func(t *sources.Ticket) { t.Entries[2].Body = "<p></p>"; t.Entries[2].Format = sources.HTML }},
+		{code: asError(sources.CodeDuplicateEntryID), entry: "2", field: "id", origin: "messages.csv:3", edit: func(t *sources.Ticket) { t.Entries[2].ID = "2" }},
+		{code: asWarning(sources.CodeHTMLConverted), entry: "3", field: "body", origin: "messages.csv:3", edit: func(t *sources.Ticket) { t.Entries[2].Format = sources.HTML }},
+		{code: asWarning(sources.CodeNoteAuthorPrefixed), entry: "3", field: "author", origin: "messages.csv:3", edit: func(t *sources.Ticket) { t.Entries[2].Kind = sources.Note }},
+		{code: asWarning(sources.CodeStaffOpened), entry: "1", field: "kind", origin: "messages.csv:1", edit: func(t *sources.Ticket) { t.Entries[0].Kind = sources.StaffReply }},
+		{code: asWarning(sources.CodeAutocloseStatus), field: "status", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Status = "" }},
+		{code: asWarning(sources.CodeGuestRequester), field: "requester_email", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Requester.Email = "new@example.com" },
 			opts: func(o *Options) { o.Config.Clients = ClientsMatchEmail; o.Clients = &fakeClients{} }},
-		{code: "error:csv_parse", field: "x", origin: "messages.csv:99", edit: func(t *sources.Ticket) {
-			t.AddProblem(sources.Problem{Severity: sources.Error, Code: "csv_parse", Origin: "messages.csv:99", Field: "x"})
+		{code: asError(sources.CodeCSVParse), field: "x", origin: "messages.csv:99", edit: func(t *sources.Ticket) {
+			t.AddProblem(sources.Problem{Severity: sources.Error, Code: sources.CodeCSVParse, Origin: "messages.csv:99", Field: "x"})
 		}},
-		{code: "error:thread_skipped", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.ThreadSkipped = true; t.Entries = nil }},
+		{code: asError(sources.CodeThreadSkipped), origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.ThreadSkipped = true; t.Entries = nil }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.code+"/"+tt.field, func(t *testing.T) {
@@ -660,7 +670,7 @@ func TestPlanProblems(t *testing.T) {
 			p := mustPlan(t, newPlanner(t, o), tk, nil)
 			var found []sources.Problem
 			for _, pr := range p.Problems {
-				if string(pr.Severity)+":"+pr.Code == tt.code {
+				if severityCode(pr.Severity, pr.Code) == tt.code {
 					found = append(found, pr)
 				}
 			}
@@ -668,7 +678,7 @@ func TestPlanProblems(t *testing.T) {
 				t.Fatalf("want one %s, got %v", tt.code, p.Problems)
 			}
 			pr := found[0]
-			if pr.Ticket != "T1" || pr.Entry != tt.entry || pr.Field != tt.field || pr.Origin != tt.origin || (pr.Message == "" && pr.Code != "csv_parse") {
+			if pr.Ticket != "T1" || pr.Entry != tt.entry || pr.Field != tt.field || pr.Origin != tt.origin || (pr.Message == "" && pr.Code != sources.CodeCSVParse) {
 				t.Errorf("problem %+v: want entry %q field %q origin %q", pr, tt.entry, tt.field, tt.origin)
 			}
 			if p.Failed() != (pr.Severity == sources.Error) {
@@ -820,21 +830,21 @@ func TestPlanIncremental(t *testing.T) {
 			name:   "edited entry: drift, nothing sent",
 			change: func(t *sources.Ticket) { t.Entries[1].Body = "look closer" },
 			want:   []string{},
-			drift:  []string{"drift_edited@2"},
+			drift:  []string{codeAt(sources.CodeDriftEdited, "2")},
 			end:    "Closed", endDept: 2,
 		},
 		{
 			name:   "deleted entry: drift",
 			change: func(t *sources.Ticket) { t.Entries = slices.Delete(t.Entries, 1, 2) },
 			want:   []string{},
-			drift:  []string{"drift_deleted@2"},
+			drift:  []string{codeAt(sources.CodeDriftDeleted, "2")},
 			end:    "Closed", endDept: 2,
 		},
 		{
 			name:   "moved department: drift, not applied",
 			change: func(t *sources.Ticket) { t.Department = "Sales" },
 			want:   []string{},
-			drift:  []string{"drift_department@"},
+			drift:  []string{codeAt(sources.CodeDriftDepartment, "")},
 			end:    "Closed", endDept: 2, changed: true,
 		},
 		{
@@ -842,7 +852,7 @@ func TestPlanIncremental(t *testing.T) {
 			change:    func(t *sources.Ticket) { t.Department = "Sales" },
 			applyDept: true,
 			want:      []string{"UpdateTicket dept=1"},
-			drift:     []string{"drift_department@"},
+			drift:     []string{codeAt(sources.CodeDriftDepartment, "")},
 			end:       "Closed", endDept: 1, changed: true,
 		},
 		{
@@ -869,7 +879,7 @@ func TestPlanIncremental(t *testing.T) {
 				if d.Severity != sources.Warning || d.Ticket != "T1" || d.Message == "" {
 					t.Errorf("bad drift %+v", d)
 				}
-				drift = append(drift, d.Code+"@"+d.Entry)
+				drift = append(drift, codeAt(d.Code, d.Entry))
 			}
 			if !reflect.DeepEqual(drift, tt.drift) {
 				t.Errorf("drift %q, want %q", drift, tt.drift)

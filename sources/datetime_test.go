@@ -5,20 +5,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
 )
 
-func mustLoad(t testing.TB, name string) *time.Location {
-	t.Helper()
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		t.Fatalf("load %s: %v", name, err)
-	}
-	return loc
-}
-
 func TestParseTime(t *testing.T) {
-	berlin := mustLoad(t, "Europe/Berlin")
-	chicago := mustLoad(t, "America/Chicago")
+	berlin := testzone.Load(t, "Europe/Berlin")
+	chicago := testzone.Load(t, "America/Chicago")
 	utc := time.UTC
 
 	tests := []struct {
@@ -92,8 +85,8 @@ func TestParseTime(t *testing.T) {
 }
 
 func TestParseTimeGap(t *testing.T) {
-	berlin := mustLoad(t, "Europe/Berlin")
-	chicago := mustLoad(t, "America/Chicago")
+	berlin := testzone.Load(t, "Europe/Berlin")
+	chicago := testzone.Load(t, "America/Chicago")
 	tests := []struct {
 		in   string
 		loc  *time.Location
@@ -148,7 +141,7 @@ func FuzzParseTime(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	zones := []*time.Location{time.UTC, mustLoad(f, "Europe/Berlin"), mustLoad(f, "America/Chicago")}
+	zones := []*time.Location{time.UTC, testzone.Load(f, "Europe/Berlin"), testzone.Load(f, "America/Chicago")}
 	f.Fuzz(func(t *testing.T, s string) {
 		for _, loc := range zones {
 			got, warning, err := ParseTime(s, loc)

@@ -3,6 +3,7 @@ package sources
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -18,16 +19,16 @@ type Ticket struct {
 	// "tickets.csv:12", "ost_ticket id=42".
 	Origin string
 
-	Subject    string
+	Subject    string // as the source has it; empty is the planner's error
 	Department string // source department name or id, mapped by mapping.Config
 	Status     string // source status; empty = leave what WHMCS arrives at
 	Priority   string // source priority; empty = Medium
 
-	Requester Person
+	Requester Person // who opened the ticket; the planner makes them its WHMCS owner
 	// ClientID is a WHMCS client id given by the source; it wins over any
 	// email lookup. 0 = none.
 	ClientID int64
-	CC       []string
+	CC       []string // email addresses copied on the ticket
 
 	Created time.Time // zero = unknown
 	// Updated is the ticket's last-change time, zero when the source does
@@ -45,10 +46,21 @@ type Ticket struct {
 	Problems []Problem
 }
 
-// Person is an author or requester.
+// Person is an author or requester. Either field may be empty.
 type Person struct {
-	Name  string
-	Email string
+	Name  string // display name, as the source has it
+	Email string // address, not validated here (the planner checks it)
+}
+
+// LocalPart returns the part of email before its last "@": "a" for
+// "a@b". It is empty when nothing precedes the "@" ("@example.com"), and
+// email itself when there is no "@". Sources and the planner use it to
+// name a person who has an email but no name.
+func LocalPart(email string) string {
+	if i := strings.LastIndexByte(email, '@'); i >= 0 {
+		return email[:i]
+	}
+	return email
 }
 
 // EntryKind says what an entry is.
@@ -60,6 +72,8 @@ const (
 	Note                           // internal note, staff only
 )
 
+// String returns the kind as reports show it: "customer reply", "staff
+// reply" or "note".
 func (k EntryKind) String() string {
 	switch k {
 	case CustomerReply:
@@ -76,11 +90,12 @@ func (k EntryKind) String() string {
 type Format int
 
 const (
-	Text Format = iota
-	Markdown
-	HTML
+	Text     Format = iota // plain text, sent as it is
+	Markdown               // Markdown, which WHMCS renders
+	HTML                   // HTML, converted to Markdown by the planner
 )
 
+// String returns the name ParseFormat reads: "text", "markdown" or "html".
 func (f Format) String() string {
 	switch f {
 	case Text:
@@ -115,13 +130,13 @@ type Entry struct {
 	ID     string
 	Origin string // "messages.csv:57"
 
-	Kind    EntryKind
-	Author  Person
-	Body    string
-	Format  Format
-	Created time.Time
+	Kind    EntryKind // customer reply, staff reply or note
+	Author  Person    // who wrote it; staff are mapped to admins by the planner
+	Body    string    // in Format's markup, as the source stores it
+	Format  Format    // the markup of Body
+	Created time.Time // zero = unknown (the planner's bad_date)
 
-	Attachments []Attachment
+	Attachments []Attachment // in source order
 }
 
 // Attachment is a file attached to an entry. Its bytes are read only when

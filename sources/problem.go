@@ -16,10 +16,12 @@ const (
 // while reading or by the planner while mapping. Problems are data, not Go
 // errors: a ticket carries them, the run goes on.
 type Problem struct {
+	// Severity says whether the ticket can still be imported.
 	Severity Severity
-	// Code is a stable, machine-readable kind ("bad_date", "missing_subject",
-	// "unmapped_department", "csv_parse", ...), used to group reports.
-	Code string
+	// Code is the problem's stable, machine-readable kind, one of the Code
+	// constants (CodeBadDate, CodeMissingSubject, ...), used to group
+	// reports.
+	Code Code
 	// Ticket is the source ticket id; Entry the entry id, when the problem
 	// is an entry's.
 	Ticket string
@@ -27,7 +29,8 @@ type Problem struct {
 	// Origin is the file:line or table row ("messages.csv:57").
 	Origin string
 	// Field is the column or field at fault ("created"), when one is.
-	Field   string
+	Field string
+	// Message says what is wrong, for people; it is not stable.
 	Message string
 }
 

@@ -10,7 +10,9 @@ import (
 // Factory describes one kind of source: its name in the config (source.type),
 // its help text, how to make its options and how to open it.
 type Factory struct {
+	// Name is the source's name in the config (source.type): "csv".
 	Name string
+	// Help is a one-line description for --help and errors.
 	Help string
 	// NewOptions returns a pointer to a fresh options struct with yaml tags;
 	// the config loader decodes the source block into it (strictly: an

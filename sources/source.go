@@ -41,6 +41,9 @@ type ReadOptions struct {
 // Counter is implemented by sources that can count their tickets cheaply
 // (for the progress bar). The count may be approximate.
 type Counter interface {
+	// Count returns how many tickets Tickets would yield now, or an
+	// estimate. It reads no thread, and returns ctx.Err() promptly when ctx
+	// is cancelled.
 	Count(ctx context.Context) (int, error)
 }
 
@@ -53,5 +56,7 @@ type Env struct {
 	// Location is the source's time zone for timestamps without an offset
 	// (config source.timezone; UTC when unset).
 	Location *time.Location
-	Logger   *slog.Logger
+	// Logger receives what a source notices beyond ticket problems
+	// (ignored columns, the zone it reads dates in). Nil discards it.
+	Logger *slog.Logger
 }

@@ -20,11 +20,11 @@ import (
 func (s *Source) attachment(path string) (sources.Attachment, *sources.Problem) {
 	path = strings.TrimSpace(path)
 	escape := func(why string) (sources.Attachment, *sources.Problem) {
-		return sources.Attachment{}, &sources.Problem{Severity: sources.Error, Code: CodeAttachmentEscape, Field: "attachments",
+		return sources.Attachment{}, &sources.Problem{Severity: sources.Error, Code: sources.CodeAttachmentEscape, Field: "attachments",
 			Message: fmt.Sprintf("attachment %q %s; attachments must be inside the CSV directory", path, why)}
 	}
 	missing := func(why string) (sources.Attachment, *sources.Problem) {
-		return sources.Attachment{}, &sources.Problem{Severity: sources.Error, Code: CodeAttachmentMissing, Field: "attachments",
+		return sources.Attachment{}, &sources.Problem{Severity: sources.Error, Code: sources.CodeAttachmentMissing, Field: "attachments",
 			Message: fmt.Sprintf("attachment %q %s", path, why)}
 	}
 	p := filepath.FromSlash(path)

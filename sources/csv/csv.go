@@ -206,7 +206,7 @@ func (s *Source) checkHeaders(cols map[string]string) error {
 		list := strings.Join(c.hdr.unknown, ", ")
 		parts = append(parts, c.name+": "+list)
 		s.unknown = append(s.unknown, sources.Problem{
-			Severity: sources.Warning, Code: CodeUnknownColumn, Origin: c.name + ":1", Field: list,
+			Severity: sources.Warning, Code: sources.CodeUnknownColumn, Origin: c.name + ":1", Field: list,
 			Message: fmt.Sprintf("%s: columns ignored: %s", c.name, list),
 		})
 	}

@@ -13,17 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 )
-
-func mustLoad(t testing.TB, name string) *time.Location {
-	t.Helper()
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return loc
-}
 
 func utc(s string) time.Time {
 	t, err := time.Parse(time.RFC3339, s)
@@ -51,7 +43,7 @@ func TestTicketColumns(t *testing.T) {
 			"T4,1,,,,,2025-01-02 10:00:00,body,,\n" +
 			"T5,1,,,,,2025-01-02 10:00:00,body,,\n",
 	})
-	berlin := mustLoad(t, "Europe/Berlin")
+	berlin := testzone.Load(t, "Europe/Berlin")
 	ts := byID(readAll(t, openDir(t, dir, berlin, nil), sources.ReadOptions{}))
 
 	t1 := ts["T1"]
@@ -77,7 +69,7 @@ func TestTicketColumns(t *testing.T) {
 	if t3 := ts["T3"]; t3.ClientID != 42 || t3.Requester.Email != "" || len(t3.Problems) != 0 {
 		t.Errorf("T3 client id: %+v", t3)
 	}
-	if t4 := ts["T4"]; t4.ClientID != 0 || !slices.Equal(codes(t4.Problems), []string{CodeBadValue}) || t4.Problems[0].Field != "client_id" {
+	if t4 := ts["T4"]; t4.ClientID != 0 || !slices.Equal(codes(t4.Problems), []sources.Code{sources.CodeBadValue}) || t4.Problems[0].Field != "client_id" {
 		t.Errorf("T4 bad client_id: %+v", t4.Problems)
 	}
 	if t5 := ts["T5"]; t5 == nil || t5.Subject != "Trimmed" || t5.Requester.Email != "y@example.com" {
@@ -152,7 +144,7 @@ func TestMessageColumns(t *testing.T) {
 	t2 := ts["T2"]
 	fields := map[string]string{}
 	for _, p := range t2.Problems {
-		if p.Code != CodeBadValue || p.Severity != sources.Error {
+		if p.Code != sources.CodeBadValue || p.Severity != sources.Error {
 			t.Errorf("T2: unexpected %v", p)
 		}
 		fields[p.Entry] = p.Field
@@ -164,7 +156,7 @@ func TestMessageColumns(t *testing.T) {
 
 // TestDateForms reads every accepted date form through the created column.
 func TestDateForms(t *testing.T) {
-	chicago := mustLoad(t, "America/Chicago")
+	chicago := testzone.Load(t, "America/Chicago")
 	forms := []struct{ in, want string }{
 		{"2025-06-01T12:00:00Z", "2025-06-01T12:00:00Z"},
 		{"2025-06-01T12:00:00.250Z", "2025-06-01T12:00:00.25Z"},
@@ -200,7 +192,7 @@ func TestDateForms(t *testing.T) {
 }
 
 func TestBadDates(t *testing.T) {
-	berlin := mustLoad(t, "Europe/Berlin")
+	berlin := testzone.Load(t, "Europe/Berlin")
 	dir := writeDir(t, map[string]string{
 		"tickets.csv": "id,subject,email,created,updated\n" +
 			"T1,S,a@example.com,2025-03-30 02:30:00,\n" + // gap
@@ -227,13 +219,13 @@ func TestBadDates(t *testing.T) {
 			t.Errorf("%s problems:\n got %+v\nwant %+v", id, got, want)
 		}
 	}
-	check("T1", []sources.Problem{{Severity: sources.Error, Code: CodeDSTGap, Field: "created", Origin: "tickets.csv:2"}})
-	check("T2", []sources.Problem{{Severity: sources.Warning, Code: CodeDSTAmbiguous, Field: "updated", Origin: "tickets.csv:3"}})
-	check("T3", []sources.Problem{{Severity: sources.Error, Code: CodeBadDate, Field: "created", Origin: "tickets.csv:4"}})
+	check("T1", []sources.Problem{{Severity: sources.Error, Code: sources.CodeDSTGap, Field: "created", Origin: "tickets.csv:2"}})
+	check("T2", []sources.Problem{{Severity: sources.Warning, Code: sources.CodeDSTAmbiguous, Field: "updated", Origin: "tickets.csv:3"}})
+	check("T3", []sources.Problem{{Severity: sources.Error, Code: sources.CodeBadDate, Field: "created", Origin: "tickets.csv:4"}})
 	check("T4", []sources.Problem{
-		{Severity: sources.Error, Code: CodeDSTGap, Entry: "gap", Field: "created", Origin: "messages.csv:5"},
-		{Severity: sources.Warning, Code: CodeDSTAmbiguous, Entry: "amb", Field: "created", Origin: "messages.csv:6"},
-		{Severity: sources.Error, Code: CodeBadDate, Entry: "bad", Field: "created", Origin: "messages.csv:7"},
+		{Severity: sources.Error, Code: sources.CodeDSTGap, Entry: "gap", Field: "created", Origin: "messages.csv:5"},
+		{Severity: sources.Warning, Code: sources.CodeDSTAmbiguous, Entry: "amb", Field: "created", Origin: "messages.csv:6"},
+		{Severity: sources.Error, Code: sources.CodeBadDate, Entry: "bad", Field: "created", Origin: "messages.csv:7"},
 	})
 	if !strings.Contains(ts["T1"].Problems[0].Message, "does not exist in Europe/Berlin (DST gap)") {
 		t.Errorf("gap message: %s", ts["T1"].Problems[0].Message)
@@ -293,16 +285,16 @@ func TestInvalidUTF8(t *testing.T) {
 	})
 	ts := readAll(t, openDir(t, dir, time.UTC, nil), sources.ReadOptions{})
 	m := byID(ts)
-	if p := m["T1"].Problems; len(p) != 1 || p[0].Code != CodeInvalidUTF8 || p[0].Origin != "tickets.csv:2" || p[0].Field != "subject" {
+	if p := m["T1"].Problems; len(p) != 1 || p[0].Code != sources.CodeInvalidUTF8 || p[0].Origin != "tickets.csv:2" || p[0].Field != "subject" {
 		t.Errorf("T1: %v", p)
 	}
-	if p := m["T2"].Problems; len(p) != 1 || p[0].Code != CodeInvalidUTF8 || p[0].Origin != "messages.csv:3" || p[0].Entry != "m2" || p[0].Field != "body" {
+	if p := m["T2"].Problems; len(p) != 1 || p[0].Code != sources.CodeInvalidUTF8 || p[0].Origin != "messages.csv:3" || p[0].Entry != "m2" || p[0].Field != "body" {
 		t.Errorf("T2: %v", p)
 	}
 	if len(m["T2"].Entries) != 1 {
 		t.Errorf("T2: the bad entry was kept: %+v", m["T2"].Entries)
 	}
-	if p := m["tickets.csv:4"]; p == nil || !slices.Equal(codes(p.Problems), []string{CodeInvalidUTF8}) {
+	if p := m["tickets.csv:4"]; p == nil || !slices.Equal(codes(p.Problems), []sources.Code{sources.CodeInvalidUTF8}) {
 		t.Errorf("row with an invalid id: %+v", ts)
 	}
 }
@@ -335,7 +327,7 @@ func TestHeaders(t *testing.T) {
 	}
 	var warned []string
 	for _, p := range ts[0].Problems {
-		if p.Code != CodeUnknownColumn || p.Severity != sources.Warning {
+		if p.Code != sources.CodeUnknownColumn || p.Severity != sources.Warning {
 			t.Errorf("unexpected %v", p)
 		}
 		warned = append(warned, p.Origin+" "+p.Field)

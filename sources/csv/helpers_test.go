@@ -2,6 +2,7 @@ package csv
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -57,10 +58,15 @@ func byID(ts []*sources.Ticket) map[string]*sources.Ticket {
 	return m
 }
 
-func codes(ps []sources.Problem) []string {
-	var cs []string
+func codes(ps []sources.Problem) []sources.Code {
+	var cs []sources.Code
 	for _, p := range ps {
 		cs = append(cs, p.Code)
 	}
 	return cs
+}
+
+// idCodes renders a ticket id and its problem codes as "id:[code code]".
+func idCodes(id string, cs ...sources.Code) string {
+	return id + ":" + fmt.Sprint(cs)
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 )
 
@@ -13,20 +14,20 @@ import (
 // planner adds the rest), and the good tickets carry none.
 func TestInvalidSamples(t *testing.T) {
 	dir := filepath.Join("..", "..", "samples", "invalid")
-	ts := readAll(t, openDir(t, dir, mustLoad(t, "Europe/Berlin"), nil), sources.ReadOptions{})
-	want := map[string][]string{
-		"BAD-DATE":       {CodeBadDate},
-		"BAD-DSTGAP":     {CodeDSTGap},
-		"WARN-DSTAMBIG":  {CodeDSTAmbiguous},
-		"BAD-ATTMISSING": {CodeAttachmentMissing},
-		"BAD-ATTOUTSIDE": {CodeAttachmentEscape},
-		"tickets.csv:20": {CodeDuplicateTicket},
-		"BAD-TYPE":       {CodeBadValue},
-		"BAD-MSGROW":     {CodeCSVParse},
-		"BAD-MALFORMED":  {CodeCSVParse},
-		"BAD-UTF8":       {CodeInvalidUTF8},
-		"GHOST-1":        {CodeUnknownTicket},
-		"WARN-BIG":       {CodeAttachmentMissing}, // until the test creates attachments/large-scan.pdf
+	ts := readAll(t, openDir(t, dir, testzone.Load(t, "Europe/Berlin"), nil), sources.ReadOptions{})
+	want := map[string][]sources.Code{
+		"BAD-DATE":       {sources.CodeBadDate},
+		"BAD-DSTGAP":     {sources.CodeDSTGap},
+		"WARN-DSTAMBIG":  {sources.CodeDSTAmbiguous},
+		"BAD-ATTMISSING": {sources.CodeAttachmentMissing},
+		"BAD-ATTOUTSIDE": {sources.CodeAttachmentEscape},
+		"tickets.csv:20": {sources.CodeDuplicateTicket},
+		"BAD-TYPE":       {sources.CodeBadValue},
+		"BAD-MSGROW":     {sources.CodeCSVParse},
+		"BAD-MALFORMED":  {sources.CodeCSVParse},
+		"BAD-UTF8":       {sources.CodeInvalidUTF8},
+		"GHOST-1":        {sources.CodeUnknownTicket},
+		"WARN-BIG":       {sources.CodeAttachmentMissing}, // until the test creates attachments/large-scan.pdf
 	}
 	seen := map[string]bool{}
 	for _, tk := range ts {

@@ -155,7 +155,7 @@ func TestManyMalformedRows(t *testing.T) {
 					t.Fatalf("ticket %d is %s at %s", n, tk.ID, tk.Origin)
 				}
 				if n%5 == 2 {
-					if len(tk.Problems) != 1 || tk.Problems[0].Code != CodeCSVParse || tk.Problems[0].Origin != tk.Origin {
+					if len(tk.Problems) != 1 || tk.Problems[0].Code != sources.CodeCSVParse || tk.Problems[0].Origin != tk.Origin {
 						t.Errorf("%s: problems %v, want one csv_parse at %s", tk.ID, tk.Problems, tk.Origin)
 					}
 					continue
@@ -169,12 +169,12 @@ func TestManyMalformedRows(t *testing.T) {
 					entries = append(entries, e.ID+"@"+e.Origin)
 				}
 				for _, p := range tk.Problems {
-					problems = append(problems, p.Code+"@"+p.Origin)
+					problems = append(problems, string(p.Code)+"@"+p.Origin)
 				}
 				for _, m := range want[tk.ID] {
 					origin := fmt.Sprintf("%s:%d", MessagesFile, m.line)
 					if m.bad {
-						wantProblems = append(wantProblems, CodeCSVParse+"@"+origin)
+						wantProblems = append(wantProblems, string(sources.CodeCSVParse)+"@"+origin)
 					} else {
 						wantEntries = append(wantEntries, m.id+"@"+origin)
 					}

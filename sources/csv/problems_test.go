@@ -50,7 +50,7 @@ func TestMalformedRowFailsOnlyItsTicket(t *testing.T) {
 		tk := m[id]
 		var got []string
 		for _, p := range tk.Problems {
-			if p.Code != CodeCSVParse || p.Severity != sources.Error {
+			if p.Code != sources.CodeCSVParse || p.Severity != sources.Error {
 				t.Errorf("%s: unexpected %v", id, p)
 			}
 			got = append(got, p.Origin)
@@ -88,10 +88,10 @@ func TestUnterminatedQuote(t *testing.T) {
 	if len(ts) != 2 || ts[0].ID != "T1" || ts[1].ID != "T2" {
 		t.Fatalf("%d tickets: %+v", len(ts), ts)
 	}
-	if !slices.Equal(codes(ts[0].Problems), []string{CodeCSVParse}) || ts[0].Problems[0].Origin != "messages.csv:3" || len(ts[0].Entries) != 1 {
+	if !slices.Equal(codes(ts[0].Problems), []sources.Code{sources.CodeCSVParse}) || ts[0].Problems[0].Origin != "messages.csv:3" || len(ts[0].Entries) != 1 {
 		t.Errorf("T1: %v %d entries", ts[0].Problems, len(ts[0].Entries))
 	}
-	if !slices.Equal(codes(ts[1].Problems), []string{CodeCSVParse}) || ts[1].Origin != "tickets.csv:3" {
+	if !slices.Equal(codes(ts[1].Problems), []sources.Code{sources.CodeCSVParse}) || ts[1].Origin != "tickets.csv:3" {
 		t.Errorf("T2: %v", ts[1].Problems)
 	}
 }
@@ -110,10 +110,11 @@ func TestDuplicateAndUnknownTickets(t *testing.T) {
 	ts := readAll(t, openDir(t, dir, time.UTC, nil), sources.ReadOptions{})
 	var ids []string
 	for _, tk := range ts {
-		ids = append(ids, tk.ID+":"+strings.Join(codes(tk.Problems), "+"))
+		ids = append(ids, idCodes(tk.ID, codes(tk.Problems)...))
 	}
-	want := []string{"T1:", "T2:", "tickets.csv:4:duplicate_ticket", "tickets.csv:5:missing_field",
-		"T9:unknown_ticket", "messages.csv:4:missing_field", "T8:unknown_ticket"}
+	want := []string{idCodes("T1"), idCodes("T2"), idCodes("tickets.csv:4", sources.CodeDuplicateTicket),
+		idCodes("tickets.csv:5", sources.CodeMissingField), idCodes("T9", sources.CodeUnknownTicket),
+		idCodes("messages.csv:4", sources.CodeMissingField), idCodes("T8", sources.CodeUnknownTicket)}
 	if !slices.Equal(ids, want) {
 		t.Fatalf("tickets %q\nwant %q", ids, want)
 	}
@@ -157,17 +158,17 @@ func TestAttachmentPaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	tk := readAll(t, openDir(t, dir, time.UTC, nil), sources.ReadOptions{})[0]
-	got := map[string]string{}
+	got := map[string]sources.Code{}
 	for _, p := range tk.Problems {
 		got[p.Entry] = p.Code
 		if p.Field != "attachments" || p.Severity != sources.Error || !strings.HasPrefix(p.Origin, "messages.csv:") {
 			t.Errorf("problem %v", p)
 		}
 	}
-	want := map[string]string{
-		"abs": CodeAttachmentEscape, "dots": CodeAttachmentEscape, "dots2": CodeAttachmentEscape,
-		"link": CodeAttachmentEscape, "dirlink": CodeAttachmentEscape,
-		"missing": CodeAttachmentMissing, "dir": CodeAttachmentMissing,
+	want := map[string]sources.Code{
+		"abs": sources.CodeAttachmentEscape, "dots": sources.CodeAttachmentEscape, "dots2": sources.CodeAttachmentEscape,
+		"link": sources.CodeAttachmentEscape, "dirlink": sources.CodeAttachmentEscape,
+		"missing": sources.CodeAttachmentMissing, "dir": sources.CodeAttachmentMissing,
 	}
 	if len(got) != len(want) {
 		t.Errorf("problems %v, want %v", got, want)

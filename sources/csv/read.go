@@ -17,23 +17,6 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 )
 
-// Problem codes the CSV source reports. The planner adds its own (missing
-// subject, empty body, unmapped values...).
-const (
-	CodeCSVParse          = "csv_parse"          // error: a row that cannot be parsed, or with the wrong number of fields
-	CodeInvalidUTF8       = "invalid_utf8"       // error: a row holding bytes that are not UTF-8
-	CodeMissingField      = "missing_field"      // error: a row without its ticket id
-	CodeBadDate           = "bad_date"           // error: a date in none of the accepted forms
-	CodeDSTGap            = "dst_gap"            // error: a local time skipped by a DST change
-	CodeDSTAmbiguous      = "dst_ambiguous"      // warning: a local time repeated by a DST change; the earlier is taken
-	CodeBadValue          = "bad_value"          // error: an unknown type, author or format, a client_id that is not a number
-	CodeDuplicateTicket   = "duplicate_ticket"   // error: a ticket id already used by an earlier row
-	CodeUnknownTicket     = "unknown_ticket"     // error: messages for a ticket tickets.csv does not have
-	CodeAttachmentEscape  = "attachment_escape"  // error: an attachment path leading outside the CSV directory
-	CodeAttachmentMissing = "attachment_missing" // error: an attachment that is not there (or not a regular file)
-	CodeUnknownColumn     = "unknown_column"     // warning: columns that are ignored (once per file, on the first ticket)
-)
-
 // errStopped ends a pass when the consumer stops iterating.
 var errStopped = errors.New("stopped")
 
@@ -115,7 +98,7 @@ func (p *pass) run(ctx context.Context, yield func(*sources.Ticket, error) bool)
 		if key != "" {
 			if first, dup := seen[key]; dup {
 				rename(t, t.Origin)
-				t.AddProblem(sources.Problem{Severity: sources.Error, Code: CodeDuplicateTicket, Origin: t.Origin, Field: "id",
+				t.AddProblem(sources.Problem{Severity: sources.Error, Code: sources.CodeDuplicateTicket, Origin: t.Origin, Field: "id",
 					Message: fmt.Sprintf("ticket id %s is already used by %s; this row is not imported", key, first)})
 				key = ""
 			} else {
@@ -161,7 +144,7 @@ func (p *pass) run(ctx context.Context, yield func(*sources.Ticket, error) bool)
 				}
 				lines = append(lines, strconv.Itoa(int(r.line)))
 			}
-			t.AddProblem(sources.Problem{Severity: sources.Error, Code: CodeUnknownTicket, Origin: origin, Field: "ticket_id",
+			t.AddProblem(sources.Problem{Severity: sources.Error, Code: sources.CodeUnknownTicket, Origin: origin, Field: "ticket_id",
 				Message: fmt.Sprintf("%d message(s) (%s lines %s) name ticket %q, which %s does not have",
 					len(refs), MessagesFile, strings.Join(lines, ", "), it.id, TicketsFile)})
 		}
@@ -199,7 +182,7 @@ func (p *pass) thread(ctx context.Context, t *sources.Ticket, key string) error 
 		}
 		origin := fmt.Sprintf("%s:%d", MessagesFile, r.line)
 		if pe != nil {
-			t.AddProblem(sources.Problem{Severity: sources.Error, Code: CodeCSVParse, Origin: origin,
+			t.AddProblem(sources.Problem{Severity: sources.Error, Code: sources.CodeCSVParse, Origin: origin,
 				Message: fmt.Sprintf("cannot parse this row: %v (line %d)", pe.Err, int(r.line)+pe.Line-pe.StartLine)})
 			continue
 		}
@@ -223,7 +206,7 @@ func rename(t *sources.Ticket, id string) {
 // rowBroken reports whether t's own row could not be read.
 func rowBroken(t *sources.Ticket) bool {
 	for _, pr := range t.Problems {
-		if pr.Code == CodeCSVParse || pr.Code == CodeInvalidUTF8 {
+		if pr.Code == sources.CodeCSVParse || pr.Code == sources.CodeInvalidUTF8 {
 			return true
 		}
 	}
@@ -243,7 +226,7 @@ func (p *pass) ticket(rec []string, off int64, line int, pe *stdcsv.ParseError) 
 		if id == "" {
 			t.ID = origin
 		}
-		t.AddProblem(sources.Problem{Severity: sources.Error, Code: CodeCSVParse, Origin: origin,
+		t.AddProblem(sources.Problem{Severity: sources.Error, Code: sources.CodeCSVParse, Origin: origin,
 			Message: fmt.Sprintf("cannot parse this row: %v (line %d)", pe.Err, pe.Line)})
 		return t, id
 	}
@@ -253,7 +236,7 @@ func (p *pass) ticket(rec []string, off int64, line int, pe *stdcsv.ParseError) 
 		if !utf8.ValidString(key) {
 			key, t.ID = "", origin
 		}
-		t.AddProblem(sources.Problem{Severity: sources.Error, Code: CodeInvalidUTF8, Origin: origin, Field: fieldName(h, bad),
+		t.AddProblem(sources.Problem{Severity: sources.Error, Code: sources.CodeInvalidUTF8, Origin: origin, Field: fieldName(h, bad),
 			Message: fmt.Sprintf("%s line %d field %d is not valid UTF-8; save the file as UTF-8", TicketsFile, line, bad+1)})
 		return t, key
 	}
@@ -261,13 +244,13 @@ func (p *pass) ticket(rec []string, off int64, line int, pe *stdcsv.ParseError) 
 		if key == "" {
 			t.ID = origin
 		}
-		t.AddProblem(sources.Problem{Severity: sources.Error, Code: CodeCSVParse, Origin: origin,
+		t.AddProblem(sources.Problem{Severity: sources.Error, Code: sources.CodeCSVParse, Origin: origin,
 			Message: fmt.Sprintf("row has %d fields, the header %d (an unquoted comma?)", len(rec), h.fields)})
 		return t, key
 	}
 	if key == "" {
 		t.ID = origin
-		t.AddProblem(sources.Problem{Severity: sources.Error, Code: CodeMissingField, Origin: origin, Field: "id", Message: "no ticket id"})
+		t.AddProblem(sources.Problem{Severity: sources.Error, Code: sources.CodeMissingField, Origin: origin, Field: "id", Message: "no ticket id"})
 		return t, ""
 	}
 	get := func(name string) string { return strings.TrimSpace(h.get(rec, name)) }
@@ -277,12 +260,12 @@ func (p *pass) ticket(rec []string, off int64, line int, pe *stdcsv.ParseError) 
 	t.Priority = get("priority")
 	t.Requester = sources.Person{Name: get("name"), Email: get("email")}
 	if t.Requester.Name == "" {
-		t.Requester.Name = localPart(t.Requester.Email)
+		t.Requester.Name = sources.LocalPart(t.Requester.Email)
 	}
 	if c := get("client_id"); c != "" {
 		id, err := strconv.ParseInt(c, 10, 64)
 		if err != nil || id <= 0 {
-			t.AddProblem(sources.Problem{Severity: sources.Error, Code: CodeBadValue, Origin: origin, Field: "client_id",
+			t.AddProblem(sources.Problem{Severity: sources.Error, Code: sources.CodeBadValue, Origin: origin, Field: "client_id",
 				Message: fmt.Sprintf("client_id %q is not a positive number", c)})
 		} else {
 			t.ClientID = id
@@ -312,17 +295,17 @@ func (p *pass) entry(t *sources.Ticket, rec []string, origin string) (sources.En
 		if !utf8.ValidString(e.ID) {
 			e.ID = ""
 		}
-		add(sources.Problem{Severity: sources.Error, Code: CodeInvalidUTF8, Origin: origin, Field: fieldName(h, bad),
+		add(sources.Problem{Severity: sources.Error, Code: sources.CodeInvalidUTF8, Origin: origin, Field: fieldName(h, bad),
 			Message: fmt.Sprintf("field %d is not valid UTF-8; save the file as UTF-8", bad+1)})
 		return e, false
 	}
 	if len(rec) != h.fields {
-		add(sources.Problem{Severity: sources.Error, Code: CodeCSVParse, Origin: origin,
+		add(sources.Problem{Severity: sources.Error, Code: sources.CodeCSVParse, Origin: origin,
 			Message: fmt.Sprintf("row has %d fields, the header %d (an unquoted comma?)", len(rec), h.fields)})
 		return e, false
 	}
 	bad := func(field, format string, a ...any) {
-		add(sources.Problem{Severity: sources.Error, Code: CodeBadValue, Origin: origin, Field: field, Message: fmt.Sprintf(format, a...)})
+		add(sources.Problem{Severity: sources.Error, Code: sources.CodeBadValue, Origin: origin, Field: field, Message: fmt.Sprintf(format, a...)})
 	}
 	note := false
 	switch v := strings.ToLower(get("type")); v {
@@ -350,7 +333,7 @@ func (p *pass) entry(t *sources.Ticket, rec []string, origin string) (sources.En
 	}
 	e.Author = sources.Person{Name: get("name"), Email: get("email")}
 	if e.Author.Name == "" {
-		e.Author.Name = localPart(e.Author.Email)
+		e.Author.Name = sources.LocalPart(e.Author.Email)
 	}
 	e.Created = p.time(get("created"), "created", origin, e.ID, t.AddProblem)
 	e.Body = h.get(rec, "body")
@@ -383,13 +366,13 @@ func (p *pass) time(v, field, origin, entry string, add func(sources.Problem)) t
 	t, warning, err := sources.ParseTime(v, p.s.loc)
 	switch {
 	case errors.Is(err, sources.ErrDSTGap):
-		add(sources.Problem{Severity: sources.Error, Code: CodeDSTGap, Entry: entry, Origin: origin, Field: field,
+		add(sources.Problem{Severity: sources.Error, Code: sources.CodeDSTGap, Entry: entry, Origin: origin, Field: field,
 			Message: fmt.Sprintf("%s: %v", field, err)})
 	case err != nil:
-		add(sources.Problem{Severity: sources.Error, Code: CodeBadDate, Entry: entry, Origin: origin, Field: field,
+		add(sources.Problem{Severity: sources.Error, Code: sources.CodeBadDate, Entry: entry, Origin: origin, Field: field,
 			Message: fmt.Sprintf("%s: %v", field, err)})
 	case warning != "":
-		add(sources.Problem{Severity: sources.Warning, Code: CodeDSTAmbiguous, Entry: entry, Origin: origin, Field: field,
+		add(sources.Problem{Severity: sources.Warning, Code: sources.CodeDSTAmbiguous, Entry: entry, Origin: origin, Field: field,
 			Message: fmt.Sprintf("%s: %s", field, warning)})
 	}
 	return t
@@ -424,7 +407,7 @@ func (s *Source) buildIndex(ctx context.Context) (*index, error) {
 			id = c.recoverField(pe, off, col)
 			if id == "" {
 				origin := fmt.Sprintf("%s:%d", MessagesFile, r.line)
-				idx.tail = append(idx.tail, tailItem{ref: r, problem: &sources.Problem{Severity: sources.Error, Code: CodeCSVParse,
+				idx.tail = append(idx.tail, tailItem{ref: r, problem: &sources.Problem{Severity: sources.Error, Code: sources.CodeCSVParse,
 					Origin: origin, Message: fmt.Sprintf("cannot parse this row: %v (line %d); its ticket is unknown", pe.Err, pe.Line)}})
 				continue
 			}
@@ -438,7 +421,7 @@ func (s *Source) buildIndex(ctx context.Context) (*index, error) {
 			}
 			if id == "" {
 				origin := fmt.Sprintf("%s:%d", MessagesFile, r.line)
-				idx.tail = append(idx.tail, tailItem{ref: r, problem: &sources.Problem{Severity: sources.Error, Code: CodeMissingField,
+				idx.tail = append(idx.tail, tailItem{ref: r, problem: &sources.Problem{Severity: sources.Error, Code: sources.CodeMissingField,
 					Origin: origin, Field: "ticket_id", Message: "message without a ticket_id"}})
 				continue
 			}
@@ -609,12 +592,4 @@ func fieldName(h *header, i int) string {
 		}
 	}
 	return ""
-}
-
-// localPart returns the part of an email address before the @.
-func localPart(email string) string {
-	if i := strings.LastIndex(email, "@"); i > 0 {
-		return email[:i]
-	}
-	return email
 }

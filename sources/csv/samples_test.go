@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
 )
@@ -12,7 +13,7 @@ import (
 var samplesDir = filepath.Join("..", "..", "samples", "csv")
 
 func openSamples(t testing.TB) *Source {
-	return openDir(t, samplesDir, mustLoad(t, "Europe/Berlin"), nil)
+	return openDir(t, samplesDir, testzone.Load(t, "Europe/Berlin"), nil)
 }
 
 // TestSamplesConform runs the conformance suite on the demo data set.
@@ -32,7 +33,7 @@ func TestSamplesValid(t *testing.T) {
 	statuses, depts := map[string]bool{}, map[string]bool{}
 	atts, cc, clientID := 0, 0, 0
 	var minT, maxT time.Time
-	berlin := mustLoad(t, "Europe/Berlin")
+	berlin := testzone.Load(t, "Europe/Berlin")
 	dstSpan := false
 	for _, tk := range ts {
 		for _, p := range tk.Problems {

@@ -147,7 +147,7 @@ func (c *custom) page(ctx context.Context, after any, n int) ([]header, error) {
 		if v := m["client_id"]; v != "" {
 			cid, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
-				t.AddProblem(sources.Problem{Severity: sources.Error, Code: "bad_value", Origin: t.Origin, Field: "client_id",
+				t.AddProblem(sources.Problem{Severity: sources.Error, Code: sources.CodeBadValue, Origin: t.Origin, Field: "client_id",
 					Message: fmt.Sprintf("client_id %q is not a number", v)})
 			}
 			t.ClientID = cid
@@ -224,7 +224,7 @@ func (c *custom) thread(ctx context.Context, h header) error {
 			e.Origin = fmt.Sprintf("entries_query ticket=%s id=%s", t.ID, e.ID)
 		}
 		prob := func(field, msg string) {
-			t.AddProblem(sources.Problem{Severity: sources.Error, Code: "bad_value", Entry: e.ID, Origin: e.Origin, Field: field, Message: msg})
+			t.AddProblem(sources.Problem{Severity: sources.Error, Code: sources.CodeBadValue, Entry: e.ID, Origin: e.Origin, Field: field, Message: msg})
 		}
 		f, err := sources.ParseFormat(m["format"])
 		if err != nil {

@@ -56,7 +56,7 @@ func TestCustom(t *testing.T) {
 	}, {
 		ID: "2", Subject: "Second", Department: "Ops", Status: "closed", Requester: sources.Person{Name: "Sam", Email: "sam@example.com"},
 		Created:  "2024-01-02T23:00:00Z",
-		Problems: []string{"bad_value/format", "bad_value/type", "missing_field/created"},
+		Problems: []string{codeField(sources.CodeBadValue, "format"), codeField(sources.CodeBadValue, "type"), codeField(sources.CodeMissingField, "created")},
 		Entries:  []entryView{{ID: "13", Kind: "customer reply", Author: ann, Format: "text", Body: "odd"}},
 	}}
 	compare(t, readAll(t, s), want)

@@ -307,7 +307,7 @@ func (k *hesk) thread(ctx context.Context, h header) error {
 			aid, err := strconv.ParseInt(aidText, 10, 64)
 			f, ok := files[aid]
 			if err != nil || !ok {
-				t.AddProblem(sources.Problem{Severity: sources.Warning, Code: "attachment_missing", Entry: e.ID, Origin: e.Origin,
+				t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeAttachmentMissing, Entry: e.ID, Origin: e.Origin,
 					Field: "attachments", Message: fmt.Sprintf("attachment %q has no row in %sattachments", item, k.pf)})
 				continue
 			}

@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
 )
@@ -69,10 +69,7 @@ func TestHESK35(t *testing.T) {
 	name, _ := fixtureDB(t, "hesk", heskDDL35, heskFixture35)
 	dir := heskFiles(t)
 	// The configured zone must not matter: TIMESTAMPs are instants.
-	tokyo, err := time.LoadLocation("Asia/Tokyo")
-	if err != nil {
-		t.Skip("no tzdata")
-	}
+	tokyo := testzone.Load(t, "Asia/Tokyo")
 	s := openSource(t, Options{Preset: "hesk", DSN: srv.DSN(name), AttachmentsDir: dir}, sources.Env{Location: tokyo})
 	carol := sources.Person{Name: "Carol", Email: "carol@example.com"}
 	dave := sources.Person{Name: "Dave Dæmon", Email: "dave@example.com"}

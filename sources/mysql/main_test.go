@@ -123,6 +123,9 @@ type view struct {
 	Problems                                  []string // code/field
 }
 
+// codeField renders a problem in view.Problems: "code/field".
+func codeField(c sources.Code, field string) string { return string(c) + "/" + field }
+
 type entryView struct {
 	ID, Kind string
 	Author   sources.Person
@@ -147,7 +150,7 @@ func render(t testing.TB, tk *sources.Ticket) view {
 		if p.Ticket != tk.ID || p.Origin == "" {
 			t.Errorf("problem %v does not name its ticket and origin", p)
 		}
-		v.Problems = append(v.Problems, p.Code+"/"+p.Field)
+		v.Problems = append(v.Problems, codeField(p.Code, p.Field))
 	}
 	for _, e := range tk.Entries {
 		ev := entryView{ID: e.ID, Kind: e.Kind.String(), Author: e.Author, Body: e.Body, Format: e.Format.String(), Created: utc(e.Created)}

@@ -194,14 +194,14 @@ func (o *osticket) page(ctx context.Context, after any, n int) ([]header, error)
 		t.Updated = later(s.timeField(t, updated, "", t.Origin, "updated", false),
 			s.timeField(t, lastupdate, "", t.Origin, "lastupdate", false))
 		if !userFound {
-			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: "missing_field", Origin: t.Origin, Field: "requester",
+			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeMissingField, Origin: t.Origin, Field: "requester",
 				Message: fmt.Sprintf("the ticket's user (id %d) no longer exists", userID)})
 		} else if uemail == "" {
-			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: "missing_field", Origin: t.Origin, Field: "requester_email",
+			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeMissingField, Origin: t.Origin, Field: "requester_email",
 				Message: fmt.Sprintf("user %d has no email address", userID)})
 		}
 		if parent.Valid && parent.Int64 != 0 && parent.Int64 != id {
-			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: "merged_ticket", Origin: t.Origin,
+			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeMergedTicket, Origin: t.Origin,
 				Message: fmt.Sprintf("merged into ticket id %d; its entries may appear there too", parent.Int64)})
 		}
 		byID[id] = t
@@ -256,7 +256,7 @@ func (o *osticket) page(ctx context.Context, after any, n int) ([]header, error)
 	}
 	for _, h := range hs {
 		if h.t.Subject == "" {
-			h.t.AddProblem(sources.Problem{Severity: sources.Warning, Code: "missing_field", Origin: h.t.Origin, Field: "subject",
+			h.t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeMissingField, Origin: h.t.Origin, Field: "subject",
 				Message: "no subject in the ticket details form"})
 		}
 	}
@@ -428,7 +428,7 @@ func (o *osticket) entry(t *sources.Ticket, r *ostEntry, atts []ostAttachment) {
 			e.Author = sources.Person{Name: r.userName, Email: r.userEmail}
 		} else {
 			e.Author = sources.Person{Name: r.poster}
-			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: "missing_field", Entry: e.ID, Origin: e.Origin,
+			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeMissingField, Entry: e.ID, Origin: e.Origin,
 				Field: "author", Message: fmt.Sprintf("the message's user no longer exists; kept as %q without email", r.poster)})
 		}
 	case "R":
@@ -445,7 +445,7 @@ func (o *osticket) entry(t *sources.Ticket, r *ostEntry, atts []ostAttachment) {
 			}
 		}
 	default:
-		t.AddProblem(sources.Problem{Severity: sources.Warning, Code: "unknown_entry_type", Entry: e.ID, Origin: e.Origin,
+		t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeUnknownEntryType, Entry: e.ID, Origin: e.Origin,
 			Field: "type", Message: fmt.Sprintf("thread entry type %q is not M, R or N; skipped", r.typ)})
 		return
 	}
@@ -474,7 +474,7 @@ func (o *osticket) attachment(t *sources.Ticket, e sources.Entry, a ostAttachmen
 		att.ContentID = a.key
 		return att, ok
 	}
-	t.AddProblem(sources.Problem{Severity: sources.Warning, Code: "attachment_missing", Entry: e.ID, Origin: e.Origin,
+	t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeAttachmentMissing, Entry: e.ID, Origin: e.Origin,
 		Field: "attachment", Message: fmt.Sprintf("attachment %q is in storage backend %q, which cannot be read", a.name, a.backend)})
 	return sources.Attachment{}, false
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
 )
@@ -142,7 +143,7 @@ func TestOsTicket(t *testing.T) {
 	}, {
 		ID: "3", Subject: "From a deleted user", Department: "Sales", Status: "Open",
 		Created: "2024-08-01T06:00:00Z", Updated: "",
-		Problems: []string{"missing_field/requester", "missing_field/author"},
+		Problems: []string{codeField(sources.CodeMissingField, "requester"), codeField(sources.CodeMissingField, "author")},
 		Entries: []entryView{{ID: "8", Kind: "customer reply", Author: sources.Person{Name: "Ghost Person"}, Format: "text",
 			Created: "2024-08-01T06:00:00Z", Body: "hello from a deleted account"}},
 	}}
@@ -184,10 +185,7 @@ func TestOsTicketFallbackZone(t *testing.T) {
 	if _, err := db.Exec("DELETE FROM xy_config WHERE `key` = 'db_timezone'"); err != nil {
 		t.Fatal(err)
 	}
-	ny, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		t.Skip("no tzdata")
-	}
+	ny := testzone.Load(t, "America/New_York")
 	s := openSource(t, Options{Preset: "osticket", DSN: srv.DSN(name), TablePrefix: "xy_"}, sources.Env{Location: ny})
 	got := readAll(t, s)
 	if len(got) != 3 || utc(got[0].Created) != "2024-03-10T13:00:00Z" { // EDT (UTC-4) began at 02:00 that day

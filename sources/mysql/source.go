@@ -384,10 +384,10 @@ func (s *Source) timeField(t *sources.Ticket, v sql.NullString, entry, origin, f
 	tm, ok := dbTime(v, s.loc)
 	switch {
 	case !ok:
-		t.AddProblem(sources.Problem{Severity: sources.Error, Code: "bad_date", Entry: entry, Origin: origin, Field: field,
+		t.AddProblem(sources.Problem{Severity: sources.Error, Code: sources.CodeBadDate, Entry: entry, Origin: origin, Field: field,
 			Message: fmt.Sprintf("cannot read %q as a date and time", v.String)})
 	case tm.IsZero() && required:
-		t.AddProblem(sources.Problem{Severity: sources.Warning, Code: "missing_field", Entry: entry, Origin: origin, Field: field,
+		t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeMissingField, Entry: entry, Origin: origin, Field: field,
 			Message: "no date (NULL or 0000-00-00)"})
 	}
 	return tm
@@ -410,28 +410,28 @@ func later(a, b time.Time) time.Time {
 // directory. It records a problem and returns false when there is no
 // directory, rel escapes it, or the file is missing.
 func (s *Source) fileAttachment(t *sources.Ticket, entry, origin, rel, name string) (sources.Attachment, bool) {
-	prob := func(code, msg string) (sources.Attachment, bool) {
+	prob := func(code sources.Code, msg string) (sources.Attachment, bool) {
 		t.AddProblem(sources.Problem{Severity: sources.Warning, Code: code, Entry: entry, Origin: origin, Field: "attachment",
 			Message: msg})
 		return sources.Attachment{}, false
 	}
 	if s.attDir == "" {
-		return prob("attachment_missing", fmt.Sprintf("attachment %q is stored on disk but attachments_dir is not set", name))
+		return prob(sources.CodeAttachmentMissing, fmt.Sprintf("attachment %q is stored on disk but attachments_dir is not set", name))
 	}
 	rel = filepath.FromSlash(rel)
 	if !filepath.IsLocal(rel) {
-		return prob("attachment_path", fmt.Sprintf("attachment %q: path %q leaves attachments_dir; refused", name, rel))
+		return prob(sources.CodeAttachmentPath, fmt.Sprintf("attachment %q: path %q leaves attachments_dir; refused", name, rel))
 	}
 	root := s.attDir
 	fi, err := os.Stat(filepath.Join(root, rel))
 	if errors.Is(err, fs.ErrNotExist) {
-		return prob("attachment_missing", fmt.Sprintf("attachment %q: %s not found in attachments_dir", name, rel))
+		return prob(sources.CodeAttachmentMissing, fmt.Sprintf("attachment %q: %s not found in attachments_dir", name, rel))
 	}
 	if err != nil {
-		return prob("attachment_missing", fmt.Sprintf("attachment %q: %v", name, err))
+		return prob(sources.CodeAttachmentMissing, fmt.Sprintf("attachment %q: %v", name, err))
 	}
 	if !fi.Mode().IsRegular() {
-		return prob("attachment_missing", fmt.Sprintf("attachment %q: %s is not a regular file", name, rel))
+		return prob(sources.CodeAttachmentMissing, fmt.Sprintf("attachment %q: %s is not a regular file", name, rel))
 	}
 	return sources.Attachment{
 		Name: name,

@@ -231,7 +231,7 @@ func (w *whmcs) thread(ctx context.Context, h header) error {
 		}
 		if attachments != "" {
 			if removed != 0 {
-				t.AddProblem(sources.Problem{Severity: sources.Warning, Code: "attachment_missing", Entry: e.ID, Origin: e.Origin,
+				t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeAttachmentMissing, Entry: e.ID, Origin: e.Origin,
 					Field: "attachment", Message: fmt.Sprintf("attachments %q were removed in WHMCS (attachments_removed=1)", attachments)})
 			} else {
 				for _, stored := range splitList(attachments, "|") {

@@ -5,8 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
+	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
 )
@@ -67,10 +67,7 @@ func whmcsFiles(t *testing.T) string {
 
 func TestWHMCS(t *testing.T) {
 	name, _ := fixtureDB(t, "whmcs", whmcsDDL, whmcsFixture)
-	chicago, err := time.LoadLocation("America/Chicago")
-	if err != nil {
-		t.Skip("no tzdata")
-	}
+	chicago := testzone.Load(t, "America/Chicago")
 	s := openSource(t, Options{Preset: "whmcs", DSN: srv.DSN(name), AttachmentsDir: whmcsFiles(t)}, sources.Env{Location: chicago})
 	if n, err := s.Count(context.Background()); err != nil || n != 3 {
 		t.Errorf("Count = %d, %v; want 3 (merged ticket excluded)", n, err)
@@ -84,7 +81,7 @@ func TestWHMCS(t *testing.T) {
 		ID: "101", Subject: "Can't reach my site", Department: "Technical Support", Status: "Closed", Priority: "High",
 		Requester: carol, CC: []string{"boss@acme.example", "ops@acme.example"},
 		Created: "2024-03-10T14:00:00Z", Updated: "2024-03-11T15:00:00Z",
-		Problems: []string{"attachment_missing/attachment", "attachment_path/attachment", "attachment_missing/attachment"},
+		Problems: []string{codeField(sources.CodeAttachmentMissing, "attachment"), codeField(sources.CodeAttachmentPath, "attachment"), codeField(sources.CodeAttachmentMissing, "attachment")},
 		Entries: []entryView{
 			{ID: "ticket", Kind: "customer reply", Author: carol, Format: "text", Created: "2024-03-10T14:00:00Z", Body: "It's down since 8am — ärgerlich"},
 			{ID: "r1", Kind: "staff reply", Author: alice, Format: "markdown", Created: "2024-03-10T14:30:00Z", Body: "Please **restart** the app"},
@@ -111,7 +108,7 @@ func TestWHMCS(t *testing.T) {
 	got := readAll(t, s)
 	compare(t, got, want)
 	for _, p := range got[0].Problems {
-		if p.Code == "attachment_path" && p.Entry != "r2" {
+		if p.Code == sources.CodeAttachmentPath && p.Entry != "r2" {
 			t.Errorf("path problem on entry %q", p.Entry)
 		}
 	}
