@@ -20,6 +20,19 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/policy"
 )
 
+// IDSet is ids as a set, for an --only list; nil when ids is empty (no
+// restriction).
+func IDSet(ids []string) map[string]bool {
+	if len(ids) == 0 {
+		return nil
+	}
+	set := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set
+}
+
 // DefaultConcurrency is how many tickets a pass works on at once when its
 // options (or the config's target.concurrency) do not say.
 const DefaultConcurrency = 4
@@ -102,13 +115,10 @@ func Run(ctx context.Context, o Options) (*report.Run, error) {
 	if prev != nil {
 		r.prevStart = prev.Started
 	}
-	if len(o.Only) > 0 {
-		r.only = make(map[string]bool, len(o.Only))
-		for _, id := range o.Only {
-			r.only[id] = true
+	if r.only = IDSet(o.Only); r.only == nil {
+		if err := r.loadVersions(ctx); err != nil {
+			return nil, err
 		}
-	} else if err := r.loadVersions(ctx); err != nil {
-		return nil, err
 	}
 	if r.runID, err = o.Store.BeginRun(ctx, checkpoints.KindImport); err != nil {
 		return nil, err

@@ -90,10 +90,7 @@ func Run(ctx context.Context, o Options) (*report.Verify, error) {
 	}
 	switch {
 	case len(o.Only) > 0:
-		v.only = make(map[string]bool, len(o.Only))
-		for _, id := range o.Only {
-			v.only[id] = true
-		}
+		v.only = importer.IDSet(o.Only)
 		v.selected = v.only
 	case o.Sample > 0 && o.Sample < len(imported):
 		r := o.Rand
