@@ -14,6 +14,7 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/internal/policytest"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
@@ -21,15 +22,7 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
 )
 
-var chicago = mustZone("America/Chicago")
-
-func mustZone(name string) *time.Location {
-	l, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return l
-}
+var chicago = testzone.Must("America/Chicago")
 
 // genTickets makes n tickets with 1-6 entries each: customer and staff
 // replies, notes (some older than the first reply), various statuses.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
 )
 
@@ -88,17 +89,9 @@ func (s *syncSource) write(t *testing.T, dir string) {
 // The source's zone differs from WHMCS's, so that a date sent in the wrong
 // zone shows.
 var (
-	syncSrcZone = mustZone("Europe/Berlin")
-	syncDstZone = mustZone("America/Chicago")
+	syncSrcZone = testzone.Must("Europe/Berlin")
+	syncDstZone = testzone.Must("America/Chicago")
 )
-
-func mustZone(name string) *time.Location {
-	l, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return l
-}
 
 // syncEnv is a sandbox, a CSV directory and a config file for both.
 type syncEnv struct {

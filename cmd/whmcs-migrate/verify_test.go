@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
 )
@@ -84,18 +84,9 @@ func vfExec(t *testing.T, args ...string) (int, string, string) {
 
 func vfSandbox(t *testing.T) *whmcstest.Server {
 	t.Helper()
-	s := whmcstest.NewServer(whmcstest.Options{TimeZone: mustLoad(t, "America/Chicago")})
+	s := whmcstest.NewServer(whmcstest.Options{TimeZone: testzone.Load(t, "America/Chicago")})
 	t.Cleanup(s.Close)
 	return s
-}
-
-func mustLoad(t *testing.T, name string) *time.Location {
-	t.Helper()
-	l, err := loadZone(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
 }
 
 func TestVerifyCommand(t *testing.T) {

@@ -21,6 +21,7 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/validate"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/csv"
@@ -290,7 +291,7 @@ func TestValidateInvalidSamples(t *testing.T) {
 	}
 	s := whmcstest.NewServer(whmcstest.Options{Seed: seed})
 	defer s.Close()
-	src, err := csv.Open(csv.Options{Path: dir}, sources.Env{Location: mustLoad(t, "Europe/Berlin")})
+	src, err := csv.Open(csv.Options{Path: dir}, sources.Env{Location: testzone.Load(t, "Europe/Berlin")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -386,15 +387,6 @@ func copyDir(t *testing.T, src string) string {
 		t.Fatal(err)
 	}
 	return dst
-}
-
-func mustLoad(t *testing.T, name string) *time.Location {
-	t.Helper()
-	l, err := time.LoadLocation(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
 }
 
 func TestValidateDemoSamplesHaveNoErrors(t *testing.T) {
