@@ -66,7 +66,7 @@ checkpoint: migration.db
 		if offline {
 			args = append(args, "--offline")
 		}
-		code, out, errOut := vtExec(t, args...)
+		code, out, errOut := cli(t, args...)
 		var v validation
 		b, err := os.ReadFile(rp)
 		if err != nil {
@@ -110,7 +110,7 @@ checkpoint: migration.db
 	}
 
 	rp := filepath.Join(work, "run.json")
-	code, out, errOut := vtExec(t, "run", "--config", cfg, "--no-progress", "--report", rp)
+	code, out, errOut := cli(t, "run", "--config", cfg, "--no-progress", "--report", rp)
 	if code != exitIncomplete {
 		t.Fatalf("run: exit %d, want %d (one ticket failed)\n%s%s", code, exitIncomplete, out, errOut)
 	}

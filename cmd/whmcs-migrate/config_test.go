@@ -37,9 +37,7 @@ mapping:
 `
 
 func TestLoadConfig(t *testing.T) {
-	t.Setenv("TEST_WM_ID", "ident")
-	t.Setenv("TEST_WM_SECRET", "s3cr$t#with: odd chars")
-	t.Setenv("TEST_WM_RATE", "25")
+	setConfigEnv(t, "s3cr$t#with: odd chars", "25")
 	path := writeConfig(t, baseConfig)
 	cfg, err := LoadConfig(path, all.Registry())
 	if err != nil {
@@ -69,9 +67,7 @@ func TestLoadConfig(t *testing.T) {
 }
 
 func TestLoadConfigErrors(t *testing.T) {
-	t.Setenv("TEST_WM_ID", "ident")
-	t.Setenv("TEST_WM_SECRET", "hunter2-secret")
-	t.Setenv("TEST_WM_RATE", "10")
+	setConfigEnv(t, "hunter2-secret", "10")
 	for _, c := range []struct {
 		name, text, want string
 	}{
@@ -112,4 +108,12 @@ func loadPlanned(t *testing.T, text string) (*Config, error) {
 	a := &app{cfg: cfg, log: slog.New(slog.DiscardHandler)}
 	_, err = a.planner(nil, false)
 	return cfg, err
+}
+
+// setConfigEnv sets the variables baseConfig expands: the identifier
+// "ident", the secret and the rate given.
+func setConfigEnv(t *testing.T, secret, rate string) {
+	t.Setenv("TEST_WM_ID", "ident")
+	t.Setenv("TEST_WM_SECRET", secret)
+	t.Setenv("TEST_WM_RATE", rate)
 }

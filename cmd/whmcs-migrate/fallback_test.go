@@ -12,9 +12,7 @@ import (
 // mapping.fallback_requester loads from YAML as README shows it, and a
 // fallback without a valid email is a config error naming the key.
 func TestConfigFallbackRequester(t *testing.T) {
-	t.Setenv("TEST_WM_ID", "ident")
-	t.Setenv("TEST_WM_SECRET", "secret")
-	t.Setenv("TEST_WM_RATE", "5")
+	setConfigEnv(t, "secret", "5")
 	cfg, err := LoadConfig(writeConfig(t, baseConfig+`  fallback_requester: {name: "Deleted user", email: "deleted-user@example.com"}
 `), all.Registry())
 	if err != nil {

@@ -30,7 +30,7 @@ func TestPreflightClosedPort(t *testing.T) {
 	s.Close()
 	for _, cmd := range []string{"run", "validate"} {
 		start := time.Now()
-		code, out, errOut := vtExec(t, cmd, "--config", cfg)
+		code, out, errOut := cli(t, cmd, "--config", cfg)
 		if took := time.Since(start); code != exitFatal || took > 15*time.Second {
 			t.Errorf("%s: exit %d after %v, want %d within 15s; %s%s", cmd, code, took, exitFatal, out, errOut)
 		}
@@ -46,13 +46,13 @@ func TestPreflightWrongSecretFailsEveryRun(t *testing.T) {
 	s := whmcstest.NewServer(whmcstest.Options{})
 	defer s.Close()
 	cfg := vtConfig(t, s, "")
-	if code, out, errOut := vtExec(t, "run", "--config", cfg, "--no-progress"); code != exitIncomplete {
+	if code, out, errOut := cli(t, "run", "--config", cfg, "--no-progress"); code != exitIncomplete {
 		t.Fatalf("first run: exit %d; %s%s", code, out, errOut) // the fixture has invalid tickets
 	}
 	writes := s.WriteCalls()
 	setSecret(t, cfg, s.Secret, "revoked-secret-value")
 	for _, args := range [][]string{{}, {"--only", "OK1"}} {
-		code, out, errOut := vtExec(t, append([]string{"run", "--config", cfg, "--no-progress"}, args...)...)
+		code, out, errOut := cli(t, append([]string{"run", "--config", cfg, "--no-progress"}, args...)...)
 		if code != exitFatal || !strings.Contains(errOut, "rejects the API credentials") || strings.Contains(out+errOut, "revoked-secret-value") {
 			t.Errorf("run %v with a wrong secret: exit %d; %s%s", args, code, out, errOut)
 		}
@@ -68,7 +68,7 @@ func TestPreflightDeniedAction(t *testing.T) {
 	s := whmcstest.NewServer(whmcstest.Options{DeniedActions: []string{"AddTicketNote", "GetTickets"}})
 	defer s.Close()
 	cfg := vtConfig(t, s, "")
-	code, out, errOut := vtExec(t, "run", "--config", cfg, "--no-progress")
+	code, out, errOut := cli(t, "run", "--config", cfg, "--no-progress")
 	if code != exitFatal || !strings.Contains(errOut, "AddTicketNote") || !strings.Contains(errOut, "GetTickets") {
 		t.Fatalf("exit %d, want %d naming AddTicketNote and GetTickets; %s%s", code, exitFatal, out, errOut)
 	}
@@ -76,7 +76,7 @@ func TestPreflightDeniedAction(t *testing.T) {
 		t.Fatalf("a run refused by the preflight wrote: %d write calls, %d tickets", st.WriteCalls, len(st.Tickets))
 	}
 	// validate says the same before anything is planned to be written.
-	code, out, errOut = vtExec(t, "validate", "--config", cfg)
+	code, out, errOut = cli(t, "validate", "--config", cfg)
 	if code != exitFatal || !strings.Contains(errOut, "GetTickets") {
 		t.Fatalf("validate: exit %d; %s%s", code, out, errOut)
 	}
@@ -94,7 +94,7 @@ func TestPreflightUndatedWHMCS(t *testing.T) {
 			s := whmcstest.NewServer(o)
 			defer s.Close()
 			cfg := vtConfig(t, s, "")
-			code, out, errOut := vtExec(t, "run", "--config", cfg, "--no-progress")
+			code, out, errOut := cli(t, "run", "--config", cfg, "--no-progress")
 			if code != exitFatal || !strings.Contains(errOut, "8.0") || !strings.Contains(errOut, "`created`") {
 				t.Fatalf("exit %d, want %d naming 8.0 and created; %s%s", code, exitFatal, out, errOut)
 			}

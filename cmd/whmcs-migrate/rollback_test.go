@@ -9,27 +9,27 @@ import (
 func TestRollbackCommand(t *testing.T) {
 	s := vfSandbox(t)
 	cfg := vfConfig(t, s)
-	if code, out, errOut := vfExec(t, "run", "--config", cfg, "--only", "A1,A3", "--no-progress"); code != exitOK {
+	if code, out, errOut := cli(t, "run", "--config", cfg, "--only", "A1,A3", "--no-progress"); code != exitOK {
 		t.Fatalf("run 1: exit %d\n%s\n%s", code, out, errOut)
 	}
-	if code, out, errOut := vfExec(t, "run", "--config", cfg, "--no-progress"); code != exitOK {
+	if code, out, errOut := cli(t, "run", "--config", cfg, "--no-progress"); code != exitOK {
 		t.Fatalf("run 2: exit %d\n%s\n%s", code, out, errOut)
 	}
-	if code, _, _ := vfExec(t, "rollback", "--config", cfg); code != exitUsage {
+	if code, _, _ := cli(t, "rollback", "--config", cfg); code != exitUsage {
 		t.Errorf("rollback without --run or --all: exit %d", code)
 	}
-	if code, _, _ := vfExec(t, "rollback", "--config", cfg, "--run", "1", "--all"); code != exitUsage {
+	if code, _, _ := cli(t, "rollback", "--config", cfg, "--run", "1", "--all"); code != exitUsage {
 		t.Errorf("rollback with both: exit %d", code)
 	}
-	if code, _, errOut := vfExec(t, "rollback", "--config", cfg, "--run", "42"); code != exitUsage || !strings.Contains(errOut, "no such run") {
+	if code, _, errOut := cli(t, "rollback", "--config", cfg, "--run", "42"); code != exitUsage || !strings.Contains(errOut, "no such run") {
 		t.Errorf("rollback of an unknown run: exit %d %s", code, errOut)
 	}
 
-	code, out, errOut := vfExec(t, "rollback", "--config", cfg, "--run", "1")
+	code, out, errOut := cli(t, "rollback", "--config", cfg, "--run", "1")
 	if code != exitOK || !strings.Contains(out, "would delete 2 WHMCS tickets") || len(s.State().Tickets) != 4 {
 		t.Fatalf("preview: exit %d\n%s\n%s", code, out, errOut)
 	}
-	code, out, errOut = vfExec(t, "rollback", "--config", cfg, "--run", "1", "--yes")
+	code, out, errOut = cli(t, "rollback", "--config", cfg, "--run", "1", "--yes")
 	if code != exitOK || !strings.Contains(out, "2 deleted") {
 		t.Fatalf("rollback: exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -42,13 +42,13 @@ func TestRollbackCommand(t *testing.T) {
 		t.Errorf("after rolling back run 1 WHMCS has %q", left)
 	}
 	// verify now says A1 and A3 are not imported; a run restores them.
-	if code, out, _ := vfExec(t, "verify", "--config", cfg); code != exitIncomplete || !strings.Contains(out, "2 source tickets not imported") {
+	if code, out, _ := cli(t, "verify", "--config", cfg); code != exitIncomplete || !strings.Contains(out, "2 source tickets not imported") {
 		t.Errorf("verify after rollback: exit %d\n%s", code, out)
 	}
-	if code, out, errOut := vfExec(t, "run", "--config", cfg, "--no-progress"); code != exitOK {
+	if code, out, errOut := cli(t, "run", "--config", cfg, "--no-progress"); code != exitOK {
 		t.Fatalf("run 3: exit %d\n%s\n%s", code, out, errOut)
 	}
-	if code, out, _ := vfExec(t, "verify", "--config", cfg); code != exitOK {
+	if code, out, _ := cli(t, "verify", "--config", cfg); code != exitOK {
 		t.Errorf("verify after restore: exit %d\n%s", code, out)
 	}
 	if n := len(s.State().Tickets); n != 4 {

@@ -56,7 +56,9 @@ validate:
 	return p
 }
 
-func vtExec(t *testing.T, args ...string) (int, string, string) {
+// cli runs the command line args in process and returns its exit code,
+// stdout and stderr.
+func cli(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := execute(context.Background(), args, &out, &errb)
@@ -69,7 +71,7 @@ func TestValidateCommandOnline(t *testing.T) {
 	cfg := vtConfig(t, s, "")
 	dir := t.TempDir()
 	rj, rh := filepath.Join(dir, "report.json"), filepath.Join(dir, "report.html")
-	code, out, errOut := vtExec(t, "validate", "--config", cfg, "--report", rj, "--html", rh)
+	code, out, errOut := cli(t, "validate", "--config", cfg, "--report", rj, "--html", rh)
 	if code != exitIncomplete {
 		t.Fatalf("exit %d, want %d; stdout:\n%s\nstderr:\n%s", code, exitIncomplete, out, errOut)
 	}
@@ -138,7 +140,7 @@ func TestValidateCommandOffline(t *testing.T) {
 	s := whmcstest.NewServer(whmcstest.Options{})
 	defer s.Close()
 	cfg := vtConfig(t, s, "")
-	code, out, errOut := vtExec(t, "validate", "--config", cfg, "--offline")
+	code, out, errOut := cli(t, "validate", "--config", cfg, "--offline")
 	if code != exitOK {
 		t.Fatalf("exit %d, want 0; stdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
@@ -168,7 +170,7 @@ func TestValidateCommandConfigErrors(t *testing.T) {
 				b = bytes.Replace(b, []byte("ghost}"), []byte(`""}`), 1)
 			}
 			os.WriteFile(cfg, b, 0o600)
-			code, out, errOut := vtExec(t, "validate", "--config", cfg, "--offline")
+			code, out, errOut := cli(t, "validate", "--config", cfg, "--offline")
 			if code != exitUsage {
 				t.Errorf("exit %d, want %d; stdout:\n%s\nstderr:\n%s", code, exitUsage, out, errOut)
 			}
@@ -185,7 +187,7 @@ func TestValidateCommandAuthFailureIsFatal(t *testing.T) {
 	cfg := vtConfig(t, s, "")
 	b, _ := os.ReadFile(cfg)
 	os.WriteFile(cfg, bytes.Replace(b, []byte("secret: "+s.Secret), []byte("secret: wrong-secret-value"), 1), 0o600)
-	code, out, errOut := vtExec(t, "validate", "--config", cfg)
+	code, out, errOut := cli(t, "validate", "--config", cfg)
 	if code != exitFatal {
 		t.Errorf("exit %d, want %d; stderr %s", code, exitFatal, errOut)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -75,13 +74,6 @@ checkpoint: ` + filepath.Join(dir, "migration.db") + `
 	return p
 }
 
-func vfExec(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code := execute(context.Background(), args, &out, &errb)
-	return code, out.String(), errb.String()
-}
-
 func vfSandbox(t *testing.T) *whmcstest.Server {
 	t.Helper()
 	s := whmcstest.NewServer(whmcstest.Options{TimeZone: testzone.Load(t, "America/Chicago")})
@@ -96,15 +88,15 @@ func TestVerifyCommand(t *testing.T) {
 	rj, rh := filepath.Join(dir, "verify.json"), filepath.Join(dir, "verify.html")
 
 	// Before any import: everything is missing.
-	code, out, errOut := vfExec(t, "verify", "--config", cfg)
+	code, out, errOut := cli(t, "verify", "--config", cfg)
 	if code != exitIncomplete || !strings.Contains(out, "4 source tickets not imported") {
 		t.Fatalf("verify before import: exit %d\n%s\n%s", code, out, errOut)
 	}
-	if code, out, errOut := vfExec(t, "run", "--config", cfg, "--no-progress"); code != exitOK {
+	if code, out, errOut := cli(t, "run", "--config", cfg, "--no-progress"); code != exitOK {
 		t.Fatalf("run: exit %d\n%s\n%s", code, out, errOut)
 	}
 	writes := s.WriteCalls()
-	code, out, errOut = vfExec(t, "verify", "--config", cfg, "--report", rj, "--html", rh)
+	code, out, errOut = cli(t, "verify", "--config", cfg, "--report", rj, "--html", rh)
 	if code != exitOK || !strings.Contains(out, "Verified 4 tickets: 4 matching, 0 differing.") {
 		t.Fatalf("verify after import: exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -135,7 +127,7 @@ func TestVerifyCommand(t *testing.T) {
 	if err := whmcs.NewClient(h, nil).UpdateTicket(context.Background(), &whmcs.UpdateTicketRequest{TicketID: a3, Status: "Closed"}); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut = vfExec(t, "verify", "--config", cfg, "--report", rj)
+	code, out, errOut = cli(t, "verify", "--config", cfg, "--report", rj)
 	if code != exitIncomplete || !strings.Contains(out, "ticket A3 (WHMCS") || !strings.Contains(out, "status: expected Customer-Reply; WHMCS has Closed") {
 		t.Fatalf("verify after tampering: exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -163,10 +155,10 @@ func TestVerifyCommand(t *testing.T) {
 	}
 
 	// --only A1 passes; --sample with --only is a usage error.
-	if code, out, _ := vfExec(t, "verify", "--config", cfg, "--only", "A1,A2"); code != exitOK || !strings.Contains(out, "Verified 2 tickets") {
+	if code, out, _ := cli(t, "verify", "--config", cfg, "--only", "A1,A2"); code != exitOK || !strings.Contains(out, "Verified 2 tickets") {
 		t.Errorf("--only: exit %d\n%s", code, out)
 	}
-	if code, _, _ := vfExec(t, "verify", "--config", cfg, "--only", "A1", "--sample", "1"); code != exitUsage {
+	if code, _, _ := cli(t, "verify", "--config", cfg, "--only", "A1", "--sample", "1"); code != exitUsage {
 		t.Errorf("--only with --sample: exit %d", code)
 	}
 }
