@@ -21,15 +21,19 @@
 // install's sanitiser or 3-byte tables never make a write that landed
 // look missing.
 //
-// Policy around the WHMCS client (rate limit with AIMD, retries of calls
-// certainly not processed) is composed in WithPolicy. A failing ticket is
-// recorded with its reason and the run goes on; only fatal errors
-// (authentication, checkpoint I/O) stop it.
+// The client's policy (rate limit, retries) is not here: it is layered
+// around the client (whmcs/policy) by the program, and the engine finds
+// the layers' stats by unwrapping. A failing ticket is recorded with its
+// reason and the run goes on; only fatal errors (IsFatal: authentication,
+// checkpoint I/O, a failed canary) stop it.
 //
-// Besides Run, the package holds the other passes over a migration:
-// Validate (the dry-run report: every problem before one write, through a
-// read-only client), Verify (read every imported ticket back and compare it
-// with its source) and Rollback (delete what a run created, and forget it).
+// The package is the engine and what every pass over a migration shares:
+// Pool (one producer, N workers, the first fatal error cancels), Fatal and
+// ErrInterrupted, EndOf. The other passes live beside it, each taking a
+// ready planner: importer/validate (the dry-run report), importer/verify
+// (read every imported ticket back and compare it with its source) and
+// importer/rollback (delete what a run created, and forget it). Their
+// reports, renderings and files are in importer/report.
 //
 // The package reads sources only through sources.Source and never parses
 // any input format itself.

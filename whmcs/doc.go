@@ -19,7 +19,7 @@
 //     was sent and no clear refusal came back): such a call must be
 //     reconciled by reading WHMCS, never re-sent blindly.
 //   - Callers that wrap a Caller to add policy: ReadOnly here (dry-run);
-//     rate limits and retries belong to the importer. Each wrapper
+//     rate limits and retries are the layers of whmcs/policy. Each wrapper
 //     implements Unwrapper, so that Find reaches a layer of a composed
 //     stack (the *HTTP, for the server's clock or a call without retries).
 //   - Client: typed methods over any Caller, decoding WHMCS's loosely typed

@@ -12,10 +12,11 @@ import (
 // stores: unknown until a text that would show it has been read back.
 type Knowledge int8
 
+// What is known of one dimension of a TextProfile.
 const (
-	Unknown Knowledge = iota
-	Yes
-	No
+	Unknown Knowledge = iota // not shown by any text read back yet
+	Yes                      // the install does it
+	No                       // the install does not
 )
 
 func (k Knowledge) String() string {

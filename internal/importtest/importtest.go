@@ -138,6 +138,8 @@ func (e *Env) ImportAll(t *testing.T, src sources.Source, only ...string) *repor
 	return rep
 }
 
+// WHMCSID is the WHMCS ticket id the checkpoint maps sourceID to; the
+// test fails when there is none.
 func (e *Env) WHMCSID(t *testing.T, sourceID string) int64 {
 	t.Helper()
 	c, err := e.Store.Ticket(context.Background(), sourceID)

@@ -1,0 +1,10 @@
+// Package report is where the passes' results become files and text for
+// people: the run summary (Run) and its Prometheus metrics, the validation
+// report (Validation) as JSON and a self-contained HTML page, the
+// verification report (Verify) as text, JSON and HTML, the rollback
+// preview, size and duration formats, and atomic 0600 file writing
+// (reports hold customer data).
+//
+// It holds data and renders it; it calls nobody. The passes fill its
+// types.
+package report
