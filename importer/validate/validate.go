@@ -20,22 +20,6 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 )
 
-// Problem codes the validation adds to the planner's and the sources'.
-const (
-	// CodeAttachmentExtension (warning): an attachment whose extension is
-	// not in the allow-list; WHMCS refuses or drops such files.
-	CodeAttachmentExtension = "attachment_extension"
-	// CodeAttachmentTooLarge (warning): an attachment whose encoded request
-	// size is over the limit the web server in front of WHMCS applies.
-	CodeAttachmentTooLarge = "attachment_too_large"
-	// CodeAlreadyImported (warning): the checkpoint has the ticket as
-	// imported and nothing changed since; run will skip it.
-	CodeAlreadyImported = "already_imported"
-	// CodeUnknownDepartmentID (error): the mapping gives a deptid that the
-	// WHMCS (GetSupportDepartments) does not have.
-	CodeUnknownDepartmentID = "unknown_department_id"
-)
-
 // Defaults of Options.
 var (
 	// DefaultAllowedExtensions are WHMCS's default allowed attachment
@@ -279,7 +263,7 @@ func (v *validator) ticket(ctx context.Context, t *sources.Ticket, r *ticketResu
 	}
 	probs := p.Problems
 	if v.depts != nil && p.DeptID != 0 && !v.depts[p.DeptID] && (prior == nil || p.DeptChanged) {
-		probs = append(probs, sources.Problem{Severity: sources.Error, Code: CodeUnknownDepartmentID, Ticket: t.ID, Origin: t.Origin,
+		probs = append(probs, sources.Problem{Severity: sources.Error, Code: sources.CodeUnknownDepartmentID, Ticket: t.ID, Origin: t.Origin,
 			Field: "department", Message: fmt.Sprintf("department %q maps to deptid %d, which WHMCS does not have", t.Department, p.DeptID)})
 	}
 	for i := range p.Steps {
@@ -296,7 +280,7 @@ func (v *validator) ticket(ctx context.Context, t *sources.Ticket, r *ticketResu
 	probs = append(probs, p.Drift...)
 	if imported && len(p.Steps) == 0 && !sources.HasErrors(probs) {
 		r.skipped = true
-		probs = append(probs, sources.Problem{Severity: sources.Warning, Code: CodeAlreadyImported, Ticket: t.ID, Origin: t.Origin,
+		probs = append(probs, sources.Problem{Severity: sources.Warning, Code: sources.CodeAlreadyImported, Ticket: t.ID, Origin: t.Origin,
 			Message: fmt.Sprintf("already imported as WHMCS ticket %d and unchanged: run will skip it", prior.TicketID)})
 	}
 	r.invalid = sources.HasErrors(probs)
@@ -324,7 +308,7 @@ func (v *validator) attachment(probs []sources.Problem, t *sources.Ticket, st *m
 	}
 	ext := strings.ToLower(filepath.Ext(a.Name))
 	if !v.allowed[ext] {
-		add(CodeAttachmentExtension, "attachment %q: extension %q is not among the allowed %s; WHMCS may refuse it",
+		add(sources.CodeAttachmentExtension, "attachment %q: extension %q is not among the allowed %s; WHMCS may refuse it",
 			a.Name, ext, strings.Join(sortedSet(v.allowed), " "))
 	}
 	size := a.Size
@@ -339,7 +323,7 @@ func (v *validator) attachment(probs []sources.Problem, t *sources.Ticket, st *m
 	r.attBytes += size
 	r.attReqBytes += req
 	if v.maxSize > 0 && req > v.maxSize {
-		add(CodeAttachmentTooLarge, "attachment %q: %s on disk is about %s in the request (base64 in JSON in base64, form-encoded), over the %s limit",
+		add(sources.CodeAttachmentTooLarge, "attachment %q: %s on disk is about %s in the request (base64 in JSON in base64, form-encoded), over the %s limit",
 			a.Name, report.FormatSize(size), report.FormatSize(req), report.FormatSize(v.maxSize))
 	}
 	return probs
