@@ -37,7 +37,7 @@ type Ticket struct {
 
 	// Entries is the thread in source order. Nil when ThreadSkipped.
 	Entries []Entry
-	// ThreadSkipped is true when ReadOptions.Want declined the ticket, so its
+	// ThreadSkipped is true when ReadOptions.WantThread did not want the ticket's thread, so its
 	// thread was not read.
 	ThreadSkipped bool
 

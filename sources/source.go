@@ -15,7 +15,8 @@ type Source interface {
 	// Tickets streams every ticket, one at a time, in a stable order (the
 	// same order on every call over unchanged data: by ticket id for
 	// databases, by file order for CSV), with its thread loaded unless
-	// opts.Want declines it. It never holds the whole source in memory.
+	// opts.WantThread says it is not needed. It never holds the whole
+	// source in memory.
 	//
 	// A problem with one ticket's data is attached to that ticket
 	// (Ticket.Problems) and the stream goes on; the iterator yields a
@@ -28,14 +29,60 @@ type Source interface {
 	Close() error
 }
 
-// ReadOptions tune one pass over a source.
+// ReadOptions say which threads one pass over a source may leave unread.
+// They are data that the caller decides before the pass starts: a reader
+// consults them (WantThread) with a ticket's header, and never calls back
+// into its caller while it reads. A reader reads the header (ID, Updated,
+// ...) first, then the thread only when it is wanted, so that a sync over
+// an unchanged source reads no thread at all; the MySQL presets decide per
+// page and read the wanted threads of a page together.
+//
+// The zero value wants every thread.
 type ReadOptions struct {
-	// Want, when not nil, is asked about each ticket before its thread is
-	// read, with the ticket's header fields (ID, Subject, Updated, ...)
-	// filled and Entries nil. When it returns false the thread is not read
-	// and the ticket is yielded with ThreadSkipped set. Sources that cannot
-	// read a header without its thread may call it after reading the thread.
-	Want func(t *Ticket) bool
+	// Threads, when not nil, is the set of ticket ids whose threads are
+	// wanted (run --only, verify --sample): any other ticket is yielded
+	// with its header only.
+	Threads map[string]bool
+	// Held, when not nil, is what the caller already holds: a ticket held
+	// at a version not older than its last change, with that change
+	// settled, is yielded with its header only.
+	Held *Held
+}
+
+// Held is what a caller (the importer's checkpoint) holds of the source.
+type Held struct {
+	// Versions maps ticket ids to the last-change time, in Unix seconds, of
+	// the version held.
+	Versions map[string]int64
+	// Settled is the time before which a last change counts as settled
+	// (the previous run's start less its overlap window): a ticket changed
+	// at or after it is read whole, whatever the version held.
+	Settled time.Time
+}
+
+// Unchanged reports whether h holds t at a version not older than t's last
+// change (t.Updated, compared to the second), and that change is settled.
+// A ticket without a last-change time is never unchanged.
+func (h *Held) Unchanged(t *Ticket) bool {
+	if h == nil || t.Updated.IsZero() || h.Settled.IsZero() {
+		return false
+	}
+	v, ok := h.Versions[t.ID]
+	if !ok || t.Updated.Unix() > v {
+		return false
+	}
+	return t.Updated.Before(h.Settled)
+}
+
+// WantThread reports whether the thread of t, whose header fields are
+// read (Entries nil), is wanted. A reader that skips it sets
+// t.ThreadSkipped. Readers that cannot read a header without its thread
+// may ask after reading the thread.
+func (o ReadOptions) WantThread(t *Ticket) bool {
+	if o.Threads != nil && !o.Threads[t.ID] {
+		return false
+	}
+	return !o.Held.Unchanged(t)
 }
 
 // Counter is implemented by sources that can count their tickets cheaply

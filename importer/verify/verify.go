@@ -111,11 +111,17 @@ func Run(ctx context.Context, o Options) (*report.Verify, error) {
 		seq int
 		t   *sources.Ticket
 	}
+	toCheck := map[string]bool{}
+	for id := range v.cp {
+		if v.toCheck(id) {
+			toCheck[id] = true
+		}
+	}
 	seen := map[string]bool{}
 	seq := 0
 	err = importer.Pool(ctx, o.Concurrency, func(ctx context.Context, emit func(job) error) error {
-		want := func(t *sources.Ticket) bool { return v.toCheck(t.ID) }
-		for t, err := range o.Source.Tickets(ctx, sources.ReadOptions{Want: want}) {
+		// Only the tickets to check need their threads.
+		for t, err := range o.Source.Tickets(ctx, sources.ReadOptions{Threads: toCheck}) {
 			if err != nil {
 				return fmt.Errorf("read source: %w", err)
 			}

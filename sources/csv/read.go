@@ -159,14 +159,14 @@ func (p *pass) run(ctx context.Context, yield func(*sources.Ticket, error) bool)
 }
 
 // thread reads the messages of ticket t (keyed key in the index), unless
-// ReadOptions.Want declines it.
+// ReadOptions.WantThread says it is not needed.
 func (p *pass) thread(ctx context.Context, t *sources.Ticket, key string) error {
 	refs := p.idx.byTicket[key]
 	delete(p.idx.byTicket, key)
 	if rowBroken(t) {
 		return nil // the row itself is unreadable: its messages go with it
 	}
-	if p.opts.Want != nil && !p.opts.Want(t) {
+	if !p.opts.WantThread(t) {
 		t.ThreadSkipped = true
 		return nil
 	}

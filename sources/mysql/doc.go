@@ -5,7 +5,7 @@
 // It only reads. Every connection's session is made read-only (SET SESSION
 // TRANSACTION READ ONLY) and uses utf8mb4. Tickets are read in ticket-id
 // order by keyset pages (WHERE id > ? ORDER BY id LIMIT n, never OFFSET).
-// A thread is read only when ReadOptions.Want accepts the ticket's header
+// A thread is read only when ReadOptions.WantThread wants it, judged on the ticket's header
 // (whose Updated is the last-change time). osTicket reads the threads of a
 // page's accepted tickets together (one entries query, attachments by entry
 // id in batches), so page_size bounds the memory held; the other presets

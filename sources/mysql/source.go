@@ -206,7 +206,7 @@ func (s *Source) wrap(ctx context.Context, doing string, err error) error {
 }
 
 // Tickets streams the tickets in key order, one keyset page at a time,
-// reading each ticket's thread only when opts.Want accepts it.
+// reading each ticket's thread only when opts.WantThread wants it.
 func (s *Source) Tickets(ctx context.Context, ro sources.ReadOptions) iter.Seq2[*sources.Ticket, error] {
 	return func(yield func(*sources.Ticket, error) bool) {
 		var after any
@@ -224,7 +224,7 @@ func (s *Source) Tickets(ctx context.Context, ro sources.ReadOptions) iter.Seq2[
 				return
 			}
 			last := hs[len(hs)-1].key
-			// The tickets of a page that Want accepts have their threads
+			// The tickets of a page whose threads are wanted have them
 			// read together when the preset can; either way the caller
 			// sees one ticket, with its whole thread, at a time.
 			batch := 1
@@ -240,7 +240,7 @@ func (s *Source) Tickets(ctx context.Context, ro sources.ReadOptions) iter.Seq2[
 						yield(nil, err)
 						return
 					}
-					if ro.Want != nil && !ro.Want(h.t) {
+					if !ro.WantThread(h.t) {
 						h.t.ThreadSkipped = true
 					} else {
 						want = append(want, h)

@@ -1,6 +1,6 @@
 // Package sourcetest is the conformance suite every sources.Source must
 // pass: stable order over passes, no duplicate ticket ids, entries in a
-// stable order, ReadOptions.Want skipping threads, prompt cancellation, an
+// stable order, ReadOptions skipping threads, prompt cancellation, an
 // early break, Close safe twice, attachments that open and read fully, and
 // problems that name their ticket and origin.
 //

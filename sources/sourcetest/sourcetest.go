@@ -84,46 +84,52 @@ func Run(t *testing.T, open func(t *testing.T) sources.Source) {
 		}
 	})
 
-	t.Run("WantSkipsThreads", func(t *testing.T) {
+	t.Run("ReadOptionsSkipThreads", func(t *testing.T) {
 		s := use(t)
 		full := readAll(t, s, sources.ReadOptions{})
-		asked := 0
-		none := readAll(t, s, sources.ReadOptions{Want: func(tk *sources.Ticket) bool {
-			asked++
-			if tk.Entries != nil {
-				t.Errorf("Want got ticket %s with its entries already read", tk.ID)
-			}
-			if tk.ID == "" {
-				t.Errorf("Want got a ticket without its ID")
-			}
-			return false
-		}})
-		if asked == 0 {
-			t.Fatal("Want was never called")
-		}
+		// No thread wanted: every ticket still comes, header only.
+		none := readAll(t, s, sources.ReadOptions{Threads: map[string]bool{}})
 		if len(none) != len(full) {
-			t.Fatalf("with Want=false: %d tickets, without: %d", len(none), len(full))
+			t.Fatalf("with no thread wanted: %d tickets, with all: %d", len(none), len(full))
 		}
 		for i, tk := range none {
 			if tk.ID != full[i].ID {
-				t.Errorf("ticket %d: ID %s with Want=false, %s without", i, tk.ID, full[i].ID)
+				t.Errorf("ticket %d: ID %s with no thread wanted, %s with all", i, tk.ID, full[i].ID)
 			}
 			if tk.Entries != nil {
-				t.Errorf("ticket %s: Want=false, yet %d entries", tk.ID, len(tk.Entries))
+				t.Errorf("ticket %s: no thread wanted, yet %d entries", tk.ID, len(tk.Entries))
 			}
 			if full[i].Entries != nil && !tk.ThreadSkipped {
-				t.Errorf("ticket %s: Want=false but ThreadSkipped is not set", tk.ID)
+				t.Errorf("ticket %s: its thread was not wanted but ThreadSkipped is not set", tk.ID)
 			}
 		}
-		// Declining every other ticket leaves the others whole.
-		n := 0
-		some := readAll(t, s, sources.ReadOptions{Want: func(*sources.Ticket) bool { n++; return n%2 == 0 }})
-		for i, tk := range some {
-			if tk.ThreadSkipped {
-				continue
+		// Every other thread wanted: those come whole, as in a full pass.
+		want := map[string]bool{}
+		for i, tk := range full {
+			if i%2 == 1 {
+				want[tk.ID] = true
 			}
-			if !reflect.DeepEqual(tk, full[i]) {
+		}
+		some := readAll(t, s, sources.ReadOptions{Threads: want})
+		for i, tk := range some {
+			if want[tk.ID] == tk.ThreadSkipped && full[i].Entries != nil {
+				t.Errorf("ticket %s: wanted %v, ThreadSkipped %v", tk.ID, want[tk.ID], tk.ThreadSkipped)
+			}
+			if want[tk.ID] && !reflect.DeepEqual(tk, full[i]) {
 				t.Errorf("ticket %s, wanted, differs from a full pass:\n%s", tk.ID, diff([]snap{tk}, []snap{full[i]}))
+			}
+		}
+		// Held at their current version, settled: tickets with a
+		// last-change time come header only, the others whole.
+		held := &sources.Held{Versions: map[string]int64{}, Settled: time.Now().Add(24 * time.Hour)}
+		for _, tk := range full {
+			if !tk.Updated.IsZero() {
+				held.Versions[tk.ID] = tk.Updated.Unix()
+			}
+		}
+		for i, tk := range readAll(t, s, sources.ReadOptions{Held: held}) {
+			if skip := full[i].Entries != nil && !full[i].Updated.IsZero(); tk.ThreadSkipped != skip {
+				t.Errorf("ticket %s held at its version: ThreadSkipped %v, want %v", tk.ID, tk.ThreadSkipped, skip)
 			}
 		}
 	})
@@ -354,7 +360,7 @@ func diff(a, b []snap) string {
 
 // Memory is an in-memory sources.Source over tickets, in their order, for
 // tests of what consumes a source (the importer): their input is plain
-// data, not a file format. It honours ReadOptions.Want and cancellation
+// data, not a file format. It honours ReadOptions and cancellation
 // like a real source, and hands out copies, so consumers cannot change it.
 type Memory struct {
 	tickets []*sources.Ticket
@@ -375,7 +381,7 @@ func (m *Memory) Tickets(ctx context.Context, o sources.ReadOptions) iter.Seq2[*
 			}
 			c := *t
 			c.Entries = nil
-			if o.Want != nil && !o.Want(&c) {
+			if !o.WantThread(&c) {
 				c.ThreadSkipped = true
 			} else {
 				c.Entries = slices.Clone(t.Entries)
