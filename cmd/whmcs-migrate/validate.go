@@ -242,7 +242,7 @@ func printValidation(w io.Writer, r *report.Validation, max int, f validateFlags
 		shown := min(max, len(r.Problems))
 		fmt.Fprintf(w, "\nFirst %d of %d problems:\n", shown, len(r.Problems))
 		for _, pr := range r.Problems[:shown] {
-			fmt.Fprintf(w, "  %-7s %s\n", pr.Severity, problemLine(pr))
+			fmt.Fprintf(w, "  %-7s %s\n", pr.Severity, pr.String())
 		}
 		if shown < len(r.Problems) {
 			var where []string
@@ -264,20 +264,4 @@ func printValidation(w io.Writer, r *report.Validation, max int, f validateFlags
 			fmt.Fprintf(w, "Report written to %s (0600: it holds customer data)\n", path)
 		}
 	}
-}
-
-// problemLine renders a problem naming everything needed to find it:
-// "ticket T1 entry 5 (messages.csv:57) field created: ... [bad_date]".
-func problemLine(p report.Problem) string {
-	s := "ticket " + p.Ticket
-	if p.Entry != "" {
-		s += " entry " + p.Entry
-	}
-	if p.Origin != "" {
-		s += " (" + p.Origin + ")"
-	}
-	if p.Field != "" {
-		s += " field " + p.Field
-	}
-	return fmt.Sprintf("%s: %s [%s]", s, p.Message, p.Code)
 }

@@ -1,6 +1,10 @@
 package report
 
-import "time"
+import (
+	"time"
+
+	"github.com/whmcs-migrate/whmcs-migrate/sources"
+)
 
 // Validation is what validation found: the JSON of validate --report.
 type Validation struct {
@@ -87,3 +91,10 @@ type Plan struct {
 
 // Invalid reports whether some ticket would fail.
 func (r *Validation) Invalid() bool { return r.Tickets.Invalid > 0 }
+
+// String is the problem as sources.Problem.String renders it: "ticket T
+// entry E (file:line) field F: message [code]".
+func (p Problem) String() string {
+	return sources.Problem{Ticket: p.Ticket, Entry: p.Entry, Origin: p.Origin, Field: p.Field,
+		Message: p.Message, Code: sources.Code(p.Code)}.String()
+}

@@ -21,7 +21,7 @@ var forbidden = map[string][]string{
 	"whmcs/...":         {"sources", "mapping", "importer", "checkpoints", "cmd"},
 	"mapping/...":       {"importer", "checkpoints", "cmd"},
 	"importer":          {"importer/validate", "importer/verify", "importer/rollback", "cmd"},
-	"importer/report":   {"importer", "importer/validate", "importer/verify", "importer/rollback", "sources", "mapping", "checkpoints", "cmd"},
+	"importer/report":   {"importer", "importer/validate", "importer/verify", "importer/rollback", "mapping", "checkpoints", "cmd"},
 	"importer/validate": {"importer/verify", "importer/rollback", "cmd"},
 	"importer/verify":   {"importer/validate", "importer/rollback", "cmd"},
 	"importer/rollback": {"importer/validate", "importer/verify", "cmd"},
