@@ -59,6 +59,40 @@ const (
 	CodeUnknownEntryType Code = "unknown_entry_type"
 )
 
+// Codes of the rows a source leaves out by design (severity info), counted
+// by kind by the source's Omitted (sources.Omitter) and reported by
+// validate: what is not migrated is seen, not silent.
+const (
+	// CodeLeftOutDraft (info): drafts, never sent (FreeScout draft
+	// conversations and threads).
+	CodeLeftOutDraft Code = "left_out_draft"
+	// CodeLeftOutLineItem (info): status, assignment and other change lines
+	// (FreeScout line items, Blesta log rows).
+	CodeLeftOutLineItem Code = "left_out_line_item"
+	// CodeLeftOutDeleted (info): deleted tickets (FreeScout deleted
+	// conversations, merged ones among them; Blesta trash).
+	CodeLeftOutDeleted Code = "left_out_deleted"
+	// CodeLeftOutSpam (info): tickets marked spam (FreeScout).
+	CodeLeftOutSpam Code = "left_out_spam"
+	// CodeLeftOutForwardCopy (info): copies a forward made of a note
+	// (FreeScout), and conversations holding nothing else.
+	CodeLeftOutForwardCopy Code = "left_out_forward_copy"
+	// CodeLeftOutHidden (info): entries the helpdesk does not show (FreeScout
+	// hidden or in-review threads, chat threads).
+	CodeLeftOutHidden Code = "left_out_hidden"
+	// CodeLeftOutEditedOriginal (info): the first text of an edited entry;
+	// the current one is migrated (FreeScout body_original).
+	CodeLeftOutEditedOriginal Code = "left_out_edited_original"
+	// CodeLeftOutOrphanAttachment (info): attachments of no saved entry
+	// (Blesta reply_id 0 or a reply that is gone).
+	CodeLeftOutOrphanAttachment Code = "left_out_orphan_attachment"
+	// CodeLeftOutAIDraft (info): AI-suggested replies (Blesta 3.2+), drafts.
+	CodeLeftOutAIDraft Code = "left_out_ai_draft"
+	// CodeLeftOutOtherCompany (info): tickets of another company than the
+	// configured company_id (Blesta multi-company installs).
+	CodeLeftOutOtherCompany Code = "left_out_other_company"
+)
+
 // Codes the planner (package mapping) emits. Errors fail the ticket;
 // warnings say what the import changes or loses. The planner also emits
 // CodeBadDate.

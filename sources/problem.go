@@ -10,6 +10,9 @@ const (
 	Error Severity = "error"
 	// Warning: the ticket is imported, but something is changed or lost.
 	Warning Severity = "warning"
+	// Info: nothing is wrong; the source left rows out by design (drafts,
+	// status-change lines, deleted tickets) and says how many (Omitter).
+	Info Severity = "info"
 )
 
 // Problem is something wrong with one ticket or entry, found by a source
@@ -36,7 +39,16 @@ type Problem struct {
 
 // String renders the problem as one line naming everything a user needs to
 // find it: "ticket T1 (messages.csv:57) field created: cannot parse ...".
+// A problem of no one ticket (an Omitter's count) starts with its origin:
+// "threads: 12 line items left out ...".
 func (p Problem) String() string {
+	if p.Ticket == "" && p.Entry == "" && p.Origin != "" {
+		s := p.Origin
+		if p.Field != "" {
+			s += " field " + p.Field
+		}
+		return fmt.Sprintf("%s: %s [%s]", s, p.Message, p.Code)
+	}
 	s := "ticket " + p.Ticket
 	if p.Entry != "" {
 		s += " entry " + p.Entry

@@ -94,6 +94,27 @@ type Counter interface {
 	Count(ctx context.Context) (int, error)
 }
 
+// Omitter is implemented by sources that leave rows out by design: drafts,
+// status-change lines, deleted or spam tickets, superseded bodies. validate
+// reports what it returns, so that a user sees what is not migrated
+// instead of silence.
+type Omitter interface {
+	// Omitted counts, by kind, the rows Tickets leaves out now: one
+	// Omission per kind with rows (none for a kind without), its Problem
+	// of severity Info, Ticket empty, Origin the table, Code the kind (a left_out_
+	// code), Message the count and what they are ("3 draft conversations
+	// (conversations.state = 1)"), Count the number. It returns ctx.Err()
+	// promptly when ctx is cancelled.
+	Omitted(ctx context.Context) ([]Omission, error)
+}
+
+// Omission is one kind of row a source leaves out, counted.
+type Omission struct {
+	Problem
+	// Count is how many rows of this kind are left out.
+	Count int
+}
+
 // Env is what a source factory gets from the command line besides its own
 // options: never global state.
 type Env struct {
@@ -101,7 +122,9 @@ type Env struct {
 	// against (the config file's directory).
 	Dir string
 	// Location is the source's time zone for timestamps without an offset
-	// (config source.timezone; UTC when unset).
+	// (config source.timezone). Nil when the config sets none: a source
+	// reads nil as UTC, unless it cannot do without the zone (FreeScout,
+	// whose wall-clock zone is not in its database), which refuses it.
 	Location *time.Location
 	// Logger receives what a source notices beyond ticket problems
 	// (ignored columns, the zone it reads dates in). Nil discards it.

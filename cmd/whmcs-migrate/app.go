@@ -82,8 +82,12 @@ func (r redactedError) Unwrap() error { return r.err }
 
 // openSource opens the configured source.
 func (a *app) openSource(ctx context.Context) (sources.Source, error) {
+	loc := a.cfg.Source.Location
+	if a.cfg.Source.Timezone == "" {
+		loc = nil // unset: UTC, except for a source that needs the zone given
+	}
 	src, err := a.cfg.Source.Factory.Open(ctx, a.cfg.Source.Options, sources.Env{
-		Dir: a.cfg.Dir, Location: a.cfg.Source.Location, Logger: a.log,
+		Dir: a.cfg.Dir, Location: loc, Logger: a.log,
 	})
 	if err != nil {
 		return nil, a.redactErr(fmt.Errorf("open %s source: %w", a.cfg.Source.Type, err))

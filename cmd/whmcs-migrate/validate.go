@@ -20,6 +20,7 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/validate"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
+	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 )
 
@@ -192,6 +193,14 @@ func printValidation(w io.Writer, r *report.Validation, max int, f validateFlags
 	fmt.Fprintf(w, "  valid %d, invalid %d, already imported %d, with warnings %d\n",
 		r.Tickets.Valid, r.Tickets.Invalid, r.Tickets.AlreadyImported, r.Tickets.WithWarnings)
 	fmt.Fprintf(w, "  %d errors, %d warnings\n", r.Summary.Errors, r.Summary.Warnings)
+	if r.Summary.LeftOut > 0 {
+		fmt.Fprintf(w, "  %d rows left out by design (info), by kind:\n", r.Summary.LeftOut)
+		for _, pr := range r.Problems {
+			if pr.Severity == string(sources.Info) && pr.Ticket == "" {
+				fmt.Fprintf(w, "    %s\n", pr.String())
+			}
+		}
+	}
 	clock := "this machine's clock"
 	if r.ClockSource == clockWHMCS {
 		clock = "the WHMCS server's clock (its Date header)"

@@ -40,13 +40,18 @@ type ValidationTickets struct {
 
 // ValidationSummary counts problems by severity and code.
 type ValidationSummary struct {
-	Errors   int         `json:"errors"`
-	Warnings int         `json:"warnings"`
-	ByCode   []CodeCount `json:"by_code"`
+	Errors   int `json:"errors"`
+	Warnings int `json:"warnings"`
+	// Infos are the info problems: the kinds of rows the source left out
+	// by design (drafts, line items, ...), LeftOut the rows they count.
+	Infos   int         `json:"infos,omitempty"`
+	LeftOut int         `json:"left_out,omitempty"`
+	ByCode  []CodeCount `json:"by_code"`
 }
 
 // CodeCount is how many problems of one code and severity there are, and
-// how many tickets they touch.
+// how many tickets they touch. For an info code (rows the source left out)
+// Count is the number of rows, and Tickets 0.
 type CodeCount struct {
 	Code     string `json:"code"`
 	Severity string `json:"severity"`

@@ -199,7 +199,13 @@ func Run(ctx context.Context, o Options) (*report.Validation, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := v.report(results)
+	var left []sources.Omission
+	if om, ok := o.Source.(sources.Omitter); ok {
+		if left, err = om.Omitted(ctx); err != nil {
+			return nil, fmt.Errorf("validate: count the rows the source leaves out: %w", err)
+		}
+	}
+	rep := v.report(results, left)
 	rep.GeneratedAt = time.Now().UTC()
 	rep.Offline = o.Target == nil
 	rep.Clock = o.Clock
@@ -357,9 +363,11 @@ func AttachmentRequestSize(name string, size int64) int64 {
 	return outer + 4
 }
 
-// report aggregates the results in source order.
-func (v *validator) report(results []*ticketResult) *report.Validation {
-	total := 0
+// report aggregates the results in source order, after the rows the
+// source left out (info, one problem per kind, its CodeCount counting the
+// rows).
+func (v *validator) report(results []*ticketResult, left []sources.Omission) *report.Validation {
+	total := len(left)
 	for _, r := range results {
 		total += len(r.problems)
 	}
@@ -367,6 +375,18 @@ func (v *validator) report(results []*ticketResult) *report.Validation {
 	rep.Plan.Calls = map[string]int{}
 	type ck struct{ code, sev string }
 	counts := map[ck]*report.CodeCount{}
+	for _, o := range left {
+		p := o.Problem
+		rep.Problems = append(rep.Problems, report.Problem{Ticket: p.Ticket, Entry: p.Entry, Severity: string(sources.Info),
+			Code: string(p.Code), Message: p.Message, Origin: p.Origin, Field: p.Field})
+		rep.Summary.Infos++
+		rep.Summary.LeftOut += o.Count
+		k := ck{string(p.Code), string(sources.Info)}
+		if counts[k] == nil {
+			counts[k] = &report.CodeCount{Code: string(p.Code), Severity: string(sources.Info)}
+		}
+		counts[k].Count += o.Count
+	}
 	emails := map[string]bool{}
 	for _, r := range results {
 		rep.Tickets.Total++
@@ -376,9 +396,12 @@ func (v *validator) report(results []*ticketResult) *report.Validation {
 		touched := map[ck]bool{}
 		rep.Problems = append(rep.Problems, r.problems...)
 		for _, p := range r.problems {
-			if p.Severity == string(sources.Error) {
+			switch p.Severity {
+			case string(sources.Error):
 				rep.Summary.Errors++
-			} else {
+			case string(sources.Info):
+				rep.Summary.Infos++
+			default:
 				rep.Summary.Warnings++
 			}
 			k := ck{p.Code, p.Severity}
@@ -430,7 +453,8 @@ func (v *validator) report(results []*ticketResult) *report.Validation {
 	sort.Slice(rep.Summary.ByCode, func(i, j int) bool {
 		a, b := rep.Summary.ByCode[i], rep.Summary.ByCode[j]
 		if a.Severity != b.Severity {
-			return a.Severity == string(sources.Error)
+			rank := map[string]int{string(sources.Error): 0, string(sources.Warning): 1, string(sources.Info): 2}
+			return rank[a.Severity] < rank[b.Severity]
 		}
 		if a.Count != b.Count {
 			return a.Count > b.Count
