@@ -14,22 +14,25 @@ import (
 
 // Presets the source knows.
 const (
-	PresetOsTicket = "osticket"
-	PresetWHMCS    = "whmcs"
-	PresetHESK     = "hesk"
-	PresetCustom   = "custom"
+	PresetOsTicket  = "osticket"
+	PresetWHMCS     = "whmcs"
+	PresetHESK      = "hesk"
+	PresetFreeScout = "freescout"
+	PresetBlesta    = "blesta"
+	PresetCustom    = "custom"
 )
 
 // Options configure the mysql source (the config's source block).
 type Options struct {
-	// Preset is the helpdesk whose schema is read: osticket, whmcs, hesk or
-	// custom.
+	// Preset is the helpdesk whose schema is read: osticket, whmcs, hesk,
+	// freescout, blesta or custom.
 	Preset string `yaml:"preset"`
 	// DSN is a go-sql-driver DSN ("user:pass@tcp(host:3306)/db") or a
 	// mysql:// URL. Its password is redacted everywhere. charset=utf8mb4
 	// is forced.
 	DSN string `yaml:"dsn"`
-	// TablePrefix defaults to ost_ (osticket), tbl (whmcs), hesk_ (hesk).
+	// TablePrefix defaults to ost_ (osticket), tbl (whmcs), hesk_ (hesk),
+	// none (freescout: its DB_TABLE_PREFIX; blesta has none).
 	TablePrefix string `yaml:"table_prefix"`
 	// AttachmentsDir is where attachment files live: WHMCS's attachments
 	// directory, HESK's attachments folder, osTicket's filesystem-storage
@@ -49,6 +52,9 @@ type Options struct {
 	TicketsQuery     string `yaml:"tickets_query"`
 	EntriesQuery     string `yaml:"entries_query"`
 	AttachmentsQuery string `yaml:"attachments_query"`
+	// CompanyID (preset blesta) is the company whose tickets are read, by
+	// their department's company_id (default 1).
+	CompanyID int64 `yaml:"company_id"`
 	// PageSize is the number of tickets read per keyset page (default 200).
 	PageSize int `yaml:"page_size"`
 }
@@ -73,6 +79,12 @@ func (o *Options) fill() error {
 		if o.TablePrefix == "" {
 			o.TablePrefix = "hesk_"
 		}
+	case PresetFreeScout, PresetBlesta:
+		// No default prefix: FreeScout's DB_TABLE_PREFIX is empty unless
+		// set in its .env; Blesta has none.
+		if o.Preset == PresetBlesta && o.CompanyID == 0 {
+			o.CompanyID = 1
+		}
 	case PresetCustom:
 		if strings.TrimSpace(o.TicketsQuery) == "" || strings.TrimSpace(o.EntriesQuery) == "" {
 			return fmt.Errorf("mysql source: preset custom needs tickets_query and entries_query")
@@ -84,12 +96,15 @@ func (o *Options) fill() error {
 			return fmt.Errorf("mysql source: attachments_query must take the ticket id as its one ? parameter")
 		}
 	case "":
-		return fmt.Errorf("mysql source: preset is empty (want osticket, whmcs, hesk or custom)")
+		return fmt.Errorf("mysql source: preset is empty (want osticket, whmcs, hesk, freescout, blesta or custom)")
 	default:
-		return fmt.Errorf("mysql source: unknown preset %q (want osticket, whmcs, hesk or custom)", o.Preset)
+		return fmt.Errorf("mysql source: unknown preset %q (want osticket, whmcs, hesk, freescout, blesta or custom)", o.Preset)
 	}
 	if !prefixRE.MatchString(o.TablePrefix) {
 		return fmt.Errorf("mysql source: table_prefix %q may hold only letters, digits and _", o.TablePrefix)
+	}
+	if o.CompanyID < 0 {
+		return fmt.Errorf("mysql source: company_id %d must be a Blesta company id (1 or more)", o.CompanyID)
 	}
 	if o.PageSize <= 0 {
 		o.PageSize = 200
@@ -171,7 +186,7 @@ func redactDSN(dsn, text string) string {
 func Factory() sources.Factory {
 	return sources.Factory{
 		Name: "mysql",
-		Help: "a helpdesk's MySQL/MariaDB database: preset osticket (1.10-1.18), whmcs, hesk (3.x) or custom SQL",
+		Help: "a helpdesk's MySQL/MariaDB database: preset osticket (1.10-1.18), whmcs, hesk (3.x), freescout (1.8), blesta (5, Support Manager 3.x) or custom SQL",
 		NewOptions: func() any {
 			return &Options{}
 		},

@@ -45,6 +45,7 @@ type Source struct {
 var (
 	_ sources.Source  = (*Source)(nil)
 	_ sources.Counter = (*Source)(nil)
+	_ sources.Omitter = (*Source)(nil)
 )
 
 // preset is one helpdesk's schema.
@@ -57,6 +58,34 @@ type preset interface {
 	// thread reads h's entries into h.t.Entries, adding problems to h.t.
 	thread(ctx context.Context, h header) error
 	count(ctx context.Context) (int, error)
+}
+
+// omitter is a preset that leaves rows out by design and counts them.
+type omitter interface {
+	omitted(ctx context.Context) ([]sources.Omission, error)
+}
+
+// Omitted counts the rows the preset leaves out by design, by kind (none
+// for the presets that leave nothing out this way).
+func (s *Source) Omitted(ctx context.Context) ([]sources.Omission, error) {
+	om, ok := s.p.(omitter)
+	if !ok {
+		return nil, nil
+	}
+	out, err := om.omitted(ctx)
+	if err != nil {
+		return nil, s.wrap(ctx, "count the rows left out", err)
+	}
+	return out, nil
+}
+
+// omission returns one kind of left-out rows, or nothing when n is 0.
+func omission(out []sources.Omission, n int, code sources.Code, origin, format string) []sources.Omission {
+	if n == 0 {
+		return out
+	}
+	return append(out, sources.Omission{Count: n, Problem: sources.Problem{Severity: sources.Info, Code: code, Origin: origin,
+		Message: fmt.Sprintf(format, n)}})
 }
 
 // batchPreset is a preset that reads the threads of several tickets of a
@@ -103,6 +132,17 @@ func Open(ctx context.Context, opts Options, env sources.Env) (*Source, error) {
 		// HESK's columns are TIMESTAMPs: read them in UTC.
 		cfg.Params["time_zone"] = "'+00:00'"
 	}
+	if opts.Preset == PresetFreeScout {
+		// FreeScout's TIMESTAMPs read back, in the server's default session
+		// zone, as the APP_TIMEZONE wall clock it wrote: another session
+		// zone would shift them. That zone is in its .env, not the database.
+		if env.Location == nil {
+			return nil, fmt.Errorf("mysql source: preset freescout needs source.timezone: FreeScout stores times as the wall clock of its " +
+				"APP_TIMEZONE, which is not in the database; copy APP_TIMEZONE from the .env file in FreeScout's root " +
+				"(set by Manage > Settings > Timezone), e.g. timezone: Europe/Berlin")
+		}
+		delete(cfg.Params, "time_zone")
+	}
 	where := fmt.Sprintf("%s(%s)/%s", cfg.Net, cfg.Addr, cfg.DBName)
 	connector, err := gomysql.NewConnector(cfg)
 	if err != nil {
@@ -143,6 +183,10 @@ func Open(ctx context.Context, opts Options, env sources.Env) (*Source, error) {
 		s.p = &whmcs{s: s, pf: opts.TablePrefix}
 	case PresetHESK:
 		s.p = &hesk{s: s, pf: opts.TablePrefix}
+	case PresetFreeScout:
+		s.p = &freescout{s: s, pf: opts.TablePrefix}
+	case PresetBlesta:
+		s.p = &blesta{s: s, company: opts.CompanyID}
 	case PresetCustom:
 		s.p = &custom{s: s}
 	}

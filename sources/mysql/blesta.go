@@ -1,0 +1,400 @@
+package mysql
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/whmcs-migrate/whmcs-migrate/sources"
+)
+
+// BlestaSystemAuthor is the author name of Blesta's system replies
+// (support_replies.staff_id 0, type reply: auto-close messages, merge
+// notices). They are migrated as staff replies, since the customer received
+// them; mapping.staff can name an admin for this name, else they go to
+// mapping.default_staff.
+const BlestaSystemAuthor = "Blesta system"
+
+// blesta reads Blesta 5's Support Manager plugin (3.x; 2.x works where the
+// columns exist) (shared/research/source-schemas-2.md §2): support_tickets
+// of one company (by department), support_replies as entries, Markdown
+// bodies, DATETIMEs in UTC, attachments by the absolute path Blesta stored,
+// re-rooted under attachments_dir.
+type blesta struct {
+	s          *Source
+	company    int64
+	uploads    string // Blesta's uploads_dir, as recorded
+	hasUpdated bool   // support_tickets.date_updated (2.14.0)
+	hasContact bool   // support_replies.contact_id (2.5.0)
+	hasRecips  bool   // support_ticket_recipients (2.35.0)
+	hasAI      bool   // support_ai_response_analyses (3.2.0)
+}
+
+func (b *blesta) init(ctx context.Context) error {
+	s := b.s
+	have, err := s.columns(ctx, "support_tickets", "support_replies", "support_attachments", "support_departments", "staff",
+		"contacts", "support_ticket_recipients", "support_ai_response_analyses", "settings", "company_settings")
+	if err != nil {
+		return err
+	}
+	if err := requireTables(have, "support_tickets", "support_replies", "support_attachments", "support_departments", "staff", "contacts"); err != nil {
+		return err
+	}
+	b.hasUpdated = have["support_tickets"]["date_updated"]
+	b.hasContact = have["support_replies"]["contact_id"]
+	b.hasRecips = have["support_ticket_recipients"] != nil
+	b.hasAI = have["support_ai_response_analyses"] != nil
+	// Blesta stores UTC whatever its display zone: the configured source
+	// zone is not used.
+	s.loc = time.UTC
+	s.log.Info("reading Blesta dates as UTC", "company_id", b.company)
+
+	// The uploads directory the stored attachment paths start with: the
+	// company's setting, else the system's.
+	for _, q := range []struct {
+		table, sql string
+		args       []any
+	}{
+		{"company_settings", "SELECT value FROM company_settings WHERE `key` = 'uploads_dir' AND company_id = ?", []any{b.company}},
+		{"settings", "SELECT value FROM settings WHERE `key` = 'uploads_dir'", nil},
+	} {
+		if have[q.table] == nil {
+			continue
+		}
+		var v sql.NullString
+		err := s.db.QueryRowContext(ctx, q.sql, q.args...).Scan(&v)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && strings.TrimSpace(v.String) == "") {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("read uploads_dir from %s: %w", q.table, err)
+		}
+		b.uploads = strings.TrimSpace(v.String)
+		break
+	}
+	if b.uploads == "" {
+		s.log.Warn("Blesta has no uploads_dir setting; attachments are found by their <company>/support_manager_files/<file> tail")
+	}
+	return nil
+}
+
+// from selects the tickets read: the company's, not trashed.
+func (b *blesta) from() string {
+	return " FROM support_tickets t JOIN support_departments d ON d.id = t.department_id AND d.company_id = ?" +
+		" WHERE t.status <> 'trash'"
+}
+
+func (b *blesta) count(ctx context.Context) (int, error) {
+	var n int
+	err := b.s.db.QueryRowContext(ctx, "SELECT COUNT(*)"+b.from(), b.company).Scan(&n)
+	return n, err
+}
+
+func (b *blesta) page(ctx context.Context, after any, n int) ([]header, error) {
+	s := b.s
+	var last int64 = -1
+	if after != nil {
+		last = after.(int64)
+	}
+	updated := "NULL"
+	if b.hasUpdated {
+		updated = "t.date_updated"
+	}
+	// One primary contact per client (the lowest id), so that a client
+	// with two primaries cannot repeat a ticket.
+	q := "SELECT t.id, CAST(t.code AS CHAR), t.summary, d.name, t.status, t.priority, t.client_id, pc.id IS NOT NULL," +
+		" COALESCE(TRIM(CONCAT_WS(' ', pc.first_name, pc.last_name)), ''), COALESCE(pc.email, t.email, '')," +
+		" t.date_added, " + updated + ", t.date_closed," +
+		" (SELECT MAX(r.date_added) FROM support_replies r WHERE r.ticket_id = t.id)" +
+		" FROM support_tickets t JOIN support_departments d ON d.id = t.department_id AND d.company_id = ?" +
+		" LEFT JOIN contacts pc ON pc.id = (SELECT MIN(p.id) FROM contacts p WHERE p.client_id = t.client_id AND p.contact_type = 'primary')" +
+		" WHERE t.status <> 'trash' AND t.id > ? ORDER BY t.id LIMIT ?"
+	rows, err := s.db.QueryContext(ctx, q, b.company, last, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var hs []header
+	for rows.Next() {
+		var id int64
+		var code, summary, dept, status, prio, name, email string
+		var client sql.NullInt64
+		var contact bool
+		var added, upd, closed, lastReply sql.NullString
+		if err := rows.Scan(&id, &code, &summary, &dept, &status, &prio, &client, &contact, &name, &email,
+			&added, &upd, &closed, &lastReply); err != nil {
+			return nil, err
+		}
+		t := &sources.Ticket{
+			ID:         strconv.FormatInt(id, 10),
+			Origin:     fmt.Sprintf("support_tickets id=%d code=%s", id, code),
+			Subject:    summary,
+			Department: dept,
+			Status:     status,
+			Priority:   prio,
+			Requester:  sources.Person{Name: name, Email: email},
+		}
+		t.Created = s.timeField(t, added, "", t.Origin, "date_added", true)
+		t.Updated = later(later(s.timeField(t, upd, "", t.Origin, "date_updated", false),
+			s.timeField(t, closed, "", t.Origin, "date_closed", false)),
+			s.timeField(t, lastReply, "", t.Origin, "support_replies.date_added", false))
+		switch {
+		case client.Valid && !contact:
+			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeMissingField, Origin: t.Origin, Field: "client_id",
+				Message: fmt.Sprintf("client %d has no primary contact (its email)", client.Int64)})
+		case email == "":
+			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeMissingField, Origin: t.Origin, Field: "email",
+				Message: "a guest ticket without an email address"})
+		}
+		if summary == "" {
+			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeMissingField, Origin: t.Origin, Field: "summary",
+				Message: "the ticket has no summary (subject)"})
+		}
+		hs = append(hs, header{key: id, t: t})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if len(hs) == 0 || !b.hasRecips {
+		return hs, nil
+	}
+	// Recipients (CC), for the page at once.
+	byID := make(map[int64]*sources.Ticket, len(hs))
+	for _, h := range hs {
+		byID[h.key.(int64)] = h.t
+	}
+	rrows, err := s.db.QueryContext(ctx, "SELECT r.ticket_id, COALESCE(NULLIF(r.email, ''), c.email, '')"+
+		" FROM support_ticket_recipients r LEFT JOIN contacts c ON c.id = r.contact_id"+
+		" WHERE r.ticket_id IN ("+inList(hs)+") ORDER BY r.ticket_id, r.id")
+	if err != nil {
+		return nil, fmt.Errorf("read recipients: %w", err)
+	}
+	defer rrows.Close()
+	for rrows.Next() {
+		var id int64
+		var addr string
+		if err := rrows.Scan(&id, &addr); err != nil {
+			return nil, err
+		}
+		if t := byID[id]; t != nil && addr != "" && !slices.Contains(t.CC, addr) {
+			t.CC = append(t.CC, addr)
+		}
+	}
+	return hs, rrows.Err()
+}
+
+// blReply is one support_replies row, before it becomes a sources.Entry.
+type blReply struct {
+	id                                 int64
+	typ                                string
+	created                            sql.NullString
+	details                            string
+	staffID                            sql.NullInt64
+	staffFound                         bool
+	staffEmail, staffName, cEmail, cNm string
+}
+
+type blAttachment struct {
+	id         int64
+	name, path string
+}
+
+func (b *blesta) thread(ctx context.Context, h header) error {
+	return b.threads(ctx, []header{h})
+}
+
+// threads reads the replies and notes (not the log rows) of the tickets in
+// hs with one query, and their attachments by reply id in batches; each
+// thread is sorted by date_added then id here.
+func (b *blesta) threads(ctx context.Context, hs []header) error {
+	s := b.s
+	contact := "FALSE"
+	if b.hasContact {
+		contact = "cc.id = r.contact_id"
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT r.ticket_id, r.id, r.type, r.date_added, r.details, r.staff_id,"+
+		" st.id IS NOT NULL, COALESCE(st.email, ''), COALESCE(TRIM(CONCAT_WS(' ', st.first_name, st.last_name)), ''),"+
+		" COALESCE(cc.email, pc.email, t.email, ''),"+
+		" COALESCE(TRIM(CONCAT_WS(' ', IF(cc.id IS NULL, pc.first_name, cc.first_name), IF(cc.id IS NULL, pc.last_name, cc.last_name))), '')"+
+		" FROM support_replies r JOIN support_tickets t ON t.id = r.ticket_id"+
+		" LEFT JOIN staff st ON r.staff_id > 0 AND st.id = r.staff_id"+
+		" LEFT JOIN contacts cc ON "+contact+
+		" LEFT JOIN contacts pc ON pc.id = (SELECT MIN(p.id) FROM contacts p WHERE p.client_id = t.client_id AND p.contact_type = 'primary')"+
+		" WHERE r.ticket_id IN ("+inList(hs)+") AND r.type IN ('reply', 'note')")
+	if err != nil {
+		return fmt.Errorf("read replies: %w", err)
+	}
+	defer rows.Close()
+	replies := make(map[int64][]blReply, len(hs))
+	var rids []int64
+	for rows.Next() {
+		var tid int64
+		var r blReply
+		if err := rows.Scan(&tid, &r.id, &r.typ, &r.created, &r.details, &r.staffID, &r.staffFound, &r.staffEmail, &r.staffName,
+			&r.cEmail, &r.cNm); err != nil {
+			return err
+		}
+		replies[tid] = append(replies[tid], r)
+		rids = append(rids, r.id)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read replies: %w", err)
+	}
+	rows.Close()
+	atts := map[int64][]blAttachment{}
+	err = inBatches(rids, func(list string) error {
+		rows, err := s.db.QueryContext(ctx, "SELECT a.reply_id, a.id, a.name, a.file_name FROM support_attachments a"+
+			" WHERE a.reply_id IN ("+list+") ORDER BY a.reply_id, a.id")
+		if err != nil {
+			return fmt.Errorf("read attachments: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var rid int64
+			var a blAttachment
+			if err := rows.Scan(&rid, &a.id, &a.name, &a.path); err != nil {
+				return err
+			}
+			atts[rid] = append(atts[rid], a)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return err
+	}
+	for _, h := range hs {
+		rs := replies[h.key.(int64)]
+		slices.SortFunc(rs, func(a, b blReply) int {
+			if c := strings.Compare(a.created.String, b.created.String); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.id, b.id)
+		})
+		for i := range rs {
+			b.entry(h.t, &rs[i], atts[rs[i].id])
+		}
+	}
+	return nil
+}
+
+// blestaInline is a 3.x inline image's target in a Markdown body.
+var blestaInline = regexp.MustCompile(`blesta-attachment://([0-9]+)`)
+
+func (b *blesta) entry(t *sources.Ticket, r *blReply, atts []blAttachment) {
+	s := b.s
+	e := sources.Entry{
+		ID:     strconv.FormatInt(r.id, 10),
+		Origin: fmt.Sprintf("support_replies id=%d", r.id),
+		Body:   blestaInline.ReplaceAllString(r.details, "cid:$1"),
+		Format: sources.Markdown,
+	}
+	e.Created = s.timeField(t, r.created, e.ID, e.Origin, "date_added", true)
+	staff := sources.Person{Name: r.staffName, Email: r.staffEmail}
+	switch {
+	case !r.staffID.Valid:
+		e.Author = sources.Person{Name: r.cNm, Email: r.cEmail}
+		e.Kind = sources.CustomerReply
+	case r.staffID.Int64 == 0:
+		// A system reply: the customer received it, so it stays a
+		// reply, from staff (see BlestaSystemAuthor).
+		e.Author = sources.Person{Name: BlestaSystemAuthor}
+		e.Kind = sources.StaffReply
+	default:
+		e.Author = staff
+		e.Kind = sources.StaffReply
+		if !r.staffFound {
+			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeMissingField, Entry: e.ID, Origin: e.Origin,
+				Field: "staff_id", Message: fmt.Sprintf("staff %d no longer exists; the entry goes to mapping.default_staff", r.staffID.Int64)})
+		}
+	}
+	if r.typ == "note" {
+		e.Kind = sources.Note
+	}
+	for _, a := range atts {
+		rel, ok := b.relPath(a.path)
+		if !ok {
+			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeAttachmentPath, Entry: e.ID, Origin: e.Origin,
+				Field: "attachment", Message: fmt.Sprintf("attachment %q: stored path %q is neither under uploads_dir %q nor .../<company>/support_manager_files/<file>; left out",
+					a.name, a.path, b.uploads)})
+			continue
+		}
+		att, ok := s.fileAttachment(t, e.ID, e.Origin, rel, a.name)
+		if !ok {
+			continue
+		}
+		att.ContentID = strconv.FormatInt(a.id, 10)
+		e.Attachments = append(e.Attachments, att)
+	}
+	if strings.TrimSpace(e.Body) == "" && len(e.Attachments) == 0 {
+		// Blesta saves a staff reply that only repeated the signature
+		// with empty details.
+		t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeMissingField, Entry: e.ID, Origin: e.Origin,
+			Field: "details", Message: "empty reply (Blesta empties a reply that was only the signature); left out"})
+		return
+	}
+	t.Entries = append(t.Entries, e)
+}
+
+// blestaTail is the part of a stored path below uploads_dir, found when the
+// recorded prefix does not match (the directory moved).
+var blestaTail = regexp.MustCompile(`(?:^|/)([0-9]+/support_manager_files/[^/]+)$`)
+
+// relPath maps an absolute path Blesta stored to one relative to a copy of
+// its uploads directory.
+func (b *blesta) relPath(stored string) (string, bool) {
+	p := strings.ReplaceAll(stored, `\`, "/")
+	if u := strings.ReplaceAll(b.uploads, `\`, "/"); u != "" {
+		if !strings.HasSuffix(u, "/") {
+			u += "/"
+		}
+		if rest, ok := strings.CutPrefix(p, u); ok && rest != "" {
+			return rest, true
+		}
+	}
+	if m := blestaTail.FindStringSubmatch(p); m != nil {
+		return m[1], true
+	}
+	return "", false
+}
+
+// omitted counts what the preset leaves out: the company's trashed tickets
+// and the log rows of the others, other companies' tickets, attachments of
+// no saved reply, AI-suggested drafts.
+func (b *blesta) omitted(ctx context.Context) ([]sources.Omission, error) {
+	s := b.s
+	var trash, other, logs, orphans, ai int
+	err := s.db.QueryRowContext(ctx, "SELECT COALESCE(SUM(d.company_id = ? AND t.status = 'trash'), 0), COALESCE(SUM(d.company_id <> ?), 0)"+
+		" FROM support_tickets t JOIN support_departments d ON d.id = t.department_id", b.company, b.company).Scan(&trash, &other)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM support_replies r JOIN support_tickets t ON t.id = r.ticket_id"+
+		" JOIN support_departments d ON d.id = t.department_id AND d.company_id = ?"+
+		" WHERE r.type = 'log' AND t.status <> 'trash'", b.company).Scan(&logs); err != nil {
+		return nil, err
+	}
+	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM support_attachments a LEFT JOIN support_replies r ON r.id = a.reply_id"+
+		" WHERE r.id IS NULL").Scan(&orphans); err != nil {
+		return nil, err
+	}
+	if b.hasAI {
+		if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM support_ai_response_analyses").Scan(&ai); err != nil {
+			return nil, err
+		}
+	}
+	var out []sources.Omission
+	out = omission(out, trash, sources.CodeLeftOutDeleted, "support_tickets", "%d tickets in the trash (status trash)")
+	out = omission(out, logs, sources.CodeLeftOutLineItem, "support_replies", "%d log rows: status, priority, department and assignment changes (type log)")
+	out = omission(out, orphans, sources.CodeLeftOutOrphanAttachment, "support_attachments", "%d attachments of no saved reply (reply_id 0 or gone), all companies")
+	out = omission(out, ai, sources.CodeLeftOutAIDraft, "support_ai_response_analyses", "%d AI-suggested replies, drafts never sent")
+	out = omission(out, other, sources.CodeLeftOutOtherCompany, "support_tickets", fmt.Sprintf("%%d tickets of other companies than company_id %d", b.company))
+	return out, nil
+}

@@ -1,0 +1,377 @@
+package mysql
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/whmcs-migrate/whmcs-migrate/sources"
+)
+
+// freescout reads FreeScout 1.8 (shared/research/source-schemas-2.md §1):
+// conversations are the tickets, mailboxes the departments, threads the
+// entries. Its TIMESTAMPs are read in the server's default session zone,
+// which gives back the APP_TIMEZONE wall clock FreeScout wrote, and placed
+// in the configured source zone (required: APP_TIMEZONE is in its .env).
+type freescout struct {
+	s       *Source
+	pf      string
+	hasMeta bool // threads.meta (2019): forward links
+	hasOrig bool // threads.body_original: edited threads
+}
+
+func (f *freescout) t(name string) string { return "`" + f.pf + name + "`" }
+
+func (f *freescout) init(ctx context.Context) error {
+	s := f.s
+	tabs := []string{"conversations", "threads", "customers", "emails", "users", "mailboxes", "attachments"}
+	names := make([]string, len(tabs))
+	for i, t := range tabs {
+		names[i] = f.pf + t
+	}
+	have, err := s.columns(ctx, names...)
+	if err != nil {
+		return err
+	}
+	if err := requireTables(have, names...); err != nil {
+		return err
+	}
+	f.hasMeta = have[f.pf+"threads"]["meta"]
+	f.hasOrig = have[f.pf+"threads"]["body_original"]
+	s.log.Info("reading FreeScout dates as its APP_TIMEZONE wall clock", "zone", s.loc.String())
+	return nil
+}
+
+// migrated is the condition on threads (alias a) that are migrated:
+// published customer messages, agent replies and notes, not the copies a
+// forward made in the child conversation (meta fw_pci, or the older
+// forward_parent_conversation_id).
+func (f *freescout) migrated(a string) string {
+	c := a + ".state = 2 AND " + a + ".type IN (1, 2, 3)"
+	if f.hasMeta {
+		c += " AND COALESCE(" + a + `.meta, '') NOT LIKE '%"fw\_pci"%'` +
+			" AND COALESCE(" + a + `.meta, '') NOT LIKE '%"forward\_parent\_conversation\_id"%'`
+	}
+	return c
+}
+
+// where selects the conversations read: published, not spam, with at least
+// one migrated thread (a bare forwarded copy has none).
+func (f *freescout) where() string {
+	return " WHERE c.state = 2 AND c.status <> 4 AND EXISTS (SELECT 1 FROM " + f.t("threads") + " x" +
+		" WHERE x.conversation_id = c.id AND " + f.migrated("x") + ")"
+}
+
+func (f *freescout) count(ctx context.Context) (int, error) {
+	var n int
+	err := f.s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+f.t("conversations")+" c"+f.where()).Scan(&n)
+	return n, err
+}
+
+var freescoutStatuses = map[int64]string{1: "active", 2: "pending", 3: "closed"}
+
+func (f *freescout) page(ctx context.Context, after any, n int) ([]header, error) {
+	s := f.s
+	var last int64 = -1
+	if after != nil {
+		last = after.(int64)
+	}
+	q := "SELECT c.id, c.number, COALESCE(c.subject, ''), c.mailbox_id, COALESCE(m.name, ''), c.status," +
+		" c.customer_id, cu.id IS NOT NULL, COALESCE(TRIM(CONCAT_WS(' ', cu.first_name, cu.last_name)), '')," +
+		" COALESCE(NULLIF(c.customer_email, ''), (SELECT e.email FROM " + f.t("emails") + " e WHERE e.customer_id = c.customer_id ORDER BY e.id LIMIT 1), '')," +
+		" c.cc, c.created_at, c.updated_at," +
+		" (SELECT MAX(x.updated_at) FROM " + f.t("threads") + " x WHERE x.conversation_id = c.id)" +
+		" FROM " + f.t("conversations") + " c" +
+		" LEFT JOIN " + f.t("mailboxes") + " m ON m.id = c.mailbox_id" +
+		" LEFT JOIN " + f.t("customers") + " cu ON cu.id = c.customer_id" +
+		f.where() + " AND c.id > ? ORDER BY c.id LIMIT ?"
+	rows, err := s.db.QueryContext(ctx, q, last, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var hs []header
+	for rows.Next() {
+		var id, number, mailboxID, status int64
+		var customerID sql.NullInt64
+		var found bool
+		var subject, mailbox, cname, cemail string
+		var cc, created, updated, threadsUpdated sql.NullString
+		if err := rows.Scan(&id, &number, &subject, &mailboxID, &mailbox, &status, &customerID, &found, &cname, &cemail,
+			&cc, &created, &updated, &threadsUpdated); err != nil {
+			return nil, err
+		}
+		t := &sources.Ticket{
+			ID:         strconv.FormatInt(id, 10),
+			Origin:     fmt.Sprintf("%sconversations id=%d number=%d", f.pf, id, number),
+			Subject:    subject,
+			Department: mailbox,
+			Status:     freescoutStatuses[status],
+			Requester:  sources.Person{Name: cname, Email: cemail},
+		}
+		if t.Department == "" {
+			t.Department = strconv.FormatInt(mailboxID, 10)
+		}
+		if t.Status == "" {
+			t.Status = strconv.FormatInt(status, 10)
+		}
+		t.CC = jsonAddresses(t, cc, "", t.Origin, "cc")
+		t.Created = s.timeField(t, created, "", t.Origin, "created_at", true)
+		t.Updated = later(s.timeField(t, updated, "", t.Origin, "updated_at", false),
+			s.timeField(t, threadsUpdated, "", t.Origin, "threads.updated_at", false))
+		switch {
+		case !customerID.Valid:
+			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeMissingField, Origin: t.Origin, Field: "customer_id",
+				Message: "the conversation has no customer"})
+		case !found:
+			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeMissingField, Origin: t.Origin, Field: "customer_id",
+				Message: fmt.Sprintf("the conversation's customer (id %d) no longer exists", customerID.Int64)})
+		case cemail == "":
+			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeMissingField, Origin: t.Origin, Field: "customer_email",
+				Message: fmt.Sprintf("customer %d has no email address", customerID.Int64)})
+		}
+		if subject == "" {
+			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeMissingField, Origin: t.Origin, Field: "subject",
+				Message: "the conversation has no subject"})
+		}
+		hs = append(hs, header{key: id, t: t})
+	}
+	return hs, rows.Err()
+}
+
+// jsonAddresses reads a JSON array of addresses (FreeScout's cc), adding a
+// problem to t when it is not one.
+func jsonAddresses(t *sources.Ticket, v sql.NullString, entry, origin, field string) []string {
+	raw := strings.TrimSpace(v.String)
+	if !v.Valid || raw == "" || raw == "null" {
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal([]byte(raw), &list); err != nil {
+		t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeBadValue, Entry: entry, Origin: origin, Field: field,
+			Message: fmt.Sprintf("cannot read %q as a JSON list of addresses; left out", raw)})
+		return nil
+	}
+	var out []string
+	for _, a := range list {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// fsThread is one thread row, before it becomes a sources.Entry.
+type fsThread struct {
+	id, typ                                       int64
+	created                                       sql.NullString
+	body                                          sql.NullString
+	userID, customerID                            sql.NullInt64
+	userFound, customerFound                      bool
+	userEmail, userName, customerName, customerEm string
+}
+
+type fsAttachment struct {
+	id, size      int64
+	name, relPath string
+}
+
+func (f *freescout) thread(ctx context.Context, h header) error {
+	return f.threads(ctx, []header{h})
+}
+
+// threads reads the threads of the conversations in hs with one query,
+// and their attachments by thread id in batches, sorting each thread by
+// created_at then id (as FreeScout shows it) here rather than in SQL.
+func (f *freescout) threads(ctx context.Context, hs []header) error {
+	s := f.s
+	rows, err := s.db.QueryContext(ctx, "SELECT t.conversation_id, t.id, t.type, t.created_at, t.body,"+
+		" t.created_by_user_id, u.id IS NOT NULL, COALESCE(u.email, ''), COALESCE(TRIM(CONCAT_WS(' ', u.first_name, u.last_name)), ''),"+
+		" t.created_by_customer_id, cu.id IS NOT NULL, COALESCE(TRIM(CONCAT_WS(' ', cu.first_name, cu.last_name)), ''),"+
+		" COALESCE(NULLIF(t.`from`, ''), (SELECT e.email FROM "+f.t("emails")+" e WHERE e.customer_id = t.created_by_customer_id ORDER BY e.id LIMIT 1), '')"+
+		" FROM "+f.t("threads")+" t"+
+		" LEFT JOIN "+f.t("users")+" u ON u.id = t.created_by_user_id"+
+		" LEFT JOIN "+f.t("customers")+" cu ON cu.id = t.created_by_customer_id"+
+		" WHERE t.conversation_id IN ("+inList(hs)+") AND "+f.migrated("t"))
+	if err != nil {
+		return fmt.Errorf("read threads: %w", err)
+	}
+	defer rows.Close()
+	threads := make(map[int64][]fsThread, len(hs))
+	var tids []int64
+	for rows.Next() {
+		var cid int64
+		var r fsThread
+		if err := rows.Scan(&cid, &r.id, &r.typ, &r.created, &r.body, &r.userID, &r.userFound, &r.userEmail, &r.userName,
+			&r.customerID, &r.customerFound, &r.customerName, &r.customerEm); err != nil {
+			return err
+		}
+		threads[cid] = append(threads[cid], r)
+		tids = append(tids, r.id)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read threads: %w", err)
+	}
+	rows.Close()
+	atts := map[int64][]fsAttachment{}
+	err = inBatches(tids, func(list string) error {
+		rows, err := s.db.QueryContext(ctx, "SELECT a.thread_id, a.id, a.file_name, COALESCE(a.size, -1),"+
+			` CONCAT(REPLACE(COALESCE(a.file_dir, ''), '\\', '/'), a.file_name)`+
+			" FROM "+f.t("attachments")+" a WHERE a.thread_id IN ("+list+") ORDER BY a.thread_id, a.id")
+		if err != nil {
+			return fmt.Errorf("read attachments: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var tid int64
+			var a fsAttachment
+			if err := rows.Scan(&tid, &a.id, &a.name, &a.size, &a.relPath); err != nil {
+				return err
+			}
+			atts[tid] = append(atts[tid], a)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return err
+	}
+	for _, h := range hs {
+		ts := threads[h.key.(int64)]
+		slices.SortFunc(ts, func(a, b fsThread) int {
+			if c := strings.Compare(a.created.String, b.created.String); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.id, b.id)
+		})
+		for i := range ts {
+			f.entry(h.t, &ts[i], atts[ts[i].id])
+		}
+	}
+	return nil
+}
+
+// inBatches calls fn with the ids as SQL lists of at most 500 (integers,
+// so inlining them is safe).
+func inBatches(ids []int64, fn func(list string) error) error {
+	const batch = 500
+	for len(ids) > 0 {
+		n := min(batch, len(ids))
+		var b strings.Builder
+		for i, id := range ids[:n] {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.FormatInt(id, 10))
+		}
+		ids = ids[n:]
+		if err := fn(b.String()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deletedSuffix is what FreeScout appends to a deleted agent's email.
+var deletedSuffix = regexp.MustCompile(`_deleted[0-9]*$`)
+
+// fsInlineImage is an inline image's src as FreeScout stores it:
+// <APP_URL>/storage/attachment/<file_dir><file_name>?id=<attachment id>&token=...
+var fsInlineImage = regexp.MustCompile(`(<img\b[^>]*?\bsrc=["'])[^"']*/storage/attachment/[^"'?]*\?(?:[^"']*?(?:&amp;|&))?id=([0-9]+)[^"']*(["'])`)
+
+func (f *freescout) entry(t *sources.Ticket, r *fsThread, atts []fsAttachment) {
+	s := f.s
+	e := sources.Entry{
+		ID:     strconv.FormatInt(r.id, 10),
+		Origin: fmt.Sprintf("%sthreads id=%d", f.pf, r.id),
+		Body:   r.body.String,
+		Format: sources.HTML,
+	}
+	e.Created = s.timeField(t, r.created, e.ID, e.Origin, "created_at", true)
+	// Inline images point at FreeScout's download URL; the planner's
+	// inline-image marker wants cid:<the attachment's ContentID>.
+	e.Body = fsInlineImage.ReplaceAllString(e.Body, "${1}cid:${2}${3}")
+	missing := func(field, msg string) {
+		t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeMissingField, Entry: e.ID, Origin: e.Origin,
+			Field: field, Message: msg})
+	}
+	switch r.typ {
+	case 1:
+		e.Kind = sources.CustomerReply
+		e.Author = sources.Person{Name: r.customerName, Email: r.customerEm}
+		if r.customerID.Valid && !r.customerFound {
+			missing("created_by_customer_id", fmt.Sprintf("the message's customer (id %d) no longer exists", r.customerID.Int64))
+		}
+	default:
+		e.Kind = sources.StaffReply
+		if r.typ == 3 {
+			e.Kind = sources.Note
+		}
+		e.Author = sources.Person{Name: r.userName, Email: deletedSuffix.ReplaceAllString(r.userEmail, "")}
+		switch {
+		case !r.userID.Valid:
+			missing("created_by_user_id", "the thread has no agent; it goes to mapping.default_staff")
+		case !r.userFound:
+			missing("created_by_user_id", fmt.Sprintf("the thread's agent (user %d) no longer exists; it goes to mapping.default_staff", r.userID.Int64))
+		}
+	}
+	for _, a := range atts {
+		att, ok := s.fileAttachment(t, e.ID, e.Origin, a.relPath, a.name)
+		if !ok {
+			continue
+		}
+		att.ContentID = strconv.FormatInt(a.id, 10)
+		e.Attachments = append(e.Attachments, att)
+	}
+	t.Entries = append(t.Entries, e)
+}
+
+// omitted counts what the preset leaves out: draft, deleted and spam
+// conversations, conversations with nothing but forwarded copies or line
+// items; in the others, draft, line-item, hidden and copy threads, and the
+// original bodies of edited threads.
+func (f *freescout) omitted(ctx context.Context) ([]sources.Omission, error) {
+	s := f.s
+	var drafts, deleted, spam, empty int
+	err := s.db.QueryRowContext(ctx, "SELECT COALESCE(SUM(c.state = 1), 0), COALESCE(SUM(c.state = 3), 0),"+
+		" COALESCE(SUM(c.state = 2 AND c.status = 4), 0),"+
+		" COALESCE(SUM(c.state = 2 AND c.status <> 4 AND NOT EXISTS (SELECT 1 FROM "+f.t("threads")+" x"+
+		" WHERE x.conversation_id = c.id AND "+f.migrated("x")+")), 0)"+
+		" FROM "+f.t("conversations")+" c").Scan(&drafts, &deleted, &spam, &empty)
+	if err != nil {
+		return nil, err
+	}
+	copies, orig := "0", "0"
+	if f.hasMeta {
+		copies = "t.state = 2 AND t.type IN (1, 2, 3) AND NOT (" + f.migrated("t") + ")"
+	}
+	if f.hasOrig {
+		orig = "(" + f.migrated("t") + ") AND COALESCE(t.body_original, '') <> ''"
+	}
+	var tDrafts, tLines, tHidden, tCopies, tOrig int
+	err = s.db.QueryRowContext(ctx, "SELECT COALESCE(SUM(t.state = 1), 0), COALESCE(SUM(t.state <> 1 AND t.type = 4), 0),"+
+		" COALESCE(SUM(t.state <> 1 AND t.type <> 4 AND (t.state <> 2 OR t.type NOT IN (1, 2, 3))), 0),"+
+		" COALESCE(SUM("+copies+"), 0), COALESCE(SUM("+orig+"), 0)"+
+		" FROM "+f.t("threads")+" t JOIN "+f.t("conversations")+" c ON c.id = t.conversation_id"+
+		" WHERE c.state = 2 AND c.status <> 4").Scan(&tDrafts, &tLines, &tHidden, &tCopies, &tOrig)
+	if err != nil {
+		return nil, err
+	}
+	conv, th := f.pf+"conversations", f.pf+"threads"
+	var out []sources.Omission
+	out = omission(out, drafts, sources.CodeLeftOutDraft, conv, "%d draft conversations, never sent (state 1)")
+	out = omission(out, deleted, sources.CodeLeftOutDeleted, conv, "%d deleted conversations, the husks of merges among them (state 3)")
+	out = omission(out, spam, sources.CodeLeftOutSpam, conv, "%d spam conversations (status 4)")
+	out = omission(out, empty, sources.CodeLeftOutForwardCopy, conv, "%d conversations holding only forwarded copies or line items")
+	out = omission(out, tDrafts, sources.CodeLeftOutDraft, th, "%d draft replies and notes, never sent (state 1)")
+	out = omission(out, tLines, sources.CodeLeftOutLineItem, th, "%d line items: status, assignee, mailbox and customer changes, merges (type 4)")
+	out = omission(out, tHidden, sources.CodeLeftOutHidden, th, "%d hidden, in-review or chat threads (state 3 or 4, type 8)")
+	out = omission(out, tCopies, sources.CodeLeftOutForwardCopy, th, "%d forwarded copies of notes (meta fw_pci); the notes are migrated")
+	out = omission(out, tOrig, sources.CodeLeftOutEditedOriginal, th, "%d original bodies of edited threads (body_original); the edited text is migrated")
+	return out, nil
+}
