@@ -2,11 +2,13 @@ package mysql
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
@@ -225,4 +227,37 @@ func TestBlestaRelPath(t *testing.T) {
 			t.Errorf("relPath(%q) = %q, %v; want %q", in, got, ok, want)
 		}
 	}
+}
+
+// End to end: UTC DATETIMEs into a Chicago WHMCS (the configured Tokyo
+// zone unused); Markdown sent as Markdown, the inline image as a marker
+// naming its file; the client's other contact as a guest reply; the system
+// reply as a staff reply from mapping.default_staff; the recipients as CC;
+// emergency priority mapped to High; the log row, the empty reply, the
+// trashed and the other company's tickets absent; the attachment outside
+// the uploads left out; a second run writes nothing.
+func TestEndToEndBlesta(t *testing.T) {
+	name := blestaDB(t)
+	e := newE2E(t)
+	opts := Options{Preset: PresetBlesta, DSN: srv.DSN(name), AttachmentsDir: blestaFiles(t), PageSize: 1}
+	env := sources.Env{Location: testzone.Load(t, "Asia/Tokyo")}
+	cfg := e2eMapping()
+	cfg.Departments = map[string]int64{"Support": 1, "Billing": 2}
+	cfg.Statuses = map[string]string{"open": "Open", "awaiting_reply": "Answered", "in_progress": "In Progress", "on_hold": "On Hold", "closed": "Closed"}
+	rep := e.run(t, opts, env, cfg)
+	if want := (report.TicketCounts{Total: 2, Imported: 2}); rep.Tickets != want {
+		t.Errorf("report %+v, want %+v; failures %+v", rep.Tickets, want, rep.Failures)
+	}
+	e.checkState(t, fmt.Sprintf(`
+ticket dept=1 status=Closed priority=High client=4 name="Carol Customer" email="carol@example.com" cc="boss@acme.example,erin@acme.example" admin="" subject="Cannot log in"
+  open 2024-03-10 04:00:00 CDT md=true "I cannot log in\n\n[inline image: shot.png, attached]" [log one.txt 8 %s] [shot.png 14 %s]
+  reply 2024-03-10 04:45:00 CDT admin:alice md=true "Please try again" 
+  reply 2024-03-10 05:00:00 CDT client:0 "Erin Ops" "erin@acme.example" md=true "Works for me too" 
+  reply 2024-03-11 05:00:00 CDT admin:admin md=true "This ticket has been closed due to inactivity." 
+  note 2024-03-10 04:30:00 CDT admin:admin md=true "**Alice Agent:**\n\nChecked **auth** logs" 
+ticket dept=2 status=Answered priority=Medium client=0 name="gary" email="gary@example.net" cc="" admin="" subject="Invoice question"
+  open 2024-07-01 07:00:00 CDT md=true "Why was I charged **twice**?" 
+  reply 2024-07-01 08:00:00 CDT admin:alice md=true "Refunded" 
+`, sha256Hex([]byte("log one\n")), sha256Hex(blPNG)))
+	e.rerun(t, opts, env, cfg, report.TicketCounts{Total: 2, Unchanged: 2})
 }

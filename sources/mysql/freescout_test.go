@@ -2,12 +2,14 @@ package mysql
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
@@ -212,4 +214,36 @@ func TestFreeScoutNeedsTimezone(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "source.timezone") || !strings.Contains(err.Error(), "APP_TIMEZONE") || !strings.Contains(err.Error(), ".env") {
 		t.Fatalf("open without a zone: %v", err)
 	}
+}
+
+// End to end: FreeScout's Berlin wall clock imported into a Chicago WHMCS;
+// HTML bodies as Markdown, the inline image as a marker naming its file;
+// notes (the deleted agent's, the forward note) prefixed with their
+// author; the CC'd customer's message as a guest reply; the drafts, line
+// item, original body, deleted, spam and forwarded-copy conversations
+// absent; a second run writes nothing.
+func TestEndToEndFreeScout(t *testing.T) {
+	name := freescoutDB(t)
+	e := newE2E(t)
+	opts := Options{Preset: PresetFreeScout, DSN: srv.DSN(name), AttachmentsDir: freescoutFiles(t), PageSize: 1}
+	env := sources.Env{Location: testzone.Load(t, "Europe/Berlin")}
+	cfg := e2eMapping()
+	cfg.Departments = map[string]int64{"Support": 1, "Billing": 2}
+	cfg.Statuses = map[string]string{"active": "Open", "pending": "On Hold", "closed": "Closed"}
+	rep := e.run(t, opts, env, cfg)
+	if want := (report.TicketCounts{Total: 2, Imported: 2}); rep.Tickets != want {
+		t.Errorf("report %+v, want %+v; failures %+v", rep.Tickets, want, rep.Failures)
+	}
+	e.checkState(t, fmt.Sprintf(`
+ticket dept=1 status=Closed priority=Medium client=4 name="Carol Customer" email="carol@example.com" cc="boss@acme.example,ops@acme.example" admin="" subject="Cannot log in"
+  open 2024-03-10 03:00:00 CDT md=true "I cannot log in\n\n[inline image: screen\\_shot.png, attached]" [screen_shot.png 8 %s]
+  reply 2024-03-10 03:30:00 CDT admin:alice md=true "Please try again" 
+  reply 2024-03-11 04:00:00 CDT client:0 "Dan Copied" "dan@example.com" md=true "Me too & thanks" 
+  note 2024-03-10 03:40:00 CDT admin:admin md=true "**Bob Billing:**\n\nChecked logs" [auth.log 5 %s]
+  note 2024-03-11 05:00:00 CDT admin:admin md=true "**Alice Agent:**\n\nForwarded to vendor" 
+ticket dept=2 status=Open priority=Medium client=0 name="Zoë Müller" email="zoe@example.de" cc="" admin="" subject="Rechnung #2024-17: falsche MwSt — ünïcödé"
+  open 2024-07-01 05:00:00 CDT md=true "Grüße aus Köln  \nsee the PDF" [Rechnung_März.pdf 7 %s]
+  reply 2024-07-01 06:00:00 CDT admin:alice md=true "Danke" 
+`, sha256Hex(fsPNG), sha256Hex([]byte("auth\n")), sha256Hex([]byte("%PDF-1\n"))))
+	e.rerun(t, opts, env, cfg, report.TicketCounts{Total: 2, Unchanged: 2})
 }

@@ -1,0 +1,84 @@
+package mysql
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
+	"github.com/whmcs-migrate/whmcs-migrate/importer/validate"
+	"github.com/whmcs-migrate/whmcs-migrate/mapping"
+	"github.com/whmcs-migrate/whmcs-migrate/sources"
+)
+
+// validateOffline runs validate over src, offline, with the e2e mapping.
+func validateOffline(t *testing.T, src sources.Source, cfg mapping.Config) *report.Validation {
+	t.Helper()
+	pl, err := mapping.NewPlanner(mapping.Options{Config: cfg, Now: func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := validate.Run(context.Background(), validate.Options{Source: src, Planner: pl, Clock: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// leftOut renders the report's info problems and info code counts.
+func leftOut(rep *report.Validation) (problems, counts []string) {
+	for _, p := range rep.Problems {
+		if p.Severity == string(sources.Info) {
+			problems = append(problems, p.String())
+		}
+	}
+	for _, c := range rep.Summary.ByCode {
+		if c.Severity == string(sources.Info) {
+			counts = append(counts, c.Code+"="+strconv.Itoa(c.Count))
+		}
+	}
+	return problems, counts
+}
+
+// validate reports what each preset leaves out, by kind, as info: not
+// errors or warnings, and not silence.
+func TestValidateReportsLeftOut(t *testing.T) {
+	fs := openSource(t, Options{Preset: PresetFreeScout, DSN: srv.DSN(freescoutDB(t)), AttachmentsDir: freescoutFiles(t)},
+		sources.Env{Location: time.UTC})
+	cfg := e2eMapping()
+	cfg.Departments = map[string]int64{"Support": 1, "Billing": 2}
+	cfg.Statuses = map[string]string{"active": "Open", "pending": "On Hold", "closed": "Closed"}
+	rep := validateOffline(t, fs, cfg)
+	probs, counts := leftOut(rep)
+	wantCounts := []string{"left_out_draft=2", "left_out_forward_copy=2", "left_out_deleted=1", "left_out_edited_original=1",
+		"left_out_line_item=1", "left_out_spam=1"}
+	if strings.Join(counts, " ") != strings.Join(wantCounts, " ") {
+		t.Errorf("freescout info codes %q, want %q", counts, wantCounts)
+	}
+	if len(probs) != 8 || !strings.HasPrefix(probs[0], "conversations: 1 draft conversations") {
+		t.Errorf("freescout info problems:\n%s", strings.Join(probs, "\n"))
+	}
+	if rep.Summary.Infos != 8 || rep.Summary.LeftOut != 8 || rep.Summary.Errors != 0 || rep.Tickets.Total != 2 {
+		t.Errorf("freescout summary %+v, tickets %+v", rep.Summary, rep.Tickets)
+	}
+
+	bl := openSource(t, Options{Preset: PresetBlesta, DSN: srv.DSN(blestaDB(t)), AttachmentsDir: blestaFiles(t)}, sources.Env{})
+	cfg.Statuses = map[string]string{"open": "Open", "awaiting_reply": "Answered", "closed": "Closed"}
+	rep = validateOffline(t, bl, cfg)
+	probs, counts = leftOut(rep)
+	wantCounts = []string{"left_out_ai_draft=1", "left_out_deleted=1", "left_out_line_item=1", "left_out_orphan_attachment=1",
+		"left_out_other_company=1"}
+	if strings.Join(counts, " ") != strings.Join(wantCounts, " ") {
+		t.Errorf("blesta info codes %q, want %q", counts, wantCounts)
+	}
+	if len(probs) != 5 || probs[1] != "support_replies: 1 log rows: status, priority, department and assignment changes (type log) [left_out_line_item]" {
+		t.Errorf("blesta info problems:\n%s", strings.Join(probs, "\n"))
+	}
+	// The warnings (the empty reply, the path outside the uploads) stay
+	// warnings, on their tickets.
+	if rep.Summary.Infos != 5 || rep.Summary.Warnings == 0 || rep.Summary.Errors != 0 {
+		t.Errorf("blesta summary %+v", rep.Summary)
+	}
+}
