@@ -24,6 +24,8 @@ func TestMySQLSamplesLoad(t *testing.T) {
 		{"osticket.yaml", mysql.PresetOsTicket, "ost_", "UTC", "", "Support / Billing", 2},
 		{"whmcs-source.yaml", mysql.PresetWHMCS, "", "America/Chicago", "/var/www/old-whmcs/attachments", "Billing", 2},
 		{"hesk.yaml", mysql.PresetHESK, "hesk_", "UTC", "/var/www/hesk/attachments", "General", 1},
+		{"freescout.yaml", mysql.PresetFreeScout, "", "Europe/Berlin", "/var/www/freescout/storage/app/attachment", "Support", 1},
+		{"blesta.yaml", mysql.PresetBlesta, "", "UTC", "/srv/migration/blesta-uploads", "Billing", 2},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			cfg, err := LoadConfig(filepath.Join("..", "..", "samples", tc.file), all.Registry())

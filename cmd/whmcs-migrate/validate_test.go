@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
 )
 
@@ -196,5 +197,26 @@ func TestValidateCommandAuthFailureIsFatal(t *testing.T) {
 	}
 	if s.WriteCalls() != 0 {
 		t.Errorf("%d write calls", s.WriteCalls())
+	}
+}
+
+// The terminal summary says what the source left out, by kind, even when
+// no problem list is printed.
+func TestPrintValidationLeftOut(t *testing.T) {
+	r := &report.Validation{Offline: true, Problems: []report.Problem{
+		{Severity: "info", Code: "left_out_draft", Origin: "threads", Message: "3 draft replies and notes, never sent (state 1)"},
+		{Severity: "info", Code: "left_out_line_item", Origin: "threads", Message: "12 line items: status, assignee, mailbox and customer changes, merges (type 4)"},
+	}}
+	r.Summary.Infos, r.Summary.LeftOut = 2, 15
+	var b strings.Builder
+	printValidation(&b, r, 0, validateFlags{})
+	for _, want := range []string{
+		"15 rows left out by design (info), by kind:",
+		"    threads: 3 draft replies and notes, never sent (state 1) [left_out_draft]",
+		"    threads: 12 line items: status, assignee, mailbox and customer changes, merges (type 4) [left_out_line_item]",
+	} {
+		if !strings.Contains(b.String(), want+"\n") {
+			t.Errorf("summary lacks %q:\n%s", want, b.String())
+		}
 	}
 }
