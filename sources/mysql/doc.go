@@ -1,6 +1,7 @@
 // Package mysql reads another helpdesk's MySQL/MariaDB database: osTicket
-// (1.10-1.18), WHMCS (an older install moving to a new one), HESK 3.x, or
-// any schema through user-given SQL (preset custom).
+// (1.10-1.18), WHMCS (an older install moving to a new one), HESK 3.x,
+// FreeScout 1.8, Blesta 5's Support Manager (3.x), or any schema through
+// user-given SQL (preset custom).
 //
 // It only reads. Every connection's session is made read-only (SET SESSION
 // TRANSACTION READ ONLY) and uses utf8mb4. Tickets are read in ticket-id
@@ -8,8 +9,9 @@
 // A thread is read only when ReadOptions.WantThread wants it, judged on the ticket's header
 // (whose Updated is the last-change time). osTicket reads the threads of a
 // page's accepted tickets together (one entries query, attachments by entry
-// id in batches), so page_size bounds the memory held; the other presets
-// read one thread at a time. Either way tickets are yielded one at a time,
+// id in batches), so page_size bounds the memory held, and so do FreeScout
+// and Blesta (threads of a page in one query, attachments by entry id in
+// batches); the other presets read one thread at a time. Either way tickets are yielded one at a time,
 // each with its whole thread, and the page forgets each once yielded.
 // Attachment bytes are read lazily when the importer opens them: osTicket's
 // database chunks one row per query, or files under attachments_dir (WHMCS,
@@ -19,7 +21,11 @@
 // osTicket's are read in its recorded db_timezone (ost_config) when present,
 // else in the configured source zone (sources.Env.Location); WHMCS's in the
 // configured source zone. HESK's TIMESTAMP columns are read with the session
-// time zone +00:00. '0000-00-00 00:00:00' and NULL are "missing", never year 0.
+// time zone +00:00. FreeScout's TIMESTAMPs are read in the server's default
+// session zone (a time_zone in the DSN is dropped), which gives back the
+// APP_TIMEZONE wall clock FreeScout wrote, and placed in source.timezone,
+// which it requires (APP_TIMEZONE is in FreeScout's .env, not its database).
+// Blesta's DATETIMEs are UTC; the configured zone is not used. '0000-00-00 00:00:00' and NULL are "missing", never year 0.
 //
 // WHMCS client ids are yielded only with keep_client_ids (the new install's
 // clients copied with their ids); otherwise the requester's name and email
@@ -38,6 +44,13 @@
 // takes the ticket id and returns entry_id, name, path (relative to
 // attachments_dir). Times are DATETIME text in the source zone, RFC 3339, or
 // unix seconds. Any other column is an error.
+//
+// Rows left out by design (FreeScout drafts, line items, deleted, spam and
+// forwarded copies, original bodies of edited threads; Blesta log rows,
+// trash, other companies, orphan attachments, AI drafts) are never read as
+// entries; Source.Omitted (sources.Omitter) counts them by kind for
+// validate. Blesta's system replies (staff_id 0) are staff replies by
+// BlestaSystemAuthor.
 //
 // A problem with one ticket's data becomes a Problem on that ticket (codes
 // bad_date, missing_field, attachment_missing, attachment_path, bad_value,
