@@ -62,10 +62,12 @@ func (f *freescout) migrated(a string) string {
 }
 
 // where selects the conversations read: published, not spam, with at least
-// one migrated thread (a bare forwarded copy has none).
+// one migrated thread (a bare forwarded copy has none). The thread test is
+// a scalar subquery, not EXISTS: MariaDB turns an EXISTS into a semi-join
+// that materialises every thread for each keyset page.
 func (f *freescout) where() string {
-	return " WHERE c.state = 2 AND c.status <> 4 AND EXISTS (SELECT 1 FROM " + f.t("threads") + " x" +
-		" WHERE x.conversation_id = c.id AND " + f.migrated("x") + ")"
+	return " WHERE c.state = 2 AND c.status <> 4 AND (SELECT 1 FROM " + f.t("threads") + " x" +
+		" WHERE x.conversation_id = c.id AND " + f.migrated("x") + " LIMIT 1) IS NOT NULL"
 }
 
 func (f *freescout) count(ctx context.Context) (int, error) {
@@ -188,17 +190,21 @@ func (f *freescout) thread(ctx context.Context, h header) error {
 
 // threads reads the threads of the conversations in hs with one query,
 // and their attachments by thread id in batches, sorting each thread by
-// created_at then id (as FreeScout shows it) here rather than in SQL.
+// created_at then id (as FreeScout shows it) here rather than in SQL. Both
+// queries start from the ids (STRAIGHT_JOIN), so that the threads are
+// found through their conversation_id index even when the table's
+// statistics are stale: an IN list alone let MariaDB scan the whole table
+// for every page.
 func (f *freescout) threads(ctx context.Context, hs []header) error {
 	s := f.s
 	rows, err := s.db.QueryContext(ctx, "SELECT t.conversation_id, t.id, t.type, t.created_at, t.body,"+
 		" t.created_by_user_id, u.id IS NOT NULL, COALESCE(u.email, ''), COALESCE(TRIM(CONCAT_WS(' ', u.first_name, u.last_name)), ''),"+
 		" t.created_by_customer_id, cu.id IS NOT NULL, COALESCE(TRIM(CONCAT_WS(' ', cu.first_name, cu.last_name)), ''),"+
 		" COALESCE(NULLIF(t.`from`, ''), (SELECT e.email FROM "+f.t("emails")+" e WHERE e.customer_id = t.created_by_customer_id ORDER BY e.id LIMIT 1), '')"+
-		" FROM "+f.t("threads")+" t"+
+		" FROM "+f.t("conversations")+" c STRAIGHT_JOIN "+f.t("threads")+" t ON t.conversation_id = c.id"+
 		" LEFT JOIN "+f.t("users")+" u ON u.id = t.created_by_user_id"+
 		" LEFT JOIN "+f.t("customers")+" cu ON cu.id = t.created_by_customer_id"+
-		" WHERE t.conversation_id IN ("+inList(hs)+") AND "+f.migrated("t"))
+		" WHERE c.id IN ("+inList(hs)+") AND "+f.migrated("t"))
 	if err != nil {
 		return fmt.Errorf("read threads: %w", err)
 	}
@@ -223,7 +229,8 @@ func (f *freescout) threads(ctx context.Context, hs []header) error {
 	err = inBatches(tids, func(list string) error {
 		rows, err := s.db.QueryContext(ctx, "SELECT a.thread_id, a.id, a.file_name, COALESCE(a.size, -1),"+
 			` CONCAT(REPLACE(COALESCE(a.file_dir, ''), '\\', '/'), a.file_name)`+
-			" FROM "+f.t("attachments")+" a WHERE a.thread_id IN ("+list+") ORDER BY a.thread_id, a.id")
+			" FROM "+f.t("threads")+" t STRAIGHT_JOIN "+f.t("attachments")+" a ON a.thread_id = t.id"+
+			" WHERE t.id IN ("+list+") ORDER BY a.thread_id, a.id")
 		if err != nil {
 			return fmt.Errorf("read attachments: %w", err)
 		}
