@@ -2,6 +2,8 @@ package mysql
 
 import (
 	"context"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -9,8 +11,10 @@ import (
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/validate"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
 )
 
 // validateOffline runs validate over src, offline, with the e2e mapping.
@@ -80,5 +84,64 @@ func TestValidateReportsLeftOut(t *testing.T) {
 	// warnings, on their tickets.
 	if rep.Summary.Infos != 5 || rep.Summary.Warnings == 0 || rep.Summary.Errors != 0 {
 		t.Errorf("blesta summary %+v", rep.Summary)
+	}
+}
+
+// Into a WHMCS that sanitises its input and stores utf8mb3 (as many do),
+// both presets import, the text stored as such a WHMCS stores it, and a
+// second run recognises every write: zero writes.
+func TestEndToEndFreeScoutBlestaSanitisingWHMCS(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		opts    func(t *testing.T) (Options, sources.Env)
+		cfg     func() mapping.Config
+		subject string
+		message string // a reply as the source has it, Markdown as sent
+	}{
+		{"freescout", func(t *testing.T) (Options, sources.Env) {
+			return Options{Preset: PresetFreeScout, DSN: srv.DSN(freescoutDB(t)), AttachmentsDir: freescoutFiles(t), PageSize: 1},
+				sources.Env{Location: time.UTC}
+		}, func() mapping.Config {
+			cfg := e2eMapping()
+			cfg.Departments = map[string]int64{"Support": 1, "Billing": 2}
+			cfg.Statuses = map[string]string{"active": "Open", "pending": "On Hold", "closed": "Closed"}
+			return cfg
+		}, "Rechnung #2024-17: falsche MwSt — ünïcödé", "Me too & thanks"},
+		{"blesta", func(t *testing.T) (Options, sources.Env) {
+			return Options{Preset: PresetBlesta, DSN: srv.DSN(blestaDB(t)), AttachmentsDir: blestaFiles(t), PageSize: 1}, sources.Env{}
+		}, func() mapping.Config {
+			cfg := e2eMapping()
+			cfg.Departments = map[string]int64{"Support": 1, "Billing": 2}
+			cfg.Statuses = map[string]string{"open": "Open", "awaiting_reply": "Answered", "closed": "Closed"}
+			return cfg
+		}, "Invoice question", "Why was I charged **twice**?"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			zone := testzone.Load(t, "America/Chicago")
+			wo := whmcstest.Options{TimeZone: zone, Seed: e2eSeed(), Sanitize: true, ThreeByte: true}
+			ws := whmcstest.NewServer(wo)
+			t.Cleanup(ws.Close)
+			e := &e2e{srv: ws, zone: zone, cp: filepath.Join(t.TempDir(), "checkpoint.db")}
+			opts, env := tc.opts(t)
+			rep := e.run(t, opts, env, tc.cfg())
+			if want := (report.TicketCounts{Total: 2, Imported: 2}); rep.Tickets != want {
+				t.Fatalf("report %+v, want %+v; failures %+v", rep.Tickets, want, rep.Failures)
+			}
+			var subjects, messages []string
+			for _, tk := range ws.State().Tickets {
+				subjects = append(subjects, tk.Subject)
+				messages = append(messages, tk.Message)
+				for _, r := range tk.Replies {
+					messages = append(messages, r.Message)
+				}
+			}
+			if !slices.Contains(subjects, wo.StoredText(tc.subject)) {
+				t.Errorf("subjects %q lack %q stored", subjects, wo.StoredText(tc.subject))
+			}
+			if !slices.Contains(messages, wo.StoredText(tc.message)) {
+				t.Errorf("messages %q lack %q stored", messages, wo.StoredText(tc.message))
+			}
+			e.rerun(t, opts, env, tc.cfg(), report.TicketCounts{Total: 2, Unchanged: 2})
+		})
 	}
 }
