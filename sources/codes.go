@@ -24,10 +24,11 @@ const (
 	// CodeBadDate (error): a date that cannot be read (csv, mysql), or an
 	// entry without a created date (planner).
 	CodeBadDate Code = "bad_date"
-	// CodeDSTGap (error, csv): a wall-clock time skipped by a DST change.
+	// CodeDSTGap (error, csv, mysql freescout): a wall-clock time skipped by
+	// a DST change.
 	CodeDSTGap Code = "dst_gap"
-	// CodeDSTAmbiguous (warning, csv): a wall-clock time repeated by a DST
-	// change; the earlier instant is taken.
+	// CodeDSTAmbiguous (warning, csv, mysql freescout): a wall-clock time
+	// repeated by a DST change; the earlier instant is taken.
 	CodeDSTAmbiguous Code = "dst_ambiguous"
 	// CodeBadValue (error): an unknown entry type, author or format, or a
 	// client_id that is not a number.

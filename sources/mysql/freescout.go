@@ -44,6 +44,7 @@ func (f *freescout) init(ctx context.Context) error {
 	}
 	f.hasMeta = have[f.pf+"threads"]["meta"]
 	f.hasOrig = have[f.pf+"threads"]["body_original"]
+	s.wallDST = true
 	s.log.Info("reading FreeScout dates as its APP_TIMEZONE wall clock", "zone", s.loc.String())
 	return nil
 }

@@ -247,3 +247,33 @@ ticket dept=2 status=Open priority=Medium client=0 name="Zoë Müller" email="zo
 `, sha256Hex(fsPNG), sha256Hex([]byte("auth\n")), sha256Hex([]byte("%PDF-1\n"))))
 	e.rerun(t, opts, env, cfg, report.TicketCounts{Total: 2, Unchanged: 2})
 }
+
+// APP_TIMEZONE has DST: a time in the hour repeated when clocks go back
+// is the earlier instant, with a warning; one in the hour skipped when
+// they go forward is an error naming the thread and field.
+func TestFreeScoutDST(t *testing.T) {
+	name, _ := fixtureDB(t, "freescoutdst", freescoutDDL, freescoutFixture, `
+INSERT INTO conversations (id, number, type, folder_id, status, state, subject, customer_email, preview, mailbox_id, customer_id,
+  source_via, source_type, created_at, updated_at) VALUES
+ (7, 1007, 1, 1, 1, 2, 'Clocks', 'carol@example.com', '', 1, 1, 1, 1, '2024-10-27 02:30:00', '2024-10-27 02:30:00');
+INSERT INTO threads (id, conversation_id, type, state, body, source_via, source_type, created_by_customer_id, created_at, updated_at) VALUES
+ (70, 7, 1, 2, 'ambiguous', 1, 1, 1, '2024-10-27 02:30:00', '2024-10-27 02:30:00'),
+ (71, 7, 1, 2, 'skipped', 1, 1, 1, '2025-03-30 02:30:00', '2025-03-30 01:59:00');`)
+	s := openSource(t, Options{Preset: PresetFreeScout, DSN: srv.DSN(name)}, sources.Env{Location: testzone.Load(t, "Europe/Berlin")})
+	got := readAll(t, s)
+	tk := got[len(got)-1]
+	if tk.ID != "7" || !tk.Created.Equal(time.Date(2024, 10, 27, 0, 30, 0, 0, time.UTC)) {
+		t.Fatalf("ticket %s created %v, want 7 at 00:30Z (the earlier 02:30 in Berlin)", tk.ID, tk.Created.UTC())
+	}
+	var ps []string
+	for _, p := range tk.Problems {
+		ps = append(ps, fmt.Sprintf("%s %s %s %s", p.Severity, p.Code, p.Entry, p.Field))
+	}
+	want := []string{
+		"warning dst_ambiguous  created_at", "warning dst_ambiguous  updated_at",
+		"warning dst_ambiguous 70 created_at", "error dst_gap 71 created_at",
+	}
+	if strings.Join(ps, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(ps, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -34,6 +34,7 @@ type Source struct {
 	loc      *time.Location
 	log      *slog.Logger
 	attDir   string
+	wallDST  bool   // timeField reports DST gaps and overlaps (FreeScout)
 	where    string // "tcp(host:3306)/db", for errors
 	base     context.Context
 	cancel   context.CancelFunc
@@ -433,6 +434,20 @@ func (s *Source) timeField(t *sources.Ticket, v sql.NullString, entry, origin, f
 	case tm.IsZero() && required:
 		t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeMissingField, Entry: entry, Origin: origin, Field: field,
 			Message: "no date (NULL or 0000-00-00)"})
+	case !tm.IsZero() && s.wallDST:
+		// A wall clock in a zone with DST: the hour repeated when clocks
+		// go back is ambiguous (the earlier instant, with a warning), the
+		// hour skipped does not exist.
+		wt, warning, err := sources.ParseTime(v.String, s.loc)
+		switch {
+		case errors.Is(err, sources.ErrDSTGap):
+			t.AddProblem(sources.Problem{Severity: sources.Error, Code: sources.CodeDSTGap, Entry: entry, Origin: origin, Field: field,
+				Message: err.Error()})
+		case err == nil && warning != "":
+			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeDSTAmbiguous, Entry: entry, Origin: origin, Field: field,
+				Message: warning})
+			tm = wt
+		}
 	}
 	return tm
 }
