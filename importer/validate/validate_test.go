@@ -684,3 +684,48 @@ func BenchmarkValidateOffline100k(b *testing.B) {
 	}
 	b.ReportMetric(float64(n*b.N)/time.Since(start).Seconds(), "tickets/s")
 }
+
+// omitting is a source that leaves rows out by design and counts them.
+type omitting struct {
+	sources.Source
+	left []sources.Omission
+}
+
+func (o omitting) Omitted(ctx context.Context) ([]sources.Omission, error) { return o.left, ctx.Err() }
+
+// A source's left-out rows are reported first, as info, one problem per
+// kind; its code count counts the rows; they are neither errors nor
+// warnings and invalidate nothing.
+func TestValidateReportsLeftOutRows(t *testing.T) {
+	info := func(code sources.Code, n int, msg string) sources.Omission {
+		return sources.Omission{Count: n, Problem: sources.Problem{Severity: sources.Info, Code: code, Origin: "threads", Message: msg}}
+	}
+	src := omitting{vtSource(t, "testdata/validate"), []sources.Omission{
+		info(sources.CodeLeftOutDraft, 3, "3 drafts"), info(sources.CodeLeftOutLineItem, 12, "12 line items"),
+	}}
+	plain, err := validate.Run(context.Background(), vtOptions(t, vtSource(t, "testdata/validate"), nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := validate.Run(context.Background(), vtOptions(t, src, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.Infos != 2 || rep.Summary.LeftOut != 15 || rep.Summary.Errors != plain.Summary.Errors ||
+		rep.Summary.Warnings != plain.Summary.Warnings || rep.Tickets != plain.Tickets {
+		t.Errorf("summary %+v tickets %+v; without the omissions %+v %+v", rep.Summary, rep.Tickets, plain.Summary, plain.Tickets)
+	}
+	if len(rep.Problems) != len(plain.Problems)+2 || rep.Problems[0].String() != "threads: 3 drafts [left_out_draft]" ||
+		rep.Problems[1].Severity != "info" || rep.Problems[1].Ticket != "" {
+		t.Errorf("problems start %+v", rep.Problems[:2])
+	}
+	n := len(rep.Summary.ByCode)
+	if n < 2 || rep.Summary.ByCode[n-2] != (report.CodeCount{Code: "left_out_line_item", Severity: "info", Count: 12}) ||
+		rep.Summary.ByCode[n-1] != (report.CodeCount{Code: "left_out_draft", Severity: "info", Count: 3}) {
+		t.Errorf("by code %+v: want the info codes last, counting rows", rep.Summary.ByCode)
+	}
+	b, err := json.Marshal(rep.Summary)
+	if err != nil || !strings.Contains(string(b), `"infos":2,"left_out":15`) {
+		t.Errorf("summary JSON %s, %v", b, err)
+	}
+}
