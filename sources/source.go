@@ -2,6 +2,7 @@ package sources
 
 import (
 	"context"
+	"errors"
 	"iter"
 	"log/slog"
 	"time"
@@ -114,6 +115,12 @@ type Omission struct {
 	// Count is how many rows of this kind are left out.
 	Count int
 }
+
+// ErrConfig is matched (errors.Is) by the error a source's Open returns
+// when its configuration is wrong or incomplete (an option, a zone it
+// needs), as opposed to its data or I/O: the command reports it as a
+// config error.
+var ErrConfig = errors.New("source configuration")
 
 // Env is what a source factory gets from the command line besides its own
 // options: never global state.

@@ -90,7 +90,11 @@ func (a *app) openSource(ctx context.Context) (sources.Source, error) {
 		Dir: a.cfg.Dir, Location: loc, Logger: a.log,
 	})
 	if err != nil {
-		return nil, a.redactErr(fmt.Errorf("open %s source: %w", a.cfg.Source.Type, err))
+		err = a.redactErr(fmt.Errorf("open %s source: %w", a.cfg.Source.Type, err))
+		if errors.Is(err, sources.ErrConfig) {
+			return nil, &ConfigError{fmt.Errorf("%s: source: %w", a.cfg.File, err)}
+		}
+		return nil, err
 	}
 	return src, nil
 }

@@ -220,3 +220,31 @@ func TestPrintValidationLeftOut(t *testing.T) {
 		}
 	}
 }
+
+// A FreeScout source without source.timezone is a config error (exit 2)
+// that says where the zone is, without the DSN's password, before any
+// connection.
+func TestValidateFreeScoutWithoutTimezone(t *testing.T) {
+	dir := t.TempDir()
+	cfg := `source:
+  type: mysql
+  preset: freescout
+  dsn: "ro:s3cr3t-pw@tcp(127.0.0.1:1)/freescout"
+target:
+  url: http://127.0.0.1:1/includes/api.php
+  identifier: x
+  secret: y
+mapping:
+  default_department: 1
+  default_staff: admin
+checkpoint: ` + filepath.Join(dir, "migration.db") + "\n"
+	p := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := cli(t, "validate", "--config", p, "--offline")
+	if code != exitUsage || !strings.Contains(errOut, "source.timezone") || !strings.Contains(errOut, "APP_TIMEZONE") ||
+		strings.Contains(errOut+out, "s3cr3t-pw") {
+		t.Errorf("exit %d, want %d; stdout:\n%s\nstderr:\n%s", code, exitUsage, out, errOut)
+	}
+}

@@ -108,7 +108,7 @@ type header struct {
 // connection) and uses utf8mb4.
 func Open(ctx context.Context, opts Options, env sources.Env) (*Source, error) {
 	if err := opts.fill(); err != nil {
-		return nil, err
+		return nil, configError{err}
 	}
 	cfg, err := parseDSN(opts.DSN)
 	if err != nil {
@@ -138,9 +138,9 @@ func Open(ctx context.Context, opts Options, env sources.Env) (*Source, error) {
 		// zone, as the APP_TIMEZONE wall clock it wrote: another session
 		// zone would shift them. That zone is in its .env, not the database.
 		if env.Location == nil {
-			return nil, fmt.Errorf("mysql source: preset freescout needs source.timezone: FreeScout stores times as the wall clock of its " +
+			return nil, configError{errors.New("mysql source: preset freescout needs source.timezone: FreeScout stores times as the wall clock of its " +
 				"APP_TIMEZONE, which is not in the database; copy APP_TIMEZONE from the .env file in FreeScout's root " +
-				"(set by Manage > Settings > Timezone), e.g. timezone: Europe/Berlin")
+				"(set by Manage > Settings > Timezone), e.g. timezone: Europe/Berlin")}
 		}
 		delete(cfg.Params, "time_zone")
 	}
@@ -218,6 +218,14 @@ func (c readOnlyConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	}
 	return conn, nil
 }
+
+// configError is an error in the source's options: it matches
+// sources.ErrConfig.
+type configError struct{ err error }
+
+func (e configError) Error() string        { return e.err.Error() }
+func (e configError) Unwrap() error        { return e.err }
+func (e configError) Is(target error) bool { return target == sources.ErrConfig }
 
 // redactedError keeps the cause for errors.Is/As but renders without the
 // DSN password.
