@@ -229,7 +229,7 @@ type blReply struct {
 	created                            sql.NullString
 	details                            string
 	staffID                            sql.NullInt64
-	staffFound                         bool
+	staffFound, contactFound           bool
 	staffEmail, staffName, cEmail, cNm string
 }
 
@@ -255,12 +255,10 @@ func (b *blesta) threads(ctx context.Context, hs []header) error {
 	}
 	rows, err := s.db.QueryContext(ctx, "SELECT r.ticket_id, r.id, r.type, r.date_added, r.details, r.staff_id,"+
 		" st.id IS NOT NULL, COALESCE(st.email, ''), COALESCE(TRIM(CONCAT_WS(' ', st.first_name, st.last_name)), ''),"+
-		" COALESCE(cc.email, pc.email, t.email, ''),"+
-		" COALESCE(TRIM(CONCAT_WS(' ', IF(cc.id IS NULL, pc.first_name, cc.first_name), IF(cc.id IS NULL, pc.last_name, cc.last_name))), '')"+
+		" cc.id IS NOT NULL, COALESCE(cc.email, ''), COALESCE(TRIM(CONCAT_WS(' ', cc.first_name, cc.last_name)), '')"+
 		" FROM support_tickets t STRAIGHT_JOIN support_replies r ON r.ticket_id = t.id"+
 		" LEFT JOIN staff st ON r.staff_id > 0 AND st.id = r.staff_id"+
 		" LEFT JOIN contacts cc ON "+contact+
-		" LEFT JOIN contacts pc ON pc.id = (SELECT MIN(p.id) FROM contacts p WHERE p.client_id = t.client_id AND p.contact_type = 'primary')"+
 		" WHERE t.id IN ("+inList(hs)+") AND r.type IN ('reply', 'note')")
 	if err != nil {
 		return fmt.Errorf("read replies: %w", err)
@@ -272,7 +270,7 @@ func (b *blesta) threads(ctx context.Context, hs []header) error {
 		var tid int64
 		var r blReply
 		if err := rows.Scan(&tid, &r.id, &r.typ, &r.created, &r.details, &r.staffID, &r.staffFound, &r.staffEmail, &r.staffName,
-			&r.cEmail, &r.cNm); err != nil {
+			&r.contactFound, &r.cEmail, &r.cNm); err != nil {
 			return err
 		}
 		replies[tid] = append(replies[tid], r)
@@ -334,7 +332,12 @@ func (b *blesta) entry(t *sources.Ticket, r *blReply, atts []blAttachment) {
 	staff := sources.Person{Name: r.staffName, Email: r.staffEmail}
 	switch {
 	case !r.staffID.Valid:
-		e.Author = sources.Person{Name: r.cNm, Email: r.cEmail}
+		// The contact who wrote it, else the ticket's requester: the
+		// client's primary contact, or the guest's address.
+		e.Author = t.Requester
+		if r.contactFound {
+			e.Author = sources.Person{Name: r.cNm, Email: r.cEmail}
+		}
 		e.Kind = sources.CustomerReply
 	case r.staffID.Int64 == 0:
 		// A system reply: the customer received it, so it stays a
