@@ -728,4 +728,12 @@ func TestValidateReportsLeftOutRows(t *testing.T) {
 	if err != nil || !strings.Contains(string(b), `"infos":2,"left_out":15`) {
 		t.Errorf("summary JSON %s, %v", b, err)
 	}
+	var buf bytes.Buffer
+	if err := rep.WriteHTML(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `<tr><th>Rows left out by design (info)</th><td class="n">15</td></tr>`) ||
+		!strings.Contains(buf.String(), "12 line items") {
+		t.Error("the HTML report does not show the rows left out")
+	}
 }
