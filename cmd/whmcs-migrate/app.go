@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/redact"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/all"
@@ -61,24 +62,7 @@ func (a *app) redact(text string) string {
 
 // redactErr is err with the source's secrets removed from its text. The
 // chain stays whole for errors.Is and errors.As: exit codes come from it.
-func (a *app) redactErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	if msg := err.Error(); a.redact(msg) != msg {
-		return redactedError{msg: a.redact(msg), err: err}
-	}
-	return err
-}
-
-// redactedError is an error whose text had secrets removed.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (r redactedError) Error() string { return r.msg }
-func (r redactedError) Unwrap() error { return r.err }
+func (a *app) redactErr(err error) error { return redact.Error(err, a.redact) }
 
 // openSource opens the configured source.
 func (a *app) openSource(ctx context.Context) (sources.Source, error) {
