@@ -21,6 +21,8 @@ const (
 	stmtUpsertEntry
 	stmtUpdateTicket
 	stmtFinish
+	stmtSetField
+	stmtClearField
 	numStmts
 )
 
@@ -49,6 +51,9 @@ var stmtSQL = [numStmts]string{
 		changed     = ?8
 		WHERE source_id = ?9`,
 	stmtFinish: `UPDATE tickets SET state = ?, error = '', source_updated = ?, changed = ? WHERE source_id = ?`,
+	stmtSetField: `INSERT INTO ticket_fields (source_id, name, value) VALUES (?, ?, ?)
+		ON CONFLICT (source_id, name) DO UPDATE SET value = excluded.value`,
+	stmtClearField: "DELETE FROM ticket_fields WHERE source_id = ? AND name = ?",
 }
 
 // prepare prepares the hot statements on the writer connection.

@@ -47,7 +47,7 @@ func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, e
 	var prior *mapping.Prior
 	if st != nil && st.WHMCSID != 0 {
 		prior = &mapping.Prior{TicketID: st.WHMCSID, Entries: make(map[string]string, len(st.Entries)),
-			Status: st.Status, Priority: st.Priority, DeptID: st.DeptID}
+			Status: st.Status, Priority: st.Priority, DeptID: st.DeptID, Fields: st.Fields}
 		for k, e := range st.Entries {
 			prior.Entries[k] = e.Hash
 		}
@@ -115,7 +115,7 @@ func (r *runner) step(ctx context.Context, t *sources.Ticket, s *mapping.Step, t
 		}
 	}
 	status, priority, dept := effect(s)
-	out := checkpoints.Outcome{RunID: r.runID, Status: status, Priority: priority, DeptID: dept}
+	out := checkpoints.Outcome{RunID: r.runID, Status: status, Priority: priority, DeptID: dept, Fields: s.Fields}
 
 	// The run's first write is its canary: no other write is sent until
 	// it has been read back and WHMCS has shown that it keeps what it is

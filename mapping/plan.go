@@ -6,6 +6,7 @@ import (
 	"net/mail"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,6 +38,9 @@ type Options struct {
 	// every requester without a source client id is a guest (clients:
 	// guest, or validation offline).
 	Clients ClientResolver
+	// Admins finds the admin id of a ticket's assignee (UpdateTicket
+	// flag). Nil: assignees are not set (validation offline).
+	Admins AdminResolver
 	// KnownStatuses are the WHMCS status titles (GetSupportStatuses). Nil =
 	// DefaultStatuses, and then the targets of Config.Statuses are trusted
 	// as they are; when given, those targets must be among them too.
@@ -63,6 +67,9 @@ type Options struct {
 // ClientResolver is.
 type Planner struct {
 	clients      ClientResolver
+	admins       AdminResolver
+	numberField  int            // mapping.ticket_number_field; 0 = none
+	customFields map[string]int // norm(source field) -> WHMCS field id
 	matchEmail   bool
 	notePrefix   bool
 	applyDept    bool
@@ -89,6 +96,9 @@ func NewPlanner(o Options) (*Planner, error) {
 	c := o.Config
 	p := &Planner{
 		clients:      o.Clients,
+		admins:       o.Admins,
+		numberField:  c.TicketNumberField,
+		customFields: normMap(c.CustomFields),
 		matchEmail:   c.Clients == ClientsMatchEmail,
 		notePrefix:   c.noteAuthorPrefix(),
 		applyDept:    o.ApplyDepartmentChanges,
@@ -141,7 +151,20 @@ type Prior struct {
 	Status   string            // WHMCS status the ticket was left in by our last call (as planned)
 	Priority string            // WHMCS priority it was left in
 	DeptID   int64             // WHMCS department it was left in
+	// Fields are the ticket-level values our calls set, as Plan.EndFields
+	// keys them ("cf:<id>", "flag", "cc"); a key that is absent was never
+	// set (the empty value).
+	Fields map[string]string
 }
+
+// Keys of Plan.EndFields, Prior.Fields and Step.Fields.
+const (
+	FieldFlag = "flag" // the assignee's admin id, decimal
+	FieldCC   = "cc"   // the CC addresses, comma-separated as sent
+)
+
+// FieldCustom is the key of WHMCS ticket custom field id.
+func FieldCustom(id int) string { return "cf:" + strconv.Itoa(id) }
 
 // Plan is what it takes to bring one ticket to WHMCS.
 type Plan struct {
@@ -172,6 +195,10 @@ type Plan struct {
 	EndStatus   string
 	EndPriority string
 	EndDeptID   int64
+	// EndFields are the ticket-level values the ticket holds once every
+	// step ran (custom fields, assignee, CC; see Prior.Fields). Empty
+	// values are left out.
+	EndFields map[string]string
 }
 
 // Failed reports whether the plan has an Error problem.
@@ -228,6 +255,10 @@ type Step struct {
 	// characters above U+FFFF named with four_byte_text: name). Hash is
 	// the source's, whatever Message became.
 	Message string
+	// Fields are the ticket-level values this step sets, keyed as
+	// Plan.EndFields ("" = cleared); the checkpoint records them once
+	// the step landed.
+	Fields map[string]string
 
 	// Exactly one of these is set, matching Kind. TicketID fields are 0:
 	// the importer fills them. Attachments are not filled: the importer
@@ -268,6 +299,12 @@ type planning struct {
 	p     *Plan
 	now   time.Time
 	prior *Prior
+
+	// fields are the ticket-level values the source wants (see
+	// Plan.EndFields); cc is the CC list, flag the assignee's admin id.
+	fields map[string]string
+	cc     []string
+	flag   int64
 
 	reqDone  bool
 	reqErr   error
@@ -335,6 +372,9 @@ func (s *planning) plan() error {
 	p.Status = s.status()
 	p.Priority = s.priority()
 	entries := s.sorted()
+	if err := s.ticketFields(); err != nil {
+		return err
+	}
 
 	var err error
 	if s.prior == nil {
@@ -494,20 +534,6 @@ func (s *planning) planNew(entries []keyed) error {
 	if err := s.requester(); err != nil {
 		return err
 	}
-	var cc []string
-	for _, c := range t.CC {
-		c = strings.TrimSpace(c)
-		if c == "" {
-			continue
-		}
-		a, err := mail.ParseAddress(c)
-		if err != nil {
-			s.errorf(sources.CodeInvalidEmail, nil, "cc", "cc %q: %v", c, err)
-			continue
-		}
-		cc = append(cc, a.Address)
-	}
-
 	opener := slices.IndexFunc(entries, func(k keyed) bool { return k.e.Kind != sources.Note })
 	if opener < 0 {
 		s.errorf(sources.CodeNoMessage, nil, "entries", "no reply to open the ticket with (%d notes)", len(entries))
@@ -525,16 +551,29 @@ func (s *planning) planNew(entries []keyed) error {
 		Message:  msg,
 		Priority: p.Priority,
 		Created:  o.e.Created,
-		CC:       cc,
+		CC:       s.cc,
 		NoEmail:  true,
 		Markdown: md,
+	}
+	opened := map[string]string{}
+	for k, v := range s.fields {
+		if id, ok := customKey(k); ok {
+			if open.CustomFields == nil {
+				open.CustomFields = map[int]string{}
+			}
+			open.CustomFields[id] = v
+			opened[k] = v
+		}
+	}
+	if v, ok := s.fields[FieldCC]; ok {
+		opened[FieldCC] = v
 	}
 	if p.ClientID != 0 {
 		open.ClientID = p.ClientID
 	} else {
 		open.Name, open.Email = s.reqName, s.reqEmail
 	}
-	p.Steps = append(p.Steps, Step{Kind: StepOpen, Key: "open", EntryKey: o.key, Hash: o.hash, Entry: o.e, Created: o.e.Created, Message: msg, Open: open})
+	p.Steps = append(p.Steps, Step{Kind: StepOpen, Key: "open", EntryKey: o.key, Hash: o.hash, Entry: o.e, Created: o.e.Created, Message: msg, Open: open, Fields: opened})
 	for i := range entries {
 		if i == opener {
 			continue
@@ -749,9 +788,13 @@ func (s *planning) finish() {
 	}
 	needStatus := p.Status != "" && !strings.EqualFold(p.Status, natural)
 	needPriority := !strings.EqualFold(p.Priority, prevPriority)
+	changed := s.changedFields()
+	// Only UpdateTicket sets the assignee and changes custom fields or
+	// CC; whatever else the ticket needs rides on that same call.
+	needUpdate := needPriority || applyDept || len(changed) > 0
 	switch {
-	case !needStatus && !needPriority && !applyDept:
-	case !needPriority && !applyDept && lastReply >= 0:
+	case !needStatus && !needUpdate:
+	case !needUpdate && lastReply >= 0:
 		p.Steps[lastReply].Reply.Status = p.Status
 	default:
 		u := &whmcs.UpdateTicketRequest{}
@@ -764,8 +807,10 @@ func (s *planning) finish() {
 		if applyDept {
 			u.DeptID = p.DeptID
 		}
-		p.Steps = append(p.Steps, Step{Kind: StepUpdate, Key: "update", Update: u})
+		s.updateFields(u, changed)
+		p.Steps = append(p.Steps, Step{Kind: StepUpdate, Key: "update", Update: u, Fields: changed})
 	}
+	p.EndFields = s.fields
 	p.EndStatus, p.EndPriority = natural, p.Priority
 	if p.Status != "" {
 		p.EndStatus = p.Status
@@ -773,6 +818,156 @@ func (s *planning) finish() {
 	if len(p.Steps) > 0 && (p.EndStatus == StatusAnswered || p.EndStatus == StatusCustomerReply) {
 		s.warnf(sources.CodeAutocloseStatus, nil, "status", "the ticket ends %s, which WHMCS's inactive-ticket auto-close may close", p.EndStatus)
 	}
+}
+
+// maxFieldValue is the most a WHMCS custom field value holds, in bytes:
+// tblcustomfieldsvalues.value is a MySQL TEXT.
+const maxFieldValue = 65535
+
+// ticketFields reads the ticket-level values the source wants in WHMCS:
+// the CC list, the ticket number and mapped custom fields, and the
+// assignee's admin id. Empty values are left out.
+func (s *planning) ticketFields() error {
+	t := s.t
+	s.fields = map[string]string{}
+	for _, c := range t.CC {
+		c = strings.TrimSpace(c)
+		if c == "" {
+			continue
+		}
+		a, err := mail.ParseAddress(c)
+		if err != nil {
+			s.errorf(sources.CodeInvalidEmail, nil, "cc", "cc %q: %v", c, err)
+			continue
+		}
+		s.cc = append(s.cc, a.Address)
+	}
+	if len(s.cc) > 0 {
+		s.fields[FieldCC] = strings.Join(s.cc, ",")
+	}
+	set := func(id int, field, v string) {
+		if v == "" {
+			return
+		}
+		if len(v) > maxFieldValue {
+			s.errorf(sources.CodeCustomFieldTooLong, nil, field, "%s is %d bytes; WHMCS custom field %d keeps at most %d", field, len(v), id, maxFieldValue)
+			return
+		}
+		s.fields[FieldCustom(id)] = v
+	}
+	if s.pl.numberField > 0 {
+		set(s.pl.numberField, "number", strings.TrimSpace(t.Number))
+	}
+	for _, src := range sortedKeys(s.pl.customFields) {
+		set(s.pl.customFields[src], src, t.Fields[src])
+	}
+	return s.assignee()
+}
+
+// assignee maps the ticket's assignee to an admin id in s.flag (and
+// fields): through mapping.staff (email, then name) to a username, then
+// to its id. An assignee that cannot be mapped is a warning: the ticket is
+// imported unassigned.
+func (s *planning) assignee() error {
+	a := s.t.Assignee
+	if norm(a.Email) == "" && norm(a.Name) == "" {
+		return nil
+	}
+	who := strings.TrimSpace(a.Name)
+	if e := strings.TrimSpace(a.Email); who == "" {
+		who = e
+	} else if e != "" {
+		who += " <" + e + ">"
+	}
+	u, ok := s.pl.staff[norm(a.Email)]
+	if !ok || norm(a.Email) == "" {
+		u, ok = s.pl.staff[norm(a.Name)]
+		ok = ok && norm(a.Name) != ""
+	}
+	if !ok {
+		s.warnf(sources.CodeUnmappedAssignee, nil, "assignee", "assignee %s is not in mapping.staff; the ticket is imported unassigned", who)
+		return nil
+	}
+	u = strings.TrimSpace(u)
+	if s.pl.admins == nil {
+		if s.pl.knownStaff != nil {
+			if _, known := s.pl.knownStaff[norm(u)]; !known {
+				s.warnf(sources.CodeUnmappedAssignee, nil, "assignee", "assignee %s maps to admin %q, which is not a WHMCS admin user; the ticket is imported unassigned", who, u)
+			}
+		}
+		return nil
+	}
+	id, found, err := s.pl.admins.AdminID(s.ctx, u)
+	if err != nil {
+		return fmt.Errorf("look up assignee: %w", err)
+	}
+	if !found {
+		s.warnf(sources.CodeUnmappedAssignee, nil, "assignee", "assignee %s maps to admin %q, which is not a WHMCS admin user; the ticket is imported unassigned", who, u)
+		return nil
+	}
+	s.flag = id
+	s.fields[FieldFlag] = strconv.FormatInt(id, 10)
+	return nil
+}
+
+// changedFields returns the ticket-level values that differ from what
+// WHMCS holds: for a new ticket, what OpenTicket did not set (the
+// assignee); for an imported one, what changed since Prior.Fields. A
+// value to clear is "".
+func (s *planning) changedFields() map[string]string {
+	held := map[string]string{}
+	if s.prior != nil {
+		held = s.prior.Fields
+	} else if len(s.p.Steps) > 0 && s.p.Steps[0].Kind == StepOpen {
+		held = s.p.Steps[0].Fields
+	}
+	changed := map[string]string{}
+	for k, v := range s.fields {
+		if held[k] != v {
+			changed[k] = v
+		}
+	}
+	for k, v := range held {
+		if _, ok := s.fields[k]; !ok && v != "" {
+			changed[k] = ""
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	return changed
+}
+
+// updateFields puts changed values on UpdateTicket: custom fields (a
+// cleared one as ""), flag or removeFlag, the whole CC list.
+func (s *planning) updateFields(u *whmcs.UpdateTicketRequest, changed map[string]string) {
+	for k, v := range changed {
+		switch id, ok := customKey(k); {
+		case ok:
+			if u.CustomFields == nil {
+				u.CustomFields = map[int]string{}
+			}
+			u.CustomFields[id] = v
+		case k == FieldFlag:
+			if s.flag != 0 {
+				u.Flag = s.flag
+			} else {
+				u.RemoveFlag = true
+			}
+		case k == FieldCC:
+			u.CC = append([]string{}, s.cc...) // not nil: an empty list clears
+		}
+	}
+}
+
+// customKey reads a FieldCustom key.
+func customKey(k string) (int, bool) {
+	rest, ok := strings.CutPrefix(k, "cf:")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.Atoi(rest)
+	return id, err == nil
 }
 
 // authorName names an entry's author for messages and note prefixes.

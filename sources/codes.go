@@ -131,6 +131,10 @@ const (
 	// CodeDriftDeleted (warning, incremental): an imported entry was
 	// deleted at the source; WHMCS keeps it.
 	CodeDriftDeleted Code = "drift_deleted"
+	// CodeUnmappedAssignee (warning): the ticket's assignee is not in
+	// mapping.staff, or maps to an admin WHMCS does not have; the ticket
+	// is imported unassigned.
+	CodeUnmappedAssignee Code = "unmapped_assignee"
 	// CodeDriftDepartment (warning, incremental): the ticket's department
 	// now maps to another deptid.
 	CodeDriftDepartment Code = "drift_department"
@@ -150,4 +154,7 @@ const (
 	// CodeUnknownDepartmentID (error): the mapping gives a deptid that
 	// WHMCS does not have.
 	CodeUnknownDepartmentID Code = "unknown_department_id"
+	// CodeCustomFieldTooLong (error): a custom-field value (or the ticket
+	// number) longer than WHMCS keeps in tblcustomfieldsvalues.value.
+	CodeCustomFieldTooLong Code = "custom_field_too_long"
 )

@@ -111,7 +111,7 @@ type UpdateTicketRequest struct {
 	UserID               int64
 	Name                 string
 	Email                string
-	CC                   []string
+	CC                   []string // nil: not sent; empty, not nil: cc="" (clears it)
 	Priority             string
 	Created              time.Time
 	Flag                 int64

@@ -152,7 +152,10 @@ func (r *UpdateTicketRequest) Encode(v url.Values, loc *time.Location) {
 	setInt(v, "userid", r.UserID)
 	setStr(v, "name", r.Name)
 	setStr(v, "email", r.Email)
-	setCC(v, "cc", r.CC)
+	if r.CC != nil {
+		// A non-nil empty list is sent, as cc="": it clears the CC.
+		v.Set("cc", strings.Join(r.CC, ","))
+	}
 	setStr(v, "priority", r.Priority)
 	setTime(v, "created", r.Created, loc)
 	setInt(v, "flag", r.Flag)
