@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -83,7 +84,7 @@ func (r redactedError) Unwrap() error { return r.err }
 // openSource opens the configured source.
 func (a *app) openSource(ctx context.Context) (sources.Source, error) {
 	src, err := a.cfg.Source.Factory.Open(ctx, a.cfg.Source.Options, sources.Env{
-		Dir: a.cfg.Dir, Location: a.cfg.Source.Location, Logger: a.log,
+		Dir: a.cfg.Dir, Location: a.cfg.Source.Location, Logger: a.log, Fields: slices.Sorted(maps.Keys(a.cfg.Mapping.CustomFields)),
 	})
 	if err != nil {
 		return nil, a.redactErr(fmt.Errorf("open %s source: %w", a.cfg.Source.Type, err))
@@ -131,6 +132,10 @@ func (a *app) planner(client *whmcs.Client, applyDept bool, tune ...func(*mappin
 		Now: serverNow(client)}
 	if client != nil && a.cfg.Mapping.Clients == mapping.ClientsMatchEmail {
 		o.Clients = mapping.NewClientResolver(client)
+	}
+	if client != nil && len(a.cfg.Mapping.Staff) > 0 {
+		// Assignees map through mapping.staff to an admin id.
+		o.Admins = mapping.NewAdminResolver(client)
 	}
 	for _, f := range tune {
 		f(&o)
@@ -215,6 +220,9 @@ func (a *app) runActions() []string {
 	acts := append(slices.Clone(writeActions), reconcileActions...)
 	if a.cfg.Mapping.Clients == mapping.ClientsMatchEmail {
 		acts = append(acts, whmcs.ActionGetClients)
+	}
+	if len(a.cfg.Mapping.Staff) > 0 {
+		acts = append(acts, whmcs.ActionGetAdminUsers) // assignees' admin ids
 	}
 	return acts
 }
