@@ -7,6 +7,8 @@ const (
 	ActionAddTicketReply        = "AddTicketReply"
 	ActionAddTicketNote         = "AddTicketNote"
 	ActionUpdateTicket          = "UpdateTicket"
+	ActionUpdateTicketReply     = "UpdateTicketReply"
+	ActionGetContacts           = "GetContacts"
 	ActionDeleteTicket          = "DeleteTicket"
 	ActionGetTicket             = "GetTicket"
 	ActionGetTickets            = "GetTickets"

@@ -122,6 +122,41 @@ type UpdateTicketRequest struct {
 	PreventClientClosure bool
 }
 
+// UpdateTicketReplyRequest is UpdateTicketReply's parameters: it changes
+// one reply's message (and date). It has no noemail: it sends no email.
+type UpdateTicketReplyRequest struct {
+	ReplyID  int64 // GetTicket's replies.reply[].replyid; not 0 (the opening message)
+	Message  string
+	Markdown bool
+	Created  time.Time
+}
+
+// GetContactsRequest is GetContacts' parameters: filters by client
+// (UserID) and exact email.
+type GetContactsRequest struct {
+	LimitStart int
+	LimitNum   int // WHMCS default 25
+	UserID     int64
+	Email      string
+}
+
+// ContactList is GetContacts' answer.
+type ContactList struct {
+	TotalResults int
+	StartNumber  int
+	NumReturned  int
+	Contacts     []Contact
+}
+
+// Contact is one of a client's contacts (GetContacts' contacts.contact[]).
+type Contact struct {
+	ID        int64
+	UserID    int64 // the client the contact belongs to
+	FirstName string
+	LastName  string
+	Email     string
+}
+
 // GetTicketRequest is GetTicket's parameters: TicketID or TicketNum.
 type GetTicketRequest struct {
 	TicketID    int64

@@ -124,6 +124,7 @@ type (
 	departmentKey struct{}
 	statusKey     struct{}
 	clientKey     struct{}
+	contactKey    struct{}
 )
 
 func (replyKey) key() string      { return "reply" }
@@ -132,6 +133,7 @@ func (ticketKey) key() string     { return "ticket" }
 func (departmentKey) key() string { return "department" }
 func (statusKey) key() string     { return "status" }
 func (clientKey) key() string     { return "client" }
+func (contactKey) key() string    { return "contact" }
 
 func (w *wrapped[T, K]) UnmarshalJSON(b []byte) error {
 	var k K
@@ -490,6 +492,21 @@ type clientListWire struct {
 	StartNumber  Int                            `json:"startnumber"`
 	NumReturned  Int                            `json:"numreturned"`
 	Clients      wrapped[clientWire, clientKey] `json:"clients"`
+}
+
+type contactWire struct {
+	ID        Int  `json:"id"`
+	UserID    Int  `json:"userid"`
+	FirstName Text `json:"firstname"`
+	LastName  Text `json:"lastname"`
+	Email     Text `json:"email"`
+}
+
+type contactListWire struct {
+	TotalResults Int                              `json:"totalresults"`
+	StartNumber  Int                              `json:"startnumber"`
+	NumReturned  Int                              `json:"numreturned"`
+	Contacts     wrapped[contactWire, contactKey] `json:"contacts"`
 }
 
 type adminUserWire struct {

@@ -185,6 +185,10 @@ func probe(action string) Request {
 		return &AddTicketNoteRequest{}
 	case ActionUpdateTicket:
 		return &UpdateTicketRequest{}
+	case ActionUpdateTicketReply:
+		return &UpdateTicketReplyRequest{} // no reply id
+	case ActionGetContacts:
+		return &GetContactsRequest{LimitNum: 1}
 	case ActionDeleteTicket:
 		return &DeleteTicketRequest{}
 	case ActionGetTicket:

@@ -13,6 +13,8 @@ var (
 	_ Request = (*AddTicketReplyRequest)(nil)
 	_ Request = (*AddTicketNoteRequest)(nil)
 	_ Request = (*UpdateTicketRequest)(nil)
+	_ Request = (*UpdateTicketReplyRequest)(nil)
+	_ Request = (*GetContactsRequest)(nil)
 	_ Request = (*GetTicketRequest)(nil)
 	_ Request = (*GetTicketsRequest)(nil)
 	_ Request = (*GetSupportDepartmentsRequest)(nil)
@@ -164,6 +166,28 @@ func (r *UpdateTicketRequest) Encode(v url.Values, loc *time.Location) {
 	setBool(v, "markdown", r.Markdown)
 	setCustomFields(v, "customfields", r.CustomFields)
 	setBool(v, "preventClientClosure", r.PreventClientClosure)
+}
+
+// UpdateTicketReply
+
+func (*UpdateTicketReplyRequest) Action() string { return ActionUpdateTicketReply }
+func (*UpdateTicketReplyRequest) Write() bool    { return true }
+func (r *UpdateTicketReplyRequest) Encode(v url.Values, loc *time.Location) {
+	setInt(v, "replyid", r.ReplyID)
+	setStr(v, "message", r.Message)
+	setBool(v, "markdown", r.Markdown)
+	setTime(v, "created", r.Created, loc)
+}
+
+// GetContacts
+
+func (*GetContactsRequest) Action() string { return ActionGetContacts }
+func (*GetContactsRequest) Write() bool    { return false }
+func (r *GetContactsRequest) Encode(v url.Values, _ *time.Location) {
+	setInt(v, "limitstart", int64(r.LimitStart))
+	setInt(v, "limitnum", int64(r.LimitNum))
+	setInt(v, "userid", r.UserID)
+	setStr(v, "email", r.Email)
 }
 
 // GetTicket

@@ -107,6 +107,8 @@ func init() {
 		{"AddTicketReply", true, (*call).addTicketReply},
 		{"AddTicketNote", true, (*call).addTicketNote},
 		{"UpdateTicket", true, (*call).updateTicket},
+		{"UpdateTicketReply", true, (*call).updateTicketReply},
+		{"GetContacts", false, (*call).getContacts},
 		{"DeleteTicket", true, (*call).deleteTicket},
 		{"GetTicket", false, (*call).getTicket},
 		{"GetTickets", false, (*call).getTickets},

@@ -95,6 +95,17 @@ func (st *store) client(id int64) *Client {
 	return nil
 }
 
+// contact returns contact id of client clientID, nil when the client has
+// no such contact.
+func (st *store) contact(id, clientID int64) *Contact {
+	for i := range st.seed.Contacts {
+		if c := &st.seed.Contacts[i]; c.ID == id && c.ClientID == clientID {
+			return c
+		}
+	}
+	return nil
+}
+
 func (st *store) dept(id int64) *Department {
 	for i := range st.seed.Departments {
 		if st.seed.Departments[i].ID == id {
