@@ -38,6 +38,11 @@ type Options struct {
 	// every requester without a source client id is a guest (clients:
 	// guest, or validation offline).
 	Clients ClientResolver
+	// Contacts finds client contacts by email when Config.Clients is
+	// match_email: a requester who is no client but a client's contact
+	// opens the ticket as that contact, and a customer reply by a contact
+	// of the ticket's client is shown as that contact. Nil: no contacts.
+	Contacts ContactResolver
 	// Admins finds the admin id of a ticket's assignee (UpdateTicket
 	// flag). Nil: assignees are not set (validation offline).
 	Admins AdminResolver
@@ -68,6 +73,7 @@ type Options struct {
 type Planner struct {
 	clients      ClientResolver
 	admins       AdminResolver
+	contacts     ContactResolver
 	numberField  int            // mapping.ticket_number_field; 0 = none
 	customFields map[string]int // norm(source field) -> WHMCS field id
 	matchEmail   bool
@@ -97,6 +103,7 @@ func NewPlanner(o Options) (*Planner, error) {
 	p := &Planner{
 		clients:      o.Clients,
 		admins:       o.Admins,
+		contacts:     o.Contacts,
 		numberField:  c.TicketNumberField,
 		customFields: normMap(c.CustomFields),
 		matchEmail:   c.Clients == ClientsMatchEmail,
@@ -175,6 +182,9 @@ type Plan struct {
 	// ClientID is the requester's WHMCS client id, 0 = guest. An
 	// incremental plan resolves it only when a new customer reply needs it.
 	ClientID int64
+	// ContactID is the requester's contact id within ClientID, 0 = the
+	// client itself (or a guest).
+	ContactID int64
 	// Steps are the WHMCS calls, in the order they must be made; none for
 	// an imported ticket that has not changed.
 	Steps []Step
@@ -516,6 +526,17 @@ func (s *planning) requester() error {
 			s.reqErr = fmt.Errorf("look up requester: %w", err)
 			return s.reqErr
 		}
+		if !found && s.pl.contacts != nil {
+			ct, ok, err := s.pl.contacts.ContactByEmail(s.ctx, email)
+			if err != nil {
+				s.reqErr = fmt.Errorf("look up requester: %w", err)
+				return s.reqErr
+			}
+			if ok {
+				id, found = ct.ClientID, true
+				p.ContactID = ct.ID
+			}
+		}
 		if found {
 			p.ClientID = id
 		} else {
@@ -569,7 +590,7 @@ func (s *planning) planNew(entries []keyed) error {
 		opened[FieldCC] = v
 	}
 	if p.ClientID != 0 {
-		open.ClientID = p.ClientID
+		open.ClientID, open.ContactID = p.ClientID, p.ContactID
 	} else {
 		open.Name, open.Email = s.reqName, s.reqEmail
 	}
@@ -735,8 +756,21 @@ func (s *planning) customer(k *keyed, r *whmcs.AddTicketReplyRequest) error {
 	}
 	isRequester := email == "" || (s.reqEmail != "" && strings.EqualFold(email, s.reqEmail))
 	if isRequester && s.p.ClientID != 0 {
-		r.ClientID = s.p.ClientID
+		r.ClientID, r.ContactID = s.p.ClientID, s.p.ContactID
 		return nil
+	}
+	if s.p.ClientID != 0 && s.pl.contacts != nil {
+		if _, err := mail.ParseAddress(email); err == nil {
+			ct, found, err := s.pl.contacts.ContactByEmail(s.ctx, email)
+			if err != nil {
+				return fmt.Errorf("look up reply author: %w", err)
+			}
+			if found && ct.ClientID == s.p.ClientID {
+				// A contact of the ticket's client: shown as that contact.
+				r.ClientID, r.ContactID = ct.ClientID, ct.ID
+				return nil
+			}
+		}
 	}
 	name := strings.TrimSpace(a.Name)
 	if email == "" {

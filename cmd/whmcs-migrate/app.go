@@ -132,6 +132,9 @@ func (a *app) planner(client *whmcs.Client, applyDept bool, tune ...func(*mappin
 		Now: serverNow(client)}
 	if client != nil && a.cfg.Mapping.Clients == mapping.ClientsMatchEmail {
 		o.Clients = mapping.NewClientResolver(client)
+		// Behind an interface of its own, so that a batched lookup can
+		// replace it.
+		o.Contacts = mapping.NewContactResolver(client)
 	}
 	if client != nil && len(a.cfg.Mapping.Staff) > 0 {
 		// Assignees map through mapping.staff to an admin id.
@@ -219,7 +222,7 @@ var (
 func (a *app) runActions() []string {
 	acts := append(slices.Clone(writeActions), reconcileActions...)
 	if a.cfg.Mapping.Clients == mapping.ClientsMatchEmail {
-		acts = append(acts, whmcs.ActionGetClients)
+		acts = append(acts, whmcs.ActionGetClients, whmcs.ActionGetContacts)
 	}
 	if len(a.cfg.Mapping.Staff) > 0 {
 		acts = append(acts, whmcs.ActionGetAdminUsers) // assignees' admin ids
