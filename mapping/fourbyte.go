@@ -168,6 +168,10 @@ func (s *planning) fourByteText() {
 			n := st.Note
 			f.check(&st.Message, "body", "body", st, name, n.Markdown)
 			n.Message = st.Message
+		case st.Edit != nil:
+			e := st.Edit
+			f.check(&st.Message, "body", "body", st, name, e.Markdown)
+			e.Message = st.Message
 		}
 	}
 	if f.count == 0 {

@@ -65,6 +65,11 @@ type Options struct {
 	// incremental plan move a ticket whose department mapping changed, with
 	// UpdateTicket deptid. Without it the move is only reported as drift.
 	ApplyDepartmentChanges bool
+	// ApplyEdits (sync.apply_edits) makes an incremental plan apply the
+	// source's edits of imported entries: a reply with UpdateTicketReply,
+	// the opening message with UpdateTicket message. Without it (and for
+	// notes, which have no update call) an edit is only reported as drift.
+	ApplyEdits bool
 }
 
 // Planner turns source tickets into plans: the exact WHMCS calls that
@@ -79,6 +84,7 @@ type Planner struct {
 	matchEmail   bool
 	notePrefix   bool
 	applyDept    bool
+	applyEdits   bool
 	depts        map[string]int64
 	defaultDept  int64
 	statuses     map[string]string // norm(source) -> configured target
@@ -109,6 +115,7 @@ func NewPlanner(o Options) (*Planner, error) {
 		matchEmail:   c.Clients == ClientsMatchEmail,
 		notePrefix:   c.noteAuthorPrefix(),
 		applyDept:    o.ApplyDepartmentChanges,
+		applyEdits:   o.ApplyEdits,
 		depts:        normMap(c.Departments),
 		defaultDept:  c.DefaultDepartment,
 		statuses:     normMap(c.Statuses),
@@ -155,6 +162,9 @@ func NewPlanner(o Options) (*Planner, error) {
 type Prior struct {
 	TicketID int64             // WHMCS ticket id
 	Entries  map[string]string // entry key (Step.EntryKey) -> Step.Hash of what was imported
+	// Opening is the key of the entry that opened the ticket (OpenTicket's
+	// message); "" when unknown, and then its edits are not applied.
+	Opening string
 	Status   string            // WHMCS status the ticket was left in by our last call (as planned)
 	Priority string            // WHMCS priority it was left in
 	DeptID   int64             // WHMCS department it was left in
@@ -231,6 +241,7 @@ const (
 	StepReply                      // AddTicketReply
 	StepNote                       // AddTicketNote
 	StepUpdate                     // UpdateTicket
+	StepEdit                       // UpdateTicketReply: an edited reply (sync.apply_edits)
 )
 
 // String returns the WHMCS action: "OpenTicket", "AddTicketReply",
@@ -245,6 +256,8 @@ func (k StepKind) String() string {
 		return "AddTicketNote"
 	case StepUpdate:
 		return "UpdateTicket"
+	case StepEdit:
+		return "UpdateTicketReply"
 	}
 	return fmt.Sprintf("StepKind(%d)", int(k))
 }
@@ -253,10 +266,13 @@ func (k StepKind) String() string {
 type Step struct {
 	Kind StepKind // the call, matching which request below is set
 	// Key is the step's stable identity within the ticket, for the
-	// checkpoint: "open", "entry:<EntryKey>" or "update".
+	// checkpoint: "open", "entry:<EntryKey>", "edit:<EntryKey>" or
+	// "update".
 	Key string
 	// EntryKey is the entry's identity: EntryKey(Entry), with "#2", "#3"...
-	// appended to repeated hash keys. "" for StepUpdate.
+	// appended to repeated hash keys. "" for StepUpdate, unless it applies
+	// an edit of the opening message (then Hash, Created and Message are
+	// the edited entry's too).
 	EntryKey string
 	Hash     string         // EntryHash(Entry); "" for StepUpdate
 	Entry    *sources.Entry // nil for StepUpdate
@@ -277,6 +293,9 @@ type Step struct {
 	Reply  *whmcs.AddTicketReplyRequest
 	Note   *whmcs.AddTicketNoteRequest
 	Update *whmcs.UpdateTicketRequest
+	// Edit changes an imported reply (StepEdit). Its ReplyID is 0: the
+	// importer finds the reply in WHMCS by the date and text it imported.
+	Edit *whmcs.UpdateTicketReplyRequest
 }
 
 // Request returns the request the step sends.
@@ -290,6 +309,8 @@ func (s *Step) Request() whmcs.Request {
 		return s.Note
 	case s.Update != nil:
 		return s.Update
+	case s.Edit != nil:
+		return s.Edit
 	}
 	return nil
 }
@@ -309,6 +330,9 @@ type planning struct {
 	p     *Plan
 	now   time.Time
 	prior *Prior
+	// opening is an applied edit of the opening message, for the final
+	// UpdateTicket; nil when none.
+	opening *keyed
 
 	// fields are the ticket-level values the source wants (see
 	// Plan.EndFields); cc is the CC list, flag the assignee's admin id.
@@ -621,7 +645,7 @@ func (s *planning) planIncremental(entries []keyed) error {
 			continue
 		}
 		if h != k.hash {
-			s.drift(sources.CodeDriftEdited, k.key, k.e.Origin, "entry %s was edited at the source after it was imported; WHMCS keeps the imported version", k.key)
+			s.edited(k)
 		}
 	}
 	for _, key := range sortedKeys(pr.Entries) {
@@ -638,6 +662,31 @@ func (s *planning) planIncremental(entries []keyed) error {
 		s.drift(sources.CodeDriftDepartment, "", s.t.Origin, "the ticket's department now maps to deptid %d; "+what, p.DeptID, pr.DeptID)
 	}
 	return nil
+}
+
+// edited plans an entry edited at the source after it was imported. With
+// Options.ApplyEdits a reply becomes an UpdateTicketReply step and the
+// opening message rides on the final UpdateTicket (message, created);
+// otherwise, and for notes (WHMCS has no call to change one), the edit is
+// drift and WHMCS keeps the imported version.
+func (s *planning) edited(k *keyed) {
+	const keeps = "entry %s was edited at the source after it was imported; WHMCS keeps the imported version"
+	switch {
+	case !s.pl.applyEdits:
+		s.drift(sources.CodeDriftEdited, k.key, k.e.Origin, keeps, k.key)
+	case k.e.Kind == sources.Note:
+		s.drift(sources.CodeDriftEdited, k.key, k.e.Origin, keeps+" (WHMCS has no call to change a note)", k.key)
+	case s.prior.Opening == "":
+		s.drift(sources.CodeDriftEdited, k.key, k.e.Origin, keeps+" (the checkpoint does not say which entry opened the ticket)", k.key)
+	case k.key == s.prior.Opening:
+		s.checkEntry(k)
+		s.opening = k
+	default:
+		s.checkEntry(k)
+		msg, md := s.body(k)
+		s.p.Steps = append(s.p.Steps, Step{Kind: StepEdit, Key: "edit:" + k.key, EntryKey: k.key, Hash: k.hash, Entry: k.e,
+			Created: k.e.Created, Message: msg, Edit: &whmcs.UpdateTicketReplyRequest{Message: msg, Markdown: md, Created: k.e.Created}})
+	}
 }
 
 // checkEntry reports an entry's date and author problems.
@@ -825,7 +874,7 @@ func (s *planning) finish() {
 	changed := s.changedFields()
 	// Only UpdateTicket sets the assignee and changes custom fields or
 	// CC; whatever else the ticket needs rides on that same call.
-	needUpdate := needPriority || applyDept || len(changed) > 0
+	needUpdate := needPriority || applyDept || len(changed) > 0 || s.opening != nil
 	switch {
 	case !needStatus && !needUpdate:
 	case !needUpdate && lastReply >= 0:
@@ -842,7 +891,15 @@ func (s *planning) finish() {
 			u.DeptID = p.DeptID
 		}
 		s.updateFields(u, changed)
-		p.Steps = append(p.Steps, Step{Kind: StepUpdate, Key: "update", Update: u, Fields: changed})
+		st := Step{Kind: StepUpdate, Key: "update", Update: u, Fields: changed}
+		if k := s.opening; k != nil {
+			// The edited opening message: UpdateTicket sets it (and its
+			// date) absolutely.
+			msg, md := s.body(k)
+			u.Message, u.Markdown, u.Created = msg, md, k.e.Created
+			st.EntryKey, st.Hash, st.Created, st.Message = k.key, k.hash, k.e.Created, msg
+		}
+		p.Steps = append(p.Steps, st)
 	}
 	p.EndFields = s.fields
 	p.EndStatus, p.EndPriority = natural, p.Priority

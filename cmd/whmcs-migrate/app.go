@@ -128,8 +128,8 @@ func (a *app) client(readOnly bool) (*whmcs.Client, error) {
 // tune, when given, adjusts the options before the planner is built
 // (validate adds what it read of the target).
 func (a *app) planner(client *whmcs.Client, applyDept bool, tune ...func(*mapping.Options)) (*mapping.Planner, error) {
-	o := mapping.Options{Config: a.cfg.Mapping, ApplyDepartmentChanges: applyDept, TargetLocation: a.cfg.Target.Location,
-		Now: serverNow(client)}
+	o := mapping.Options{Config: a.cfg.Mapping, ApplyDepartmentChanges: applyDept, ApplyEdits: a.cfg.Sync.ApplyEdits,
+		TargetLocation: a.cfg.Target.Location, Now: serverNow(client)}
 	if client != nil && a.cfg.Mapping.Clients == mapping.ClientsMatchEmail {
 		o.Clients = mapping.NewClientResolver(client)
 		// Behind an interface of its own, so that a batched lookup can
@@ -226,6 +226,9 @@ func (a *app) runActions() []string {
 	}
 	if len(a.cfg.Mapping.Staff) > 0 {
 		acts = append(acts, whmcs.ActionGetAdminUsers) // assignees' admin ids
+	}
+	if a.cfg.Sync.ApplyEdits {
+		acts = append(acts, whmcs.ActionUpdateTicketReply)
 	}
 	return acts
 }

@@ -133,7 +133,7 @@ type ticketResult struct {
 	problems     []report.Problem
 	invalid      bool
 	skipped      bool                        // already imported, unchanged
-	calls        [mapping.StepUpdate + 1]int // by StepKind
+	calls        [mapping.StepEdit + 1]int   // by StepKind
 	entries      int
 	attachments  int
 	attBytes     int64
