@@ -162,12 +162,12 @@ func NewPlanner(o Options) (*Planner, error) {
 type Prior struct {
 	TicketID int64             // WHMCS ticket id
 	Entries  map[string]string // entry key (Step.EntryKey) -> Step.Hash of what was imported
-	// Opening is the key of the entry that opened the ticket (OpenTicket's
-	// message); "" when unknown, and then its edits are not applied.
-	Opening string
 	Status   string            // WHMCS status the ticket was left in by our last call (as planned)
 	Priority string            // WHMCS priority it was left in
 	DeptID   int64             // WHMCS department it was left in
+	// Opening is the key of the entry that opened the ticket (OpenTicket's
+	// message); "" when unknown, and then its edits are not applied.
+	Opening string
 	// Fields are the ticket-level values our calls set, as Plan.EndFields
 	// keys them ("cf:<id>", "flag", "cc"); a key that is absent was never
 	// set (the empty value).

@@ -132,8 +132,8 @@ type ticketResult struct {
 	id           string
 	problems     []report.Problem
 	invalid      bool
-	skipped      bool                        // already imported, unchanged
-	calls        [mapping.StepEdit + 1]int   // by StepKind
+	skipped      bool                      // already imported, unchanged
+	calls        [mapping.StepEdit + 1]int // by StepKind
 	entries      int
 	attachments  int
 	attBytes     int64
