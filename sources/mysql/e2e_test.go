@@ -295,15 +295,19 @@ ticket dept=1 status=Answered priority=Low client=0 name="Erin Ops" email="erin@
 // HESK: TIMESTAMPs are instants (written at +01:00, shown in Chicago, the
 // configured Asia/Tokyo zone irrelevant); the 3.5 customer tables give the
 // requester and the follower as CC; HTML bodies as markdown; a custom
-// status by its English name.
+// status by its English name. The trackid is kept in custom field 11, the
+// custom fields Domain and Plan (custom1, custom2) in 12 and 13, the owner
+// Alice as the flag (Bob, not in mapping.staff, leaves ticket 2
+// unassigned).
 func TestEndToEndHESK(t *testing.T) {
 	name, _ := fixtureDB(t, "heske2e", heskDDL35, heskFixture35)
 	e := newE2E(t)
 	tokyo := testzone.Load(t, "Asia/Tokyo")
 	opts := Options{Preset: PresetHESK, DSN: srv.DSN(name), AttachmentsDir: heskFiles(t), PageSize: 1}
-	env := sources.Env{Location: tokyo}
+	env := sources.Env{Location: tokyo, Fields: []string{"Domain", "Plan"}}
 	cfg := e2eMapping()
 	cfg.Departments = map[string]int64{"General": 1, "Billing": 2}
+	cfg.CustomFields = map[string]int{"Domain": 12, "Plan": 13}
 	cfg.Statuses = map[string]string{"Resolved": "Closed", "Waiting on vendor": "On Hold"}
 	rep := e.run(t, opts, env, cfg)
 	if want := (report.TicketCounts{Total: 2, Imported: 2}); rep.Tickets != want {
@@ -311,11 +315,13 @@ func TestEndToEndHESK(t *testing.T) {
 	}
 	e.checkState(t, fmt.Sprintf(`
 ticket dept=1 status=Closed priority=High client=4 name="Carol Customer" email="carol@example.com" cc="dave@example.com" admin="" subject="Login & password"
+  fields flag=4 11="KZ9-XW2-8R7L" 12="example.org" 13="Pro & more"
   open 2024-03-10 04:00:00 CDT md=true "I can't log in" [screen shot.png 4 %s]
   reply 2024-03-10 05:00:00 CDT admin:alice md=true "Try resetting" 
   reply 2024-03-11 06:00:00 CDT client:4 "" "" md=true "Done, thanks" [a.txt 6 %s]
   note 2024-03-10 05:00:00 CDT admin:admin md=true "**Bob:**\n\nChecked **auth.log**" [auth.log 5 %s]
 ticket dept=2 status=On Hold priority=High client=0 name="Dave Dæmon" email="dave@example.com" cc="" admin="" subject="Vendor issue"
+  fields flag=0 11="7QP-4MN-2D9A"
   open 2024-07-01 04:00:00 CDT md=true "Fetched by IMAP" 
 `, sha256Hex([]byte("PNG!")), sha256Hex([]byte("eleven")), sha256Hex([]byte("auth\n"))))
 	e.rerun(t, opts, env, cfg, report.TicketCounts{Total: 2, Unchanged: 2})

@@ -51,3 +51,19 @@ func TestOsTicketTicketFields(t *testing.T) {
 		t.Errorf("a mapped field the database lacks: %v", err)
 	}
 }
+
+// HESK: trackid as the number, owner as the assignee, custom<id> columns
+// by their titles in any language (entities decoded), followers as CC.
+func TestHESKTicketFields(t *testing.T) {
+	name, _ := fixtureDB(t, "heskf", heskDDL35, heskFixture35)
+	s := openSource(t, Options{Preset: PresetHESK, DSN: srv.DSN(name), AttachmentsDir: heskFiles(t)}, sources.Env{Location: time.UTC, Fields: []string{"Domäne", "plan"}})
+	checkTicketFields(t, readAll(t, s), map[string]ticketFields{
+		"1": {Number: "KZ9-XW2-8R7L", Assignee: sources.Person{Name: "Alice Admin", Email: "alice@example.com"},
+			Fields: map[string]string{"domäne": "example.org", "plan": "Pro & more"}, CC: []string{"dave@example.com"}},
+		"2": {Number: "7QP-4MN-2D9A", Assignee: sources.Person{Name: "Bob", Email: "bob@example.com"}},
+	})
+	_, err := Open(t.Context(), Options{Preset: PresetHESK, DSN: srv.DSN(name)}, sources.Env{Location: time.UTC, Fields: []string{"unused"}})
+	if err == nil || !strings.Contains(err.Error(), "mapping.custom_fields names unused, which is no HESK custom field in use") {
+		t.Errorf("a field not in use: %v", err)
+	}
+}
