@@ -264,29 +264,36 @@ func TestEndToEndOsTicketWithoutFallbackRequester(t *testing.T) {
 // subjects decoded; the client found in the new install by email (old
 // client ids are not carried); a contact's ticket as a guest; staff by
 // name → email → username, an unknown former admin → default_staff; the
-// missing and ../ attachments left out, the others with their bytes.
+// missing and ../ attachments left out, the others with their bytes. The
+// tid is kept in custom field 11, the support custom fields Domain and plan
+// ("plan|Hosting plan") in 12 and 13, the flag Alice as the new install's
+// alice (4); Bob, not in mapping.staff, leaves ticket 102 unassigned.
 func TestEndToEndWHMCS(t *testing.T) {
 	name, _ := fixtureDB(t, "whmcse2e", whmcsDDL, whmcsFixture)
 	e := newE2E(t)
 	opts := Options{Preset: PresetWHMCS, DSN: srv.DSN(name), AttachmentsDir: whmcsFiles(t), PageSize: 2}
-	env := sources.Env{Location: e.zone}
+	env := sources.Env{Location: e.zone, Fields: []string{"Domain", "plan"}}
 	cfg := e2eMapping()
 	cfg.Departments = map[string]int64{"Technical Support": 1, "Billing": 2}
+	cfg.CustomFields = map[string]int{"Domain": 12, "plan": 13}
 	rep := e.run(t, opts, env, cfg)
 	if want := (report.TicketCounts{Total: 3, Imported: 3}); rep.Tickets != want {
 		t.Errorf("report %+v, want %+v; failures %+v", rep.Tickets, want, rep.Failures)
 	}
 	e.checkState(t, fmt.Sprintf(`
 ticket dept=1 status=Closed priority=High client=4 name="Carol Customer" email="carol@example.com" cc="boss@acme.example,ops@acme.example" admin="" subject="Can't reach my site"
+  fields flag=4 11="482913" 12="acme.example" 13="Pro & more"
   open 2024-03-10 09:00:00 CDT md=false "It's down since 8am — ärgerlich" 
   reply 2024-03-10 09:30:00 CDT admin:alice md=true "Please **restart** the app" 
   reply 2024-03-10 11:00:00 CDT client:4 "" "" md=false "Logs attached" [log1.txt 8 %s] [log 2 ü.txt 8 %s]
   reply 2024-03-11 10:00:00 CDT admin:admin md=false "Resolved" 
   note 2024-03-10 09:30:00 CDT admin:admin md=false "Bob Billing:\n\nCustomer is on the legacy plan" [auth.log 5 %s]
 ticket dept=2 status=Open priority=Medium client=0 name="Gary Guest" email="gary@example.net" cc="" admin="" subject="Invoice question"
+  fields flag=0 11="733104"
   open 2024-03-12 14:00:00 CDT md=true "**Why** was I charged twice?" 
   reply 2024-03-12 15:00:00 CDT client:0 "Gary Guest" "gary@example.net" md=false "Thanks" 
 ticket dept=1 status=Answered priority=Low client=0 name="Erin Ops" email="erin@acme.example" cc="" admin="" subject="DNS change"
+  fields flag=0 11="599002"
   open 2024-03-13 08:00:00 CDT md=false "Opened on behalf of Erin" 
 `, sha256Hex([]byte("log one\n")), sha256Hex([]byte("log two\n")), sha256Hex([]byte("auth\n"))))
 	e.rerun(t, opts, env, cfg, report.TicketCounts{Total: 3, Unchanged: 3})

@@ -67,3 +67,21 @@ func TestHESKTicketFields(t *testing.T) {
 		t.Errorf("a field not in use: %v", err)
 	}
 }
+
+// WHMCS: tid as the number, flag as the assignee, support custom fields by
+// fieldname or either side of "name|display name" (client fields are not
+// ticket fields), cc as CC.
+func TestWHMCSTicketFields(t *testing.T) {
+	name, _ := fixtureDB(t, "whmcsf", whmcsDDL, whmcsFixture)
+	s := openSource(t, Options{Preset: PresetWHMCS, DSN: srv.DSN(name)}, sources.Env{Location: time.UTC, Fields: []string{"domain", "Hosting plan"}})
+	checkTicketFields(t, readAll(t, s), map[string]ticketFields{
+		"101": {Number: "482913", Assignee: sources.Person{Name: "Alice Agent", Email: "alice@example.com"},
+			Fields: map[string]string{"domain": "acme.example", "hosting plan": "Pro & more"}, CC: []string{"boss@acme.example", "ops@acme.example"}},
+		"102": {Number: "733104", Assignee: sources.Person{Name: "Bob Billing", Email: "bob@example.com"}},
+		"103": {Number: "599002"},
+	})
+	_, err := Open(t.Context(), Options{Preset: PresetWHMCS, DSN: srv.DSN(name)}, sources.Env{Location: time.UTC, Fields: []string{"VAT number"}})
+	if err == nil || !strings.Contains(err.Error(), "mapping.custom_fields names vat number, which is no WHMCS support custom field") {
+		t.Errorf("a client custom field: %v", err)
+	}
+}
