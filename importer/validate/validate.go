@@ -250,9 +250,12 @@ func (v *validator) ticket(ctx context.Context, t *sources.Ticket, r *ticketResu
 		}
 		if ct != nil && ct.WHMCSID != 0 {
 			prior = &mapping.Prior{TicketID: ct.WHMCSID, Status: ct.Status, Priority: ct.Priority, DeptID: ct.DeptID,
-				Entries: make(map[string]string, len(ct.Entries))}
+				Entries: make(map[string]string, len(ct.Entries)), Fields: ct.Fields}
 			for k, e := range ct.Entries {
 				prior.Entries[k] = e.Hash
+				if e.Kind == "open" {
+					prior.Opening = k
+				}
 			}
 			imported = ct.State == checkpoints.StateImported
 		}
