@@ -613,6 +613,11 @@ func (s *planning) planNew(entries []keyed) error {
 	if v, ok := s.fields[FieldCC]; ok {
 		opened[FieldCC] = v
 	}
+	if p.ClientID != 0 && p.ClientID == t.ClientID {
+		// The service or domain is the source's client's: sent only with
+		// that client (validate checks WHMCS has it for them).
+		open.ServiceID, open.DomainID = t.ServiceID, t.DomainID
+	}
 	if p.ClientID != 0 {
 		open.ClientID, open.ContactID = p.ClientID, p.ContactID
 	} else {

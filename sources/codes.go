@@ -29,8 +29,9 @@ const (
 	// CodeDSTAmbiguous (warning, csv): a wall-clock time repeated by a DST
 	// change; the earlier instant is taken.
 	CodeDSTAmbiguous Code = "dst_ambiguous"
-	// CodeBadValue (error): an unknown entry type, author or format, or a
-	// client_id that is not a number.
+	// CodeBadValue: an unknown entry type, author or format, or a
+	// client_id that is not a number (error); a WHMCS ticket's service that
+	// is neither S<id> nor D<id> (warning, mysql whmcs: it is dropped).
 	CodeBadValue Code = "bad_value"
 	// CodeDuplicateTicket (error, csv): a ticket id already used by an
 	// earlier row.
@@ -157,4 +158,7 @@ const (
 	// CodeCustomFieldTooLong (error): a custom-field value (or the ticket
 	// number) longer than WHMCS keeps in tblcustomfieldsvalues.value.
 	CodeCustomFieldTooLong Code = "custom_field_too_long"
+	// CodeUnknownService (error): the ticket's linked service or domain
+	// (serviceid/domainid) is not one of its client's in WHMCS.
+	CodeUnknownService Code = "unknown_service"
 )

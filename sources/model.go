@@ -36,6 +36,10 @@ type Ticket struct {
 	// Assignee is the staff member the ticket is assigned to; zero when
 	// none. The planner maps it like a staff author (mapping.staff).
 	Assignee Person
+	// ServiceID and DomainID are the WHMCS service or domain the ticket is
+	// about, of client ClientID (the WHMCS preset with keep_client_ids:
+	// tbltickets.service "S12" / "D3"); 0 = none.
+	ServiceID, DomainID int64
 	// Fields holds the ticket's custom-field values, keyed by the source
 	// field name as Env.Fields asks for it, lower case. A field the
 	// ticket has no value for is absent.

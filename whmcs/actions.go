@@ -9,6 +9,8 @@ const (
 	ActionUpdateTicket          = "UpdateTicket"
 	ActionUpdateTicketReply     = "UpdateTicketReply"
 	ActionGetContacts           = "GetContacts"
+	ActionGetClientsProducts    = "GetClientsProducts"
+	ActionGetClientsDomains     = "GetClientsDomains"
 	ActionDeleteTicket          = "DeleteTicket"
 	ActionGetTicket             = "GetTicket"
 	ActionGetTickets            = "GetTickets"

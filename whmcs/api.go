@@ -157,6 +157,37 @@ type Contact struct {
 	Email     string
 }
 
+// GetClientsProductsRequest is GetClientsProducts' parameters: a client's
+// services (tblhosting), or one of them.
+type GetClientsProductsRequest struct {
+	LimitStart int
+	LimitNum   int
+	ClientID   int64
+	ServiceID  int64
+}
+
+// GetClientsDomainsRequest is GetClientsDomains' parameters: a client's
+// domains, or one of them.
+type GetClientsDomainsRequest struct {
+	LimitStart int
+	LimitNum   int
+	ClientID   int64
+	DomainID   int64
+}
+
+// Owned is one service or domain of GetClientsProducts' products.product[]
+// or GetClientsDomains' domains.domain[]: its id and its client's.
+type Owned struct {
+	ID       int64
+	ClientID int64
+}
+
+// OwnedList is GetClientsProducts' or GetClientsDomains' answer.
+type OwnedList struct {
+	TotalResults int
+	Items        []Owned
+}
+
 // GetTicketRequest is GetTicket's parameters: TicketID or TicketNum.
 type GetTicketRequest struct {
 	TicketID    int64

@@ -176,6 +176,24 @@ func (c *Client) GetContacts(ctx context.Context, r *GetContactsRequest) (*Conta
 	return l, nil
 }
 
+// GetClientsProducts reads a client's services (one page).
+func (c *Client) GetClientsProducts(ctx context.Context, r *GetClientsProductsRequest) (*OwnedList, error) {
+	var w productListWire
+	if err := c.c.Call(ctx, r, &w); err != nil {
+		return nil, err
+	}
+	return owned(w.TotalResults, w.Products.Items), nil
+}
+
+// GetClientsDomains reads a client's domains (one page).
+func (c *Client) GetClientsDomains(ctx context.Context, r *GetClientsDomainsRequest) (*OwnedList, error) {
+	var w domainListWire
+	if err := c.c.Call(ctx, r, &w); err != nil {
+		return nil, err
+	}
+	return owned(w.TotalResults, w.Domains.Items), nil
+}
+
 // GetAdminUsers lists admin users (r may be nil: all enabled admins).
 func (c *Client) GetAdminUsers(ctx context.Context, r *GetAdminUsersRequest) ([]AdminUser, error) {
 	if r == nil {

@@ -135,3 +135,38 @@ func TestContractUpdateTicketReply(t *testing.T) {
 	wantErr(t, c.UpdateTicketReply(ctx, &whmcs.UpdateTicketReplyRequest{ReplyID: id, Message: "x", Created: time.Now().Add(48 * time.Hour)}),
 		whmcs.KindBusiness, 200, "Reply creation date cannot be in the future", false)
 }
+
+func TestContractLinkedServices(t *testing.T) {
+	seed := whmcstest.DefaultSeed()
+	seed.Services = []whmcstest.Owned{{ID: 12, ClientID: 1, Name: "VPS Pro"}, {ID: 13, ClientID: 2, Name: "Shared"}}
+	seed.Domains = []whmcstest.Owned{{ID: 3, ClientID: 1, Name: "reilly.example"}}
+	e := newEnv(t, whmcstest.Options{Seed: seed})
+	ctx := context.Background()
+	c := e.client
+	l, err := c.GetClientsProducts(ctx, &whmcs.GetClientsProductsRequest{ClientID: 1})
+	if err != nil || l.TotalResults != 1 || !reflect.DeepEqual(l.Items, []whmcs.Owned{{ID: 12, ClientID: 1}}) {
+		t.Fatalf("GetClientsProducts client 1 = %+v, %v", l, err)
+	}
+	if l, err = c.GetClientsProducts(ctx, &whmcs.GetClientsProductsRequest{ClientID: 1, ServiceID: 13}); err != nil || l.TotalResults != 0 || len(l.Items) != 0 {
+		t.Fatalf("another client's service = %+v, %v", l, err)
+	}
+	d, err := c.GetClientsDomains(ctx, &whmcs.GetClientsDomainsRequest{ClientID: 1, DomainID: 3})
+	if err != nil || !reflect.DeepEqual(d.Items, []whmcs.Owned{{ID: 3, ClientID: 1}}) {
+		t.Fatalf("GetClientsDomains = %+v, %v", d, err)
+	}
+	_, err = c.OpenTicket(ctx, &whmcs.OpenTicketRequest{DeptID: 1, Subject: "s", Message: "m", ClientID: 1, ServiceID: 99, NoEmail: true})
+	wantErr(t, err, whmcs.KindBusiness, 200, "Service ID Not Found", false)
+	_, err = c.OpenTicket(ctx, &whmcs.OpenTicketRequest{DeptID: 1, Subject: "s", Message: "m", ClientID: 1, DomainID: 99, NoEmail: true})
+	wantErr(t, err, whmcs.KindBusiness, 200, "Domain ID Not Found", false)
+	res, err := c.OpenTicket(ctx, &whmcs.OpenTicketRequest{DeptID: 1, Subject: "s", Message: "m", ClientID: 1, ServiceID: 12, NoEmail: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, err := c.GetTicket(ctx, &whmcs.GetTicketRequest{TicketID: res.ID})
+	if err != nil || tk.Service != "S12" {
+		t.Fatalf("GetTicket service %q, %v; want S12", tk.Service, err)
+	}
+	if st := e.srv.State(); st.Tickets[0].Service != "S12" {
+		t.Errorf("state service %q", st.Tickets[0].Service)
+	}
+}

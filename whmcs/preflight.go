@@ -189,6 +189,10 @@ func probe(action string) Request {
 		return &UpdateTicketReplyRequest{} // no reply id
 	case ActionGetContacts:
 		return &GetContactsRequest{LimitNum: 1}
+	case ActionGetClientsProducts:
+		return &GetClientsProductsRequest{LimitNum: 1}
+	case ActionGetClientsDomains:
+		return &GetClientsDomainsRequest{LimitNum: 1}
 	case ActionDeleteTicket:
 		return &DeleteTicketRequest{}
 	case ActionGetTicket:

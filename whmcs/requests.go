@@ -15,6 +15,8 @@ var (
 	_ Request = (*UpdateTicketRequest)(nil)
 	_ Request = (*UpdateTicketReplyRequest)(nil)
 	_ Request = (*GetContactsRequest)(nil)
+	_ Request = (*GetClientsProductsRequest)(nil)
+	_ Request = (*GetClientsDomainsRequest)(nil)
 	_ Request = (*GetTicketRequest)(nil)
 	_ Request = (*GetTicketsRequest)(nil)
 	_ Request = (*GetSupportDepartmentsRequest)(nil)
@@ -188,6 +190,28 @@ func (r *GetContactsRequest) Encode(v url.Values, _ *time.Location) {
 	setInt(v, "limitnum", int64(r.LimitNum))
 	setInt(v, "userid", r.UserID)
 	setStr(v, "email", r.Email)
+}
+
+// GetClientsProducts
+
+func (*GetClientsProductsRequest) Action() string { return ActionGetClientsProducts }
+func (*GetClientsProductsRequest) Write() bool    { return false }
+func (r *GetClientsProductsRequest) Encode(v url.Values, _ *time.Location) {
+	setInt(v, "limitstart", int64(r.LimitStart))
+	setInt(v, "limitnum", int64(r.LimitNum))
+	setInt(v, "clientid", r.ClientID)
+	setInt(v, "serviceid", r.ServiceID)
+}
+
+// GetClientsDomains
+
+func (*GetClientsDomainsRequest) Action() string { return ActionGetClientsDomains }
+func (*GetClientsDomainsRequest) Write() bool    { return false }
+func (r *GetClientsDomainsRequest) Encode(v url.Values, _ *time.Location) {
+	setInt(v, "limitstart", int64(r.LimitStart))
+	setInt(v, "limitnum", int64(r.LimitNum))
+	setInt(v, "clientid", r.ClientID)
+	setInt(v, "domainid", r.DomainID)
 }
 
 // GetTicket

@@ -175,6 +175,7 @@ func (w *whmcs) page(ctx context.Context, after any, n int) ([]header, error) {
 	rname, remail, joins := w.requester("tickets", "t")
 	q := "SELECT t.id, COALESCE(t.tid, ''), COALESCE(t.title, ''), t.did, COALESCE(t.status, ''), COALESCE(t.urgency, ''), t.userid, " +
 		rname + ", " + remail + ", COALESCE(t.cc, ''), t.date, t.lastreply, " + w.col("tickets", "t", "flag", "0") +
+		", COALESCE(" + w.col("tickets", "t", "service", "''") + ", '')" +
 		" FROM " + w.t("tickets") + " t" + joins + w.where() + " AND t.id > ? ORDER BY t.id LIMIT ?"
 	rows, err := s.db.QueryContext(ctx, q, last, n)
 	if err != nil {
@@ -185,9 +186,9 @@ func (w *whmcs) page(ctx context.Context, after any, n int) ([]header, error) {
 	paged := map[int64]*sources.Ticket{}
 	for rows.Next() {
 		var id, did, userid, flag int64
-		var tid, subject, status, urgency, name, email, cc string
+		var tid, subject, status, urgency, name, email, cc, service string
 		var date, lastreply sql.NullString
-		if err := rows.Scan(&id, &tid, &subject, &did, &status, &urgency, &userid, &name, &email, &cc, &date, &lastreply, &flag); err != nil {
+		if err := rows.Scan(&id, &tid, &subject, &did, &status, &urgency, &userid, &name, &email, &cc, &date, &lastreply, &flag, &service); err != nil {
 			return nil, err
 		}
 		t := &sources.Ticket{
@@ -205,8 +206,10 @@ func (w *whmcs) page(ctx context.Context, after any, n int) ([]header, error) {
 		paged[id] = t
 		if s.opts.KeepClientIDs {
 			// The old install's client ids mean nothing in the new one
-			// unless its clients were copied with them.
+			// unless its clients were copied with them; nor do service and
+			// domain ids.
 			t.ClientID = userid
+			linkService(t, service)
 		}
 		if t.Department == "" && did != 0 {
 			t.Department = strconv.FormatInt(did, 10)
@@ -354,4 +357,23 @@ func splitList(s, sep string) []string {
 		}
 	}
 	return out
+}
+
+// linkService reads tbltickets.service, "S<id>" (a service) or "D<id>" (a
+// domain) into t; anything else is a warning, and dropped.
+func linkService(t *sources.Ticket, service string) {
+	service = strings.TrimSpace(service)
+	if service == "" {
+		return
+	}
+	id, err := strconv.ParseInt(service[1:], 10, 64)
+	switch {
+	case err == nil && id > 0 && (service[0] == 'S' || service[0] == 's'):
+		t.ServiceID = id
+	case err == nil && id > 0 && (service[0] == 'D' || service[0] == 'd'):
+		t.DomainID = id
+	default:
+		t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeBadValue, Origin: t.Origin, Field: "service",
+			Message: fmt.Sprintf("service %q is neither S<id> nor D<id>; the ticket is imported without a linked service", service)})
+	}
 }

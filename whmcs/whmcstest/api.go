@@ -109,6 +109,8 @@ func init() {
 		{"UpdateTicket", true, (*call).updateTicket},
 		{"UpdateTicketReply", true, (*call).updateTicketReply},
 		{"GetContacts", false, (*call).getContacts},
+		{"GetClientsProducts", false, (*call).getClientsProducts},
+		{"GetClientsDomains", false, (*call).getClientsDomains},
 		{"DeleteTicket", true, (*call).deleteTicket},
 		{"GetTicket", false, (*call).getTicket},
 		{"GetTickets", false, (*call).getTickets},

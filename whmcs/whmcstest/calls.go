@@ -136,11 +136,17 @@ func (c *call) openTicket() (any, *apiError) {
 	if !c.has("message") {
 		return nil, bizErr("Message is required")
 	}
-	if c.int("serviceid") != 0 {
-		return nil, bizErr("Service ID Not Found") // the seed has no services
-	}
-	if c.int("domainid") != 0 {
-		return nil, bizErr("Domain ID Not Found")
+	service := ""
+	if id := c.int("serviceid"); id != 0 {
+		if owned(c.st.seed.Services, id) == nil {
+			return nil, bizErr("Service ID Not Found")
+		}
+		service = "S" + itoa(id)
+	} else if id := c.int("domainid"); id != 0 {
+		if owned(c.st.seed.Domains, id) == nil {
+			return nil, bizErr("Domain ID Not Found")
+		}
+		service = "D" + itoa(id)
 	}
 	if cl == nil && !validEmail(c.str("email")) {
 		return nil, bizErr("Email Address Invalid")
@@ -172,7 +178,7 @@ func (c *call) openTicket() (any, *apiError) {
 		cc: c.str("cc"), subject: c.str("subject"), message: c.str("message"),
 		status: "Open", priority: prio, date: date,
 		markdown: c.bool("markdown"), preventClientClosure: c.bool("preventClientClosure"),
-		attachments: att, customFields: cf,
+		attachments: att, customFields: cf, service: service,
 	}
 	if cl != nil {
 		t.userID, t.name, t.email = cl.ID, fullName(cl), cl.Email
@@ -741,6 +747,42 @@ func (c *call) getContacts() (any, *apiError) {
 		res = append(res, kv{"contacts", obj{{"contact", list}}})
 	}
 	return res, nil
+}
+
+// getOwned lists the seed's services or domains filtered by clientid and
+// the id parameter, paged like GetClients, under wrapper.item; a domain's
+// owner is "userid", a service's "clientid", as WHMCS names them.
+func (c *call) getOwned(list []Owned, idParam, wrapper, item, owner, name string) (any, *apiError) {
+	var match []Owned
+	for _, o := range list {
+		if c.has("clientid") && o.ClientID != c.int("clientid") {
+			continue
+		}
+		if c.has(idParam) && o.ID != c.int(idParam) {
+			continue
+		}
+		match = append(match, o)
+	}
+	slices.SortFunc(match, func(a, b Owned) int { return int(a.ID - b.ID) })
+	start, num := paging(c)
+	page := match[min(start, len(match)):min(start+num, len(match))]
+	items := make([]any, len(page))
+	for i, o := range page {
+		items[i] = obj{{"id", o.ID}, {owner, o.ClientID}, {name, o.Name}}
+	}
+	res := obj{{"result", "success"}, {"clientid", c.str("clientid")}, {"totalresults", len(match)}, {"startnumber", start}, {"numreturned", len(page)}}
+	if len(items) > 0 {
+		res = append(res, kv{wrapper, obj{{item, items}}})
+	}
+	return res, nil
+}
+
+func (c *call) getClientsProducts() (any, *apiError) {
+	return c.getOwned(c.st.seed.Services, "serviceid", "products", "product", "clientid", "name")
+}
+
+func (c *call) getClientsDomains() (any, *apiError) {
+	return c.getOwned(c.st.seed.Domains, "domainid", "domains", "domain", "userid", "domainname")
 }
 
 func (c *call) getAdminUsers() (any, *apiError) {

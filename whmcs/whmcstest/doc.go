@@ -87,9 +87,11 @@
 //     with "Admin Username Not Found". An admin reply sets Answered, any
 //     other reply Customer-Reply (a Closed ticket reopens), status
 //     overrides; a note never changes the status.
-//   - OpenTicket: an unknown priority becomes Medium; any serviceid or
-//     domainid is "not found" (the seed has none); userid must be a seed
-//     client; admin=1 attributes the ticket to the API admin. A contactid
+//   - OpenTicket: an unknown priority becomes Medium; a serviceid or
+//     domainid must be a seed service or domain ("Service ID Not Found",
+//     "Domain ID Not Found"; whose it is is not checked, as WHMCS's
+//     documentation does not say it is), GetTicket shows it as service
+//     "S<id>"/"D<id>"; userid must be a seed client; admin=1 attributes the ticket to the API admin. A contactid
 //     (OpenTicket, AddTicketReply) must be a seed contact of the clientid
 //     sent, else "Contact ID Not Found"; GetTicket then shows the contact
 //     as requestor (requestor_type "Contact").
@@ -101,6 +103,10 @@
 //     created optional, no email) changes a reply's message and date. Its
 //     error texts are not documented: "Reply ID Required", "Message is
 //     Required", "Reply ID Not Found" are the sandbox's.
+//   - GetClientsProducts (clientid, serviceid) and GetClientsDomains
+//     (clientid, domainid) list the seed's services and domains:
+//     products.product[] {id, clientid, name}, domains.domain[] {id,
+//     userid, domainname}.
 //   - GetContacts filters by userid and email (exact, case-insensitive)
 //     and pages like GetClients: contacts.contact[] with id, userid,
 //     firstname, lastname, email.

@@ -19,6 +19,16 @@ type Seed struct {
 	Clients     []Client     `json:"clients" yaml:"clients"`
 	Admins      []Admin      `json:"admins" yaml:"admins"`
 	Contacts    []Contact    `json:"contacts" yaml:"contacts"`
+	Services    []Owned      `json:"services" yaml:"services"`
+	Domains     []Owned      `json:"domains" yaml:"domains"`
+}
+
+// Owned is a client's service (tblhosting) or domain (tbldomains): what a
+// ticket may be linked to (OpenTicket serviceid / domainid).
+type Owned struct {
+	ID       int64  `json:"id" yaml:"id"`
+	ClientID int64  `json:"userid" yaml:"userid"`
+	Name     string `json:"name" yaml:"name"` // product name or domain name
 }
 
 // Contact is a contact of a client (tblcontacts): someone who may open
@@ -173,6 +183,15 @@ func (s *Seed) validate() error {
 		}
 		if !found {
 			return fmt.Errorf("contact %d: unknown client %d", ct.ID, ct.ClientID)
+		}
+	}
+	for kind, list := range map[string][]Owned{"service": s.Services, "domain": s.Domains} {
+		ids = map[int64]bool{}
+		for _, o := range list {
+			if o.ID <= 0 || ids[o.ID] {
+				return fmt.Errorf("%s id %d: not positive or repeated", kind, o.ID)
+			}
+			ids[o.ID] = true
 		}
 	}
 	ids = map[int64]bool{}

@@ -196,6 +196,8 @@ func storedSeed(o Options) *Seed {
 		Clients:     slices.Clone(in.Clients),
 		Admins:      slices.Clone(in.Admins),
 		Contacts:    slices.Clone(in.Contacts),
+		Services:    slices.Clone(in.Services),
+		Domains:     slices.Clone(in.Domains),
 	}
 	for i := range out.Departments {
 		d := &out.Departments[i]
