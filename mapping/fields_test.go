@@ -188,3 +188,38 @@ func TestConfigCustomFields(t *testing.T) {
 		}
 	}
 }
+
+// Custom-field values with characters above U+FFFF are in the
+// four_byte_text warning, and named with four_byte_text: name, on
+// OpenTicket and in what sync compares.
+func TestPlanCustomFieldFourByte(t *testing.T) {
+	for _, name := range []bool{false, true} {
+		c := baseConfig()
+		c.CustomFields = map[string]int{"plan": 8}
+		if name {
+			c.FourByteText = FourByteName
+		}
+		pl := newPlanner(t, Options{Config: c})
+		tk := ticket("", cust("1", 0, "help"))
+		tk.Fields = map[string]string{"plan": "Pro 🚀"}
+		p := mustPlan(t, pl, tk, nil)
+		var warned bool
+		for _, pr := range p.Problems {
+			warned = warned || (pr.Code == sources.CodeFourByteText && strings.Contains(pr.Field, "custom_fields") && strings.Contains(pr.Message, "custom field 8"))
+		}
+		if !warned {
+			t.Errorf("name=%v: problems %v, want a four_byte_text warning naming custom field 8", name, p.Problems)
+		}
+		want := "Pro 🚀"
+		if name {
+			want = "Pro [U+1F680 ROCKET]"
+		}
+		if got := p.Steps[0].Open.CustomFields[8]; got != want || p.EndFields["cf:8"] != want || p.Steps[0].Fields["cf:8"] != want {
+			t.Errorf("name=%v: sent %q, recorded %q / %q; want %q", name, got, p.EndFields["cf:8"], p.Steps[0].Fields["cf:8"], want)
+		}
+		prior := &Prior{TicketID: 9, Entries: map[string]string{"1": EntryHash(&tk.Entries[0])}, Opening: "1", Status: p.EndStatus, Priority: p.EndPriority, DeptID: p.EndDeptID, Fields: p.EndFields}
+		if again := mustPlan(t, pl, tk, prior); len(again.Steps) != 0 {
+			t.Errorf("name=%v: unchanged ticket plans %q", name, describeAll(again))
+		}
+	}
+}
