@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -67,7 +68,7 @@ func (a *app) redactErr(err error) error { return redact.Error(err, a.redact) }
 // openSource opens the configured source.
 func (a *app) openSource(ctx context.Context) (sources.Source, error) {
 	src, err := a.cfg.Source.Factory.Open(ctx, a.cfg.Source.Options, sources.Env{
-		Dir: a.cfg.Dir, Location: a.cfg.Source.Location, Logger: a.log,
+		Dir: a.cfg.Dir, Location: a.cfg.Source.Location, Logger: a.log, Fields: slices.Sorted(maps.Keys(a.cfg.Mapping.CustomFields)),
 	})
 	if err != nil {
 		return nil, a.redactErr(fmt.Errorf("open %s source: %w", a.cfg.Source.Type, err))
@@ -111,10 +112,17 @@ func (a *app) client(readOnly bool) (*whmcs.Client, error) {
 // tune, when given, adjusts the options before the planner is built
 // (validate adds what it read of the target).
 func (a *app) planner(client *whmcs.Client, applyDept bool, tune ...func(*mapping.Options)) (*mapping.Planner, error) {
-	o := mapping.Options{Config: a.cfg.Mapping, ApplyDepartmentChanges: applyDept, TargetLocation: a.cfg.Target.Location,
-		Now: serverNow(client)}
+	o := mapping.Options{Config: a.cfg.Mapping, ApplyDepartmentChanges: applyDept, ApplyEdits: a.cfg.Sync.ApplyEdits,
+		TargetLocation: a.cfg.Target.Location, Now: serverNow(client)}
 	if client != nil && a.cfg.Mapping.Clients == mapping.ClientsMatchEmail {
 		o.Clients = mapping.NewClientResolver(client)
+		// Behind an interface of its own, so that a batched lookup can
+		// replace it.
+		o.Contacts = mapping.NewContactResolver(client)
+	}
+	if client != nil && len(a.cfg.Mapping.Staff) > 0 {
+		// Assignees map through mapping.staff to an admin id.
+		o.Admins = mapping.NewAdminResolver(client)
 	}
 	for _, f := range tune {
 		f(&o)
@@ -198,7 +206,13 @@ var (
 func (a *app) runActions() []string {
 	acts := append(slices.Clone(writeActions), reconcileActions...)
 	if a.cfg.Mapping.Clients == mapping.ClientsMatchEmail {
-		acts = append(acts, whmcs.ActionGetClients)
+		acts = append(acts, whmcs.ActionGetClients, whmcs.ActionGetContacts)
+	}
+	if len(a.cfg.Mapping.Staff) > 0 {
+		acts = append(acts, whmcs.ActionGetAdminUsers) // assignees' admin ids
+	}
+	if a.cfg.Sync.ApplyEdits {
+		acts = append(acts, whmcs.ActionUpdateTicketReply)
 	}
 	return acts
 }
