@@ -21,7 +21,9 @@
 // anyway. A crash of the process alone never loses a committed record.
 //
 // The map source ticket id → WHMCS ticket id/tid and each imported entry
-// are kept for good: verify, incremental sync and rollback use them. The
+// are kept for good: verify, incremental sync and rollback use them. So are
+// the ticket-level values the importer set (custom fields, assignee, CC:
+// Ticket.Fields), so that sync sends only those that changed. The
 // journal holds customer data (subjects, emails) but never a secret; the
 // file is created 0600.
 //

@@ -3,6 +3,8 @@ package checkpoints
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -110,6 +112,9 @@ type Outcome struct {
 	// What the ticket is now in; empty/0 = unchanged.
 	Status, Priority string
 	DeptID           int64
+	// Fields are ticket-level values the write set (custom fields,
+	// assignee, CC; see Ticket.Fields); "" removes one.
+	Fields map[string]string
 }
 
 // Settle records the outcome of a write known to have taken effect, and
@@ -129,6 +134,17 @@ func (s *Store) Settle(ctx context.Context, sourceID string, intentID int64, o O
 		if o.EntryKey != "" {
 			if _, err := s.exec(tx, stmtUpsertEntry, sourceID, o.EntryKey, o.EntryHash, o.Kind, unix(o.Created),
 				o.MessageHash, o.RunID); err != nil {
+				return err
+			}
+		}
+		for _, k := range slices.Sorted(maps.Keys(o.Fields)) {
+			var err error
+			if v := o.Fields[k]; v == "" {
+				_, err = s.exec(tx, stmtClearField, sourceID, k)
+			} else {
+				_, err = s.exec(tx, stmtSetField, sourceID, k, v)
+			}
+			if err != nil {
 				return err
 			}
 		}

@@ -42,6 +42,12 @@ CREATE TABLE IF NOT EXISTS entries (
 	run_id       INTEGER NOT NULL,
 	PRIMARY KEY (source_id, entry_key)
 );
+CREATE TABLE IF NOT EXISTS ticket_fields (
+	source_id TEXT NOT NULL,
+	name      TEXT NOT NULL,
+	value     TEXT NOT NULL,
+	PRIMARY KEY (source_id, name)
+);
 CREATE TABLE IF NOT EXISTS intents (
 	id           INTEGER PRIMARY KEY AUTOINCREMENT,
 	run_id       INTEGER NOT NULL,

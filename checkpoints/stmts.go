@@ -21,6 +21,8 @@ const (
 	stmtUpsertEntry
 	stmtUpdateTicket
 	stmtFinish
+	stmtSetField
+	stmtClearField
 	numStmts
 )
 
@@ -34,7 +36,8 @@ var stmtSQL = [numStmts]string{
 		ON CONFLICT (source_id) DO NOTHING`,
 	stmtDeleteIntent: "DELETE FROM intents WHERE id = ?",
 	stmtUpsertEntry: `INSERT INTO entries (source_id, entry_key, hash, kind, created, message_hash, run_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_id, entry_key) DO UPDATE SET hash = excluded.hash`,
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_id, entry_key) DO UPDATE SET hash = excluded.hash,
+		created = excluded.created, message_hash = excluded.message_hash`,
 	// What an outcome changes in its ticket, in one statement: the WHMCS
 	// ticket when the write opened it (?1, the whmcs_id, is not 0), and
 	// each of status, priority and dept_id that is not empty/0.
@@ -49,6 +52,9 @@ var stmtSQL = [numStmts]string{
 		changed     = ?8
 		WHERE source_id = ?9`,
 	stmtFinish: `UPDATE tickets SET state = ?, error = '', source_updated = ?, changed = ? WHERE source_id = ?`,
+	stmtSetField: `INSERT INTO ticket_fields (source_id, name, value) VALUES (?, ?, ?)
+		ON CONFLICT (source_id, name) DO UPDATE SET value = excluded.value`,
+	stmtClearField: "DELETE FROM ticket_fields WHERE source_id = ? AND name = ?",
 }
 
 // prepare prepares the hot statements on the writer connection.

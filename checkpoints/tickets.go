@@ -35,6 +35,10 @@ type Ticket struct {
 	DeptID   int64
 	// Entries maps each imported entry's key to its content hash.
 	Entries map[string]Entry
+	// Fields are the ticket-level values our calls set in WHMCS (the
+	// importer's keys: "cf:<id>", "flag", "cc"), so that sync sends only
+	// what changed. Only Store.Ticket fills it.
+	Fields map[string]string
 }
 
 // Entry is an imported reply or note.
@@ -96,6 +100,17 @@ func (s *Store) Ticket(ctx context.Context, sourceID string) (*Ticket, error) {
 	t.Entries = make(map[string]Entry, len(es))
 	for _, e := range es {
 		t.Entries[e.Key] = Entry{Key: e.Key, Hash: e.Hash, Kind: e.Kind, Created: fromUnix(e.Created), MessageHash: e.MessageHash, RunID: e.RunID}
+	}
+	var fs []struct {
+		Name  string `db:"name"`
+		Value string `db:"value"`
+	}
+	if err := s.r.SelectContext(ctx, &fs, "SELECT name, value FROM ticket_fields WHERE source_id = ?", sourceID); err != nil {
+		return nil, fmt.Errorf("read fields of ticket %s from %s: %w", sourceID, s.path, err)
+	}
+	t.Fields = make(map[string]string, len(fs))
+	for _, f := range fs {
+		t.Fields[f.Name] = f.Value
 	}
 	return t, nil
 }
@@ -224,7 +239,7 @@ func (s *Store) Fail(ctx context.Context, sourceID, reason string) error {
 // rollback deleted it in WHMCS), so a later run imports it again.
 func (s *Store) Forget(ctx context.Context, sourceID string) error {
 	err := s.write(ctx, func(tx *sqlx.Tx) error {
-		for _, q := range []string{"DELETE FROM entries WHERE source_id = ?", "DELETE FROM intents WHERE source_id = ?", "DELETE FROM tickets WHERE source_id = ?"} {
+		for _, q := range []string{"DELETE FROM entries WHERE source_id = ?", "DELETE FROM ticket_fields WHERE source_id = ?", "DELETE FROM intents WHERE source_id = ?", "DELETE FROM tickets WHERE source_id = ?"} {
 			if _, err := tx.Exec(q, sourceID); err != nil {
 				return err
 			}

@@ -204,7 +204,7 @@ func (r *runner) findWrite(ctx context.Context, s *mapping.Step, tk *whmcs.Ticke
 			r.text.same(ctx, s.Message, m.Message)
 			return written{date: m.Date.In(loc).Format(dateLayout), message: m.Message, found: true}
 		}
-	case mapping.StepReply:
+	case mapping.StepReply, mapping.StepEdit:
 		for i := len(tk.Replies) - 1; i >= 0; i-- {
 			if m := tk.Replies[i]; m.ReplyID != 0 && r.text.same(ctx, s.Message, m.Message) {
 				return written{date: m.Date.In(loc).Format(dateLayout), message: m.Message, found: true}

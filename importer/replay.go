@@ -47,9 +47,12 @@ func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, e
 	var prior *mapping.Prior
 	if st != nil && st.WHMCSID != 0 {
 		prior = &mapping.Prior{TicketID: st.WHMCSID, Entries: make(map[string]string, len(st.Entries)),
-			Status: st.Status, Priority: st.Priority, DeptID: st.DeptID}
+			Status: st.Status, Priority: st.Priority, DeptID: st.DeptID, Fields: st.Fields}
 		for k, e := range st.Entries {
 			prior.Entries[k] = e.Hash
+			if e.Kind == "open" {
+				prior.Opening = k
+			}
 		}
 	}
 	plan, err := r.o.Planner.Plan(ctx, t, prior)
@@ -115,7 +118,7 @@ func (r *runner) step(ctx context.Context, t *sources.Ticket, s *mapping.Step, t
 		}
 	}
 	status, priority, dept := effect(s)
-	out := checkpoints.Outcome{RunID: r.runID, Status: status, Priority: priority, DeptID: dept}
+	out := checkpoints.Outcome{RunID: r.runID, Status: status, Priority: priority, DeptID: dept, Fields: s.Fields}
 
 	// The run's first write is its canary: no other write is sent until
 	// it has been read back and WHMCS has shown that it keeps what it is
@@ -136,6 +139,11 @@ func (r *runner) step(ctx context.Context, t *sources.Ticket, s *mapping.Step, t
 	if s.Kind == mapping.StepUpdate {
 		// UpdateTicket sets absolute values: sending it again is harmless,
 		// so it needs no intent, only retries until its outcome is known.
+		if s.EntryKey != "" {
+			// It applies an edit of the opening message: the entry's new
+			// hash, date and text are recorded with it.
+			out.EntryKey, out.EntryHash, out.Kind, out.Created, out.MessageHash = s.EntryKey, s.Hash, "open", s.Created, string(whmcs.DigestOf(s.Message))
+		}
 		req := *s.Update
 		req.TicketID = ticketID
 		var err error
@@ -159,7 +167,9 @@ func (r *runner) step(ctx context.Context, t *sources.Ticket, s *mapping.Step, t
 	digest := whmcs.DigestOf(s.Message)
 	in := &checkpoints.Intent{RunID: r.runID, SourceID: t.ID, Step: s.Key, WHMCSID: ticketID,
 		Created: s.Created, MessageHash: string(digest), EntryKey: s.EntryKey, EntryHash: s.Hash, Kind: entryKind(s.Kind)}
-	out.EntryKey, out.EntryHash, out.Kind, out.Created, out.MessageHash = in.EntryKey, in.EntryHash, in.Kind, in.Created, digest.Literal()
+	// The entry keeps the whole digest, not only its literal hash: an edit
+	// of it must find it in WHMCS however WHMCS stored it.
+	out.EntryKey, out.EntryHash, out.Kind, out.Created, out.MessageHash = in.EntryKey, in.EntryHash, in.Kind, in.Created, string(digest)
 
 	var call func(ctx context.Context) (checkpoints.Outcome, error)
 	switch s.Kind {
@@ -189,6 +199,17 @@ func (r *runner) step(ctx context.Context, t *sources.Ticket, s *mapping.Step, t
 		in.Action = req.Action()
 		call = func(ctx context.Context) (checkpoints.Outcome, error) {
 			return out, r.o.Client.AddTicketNote(ctx, &req)
+		}
+	case mapping.StepEdit:
+		replyID, err := r.replyToEdit(ctx, t.ID, s.EntryKey, ticketID)
+		if err != nil {
+			return 0, err
+		}
+		req := *s.Edit
+		req.ReplyID = replyID
+		in.Action = req.Action()
+		call = func(ctx context.Context) (checkpoints.Outcome, error) {
+			return out, r.o.Client.UpdateTicketReply(ctx, &req)
 		}
 	default:
 		return 0, fmt.Errorf("unknown step kind %v", s.Kind)
@@ -274,7 +295,7 @@ func (r *runner) settlePending(ctx context.Context, sourceID string) error {
 			}
 		}
 		base := checkpoints.Outcome{RunID: in.RunID, EntryKey: in.EntryKey, EntryHash: in.EntryHash, Kind: in.Kind,
-			Created: in.Created, MessageHash: whmcs.Digest(in.MessageHash).Literal()}
+			Created: in.Created, MessageHash: in.MessageHash}
 		found, o, err := r.reconcile(ctx, in, base, false)
 		if err != nil {
 			return fmt.Errorf("settle unfinished %s of an earlier run: %w", in.Action, err)
@@ -303,6 +324,9 @@ func (r *runner) settlePending(ctx context.Context, sourceID string) error {
 func (r *runner) reconcile(ctx context.Context, in *checkpoints.Intent, base checkpoints.Outcome, anyDate bool) (bool, checkpoints.Outcome, error) {
 	if in.Action == whmcs.ActionOpenTicket {
 		return r.findOpened(ctx, in, base, anyDate)
+	}
+	if in.Action == whmcs.ActionUpdateTicketReply {
+		return r.findEdit(ctx, in, base, anyDate)
 	}
 	tk, err := r.o.Client.GetTicket(ctx, &whmcs.GetTicketRequest{TicketID: in.WHMCSID})
 	if err != nil {
@@ -339,12 +363,64 @@ func (r *runner) reconcile(ctx context.Context, in *checkpoints.Intent, base che
 	already := 0
 	if st != nil {
 		for _, e := range st.Entries {
-			if e.Kind == in.Kind && e.Created.Unix() == in.Created.Unix() && e.MessageHash == digest.Literal() {
+			if e.Kind == in.Kind && e.Created.Unix() == in.Created.Unix() && whmcs.Digest(e.MessageHash).Literal() == digest.Literal() {
 				already++
 			}
 		}
 	}
 	return matches > already, base, nil
+}
+
+// replyToEdit finds the WHMCS reply that an edit of entry key changes: the
+// reply (not the opening message) with the date and text the checkpoint
+// recorded when the entry was imported, texts compared in the form this
+// WHMCS stores them. Several such replies are an error, not a guess.
+func (r *runner) replyToEdit(ctx context.Context, sourceID, key string, ticketID int64) (int64, error) {
+	st, err := r.o.Store.Ticket(ctx, sourceID)
+	if err != nil {
+		return 0, Fatal(err)
+	}
+	var e checkpoints.Entry
+	ok := false
+	if st != nil {
+		e, ok = st.Entries[key]
+	}
+	if !ok {
+		return 0, fmt.Errorf("edit of entry %s: the checkpoint has no import of it", key)
+	}
+	tk, err := r.o.Client.GetTicket(ctx, &whmcs.GetTicketRequest{TicketID: ticketID})
+	if err != nil {
+		return 0, fmt.Errorf("edit of entry %s: find its reply: %w", key, err)
+	}
+	var ids []int64
+	for _, rp := range tk.Replies {
+		if rp.ReplyID != 0 && whmcs.SameWallSecond(rp.Date, e.Created) && r.text.matchDigest(ctx, whmcs.Digest(e.MessageHash), rp.Message) {
+			ids = append(ids, rp.ReplyID)
+		}
+	}
+	switch len(ids) {
+	case 0:
+		return 0, fmt.Errorf("edit of entry %s: WHMCS ticket %d has no reply dated %s with the text imported; was it changed or deleted in WHMCS?",
+			key, ticketID, e.Created.In(r.o.Client.Location()).Format(dateLayout))
+	case 1:
+		return ids[0], nil
+	}
+	return 0, fmt.Errorf("edit of entry %s: WHMCS ticket %d has %d replies with its date and text (replies %v); not guessing which one to change", key, ticketID, len(ids), ids)
+}
+
+// findEdit looks for the effect of an UpdateTicketReply whose answer was
+// lost: a reply of the ticket with the edit's date and text.
+func (r *runner) findEdit(ctx context.Context, in *checkpoints.Intent, base checkpoints.Outcome, anyDate bool) (bool, checkpoints.Outcome, error) {
+	tk, err := r.o.Client.GetTicket(ctx, &whmcs.GetTicketRequest{TicketID: in.WHMCSID})
+	if err != nil {
+		return false, base, err
+	}
+	for _, rp := range tk.Replies {
+		if rp.ReplyID != 0 && (anyDate || whmcs.SameWallSecond(rp.Date, in.Created)) && r.text.matchDigest(ctx, whmcs.Digest(in.MessageHash), rp.Message) {
+			return true, base, nil
+		}
+	}
+	return false, base, nil
 }
 
 // findOpened looks for the ticket an OpenTicket may have created: same
@@ -416,6 +492,7 @@ func effect(s *mapping.Step) (status, priority string, dept int64) {
 	case mapping.StepUpdate:
 		return s.Update.Status, s.Update.Priority, s.Update.DeptID
 	}
+	// An edit (UpdateTicketReply) and a note change none of them.
 	return "", "", 0
 }
 
@@ -427,6 +504,8 @@ func entryKind(k mapping.StepKind) string {
 		return "reply"
 	case mapping.StepNote:
 		return "note"
+	case mapping.StepEdit:
+		return "reply"
 	}
 	return "update"
 }

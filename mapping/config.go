@@ -53,6 +53,14 @@ type Config struct {
 	// subjects, names and bodies. Either way each ticket that has some gets
 	// a four_byte_text warning.
 	FourByteText string `yaml:"four_byte_text"`
+	// TicketNumberField is the id of the WHMCS ticket custom field that
+	// keeps the source's ticket number (Ticket.Number); 0 = the number is
+	// not kept.
+	TicketNumberField int `yaml:"ticket_number_field"`
+	// CustomFields maps a source custom field (a tickets.csv column, a
+	// preset's field name or label) to the id of a WHMCS ticket custom
+	// field.
+	CustomFields map[string]int `yaml:"custom_fields"`
 }
 
 // Requester is a guest requester: a name and an email.
@@ -111,10 +119,30 @@ func (c *Config) Validate() error {
 			bad("mapping.fallback_requester.email: %q is not an email address", f.Email)
 		}
 	}
+	if c.TicketNumberField < 0 {
+		bad("mapping.ticket_number_field: %d is negative", c.TicketNumberField)
+	}
+	target := map[int]string{}
+	if c.TicketNumberField > 0 {
+		target[c.TicketNumberField] = "mapping.ticket_number_field"
+	}
+	for _, k := range sortedKeys(c.CustomFields) {
+		id := c.CustomFields[k]
+		if id <= 0 {
+			bad("mapping.custom_fields[%s]: field id %d is not positive", k, id)
+			continue
+		}
+		if prev, ok := target[id]; ok {
+			bad("mapping.custom_fields[%s]: field id %d is also %s", k, id, prev)
+			continue
+		}
+		target[id] = fmt.Sprintf("mapping.custom_fields[%s]", k)
+	}
 	errs = append(errs, dupKeys("departments", c.Departments)...)
 	errs = append(errs, dupKeys("statuses", c.Statuses)...)
 	errs = append(errs, dupKeys("priorities", c.Priorities)...)
 	errs = append(errs, dupKeys("staff", c.Staff)...)
+	errs = append(errs, dupKeys("custom_fields", c.CustomFields)...)
 	return errors.Join(errs...)
 }
 

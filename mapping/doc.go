@@ -20,17 +20,31 @@
 //     status otherwise, and takes one UpdateTicket at the end only when
 //     there is no reply to fold it into (or a priority or department change
 //     needs that call anyway);
+//   - ticket-level values ride on those calls: the old ticket number
+//     (Config.TicketNumberField) and mapped custom fields
+//     (Config.CustomFields) on OpenTicket's customfields, the CC on its cc;
+//     the assignee (Ticket.Assignee through Config.Staff to an admin id,
+//     AdminResolver) has only UpdateTicket flag, so it is folded into the
+//     final UpdateTicket when the ticket needs one, and otherwise costs one
+//     (which then carries the final status too);
+//   - with match_email, a requester or customer-reply author who is a
+//     client's contact (ContactResolver) is sent as clientid + contactid;
 //   - an already imported ticket (a Prior from the checkpoint) gets only
-//     its new entries, plus the status and priority changes, and changes
-//     WHMCS cannot express (an edited or deleted entry, a moved department)
-//     are reported as Drift.
+//     its new entries, plus the status and priority changes and the
+//     ticket-level values that changed since Prior.Fields (one
+//     UpdateTicket), and changes WHMCS cannot express (an edited or deleted
+//     entry, a moved department) are reported as Drift; with
+//     Options.ApplyEdits an edited reply becomes an UpdateTicketReply step
+//     (StepEdit) and an edited opening message rides on the UpdateTicket,
+//     notes staying drift.
 //
 // Problem codes are the sources.Code constants: sources/codes.go explains
 // each, and the planner's are its second group. Errors (the ticket is not
 // imported): missing_subject, no_message, missing_requester,
 // invalid_email, unmapped_department, unmapped_status, unmapped_priority,
 // unmapped_staff, bad_date, future_date, empty_body, bad_html,
-// duplicate_entry_id, thread_skipped. Warnings: target_time_ambiguous (a
+// duplicate_entry_id, thread_skipped, custom_field_too_long. Warnings:
+// unmapped_assignee (imported unassigned), target_time_ambiguous (a
 // date in the WHMCS zone's repeated hour), html_converted,
 // note_author_prefixed, guest_requester (a match_email lookup found no
 // client), fallback_requester (no requester email nor client id: opened as
@@ -48,8 +62,9 @@
 // created time, author and body) and their content by EntryHash.
 //
 // The planner does not send anything, retry, checkpoint or read
-// attachments: the importer executes plans. Its only call to WHMCS is the
-// read-only client lookup behind a ClientResolver. Data problems are never
+// attachments: the importer executes plans. Its only calls to WHMCS are
+// the read-only lookups behind a ClientResolver, a ContactResolver and an
+// AdminResolver. Data problems are never
 // Go errors: they are sources.Problems in the plan, errors failing the
 // ticket and warnings reporting what changes.
 package mapping

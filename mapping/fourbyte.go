@@ -168,6 +168,28 @@ func (s *planning) fourByteText() {
 			n := st.Note
 			f.check(&st.Message, "body", "body", st, name, n.Markdown)
 			n.Message = st.Message
+		case st.Edit != nil:
+			e := st.Edit
+			f.check(&st.Message, "body", "body", st, name, e.Markdown)
+			e.Message = st.Message
+		}
+	}
+	// Custom-field values (the old number among them), wherever they are
+	// sent: OpenTicket now, or the final UpdateTicket, built from s.fields.
+	for _, k := range sortedKeys(s.fields) {
+		id, ok := customKey(k)
+		if !ok {
+			continue
+		}
+		v := s.fields[k]
+		f.check(&v, "custom_fields", fmt.Sprintf("custom field %d", id), nil, name, false)
+		if v == s.fields[k] {
+			continue
+		}
+		s.fields[k] = v
+		if len(s.p.Steps) > 0 && s.p.Steps[0].Open != nil && s.p.Steps[0].Open.CustomFields[id] != "" {
+			s.p.Steps[0].Open.CustomFields[id] = v
+			s.p.Steps[0].Fields[k] = v
 		}
 	}
 	if f.count == 0 {

@@ -6,6 +6,7 @@ import (
 	"net/mail"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,6 +38,14 @@ type Options struct {
 	// every requester without a source client id is a guest (clients:
 	// guest, or validation offline).
 	Clients ClientResolver
+	// Contacts finds client contacts by email when Config.Clients is
+	// match_email: a requester who is no client but a client's contact
+	// opens the ticket as that contact, and a customer reply by a contact
+	// of the ticket's client is shown as that contact. Nil: no contacts.
+	Contacts ContactResolver
+	// Admins finds the admin id of a ticket's assignee (UpdateTicket
+	// flag). Nil: assignees are not set (validation offline).
+	Admins AdminResolver
 	// KnownStatuses are the WHMCS status titles (GetSupportStatuses). Nil =
 	// DefaultStatuses, and then the targets of Config.Statuses are trusted
 	// as they are; when given, those targets must be among them too.
@@ -56,6 +65,11 @@ type Options struct {
 	// incremental plan move a ticket whose department mapping changed, with
 	// UpdateTicket deptid. Without it the move is only reported as drift.
 	ApplyDepartmentChanges bool
+	// ApplyEdits (sync.apply_edits) makes an incremental plan apply the
+	// source's edits of imported entries: a reply with UpdateTicketReply,
+	// the opening message with UpdateTicket message. Without it (and for
+	// notes, which have no update call) an edit is only reported as drift.
+	ApplyEdits bool
 }
 
 // Planner turns source tickets into plans: the exact WHMCS calls that
@@ -63,9 +77,14 @@ type Options struct {
 // ClientResolver is.
 type Planner struct {
 	clients      ClientResolver
+	admins       AdminResolver
+	contacts     ContactResolver
+	numberField  int            // mapping.ticket_number_field; 0 = none
+	customFields map[string]int // norm(source field) -> WHMCS field id
 	matchEmail   bool
 	notePrefix   bool
 	applyDept    bool
+	applyEdits   bool
 	depts        map[string]int64
 	defaultDept  int64
 	statuses     map[string]string // norm(source) -> configured target
@@ -89,9 +108,14 @@ func NewPlanner(o Options) (*Planner, error) {
 	c := o.Config
 	p := &Planner{
 		clients:      o.Clients,
+		admins:       o.Admins,
+		contacts:     o.Contacts,
+		numberField:  c.TicketNumberField,
+		customFields: normMap(c.CustomFields),
 		matchEmail:   c.Clients == ClientsMatchEmail,
 		notePrefix:   c.noteAuthorPrefix(),
 		applyDept:    o.ApplyDepartmentChanges,
+		applyEdits:   o.ApplyEdits,
 		depts:        normMap(c.Departments),
 		defaultDept:  c.DefaultDepartment,
 		statuses:     normMap(c.Statuses),
@@ -141,7 +165,23 @@ type Prior struct {
 	Status   string            // WHMCS status the ticket was left in by our last call (as planned)
 	Priority string            // WHMCS priority it was left in
 	DeptID   int64             // WHMCS department it was left in
+	// Opening is the key of the entry that opened the ticket (OpenTicket's
+	// message); "" when unknown, and then its edits are not applied.
+	Opening string
+	// Fields are the ticket-level values our calls set, as Plan.EndFields
+	// keys them ("cf:<id>", "flag", "cc"); a key that is absent was never
+	// set (the empty value).
+	Fields map[string]string
 }
+
+// Keys of Plan.EndFields, Prior.Fields and Step.Fields.
+const (
+	FieldFlag = "flag" // the assignee's admin id, decimal
+	FieldCC   = "cc"   // the CC addresses, comma-separated as sent
+)
+
+// FieldCustom is the key of WHMCS ticket custom field id.
+func FieldCustom(id int) string { return "cf:" + strconv.Itoa(id) }
 
 // Plan is what it takes to bring one ticket to WHMCS.
 type Plan struct {
@@ -152,6 +192,9 @@ type Plan struct {
 	// ClientID is the requester's WHMCS client id, 0 = guest. An
 	// incremental plan resolves it only when a new customer reply needs it.
 	ClientID int64
+	// ContactID is the requester's contact id within ClientID, 0 = the
+	// client itself (or a guest).
+	ContactID int64
 	// Steps are the WHMCS calls, in the order they must be made; none for
 	// an imported ticket that has not changed.
 	Steps []Step
@@ -172,6 +215,10 @@ type Plan struct {
 	EndStatus   string
 	EndPriority string
 	EndDeptID   int64
+	// EndFields are the ticket-level values the ticket holds once every
+	// step ran (custom fields, assignee, CC; see Prior.Fields). Empty
+	// values are left out.
+	EndFields map[string]string
 }
 
 // Failed reports whether the plan has an Error problem.
@@ -194,6 +241,7 @@ const (
 	StepReply                      // AddTicketReply
 	StepNote                       // AddTicketNote
 	StepUpdate                     // UpdateTicket
+	StepEdit                       // UpdateTicketReply: an edited reply (sync.apply_edits)
 )
 
 // String returns the WHMCS action: "OpenTicket", "AddTicketReply",
@@ -208,6 +256,8 @@ func (k StepKind) String() string {
 		return "AddTicketNote"
 	case StepUpdate:
 		return "UpdateTicket"
+	case StepEdit:
+		return "UpdateTicketReply"
 	}
 	return fmt.Sprintf("StepKind(%d)", int(k))
 }
@@ -216,10 +266,13 @@ func (k StepKind) String() string {
 type Step struct {
 	Kind StepKind // the call, matching which request below is set
 	// Key is the step's stable identity within the ticket, for the
-	// checkpoint: "open", "entry:<EntryKey>" or "update".
+	// checkpoint: "open", "entry:<EntryKey>", "edit:<EntryKey>" or
+	// "update".
 	Key string
 	// EntryKey is the entry's identity: EntryKey(Entry), with "#2", "#3"...
-	// appended to repeated hash keys. "" for StepUpdate.
+	// appended to repeated hash keys. "" for StepUpdate, unless it applies
+	// an edit of the opening message (then Hash, Created and Message are
+	// the edited entry's too).
 	EntryKey string
 	Hash     string         // EntryHash(Entry); "" for StepUpdate
 	Entry    *sources.Entry // nil for StepUpdate
@@ -228,6 +281,10 @@ type Step struct {
 	// characters above U+FFFF named with four_byte_text: name). Hash is
 	// the source's, whatever Message became.
 	Message string
+	// Fields are the ticket-level values this step sets, keyed as
+	// Plan.EndFields ("" = cleared); the checkpoint records them once
+	// the step landed.
+	Fields map[string]string
 
 	// Exactly one of these is set, matching Kind. TicketID fields are 0:
 	// the importer fills them. Attachments are not filled: the importer
@@ -236,6 +293,9 @@ type Step struct {
 	Reply  *whmcs.AddTicketReplyRequest
 	Note   *whmcs.AddTicketNoteRequest
 	Update *whmcs.UpdateTicketRequest
+	// Edit changes an imported reply (StepEdit). Its ReplyID is 0: the
+	// importer finds the reply in WHMCS by the date and text it imported.
+	Edit *whmcs.UpdateTicketReplyRequest
 }
 
 // Request returns the request the step sends.
@@ -249,6 +309,8 @@ func (s *Step) Request() whmcs.Request {
 		return s.Note
 	case s.Update != nil:
 		return s.Update
+	case s.Edit != nil:
+		return s.Edit
 	}
 	return nil
 }
@@ -268,6 +330,15 @@ type planning struct {
 	p     *Plan
 	now   time.Time
 	prior *Prior
+	// opening is an applied edit of the opening message, for the final
+	// UpdateTicket; nil when none.
+	opening *keyed
+
+	// fields are the ticket-level values the source wants (see
+	// Plan.EndFields); cc is the CC list, flag the assignee's admin id.
+	fields map[string]string
+	cc     []string
+	flag   int64
 
 	reqDone  bool
 	reqErr   error
@@ -335,6 +406,9 @@ func (s *planning) plan() error {
 	p.Status = s.status()
 	p.Priority = s.priority()
 	entries := s.sorted()
+	if err := s.ticketFields(); err != nil {
+		return err
+	}
 
 	var err error
 	if s.prior == nil {
@@ -476,6 +550,17 @@ func (s *planning) requester() error {
 			s.reqErr = fmt.Errorf("look up requester: %w", err)
 			return s.reqErr
 		}
+		if !found && s.pl.contacts != nil {
+			ct, ok, err := s.pl.contacts.ContactByEmail(s.ctx, email)
+			if err != nil {
+				s.reqErr = fmt.Errorf("look up requester: %w", err)
+				return s.reqErr
+			}
+			if ok {
+				id, found = ct.ClientID, true
+				p.ContactID = ct.ID
+			}
+		}
 		if found {
 			p.ClientID = id
 		} else {
@@ -494,20 +579,6 @@ func (s *planning) planNew(entries []keyed) error {
 	if err := s.requester(); err != nil {
 		return err
 	}
-	var cc []string
-	for _, c := range t.CC {
-		c = strings.TrimSpace(c)
-		if c == "" {
-			continue
-		}
-		a, err := mail.ParseAddress(c)
-		if err != nil {
-			s.errorf(sources.CodeInvalidEmail, nil, "cc", "cc %q: %v", c, err)
-			continue
-		}
-		cc = append(cc, a.Address)
-	}
-
 	opener := slices.IndexFunc(entries, func(k keyed) bool { return k.e.Kind != sources.Note })
 	if opener < 0 {
 		s.errorf(sources.CodeNoMessage, nil, "entries", "no reply to open the ticket with (%d notes)", len(entries))
@@ -525,16 +596,34 @@ func (s *planning) planNew(entries []keyed) error {
 		Message:  msg,
 		Priority: p.Priority,
 		Created:  o.e.Created,
-		CC:       cc,
+		CC:       s.cc,
 		NoEmail:  true,
 		Markdown: md,
 	}
+	opened := map[string]string{}
+	for k, v := range s.fields {
+		if id, ok := customKey(k); ok {
+			if open.CustomFields == nil {
+				open.CustomFields = map[int]string{}
+			}
+			open.CustomFields[id] = v
+			opened[k] = v
+		}
+	}
+	if v, ok := s.fields[FieldCC]; ok {
+		opened[FieldCC] = v
+	}
+	if p.ClientID != 0 && p.ClientID == t.ClientID {
+		// The service or domain is the source's client's: sent only with
+		// that client (validate checks WHMCS has it for them).
+		open.ServiceID, open.DomainID = t.ServiceID, t.DomainID
+	}
 	if p.ClientID != 0 {
-		open.ClientID = p.ClientID
+		open.ClientID, open.ContactID = p.ClientID, p.ContactID
 	} else {
 		open.Name, open.Email = s.reqName, s.reqEmail
 	}
-	p.Steps = append(p.Steps, Step{Kind: StepOpen, Key: "open", EntryKey: o.key, Hash: o.hash, Entry: o.e, Created: o.e.Created, Message: msg, Open: open})
+	p.Steps = append(p.Steps, Step{Kind: StepOpen, Key: "open", EntryKey: o.key, Hash: o.hash, Entry: o.e, Created: o.e.Created, Message: msg, Open: open, Fields: opened})
 	for i := range entries {
 		if i == opener {
 			continue
@@ -561,7 +650,7 @@ func (s *planning) planIncremental(entries []keyed) error {
 			continue
 		}
 		if h != k.hash {
-			s.drift(sources.CodeDriftEdited, k.key, k.e.Origin, "entry %s was edited at the source after it was imported; WHMCS keeps the imported version", k.key)
+			s.edited(k)
 		}
 	}
 	for _, key := range sortedKeys(pr.Entries) {
@@ -578,6 +667,31 @@ func (s *planning) planIncremental(entries []keyed) error {
 		s.drift(sources.CodeDriftDepartment, "", s.t.Origin, "the ticket's department now maps to deptid %d; "+what, p.DeptID, pr.DeptID)
 	}
 	return nil
+}
+
+// edited plans an entry edited at the source after it was imported. With
+// Options.ApplyEdits a reply becomes an UpdateTicketReply step and the
+// opening message rides on the final UpdateTicket (message, created);
+// otherwise, and for notes (WHMCS has no call to change one), the edit is
+// drift and WHMCS keeps the imported version.
+func (s *planning) edited(k *keyed) {
+	const keeps = "entry %s was edited at the source after it was imported; WHMCS keeps the imported version"
+	switch {
+	case !s.pl.applyEdits:
+		s.drift(sources.CodeDriftEdited, k.key, k.e.Origin, keeps, k.key)
+	case k.e.Kind == sources.Note:
+		s.drift(sources.CodeDriftEdited, k.key, k.e.Origin, keeps+" (WHMCS has no call to change a note)", k.key)
+	case s.prior.Opening == "":
+		s.drift(sources.CodeDriftEdited, k.key, k.e.Origin, keeps+" (the checkpoint does not say which entry opened the ticket)", k.key)
+	case k.key == s.prior.Opening:
+		s.checkEntry(k)
+		s.opening = k
+	default:
+		s.checkEntry(k)
+		msg, md := s.body(k)
+		s.p.Steps = append(s.p.Steps, Step{Kind: StepEdit, Key: "edit:" + k.key, EntryKey: k.key, Hash: k.hash, Entry: k.e,
+			Created: k.e.Created, Message: msg, Edit: &whmcs.UpdateTicketReplyRequest{Message: msg, Markdown: md, Created: k.e.Created}})
+	}
 }
 
 // checkEntry reports an entry's date and author problems.
@@ -696,8 +810,21 @@ func (s *planning) customer(k *keyed, r *whmcs.AddTicketReplyRequest) error {
 	}
 	isRequester := email == "" || (s.reqEmail != "" && strings.EqualFold(email, s.reqEmail))
 	if isRequester && s.p.ClientID != 0 {
-		r.ClientID = s.p.ClientID
+		r.ClientID, r.ContactID = s.p.ClientID, s.p.ContactID
 		return nil
+	}
+	if s.p.ClientID != 0 && s.pl.contacts != nil {
+		if _, err := mail.ParseAddress(email); err == nil {
+			ct, found, err := s.pl.contacts.ContactByEmail(s.ctx, email)
+			if err != nil {
+				return fmt.Errorf("look up reply author: %w", err)
+			}
+			if found && ct.ClientID == s.p.ClientID {
+				// A contact of the ticket's client: shown as that contact.
+				r.ClientID, r.ContactID = ct.ClientID, ct.ID
+				return nil
+			}
+		}
 	}
 	name := strings.TrimSpace(a.Name)
 	if email == "" {
@@ -749,9 +876,13 @@ func (s *planning) finish() {
 	}
 	needStatus := p.Status != "" && !strings.EqualFold(p.Status, natural)
 	needPriority := !strings.EqualFold(p.Priority, prevPriority)
+	changed := s.changedFields()
+	// Only UpdateTicket sets the assignee and changes custom fields or
+	// CC; whatever else the ticket needs rides on that same call.
+	needUpdate := needPriority || applyDept || len(changed) > 0 || s.opening != nil
 	switch {
-	case !needStatus && !needPriority && !applyDept:
-	case !needPriority && !applyDept && lastReply >= 0:
+	case !needStatus && !needUpdate:
+	case !needUpdate && lastReply >= 0:
 		p.Steps[lastReply].Reply.Status = p.Status
 	default:
 		u := &whmcs.UpdateTicketRequest{}
@@ -764,8 +895,18 @@ func (s *planning) finish() {
 		if applyDept {
 			u.DeptID = p.DeptID
 		}
-		p.Steps = append(p.Steps, Step{Kind: StepUpdate, Key: "update", Update: u})
+		s.updateFields(u, changed)
+		st := Step{Kind: StepUpdate, Key: "update", Update: u, Fields: changed}
+		if k := s.opening; k != nil {
+			// The edited opening message: UpdateTicket sets it (and its
+			// date) absolutely.
+			msg, md := s.body(k)
+			u.Message, u.Markdown, u.Created = msg, md, k.e.Created
+			st.EntryKey, st.Hash, st.Created, st.Message = k.key, k.hash, k.e.Created, msg
+		}
+		p.Steps = append(p.Steps, st)
 	}
+	p.EndFields = s.fields
 	p.EndStatus, p.EndPriority = natural, p.Priority
 	if p.Status != "" {
 		p.EndStatus = p.Status
@@ -773,6 +914,156 @@ func (s *planning) finish() {
 	if len(p.Steps) > 0 && (p.EndStatus == StatusAnswered || p.EndStatus == StatusCustomerReply) {
 		s.warnf(sources.CodeAutocloseStatus, nil, "status", "the ticket ends %s, which WHMCS's inactive-ticket auto-close may close", p.EndStatus)
 	}
+}
+
+// maxFieldValue is the most a WHMCS custom field value holds, in bytes:
+// tblcustomfieldsvalues.value is a MySQL TEXT.
+const maxFieldValue = 65535
+
+// ticketFields reads the ticket-level values the source wants in WHMCS:
+// the CC list, the ticket number and mapped custom fields, and the
+// assignee's admin id. Empty values are left out.
+func (s *planning) ticketFields() error {
+	t := s.t
+	s.fields = map[string]string{}
+	for _, c := range t.CC {
+		c = strings.TrimSpace(c)
+		if c == "" {
+			continue
+		}
+		a, err := mail.ParseAddress(c)
+		if err != nil {
+			s.errorf(sources.CodeInvalidEmail, nil, "cc", "cc %q: %v", c, err)
+			continue
+		}
+		s.cc = append(s.cc, a.Address)
+	}
+	if len(s.cc) > 0 {
+		s.fields[FieldCC] = strings.Join(s.cc, ",")
+	}
+	set := func(id int, field, v string) {
+		if v == "" {
+			return
+		}
+		if len(v) > maxFieldValue {
+			s.errorf(sources.CodeCustomFieldTooLong, nil, field, "%s is %d bytes; WHMCS custom field %d keeps at most %d", field, len(v), id, maxFieldValue)
+			return
+		}
+		s.fields[FieldCustom(id)] = v
+	}
+	if s.pl.numberField > 0 {
+		set(s.pl.numberField, "number", strings.TrimSpace(t.Number))
+	}
+	for _, src := range sortedKeys(s.pl.customFields) {
+		set(s.pl.customFields[src], src, t.Fields[src])
+	}
+	return s.assignee()
+}
+
+// assignee maps the ticket's assignee to an admin id in s.flag (and
+// fields): through mapping.staff (email, then name) to a username, then
+// to its id. An assignee that cannot be mapped is a warning: the ticket is
+// imported unassigned.
+func (s *planning) assignee() error {
+	a := s.t.Assignee
+	if norm(a.Email) == "" && norm(a.Name) == "" {
+		return nil
+	}
+	who := strings.TrimSpace(a.Name)
+	if e := strings.TrimSpace(a.Email); who == "" {
+		who = e
+	} else if e != "" {
+		who += " <" + e + ">"
+	}
+	u, ok := s.pl.staff[norm(a.Email)]
+	if !ok || norm(a.Email) == "" {
+		u, ok = s.pl.staff[norm(a.Name)]
+		ok = ok && norm(a.Name) != ""
+	}
+	if !ok {
+		s.warnf(sources.CodeUnmappedAssignee, nil, "assignee", "assignee %s is not in mapping.staff; the ticket is imported unassigned", who)
+		return nil
+	}
+	u = strings.TrimSpace(u)
+	if s.pl.admins == nil {
+		if s.pl.knownStaff != nil {
+			if _, known := s.pl.knownStaff[norm(u)]; !known {
+				s.warnf(sources.CodeUnmappedAssignee, nil, "assignee", "assignee %s maps to admin %q, which is not a WHMCS admin user; the ticket is imported unassigned", who, u)
+			}
+		}
+		return nil
+	}
+	id, found, err := s.pl.admins.AdminID(s.ctx, u)
+	if err != nil {
+		return fmt.Errorf("look up assignee: %w", err)
+	}
+	if !found {
+		s.warnf(sources.CodeUnmappedAssignee, nil, "assignee", "assignee %s maps to admin %q, which is not a WHMCS admin user; the ticket is imported unassigned", who, u)
+		return nil
+	}
+	s.flag = id
+	s.fields[FieldFlag] = strconv.FormatInt(id, 10)
+	return nil
+}
+
+// changedFields returns the ticket-level values that differ from what
+// WHMCS holds: for a new ticket, what OpenTicket did not set (the
+// assignee); for an imported one, what changed since Prior.Fields. A
+// value to clear is "".
+func (s *planning) changedFields() map[string]string {
+	held := map[string]string{}
+	if s.prior != nil {
+		held = s.prior.Fields
+	} else if len(s.p.Steps) > 0 && s.p.Steps[0].Kind == StepOpen {
+		held = s.p.Steps[0].Fields
+	}
+	changed := map[string]string{}
+	for k, v := range s.fields {
+		if held[k] != v {
+			changed[k] = v
+		}
+	}
+	for k, v := range held {
+		if _, ok := s.fields[k]; !ok && v != "" {
+			changed[k] = ""
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	return changed
+}
+
+// updateFields puts changed values on UpdateTicket: custom fields (a
+// cleared one as ""), flag or removeFlag, the whole CC list.
+func (s *planning) updateFields(u *whmcs.UpdateTicketRequest, changed map[string]string) {
+	for k, v := range changed {
+		switch id, ok := customKey(k); {
+		case ok:
+			if u.CustomFields == nil {
+				u.CustomFields = map[int]string{}
+			}
+			u.CustomFields[id] = v
+		case k == FieldFlag:
+			if s.flag != 0 {
+				u.Flag = s.flag
+			} else {
+				u.RemoveFlag = true
+			}
+		case k == FieldCC:
+			u.CC = append([]string{}, s.cc...) // not nil: an empty list clears
+		}
+	}
+}
+
+// customKey reads a FieldCustom key.
+func customKey(k string) (int, bool) {
+	rest, ok := strings.CutPrefix(k, "cf:")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.Atoi(rest)
+	return id, err == nil
 }
 
 // authorName names an entry's author for messages and note prefixes.

@@ -755,7 +755,7 @@ func imported(t *testing.T, pl *Planner, tk *sources.Ticket) *Prior {
 	if p.Failed() {
 		t.Fatalf("first import fails: %v", p.Problems)
 	}
-	pr := &Prior{TicketID: 99, Entries: map[string]string{}, Status: p.EndStatus, Priority: p.EndPriority, DeptID: p.EndDeptID}
+	pr := &Prior{TicketID: 99, Entries: map[string]string{}, Status: p.EndStatus, Priority: p.EndPriority, DeptID: p.EndDeptID, Fields: p.EndFields}
 	for _, s := range p.Steps {
 		if s.Entry != nil {
 			pr.Entries[s.EntryKey] = s.Hash

@@ -30,8 +30,9 @@ const (
 	// CodeDSTAmbiguous (warning, csv, mysql freescout): a wall-clock time
 	// repeated by a DST change; the earlier instant is taken.
 	CodeDSTAmbiguous Code = "dst_ambiguous"
-	// CodeBadValue (error): an unknown entry type, author or format, or a
-	// client_id that is not a number.
+	// CodeBadValue: an unknown entry type, author or format, or a
+	// client_id that is not a number (error); a WHMCS ticket's service that
+	// is neither S<id> nor D<id> (warning, mysql whmcs: it is dropped).
 	CodeBadValue Code = "bad_value"
 	// CodeDuplicateTicket (error, csv): a ticket id already used by an
 	// earlier row.
@@ -166,6 +167,10 @@ const (
 	// CodeDriftDeleted (warning, incremental): an imported entry was
 	// deleted at the source; WHMCS keeps it.
 	CodeDriftDeleted Code = "drift_deleted"
+	// CodeUnmappedAssignee (warning): the ticket's assignee is not in
+	// mapping.staff, or maps to an admin WHMCS does not have; the ticket
+	// is imported unassigned.
+	CodeUnmappedAssignee Code = "unmapped_assignee"
 	// CodeDriftDepartment (warning, incremental): the ticket's department
 	// now maps to another deptid.
 	CodeDriftDepartment Code = "drift_department"
@@ -185,4 +190,10 @@ const (
 	// CodeUnknownDepartmentID (error): the mapping gives a deptid that
 	// WHMCS does not have.
 	CodeUnknownDepartmentID Code = "unknown_department_id"
+	// CodeCustomFieldTooLong (error): a custom-field value (or the ticket
+	// number) longer than WHMCS keeps in tblcustomfieldsvalues.value.
+	CodeCustomFieldTooLong Code = "custom_field_too_long"
+	// CodeUnknownService (error): the ticket's linked service or domain
+	// (serviceid/domainid) is not one of its client's in WHMCS.
+	CodeUnknownService Code = "unknown_service"
 )

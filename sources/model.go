@@ -30,6 +30,21 @@ type Ticket struct {
 	ClientID int64
 	CC       []string // email addresses copied on the ticket
 
+	// Number is the ticket number the source shows its users (CSV number,
+	// osTicket number, HESK trackid, WHMCS tid); "" when it has none.
+	Number string
+	// Assignee is the staff member the ticket is assigned to; zero when
+	// none. The planner maps it like a staff author (mapping.staff).
+	Assignee Person
+	// ServiceID and DomainID are the WHMCS service or domain the ticket is
+	// about, of client ClientID (the WHMCS preset with keep_client_ids:
+	// tbltickets.service "S12" / "D3"); 0 = none.
+	ServiceID, DomainID int64
+	// Fields holds the ticket's custom-field values, keyed by the source
+	// field name as Env.Fields asks for it, lower case. A field the
+	// ticket has no value for is absent.
+	Fields map[string]string
+
 	Created time.Time // zero = unknown
 	// Updated is the ticket's last-change time, zero when the source does
 	// not know it. Incremental sync uses it to skip unchanged tickets.

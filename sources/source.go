@@ -136,4 +136,9 @@ type Env struct {
 	// Logger receives what a source notices beyond ticket problems
 	// (ignored columns, the zone it reads dates in). Nil discards it.
 	Logger *slog.Logger
+	// Fields are the custom fields the mapping reads (the keys of
+	// mapping.custom_fields): a source yields their values in
+	// Ticket.Fields, keyed in lower case. A source that cannot find one of
+	// them fails to open, naming it.
+	Fields []string
 }

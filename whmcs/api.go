@@ -111,7 +111,7 @@ type UpdateTicketRequest struct {
 	UserID               int64
 	Name                 string
 	Email                string
-	CC                   []string
+	CC                   []string // nil: not sent; empty, not nil: cc="" (clears it)
 	Priority             string
 	Created              time.Time
 	Flag                 int64
@@ -120,6 +120,72 @@ type UpdateTicketRequest struct {
 	Markdown             bool
 	CustomFields         map[int]string
 	PreventClientClosure bool
+}
+
+// UpdateTicketReplyRequest is UpdateTicketReply's parameters: it changes
+// one reply's message (and date). It has no noemail: it sends no email.
+type UpdateTicketReplyRequest struct {
+	ReplyID  int64 // GetTicket's replies.reply[].replyid; not 0 (the opening message)
+	Message  string
+	Markdown bool
+	Created  time.Time
+}
+
+// GetContactsRequest is GetContacts' parameters: filters by client
+// (UserID) and exact email.
+type GetContactsRequest struct {
+	LimitStart int
+	LimitNum   int // WHMCS default 25
+	UserID     int64
+	Email      string
+}
+
+// ContactList is GetContacts' answer.
+type ContactList struct {
+	TotalResults int
+	StartNumber  int
+	NumReturned  int
+	Contacts     []Contact
+}
+
+// Contact is one of a client's contacts (GetContacts' contacts.contact[]).
+type Contact struct {
+	ID        int64
+	UserID    int64 // the client the contact belongs to
+	FirstName string
+	LastName  string
+	Email     string
+}
+
+// GetClientsProductsRequest is GetClientsProducts' parameters: a client's
+// services (tblhosting), or one of them.
+type GetClientsProductsRequest struct {
+	LimitStart int
+	LimitNum   int
+	ClientID   int64
+	ServiceID  int64
+}
+
+// GetClientsDomainsRequest is GetClientsDomains' parameters: a client's
+// domains, or one of them.
+type GetClientsDomainsRequest struct {
+	LimitStart int
+	LimitNum   int
+	ClientID   int64
+	DomainID   int64
+}
+
+// Owned is one service or domain of GetClientsProducts' products.product[]
+// or GetClientsDomains' domains.domain[]: its id and its client's.
+type Owned struct {
+	ID       int64
+	ClientID int64
+}
+
+// OwnedList is GetClientsProducts' or GetClientsDomains' answer.
+type OwnedList struct {
+	TotalResults int
+	Items        []Owned
 }
 
 // GetTicketRequest is GetTicket's parameters: TicketID or TicketNum.

@@ -152,6 +152,48 @@ func (c *Client) GetClients(ctx context.Context, r *GetClientsRequest) (*ClientL
 	return l, nil
 }
 
+// UpdateTicketReply changes one reply's message (and date).
+func (c *Client) UpdateTicketReply(ctx context.Context, r *UpdateTicketReplyRequest) error {
+	return c.c.Call(ctx, r, nil)
+}
+
+// GetContacts reads one page of client contacts.
+func (c *Client) GetContacts(ctx context.Context, r *GetContactsRequest) (*ContactList, error) {
+	var w contactListWire
+	if err := c.c.Call(ctx, r, &w); err != nil {
+		return nil, err
+	}
+	l := &ContactList{
+		TotalResults: int(w.TotalResults),
+		StartNumber:  int(w.StartNumber),
+		NumReturned:  int(w.NumReturned),
+		Contacts:     make([]Contact, len(w.Contacts.Items)),
+	}
+	for i, ct := range w.Contacts.Items {
+		l.Contacts[i] = Contact{ID: int64(ct.ID), UserID: int64(ct.UserID), FirstName: string(ct.FirstName),
+			LastName: string(ct.LastName), Email: string(ct.Email)}
+	}
+	return l, nil
+}
+
+// GetClientsProducts reads a client's services (one page).
+func (c *Client) GetClientsProducts(ctx context.Context, r *GetClientsProductsRequest) (*OwnedList, error) {
+	var w productListWire
+	if err := c.c.Call(ctx, r, &w); err != nil {
+		return nil, err
+	}
+	return owned(w.TotalResults, w.Products.Items), nil
+}
+
+// GetClientsDomains reads a client's domains (one page).
+func (c *Client) GetClientsDomains(ctx context.Context, r *GetClientsDomainsRequest) (*OwnedList, error) {
+	var w domainListWire
+	if err := c.c.Call(ctx, r, &w); err != nil {
+		return nil, err
+	}
+	return owned(w.TotalResults, w.Domains.Items), nil
+}
+
 // GetAdminUsers lists admin users (r may be nil: all enabled admins).
 func (c *Client) GetAdminUsers(ctx context.Context, r *GetAdminUsersRequest) ([]AdminUser, error) {
 	if r == nil {

@@ -124,6 +124,9 @@ type (
 	departmentKey struct{}
 	statusKey     struct{}
 	clientKey     struct{}
+	contactKey    struct{}
+	productKey    struct{}
+	domainKey     struct{}
 )
 
 func (replyKey) key() string      { return "reply" }
@@ -132,6 +135,9 @@ func (ticketKey) key() string     { return "ticket" }
 func (departmentKey) key() string { return "department" }
 func (statusKey) key() string     { return "status" }
 func (clientKey) key() string     { return "client" }
+func (contactKey) key() string    { return "contact" }
+func (productKey) key() string    { return "product" }
+func (domainKey) key() string     { return "domain" }
 
 func (w *wrapped[T, K]) UnmarshalJSON(b []byte) error {
 	var k K
@@ -490,6 +496,46 @@ type clientListWire struct {
 	StartNumber  Int                            `json:"startnumber"`
 	NumReturned  Int                            `json:"numreturned"`
 	Clients      wrapped[clientWire, clientKey] `json:"clients"`
+}
+
+type contactWire struct {
+	ID        Int  `json:"id"`
+	UserID    Int  `json:"userid"`
+	FirstName Text `json:"firstname"`
+	LastName  Text `json:"lastname"`
+	Email     Text `json:"email"`
+}
+
+type contactListWire struct {
+	TotalResults Int                              `json:"totalresults"`
+	StartNumber  Int                              `json:"startnumber"`
+	NumReturned  Int                              `json:"numreturned"`
+	Contacts     wrapped[contactWire, contactKey] `json:"contacts"`
+}
+
+// ownedWire is a service (clientid) or a domain (userid).
+type ownedWire struct {
+	ID       Int `json:"id"`
+	ClientID Int `json:"clientid"`
+	UserID   Int `json:"userid"`
+}
+
+type productListWire struct {
+	TotalResults Int                            `json:"totalresults"`
+	Products     wrapped[ownedWire, productKey] `json:"products"`
+}
+
+type domainListWire struct {
+	TotalResults Int                           `json:"totalresults"`
+	Domains      wrapped[ownedWire, domainKey] `json:"domains"`
+}
+
+func owned(total Int, items []ownedWire) *OwnedList {
+	l := &OwnedList{TotalResults: int(total), Items: make([]Owned, len(items))}
+	for i, it := range items {
+		l.Items[i] = Owned{ID: int64(it.ID), ClientID: int64(max(it.ClientID, it.UserID))}
+	}
+	return l
 }
 
 type adminUserWire struct {

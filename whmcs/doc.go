@@ -1,8 +1,9 @@
 // Package whmcs is the client of the WHMCS external API
 // (POST /includes/api.php) for the calls a ticket migration needs:
-// OpenTicket, AddTicketReply, AddTicketNote, UpdateTicket, GetTicket, and
-// for validation, resume, verification and rollback GetTickets,
-// GetSupportDepartments, GetSupportStatuses, GetClients, GetAdminUsers,
+// OpenTicket, AddTicketReply, AddTicketNote, UpdateTicket,
+// UpdateTicketReply (applied edits), GetTicket, and for validation, resume,
+// verification and rollback GetTickets, GetSupportDepartments,
+// GetSupportStatuses, GetClients, GetContacts, GetAdminUsers,
 // GetWHMCSDetails and DeleteTicket.
 //
 // The layers, innermost first:

@@ -23,6 +23,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"github.com/whmcs-migrate/whmcs-migrate/internal/redact"
 )
 
 // Options configures NewHTTP. URL and one set of credentials are required;
@@ -442,9 +444,9 @@ func stripTags(s string) string {
 }
 
 // redact removes the credentials (plain, form- and path-escaped) from s.
-func (h *HTTP) redact(s string) string { return redact(s, h.secrets) }
+func (h *HTTP) redact(s string) string { return scrub(s, h.secrets) }
 
-func redact(s string, secrets []string) string {
+func scrub(s string, secrets []string) string {
 	for _, sec := range secrets {
 		if sec == "" {
 			continue
@@ -458,22 +460,7 @@ func redact(s string, secrets []string) string {
 
 // redactErr returns err with the credentials removed from its text; the
 // original stays reachable for errors.Is/As (context.Canceled, net.Error).
-func (h *HTTP) redactErr(err error) error {
-	msg := err.Error()
-	if red := h.redact(msg); red != msg {
-		return redactedError{msg: red, err: err}
-	}
-	return err
-}
-
-// redactedError is an error whose text had credentials removed.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (r redactedError) Error() string { return r.msg }
-func (r redactedError) Unwrap() error { return r.err }
+func (h *HTTP) redactErr(err error) error { return redact.Error(err, h.redact) }
 
 // retryAfter reads Retry-After as delay-seconds or an HTTP-date (measured
 // from the answer's Date header when it has one, else from now). 0 when

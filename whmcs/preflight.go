@@ -185,6 +185,14 @@ func probe(action string) Request {
 		return &AddTicketNoteRequest{}
 	case ActionUpdateTicket:
 		return &UpdateTicketRequest{}
+	case ActionUpdateTicketReply:
+		return &UpdateTicketReplyRequest{} // no reply id
+	case ActionGetContacts:
+		return &GetContactsRequest{LimitNum: 1}
+	case ActionGetClientsProducts:
+		return &GetClientsProductsRequest{LimitNum: 1}
+	case ActionGetClientsDomains:
+		return &GetClientsDomainsRequest{LimitNum: 1}
 	case ActionDeleteTicket:
 		return &DeleteTicketRequest{}
 	case ActionGetTicket:

@@ -13,6 +13,10 @@ var (
 	_ Request = (*AddTicketReplyRequest)(nil)
 	_ Request = (*AddTicketNoteRequest)(nil)
 	_ Request = (*UpdateTicketRequest)(nil)
+	_ Request = (*UpdateTicketReplyRequest)(nil)
+	_ Request = (*GetContactsRequest)(nil)
+	_ Request = (*GetClientsProductsRequest)(nil)
+	_ Request = (*GetClientsDomainsRequest)(nil)
 	_ Request = (*GetTicketRequest)(nil)
 	_ Request = (*GetTicketsRequest)(nil)
 	_ Request = (*GetSupportDepartmentsRequest)(nil)
@@ -152,7 +156,10 @@ func (r *UpdateTicketRequest) Encode(v url.Values, loc *time.Location) {
 	setInt(v, "userid", r.UserID)
 	setStr(v, "name", r.Name)
 	setStr(v, "email", r.Email)
-	setCC(v, "cc", r.CC)
+	if r.CC != nil {
+		// A non-nil empty list is sent, as cc="": it clears the CC.
+		v.Set("cc", strings.Join(r.CC, ","))
+	}
 	setStr(v, "priority", r.Priority)
 	setTime(v, "created", r.Created, loc)
 	setInt(v, "flag", r.Flag)
@@ -161,6 +168,50 @@ func (r *UpdateTicketRequest) Encode(v url.Values, loc *time.Location) {
 	setBool(v, "markdown", r.Markdown)
 	setCustomFields(v, "customfields", r.CustomFields)
 	setBool(v, "preventClientClosure", r.PreventClientClosure)
+}
+
+// UpdateTicketReply
+
+func (*UpdateTicketReplyRequest) Action() string { return ActionUpdateTicketReply }
+func (*UpdateTicketReplyRequest) Write() bool    { return true }
+func (r *UpdateTicketReplyRequest) Encode(v url.Values, loc *time.Location) {
+	setInt(v, "replyid", r.ReplyID)
+	setStr(v, "message", r.Message)
+	setBool(v, "markdown", r.Markdown)
+	setTime(v, "created", r.Created, loc)
+}
+
+// GetContacts
+
+func (*GetContactsRequest) Action() string { return ActionGetContacts }
+func (*GetContactsRequest) Write() bool    { return false }
+func (r *GetContactsRequest) Encode(v url.Values, _ *time.Location) {
+	setInt(v, "limitstart", int64(r.LimitStart))
+	setInt(v, "limitnum", int64(r.LimitNum))
+	setInt(v, "userid", r.UserID)
+	setStr(v, "email", r.Email)
+}
+
+// GetClientsProducts
+
+func (*GetClientsProductsRequest) Action() string { return ActionGetClientsProducts }
+func (*GetClientsProductsRequest) Write() bool    { return false }
+func (r *GetClientsProductsRequest) Encode(v url.Values, _ *time.Location) {
+	setInt(v, "limitstart", int64(r.LimitStart))
+	setInt(v, "limitnum", int64(r.LimitNum))
+	setInt(v, "clientid", r.ClientID)
+	setInt(v, "serviceid", r.ServiceID)
+}
+
+// GetClientsDomains
+
+func (*GetClientsDomainsRequest) Action() string { return ActionGetClientsDomains }
+func (*GetClientsDomainsRequest) Write() bool    { return false }
+func (r *GetClientsDomainsRequest) Encode(v url.Values, _ *time.Location) {
+	setInt(v, "limitstart", int64(r.LimitStart))
+	setInt(v, "limitnum", int64(r.LimitNum))
+	setInt(v, "clientid", r.ClientID)
+	setInt(v, "domainid", r.DomainID)
 }
 
 // GetTicket

@@ -263,6 +263,12 @@ func (p TextProfile) Match(sent, got string) (ok bool, learned TextProfile) {
 			matched |= 1 << f
 		}
 	}
+	return p.verdict(matched)
+}
+
+// verdict is whether any of the matched forms is one p allows, and what
+// the match teaches.
+func (p TextProfile) verdict(matched uint8) (bool, TextProfile) {
 	matched &= p.allowed()
 	return matched != 0, p.learn(matched)
 }
@@ -357,8 +363,7 @@ func (p TextProfile) MatchDigest(d Digest, got string) (ok bool, learned TextPro
 			matched |= 1 << f
 		}
 	}
-	matched &= p.allowed()
-	return matched != 0, p.learn(matched)
+	return p.verdict(matched)
 }
 
 // Searchable returns the longest run of s that every form of s holds

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/redact"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/all"
@@ -61,24 +63,7 @@ func (a *app) redact(text string) string {
 
 // redactErr is err with the source's secrets removed from its text. The
 // chain stays whole for errors.Is and errors.As: exit codes come from it.
-func (a *app) redactErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	if msg := err.Error(); a.redact(msg) != msg {
-		return redactedError{msg: a.redact(msg), err: err}
-	}
-	return err
-}
-
-// redactedError is an error whose text had secrets removed.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (r redactedError) Error() string { return r.msg }
-func (r redactedError) Unwrap() error { return r.err }
+func (a *app) redactErr(err error) error { return redact.Error(err, a.redact) }
 
 // openSource opens the configured source.
 func (a *app) openSource(ctx context.Context) (sources.Source, error) {
@@ -87,7 +72,7 @@ func (a *app) openSource(ctx context.Context) (sources.Source, error) {
 		loc = nil // unset: UTC, except for a source that needs the zone given
 	}
 	src, err := a.cfg.Source.Factory.Open(ctx, a.cfg.Source.Options, sources.Env{
-		Dir: a.cfg.Dir, Location: loc, Logger: a.log,
+		Dir: a.cfg.Dir, Location: loc, Logger: a.log, Fields: slices.Sorted(maps.Keys(a.cfg.Mapping.CustomFields)),
 	})
 	if err != nil {
 		err = a.redactErr(fmt.Errorf("open %s source: %w", a.cfg.Source.Type, err))
@@ -135,10 +120,17 @@ func (a *app) client(readOnly bool) (*whmcs.Client, error) {
 // tune, when given, adjusts the options before the planner is built
 // (validate adds what it read of the target).
 func (a *app) planner(client *whmcs.Client, applyDept bool, tune ...func(*mapping.Options)) (*mapping.Planner, error) {
-	o := mapping.Options{Config: a.cfg.Mapping, ApplyDepartmentChanges: applyDept, TargetLocation: a.cfg.Target.Location,
-		Now: serverNow(client)}
+	o := mapping.Options{Config: a.cfg.Mapping, ApplyDepartmentChanges: applyDept, ApplyEdits: a.cfg.Sync.ApplyEdits,
+		TargetLocation: a.cfg.Target.Location, Now: serverNow(client)}
 	if client != nil && a.cfg.Mapping.Clients == mapping.ClientsMatchEmail {
 		o.Clients = mapping.NewClientResolver(client)
+		// Behind an interface of its own, so that a batched lookup can
+		// replace it.
+		o.Contacts = mapping.NewContactResolver(client)
+	}
+	if client != nil && len(a.cfg.Mapping.Staff) > 0 {
+		// Assignees map through mapping.staff to an admin id.
+		o.Admins = mapping.NewAdminResolver(client)
 	}
 	for _, f := range tune {
 		f(&o)
@@ -222,7 +214,13 @@ var (
 func (a *app) runActions() []string {
 	acts := append(slices.Clone(writeActions), reconcileActions...)
 	if a.cfg.Mapping.Clients == mapping.ClientsMatchEmail {
-		acts = append(acts, whmcs.ActionGetClients)
+		acts = append(acts, whmcs.ActionGetClients, whmcs.ActionGetContacts)
+	}
+	if len(a.cfg.Mapping.Staff) > 0 {
+		acts = append(acts, whmcs.ActionGetAdminUsers) // assignees' admin ids
+	}
+	if a.cfg.Sync.ApplyEdits {
+		acts = append(acts, whmcs.ActionUpdateTicketReply)
 	}
 	return acts
 }

@@ -75,6 +75,10 @@ type SyncConfig struct {
 	// before the previous run's start (clock skew, source transactions in
 	// flight). Default 10m.
 	Overlap *Duration `yaml:"overlap"`
+	// ApplyEdits applies the source's edits of imported replies
+	// (UpdateTicketReply) and opening messages (UpdateTicket message);
+	// false (the default) reports them as drift_edited. Notes stay drift.
+	ApplyEdits bool `yaml:"apply_edits"`
 }
 
 // ValidateConfig tunes the validation report's attachment warnings.

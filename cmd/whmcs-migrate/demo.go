@@ -5,8 +5,10 @@ import (
 
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
+	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/all"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
@@ -150,12 +153,31 @@ func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
 			res.ids[t.ID] = cp.WHMCSID
 		}
 	}
-	for _, id := range pickShowcase(res.source, res.ids, f.show) {
+	byID := map[int64]whmcstest.TicketState{}
+	for _, tk := range st.Tickets {
+		byID[tk.ID] = tk
+	}
+	show := pickShowcase(res.source, res.ids, f.show)
+	if !slices.ContainsFunc(show, func(id int64) bool { return hasContactReply(byID[id]) }) {
+		// One ticket with a contact's reply too, when the richest have none.
+		for _, tk := range st.Tickets {
+			if hasContactReply(tk) {
+				show = append(show, tk.ID)
+				break
+			}
+		}
+	}
+	for _, id := range show {
 		tk, err := client.GetTicket(ctx, &whmcs.GetTicketRequest{TicketID: id})
 		if err != nil {
 			return res, err
 		}
 		printTicket(w, tk, cfg.Target.Location)
+		// GetTicket does not return custom fields: the sandbox's state shows
+		// them.
+		if line := fieldsLine(byID[id], cfg.Mapping, seed); line != "" {
+			fmt.Fprintln(w, "   "+line)
+		}
 	}
 	if rep.Tickets.Failed > 0 {
 		return res, errIncomplete
@@ -203,6 +225,40 @@ func pickShowcase(ts []*sources.Ticket, ids map[string]int64, n int) []int64 {
 	return out
 }
 
+// hasContactReply reports whether a reply of tk is a client contact's.
+func hasContactReply(tk whmcstest.TicketState) bool {
+	return slices.ContainsFunc(tk.Replies, func(r whmcstest.ReplyState) bool { return r.ContactID != 0 })
+}
+
+// fieldsLine renders what the demo carried over besides the thread: the
+// old number and custom fields (by their mapping names), the assignee, the
+// CC.
+func fieldsLine(tk whmcstest.TicketState, m mapping.Config, seed *whmcstest.Seed) string {
+	var parts []string
+	if v := tk.CustomFields[m.TicketNumberField]; m.TicketNumberField > 0 && v != "" {
+		parts = append(parts, "old number "+v)
+	}
+	names := slices.Sorted(maps.Keys(m.CustomFields))
+	for _, n := range names {
+		if v := tk.CustomFields[m.CustomFields[n]]; v != "" {
+			parts = append(parts, n+" "+v)
+		}
+	}
+	if tk.Flag != 0 {
+		who := fmt.Sprintf("admin %d", tk.Flag)
+		for _, a := range seed.Admins {
+			if a.ID == tk.Flag {
+				who = a.FullName()
+			}
+		}
+		parts = append(parts, "assigned to "+who)
+	}
+	if tk.CC != "" {
+		parts = append(parts, "cc "+tk.CC)
+	}
+	return strings.Join(parts, " · ")
+}
+
 func printTicket(w io.Writer, t *whmcs.Ticket, loc *time.Location) {
 	fmt.Fprintf(w, "\n── Ticket #%s  %q\n", t.TID, t.Subject)
 	fmt.Fprintf(w, "   department %s · status %s · priority %s · requester %s <%s>\n", t.DeptName, t.Status, t.Priority, t.Name, t.Email)
@@ -210,6 +266,8 @@ func printTicket(w io.Writer, t *whmcs.Ticket, loc *time.Location) {
 		who := r.RequestorName
 		if r.Admin != "" {
 			who = r.Admin + " (staff)"
+		} else if r.ContactID != 0 {
+			who = r.RequestorName + " (contact)"
 		}
 		fmt.Fprintf(w, "   %s  %-28s %s%s\n", r.Date.In(loc).Format("2006-01-02 15:04 MST"), who, excerpt(r.Message), attachNote(len(r.Attachments)))
 	}

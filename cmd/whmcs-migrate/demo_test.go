@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -43,8 +44,11 @@ func testDemoImports(t *testing.T, literal bool, mode string) {
 	if err != nil {
 		t.Fatalf("demo: %v\n%s\n%s", err, out.String(), errb.String())
 	}
-	if !strings.Contains(out.String(), "emails sent to customers: 0") || strings.Count(out.String(), "── Ticket #") != 3 ||
-		!strings.Contains(out.String(), mode+")") {
+	// The 3 richest tickets, and one with a contact's reply; each with
+	// its old number, custom fields and assignee.
+	if !strings.Contains(out.String(), "emails sent to customers: 0") || strings.Count(out.String(), "── Ticket #") != 4 ||
+		!strings.Contains(out.String(), mode+")") || strings.Count(out.String(), "   old number ") != 4 ||
+		!strings.Contains(out.String(), "Ravi Patel (contact)") || !strings.Contains(out.String(), "assigned to ") {
 		t.Errorf("demo output:\n%s", out.String())
 	}
 	st := res.server.State()
@@ -69,6 +73,11 @@ func testDemoImports(t *testing.T, literal bool, mode string) {
 		"pending": "On Hold", "in progress": "In Progress"}
 	staff := map[string]string{"jane@helpdesk.example.com": "jane", "Mike Ross": "mike", "ana@helpdesk.example.com": "ana"}
 	var attachments, notes, staffReplies, guests, specials int
+	// What travels besides the thread (samples/csv.yaml: number in custom
+	// field 1, plan 2, server 3; assignees through mapping.staff to the
+	// seed's admin ids; Ravi Patel is contact 1 of client 4).
+	admins := map[string]int64{"jane@helpdesk.example.com": 2, "Mike Ross": 3, "ana@helpdesk.example.com": 4}
+	var numbers, customs, assigned, ccs, contacts int
 	for _, src := range res.source {
 		got, ok := byID[res.ids[src.ID]]
 		if !ok {
@@ -157,6 +166,41 @@ func testDemoImports(t *testing.T, literal bool, mode string) {
 		if got.Status != want {
 			t.Errorf("ticket %s: status %q, want %q (source %q)", src.ID, got.Status, want, src.Status)
 		}
+		fields := map[int]string{1: src.Number, 2: src.Fields["plan"], 3: src.Fields["server"]}
+		for id, v := range fields {
+			if v == "" {
+				delete(fields, id)
+			}
+		}
+		if !reflect.DeepEqual(got.CustomFields, fields) {
+			t.Errorf("ticket %s: custom fields %v, want %v", src.ID, got.CustomFields, fields)
+		}
+		numbers += min(1, len(src.Number))
+		customs += len(fields) - min(1, len(src.Number))
+		if a := src.Assignee.Email + src.Assignee.Name; got.Flag != admins[a] {
+			t.Errorf("ticket %s: assigned to admin %d, want %d (%q)", src.ID, got.Flag, admins[a], a)
+		} else if got.Flag != 0 {
+			assigned++
+		}
+		if cc := strings.Join(src.CC, ","); got.CC != stored(cc) {
+			t.Errorf("ticket %s: cc %q, want %q", src.ID, got.CC, cc)
+		} else if cc != "" {
+			ccs++
+		}
+		for i, rp := range got.Replies {
+			if replies[i+1].Author.Email == "ravi.patel@reilly.example" {
+				if rp.ClientID != 4 || rp.ContactID != 1 {
+					t.Errorf("ticket %s reply %d: Ravi Patel's as client %d contact %d, want client 4 contact 1", src.ID, i+1, rp.ClientID, rp.ContactID)
+				}
+				contacts++
+			} else if rp.ContactID != 0 {
+				t.Errorf("ticket %s reply %d: contact %d, want none", src.ID, i+1, rp.ContactID)
+			}
+		}
+	}
+	if numbers != len(res.source) || customs == 0 || assigned == 0 || ccs == 0 || contacts == 0 {
+		t.Errorf("samples carry too little: %d numbers, %d custom field values, %d assignees, %d cc lists, %d contact replies",
+			numbers, customs, assigned, ccs, contacts)
 	}
 	if attachments == 0 || notes == 0 || staffReplies == 0 || guests == 0 || specials == 0 {
 		t.Errorf("samples exercise too little: %d attachments, %d notes, %d staff replies, %d guests (%d named with <>&\"')",

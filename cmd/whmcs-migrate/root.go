@@ -117,9 +117,11 @@ func exitCode(ctx context.Context, err error) int {
 		return exitIncomplete
 	case errors.As(err, &ce), errors.As(err, &ue):
 		return exitUsage
+	case importer.IsFatal(err):
+		return exitFatal // authentication, the checkpoint locked, a failed canary
 	}
-	// Everything else stopped the command: importer.IsFatal's errors
-	// (authentication, the checkpoint locked, a failed canary) and I/O.
+	// Everything else stopped the command too: I/O, the source, WHMCS
+	// unreachable.
 	return exitFatal
 }
 

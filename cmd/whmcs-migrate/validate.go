@@ -112,6 +112,7 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 			return err
 		}
 		o.LooksUpClients = cfg.Mapping.Clients == mapping.ClientsMatchEmail
+		o.Links = validate.NewLinkChecker(client)
 	}
 	// The clock is read once, after WHMCS answered: it is the WHMCS
 	// server's, from those answers' Date header (offline, this machine's).

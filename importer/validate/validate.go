@@ -59,6 +59,9 @@ type Options struct {
 	// Clock is the time the planner judges future dates against, for the
 	// report.
 	Clock time.Time
+	// Links checks that a ticket's linked service or domain is its
+	// client's in WHMCS (see NewLinkChecker); nil = not checked (offline).
+	Links LinkChecker
 	// LooksUpClients says the planner looks requesters up (clients:
 	// match_email), one GetClients per distinct email, for the plan.
 	LooksUpClients bool
@@ -132,8 +135,8 @@ type ticketResult struct {
 	id           string
 	problems     []report.Problem
 	invalid      bool
-	skipped      bool                        // already imported, unchanged
-	calls        [mapping.StepUpdate + 1]int // by StepKind
+	skipped      bool                      // already imported, unchanged
+	calls        [mapping.StepEdit + 1]int // by StepKind
 	entries      int
 	attachments  int
 	attBytes     int64
@@ -256,9 +259,12 @@ func (v *validator) ticket(ctx context.Context, t *sources.Ticket, r *ticketResu
 		}
 		if ct != nil && ct.WHMCSID != 0 {
 			prior = &mapping.Prior{TicketID: ct.WHMCSID, Status: ct.Status, Priority: ct.Priority, DeptID: ct.DeptID,
-				Entries: make(map[string]string, len(ct.Entries))}
+				Entries: make(map[string]string, len(ct.Entries)), Fields: ct.Fields}
 			for k, e := range ct.Entries {
 				prior.Entries[k] = e.Hash
+				if e.Kind == "open" {
+					prior.Opening = k
+				}
 			}
 			imported = ct.State == checkpoints.StateImported
 		}
@@ -271,6 +277,29 @@ func (v *validator) ticket(ctx context.Context, t *sources.Ticket, r *ticketResu
 	if v.depts != nil && p.DeptID != 0 && !v.depts[p.DeptID] && (prior == nil || p.DeptChanged) {
 		probs = append(probs, sources.Problem{Severity: sources.Error, Code: sources.CodeUnknownDepartmentID, Ticket: t.ID, Origin: t.Origin,
 			Field: "department", Message: fmt.Sprintf("department %q maps to deptid %d, which WHMCS does not have", t.Department, p.DeptID)})
+	}
+	if len(p.Steps) > 0 && p.Steps[0].Open != nil && v.o.Links != nil {
+		o := p.Steps[0].Open
+		var has bool
+		var what string
+		var err error
+		switch {
+		case o.ServiceID != 0:
+			what = fmt.Sprintf("service %d (S%d)", o.ServiceID, o.ServiceID)
+			has, err = v.o.Links.HasService(ctx, o.ClientID, o.ServiceID)
+		case o.DomainID != 0:
+			what = fmt.Sprintf("domain %d (D%d)", o.DomainID, o.DomainID)
+			has, err = v.o.Links.HasDomain(ctx, o.ClientID, o.DomainID)
+		default:
+			has = true
+		}
+		if err != nil {
+			return err
+		}
+		if !has {
+			probs = append(probs, sources.Problem{Severity: sources.Error, Code: sources.CodeUnknownService, Ticket: t.ID, Origin: t.Origin,
+				Field: "service", Message: fmt.Sprintf("the ticket is linked to %s, which WHMCS client %d does not have", what, o.ClientID)})
+		}
 	}
 	for i := range p.Steps {
 		st := &p.Steps[i]

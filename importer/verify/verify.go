@@ -426,7 +426,7 @@ func (v *verifier) compare(base report.Difference, p *mapping.Plan, wt *whmcs.Ti
 		case mapping.StepOpen:
 			m := expected(s, "opening")
 			if open.ClientID != 0 {
-				m.author = author{clientID: open.ClientID}
+				m.author = author{clientID: open.ClientID, contactID: open.ContactID}
 			} else {
 				m.author = author{name: open.Name, email: open.Email}
 			}
@@ -434,7 +434,7 @@ func (v *verifier) compare(base report.Difference, p *mapping.Plan, wt *whmcs.Ti
 		case mapping.StepReply:
 			m := expected(s, "reply")
 			r := s.Reply
-			m.author = author{admin: r.AdminUsername, clientID: r.ClientID, name: r.Name, email: r.Email}
+			m.author = author{admin: r.AdminUsername, clientID: r.ClientID, contactID: r.ContactID, name: r.Name, email: r.Email}
 			wantReplies = append(wantReplies, m)
 		case mapping.StepNote:
 			m := expected(s, "note")
@@ -449,7 +449,7 @@ func (v *verifier) compare(base report.Difference, p *mapping.Plan, wt *whmcs.Ti
 		case r.Admin != "":
 			m.author = author{admin: r.Admin}
 		case r.UserID != 0:
-			m.author = author{clientID: r.UserID}
+			m.author = author{clientID: r.UserID, contactID: r.ContactID}
 		default:
 			m.author = author{name: r.Name, email: r.Email}
 		}
@@ -489,6 +489,7 @@ type message struct {
 type author struct {
 	admin       string
 	clientID    int64
+	contactID   int64 // a client's contact; 0 = the client itself
 	name, email string
 }
 
@@ -532,7 +533,7 @@ func (v *verifier) authorMatches(want, got author) bool {
 		full, ok := v.admins[strings.ToLower(want.admin)]
 		return strings.EqualFold(got.admin, want.admin) || (ok && strings.EqualFold(strings.TrimSpace(got.admin), full))
 	case want.clientID != 0:
-		return got.admin == "" && got.clientID == want.clientID
+		return got.admin == "" && got.clientID == want.clientID && got.contactID == want.contactID
 	}
 	return got.admin == "" && got.clientID == 0 && v.sameEmail(want.email, got.email) && v.text.Same(want.name, got.name)
 }
@@ -559,6 +560,8 @@ func (v *verifier) describeAuthor(a author, expected bool) string {
 		return "admin " + a.admin
 	case a.admin != "":
 		return "admin " + a.admin
+	case a.clientID != 0 && a.contactID != 0:
+		return fmt.Sprintf("client %d contact %d", a.clientID, a.contactID)
 	case a.clientID != 0:
 		return fmt.Sprintf("client %d", a.clientID)
 	}

@@ -142,6 +142,10 @@ func Open(opts Options, env sources.Env) (*Source, error) {
 		s.tickets.f.Close()
 		return nil, err
 	}
+	if err := s.tickets.hdr.useFields(env.Fields); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("csv: %w", err)
+	}
 	if err := s.checkHeaders(opts.Columns); err != nil {
 		s.Close()
 		return nil, err

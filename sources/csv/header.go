@@ -3,6 +3,7 @@ package csv
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -11,7 +12,7 @@ import (
 var (
 	ticketColumns = []string{
 		"id", "subject", "department", "status", "priority", "email", "name",
-		"client_id", "cc", "created", "updated",
+		"client_id", "cc", "created", "updated", "number", "assignee",
 	}
 	messageColumns = []string{
 		"ticket_id", "id", "type", "author", "name", "email", "created", "body",
@@ -31,6 +32,51 @@ type header struct {
 	idx     map[string]int // our name -> index
 	fields  int            // number of header fields
 	unknown []string       // header names we do not read, in header order
+	names   []string       // the header's names, trimmed, in header order
+	custom  map[string]int // custom field (lower case) -> index; see useFields
+}
+
+// useFields makes the columns named in fields (the custom fields the
+// mapping reads, matched case-insensitively) read as Ticket.Fields, so that
+// they are no longer unknown. A field the header lacks is an error naming
+// it.
+func (h *header) useFields(fields []string) error {
+	var missing []string
+	for _, f := range fields {
+		name := strings.ToLower(strings.TrimSpace(f))
+		i := slices.IndexFunc(h.names, func(n string) bool { return strings.EqualFold(n, name) })
+		if i < 0 {
+			missing = append(missing, f)
+			continue
+		}
+		if h.custom == nil {
+			h.custom = map[string]int{}
+		}
+		h.custom[name] = i
+		h.unknown = slices.DeleteFunc(h.unknown, func(n string) bool { return strings.EqualFold(n, name) })
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s:1: no column %s, which mapping.custom_fields reads (header: %s)",
+			h.file, strings.Join(missing, ", "), strings.Join(h.names, ","))
+	}
+	return nil
+}
+
+// customValues returns the custom-field values of rec, nil when none is set.
+func (h *header) customValues(rec []string) map[string]string {
+	var m map[string]string
+	for name, i := range h.custom {
+		if i >= len(rec) {
+			continue
+		}
+		if v := strings.TrimSpace(rec[i]); v != "" {
+			if m == nil {
+				m = make(map[string]string, len(h.custom))
+			}
+			m[name] = v
+		}
+	}
+	return m
 }
 
 // get returns the field for our column name, "" when the file has no such
@@ -106,6 +152,7 @@ func parseHeader(file string, rec []string, ours, required []string, cols map[st
 	}
 	seen := map[string]int{}
 	for i, f := range rec {
+		h.names = append(h.names, strings.TrimSpace(f))
 		name := strings.ToLower(strings.TrimSpace(f))
 		if name == "" {
 			continue // a trailing comma in a spreadsheet export

@@ -271,6 +271,13 @@ func (p *pass) ticket(rec []string, off int64, line int, pe *stdcsv.ParseError) 
 			t.ClientID = id
 		}
 	}
+	t.Number = get("number")
+	if a := get("assignee"); strings.Contains(a, "@") {
+		t.Assignee = sources.Person{Email: a}
+	} else {
+		t.Assignee = sources.Person{Name: a}
+	}
+	t.Fields = h.customValues(rec)
 	for _, c := range strings.Split(get("cc"), ",") {
 		if c = strings.TrimSpace(c); c != "" {
 			t.CC = append(t.CC, c)

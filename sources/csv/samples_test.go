@@ -12,8 +12,16 @@ import (
 
 var samplesDir = filepath.Join("..", "..", "samples", "csv")
 
+// openSamples opens the demo data set as samples/csv.yaml does, its
+// custom-field columns mapped.
 func openSamples(t testing.TB) *Source {
-	return openDir(t, samplesDir, testzone.Load(t, "Europe/Berlin"), nil)
+	t.Helper()
+	s, err := Open(Options{Path: samplesDir}, sources.Env{Location: testzone.Load(t, "Europe/Berlin"), Fields: []string{"plan", "server"}})
+	if err != nil {
+		t.Fatalf("open %s: %v", samplesDir, err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
 
 // TestSamplesConform runs the conformance suite on the demo data set.

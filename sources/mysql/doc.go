@@ -30,6 +30,19 @@
 // WHMCS client ids are yielded only with keep_client_ids (the new install's
 // clients copied with their ids); otherwise the requester's name and email
 // are, for the mapping's clients: match_email to resolve.
+// With keep_client_ids, a WHMCS ticket's linked service or domain
+// (tbltickets.service "S12"/"D3") is yielded too (Ticket.ServiceID,
+// DomainID); another value is a bad_value warning.
+//
+// Besides the thread, each preset yields the ticket's number (osTicket
+// number, HESK trackid, WHMCS tid), its assignee (osTicket staff_id, HESK
+// owner, WHMCS flag: the staff member's name and email), its CC (osTicket's
+// active collaborators, HESK's followers, WHMCS's cc) and the custom fields
+// sources.Env.Fields names: osTicket form fields by name or label (choices
+// as their labels), HESK custom<id> columns by their titles in any language,
+// WHMCS support custom fields by fieldname (or either side of
+// "name|display"). A named field the database does not have fails Open.
+// The custom preset yields none of these.
 //
 // Department, status and priority are yielded as the source's names
 // (osTicket sub-departments as "Parent / Child"), for the mapping to refer to.

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -74,7 +75,7 @@ func (e *e2e) run(t *testing.T, opts Options, env sources.Env, cfg mapping.Confi
 		t.Fatal(err)
 	}
 	client := whmcsapi.NewClient(policytest.Wrap(h, policytest.Options{}), e.zone)
-	planner, err := mapping.NewPlanner(mapping.Options{Config: cfg, Clients: mapping.NewClientResolver(client)})
+	planner, err := mapping.NewPlanner(mapping.Options{Config: cfg, Clients: mapping.NewClientResolver(client), Admins: mapping.NewAdminResolver(client)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,6 +110,15 @@ func (e *e2e) state(t *testing.T) string {
 	for _, tk := range st.Tickets {
 		fmt.Fprintf(&b, "ticket dept=%d status=%s priority=%s client=%d name=%q email=%q cc=%q admin=%q subject=%q\n",
 			tk.DeptID, tk.Status, tk.Priority, tk.UserID, tk.Name, tk.Email, tk.CC, tk.Admin, tk.Subject)
+		if len(tk.CustomFields) > 0 || tk.Flag != 0 {
+			// What travels besides the thread: custom fields (the old
+			// number among them) and the assignee's admin id.
+			var cf []string
+			for _, id := range slices.Sorted(maps.Keys(tk.CustomFields)) {
+				cf = append(cf, fmt.Sprintf("%d=%q", id, tk.CustomFields[id]))
+			}
+			fmt.Fprintf(&b, "  fields flag=%d %s\n", tk.Flag, strings.Join(cf, " "))
+		}
 		fmt.Fprintf(&b, "  open %s md=%v %q %s\n", at(tk.Date), tk.Markdown, tk.Message, files(tk.Attachments))
 		for _, r := range tk.Replies {
 			who := "admin:" + r.AdminUsername
@@ -175,6 +185,8 @@ func e2eMapping() mapping.Config {
 		Staff:        map[string]string{"alice@example.com": "alice"},
 		DefaultStaff: "admin",
 		Clients:      mapping.ClientsMatchEmail,
+		// The old ticket number in WHMCS ticket custom field 11.
+		TicketNumberField: 11,
 	}
 }
 
@@ -185,29 +197,37 @@ func e2eMapping() mapping.Config {
 // a marker naming the attached file (matched by osTicket's file key); the
 // image, the two-chunk PDF and the note's log file with their exact bytes; the ticket
 // in a deleted status not read; the deleted user's ticket (no email, no
-// client) opened as a guest from mapping.fallback_requester.
+// client) opened as a guest from mapping.fallback_requester. Each ticket
+// keeps its number (custom field 11); ticket 1 its help-topic form fields
+// Domain (by label) and plan (by name, a choice) and its assignee Alice
+// (flag 4), its active collaborator as CC; ticket 2's assignee Bob is not
+// in mapping.staff, so it is imported unassigned.
 func TestEndToEndOsTicket(t *testing.T) {
 	name := osticketDB(t)
 	e := newE2E(t)
 	opts := Options{Preset: PresetOsTicket, DSN: srv.DSN(name), PageSize: 2}
-	env := sources.Env{Location: time.UTC} // db_timezone must win over it
+	env := sources.Env{Location: time.UTC, Fields: []string{"Domain", "plan"}} // db_timezone must win over the zone
 	cfg := e2eMapping()
 	cfg.FallbackRequester = &mapping.Requester{Name: "Deleted user", Email: "deleted-user@example.com"}
+	cfg.CustomFields = map[string]int{"Domain": 12, "plan": 13}
 	rep := e.run(t, opts, env, cfg)
 	if want := (report.TicketCounts{Total: 3, Imported: 3}); rep.Tickets != want {
 		t.Errorf("report %+v, want %+v; failures %+v", rep.Tickets, want, rep.Failures)
 	}
 	log := append(append([]byte{}, osLog1...), osLog2...)
 	e.checkState(t, fmt.Sprintf(`
-ticket dept=1 status=Closed priority=High client=4 name="Carol Customer" email="carol@example.com" cc="" admin="" subject="Cannot log in"
+ticket dept=1 status=Closed priority=High client=4 name="Carol Customer" email="carol@example.com" cc="zoe@example.de" admin="" subject="Cannot log in"
+  fields flag=4 11="683217" 12="example.org" 13="Business"
   open 2024-03-10 03:00:00 CDT md=true "I cannot log in, see [inline image: screenshot.png, attached]" [screenshot.png 8 %s]
   reply 2024-03-10 05:00:00 CDT admin:admin md=true "Please try again" 
   reply 2024-03-11 02:30:00 CDT client:4 "" "" md=false "Works now, danke schön ✓" 
   note 2024-03-10 04:00:00 CDT admin:admin md=false "Alice Agent:\n\nChecked logs\n\nAuth failures from 10.0.0.1" [auth.log %d %s]
   note 2024-03-12 05:00:00 CDT admin:admin md=false "SYSTEM:\n\nTicket closed\n\nStatus changed to Closed" 
 ticket dept=2 status=Open priority=Medium client=0 name="Zoë Müller" email="zoe@example.de" cc="" admin="" subject="Rechnung #2024-17: falsche MwSt — ünïcödé"
+  fields flag=0 11="104455"
   open 2024-07-01 05:00:00 CDT md=true "Grüße aus Köln, see the PDF" [Rechnung März.pdf 614400 %s]
 ticket dept=3 status=Open priority=Medium client=0 name="Deleted user" email="deleted-user@example.com" cc="" admin="" subject="From a deleted user"
+  fields flag=0 11="300001"
   open 2024-08-01 01:00:00 CDT md=false "hello from a deleted account" 
 `, sha256Hex(osPNG), len(log), sha256Hex(log), sha256Hex(osPDF())))
 	e.rerun(t, opts, env, cfg, report.TicketCounts{Total: 3, Unchanged: 3})
@@ -244,29 +264,36 @@ func TestEndToEndOsTicketWithoutFallbackRequester(t *testing.T) {
 // subjects decoded; the client found in the new install by email (old
 // client ids are not carried); a contact's ticket as a guest; staff by
 // name → email → username, an unknown former admin → default_staff; the
-// missing and ../ attachments left out, the others with their bytes.
+// missing and ../ attachments left out, the others with their bytes. The
+// tid is kept in custom field 11, the support custom fields Domain and plan
+// ("plan|Hosting plan") in 12 and 13, the flag Alice as the new install's
+// alice (4); Bob, not in mapping.staff, leaves ticket 102 unassigned.
 func TestEndToEndWHMCS(t *testing.T) {
 	name, _ := fixtureDB(t, "whmcse2e", whmcsDDL, whmcsFixture)
 	e := newE2E(t)
 	opts := Options{Preset: PresetWHMCS, DSN: srv.DSN(name), AttachmentsDir: whmcsFiles(t), PageSize: 2}
-	env := sources.Env{Location: e.zone}
+	env := sources.Env{Location: e.zone, Fields: []string{"Domain", "plan"}}
 	cfg := e2eMapping()
 	cfg.Departments = map[string]int64{"Technical Support": 1, "Billing": 2}
+	cfg.CustomFields = map[string]int{"Domain": 12, "plan": 13}
 	rep := e.run(t, opts, env, cfg)
 	if want := (report.TicketCounts{Total: 3, Imported: 3}); rep.Tickets != want {
 		t.Errorf("report %+v, want %+v; failures %+v", rep.Tickets, want, rep.Failures)
 	}
 	e.checkState(t, fmt.Sprintf(`
 ticket dept=1 status=Closed priority=High client=4 name="Carol Customer" email="carol@example.com" cc="boss@acme.example,ops@acme.example" admin="" subject="Can't reach my site"
+  fields flag=4 11="482913" 12="acme.example" 13="Pro & more"
   open 2024-03-10 09:00:00 CDT md=false "It's down since 8am — ärgerlich" 
   reply 2024-03-10 09:30:00 CDT admin:alice md=true "Please **restart** the app" 
   reply 2024-03-10 11:00:00 CDT client:4 "" "" md=false "Logs attached" [log1.txt 8 %s] [log 2 ü.txt 8 %s]
   reply 2024-03-11 10:00:00 CDT admin:admin md=false "Resolved" 
   note 2024-03-10 09:30:00 CDT admin:admin md=false "Bob Billing:\n\nCustomer is on the legacy plan" [auth.log 5 %s]
 ticket dept=2 status=Open priority=Medium client=0 name="Gary Guest" email="gary@example.net" cc="" admin="" subject="Invoice question"
+  fields flag=0 11="733104"
   open 2024-03-12 14:00:00 CDT md=true "**Why** was I charged twice?" 
   reply 2024-03-12 15:00:00 CDT client:0 "Gary Guest" "gary@example.net" md=false "Thanks" 
 ticket dept=1 status=Answered priority=Low client=0 name="Erin Ops" email="erin@acme.example" cc="" admin="" subject="DNS change"
+  fields flag=0 11="599002"
   open 2024-03-13 08:00:00 CDT md=false "Opened on behalf of Erin" 
 `, sha256Hex([]byte("log one\n")), sha256Hex([]byte("log two\n")), sha256Hex([]byte("auth\n"))))
 	e.rerun(t, opts, env, cfg, report.TicketCounts{Total: 3, Unchanged: 3})
@@ -275,15 +302,19 @@ ticket dept=1 status=Answered priority=Low client=0 name="Erin Ops" email="erin@
 // HESK: TIMESTAMPs are instants (written at +01:00, shown in Chicago, the
 // configured Asia/Tokyo zone irrelevant); the 3.5 customer tables give the
 // requester and the follower as CC; HTML bodies as markdown; a custom
-// status by its English name.
+// status by its English name. The trackid is kept in custom field 11, the
+// custom fields Domain and Plan (custom1, custom2) in 12 and 13, the owner
+// Alice as the flag (Bob, not in mapping.staff, leaves ticket 2
+// unassigned).
 func TestEndToEndHESK(t *testing.T) {
 	name, _ := fixtureDB(t, "heske2e", heskDDL35, heskFixture35)
 	e := newE2E(t)
 	tokyo := testzone.Load(t, "Asia/Tokyo")
 	opts := Options{Preset: PresetHESK, DSN: srv.DSN(name), AttachmentsDir: heskFiles(t), PageSize: 1}
-	env := sources.Env{Location: tokyo}
+	env := sources.Env{Location: tokyo, Fields: []string{"Domain", "Plan"}}
 	cfg := e2eMapping()
 	cfg.Departments = map[string]int64{"General": 1, "Billing": 2}
+	cfg.CustomFields = map[string]int{"Domain": 12, "Plan": 13}
 	cfg.Statuses = map[string]string{"Resolved": "Closed", "Waiting on vendor": "On Hold"}
 	rep := e.run(t, opts, env, cfg)
 	if want := (report.TicketCounts{Total: 2, Imported: 2}); rep.Tickets != want {
@@ -291,11 +322,13 @@ func TestEndToEndHESK(t *testing.T) {
 	}
 	e.checkState(t, fmt.Sprintf(`
 ticket dept=1 status=Closed priority=High client=4 name="Carol Customer" email="carol@example.com" cc="dave@example.com" admin="" subject="Login & password"
+  fields flag=4 11="KZ9-XW2-8R7L" 12="example.org" 13="Pro & more"
   open 2024-03-10 04:00:00 CDT md=true "I can't log in" [screen shot.png 4 %s]
   reply 2024-03-10 05:00:00 CDT admin:alice md=true "Try resetting" 
   reply 2024-03-11 06:00:00 CDT client:4 "" "" md=true "Done, thanks" [a.txt 6 %s]
   note 2024-03-10 05:00:00 CDT admin:admin md=true "**Bob:**\n\nChecked **auth.log**" [auth.log 5 %s]
 ticket dept=2 status=On Hold priority=High client=0 name="Dave Dæmon" email="dave@example.com" cc="" admin="" subject="Vendor issue"
+  fields flag=0 11="7QP-4MN-2D9A"
   open 2024-07-01 04:00:00 CDT md=true "Fetched by IMAP" 
 `, sha256Hex([]byte("PNG!")), sha256Hex([]byte("eleven")), sha256Hex([]byte("auth\n"))))
 	e.rerun(t, opts, env, cfg, report.TicketCounts{Total: 2, Unchanged: 2})

@@ -29,6 +29,9 @@ type hesk struct {
 	staff    map[int64]sources.Person
 	// 3.5+: customer accounts in hesk_customers / hesk_ticket_to_customer.
 	customers bool
+	// custom maps the custom fields the mapping reads (Ticket.Fields keys)
+	// to their hesk_tickets columns, custom<id>.
+	custom map[string]string
 }
 
 func (k *hesk) t(name string) string { return "`" + k.pf + name + "`" }
@@ -38,7 +41,7 @@ func (k *hesk) has(table, col string) bool { return k.cols[k.pf+table][col] }
 func (k *hesk) init(ctx context.Context) error {
 	s := k.s
 	names := []string{k.pf + "tickets", k.pf + "replies", k.pf + "notes", k.pf + "attachments", k.pf + "categories",
-		k.pf + "users", k.pf + "customers", k.pf + "ticket_to_customer", k.pf + "custom_statuses"}
+		k.pf + "users", k.pf + "customers", k.pf + "ticket_to_customer", k.pf + "custom_statuses", k.pf + "custom_fields"}
 	var err error
 	if k.cols, err = s.columns(ctx, names...); err != nil {
 		return err
@@ -69,6 +72,9 @@ func (k *hesk) init(ctx context.Context) error {
 			k.statuses[id] = heskLabel(n)
 		}
 	}
+	if err := k.customFields(ctx); err != nil {
+		return err
+	}
 	rows, err := s.db.QueryContext(ctx, "SELECT id, COALESCE(name, ''), COALESCE(email, '') FROM "+k.t("users"))
 	if err != nil {
 		return fmt.Errorf("read staff: %w", err)
@@ -84,6 +90,51 @@ func (k *hesk) init(ctx context.Context) error {
 		k.staff[id] = p
 	}
 	return rows.Err()
+}
+
+// customFields finds the custom<id> columns of the fields the mapping
+// reads, by their titles (hesk_custom_fields.name, any language), among
+// the fields in use.
+func (k *hesk) customFields(ctx context.Context) error {
+	s := k.s
+	if len(s.fields) == 0 {
+		return nil
+	}
+	k.custom = map[string]string{}
+	var known []string
+	if k.cols[k.pf+"custom_fields"] != nil {
+		rows, err := s.db.QueryContext(ctx, "SELECT id, COALESCE(name, '') FROM "+k.t("custom_fields")+" WHERE `use` IN ('1', '2')")
+		if err != nil {
+			return fmt.Errorf("read custom fields: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var name string
+			if err := rows.Scan(&id, &name); err != nil {
+				return err
+			}
+			col := "custom" + strconv.FormatInt(id, 10)
+			if !k.has("tickets", col) {
+				continue
+			}
+			titles := []string{heskLabel(name)}
+			var byLang map[string]string
+			if json.Unmarshal([]byte(name), &byLang) == nil {
+				for _, v := range byLang {
+					titles = append(titles, v)
+				}
+			}
+			known = append(known, titles...)
+			if key, ok := s.field(titles...); ok {
+				k.custom[key] = col
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read custom fields: %w", err)
+		}
+	}
+	return s.checkFields("HESK custom field in use", known)
 }
 
 // heskLabel reads a name stored as JSON by language ({"English":"On hold"}),
@@ -110,6 +161,16 @@ func (k *hesk) count(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// heskCustomKeys are the Ticket.Fields keys of k.custom, in a fixed order.
+func (k *hesk) customKeys() []string {
+	keys := make([]string, 0, len(k.custom))
+	for key := range k.custom {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
 type heskAux struct {
 	trackid     string
 	openedBy    int64
@@ -134,8 +195,17 @@ func (k *hesk) page(ctx context.Context, after any, n int) ([]header, error) {
 		reqName = "COALESCE(NULLIF(cu.name, ''), " + name + ", '')"
 		reqEmail = "COALESCE(NULLIF(cu.email, ''), " + email + ", '')"
 	}
+	owner := "0"
+	if k.has("tickets", "owner") {
+		owner = "t.owner"
+	}
+	keys := k.customKeys()
+	custom := ""
+	for _, key := range keys {
+		custom += ", COALESCE(t.`" + k.custom[key] + "`, '')"
+	}
 	q := "SELECT t.id, t.trackid, COALESCE(t.subject, ''), t.category, t.status, CAST(t.priority AS CHAR), " +
-		reqName + ", " + reqEmail + ", t.openedby, t.dt, t.lastchange, COALESCE(t.attachments, '')" +
+		reqName + ", " + reqEmail + ", t.openedby, t.dt, t.lastchange, COALESCE(t.attachments, ''), " + owner + custom +
 		" FROM " + k.t("tickets") + " t" + join + " WHERE t.id > ? ORDER BY t.id LIMIT ?"
 	rows, err := s.db.QueryContext(ctx, q, last, n)
 	if err != nil {
@@ -145,10 +215,15 @@ func (k *hesk) page(ctx context.Context, after any, n int) ([]header, error) {
 	var hs []header
 	byID := map[int64]*sources.Ticket{}
 	for rows.Next() {
-		var id, cat, status, openedBy int64
+		var id, cat, status, openedBy, ownerID int64
 		var trackid, subject, prio, rname, remail, atts string
 		var dt, lastchange sql.NullString
-		if err := rows.Scan(&id, &trackid, &subject, &cat, &status, &prio, &rname, &remail, &openedBy, &dt, &lastchange, &atts); err != nil {
+		values := make([]string, len(keys))
+		dest := []any{&id, &trackid, &subject, &cat, &status, &prio, &rname, &remail, &openedBy, &dt, &lastchange, &atts, &ownerID}
+		for i := range values {
+			dest = append(dest, &values[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		emails := splitList(remail, ",") // before 3.5 the email column may hold a list
@@ -160,6 +235,11 @@ func (k *hesk) page(ctx context.Context, after any, n int) ([]header, error) {
 			Status:     k.statuses[status],
 			Priority:   heskPriorities[prio],
 			Requester:  sources.Person{Name: heskUnescape(rname)},
+			Number:     trackid,
+			Assignee:   k.staff[ownerID], // owner; zero when unassigned
+		}
+		for i, key := range keys {
+			setField(t, key, heskUnescape(values[i]))
 		}
 		if len(emails) > 0 {
 			t.Requester.Email = emails[0]

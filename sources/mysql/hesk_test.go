@@ -25,7 +25,10 @@ CREATE TABLE hesk_tickets (id mediumint PRIMARY KEY AUTO_INCREMENT, trackid varc
   category smallint, priority enum('0','1','2','3') DEFAULT '3', subject varchar(255), message mediumtext, message_html mediumtext,
   dt timestamp NOT NULL DEFAULT '2000-01-01 00:00:00', lastchange timestamp NOT NULL DEFAULT '2000-01-01 00:00:00',
   status tinyint DEFAULT 0, openedby mediumint DEFAULT 0, owner smallint DEFAULT 0, attachments mediumtext NOT NULL,
-  merged mediumtext NOT NULL, history mediumtext NOT NULL, custom1 mediumtext NOT NULL);
+  merged mediumtext NOT NULL, history mediumtext NOT NULL, custom1 mediumtext NOT NULL, custom2 mediumtext NOT NULL DEFAULT '',
+  custom3 mediumtext NOT NULL DEFAULT '');
+CREATE TABLE hesk_custom_fields (id tinyint PRIMARY KEY, ` + "`use`" + ` enum('0','1','2') DEFAULT '0', place enum('0','1') DEFAULT '0',
+  type varchar(20), req enum('0','1','2') DEFAULT '0', category text, name text, value text, ` + "`order`" + ` smallint DEFAULT 10);
 CREATE TABLE hesk_replies (id mediumint PRIMARY KEY AUTO_INCREMENT, replyto mediumint, message mediumtext, message_html mediumtext,
   dt timestamp NOT NULL DEFAULT '2000-01-01 00:00:00', attachments mediumtext, staffid smallint DEFAULT 0, customer_id int, rating enum('1','5'));
 CREATE TABLE hesk_notes (id mediumint PRIMARY KEY AUTO_INCREMENT, ticket mediumint, who smallint, dt timestamp NOT NULL DEFAULT '2000-01-01 00:00:00',
@@ -43,9 +46,11 @@ INSERT INTO hesk_users (id, user, name, email, isadmin) VALUES (1, 'alice', 'Ali
 INSERT INTO hesk_customers (id, name, email) VALUES (1, 'Carol', 'carol@example.com'), (2, 'Dave Dæmon', 'dave@example.com');
 INSERT INTO hesk_ticket_to_customer VALUES (1, 1, 'REQUESTER'), (1, 2, 'FOLLOWER'), (2, 2, 'REQUESTER');
 INSERT INTO hesk_custom_statuses VALUES (6, '{"English":"Waiting on vendor","Deutsch":"Wartet"}', 'ff0000');
-INSERT INTO hesk_tickets (id, trackid, u_name, u_email, category, priority, subject, message, message_html, dt, lastchange, status, openedby, attachments, merged, history, custom1) VALUES
- (1, 'KZ9-XW2-8R7L', '', '', 1, '1', 'Login &amp; password', 'I can&#039;t log in<br />', '<p>I can&#039;t log in</p>', '2024-03-10 10:00:00', '2024-03-11 12:00:00', 3, 0, '1#screen shot.png,', '', '', ''),
- (2, '7QP-4MN-2D9A', 'Dave Dæmon', 'dave@example.com', 2, '0', 'Vendor issue', 'Fetched by IMAP', NULL, '2024-07-01 10:00:00', '2024-07-01 10:00:00', 6, -3, '', '', '', '');
+INSERT INTO hesk_custom_fields (id, ` + "`use`" + `, type, name) VALUES (1, '1', 'text', '{"English":"Domain","Deutsch":"Domäne"}'),
+ (2, '2', 'select', '{"English":"Plan"}'), (3, '0', 'text', '{"English":"Unused"}');
+INSERT INTO hesk_tickets (id, trackid, u_name, u_email, category, priority, subject, message, message_html, dt, lastchange, status, openedby, owner, attachments, merged, history, custom1, custom2) VALUES
+ (1, 'KZ9-XW2-8R7L', '', '', 1, '1', 'Login &amp; password', 'I can&#039;t log in<br />', '<p>I can&#039;t log in</p>', '2024-03-10 10:00:00', '2024-03-11 12:00:00', 3, 0, 1, '1#screen shot.png,', '', '', 'example.org', 'Pro &amp; more'),
+ (2, '7QP-4MN-2D9A', 'Dave Dæmon', 'dave@example.com', 2, '0', 'Vendor issue', 'Fetched by IMAP', NULL, '2024-07-01 10:00:00', '2024-07-01 10:00:00', 6, -3, 2, '', '', '', '', '');
 INSERT INTO hesk_replies (id, replyto, message, message_html, dt, attachments, staffid, customer_id) VALUES
  (1, 1, 'Try resetting', '<p>Try resetting</p>', '2024-03-10 11:00:00', '', 1, NULL),
  (2, 1, 'Done, thanks', NULL, '2024-03-11 12:00:00', '11#a.txt,', 0, 1);

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -29,6 +30,8 @@ type osticket struct {
 	statuses map[int64]string
 	prios    map[int64]string
 	hasPID   bool
+	// hasCollab: the thread_collaborator table (a ticket's CC) exists.
+	hasCollab bool
 }
 
 func (o *osticket) t(name string) string { return "`" + o.pf + name + "`" }
@@ -53,6 +56,34 @@ func (o *osticket) init(ctx context.Context) error {
 		return err
 	}
 	o.hasPID = have[o.pf+"ticket"]["ticket_pid"]
+	collab, err := s.columns(ctx, o.pf+"thread_collaborator")
+	if err != nil {
+		return err
+	}
+	o.hasCollab = collab[o.pf+"thread_collaborator"] != nil
+	if len(s.fields) > 0 {
+		// Every mapped custom field must be a form field: by name or label.
+		var known []string
+		rows, err := s.db.QueryContext(ctx, "SELECT COALESCE(name, ''), COALESCE(label, '') FROM "+o.t("form_field"))
+		if err != nil {
+			return fmt.Errorf("read form fields: %w", err)
+		}
+		for rows.Next() {
+			var n, l string
+			if err := rows.Scan(&n, &l); err != nil {
+				rows.Close()
+				return err
+			}
+			known = append(known, n, l)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read form fields: %w", err)
+		}
+		if err := s.checkFields("osTicket form field", known); err != nil {
+			return err
+		}
+	}
 
 	// The zone osTicket wrote its DATETIMEs in.
 	var tz string
@@ -158,8 +189,10 @@ func (o *osticket) page(ctx context.Context, after any, n int) ([]header, error)
 		pid = "t.ticket_pid"
 	}
 	q := "SELECT t.ticket_id, COALESCE(t.number, ''), t.user_id, t.status_id, t.dept_id, t.created, t.updated, t.lastupdate, " + pid + "," +
-		" u.id IS NOT NULL, COALESCE(u.name, ''), COALESCE(ue.address, '')" +
+		" u.id IS NOT NULL, COALESCE(u.name, ''), COALESCE(ue.address, '')," +
+		" COALESCE(sa.email, ''), COALESCE(TRIM(CONCAT_WS(' ', sa.firstname, sa.lastname)), '')" +
 		" FROM " + o.t("ticket") + " t LEFT JOIN " + o.t("ticket_status") + " s ON s.id = t.status_id" +
+		" LEFT JOIN " + o.t("staff") + " sa ON t.staff_id > 0 AND sa.staff_id = t.staff_id" +
 		" LEFT JOIN " + o.t("user") + " u ON u.id = t.user_id" +
 		" LEFT JOIN " + o.t("user_email") + " ue ON ue.id = IF(t.user_email_id > 0, t.user_email_id, u.default_email_id)" +
 		" WHERE (s.state IS NULL OR s.state <> 'deleted') AND t.ticket_id > ? ORDER BY t.ticket_id LIMIT ?"
@@ -172,12 +205,12 @@ func (o *osticket) page(ctx context.Context, after any, n int) ([]header, error)
 	byID := map[int64]*sources.Ticket{}
 	for rows.Next() {
 		var id, userID, statusID, deptID int64
-		var number, uname, uemail string
+		var number, uname, uemail, aemail, aname string
 		var created, updated, lastupdate sql.NullString
 		var parent sql.NullInt64
 		var userFound bool
 		if err := rows.Scan(&id, &number, &userID, &statusID, &deptID, &created, &updated, &lastupdate, &parent,
-			&userFound, &uname, &uemail); err != nil {
+			&userFound, &uname, &uemail, &aemail, &aname); err != nil {
 			return nil, err
 		}
 		t := &sources.Ticket{
@@ -186,6 +219,8 @@ func (o *osticket) page(ctx context.Context, after any, n int) ([]header, error)
 			Department: o.depts[deptID],
 			Status:     o.statuses[statusID],
 			Requester:  sources.Person{Name: uname, Email: uemail},
+			Number:     number,
+			Assignee:   sources.Person{Name: aname, Email: aemail}, // staff_id; zero when unassigned
 		}
 		if t.Department == "" && deptID != 0 {
 			t.Department = strconv.FormatInt(deptID, 10)
@@ -214,12 +249,17 @@ func (o *osticket) page(ctx context.Context, after any, n int) ([]header, error)
 	if len(hs) == 0 {
 		return nil, nil
 	}
-	// Subject and priority live in the ticket details form.
-	frows, err := s.db.QueryContext(ctx, "SELECT fe.object_id, ff.name, COALESCE(fv.value, ''), fv.value_id"+
-		" FROM "+o.t("form_entry")+" fe JOIN "+o.t("form")+" f ON f.id = fe.form_id AND f.type = 'T'"+
+	// Subject and priority live in the ticket details form; the custom
+	// fields the mapping reads in it or in the help topics' forms.
+	fieldCond := " AND f.type = 'T' AND ff.name IN ('subject', 'priority')"
+	if len(s.fields) > 0 {
+		fieldCond = ""
+	}
+	frows, err := s.db.QueryContext(ctx, "SELECT fe.object_id, f.type, COALESCE(ff.name, ''), COALESCE(ff.label, ''), COALESCE(fv.value, ''), fv.value_id"+
+		" FROM "+o.t("form_entry")+" fe JOIN "+o.t("form")+" f ON f.id = fe.form_id"+
 		" JOIN "+o.t("form_entry_values")+" fv ON fv.entry_id = fe.id"+
-		" JOIN "+o.t("form_field")+" ff ON ff.id = fv.field_id AND ff.name IN ('subject', 'priority')"+
-		" WHERE fe.object_type = 'T' AND fe.object_id BETWEEN ? AND ? ORDER BY fe.object_id, fe.id",
+		" JOIN "+o.t("form_field")+" ff ON ff.id = fv.field_id"+
+		" WHERE fe.object_type = 'T' AND fe.object_id BETWEEN ? AND ?"+fieldCond+" ORDER BY fe.object_id, fe.id",
 		hs[0].key, hs[len(hs)-1].key)
 	if err != nil {
 		return nil, fmt.Errorf("read ticket form data: %w", err)
@@ -227,13 +267,19 @@ func (o *osticket) page(ctx context.Context, after any, n int) ([]header, error)
 	defer frows.Close()
 	for frows.Next() {
 		var id int64
-		var name, value string
+		var ftype, name, label, value string
 		var valueID sql.NullInt64
-		if err := frows.Scan(&id, &name, &value, &valueID); err != nil {
+		if err := frows.Scan(&id, &ftype, &name, &label, &value, &valueID); err != nil {
 			return nil, err
 		}
 		t := byID[id]
 		if t == nil {
+			continue
+		}
+		if ftype != "T" || (name != "subject" && name != "priority") {
+			if key, ok := s.field(name, label); ok {
+				setField(t, key, ostFieldValue(value))
+			}
 			continue
 		}
 		switch name {
@@ -254,6 +300,11 @@ func (o *osticket) page(ctx context.Context, after any, n int) ([]header, error)
 	if err := frows.Err(); err != nil {
 		return nil, err
 	}
+	if o.hasCollab {
+		if err := o.collaborators(ctx, hs, byID); err != nil {
+			return nil, err
+		}
+	}
 	for _, h := range hs {
 		if h.t.Subject == "" {
 			h.t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeMissingField, Origin: h.t.Origin, Field: "subject",
@@ -261,6 +312,50 @@ func (o *osticket) page(ctx context.Context, after any, n int) ([]header, error)
 		}
 	}
 	return hs, nil
+}
+
+// ostFieldValue is a form value as text: a choice field's JSON
+// ({"2":"Business"}) becomes its labels, comma-separated.
+func ostFieldValue(v string) string {
+	var m map[string]string
+	if strings.HasPrefix(strings.TrimSpace(v), "{") && json.Unmarshal([]byte(v), &m) == nil {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		labels := make([]string, len(keys))
+		for i, k := range keys {
+			labels[i] = m[k]
+		}
+		return strings.Join(labels, ", ")
+	}
+	return v
+}
+
+// collaborators reads the active collaborators of the page's tickets as
+// their CC, by each user's default email, in the order they were added.
+func (o *osticket) collaborators(ctx context.Context, hs []header, byID map[int64]*sources.Ticket) error {
+	rows, err := o.s.db.QueryContext(ctx, "SELECT th.object_id, ue.address"+
+		" FROM "+o.t("thread")+" th JOIN "+o.t("thread_collaborator")+" c ON c.thread_id = th.id"+
+		" JOIN "+o.t("user")+" u ON u.id = c.user_id JOIN "+o.t("user_email")+" ue ON ue.id = u.default_email_id"+
+		" WHERE th.object_type = 'T' AND th.object_id BETWEEN ? AND ? AND (c.flags & 1) = 1 ORDER BY th.object_id, c.id",
+		hs[0].key, hs[len(hs)-1].key)
+	if err != nil {
+		return fmt.Errorf("read collaborators: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var email string
+		if err := rows.Scan(&id, &email); err != nil {
+			return err
+		}
+		if t := byID[id]; t != nil && strings.TrimSpace(email) != "" {
+			t.CC = append(t.CC, strings.TrimSpace(email))
+		}
+	}
+	return rows.Err()
 }
 
 type ostAttachment struct {

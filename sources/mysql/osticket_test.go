@@ -33,19 +33,20 @@ INSERT INTO ost_user_email (id, user_id, address) VALUES
 INSERT INTO ost_form (id, type, title, created, updated) VALUES (2, 'T', 'Ticket Details', NOW(), NOW()), (5, 'G', 'Hosting info', NOW(), NOW());
 INSERT INTO ost_form_field (id, form_id, type, label, name, sort, created, updated) VALUES
  (20, 2, 'text', 'Issue Summary', 'subject', 1, NOW(), NOW()), (21, 2, 'thread', 'Issue Details', 'message', 2, NOW(), NOW()),
- (22, 2, 'priority', 'Priority Level', 'priority', 3, NOW(), NOW()), (50, 5, 'text', 'Domain', 'subject', 1, NOW(), NOW());
+ (22, 2, 'priority', 'Priority Level', 'priority', 3, NOW(), NOW()), (50, 5, 'text', 'Domain', 'subject', 1, NOW(), NOW()),
+ (51, 5, 'choices', 'Hosting plan', 'plan', 2, NOW(), NOW());
 INSERT INTO ost_form_entry (id, form_id, object_id, object_type, created, updated) VALUES
  (1, 2, 1, 'T', NOW(), NOW()), (2, 2, 2, 'T', NOW(), NOW()), (3, 2, 3, 'T', NOW(), NOW()), (4, 5, 1, 'T', NOW(), NOW());
 INSERT INTO ost_form_entry_values (entry_id, field_id, value, value_id) VALUES
  (1, 20, 'Cannot log in', NULL), (1, 22, 'High', 3),
  (2, 20, 'Rechnung #2024-17: falsche MwSt — ünïcödé', NULL), (2, 22, 'Normal', 2),
  (3, 20, 'From a deleted user', NULL),
- (4, 50, 'example.org', NULL);
-INSERT INTO ost_ticket (ticket_id, number, user_id, status_id, dept_id, created, updated, lastupdate) VALUES
- (1, '683217', 1, 3, 1, '2024-03-10 09:00:00', '2024-03-12 10:00:00', '2024-03-12 11:00:00'),
- (2, '104455', 2, 1, 3, '2024-07-01 12:00:00', '2024-07-01 12:00:00', NULL),
- (3, '300001', 99, 1, 2, '2024-08-01 08:00:00', '0000-00-00 00:00:00', NULL),
- (4, '400001', 1, 5, 1, '2024-08-02 08:00:00', '2024-08-02 08:00:00', NULL);
+ (4, 50, 'example.org', NULL), (4, 51, '{"2":"Business"}', NULL);
+INSERT INTO ost_ticket (ticket_id, number, user_id, status_id, dept_id, staff_id, created, updated, lastupdate) VALUES
+ (1, '683217', 1, 3, 1, 1, '2024-03-10 09:00:00', '2024-03-12 10:00:00', '2024-03-12 11:00:00'),
+ (2, '104455', 2, 1, 3, 2, '2024-07-01 12:00:00', '2024-07-01 12:00:00', NULL),
+ (3, '300001', 99, 1, 2, 0, '2024-08-01 08:00:00', '0000-00-00 00:00:00', NULL),
+ (4, '400001', 1, 5, 1, 0, '2024-08-02 08:00:00', '2024-08-02 08:00:00', NULL);
 INSERT INTO ost_thread (id, object_id, object_type, created) VALUES
  (1, 1, 'T', NOW()), (2, 2, 'T', NOW()), (3, 3, 'T', NOW()), (4, 4, 'T', NOW()), (5, 1, 'A', NOW());
 INSERT INTO ost_thread_entry (id, pid, thread_id, staff_id, user_id, type, flags, poster, source, title, body, format, created, updated) VALUES
@@ -59,6 +60,8 @@ INSERT INTO ost_thread_entry (id, pid, thread_id, staff_id, user_id, type, flags
  (8, 0, 3, 0, 99, 'M', 1, 'Ghost Person', 'Web', NULL, 'hello from a deleted account', 'text', '2024-08-01 08:00:00', NOW()),
  (9, 0, 4, 0, 1, 'M', 1, 'Carol Customer', 'Web', NULL, 'deleted ticket', 'text', '2024-08-02 08:00:00', NOW()),
  (10, 0, 5, 1, 0, 'N', 0, 'Alice Agent', '', NULL, 'a task note', 'text', '2024-03-10 09:30:00', NOW());
+INSERT INTO ost_thread_collaborator (id, flags, thread_id, user_id, role, created, updated) VALUES
+ (1, 1, 1, 2, 'M', NOW(), NOW()), (2, 0, 2, 1, 'M', NOW(), NOW());
 INSERT INTO ost_file (id, ft, bk, type, size, ` + "`key`" + `, signature, name, created) VALUES
  (1, 'T', 'D', 'image/png', 8, 'inlinekey1', 'sig1', 'screenshot.png', NOW()),
  (2, 'T', 'D', 'text/plain', 0, 'key2', 'sig2', 'auth.log', NOW()),
@@ -120,6 +123,7 @@ func TestOsTicket(t *testing.T) {
 	want := []view{{
 		ID: "1", Subject: "Cannot log in", Department: "Support", Status: "Closed", Priority: "High",
 		Requester: carol, Created: "2024-03-10T08:00:00Z", Updated: "2024-03-12T10:00:00Z",
+		CC: []string{"zoe@example.de"}, // the active collaborator; the inactive one of ticket 2 is not
 		Entries: []entryView{
 			{ID: "1", Kind: "customer reply", Author: carol, Format: "html", Created: "2024-03-10T08:00:00Z",
 				Body: `<p>I cannot log in, see <img src="cid:inlinekey1" alt="shot"></p>`,

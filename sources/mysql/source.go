@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -28,14 +29,17 @@ import (
 // Attachment.Open functions it returns may be called from any goroutine
 // until Close.
 type Source struct {
-	db       *sqlx.DB
-	opts     Options
-	p        preset
-	loc      *time.Location
-	log      *slog.Logger
-	attDir   string
-	wallDST  bool   // timeField reports DST gaps and overlaps (FreeScout)
-	where    string // "tcp(host:3306)/db", for errors
+	db      *sqlx.DB
+	opts    Options
+	p       preset
+	loc     *time.Location
+	log     *slog.Logger
+	attDir  string
+	wallDST bool   // timeField reports DST gaps and overlaps (FreeScout)
+	where   string // "tcp(host:3306)/db", for errors
+	// fields are the custom fields the mapping reads (Env.Fields), lower
+	// case; a preset yields their values in Ticket.Fields.
+	fields   map[string]bool
 	base     context.Context
 	cancel   context.CancelFunc
 	closeMu  sync.Mutex
@@ -159,6 +163,12 @@ func Open(ctx context.Context, opts Options, env sources.Env) (*Source, error) {
 		loc:   env.Location,
 		log:   env.Logger,
 		where: where,
+	}
+	for _, f := range env.Fields {
+		if s.fields == nil {
+			s.fields = map[string]bool{}
+		}
+		s.fields[strings.ToLower(strings.TrimSpace(f))] = true
 	}
 	if s.loc == nil {
 		s.loc = time.UTC
@@ -550,3 +560,46 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 func (r *chunkReader) Close() error { r.eof, r.buf = true, nil; return nil }
 
 func htmlUnescape(s string) string { return html.UnescapeString(s) }
+
+// field returns the key under which a source custom field known by any of
+// names (its name, its label) goes in Ticket.Fields: the first the
+// mapping reads, lower case; ok is false when it reads none of them.
+func (s *Source) field(names ...string) (key string, ok bool) {
+	for _, n := range names {
+		if k := strings.ToLower(strings.TrimSpace(n)); k != "" && s.fields[k] {
+			return k, true
+		}
+	}
+	return "", false
+}
+
+// checkFields fails when a custom field the mapping reads is none of the
+// source's: known lists every field name and label the source has.
+func (s *Source) checkFields(kind string, known []string) error {
+	have := map[string]bool{}
+	for _, k := range known {
+		have[strings.ToLower(strings.TrimSpace(k))] = true
+	}
+	var missing []string
+	for f := range s.fields {
+		if !have[f] {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	slices.Sort(missing)
+	return fmt.Errorf("mapping.custom_fields names %s, which is no %s of this database (by name or label)", strings.Join(missing, ", "), kind)
+}
+
+// setField puts a custom-field value on t under key, when not empty.
+func setField(t *sources.Ticket, key, value string) {
+	if value = strings.TrimSpace(value); value == "" {
+		return
+	}
+	if t.Fields == nil {
+		t.Fields = map[string]string{}
+	}
+	t.Fields[key] = value
+}

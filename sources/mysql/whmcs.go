@@ -17,6 +17,11 @@ type whmcs struct {
 	depts  map[int64]string
 	admins map[string]string // full name -> email ("" when ambiguous)
 	cols   map[string]map[string]bool
+	// byID are the admins by id, for a ticket's flag (its assignee).
+	byID map[int64]sources.Person
+	// custom maps the support custom fields the mapping reads
+	// (tblcustomfields.id) to their Ticket.Fields keys.
+	custom map[int64]string
 }
 
 func (w *whmcs) t(name string) string { return "`" + w.pf + name + "`" }
@@ -34,7 +39,7 @@ func (w *whmcs) col(table, alias, col, def string) string {
 func (w *whmcs) init(ctx context.Context) error {
 	s := w.s
 	names := []string{w.pf + "tickets", w.pf + "ticketreplies", w.pf + "ticketnotes", w.pf + "ticketdepartments",
-		w.pf + "clients", w.pf + "admins", w.pf + "contacts"}
+		w.pf + "clients", w.pf + "admins", w.pf + "contacts", w.pf + "customfields", w.pf + "customfieldsvalues"}
 	var err error
 	if w.cols, err = s.columns(ctx, names...); err != nil {
 		return err
@@ -45,22 +50,90 @@ func (w *whmcs) init(ctx context.Context) error {
 	if w.depts, err = idNames(ctx, s, "SELECT id, name FROM "+w.t("ticketdepartments")); err != nil {
 		return fmt.Errorf("read departments: %w", err)
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT TRIM(CONCAT_WS(' ', firstname, lastname)), COALESCE(email, '') FROM "+w.t("admins"))
+	if err := w.customFields(ctx); err != nil {
+		return err
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT id, TRIM(CONCAT_WS(' ', firstname, lastname)), COALESCE(email, '') FROM "+w.t("admins"))
 	if err != nil {
 		return fmt.Errorf("read admins: %w", err)
 	}
 	defer rows.Close()
 	w.admins = map[string]string{}
+	w.byID = map[int64]sources.Person{}
 	for rows.Next() {
+		var id int64
 		var name, email string
-		if err := rows.Scan(&name, &email); err != nil {
+		if err := rows.Scan(&id, &name, &email); err != nil {
 			return err
 		}
+		w.byID[id] = sources.Person{Name: name, Email: email}
 		if _, dup := w.admins[name]; dup {
 			w.admins[name] = "" // two admins with one name: no email
 			continue
 		}
 		w.admins[name] = email
+	}
+	return rows.Err()
+}
+
+// customFields finds the support custom fields the mapping reads, by
+// fieldname: the whole of it or either side of a "name|display name".
+func (w *whmcs) customFields(ctx context.Context) error {
+	s := w.s
+	if len(s.fields) == 0 {
+		return nil
+	}
+	w.custom = map[int64]string{}
+	var known []string
+	if w.cols[w.pf+"customfields"] != nil && w.cols[w.pf+"customfieldsvalues"] != nil {
+		rows, err := s.db.QueryContext(ctx, "SELECT id, COALESCE(fieldname, '') FROM "+w.t("customfields")+" WHERE type = 'support'")
+		if err != nil {
+			return fmt.Errorf("read custom fields: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var name string
+			if err := rows.Scan(&id, &name); err != nil {
+				return err
+			}
+			names := append([]string{name}, strings.Split(name, "|")...)
+			known = append(known, names...)
+			if key, ok := s.field(names...); ok {
+				w.custom[id] = key
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read custom fields: %w", err)
+		}
+	}
+	return s.checkFields("WHMCS support custom field", known)
+}
+
+// customValues reads the mapped custom fields of the page's tickets.
+func (w *whmcs) customValues(ctx context.Context, hs []header, byID map[int64]*sources.Ticket) error {
+	if len(w.custom) == 0 || len(hs) == 0 {
+		return nil
+	}
+	var ids []string
+	for id := range w.custom {
+		ids = append(ids, strconv.FormatInt(id, 10))
+	}
+	rows, err := w.s.db.QueryContext(ctx, "SELECT relid, fieldid, COALESCE(value, '') FROM "+w.t("customfieldsvalues")+
+		" WHERE fieldid IN ("+strings.Join(ids, ",")+") AND relid BETWEEN ? AND ?", hs[0].key, hs[len(hs)-1].key)
+	if err != nil {
+		return fmt.Errorf("read custom field values: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var relid, fieldid int64
+		var value string
+		if err := rows.Scan(&relid, &fieldid, &value); err != nil {
+			return err
+		}
+		if t := byID[relid]; t != nil {
+			setField(t, w.custom[fieldid], html.UnescapeString(value))
+		}
 	}
 	return rows.Err()
 }
@@ -101,7 +174,8 @@ func (w *whmcs) page(ctx context.Context, after any, n int) ([]header, error) {
 	}
 	rname, remail, joins := w.requester("tickets", "t")
 	q := "SELECT t.id, COALESCE(t.tid, ''), COALESCE(t.title, ''), t.did, COALESCE(t.status, ''), COALESCE(t.urgency, ''), t.userid, " +
-		rname + ", " + remail + ", COALESCE(t.cc, ''), t.date, t.lastreply" +
+		rname + ", " + remail + ", COALESCE(t.cc, ''), t.date, t.lastreply, " + w.col("tickets", "t", "flag", "0") +
+		", COALESCE(" + w.col("tickets", "t", "service", "''") + ", '')" +
 		" FROM " + w.t("tickets") + " t" + joins + w.where() + " AND t.id > ? ORDER BY t.id LIMIT ?"
 	rows, err := s.db.QueryContext(ctx, q, last, n)
 	if err != nil {
@@ -109,11 +183,12 @@ func (w *whmcs) page(ctx context.Context, after any, n int) ([]header, error) {
 	}
 	defer rows.Close()
 	var hs []header
+	paged := map[int64]*sources.Ticket{}
 	for rows.Next() {
-		var id, did, userid int64
-		var tid, subject, status, urgency, name, email, cc string
+		var id, did, userid, flag int64
+		var tid, subject, status, urgency, name, email, cc, service string
 		var date, lastreply sql.NullString
-		if err := rows.Scan(&id, &tid, &subject, &did, &status, &urgency, &userid, &name, &email, &cc, &date, &lastreply); err != nil {
+		if err := rows.Scan(&id, &tid, &subject, &did, &status, &urgency, &userid, &name, &email, &cc, &date, &lastreply, &flag, &service); err != nil {
 			return nil, err
 		}
 		t := &sources.Ticket{
@@ -125,11 +200,16 @@ func (w *whmcs) page(ctx context.Context, after any, n int) ([]header, error) {
 			Priority:   urgency,
 			Requester:  sources.Person{Name: html.UnescapeString(name), Email: email},
 			CC:         splitList(cc, ","),
+			Number:     tid,
+			Assignee:   w.byID[flag], // flag; zero when unassigned
 		}
+		paged[id] = t
 		if s.opts.KeepClientIDs {
 			// The old install's client ids mean nothing in the new one
-			// unless its clients were copied with them.
+			// unless its clients were copied with them; nor do service and
+			// domain ids.
 			t.ClientID = userid
+			linkService(t, service)
 		}
 		if t.Department == "" && did != 0 {
 			t.Department = strconv.FormatInt(did, 10)
@@ -142,6 +222,9 @@ func (w *whmcs) page(ctx context.Context, after any, n int) ([]header, error) {
 		return nil, err
 	}
 	rows.Close()
+	if err := w.customValues(ctx, hs, paged); err != nil {
+		return nil, err
+	}
 	if w.has("tickets", "updated_at") && len(hs) > 0 {
 		// updated_at is a TIMESTAMP, an instant: read it as unix seconds so
 		// that the session zone does not matter.
@@ -274,4 +357,23 @@ func splitList(s, sep string) []string {
 		}
 	}
 	return out
+}
+
+// linkService reads tbltickets.service, "S<id>" (a service) or "D<id>" (a
+// domain) into t; anything else is a warning, and dropped.
+func linkService(t *sources.Ticket, service string) {
+	service = strings.TrimSpace(service)
+	if service == "" {
+		return
+	}
+	id, err := strconv.ParseInt(service[1:], 10, 64)
+	switch {
+	case err == nil && id > 0 && (service[0] == 'S' || service[0] == 's'):
+		t.ServiceID = id
+	case err == nil && id > 0 && (service[0] == 'D' || service[0] == 'd'):
+		t.DomainID = id
+	default:
+		t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeBadValue, Origin: t.Origin, Field: "service",
+			Message: fmt.Sprintf("service %q is neither S<id> nor D<id>; the ticket is imported without a linked service", service)})
+	}
 }

@@ -28,6 +28,8 @@ CREATE TABLE tbltickets (id int PRIMARY KEY AUTO_INCREMENT, tid varchar(128), di
 CREATE TABLE tblticketreplies (id int PRIMARY KEY AUTO_INCREMENT, tid int, userid int, contactid int DEFAULT 0,
   requestor_id int unsigned DEFAULT 0, name text, email text, date datetime, message text, admin text,
   attachment text, attachments_removed tinyint(1) DEFAULT 0, rating int DEFAULT 0, editor enum('plain','markdown') DEFAULT 'plain');
+CREATE TABLE tblcustomfields (id int PRIMARY KEY, type text, relid int DEFAULT 0, fieldname text, fieldtype text);
+CREATE TABLE tblcustomfieldsvalues (fieldid int, relid int, value text);
 CREATE TABLE tblticketnotes (id int PRIMARY KEY AUTO_INCREMENT, ticketid int, admin text, date datetime, message text,
   attachments text, attachments_removed tinyint(1) DEFAULT 0, editor enum('plain','markdown') DEFAULT 'plain');
 `
@@ -37,11 +39,14 @@ INSERT INTO tblticketdepartments VALUES (1, 'Technical Support', '', 'support@ex
 INSERT INTO tblclients VALUES (55, 'Carol', 'Customer', 'Acme Ltd', 'carol@example.com', 'Active');
 INSERT INTO tblcontacts VALUES (7, 55, 'Erin', 'Ops', 'erin@acme.example');
 INSERT INTO tbladmins VALUES (1, 'alice', 'Alice', 'Agent', 'alice@example.com', 0), (2, 'bob', 'Bob', 'Billing', 'bob@example.com', 0);
-INSERT INTO tbltickets (id, tid, did, userid, contactid, name, email, cc, date, title, message, status, urgency, admin, attachment, lastreply, merged_ticket_id, editor, updated_at) VALUES
- (101, '482913', 1, 55, 0, '', '', 'boss@acme.example, ops@acme.example', '2024-03-10 09:00:00', 'Can&#039;t reach my site', 'It&#039;s down since 8am — ärgerlich', 'Closed', 'High', '', '', '2024-03-11 10:00:00', 0, 'plain', '2024-03-11 10:00:05'),
- (102, '733104', 2, 0, 0, 'Gary Guest', 'gary@example.net', '', '2024-03-12 14:00:00', 'Invoice question', '**Why** was I charged twice?', 'Open', 'Medium', '', '', '2024-03-12 15:00:00', 0, 'markdown', '2024-03-12 15:00:00'),
- (103, '599002', 1, 55, 7, '', '', '', '2024-03-13 08:00:00', 'DNS change', 'Opened on behalf of Erin', 'Answered', 'Low', 'Alice Agent', '', '0000-00-00 00:00:00', 0, 'plain', '2024-03-13 08:00:00'),
- (104, '100001', 1, 55, 0, '', '', '', '2024-03-14 08:00:00', 'Merged away', 'dup', 'Closed', 'Low', '', '', NULL, 101, 'plain', '2024-03-14 08:00:00');
+INSERT INTO tblcustomfields VALUES (1, 'support', 1, 'Domain', 'text'), (2, 'support', 1, 'plan|Hosting plan', 'dropdown'),
+ (3, 'client', 0, 'VAT number', 'text');
+INSERT INTO tblcustomfieldsvalues VALUES (1, 101, 'acme.example'), (2, 101, 'Pro &amp; more'), (1, 102, ''), (3, 55, 'IE123');
+INSERT INTO tbltickets (id, tid, did, userid, contactid, name, email, cc, date, title, message, status, urgency, admin, attachment, lastreply, merged_ticket_id, editor, updated_at, flag) VALUES
+ (101, '482913', 1, 55, 0, '', '', 'boss@acme.example, ops@acme.example', '2024-03-10 09:00:00', 'Can&#039;t reach my site', 'It&#039;s down since 8am — ärgerlich', 'Closed', 'High', '', '', '2024-03-11 10:00:00', 0, 'plain', '2024-03-11 10:00:05', 1),
+ (102, '733104', 2, 0, 0, 'Gary Guest', 'gary@example.net', '', '2024-03-12 14:00:00', 'Invoice question', '**Why** was I charged twice?', 'Open', 'Medium', '', '', '2024-03-12 15:00:00', 0, 'markdown', '2024-03-12 15:00:00', 2),
+ (103, '599002', 1, 55, 7, '', '', '', '2024-03-13 08:00:00', 'DNS change', 'Opened on behalf of Erin', 'Answered', 'Low', 'Alice Agent', '', '0000-00-00 00:00:00', 0, 'plain', '2024-03-13 08:00:00', 0),
+ (104, '100001', 1, 55, 0, '', '', '', '2024-03-14 08:00:00', 'Merged away', 'dup', 'Closed', 'Low', '', '', NULL, 101, 'plain', '2024-03-14 08:00:00', 0);
 INSERT INTO tblticketreplies (id, tid, userid, contactid, name, email, date, message, admin, attachment, attachments_removed, editor) VALUES
  (1, 101, 0, 0, '', '', '2024-03-10 09:30:00', 'Please **restart** the app', 'Alice Agent', '', 0, 'markdown'),
  (2, 101, 55, 0, '', '', '2024-03-10 11:00:00', 'Logs attached', '', '112233_log1.txt|445566_log 2 ü.txt|999999_missing.txt|../../etc/passwd', 0, 'plain'),

@@ -114,8 +114,14 @@ func (c *call) openTicket() (any, *apiError) {
 			cl = u
 		}
 	}
-	if c.int("contactid") != 0 {
-		return nil, bizErr("Contact ID Not Found") // the seed has no contacts
+	var ct *Contact
+	if id := c.int("contactid"); id != 0 {
+		if cl == nil {
+			return nil, bizErr("Contact ID Not Found")
+		}
+		if ct = c.st.contact(id, cl.ID); ct == nil {
+			return nil, bizErr("Contact ID Not Found")
+		}
 	}
 	if cl == nil && (!c.has("name") || !c.has("email")) {
 		return nil, bizErr("Name and email address are required if not a client")
@@ -130,11 +136,17 @@ func (c *call) openTicket() (any, *apiError) {
 	if !c.has("message") {
 		return nil, bizErr("Message is required")
 	}
-	if c.int("serviceid") != 0 {
-		return nil, bizErr("Service ID Not Found") // the seed has no services
-	}
-	if c.int("domainid") != 0 {
-		return nil, bizErr("Domain ID Not Found")
+	service := ""
+	if id := c.int("serviceid"); id != 0 {
+		if owned(c.st.seed.Services, id) == nil {
+			return nil, bizErr("Service ID Not Found")
+		}
+		service = "S" + itoa(id)
+	} else if id := c.int("domainid"); id != 0 {
+		if owned(c.st.seed.Domains, id) == nil {
+			return nil, bizErr("Domain ID Not Found")
+		}
+		service = "D" + itoa(id)
 	}
 	if cl == nil && !validEmail(c.str("email")) {
 		return nil, bizErr("Email Address Invalid")
@@ -166,10 +178,13 @@ func (c *call) openTicket() (any, *apiError) {
 		cc: c.str("cc"), subject: c.str("subject"), message: c.str("message"),
 		status: "Open", priority: prio, date: date,
 		markdown: c.bool("markdown"), preventClientClosure: c.bool("preventClientClosure"),
-		attachments: att, customFields: cf,
+		attachments: att, customFields: cf, service: service,
 	}
 	if cl != nil {
 		t.userID, t.name, t.email = cl.ID, fullName(cl), cl.Email
+		if ct != nil {
+			t.contactID = ct.ID
+		}
 	} else {
 		t.name, t.email = c.str("name"), c.str("email")
 	}
@@ -197,8 +212,14 @@ func (c *call) addTicketReply() (any, *apiError) {
 			return nil, bizErr("Client ID Not Found")
 		}
 	}
-	if c.int("contactid") != 0 {
-		return nil, bizErr("Contact ID Not Found")
+	var ct *Contact
+	if id := c.int("contactid"); id != 0 {
+		if cl == nil {
+			return nil, bizErr("Contact ID Not Found")
+		}
+		if ct = c.st.contact(id, cl.ID); ct == nil {
+			return nil, bizErr("Contact ID Not Found")
+		}
 	}
 	adminUser := c.str("adminusername")
 	guest := cl == nil && adminUser == ""
@@ -246,6 +267,9 @@ func (c *call) addTicketReply() (any, *apiError) {
 		r.adminUsername, r.admin = adm.Username, adm.FullName()
 	case cl != nil:
 		r.userID = cl.ID
+		if ct != nil {
+			r.contactID = ct.ID
+		}
 	default:
 		r.name, r.email = c.str("name"), c.str("email")
 	}
@@ -373,6 +397,48 @@ func (c *call) updateTicket() (any, *apiError) {
 	return obj{{"result", "success"}, {"ticketid", strconv.FormatInt(t.id, 10)}}, nil
 }
 
+func contactName(ct *Contact) string { return strings.TrimSpace(ct.FirstName + " " + ct.LastName) }
+
+// updateTicketReply changes a reply's message, markdown and date, as
+// documented: replyid and message are required; it sends no email. The
+// error texts are not documented; these are the sandbox's.
+func (c *call) updateTicketReply() (any, *apiError) {
+	id := c.int("replyid")
+	if id == 0 {
+		return nil, bizErr("Reply ID Required")
+	}
+	if !c.has("message") {
+		return nil, bizErr("Message is Required")
+	}
+	var r *reply
+	for _, t := range c.st.tickets {
+		for _, rp := range t.replies {
+			if rp.id == id {
+				r = rp
+			}
+		}
+	}
+	if r == nil {
+		return nil, bizErr("Reply ID Not Found")
+	}
+	var date time.Time
+	if c.has("created") {
+		d, e := c.created("Reply creation date cannot be in the future")
+		if e != nil {
+			return nil, e
+		}
+		date = d
+	}
+	r.message = c.str("message")
+	if _, ok := c.p["markdown"]; ok {
+		r.markdown = c.bool("markdown")
+	}
+	if !date.IsZero() {
+		r.date = date
+	}
+	return obj{{"result", "success"}, {"replyid", itoa(id)}}, nil
+}
+
 func (c *call) deleteTicket() (any, *apiError) {
 	t := c.st.tickets[c.int("ticketid")]
 	if t == nil {
@@ -407,6 +473,10 @@ func (c *call) requestor(t *ticket) (string, string, string) {
 	switch {
 	case t.admin != "":
 		return t.admin, "", "Operator"
+	case t.contactID != 0:
+		if ct := c.st.contact(t.contactID, t.userID); ct != nil {
+			return contactName(ct), ct.Email, "Contact"
+		}
 	case t.userID != 0:
 		return t.name, t.email, "Owner"
 	}
@@ -436,6 +506,9 @@ func (c *call) getTicket() (any, *apiError) {
 		switch {
 		case r.adminUsername != "":
 			rn, rt, uid = r.admin, "Operator", t.userID
+		case r.contactID != 0 && c.st.contact(r.contactID, r.userID) != nil:
+			ct := c.st.contact(r.contactID, r.userID)
+			rn, re, rt = contactName(ct), ct.Email, "Contact"
 		case r.userID != 0:
 			rn, rt = t.name, "Owner"
 			if cl := c.st.client(r.userID); cl != nil {
@@ -647,6 +720,69 @@ func (c *call) getClients() (any, *apiError) {
 		res = append(res, kv{"clients", obj{{"client", list}}})
 	}
 	return res, nil
+}
+
+// getContacts lists contacts, filtered by userid and email (exact,
+// case-insensitive), by id, paged like GetClients.
+func (c *call) getContacts() (any, *apiError) {
+	var match []Contact
+	for _, ct := range c.st.seed.Contacts {
+		if c.has("userid") && ct.ClientID != c.int("userid") {
+			continue
+		}
+		if c.has("email") && !strings.EqualFold(ct.Email, c.str("email")) {
+			continue
+		}
+		match = append(match, ct)
+	}
+	slices.SortFunc(match, func(a, b Contact) int { return int(a.ID - b.ID) })
+	start, num := paging(c)
+	page := match[min(start, len(match)):min(start+num, len(match))]
+	list := make([]any, len(page))
+	for i, ct := range page {
+		list[i] = obj{{"id", ct.ID}, {"userid", ct.ClientID}, {"firstname", ct.FirstName}, {"lastname", ct.LastName}, {"email", ct.Email}}
+	}
+	res := obj{{"result", "success"}, {"totalresults", len(match)}, {"startnumber", start}, {"numreturned", len(page)}}
+	if len(list) > 0 {
+		res = append(res, kv{"contacts", obj{{"contact", list}}})
+	}
+	return res, nil
+}
+
+// getOwned lists the seed's services or domains filtered by clientid and
+// the id parameter, paged like GetClients, under wrapper.item; a domain's
+// owner is "userid", a service's "clientid", as WHMCS names them.
+func (c *call) getOwned(list []Owned, idParam, wrapper, item, owner, name string) (any, *apiError) {
+	var match []Owned
+	for _, o := range list {
+		if c.has("clientid") && o.ClientID != c.int("clientid") {
+			continue
+		}
+		if c.has(idParam) && o.ID != c.int(idParam) {
+			continue
+		}
+		match = append(match, o)
+	}
+	slices.SortFunc(match, func(a, b Owned) int { return int(a.ID - b.ID) })
+	start, num := paging(c)
+	page := match[min(start, len(match)):min(start+num, len(match))]
+	items := make([]any, len(page))
+	for i, o := range page {
+		items[i] = obj{{"id", o.ID}, {owner, o.ClientID}, {name, o.Name}}
+	}
+	res := obj{{"result", "success"}, {"clientid", c.str("clientid")}, {"totalresults", len(match)}, {"startnumber", start}, {"numreturned", len(page)}}
+	if len(items) > 0 {
+		res = append(res, kv{wrapper, obj{{item, items}}})
+	}
+	return res, nil
+}
+
+func (c *call) getClientsProducts() (any, *apiError) {
+	return c.getOwned(c.st.seed.Services, "serviceid", "products", "product", "clientid", "name")
+}
+
+func (c *call) getClientsDomains() (any, *apiError) {
+	return c.getOwned(c.st.seed.Domains, "domainid", "domains", "domain", "userid", "domainname")
 }
 
 func (c *call) getAdminUsers() (any, *apiError) {

@@ -12,9 +12,9 @@
 //
 // It is a faithful simulator, not a mock: it implements the calls a
 // migration needs (OpenTicket, AddTicketReply, AddTicketNote,
-// UpdateTicket, GetTicket, GetTickets, GetSupportDepartments,
-// GetSupportStatuses, GetClients, GetAdminUsers, DeleteTicket,
-// GetWHMCSDetails) with the
+// UpdateTicket, UpdateTicketReply, GetTicket, GetTickets,
+// GetSupportDepartments, GetSupportStatuses, GetClients, GetContacts,
+// GetAdminUsers, DeleteTicket, GetWHMCSDetails) with the
 // documented validations, error strings and HTTP status codes of the
 // research notes on the WHMCS API (error catalogue, per-call errors). It must not grow
 // shortcuts that make a client pass here and fail on a real WHMCS.
@@ -87,9 +87,29 @@
 //     with "Admin Username Not Found". An admin reply sets Answered, any
 //     other reply Customer-Reply (a Closed ticket reopens), status
 //     overrides; a note never changes the status.
-//   - OpenTicket: an unknown priority becomes Medium; any contactid,
-//     serviceid or domainid is "not found" (the seed has none); userid
-//     must be a seed client; admin=1 attributes the ticket to the API admin.
+//   - OpenTicket: an unknown priority becomes Medium; a serviceid or
+//     domainid must be a seed service or domain ("Service ID Not Found",
+//     "Domain ID Not Found"; whose it is is not checked, as WHMCS's
+//     documentation does not say it is), GetTicket shows it as service
+//     "S<id>"/"D<id>"; userid must be a seed client; admin=1 attributes the ticket to the API admin. A contactid
+//     (OpenTicket, AddTicketReply) must be a seed contact of the clientid
+//     sent, else "Contact ID Not Found"; GetTicket then shows the contact
+//     as requestor (requestor_type "Contact").
+//   - Custom fields (OpenTicket, UpdateTicket customfields) are stored
+//     decoded; GetTicket does not return them, as in WHMCS, so State shows
+//     them (TicketState.CustomFields). UpdateTicket changes the fields it
+//     names and keeps the others; a cc sent empty clears the CC.
+//   - UpdateTicketReply (replyid and message required, markdown and
+//     created optional, no email) changes a reply's message and date. Its
+//     error texts are not documented: "Reply ID Required", "Message is
+//     Required", "Reply ID Not Found" are the sandbox's.
+//   - GetClientsProducts (clientid, serviceid) and GetClientsDomains
+//     (clientid, domainid) list the seed's services and domains:
+//     products.product[] {id, clientid, name}, domains.domain[] {id,
+//     userid, domainname}.
+//   - GetContacts filters by userid and email (exact, case-insensitive)
+//     and pages like GetClients: contacts.contact[] with id, userid,
+//     firstname, lastname, email.
 //   - Malformed attachments or customfields: "Unable to decode
 //     attachments" / "Unable to decode custom fields".
 //   - GetTicket (by ticketid or ticketnum; unknown: "Ticket ID Not

@@ -18,6 +18,27 @@ type Seed struct {
 	Statuses    []Status     `json:"statuses" yaml:"statuses"`
 	Clients     []Client     `json:"clients" yaml:"clients"`
 	Admins      []Admin      `json:"admins" yaml:"admins"`
+	Contacts    []Contact    `json:"contacts" yaml:"contacts"`
+	Services    []Owned      `json:"services" yaml:"services"`
+	Domains     []Owned      `json:"domains" yaml:"domains"`
+}
+
+// Owned is a client's service (tblhosting) or domain (tbldomains): what a
+// ticket may be linked to (OpenTicket serviceid / domainid).
+type Owned struct {
+	ID       int64  `json:"id" yaml:"id"`
+	ClientID int64  `json:"userid" yaml:"userid"`
+	Name     string `json:"name" yaml:"name"` // product name or domain name
+}
+
+// Contact is a contact of a client (tblcontacts): someone who may open
+// and reply to the client's tickets as themselves.
+type Contact struct {
+	ID        int64  `json:"id" yaml:"id"`
+	ClientID  int64  `json:"userid" yaml:"userid"`
+	FirstName string `json:"firstname" yaml:"firstname"`
+	LastName  string `json:"lastname" yaml:"lastname"`
+	Email     string `json:"email" yaml:"email"`
 }
 
 // Department is a support department.
@@ -149,6 +170,29 @@ func (s *Seed) validate() error {
 			return fmt.Errorf("client id %d: not positive or repeated", c.ID)
 		}
 		ids[c.ID] = true
+	}
+	ids = map[int64]bool{}
+	for _, ct := range s.Contacts {
+		if ct.ID <= 0 || ids[ct.ID] {
+			return fmt.Errorf("contact id %d: not positive or repeated", ct.ID)
+		}
+		ids[ct.ID] = true
+		found := false
+		for _, c := range s.Clients {
+			found = found || c.ID == ct.ClientID
+		}
+		if !found {
+			return fmt.Errorf("contact %d: unknown client %d", ct.ID, ct.ClientID)
+		}
+	}
+	for kind, list := range map[string][]Owned{"service": s.Services, "domain": s.Domains} {
+		ids = map[int64]bool{}
+		for _, o := range list {
+			if o.ID <= 0 || ids[o.ID] {
+				return fmt.Errorf("%s id %d: not positive or repeated", kind, o.ID)
+			}
+			ids[o.ID] = true
+		}
 	}
 	ids = map[int64]bool{}
 	users := map[string]bool{}

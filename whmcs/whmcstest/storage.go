@@ -195,6 +195,9 @@ func storedSeed(o Options) *Seed {
 		Statuses:    slices.Clone(in.Statuses),
 		Clients:     slices.Clone(in.Clients),
 		Admins:      slices.Clone(in.Admins),
+		Contacts:    slices.Clone(in.Contacts),
+		Services:    slices.Clone(in.Services),
+		Domains:     slices.Clone(in.Domains),
 	}
 	for i := range out.Departments {
 		d := &out.Departments[i]
@@ -212,6 +215,10 @@ func storedSeed(o Options) *Seed {
 		a := &out.Admins[i]
 		a.Username, a.FirstName, a.LastName, a.Email = t(a.Username), t(a.FirstName), t(a.LastName), t(a.Email)
 		a.Departments = slices.Clone(a.Departments)
+	}
+	for i := range out.Contacts {
+		c := &out.Contacts[i]
+		c.FirstName, c.LastName, c.Email = t(c.FirstName), t(c.LastName), t(c.Email)
 	}
 	return out
 }

@@ -95,6 +95,27 @@ func (st *store) client(id int64) *Client {
 	return nil
 }
 
+// owned returns the service or domain id of list, nil when there is none.
+func owned(list []Owned, id int64) *Owned {
+	for i := range list {
+		if list[i].ID == id {
+			return &list[i]
+		}
+	}
+	return nil
+}
+
+// contact returns contact id of client clientID, nil when the client has
+// no such contact.
+func (st *store) contact(id, clientID int64) *Contact {
+	for i := range st.seed.Contacts {
+		if c := &st.seed.Contacts[i]; c.ID == id && c.ClientID == clientID {
+			return c
+		}
+	}
+	return nil
+}
+
 func (st *store) dept(id int64) *Department {
 	for i := range st.seed.Departments {
 		if st.seed.Departments[i].ID == id {
@@ -242,6 +263,7 @@ type TicketState struct {
 	Date                 time.Time      `json:"date"`
 	LastReply            time.Time      `json:"lastreply"`
 	Flag                 int64          `json:"flag"`
+	Service              string         `json:"service,omitempty"` // "S<id>" or "D<id>": the linked service or domain
 	Message              string         `json:"message"`
 	Markdown             bool           `json:"markdown"`
 	PreventClientClosure bool           `json:"prevent_client_closure"`
@@ -322,7 +344,7 @@ func (st *store) snapshot() State {
 		ts := TicketState{
 			ID: t.id, TID: t.tid, C: t.c, DeptID: t.deptID, Subject: t.subject, Status: t.status,
 			Priority: t.priority, UserID: t.userID, ContactID: t.contactID, Name: t.name, Email: t.email,
-			CC: t.cc, Admin: t.admin, Date: t.date, LastReply: t.lastReply(), Flag: t.flag,
+			CC: t.cc, Admin: t.admin, Date: t.date, LastReply: t.lastReply(), Flag: t.flag, Service: t.service,
 			Message: t.message, Markdown: t.markdown, PreventClientClosure: t.preventClientClosure,
 			CustomFields: maps.Clone(t.customFields), Attachments: files(t.attachments),
 			Replies: make([]ReplyState, len(t.replies)), Notes: make([]NoteState, len(t.notes)),
