@@ -37,6 +37,9 @@ type blesta struct {
 	hasAI      bool   // support_ai_response_analyses (3.2.0)
 	depts      map[int64]string
 	deptList   string // the company's department ids, as a SQL list
+	// cfs are the department fields (custom fields) the mapping reads, by
+	// id, as their Ticket.Fields keys.
+	cfs map[int64]string
 }
 
 func (b *blesta) init(ctx context.Context) error {
@@ -82,6 +85,11 @@ func (b *blesta) init(ctx context.Context) error {
 		ids = []string{"NULL"}
 	}
 	b.deptList = strings.Join(ids, ",")
+	if len(s.fields) > 0 {
+		if err := b.initFields(ctx); err != nil {
+			return err
+		}
+	}
 	// Blesta stores UTC whatever its display zone: the configured source
 	// zone is not used.
 	s.loc = time.UTC
@@ -116,6 +124,76 @@ func (b *blesta) init(ctx context.Context) error {
 	return nil
 }
 
+// initFields finds the custom fields (department fields, 2.28.0) the
+// mapping reads, by label, among the company's departments'.
+func (b *blesta) initFields(ctx context.Context) error {
+	s := b.s
+	more, err := s.columns(ctx, "support_department_fields", "support_ticket_fields")
+	if err != nil {
+		return err
+	}
+	if more["support_department_fields"] == nil || more["support_ticket_fields"] == nil {
+		return s.checkFields("Blesta department field (no custom-field tables: Support Manager before 2.28)", nil)
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT id, COALESCE(label, '') FROM support_department_fields WHERE department_id IN ("+b.deptList+")")
+	if err != nil {
+		return fmt.Errorf("read department fields: %w", err)
+	}
+	defer rows.Close()
+	var known []string
+	b.cfs = map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var label string
+		if err := rows.Scan(&id, &label); err != nil {
+			return err
+		}
+		known = append(known, label)
+		if key, ok := s.field(label); ok {
+			b.cfs[id] = key
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read department fields: %w", err)
+	}
+	return s.checkFields("Blesta department field", known)
+}
+
+// pageFields reads the mapped custom fields of a page's tickets. An
+// encrypted value cannot be read without the install's key: a warning.
+func (b *blesta) pageFields(ctx context.Context, hs []header) error {
+	byID := make(map[int64]*sources.Ticket, len(hs))
+	for _, h := range hs {
+		byID[h.key.(int64)] = h.t
+	}
+	rows, err := b.s.db.QueryContext(ctx, "SELECT ticket_id, field_id, COALESCE(value, ''), encrypted FROM support_ticket_fields"+
+		" WHERE ticket_id IN ("+inList(hs)+") ORDER BY ticket_id, field_id")
+	if err != nil {
+		return fmt.Errorf("read ticket fields: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var tid, fid int64
+		var v string
+		var encrypted bool
+		if err := rows.Scan(&tid, &fid, &v, &encrypted); err != nil {
+			return err
+		}
+		key, ok := b.cfs[fid]
+		t := byID[tid]
+		if !ok || t == nil {
+			continue
+		}
+		if encrypted {
+			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeBadValue, Origin: t.Origin, Field: key,
+				Message: fmt.Sprintf("custom field %q is encrypted with the Blesta install's key; not carried", key)})
+			continue
+		}
+		setField(t, key, v)
+	}
+	return rows.Err()
+}
+
 // from selects the tickets read: the company's (by department), not
 // trashed, by the primary key.
 func (b *blesta) from() string {
@@ -141,11 +219,13 @@ func (b *blesta) page(ctx context.Context, after any, n int) ([]header, error) {
 	// One primary contact per client (the lowest id), so that a client
 	// with two primaries cannot repeat a ticket.
 	q := "SELECT t.id, CAST(t.code AS CHAR), t.summary, t.department_id, t.status, t.priority, t.client_id, pc.id IS NOT NULL," +
+		" COALESCE(sa.email, ''), COALESCE(TRIM(CONCAT_WS(' ', sa.first_name, sa.last_name)), '')," +
 		" COALESCE(TRIM(CONCAT_WS(' ', pc.first_name, pc.last_name)), ''), COALESCE(pc.email, t.email, '')," +
 		" t.date_added, " + updated + ", t.date_closed," +
 		" (SELECT MAX(r.date_added) FROM support_replies r WHERE r.ticket_id = t.id)" +
 		" FROM support_tickets t FORCE INDEX (PRIMARY)" +
 		" LEFT JOIN contacts pc ON pc.id = (SELECT MIN(p.id) FROM contacts p WHERE p.client_id = t.client_id AND p.contact_type = 'primary')" +
+		" LEFT JOIN staff sa ON sa.id = t.staff_id" +
 		" WHERE t.department_id IN (" + b.deptList + ") AND t.status <> 'trash' AND t.id > ? ORDER BY t.id LIMIT ?"
 	rows, err := s.db.QueryContext(ctx, q, last, n)
 	if err != nil {
@@ -155,11 +235,11 @@ func (b *blesta) page(ctx context.Context, after any, n int) ([]header, error) {
 	var hs []header
 	for rows.Next() {
 		var id, dept int64
-		var code, summary, status, prio, name, email string
+		var code, summary, status, prio, aemail, aname, name, email string
 		var client sql.NullInt64
 		var contact bool
 		var added, upd, closed, lastReply sql.NullString
-		if err := rows.Scan(&id, &code, &summary, &dept, &status, &prio, &client, &contact, &name, &email,
+		if err := rows.Scan(&id, &code, &summary, &dept, &status, &prio, &client, &contact, &aemail, &aname, &name, &email,
 			&added, &upd, &closed, &lastReply); err != nil {
 			return nil, err
 		}
@@ -171,6 +251,8 @@ func (b *blesta) page(ctx context.Context, after any, n int) ([]header, error) {
 			Status:     status,
 			Priority:   prio,
 			Requester:  sources.Person{Name: name, Email: email},
+			Number:     code,                                       // random 7 digits, not unique
+			Assignee:   sources.Person{Name: aname, Email: aemail}, // staff_id
 		}
 		t.Created = s.timeField(t, added, "", t.Origin, "date_added", true)
 		t.Updated = later(later(s.timeField(t, upd, "", t.Origin, "date_updated", false),
@@ -194,6 +276,11 @@ func (b *blesta) page(ctx context.Context, after any, n int) ([]header, error) {
 		return nil, err
 	}
 	rows.Close()
+	if len(hs) > 0 && len(b.cfs) > 0 {
+		if err := b.pageFields(ctx, hs); err != nil {
+			return nil, err
+		}
+	}
 	if len(hs) == 0 || !b.hasRecips {
 		return hs, nil
 	}

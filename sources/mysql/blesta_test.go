@@ -60,6 +60,15 @@ CREATE TABLE support_attachments (id int(10) unsigned NOT NULL AUTO_INCREMENT PR
   name varchar(255) NOT NULL, file_name varchar(255) NOT NULL, KEY reply_id (reply_id)) ENGINE=InnoDB DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci;
 CREATE TABLE support_ticket_recipients (id int(10) unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY, ticket_id int(10) unsigned NOT NULL,
   contact_id int(10) unsigned NULL, email varchar(255) NULL, KEY ticket_id (ticket_id)) ENGINE=InnoDB DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci;
+CREATE TABLE support_department_fields (id int(10) unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY, department_id int(10) unsigned NOT NULL,
+  ` + "`order`" + ` int(10) unsigned NOT NULL DEFAULT 0, label varchar(255) NOT NULL, description text NULL,
+  visibility enum('client','client_only','staff') NOT NULL DEFAULT 'client',
+  type enum('checkbox','radio','select','quantity','text','textarea','password','emergency') NOT NULL DEFAULT 'text',
+  min int(10) NULL, max int(10) NULL, step int(10) NULL, client_add tinyint(1) NOT NULL DEFAULT 1, required tinyint(1) NOT NULL DEFAULT 0,
+  encrypted tinyint(1) NOT NULL DEFAULT 0, auto_delete tinyint(1) NOT NULL DEFAULT 0, options mediumtext NULL)
+  ENGINE=InnoDB DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci;
+CREATE TABLE support_ticket_fields (ticket_id int(10) unsigned NOT NULL, field_id int(10) unsigned NOT NULL, value text NULL,
+  encrypted tinyint(1) NOT NULL DEFAULT 0, PRIMARY KEY (ticket_id, field_id)) ENGINE=InnoDB DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci;
 CREATE TABLE support_ai_response_analyses (id int(10) unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY, ticket_id int(10) unsigned NOT NULL,
   response_text text NULL, status enum('pending','used','expired','no_response_needed') NOT NULL DEFAULT 'pending')
   ENGINE=InnoDB DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci;
@@ -106,6 +115,9 @@ INSERT INTO support_attachments (id, reply_id, name, file_name) VALUES
  (3, 8, 'passwd', '/etc/passwd'),
  (4, 0, 'orphan.png', '/home/blesta/uploads/1/support_manager_files/20240310T090000+0000_ccc.png');
 INSERT INTO support_ticket_recipients (ticket_id, contact_id, email) VALUES (1, NULL, 'boss@acme.example'), (1, 2, NULL);
+INSERT INTO support_department_fields (id, department_id, label, type, encrypted) VALUES (1, 1, 'Domain', 'text', 0),
+ (2, 1, 'Root password', 'password', 1), (3, 3, 'Other company field', 'text', 0);
+INSERT INTO support_ticket_fields (ticket_id, field_id, value, encrypted) VALUES (1, 1, 'acme.example', 0), (1, 2, 'c2VjcmV0', 1);
 INSERT INTO support_ai_response_analyses (ticket_id, response_text) VALUES (1, 'Have you tried turning it off and on again?');
 `
 
@@ -235,7 +247,8 @@ func TestBlestaRelPath(t *testing.T) {
 // reply as a staff reply from mapping.default_staff; the recipients as CC;
 // emergency priority mapped to High; the log row, the empty reply, the
 // trashed and the other company's tickets absent; the attachment outside
-// the uploads left out; a second run writes nothing.
+// the uploads left out; the code in ticket custom field 11, the assignee
+// Alice as flag 4; a second run writes nothing.
 func TestEndToEndBlesta(t *testing.T) {
 	name := blestaDB(t)
 	e := newE2E(t)
@@ -250,14 +263,38 @@ func TestEndToEndBlesta(t *testing.T) {
 	}
 	e.checkState(t, fmt.Sprintf(`
 ticket dept=1 status=Closed priority=High client=4 name="Carol Customer" email="carol@example.com" cc="boss@acme.example,erin@acme.example" admin="" subject="Cannot log in"
+  fields flag=4 11="1821914"
   open 2024-03-10 04:00:00 CDT md=true "I cannot log in\n\n[inline image: shot.png, attached]" [log one.txt 8 %s] [shot.png 14 %s]
   reply 2024-03-10 04:45:00 CDT admin:alice md=true "Please try again" 
   reply 2024-03-10 05:00:00 CDT client:0 "Erin Ops" "erin@acme.example" md=true "Works for me too" 
   reply 2024-03-11 05:00:00 CDT admin:admin md=true "This ticket has been closed due to inactivity." 
   note 2024-03-10 04:30:00 CDT admin:admin md=true "**Alice Agent:**\n\nChecked **auth** logs" 
 ticket dept=2 status=Answered priority=Medium client=0 name="gary" email="gary@example.net" cc="" admin="" subject="Invoice question"
+  fields flag=0 11="5550001"
   open 2024-07-01 07:00:00 CDT md=true "Why was I charged **twice**?" 
   reply 2024-07-01 08:00:00 CDT admin:alice md=true "Refunded" 
 `, sha256Hex([]byte("log one\n")), sha256Hex(blPNG)))
 	e.rerun(t, opts, env, cfg, report.TicketCounts{Total: 2, Unchanged: 2})
+}
+
+// Blesta: the code as the number, staff_id as the assignee, department
+// fields by label (an encrypted value a warning, not carried), recipients
+// as CC; a field of another company's department is not this company's.
+func TestBlestaTicketFields(t *testing.T) {
+	name := blestaDB(t)
+	s := openSource(t, Options{Preset: PresetBlesta, DSN: srv.DSN(name), AttachmentsDir: blestaFiles(t)},
+		sources.Env{Fields: []string{"domain", "Root password"}})
+	got := readAll(t, s)
+	checkTicketFields(t, got, map[string]ticketFields{
+		"1": {Number: "1821914", Assignee: sources.Person{Name: "Alice Agent", Email: "alice@example.com"},
+			Fields: map[string]string{"domain": "acme.example"}, CC: []string{"boss@acme.example", "erin@acme.example"}},
+		"2": {Number: "5550001"},
+	})
+	if p := got[0].Problems; len(p) != 2 || p[0].Code != sources.CodeBadValue || p[0].Field != "root password" {
+		t.Errorf("ticket 1 problems %v, want the encrypted field's bad_value first", p)
+	}
+	_, err := Open(t.Context(), Options{Preset: PresetBlesta, DSN: srv.DSN(name)}, sources.Env{Fields: []string{"Other company field"}})
+	if err == nil || !strings.Contains(err.Error(), "mapping.custom_fields names other company field, which is no Blesta department field") {
+		t.Errorf("another company's field: %v", err)
+	}
 }

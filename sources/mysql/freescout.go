@@ -24,6 +24,15 @@ type freescout struct {
 	pf      string
 	hasMeta bool // threads.meta (2019): forward links
 	hasOrig bool // threads.body_original: edited threads
+	// cfs are the custom fields (the paid module's custom_fields) the
+	// mapping reads, by id.
+	cfs map[int64]fsField
+}
+
+// fsField is a custom field of FreeScout's Custom Fields module.
+type fsField struct {
+	key     string            // Ticket.Fields key
+	options map[string]string // a dropdown's (type 1) option labels by key
 }
 
 func (f *freescout) t(name string) string { return "`" + f.pf + name + "`" }
@@ -44,9 +53,96 @@ func (f *freescout) init(ctx context.Context) error {
 	}
 	f.hasMeta = have[f.pf+"threads"]["meta"]
 	f.hasOrig = have[f.pf+"threads"]["body_original"]
+	if len(s.fields) > 0 {
+		if err := f.initFields(ctx); err != nil {
+			return err
+		}
+	}
 	s.wallDST = true
 	s.log.Info("reading FreeScout dates as its APP_TIMEZONE wall clock", "zone", s.loc.String())
 	return nil
+}
+
+// initFields finds the custom fields the mapping reads among the Custom
+// Fields module's, by name (several mailboxes may each have one of a name).
+func (f *freescout) initFields(ctx context.Context) error {
+	s := f.s
+	have, err := s.columns(ctx, f.pf+"custom_fields", f.pf+"conversation_custom_field")
+	if err != nil {
+		return err
+	}
+	if have[f.pf+"custom_fields"] == nil || have[f.pf+"conversation_custom_field"] == nil {
+		return s.checkFields("FreeScout custom field (no Custom Fields module tables)", nil)
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT id, COALESCE(name, ''), type, COALESCE(options, '') FROM "+f.t("custom_fields"))
+	if err != nil {
+		return fmt.Errorf("read custom fields: %w", err)
+	}
+	defer rows.Close()
+	var known []string
+	f.cfs = map[int64]fsField{}
+	for rows.Next() {
+		var id, typ int64
+		var name, options string
+		if err := rows.Scan(&id, &name, &typ, &options); err != nil {
+			return err
+		}
+		known = append(known, name)
+		key, ok := s.field(name)
+		if !ok {
+			continue
+		}
+		cf := fsField{key: key}
+		if typ == 1 && options != "" {
+			// A dropdown stores the option's key; its label is
+			// options[key] (a JSON object, or a list indexed by key).
+			if err := json.Unmarshal([]byte(options), &cf.options); err != nil {
+				var list []string
+				if json.Unmarshal([]byte(options), &list) == nil {
+					cf.options = map[string]string{}
+					for i, l := range list {
+						cf.options[strconv.Itoa(i)] = l
+					}
+				}
+			}
+		}
+		f.cfs[id] = cf
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read custom fields: %w", err)
+	}
+	return s.checkFields("FreeScout custom field", known)
+}
+
+// pageFields reads the mapped custom fields of a page's conversations.
+func (f *freescout) pageFields(ctx context.Context, hs []header) error {
+	byID := make(map[int64]*sources.Ticket, len(hs))
+	for _, h := range hs {
+		byID[h.key.(int64)] = h.t
+	}
+	rows, err := f.s.db.QueryContext(ctx, "SELECT conversation_id, custom_field_id, COALESCE(value, '') FROM "+f.t("conversation_custom_field")+
+		" WHERE conversation_id IN ("+inList(hs)+") ORDER BY conversation_id, custom_field_id")
+	if err != nil {
+		return fmt.Errorf("read custom field values: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var cid, fid int64
+		var v string
+		if err := rows.Scan(&cid, &fid, &v); err != nil {
+			return err
+		}
+		cf, ok := f.cfs[fid]
+		t := byID[cid]
+		if !ok || t == nil {
+			continue
+		}
+		if l, ok := cf.options[v]; ok {
+			v = l
+		}
+		setField(t, cf.key, v)
+	}
+	return rows.Err()
 }
 
 // migrated is the condition on threads (alias a) that are migrated:
@@ -86,6 +182,7 @@ func (f *freescout) page(ctx context.Context, after any, n int) ([]header, error
 		last = after.(int64)
 	}
 	q := "SELECT c.id, c.number, COALESCE(c.subject, ''), c.mailbox_id, COALESCE(m.name, ''), c.status," +
+		" COALESCE(ua.email, ''), COALESCE(TRIM(CONCAT_WS(' ', ua.first_name, ua.last_name)), '')," +
 		" c.customer_id, cu.id IS NOT NULL, COALESCE(TRIM(CONCAT_WS(' ', cu.first_name, cu.last_name)), '')," +
 		" COALESCE(NULLIF(c.customer_email, ''), (SELECT e.email FROM " + f.t("emails") + " e WHERE e.customer_id = c.customer_id ORDER BY e.id LIMIT 1), '')," +
 		" c.cc, c.created_at, c.updated_at," +
@@ -93,6 +190,7 @@ func (f *freescout) page(ctx context.Context, after any, n int) ([]header, error
 		" FROM " + f.t("conversations") + " c" +
 		" LEFT JOIN " + f.t("mailboxes") + " m ON m.id = c.mailbox_id" +
 		" LEFT JOIN " + f.t("customers") + " cu ON cu.id = c.customer_id" +
+		" LEFT JOIN " + f.t("users") + " ua ON ua.id = c.user_id" +
 		f.where() + " AND c.id > ? ORDER BY c.id LIMIT ?"
 	rows, err := s.db.QueryContext(ctx, q, last, n)
 	if err != nil {
@@ -104,9 +202,9 @@ func (f *freescout) page(ctx context.Context, after any, n int) ([]header, error
 		var id, number, mailboxID, status int64
 		var customerID sql.NullInt64
 		var found bool
-		var subject, mailbox, cname, cemail string
+		var subject, mailbox, aemail, aname, cname, cemail string
 		var cc, created, updated, threadsUpdated sql.NullString
-		if err := rows.Scan(&id, &number, &subject, &mailboxID, &mailbox, &status, &customerID, &found, &cname, &cemail,
+		if err := rows.Scan(&id, &number, &subject, &mailboxID, &mailbox, &status, &aemail, &aname, &customerID, &found, &cname, &cemail,
 			&cc, &created, &updated, &threadsUpdated); err != nil {
 			return nil, err
 		}
@@ -117,6 +215,9 @@ func (f *freescout) page(ctx context.Context, after any, n int) ([]header, error
 			Department: mailbox,
 			Status:     freescoutStatuses[status],
 			Requester:  sources.Person{Name: cname, Email: cemail},
+			Number:     strconv.FormatInt(number, 10),
+			// conversations.user_id; threads.user_id is only its history.
+			Assignee: sources.Person{Name: aname, Email: deletedSuffix.ReplaceAllString(aemail, "")},
 		}
 		if t.Department == "" {
 			t.Department = strconv.FormatInt(mailboxID, 10)
@@ -145,7 +246,16 @@ func (f *freescout) page(ctx context.Context, after any, n int) ([]header, error
 		}
 		hs = append(hs, header{key: id, t: t})
 	}
-	return hs, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if len(hs) > 0 && len(f.cfs) > 0 {
+		if err := f.pageFields(ctx, hs); err != nil {
+			return nil, err
+		}
+	}
+	return hs, nil
 }
 
 // jsonAddresses reads a JSON array of addresses (FreeScout's cc), adding a

@@ -221,7 +221,8 @@ func TestFreeScoutNeedsTimezone(t *testing.T) {
 // notes (the deleted agent's, the forward note) prefixed with their
 // author; the CC'd customer's message as a guest reply; the drafts, line
 // item, original body, deleted, spam and forwarded-copy conversations
-// absent; a second run writes nothing.
+// absent; the number in ticket custom field 11, the assignee Alice as
+// flag 4; a second run writes nothing.
 func TestEndToEndFreeScout(t *testing.T) {
 	name := freescoutDB(t)
 	e := newE2E(t)
@@ -236,12 +237,14 @@ func TestEndToEndFreeScout(t *testing.T) {
 	}
 	e.checkState(t, fmt.Sprintf(`
 ticket dept=1 status=Closed priority=Medium client=4 name="Carol Customer" email="carol@example.com" cc="boss@acme.example,ops@acme.example" admin="" subject="Cannot log in"
+  fields flag=4 11="1001"
   open 2024-03-10 03:00:00 CDT md=true "I cannot log in\n\n[inline image: screen\\_shot.png, attached]" [screen_shot.png 8 %s]
   reply 2024-03-10 03:30:00 CDT admin:alice md=true "Please try again" 
   reply 2024-03-11 04:00:00 CDT client:0 "Dan Copied" "dan@example.com" md=true "Me too & thanks" 
   note 2024-03-10 03:40:00 CDT admin:admin md=true "**Bob Billing:**\n\nChecked logs" [auth.log 5 %s]
   note 2024-03-11 05:00:00 CDT admin:admin md=true "**Alice Agent:**\n\nForwarded to vendor" 
 ticket dept=2 status=Open priority=Medium client=0 name="Zoë Müller" email="zoe@example.de" cc="" admin="" subject="Rechnung #2024-17: falsche MwSt — ünïcödé"
+  fields flag=0 11="1002"
   open 2024-07-01 05:00:00 CDT md=true "Grüße aus Köln  \nsee the PDF" [Rechnung_März.pdf 7 %s]
   reply 2024-07-01 06:00:00 CDT admin:alice md=true "Danke" 
 `, sha256Hex(fsPNG), sha256Hex([]byte("auth\n")), sha256Hex([]byte("%PDF-1\n"))))
@@ -275,5 +278,31 @@ INSERT INTO threads (id, conversation_id, type, state, body, source_via, source_
 	}
 	if strings.Join(ps, "\n") != strings.Join(want, "\n") {
 		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(ps, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// FreeScout: the number (not the id), conversations.user_id as the
+// assignee, the Custom Fields module's values by name (a dropdown's as its
+// label), conversations.cc as CC; without the module's tables a mapped
+// field fails the open.
+func TestFreeScoutTicketFields(t *testing.T) {
+	name, _ := fixtureDB(t, "freescoutf", freescoutDDL, freescoutFixture, `
+CREATE TABLE custom_fields (id int(10) unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY, mailbox_id int(10) unsigned NOT NULL,
+  name varchar(75) NOT NULL, type tinyint(3) unsigned NOT NULL, required tinyint(1) NOT NULL DEFAULT 0, options text NULL,
+  sort_order int(10) unsigned NOT NULL DEFAULT 1) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE TABLE conversation_custom_field (id int(10) unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY, conversation_id int(10) unsigned NOT NULL,
+  custom_field_id int(10) unsigned NOT NULL, value text NULL) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+INSERT INTO custom_fields (id, mailbox_id, name, type, options) VALUES (1, 1, 'Plan', 1, '{"1":"Basic","2":"Business"}'), (2, 1, 'Domain', 2, NULL);
+INSERT INTO conversation_custom_field (conversation_id, custom_field_id, value) VALUES (1, 1, '2'), (1, 2, 'example.org'), (2, 2, '');`)
+	env := sources.Env{Location: time.UTC, Fields: []string{"plan", "Domain"}}
+	s := openSource(t, Options{Preset: PresetFreeScout, DSN: srv.DSN(name), AttachmentsDir: freescoutFiles(t)}, env)
+	checkTicketFields(t, readAll(t, s), map[string]ticketFields{
+		"1": {Number: "1001", Assignee: sources.Person{Name: "Alice Agent", Email: "alice@example.com"},
+			Fields: map[string]string{"plan": "Business", "domain": "example.org"}, CC: []string{"boss@acme.example", "ops@acme.example"}},
+		"2": {Number: "1002"},
+	})
+	_, err := Open(t.Context(), Options{Preset: PresetFreeScout, DSN: srv.DSN(freescoutDB(t))}, env)
+	if err == nil || !strings.Contains(err.Error(), "mapping.custom_fields names domain, plan, which is no FreeScout custom field (no Custom Fields module tables)") {
+		t.Errorf("no module: %v", err)
 	}
 }
