@@ -10,9 +10,9 @@
 // (whose Updated is the last-change time). osTicket reads the threads of a
 // page's accepted tickets together (one entries query, attachments by entry
 // id in batches), so page_size bounds the memory held, and so do FreeScout
-// and Blesta (threads of a page in one query, attachments by entry id in
-// batches); the other presets read one thread at a time. Either way tickets are yielded one at a time,
-// each with its whole thread, and the page forgets each once yielded.
+// and Blesta; the other presets read one thread at a time. Either way
+// tickets are yielded one at a time, each with its whole thread, and the
+// page forgets each once yielded.
 // Attachment bytes are read lazily when the importer opens them: osTicket's
 // database chunks one row per query, or files under attachments_dir (WHMCS,
 // HESK, osTicket's filesystem plugin, custom), never outside it.
@@ -25,7 +25,8 @@
 // session zone (a time_zone in the DSN is dropped), which gives back the
 // APP_TIMEZONE wall clock FreeScout wrote, and placed in source.timezone,
 // which it requires (APP_TIMEZONE is in FreeScout's .env, not its database).
-// Blesta's DATETIMEs are UTC; the configured zone is not used. '0000-00-00 00:00:00' and NULL are "missing", never year 0.
+// Blesta's DATETIMEs are UTC; the configured zone is not used.
+// '0000-00-00 00:00:00' and NULL are "missing", never year 0.
 //
 // WHMCS client ids are yielded only with keep_client_ids (the new install's
 // clients copied with their ids); otherwise the requester's name and email
@@ -35,13 +36,17 @@
 // DomainID); another value is a bad_value warning.
 //
 // Besides the thread, each preset yields the ticket's number (osTicket
-// number, HESK trackid, WHMCS tid), its assignee (osTicket staff_id, HESK
-// owner, WHMCS flag: the staff member's name and email), its CC (osTicket's
-// active collaborators, HESK's followers, WHMCS's cc) and the custom fields
+// number, HESK trackid, WHMCS tid, FreeScout number, Blesta code), its
+// assignee (osTicket staff_id, HESK owner, WHMCS flag, FreeScout user_id,
+// Blesta staff_id: the staff member's name and email), its CC (osTicket's
+// active collaborators, HESK's followers, WHMCS's cc, FreeScout's
+// conversation cc, Blesta's recipients) and the custom fields
 // sources.Env.Fields names: osTicket form fields by name or label (choices
 // as their labels), HESK custom<id> columns by their titles in any language,
 // WHMCS support custom fields by fieldname (or either side of
-// "name|display"). A named field the database does not have fails Open.
+// "name|display"), FreeScout Custom Fields module fields by name (dropdowns
+// as their labels), Blesta department fields by label (encrypted values a
+// warning). A named field the database does not have fails Open.
 // The custom preset yields none of these.
 //
 // Department, status and priority are yielded as the source's names
