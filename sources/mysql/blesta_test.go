@@ -247,23 +247,25 @@ func TestBlestaRelPath(t *testing.T) {
 // reply as a staff reply from mapping.default_staff; the recipients as CC;
 // emergency priority mapped to High; the log row, the empty reply, the
 // trashed and the other company's tickets absent; the attachment outside
-// the uploads left out; the code in ticket custom field 11, the assignee
-// Alice as flag 4; a second run writes nothing.
+// the uploads left out; the code in ticket custom field 11, the Domain
+// department field in 12, the assignee Alice as flag 4; a second run
+// writes nothing.
 func TestEndToEndBlesta(t *testing.T) {
 	name := blestaDB(t)
 	e := newE2E(t)
 	opts := Options{Preset: PresetBlesta, DSN: srv.DSN(name), AttachmentsDir: blestaFiles(t), PageSize: 1}
-	env := sources.Env{Location: testzone.Load(t, "Asia/Tokyo")}
+	env := sources.Env{Location: testzone.Load(t, "Asia/Tokyo"), Fields: []string{"Domain"}}
 	cfg := e2eMapping()
 	cfg.Departments = map[string]int64{"Support": 1, "Billing": 2}
 	cfg.Statuses = map[string]string{"open": "Open", "awaiting_reply": "Answered", "in_progress": "In Progress", "on_hold": "On Hold", "closed": "Closed"}
+	cfg.CustomFields = map[string]int{"Domain": 12}
 	rep := e.run(t, opts, env, cfg)
 	if want := (report.TicketCounts{Total: 2, Imported: 2}); rep.Tickets != want {
 		t.Errorf("report %+v, want %+v; failures %+v", rep.Tickets, want, rep.Failures)
 	}
 	e.checkState(t, fmt.Sprintf(`
 ticket dept=1 status=Closed priority=High client=4 name="Carol Customer" email="carol@example.com" cc="boss@acme.example,erin@acme.example" admin="" subject="Cannot log in"
-  fields flag=4 11="1821914"
+  fields flag=4 11="1821914" 12="acme.example"
   open 2024-03-10 04:00:00 CDT md=true "I cannot log in\n\n[inline image: shot.png, attached]" [log one.txt 8 %s] [shot.png 14 %s]
   reply 2024-03-10 04:45:00 CDT admin:alice md=true "Please try again" 
   reply 2024-03-10 05:00:00 CDT client:0 "Erin Ops" "erin@acme.example" md=true "Works for me too" 

@@ -221,14 +221,16 @@ func TestFreeScoutNeedsTimezone(t *testing.T) {
 // notes (the deleted agent's, the forward note) prefixed with their
 // author; the CC'd customer's message as a guest reply; the drafts, line
 // item, original body, deleted, spam and forwarded-copy conversations
-// absent; the number in ticket custom field 11, the assignee Alice as
-// flag 4; a second run writes nothing.
+// absent; the number in ticket custom field 11, the Custom Fields
+// module's Domain and Plan (a dropdown, as its label) in 12 and 13, the
+// assignee Alice as flag 4; a second run writes nothing.
 func TestEndToEndFreeScout(t *testing.T) {
-	name := freescoutDB(t)
+	name, _ := fixtureDB(t, "freescoute2e", freescoutDDL, freescoutFixture, freescoutCustomFields)
 	e := newE2E(t)
 	opts := Options{Preset: PresetFreeScout, DSN: srv.DSN(name), AttachmentsDir: freescoutFiles(t), PageSize: 1}
-	env := sources.Env{Location: testzone.Load(t, "Europe/Berlin")}
+	env := sources.Env{Location: testzone.Load(t, "Europe/Berlin"), Fields: []string{"Domain", "Plan"}}
 	cfg := e2eMapping()
+	cfg.CustomFields = map[string]int{"Domain": 12, "Plan": 13}
 	cfg.Departments = map[string]int64{"Support": 1, "Billing": 2}
 	cfg.Statuses = map[string]string{"active": "Open", "pending": "On Hold", "closed": "Closed"}
 	rep := e.run(t, opts, env, cfg)
@@ -237,7 +239,7 @@ func TestEndToEndFreeScout(t *testing.T) {
 	}
 	e.checkState(t, fmt.Sprintf(`
 ticket dept=1 status=Closed priority=Medium client=4 name="Carol Customer" email="carol@example.com" cc="boss@acme.example,ops@acme.example" admin="" subject="Cannot log in"
-  fields flag=4 11="1001"
+  fields flag=4 11="1001" 12="example.org" 13="Business"
   open 2024-03-10 03:00:00 CDT md=true "I cannot log in\n\n[inline image: screen\\_shot.png, attached]" [screen_shot.png 8 %s]
   reply 2024-03-10 03:30:00 CDT admin:alice md=true "Please try again" 
   reply 2024-03-11 04:00:00 CDT client:0 "Dan Copied" "dan@example.com" md=true "Me too & thanks" 
@@ -281,19 +283,24 @@ INSERT INTO threads (id, conversation_id, type, state, body, source_via, source_
 	}
 }
 
-// FreeScout: the number (not the id), conversations.user_id as the
-// assignee, the Custom Fields module's values by name (a dropdown's as its
-// label), conversations.cc as CC; without the module's tables a mapped
-// field fails the open.
-func TestFreeScoutTicketFields(t *testing.T) {
-	name, _ := fixtureDB(t, "freescoutf", freescoutDDL, freescoutFixture, `
+// freescoutCustomFields are the Custom Fields module's two tables, with the
+// columns its entity class names (the module is paid; its migrations were
+// not seen), and values for conversation 1: Plan a dropdown.
+const freescoutCustomFields = `
 CREATE TABLE custom_fields (id int(10) unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY, mailbox_id int(10) unsigned NOT NULL,
   name varchar(75) NOT NULL, type tinyint(3) unsigned NOT NULL, required tinyint(1) NOT NULL DEFAULT 0, options text NULL,
   sort_order int(10) unsigned NOT NULL DEFAULT 1) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 CREATE TABLE conversation_custom_field (id int(10) unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY, conversation_id int(10) unsigned NOT NULL,
   custom_field_id int(10) unsigned NOT NULL, value text NULL) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 INSERT INTO custom_fields (id, mailbox_id, name, type, options) VALUES (1, 1, 'Plan', 1, '{"1":"Basic","2":"Business"}'), (2, 1, 'Domain', 2, NULL);
-INSERT INTO conversation_custom_field (conversation_id, custom_field_id, value) VALUES (1, 1, '2'), (1, 2, 'example.org'), (2, 2, '');`)
+INSERT INTO conversation_custom_field (conversation_id, custom_field_id, value) VALUES (1, 1, '2'), (1, 2, 'example.org'), (2, 2, '');`
+
+// FreeScout: the number (not the id), conversations.user_id as the
+// assignee, the Custom Fields module's values by name (a dropdown's as its
+// label), conversations.cc as CC; without the module's tables a mapped
+// field fails the open.
+func TestFreeScoutTicketFields(t *testing.T) {
+	name, _ := fixtureDB(t, "freescoutf", freescoutDDL, freescoutFixture, freescoutCustomFields)
 	env := sources.Env{Location: time.UTC, Fields: []string{"plan", "Domain"}}
 	s := openSource(t, Options{Preset: PresetFreeScout, DSN: srv.DSN(name), AttachmentsDir: freescoutFiles(t)}, env)
 	checkTicketFields(t, readAll(t, s), map[string]ticketFields{
