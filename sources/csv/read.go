@@ -237,7 +237,7 @@ func (p *pass) ticket(rec []string, off int64, line int, pe *stdcsv.ParseError) 
 			key, t.ID = "", origin
 		}
 		t.AddProblem(sources.Problem{Severity: sources.Error, Code: sources.CodeInvalidUTF8, Origin: origin, Field: fieldName(h, bad),
-			Message: fmt.Sprintf("%s line %d field %d is not valid UTF-8; save the file as UTF-8", TicketsFile, line, bad+1)})
+			Message: fmt.Sprintf("%s line %d field %d is not valid UTF-8; %s", TicketsFile, line, bad+1, p.s.dialect.encodingHint())})
 		return t, key
 	}
 	if len(rec) != h.fields {
@@ -296,7 +296,7 @@ func (p *pass) entry(t *sources.Ticket, rec []string, origin string) (sources.En
 			e.ID = ""
 		}
 		add(sources.Problem{Severity: sources.Error, Code: sources.CodeInvalidUTF8, Origin: origin, Field: fieldName(h, bad),
-			Message: fmt.Sprintf("field %d is not valid UTF-8; save the file as UTF-8", bad+1)})
+			Message: fmt.Sprintf("field %d is not valid UTF-8; %s", bad+1, p.s.dialect.encodingHint())})
 		return e, false
 	}
 	if len(rec) != h.fields {
@@ -451,6 +451,7 @@ func (c *csvFile) recoverField(pe *stdcsv.ParseError, off int64, col int) string
 		return ""
 	}
 	lr := stdcsv.NewReader(bytes.NewReader(line))
+	lr.Comma = c.comma
 	lr.LazyQuotes = true
 	lr.FieldsPerRecord = -1
 	rec, err := lr.Read()
@@ -534,7 +535,7 @@ func (m *msgReader) load(refs []ref) error {
 	m.br.Reset(m.buf)
 	if m.cr == nil {
 		m.bufr = bufio.NewReaderSize(&m.br, 64<<10)
-		m.cr = newReader(m.bufr) // csv.NewReader keeps a *bufio.Reader as it is
+		m.cr = newReader(m.bufr, m.c.comma) // csv.NewReader keeps a *bufio.Reader as it is
 	} else {
 		m.bufr.Reset(&m.br)
 	}
