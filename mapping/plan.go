@@ -331,6 +331,9 @@ func (s *planning) plan() error {
 		s.errorf(sources.CodeThreadSkipped, nil, "", "the thread was not read; the ticket cannot be planned")
 		return nil
 	}
+	if t.RowUnreadable() {
+		return nil // the source's problem is the one root cause
+	}
 	p.DeptID = s.department()
 	p.Status = s.status()
 	p.Priority = s.priority()
@@ -439,7 +442,7 @@ func (s *planning) requester() error {
 	valid := false
 	if email != "" {
 		if a, err := mail.ParseAddress(email); err != nil {
-			s.errorf(sources.CodeInvalidEmail, nil, "requester_email", "requester email %q: %v", email, err)
+			s.errorf(sources.CodeInvalidEmail, nil, "requester_email", "requester email %q is not an email address", email)
 		} else {
 			email, valid = a.Address, true
 		}
@@ -502,7 +505,7 @@ func (s *planning) planNew(entries []keyed) error {
 		}
 		a, err := mail.ParseAddress(c)
 		if err != nil {
-			s.errorf(sources.CodeInvalidEmail, nil, "cc", "cc %q: %v", c, err)
+			s.errorf(sources.CodeInvalidEmail, nil, "cc", "cc %q is not an email address", c)
 			continue
 		}
 		cc = append(cc, a.Address)
@@ -510,7 +513,9 @@ func (s *planning) planNew(entries []keyed) error {
 
 	opener := slices.IndexFunc(entries, func(k keyed) bool { return k.e.Kind != sources.Note })
 	if opener < 0 {
-		s.errorf(sources.CodeNoMessage, nil, "entries", "no reply to open the ticket with (%d notes)", len(entries))
+		if !s.droppedEntry() { // else the unreadable message row is the root cause
+			s.errorf(sources.CodeNoMessage, nil, "entries", "no reply to open the ticket with (%d notes)", len(entries))
+		}
 		return nil
 	}
 	o := &entries[opener]
@@ -580,12 +585,25 @@ func (s *planning) planIncremental(entries []keyed) error {
 	return nil
 }
 
+// droppedEntry reports whether the source dropped an entry of the ticket
+// whose row it could not read or decode.
+func (s *planning) droppedEntry() bool {
+	for _, p := range s.t.Problems {
+		if p.Severity == sources.Error && (p.Code == sources.CodeCSVParse || p.Code == sources.CodeInvalidUTF8) {
+			return true
+		}
+	}
+	return false
+}
+
 // checkEntry reports an entry's date and author problems.
 func (s *planning) checkEntry(k *keyed) {
 	e := k.e
 	switch {
 	case e.Created.IsZero():
-		s.errorf(sources.CodeBadDate, k, "created", "no created date")
+		if !s.t.Reported(e.Origin, "created", sources.CodeBadDate, sources.CodeDSTGap) {
+			s.errorf(sources.CodeBadDate, k, "created", "no created date")
+		}
 	case e.Created.After(s.now):
 		s.errorf(sources.CodeFutureDate, k, "created", "created %s is after the WHMCS server's clock (%s)",
 			e.Created.Format(time.RFC3339), s.now.Format(time.RFC3339))
@@ -596,7 +614,7 @@ func (s *planning) checkEntry(k *keyed) {
 	}
 	if a := strings.TrimSpace(e.Author.Email); a != "" {
 		if _, err := mail.ParseAddress(a); err != nil {
-			s.errorf(sources.CodeInvalidEmail, k, "author_email", "author email %q: %v", a, err)
+			s.errorf(sources.CodeInvalidEmail, k, "author_email", "author email %q is not an email address", a)
 		}
 	}
 }

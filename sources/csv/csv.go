@@ -268,33 +268,24 @@ func (s *Source) Close() error {
 	return errors.Join(errs...)
 }
 
-// Count returns the number of records in tickets.csv (malformed ones
-// included). It reads the file once.
+// Count returns the number of tickets tickets.csv yields: its records
+// (malformed ones included), the copies of a duplicate id counting once.
+// It reads the file once.
 func (s *Source) Count(ctx context.Context) (int, error) {
 	if s.closed {
 		return 0, errors.New("csv: source is closed")
 	}
-	cr, _, err := s.tickets.reader()
-	if err != nil {
-		return 0, err
-	}
 	n := 0
-	for {
-		if n%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return n, err
-			}
+	seen := map[string]bool{}
+	err := s.eachID(ctx, func(id string, _ int) {
+		if id == "" || !seen[id] {
+			n++
 		}
-		_, err := cr.Read()
-		if err == io.EOF {
-			return n, nil
+		if id != "" && !seen[id] {
+			seen[strings.Clone(id)] = true
 		}
-		var pe *stdcsv.ParseError
-		if err != nil && !errors.As(err, &pe) {
-			return n, fmt.Errorf("csv: read %s: %w", TicketsFile, err)
-		}
-		n++
-	}
+	})
+	return n, err
 }
 
 // Tickets streams the tickets in tickets.csv order, each with its messages
