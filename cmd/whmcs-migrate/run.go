@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -170,6 +172,17 @@ type progress struct {
 	last   atomic.Int64
 	start  time.Time
 	closed atomic.Bool
+	setMax sync.Once
+}
+
+// setTotal sets the total once, when the pass learns it after starting.
+func (p *progress) setTotal(n int) {
+	p.setMax.Do(func() {
+		p.total = n
+		if p.bar != nil {
+			p.bar.ChangeMax(n)
+		}
+	})
 }
 
 func newProgress(w io.Writer, total int, stats *policy.Stats, a *app, off bool) *progress {
@@ -201,7 +214,7 @@ func (p *progress) ticket(importer.TicketResult) {
 	now := time.Now().UnixNano()
 	if last := p.last.Load(); now-last > int64(10*time.Second) && p.last.CompareAndSwap(last, now) {
 		p.a.log.Info("progress", "tickets_done", n, "tickets_total", p.total,
-			"calls", p.stats.TotalCalls(), "calls_per_second", float64(p.stats.TotalCalls())/time.Since(p.start).Seconds())
+			"calls", p.stats.TotalCalls(), "calls_per_second", math.Round(float64(p.stats.TotalCalls())/time.Since(p.start).Seconds()*10)/10)
 	}
 }
 

@@ -48,6 +48,9 @@ type Verify struct {
 	// Text is how the target stores text, as the runs learned it: texts
 	// were compared in that form.
 	Text whmcs.TextProfile
+	// Interrupted: the pass stopped early (Ctrl-C); the report holds what
+	// was checked so far.
+	Interrupted bool
 }
 
 // OK reports whether every ticket matched and none is missing.

@@ -21,11 +21,13 @@ type verifyJSON struct {
 	Differences    []Difference `json:"differences"`
 	ElapsedSeconds float64      `json:"elapsed_seconds"`
 	TextProfile    string       `json:"text_profile"`
+	Interrupted    bool         `json:"interrupted,omitempty"` // what was checked before Ctrl-C
 }
 
 // JSON renders the report as {"tickets": {"checked", "matching",
 // "differing", "missing"}, "differences": [{"ticket", "whmcs_id", "field",
-// "entry", "expected", "actual"}], "elapsed_seconds"}.
+// "entry", "expected", "actual"}], "elapsed_seconds", "interrupted" (only
+// when true)}.
 func (r *Verify) JSON() ([]byte, error) {
 	var j verifyJSON
 	j.Tickets.Checked, j.Tickets.Matching, j.Tickets.Differing, j.Tickets.Missing = r.Checked, r.Matching, r.Differing, r.Missing
@@ -35,6 +37,7 @@ func (r *Verify) JSON() ([]byte, error) {
 	}
 	j.ElapsedSeconds = r.Elapsed.Seconds()
 	j.TextProfile = r.Text.Describe()
+	j.Interrupted = r.Interrupted
 	b, err := json.MarshalIndent(j, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode verify report: %w", err)
@@ -46,24 +49,61 @@ func (r *Verify) JSON() ([]byte, error) {
 // summary shows.
 const termWidth = 100
 
-// WriteText writes the terminal summary: the counts, then each
-// difference under its ticket.
+// TextDifferences is how many differences the terminal summary shows at
+// most; the report files hold them all.
+const TextDifferences = 20
+
+// WriteText writes the terminal summary, sized for a screen: the counts,
+// the tickets not imported on one line (the first few ids), then at most
+// TextDifferences other differences, each under its ticket, and how many
+// more the report files hold.
 func (r *Verify) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Verified %d tickets: %d matching, %d differing.", r.Checked, r.Matching, r.Differing)
+	if r.Interrupted {
+		b.WriteString("Interrupted: what follows is what was checked so far.\n")
+	}
+	fmt.Fprintf(&b, "Verified %s: %d matching, %d differing.", plural(r.Checked, "ticket", "tickets"), r.Matching, r.Differing)
 	if r.Missing > 0 {
-		fmt.Fprintf(&b, " %d source tickets not imported.", r.Missing)
+		fmt.Fprintf(&b, " %s not imported.", plural(r.Missing, "source ticket", "source tickets"))
 	}
 	b.WriteByte('\n')
 	fmt.Fprintf(&b, "Texts compared as this WHMCS stores them: %s.\n", r.Text.Describe())
-	last := ""
+	var missing []string
 	for _, d := range r.Differences {
+		if d.Field == FieldNotImported {
+			missing = append(missing, d.Ticket)
+		}
+	}
+	if len(missing) > 0 {
+		const ids = 10
+		fmt.Fprintf(&b, "\nNot imported: %s", strings.Join(missing[:min(ids, len(missing))], ", "))
+		if len(missing) > ids {
+			fmt.Fprintf(&b, " and %d more", len(missing)-ids)
+		}
+		b.WriteString(" (run imports them)\n")
+	}
+	last := ""
+	shown, more := 0, 0
+	moreTickets := map[string]bool{}
+	for _, d := range r.Differences {
+		if d.Field == FieldNotImported {
+			continue
+		}
+		if shown == TextDifferences {
+			more++
+			moreTickets[d.Ticket] = true
+			continue
+		}
+		if shown == 0 {
+			b.WriteByte('\n')
+		}
+		shown++
 		if head := d.Ticket + "\x00" + fmt.Sprint(d.WHMCSID); head != last {
 			last = head
 			if d.WHMCSID != 0 {
-				fmt.Fprintf(&b, "\nticket %s (WHMCS %d):\n", d.Ticket, d.WHMCSID)
+				fmt.Fprintf(&b, "ticket %s (WHMCS %d):\n", d.Ticket, d.WHMCSID)
 			} else {
-				fmt.Fprintf(&b, "\nticket %s:\n", d.Ticket)
+				fmt.Fprintf(&b, "ticket %s:\n", d.Ticket)
 			}
 		}
 		field := d.Field
@@ -72,11 +112,23 @@ func (r *Verify) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "  %s: expected %s; WHMCS has %s\n", field, clip(d.Expected), clip(d.Actual))
 	}
-	if r.OK() {
+	if more > 0 {
+		fmt.Fprintf(&b, "\n... and %s more on %s: the JSON and HTML reports list them all.\n",
+			plural(more, "difference", "differences"), plural(len(moreTickets), "ticket", "tickets"))
+	}
+	if r.OK() && !r.Interrupted {
 		b.WriteString("Everything matches.\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// plural renders a count with its noun: "1 ticket", "2 tickets".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func clip(s string) string {
@@ -126,6 +178,7 @@ td.v { white-space: pre-wrap; max-width: 40em; word-break: break-word; }
 <body>
 <h1>whmcs-migrate verification report</h1>
 <p class="muted">Generated {{.GeneratedAt.Format "2006-01-02 15:04:05 MST"}}; WHMCS read with read calls only; dates in {{.Zone}}.</p>
+{{if .Interrupted}}<p class="bad">Interrupted: this is what was checked before the pass stopped.</p>{{end}}
 {{if .OK}}<p class="ok">All {{.Checked}} tickets checked match their source.</p>{{else}}<p class="bad">{{.Differing}} of {{.Checked}} tickets checked differ{{if .Missing}}; {{.Missing}} source tickets are not imported{{end}}.</p>{{end}}
 
 <h2>Summary</h2>
