@@ -79,6 +79,8 @@ checkpoint journal makes every run resumable and every write happen once.
 			return cmd.Help()
 		},
 	}
+	root.Version = currentVersion().String()
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
@@ -147,5 +149,6 @@ func commands(g *globals) []*cobra.Command {
 		newVerifyCmd(g),
 		newRollbackCmd(g),
 		newSandboxCmd(),
+		newVersionCmd(g),
 	}
 }
