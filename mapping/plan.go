@@ -268,6 +268,9 @@ type planning struct {
 	p     *Plan
 	now   time.Time
 	prior *Prior
+	// entries are the ticket's entries in the order a fresh import sends
+	// them.
+	entries []keyed
 
 	reqDone  bool
 	reqErr   error
@@ -338,6 +341,7 @@ func (s *planning) plan() error {
 	p.Status = s.status()
 	p.Priority = s.priority()
 	entries := s.sorted()
+	s.entries = entries
 
 	var err error
 	if s.prior == nil {
@@ -765,16 +769,24 @@ func (s *planning) finish() {
 			}
 		}
 	}
-	needStatus := p.Status != "" && !strings.EqualFold(p.Status, natural)
+	// The status to end in: the source's, or when it has none ("leave
+	// what WHMCS arrives at"), where a fresh import of the whole thread
+	// arrives, which a sync must reach too (the source's status may have
+	// been cleared since the ticket was imported).
+	want := p.Status
+	if want == "" && s.prior != nil {
+		want = s.freshStatus()
+	}
+	needStatus := want != "" && !strings.EqualFold(want, natural)
 	needPriority := !strings.EqualFold(p.Priority, prevPriority)
 	switch {
 	case !needStatus && !needPriority && !applyDept:
 	case !needPriority && !applyDept && lastReply >= 0:
-		p.Steps[lastReply].Reply.Status = p.Status
+		p.Steps[lastReply].Reply.Status = want
 	default:
 		u := &whmcs.UpdateTicketRequest{}
 		if needStatus {
-			u.Status = p.Status
+			u.Status = want
 		}
 		if needPriority {
 			u.Priority = p.Priority
@@ -785,12 +797,32 @@ func (s *planning) finish() {
 		p.Steps = append(p.Steps, Step{Kind: StepUpdate, Key: "update", Update: u})
 	}
 	p.EndStatus, p.EndPriority = natural, p.Priority
-	if p.Status != "" {
-		p.EndStatus = p.Status
+	if want != "" {
+		p.EndStatus = want
 	}
 	if len(p.Steps) > 0 && (p.EndStatus == StatusAnswered || p.EndStatus == StatusCustomerReply) {
 		s.warnf(sources.CodeAutocloseStatus, nil, "status", "the ticket ends %s, which WHMCS's inactive-ticket auto-close may close", p.EndStatus)
 	}
+}
+
+// freshStatus is the status a fresh import of the whole thread leaves
+// WHMCS in by itself: Open after OpenTicket, then each later reply's
+// (Answered for staff, Customer-Reply for the customer); notes change
+// nothing.
+func (s *planning) freshStatus() string {
+	status, opened := "", false
+	for _, k := range s.entries {
+		switch {
+		case k.e.Kind == sources.Note:
+		case !opened:
+			status, opened = StatusOpen, true
+		case k.e.Kind == sources.StaffReply:
+			status = StatusAnswered
+		default:
+			status = StatusCustomerReply
+		}
+	}
+	return status
 }
 
 // authorName names an entry's author for messages and note prefixes.
