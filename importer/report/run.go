@@ -42,10 +42,15 @@ type TicketCounts struct {
 	Stopped   int `json:"stopped,omitempty"`
 }
 
-// Failure is one failed ticket.
+// Failure is one failed ticket: its id, the step that failed, the problem
+// code, where the ticket was read (file:line or row) and the field of its
+// first error, and the whole message.
 type Failure struct {
 	Ticket string `json:"ticket"`
 	Step   string `json:"step"`
+	Code   string `json:"code"`
+	Origin string `json:"origin"`
+	Field  string `json:"field"`
 	Error  string `json:"error"`
 }
 
