@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -206,15 +207,25 @@ func pickShowcase(ts []*sources.Ticket, ids map[string]int64, n int) []int64 {
 func printTicket(w io.Writer, t *whmcs.Ticket, loc *time.Location) {
 	fmt.Fprintf(w, "\n── Ticket #%s  %q\n", t.TID, t.Subject)
 	fmt.Fprintf(w, "   department %s · status %s · priority %s · requester %s <%s>\n", t.DeptName, t.Status, t.Priority, t.Name, t.Email)
+	// Replies and notes in date order, as the thread happened.
+	type line struct {
+		at   time.Time
+		text string
+	}
+	var lines []line
 	for _, r := range t.Replies {
 		who := r.RequestorName
 		if r.Admin != "" {
 			who = r.Admin + " (staff)"
 		}
-		fmt.Fprintf(w, "   %s  %-28s %s%s\n", r.Date.In(loc).Format("2006-01-02 15:04 MST"), who, excerpt(r.Message), attachNote(len(r.Attachments)))
+		lines = append(lines, line{r.Date, fmt.Sprintf("   %s  %-28s %s%s\n", r.Date.In(loc).Format("2006-01-02 15:04 MST"), who, excerpt(r.Message), attachNote(len(r.Attachments)))})
 	}
 	for _, n := range t.Notes {
-		fmt.Fprintf(w, "   %s  %-28s %s%s\n", n.Date.In(loc).Format("2006-01-02 15:04 MST"), "note by "+n.Admin, excerpt(n.Message), attachNote(len(n.Attachments)))
+		lines = append(lines, line{n.Date, fmt.Sprintf("   %s  %-28s %s%s\n", n.Date.In(loc).Format("2006-01-02 15:04 MST"), "note by "+n.Admin, excerpt(n.Message), attachNote(len(n.Attachments)))})
+	}
+	slices.SortStableFunc(lines, func(a, b line) int { return a.at.Compare(b.at) })
+	for _, l := range lines {
+		io.WriteString(w, l.text)
 	}
 }
 
@@ -230,5 +241,5 @@ func attachNote(n int) string {
 	if n == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" [%d attachment(s)]", n)
+	return " [" + report.Plural(n, "attachment", "attachments") + "]"
 }

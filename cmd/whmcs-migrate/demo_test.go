@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -46,6 +47,29 @@ func testDemoImports(t *testing.T, literal bool, mode string) {
 	if !strings.Contains(out.String(), "emails sent to customers: 0") || strings.Count(out.String(), "── Ticket #") != 3 ||
 		!strings.Contains(out.String(), mode+")") {
 		t.Errorf("demo output:\n%s", out.String())
+	}
+	// Each shown ticket's replies and notes are in date order, notes
+	// among the replies where they were written.
+	dated := regexp.MustCompile(`^   (\d{4}-\d\d-\d\d \d\d:\d\d) \S+  (note by )?`)
+	shownNotes := 0
+	for _, block := range strings.Split(out.String(), "── Ticket #")[1:] {
+		prev := ""
+		for _, l := range strings.Split(block, "\n") {
+			m := dated.FindStringSubmatch(l)
+			if m == nil {
+				continue
+			}
+			if m[2] != "" {
+				shownNotes++
+			}
+			if m[1] < prev { // one zone per ticket, so the text sorts as the dates
+				t.Errorf("demo prints %s after %s:\n%s", m[1], prev, block)
+			}
+			prev = m[1]
+		}
+	}
+	if shownNotes == 0 {
+		t.Errorf("the shown tickets have no note:\n%s", out.String())
 	}
 	st := res.server.State()
 	if st.Storage.Sanitize == literal || st.Storage.ThreeByte == literal {

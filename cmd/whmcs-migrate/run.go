@@ -106,7 +106,14 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 			total = n
 		}
 	}
-	prog := newProgress(g.stderr, total, policy.StatsOf(client.Caller()), a, f.noProgress)
+	// The bar and its ETA count this run's work only: not the tickets a
+	// resumed or synced checkpoint already holds (they are skipped in no
+	// time), and no more than --limit.
+	before, err := store.Counts(ctx)
+	if err != nil {
+		return err
+	}
+	prog := newProgress(g.stderr, workTotal(total, before.Imported, f.limit), policy.StatsOf(client.Caller()), a, f.noProgress)
 	defer prog.finish()
 
 	start := time.Now()
@@ -118,6 +125,12 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 	prog.finish()
 	if rep != nil {
 		rep.WriteText(g.stdout)
+		if f.limit > 0 && total >= 0 && err == nil {
+			if after, cerr := store.Counts(ctx); cerr == nil && total > after.Imported {
+				fmt.Fprintf(g.stdout, "  remaining  %d of the source's %d tickets are not imported yet (--limit %d); run again to go on\n",
+					total-after.Imported, total, f.limit)
+			}
+		}
 		if werr := writeRunFiles(f, rep); werr != nil && err == nil {
 			err = werr
 		}
@@ -133,7 +146,7 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 	case err != nil:
 		return a.redactErr(err)
 	case rep.Tickets.Failed > 0:
-		fmt.Fprintf(g.stderr, "%d ticket(s) failed; they are retried on the next run\n", rep.Tickets.Failed)
+		fmt.Fprintf(g.stderr, "%s failed; they are retried on the next run\n", report.Plural(rep.Tickets.Failed, "ticket", "tickets"))
 		return errIncomplete
 	}
 	return nil
@@ -172,21 +185,26 @@ type progress struct {
 	last   atomic.Int64
 	start  time.Time
 	closed atomic.Bool
-	setMax sync.Once
+	mu     sync.Mutex    // guards total's changes
+	every  time.Duration // between log lines (10s)
 }
 
-// setTotal sets the total once, when the pass learns it after starting.
+// setTotal sets the total, when the pass learns it after starting or it
+// grows.
 func (p *progress) setTotal(n int) {
-	p.setMax.Do(func() {
-		p.total = n
-		if p.bar != nil {
-			p.bar.ChangeMax(n)
-		}
-	})
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n == p.total {
+		return
+	}
+	p.total = n
+	if p.bar != nil {
+		p.bar.ChangeMax(n)
+	}
 }
 
 func newProgress(w io.Writer, total int, stats *policy.Stats, a *app, off bool) *progress {
-	p := &progress{stats: stats, a: a, total: total, start: time.Now()}
+	p := &progress{stats: stats, a: a, total: total, start: time.Now(), every: 10 * time.Second}
 	p.last.Store(p.start.UnixNano())
 	if f, ok := w.(*os.File); ok && !off && term.IsTerminal(int(f.Fd())) {
 		p.bar = progressbar.NewOptions(total,
@@ -203,8 +221,41 @@ func newProgress(w io.Writer, total int, stats *policy.Stats, a *app, off bool) 
 	return p
 }
 
-func (p *progress) ticket(importer.TicketResult) {
+// perSecond is a rate for log lines, to one decimal (not 15 digits).
+func perSecond(n int64, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return math.Round(float64(n)/d.Seconds()*10) / 10
+}
+
+// workTotal is how many tickets a run is expected to work on: the
+// source's total (-1: unknown) less those the checkpoint already holds as
+// imported, at most limit (0: none).
+func workTotal(total, imported, limit int) int {
+	work := total
+	if total >= 0 {
+		work = max(0, total-imported)
+	}
+	if limit > 0 && (work < 0 || work > limit) {
+		work = limit
+	}
+	return work
+}
+
+// ticket counts a ticket of this run's work: an unchanged one, skipped in
+// no time, is not counted (it would make the rate and ETA a lie).
+func (p *progress) ticket(res importer.TicketResult) {
+	if res.Outcome == importer.Unchanged {
+		return
+	}
 	n := p.done.Add(1)
+	p.mu.Lock()
+	grow := p.total >= 0 && int(n) > p.total
+	p.mu.Unlock()
+	if grow {
+		p.setTotal(int(n)) // more changed tickets than foreseen
+	}
 	if p.bar != nil {
 		p.bar.Add(1)
 		calls := p.stats.TotalCalls()
@@ -212,9 +263,12 @@ func (p *progress) ticket(importer.TicketResult) {
 		return
 	}
 	now := time.Now().UnixNano()
-	if last := p.last.Load(); now-last > int64(10*time.Second) && p.last.CompareAndSwap(last, now) {
-		p.a.log.Info("progress", "tickets_done", n, "tickets_total", p.total,
-			"calls", p.stats.TotalCalls(), "calls_per_second", math.Round(float64(p.stats.TotalCalls())/time.Since(p.start).Seconds()*10)/10)
+	if last := p.last.Load(); now-last > int64(p.every) && p.last.CompareAndSwap(last, now) {
+		p.mu.Lock()
+		total := p.total
+		p.mu.Unlock()
+		p.a.log.Info("progress", "tickets_done", n, "tickets_total", total,
+			"calls", p.stats.TotalCalls(), "calls_per_second", perSecond(p.stats.TotalCalls(), time.Since(p.start)))
 	}
 }
 

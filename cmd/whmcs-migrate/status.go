@@ -191,7 +191,7 @@ func writeStatus(w io.Writer, st *statusJSON) {
 		fmt.Fprintf(w, "  tickets  %d imported, %d failed, %d pending", t.Imported, t.Failed, t.Pending)
 	}
 	if t.Unsettled > 0 {
-		fmt.Fprintf(w, " (%s to reconcile on the next run)", plural(t.Unsettled, "write", "writes"))
+		fmt.Fprintf(w, " (%s to reconcile on the next run)", report.Plural(t.Unsettled, "write", "writes"))
 	}
 	fmt.Fprintln(w)
 	if st.SourceError != "" {
@@ -233,12 +233,4 @@ func outcomeText(o checkpoints.RunOutcome, ended time.Time) string {
 		return "running or died"
 	}
 	return string(o)
-}
-
-// plural renders a count with its noun: "1 ticket", "2 tickets".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

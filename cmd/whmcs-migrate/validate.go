@@ -188,7 +188,7 @@ func printValidation(w io.Writer, r *report.Validation, max int, f validateFlags
 	if r.Offline {
 		mode = "offline: WHMCS not contacted"
 	}
-	fmt.Fprintf(w, "Validated %d tickets (%s; nothing written)\n", r.Tickets.Total, mode)
+	fmt.Fprintf(w, "Validated %s (%s; nothing written)\n", report.Plural(r.Tickets.Total, "ticket", "tickets"), mode)
 	fmt.Fprintf(w, "  valid %d, invalid %d, already imported %d, with warnings %d\n",
 		r.Tickets.Valid, r.Tickets.Invalid, r.Tickets.AlreadyImported, r.Tickets.WithWarnings)
 	fmt.Fprintf(w, "  %d errors, %d warnings\n", r.Summary.Errors, r.Summary.Warnings)
@@ -202,7 +202,7 @@ func printValidation(w io.Writer, r *report.Validation, max int, f validateFlags
 	if len(r.Summary.ByCode) > 0 {
 		fmt.Fprintln(w, "\nProblems by code:")
 		for _, c := range r.Summary.ByCode {
-			fmt.Fprintf(tw, "  %s\t%s\t%d\t(%d tickets)\n", c.Severity, c.Code, c.Count, c.Tickets)
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t(%s)\n", c.Severity, c.Code, c.Count, report.Plural(c.Tickets, "ticket", "tickets"))
 		}
 		tw.Flush()
 	}

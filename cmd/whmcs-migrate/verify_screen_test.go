@@ -72,7 +72,8 @@ func readVerifyJSON(t *testing.T, path string) verifyJSONReport {
 func TestVerifyFitsAScreen(t *testing.T) {
 	s := vfSandbox(t)
 	cfg := vfManyConfig(t, s, 200)
-	if code, out, errOut := cli(t, "run", "--config", cfg, "--no-progress", "--limit", "20"); code != exitOK {
+	if code, out, errOut := cli(t, "run", "--config", cfg, "--no-progress", "--limit", "20"); code != exitOK ||
+		!strings.Contains(out, "remaining  180 of the source's 200 tickets are not imported yet (--limit 20)") {
 		t.Fatalf("run --limit 20: exit %d\n%s\n%s", code, out, errOut)
 	}
 	// Tamper with more tickets than the screen shows.

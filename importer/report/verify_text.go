@@ -62,9 +62,9 @@ func (r *Verify) WriteText(w io.Writer) error {
 	if r.Interrupted {
 		b.WriteString("Interrupted: what follows is what was checked so far.\n")
 	}
-	fmt.Fprintf(&b, "Verified %s: %d matching, %d differing.", plural(r.Checked, "ticket", "tickets"), r.Matching, r.Differing)
+	fmt.Fprintf(&b, "Verified %s: %d matching, %d differing.", Plural(r.Checked, "ticket", "tickets"), r.Matching, r.Differing)
 	if r.Missing > 0 {
-		fmt.Fprintf(&b, " %s not imported.", plural(r.Missing, "source ticket", "source tickets"))
+		fmt.Fprintf(&b, " %s not imported.", Plural(r.Missing, "source ticket", "source tickets"))
 	}
 	b.WriteByte('\n')
 	fmt.Fprintf(&b, "Texts compared as this WHMCS stores them: %s.\n", r.Text.Describe())
@@ -114,7 +114,7 @@ func (r *Verify) WriteText(w io.Writer) error {
 	}
 	if more > 0 {
 		fmt.Fprintf(&b, "\n... and %s more on %s: the JSON and HTML reports list them all.\n",
-			plural(more, "difference", "differences"), plural(len(moreTickets), "ticket", "tickets"))
+			Plural(more, "difference", "differences"), Plural(len(moreTickets), "ticket", "tickets"))
 	}
 	if r.OK() && !r.Interrupted {
 		b.WriteString("Everything matches.\n")
@@ -123,8 +123,8 @@ func (r *Verify) WriteText(w io.Writer) error {
 	return err
 }
 
-// plural renders a count with its noun: "1 ticket", "2 tickets".
-func plural(n int, one, many string) string {
+// Plural renders a count with its noun: "1 ticket", "2 tickets".
+func Plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
