@@ -41,16 +41,22 @@ WHMCS returns them (GetTicket): backdated dates, authors and final statuses.
 Nothing is installed and nothing outside a temporary directory is written.
 
 The sandbox stores text as real WHMCS installs do (<>&"' as HTML entities,
-emoji as ?); --literal stores it exactly as sent.`,
+emoji as ?); --literal stores it exactly as sent.
+
+Exit status: 0 imported; 3 some sample tickets failed; 2 usage error (no
+samples directory); 1 fatal; 130 interrupted.`,
+		Example: `  whmcs-migrate demo                     # from the repository's root
+  whmcs-migrate demo --show 10 --literal
+  whmcs-migrate demo --samples /path/to/whmcs-migrate/samples`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDemo(cmd.Context(), g, f)
 		},
 	}
 	cmd.Flags().StringVar(&f.samples, "samples", "samples", "the samples `DIR` (holding csv.yaml and sandbox-seed.yaml)")
-	cmd.Flags().IntVar(&f.show, "show", 3, "how many imported tickets to print")
+	cmd.Flags().IntVar(&f.show, "show", 3, "how many imported tickets (`N`) to print")
 	cmd.Flags().BoolVar(&f.noProgress, "no-progress", false, "no progress bar")
-	cmd.Flags().BoolVar(&f.literal, "literal", false, "the sandbox stores text exactly as sent (default: as real WHMCS installs do, <>&\"' as entities and emoji as ?)")
+	cmd.Flags().BoolVar(&f.literal, "literal", false, "the sandbox stores text exactly as sent (without it: as real WHMCS installs do, <>&\"' as entities and emoji as ?)")
 	return cmd
 }
 

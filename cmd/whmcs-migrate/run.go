@@ -53,7 +53,15 @@ notes, status and priority changes. Every write is journaled in the checkpoint
 first, so a run can be interrupted or killed at any moment and run again
 without duplicating or losing anything.
 
-` + exitHelp,
+Exit status: 0 every ticket imported, updated or unchanged; 3 some tickets
+failed (the next run retries them); 2 usage or config error; 1 fatal
+(authentication, checkpoint I/O, source unreadable); 130 interrupted (in-flight
+calls finished, the journal is flushed: run again to resume).`,
+		Example: `  whmcs-migrate run --config migrate.yaml
+  whmcs-migrate run --config migrate.yaml --report run.json --failures failed.jsonl
+  whmcs-migrate run --config migrate.yaml --limit 20          # a first taste
+  whmcs-migrate run --config migrate.yaml --only HD-1001,HD-1002
+  whmcs-migrate run --config migrate.yaml --dry-run --offline  # same as validate --offline`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.dryRun {
@@ -67,9 +75,9 @@ without duplicating or losing anything.
 	fl.StringVar(&f.report, "report", "", "write the run's report as JSON to `FILE` (0600)")
 	fl.StringVar(&f.failures, "failures", "", "write one JSON line per failed ticket to `FILE` (0600)")
 	fl.StringVar(&f.metrics, "metrics-file", "", "write Prometheus text metrics to `FILE` (for node_exporter's textfile collector)")
-	f.target.add(fl, "API calls per second, 0 = unlimited (default: target.rate)", "workers (default: target.concurrency)")
-	fl.IntVar(&f.limit, "limit", 0, "stop after N tickets that need work")
-	fl.StringSliceVar(&f.only, "only", nil, "only these source ticket ids (comma-separated)")
+	f.target.add(fl, "API calls per second, 0 = unlimited (default target.rate)", "workers (default target.concurrency)")
+	fl.IntVar(&f.limit, "limit", 0, "stop after `N` tickets that need work (0: all)")
+	fl.StringSliceVar(&f.only, "only", nil, "only these source ticket `IDS` (comma-separated)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "validate only: same as the validate command, no write is possible")
 	fl.BoolVar(&f.offline, "offline", false, "with --dry-run: do not contact WHMCS at all")
 	fl.StringVar(&f.html, "html", "", "with --dry-run: write the validation report as HTML to `FILE`")

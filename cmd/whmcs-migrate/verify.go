@@ -49,6 +49,10 @@ written 0600.
 
 Exit status: 0 everything matches; 3 something differs or is not imported;
 2 usage or config error; 1 fatal; 130 interrupted.`,
+		Example: `  whmcs-migrate verify --config migrate.yaml
+  whmcs-migrate verify --config migrate.yaml --report verify.json --html verify.html
+  whmcs-migrate verify --config migrate.yaml --sample 200     # a quick check of 200 tickets
+  whmcs-migrate verify --config migrate.yaml --only HD-1001`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runVerify(cmd.Context(), g, f)
@@ -58,10 +62,10 @@ Exit status: 0 everything matches; 3 something differs or is not imported;
 	fl := cmd.Flags()
 	fl.StringVar(&f.report, "report", "", "write the differences as JSON to `FILE` (0600)")
 	fl.StringVar(&f.html, "html", "", "write the differences as a self-contained HTML page to `FILE` (0600)")
-	fl.StringSliceVar(&f.only, "only", nil, "only these source ticket ids (comma-separated)")
-	fl.IntVar(&f.sample, "sample", 0, "check N imported tickets picked at random")
+	fl.StringSliceVar(&f.only, "only", nil, "only these source ticket `IDS` (comma-separated)")
+	fl.IntVar(&f.sample, "sample", 0, "check `N` imported tickets picked at random (0: all)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar (log lines are written instead when stderr is not a terminal)")
-	f.target.add(fl, "", "tickets compared at once (default: target.concurrency)")
+	f.target.add(fl, "", "tickets compared at once (default target.concurrency)")
 	return cmd
 }
 
