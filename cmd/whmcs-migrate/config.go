@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -66,6 +67,9 @@ type TargetConfig struct {
 	Concurrency int      `yaml:"concurrency"`
 	Timeout     Duration `yaml:"timeout"`
 	CAFile      string   `yaml:"ca_file"`
+	// AdminURL is the WHMCS admin area the HTML reports link tickets to;
+	// default: the API URL's site + /admin/ (see AdminArea).
+	AdminURL string `yaml:"admin_url"`
 	// Insecure turns TLS verification off: --insecure only, never the
 	// config file.
 	Insecure bool `yaml:"-"`
@@ -385,4 +389,24 @@ func withoutKey(n *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return &out
+}
+
+// AdminArea is the WHMCS admin area's URL: target.admin_url, or the API
+// URL's site + /admin/ (https://billing.example.com/includes/api.php ->
+// https://billing.example.com/admin/, a WHMCS in /whmcs/ included). "" when
+// neither says.
+func (t TargetConfig) AdminArea() string {
+	if t.AdminURL != "" {
+		return t.AdminURL
+	}
+	u, err := url.Parse(t.URL)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	site := strings.TrimSuffix(u.Path, "api.php")
+	site = strings.TrimSuffix(site, "includes/")
+	if !strings.HasSuffix(site, "/") {
+		site += "/"
+	}
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: site + "admin/"}).String()
 }

@@ -100,6 +100,9 @@ func runVerify(ctx context.Context, g *globals, f verifyFlags) error {
 		Concurrency: a.cfg.Target.Concurrency, Only: f.only, Sample: f.sample, Logger: a.log,
 		Progress: func(_, total int) { prog.setTotal(total); prog.ticket(importer.TicketResult{}) }})
 	prog.finish()
+	if rep != nil {
+		rep.AdminURL = a.cfg.Target.AdminArea()
+	}
 	if err != nil && (rep == nil || !errors.Is(err, importer.ErrInterrupted)) {
 		if ctx.Err() != nil {
 			return importer.ErrInterrupted

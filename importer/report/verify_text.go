@@ -157,7 +157,7 @@ func (r *Verify) WriteHTML(w io.Writer) error {
 	return nil
 }
 
-var verifyTemplate = template.Must(template.New("verify").Parse(`<!DOCTYPE html>
+var verifyTemplate = template.Must(template.New("verify").Funcs(template.FuncMap{"ticketURL": TicketURL}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -173,10 +173,17 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 td.v { white-space: pre-wrap; max-width: 40em; word-break: break-word; }
 .ok { color: #1b6e20; font-weight: bold; } .bad { color: #b00020; font-weight: bold; }
 .muted { color: #666; }
+header { position: sticky; top: 0; z-index: 2; background: #fff; border-bottom: 1px solid #ccc; padding: .3em 0; }
+header h1 { margin: 0 0 .2em; }
+#differences thead th { position: sticky; top: var(--head, 4.5em); z-index: 1; }
 </style>
 </head>
 <body>
+<header>
 <h1>whmcs-migrate verification report</h1>
+<label>Search <input id="q" type="search" placeholder="ticket, #number, field, text" size="32"></label>
+<span id="shown" class="muted">{{len .Differences}} differences</span>
+</header>
 <p class="muted">Generated {{.GeneratedAt.Format "2006-01-02 15:04:05 MST"}}; WHMCS read with read calls only; dates in {{.Zone}}.</p>
 {{if .Interrupted}}<p class="bad">Interrupted: this is what was checked before the pass stopped.</p>{{end}}
 {{if .OK}}<p class="ok">All {{.Checked}} tickets checked match their source.</p>{{else}}<p class="bad">{{.Differing}} of {{.Checked}} tickets checked differ{{if .Missing}}; {{.Missing}} source tickets are not imported{{end}}.</p>{{end}}
@@ -193,10 +200,31 @@ td.v { white-space: pre-wrap; max-width: 40em; word-break: break-word; }
 <h2>Differences</h2>
 {{if .Differences}}
 <table id="differences">
-<tr><th>Ticket</th><th>WHMCS id</th><th>Field</th><th>Entry</th><th>Expected (source)</th><th>Actual (WHMCS)</th></tr>
-{{range .Differences}}<tr data-field="{{.Field}}"><td>{{.Ticket}}</td><td class="n">{{if .WHMCSID}}{{.WHMCSID}}{{end}}</td><td>{{.Field}}</td><td>{{.Entry}}</td><td class="v">{{.Expected}}</td><td class="v">{{.Actual}}</td></tr>
-{{end}}</table>
+<thead><tr><th>Ticket</th><th>WHMCS ticket</th><th>Field</th><th>Entry</th><th>Expected (source)</th><th>Actual (WHMCS)</th></tr></thead>
+<tbody>
+{{range .Differences}}<tr data-field="{{.Field}}"><td>{{.Ticket}}</td><td>{{if .WHMCSID}}{{with ticketURL $.AdminURL .WHMCSID}}<a href="{{.}}">{{end}}{{if .TID}}#{{.TID}}{{else}}id {{.WHMCSID}}{{end}}{{if $.AdminURL}}</a>{{end}}{{end}}</td><td>{{.Field}}</td><td>{{.Entry}}</td><td class="v">{{.Expected}}</td><td class="v">{{.Actual}}</td></tr>
+{{end}}</tbody></table>
 {{else}}<p>No differences.</p>{{end}}
+<script>
+(function () {
+  var q = document.getElementById("q"), shown = document.getElementById("shown");
+  var rows = document.querySelectorAll("#differences tbody tr");
+  document.documentElement.style.setProperty("--head", document.querySelector("header").offsetHeight + "px");
+  function apply() {
+    var n = 0, text = q.value.trim().toLowerCase();
+    for (var i = 0; i < rows.length; i++) {
+      var ok = !text || rows[i].textContent.toLowerCase().indexOf(text) >= 0;
+      rows[i].hidden = !ok;
+      if (ok) n++;
+    }
+    shown.textContent = n + " of " + rows.length + " differences shown";
+  }
+  q.addEventListener("input", apply);
+  // A link may carry a search: verify.html#q=A3
+  if (location.hash.indexOf("#q=") === 0) q.value = decodeURIComponent(location.hash.slice(3));
+  apply();
+})();
+</script>
 </body>
 </html>
 `))

@@ -263,6 +263,11 @@ func (v *verifier) toCheck(id string) bool {
 }
 
 func (v *verifier) add(seq int, diffs []report.Difference, checked bool) {
+	for i := range diffs {
+		if c := v.cp[diffs[i].Ticket]; c != nil && diffs[i].WHMCSID != 0 && diffs[i].WHMCSID == c.WHMCSID {
+			diffs[i].TID = c.TID
+		}
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if checked {
