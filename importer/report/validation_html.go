@@ -21,7 +21,7 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 	"size":     FormatSize,
 	"duration": FormatDuration,
 	"calls":    sortedCalls,
-	"help": codeHelp,
+	"help":     codeHelp,
 	"codes": func(cs []CodeCount) []string {
 		seen := map[string]bool{}
 		var out []string

@@ -28,13 +28,13 @@ const (
 
 // Difference is one way a WHMCS ticket differs from its source ticket.
 type Difference struct {
-	Ticket   string `json:"ticket"`   // source ticket id
-	WHMCSID  int64  `json:"whmcs_id"` // 0 when not imported
+	Ticket   string `json:"ticket"`        // source ticket id
+	WHMCSID  int64  `json:"whmcs_id"`      // 0 when not imported
 	TID      string `json:"tid,omitempty"` // the ticket number WHMCS shows, when known
-	Field    string `json:"field"`    // see the Field constants
-	Entry    string `json:"entry"`    // entry key (mapping.EntryKey), for entry fields
-	Expected string `json:"expected"` // what the source, as planned, says
-	Actual   string `json:"actual"`   // what WHMCS has
+	Field    string `json:"field"`         // see the Field constants
+	Entry    string `json:"entry"`         // entry key (mapping.EntryKey), for entry fields
+	Expected string `json:"expected"`      // what the source, as planned, says
+	Actual   string `json:"actual"`        // what WHMCS has
 }
 
 // Verify is what Verify found.
