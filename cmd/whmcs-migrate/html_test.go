@@ -7,8 +7,11 @@ import (
 	"html"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/whmcs-migrate/whmcs-migrate/internal/browsertest"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
@@ -113,5 +116,72 @@ func TestVerifyHTMLInBrowser(t *testing.T) {
 	noScriptErrors(t, "verify report searched", page)
 	if !strings.Contains(page.DOM, "1 of 26 differences shown") {
 		t.Errorf("search M003: the page does not show exactly its difference")
+	}
+}
+
+// run --html: the run's page, rendered in headless Chromium, has no script
+// error, shows the run's counts, and charts its calls per second, latency
+// and throttling over its time.
+func TestRunHTMLInBrowser(t *testing.T) {
+	s := vfSandbox(t)
+	cfg := vfManyConfig(t, s, 90)
+	s.SetFaults(whmcstest.Faults{Seed: 5, Latency: 15 * time.Millisecond, ThrottleRate: 0.03})
+	dir := t.TempDir()
+	rh, rj := filepath.Join(dir, "run.html"), filepath.Join(dir, "run.json")
+	if code, out, errOut := cli(t, "run", "--config", cfg, "--no-progress", "--html", rh, "--report", rj); code != exitOK {
+		t.Fatalf("run: exit %d\n%s\n%s", code, out, errOut)
+	}
+	st, err := os.Stat(rh)
+	must(t, err)
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("run.html is %v, want 0600", st.Mode().Perm())
+	}
+	b, err := os.ReadFile(rj)
+	must(t, err)
+	var rep struct {
+		Tickets   map[string]int `json:"tickets"`
+		Throttled int64          `json:"throttled"`
+		Calls     map[string]int64
+	}
+	must(t, json.Unmarshal(b, &rep))
+	page := browsertest.Render(t, rh, "")
+	noScriptErrors(t, "run report", page)
+	for _, want := range []string{
+		fmt.Sprintf(`<tr><th>Imported</th><td class="n">%d</td></tr>`, rep.Tickets["imported"]),
+		fmt.Sprintf(`<tr><th>OpenTicket</th><td class="n">%d</td></tr>`, rep.Calls["OpenTicket"]),
+		fmt.Sprintf(`<tr><th>Throttled (429)</th><td class="n">%d</td></tr>`, rep.Throttled),
+	} {
+		if !strings.Contains(page.DOM, want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	if rep.Tickets["imported"] != 90 || rep.Throttled == 0 {
+		t.Errorf("the run exercised too little: %s", b)
+	}
+	charts := regexp.MustCompile(`<figure class="chart" data-max="([0-9.]+)" data-values="([0-9. ]*)">\s*<figcaption>([^<(]+)`).FindAllStringSubmatch(page.DOM, -1)
+	if len(charts) != 3 {
+		t.Fatalf("%d charts, want 3:\n%s", len(charts), page.DOM)
+	}
+	var throttled float64
+	for _, c := range charts {
+		vals := strings.Fields(c[2])
+		if len(vals) < 3 {
+			t.Errorf("chart %q has %d points", c[3], len(vals))
+		}
+		if c[1] == "0.0" && !strings.HasPrefix(c[3], "Throttled") {
+			t.Errorf("chart %q is flat at 0", c[3])
+		}
+		if strings.HasPrefix(c[3], "Throttled") {
+			for _, v := range vals {
+				f, _ := strconv.ParseFloat(v, 64)
+				throttled += f
+			}
+		}
+	}
+	if int64(throttled) != rep.Throttled {
+		t.Errorf("the throttling chart adds up to %v, the run throttled %d times", throttled, rep.Throttled)
+	}
+	if strings.Contains(page.DOM, "http://") || strings.Contains(page.DOM, "https://") {
+		t.Errorf("the run page refers to the network")
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -80,7 +82,7 @@ calls finished, the journal is flushed: run again to resume).`,
 	fl.StringSliceVar(&f.only, "only", nil, "only these source ticket `IDS` (comma-separated)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "validate only: same as the validate command, no write is possible")
 	fl.BoolVar(&f.offline, "offline", false, "with --dry-run: do not contact WHMCS at all")
-	fl.StringVar(&f.html, "html", "", "with --dry-run: write the validation report as HTML to `FILE`")
+	fl.StringVar(&f.html, "html", "", "write the run's report as a self-contained HTML page, with charts of its calls, to `FILE` (0600; with --dry-run: the validation report)")
 	fl.BoolVar(&f.applyDept, "apply-department-changes", false, "move tickets whose source department now maps elsewhere (UpdateTicket deptid)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar, even on a terminal")
 	fl.BoolVar(&f.allowUndated, "allow-undated", false, "import into a WHMCS older than 8.0, which dates every message at the moment of the import")
@@ -121,16 +123,23 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	prog := newProgress(g.stderr, workTotal(total, before.Imported, f.limit), policy.StatsOf(client.Caller()), a, f.noProgress)
+	stats := policy.StatsOf(client.Caller())
+	prog := newProgress(g.stderr, workTotal(total, before.Imported, f.limit), stats, a, f.noProgress)
 	defer prog.finish()
+	var tl *timeline
+	if f.html != "" {
+		tl = newTimeline(stats)
+		defer tl.stop()
+	}
 
 	start := time.Now()
 	rep, err := importer.Run(ctx, importer.Options{
 		Source: src, Client: client, Planner: planner, Store: store,
 		Concurrency: a.cfg.Target.Concurrency, Limit: f.limit, Only: f.only, Overlap: time.Duration(*a.cfg.Sync.Overlap),
-		AllowUndated: f.allowUndated, OnTicket: prog.ticket, Logger: a.log,
+		AllowUndated: f.allowUndated, OnTicket: func(res importer.TicketResult) { prog.ticket(res); tl.sample(false) }, Logger: a.log,
 	})
 	prog.finish()
+	tl.stop()
 	if rep != nil {
 		rep.WriteText(g.stdout)
 		if f.limit > 0 && total >= 0 && err == nil {
@@ -141,6 +150,16 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 		}
 		if werr := writeRunFiles(f, rep); werr != nil && err == nil {
 			err = werr
+		}
+		if f.html != "" {
+			var b bytes.Buffer
+			werr := rep.WriteHTML(&b, tl.samples())
+			if werr == nil {
+				werr = report.WriteFile(f.html, b.Bytes())
+			}
+			if werr != nil && err == nil {
+				err = werr
+			}
 		}
 		if f.metrics != "" {
 			if werr := report.WriteMetrics(f.metrics, rep, err != nil, start); werr != nil && err == nil {
@@ -284,4 +303,74 @@ func (p *progress) finish() {
 	if p.bar != nil && p.closed.CompareAndSwap(false, true) {
 		p.bar.Finish()
 	}
+}
+
+// timeline samples a run's call counters while it runs, for the HTML
+// report's charts: every second, and after a ticket when 200 ms passed.
+type timeline struct {
+	stats *policy.Stats
+	start time.Time
+	done  chan struct{}
+	wg    sync.WaitGroup
+	once  sync.Once
+	mu    sync.Mutex
+	list  []report.Sample
+}
+
+func newTimeline(stats *policy.Stats) *timeline {
+	tl := &timeline{stats: stats, start: time.Now(), done: make(chan struct{})}
+	tl.sample(true)
+	tl.wg.Add(1)
+	go func() {
+		defer tl.wg.Done()
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-tl.done:
+				return
+			case <-t.C:
+				tl.sample(true)
+			}
+		}
+	}()
+	return tl
+}
+
+// sample records the counters now; unless always, only when 200 ms passed
+// since the last sample. A nil timeline does nothing.
+func (tl *timeline) sample(always bool) {
+	if tl == nil || tl.stats == nil {
+		return
+	}
+	now := time.Since(tl.start).Seconds()
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	if n := len(tl.list); !always && n > 0 && now-tl.list[n-1].Seconds < 0.2 {
+		return
+	}
+	calls := tl.stats.TotalCalls()
+	tl.list = append(tl.list, report.Sample{Seconds: now, Calls: calls, Attempts: calls + tl.stats.Failed.Load(),
+		Throttled: tl.stats.Throttled.Load(), Latency: tl.stats.Latency.Load()})
+}
+
+// stop takes the last sample and stops the ticker; safe twice and on nil.
+func (tl *timeline) stop() {
+	if tl == nil {
+		return
+	}
+	tl.once.Do(func() {
+		close(tl.done)
+		tl.wg.Wait()
+		tl.sample(true)
+	})
+}
+
+func (tl *timeline) samples() []report.Sample {
+	if tl == nil {
+		return nil
+	}
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	return slices.Clone(tl.list)
 }
