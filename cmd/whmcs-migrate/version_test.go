@@ -57,7 +57,6 @@ func TestVersionOfABuildFromAClone(t *testing.T) {
 			build.Env = append(build.Env, kv)
 		}
 	}
-	build.Env = append(build.Env, "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
