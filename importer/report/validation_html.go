@@ -22,6 +22,7 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 	"duration": FormatDuration,
 	"calls":    sortedCalls,
 	"help":     codeHelp,
+	"plural":   Plural,
 	"codes": func(cs []CodeCount) []string {
 		seen := map[string]bool{}
 		var out []string

@@ -157,7 +157,7 @@ func (r *Verify) WriteHTML(w io.Writer) error {
 	return nil
 }
 
-var verifyTemplate = template.Must(template.New("verify").Funcs(template.FuncMap{"ticketURL": TicketURL}).Parse(`<!DOCTYPE html>
+var verifyTemplate = template.Must(template.New("verify").Funcs(template.FuncMap{"ticketURL": TicketURL, "plural": Plural}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -186,7 +186,7 @@ header h1 { margin: 0 0 .2em; }
 </header>
 <p class="muted">Generated {{.GeneratedAt.Format "2006-01-02 15:04:05 MST"}}; WHMCS read with read calls only; dates in {{.Zone}}.</p>
 {{if .Interrupted}}<p class="bad">Interrupted: this is what was checked before the pass stopped.</p>{{end}}
-{{if .OK}}<p class="ok">All {{.Checked}} tickets checked match their source.</p>{{else}}<p class="bad">{{.Differing}} of {{.Checked}} tickets checked differ{{if .Missing}}; {{.Missing}} source tickets are not imported{{end}}.</p>{{end}}
+{{if .OK}}<p class="ok">{{if eq .Checked 1}}The ticket checked matches{{else}}All {{.Checked}} tickets checked match{{end}} their source.</p>{{else}}<p class="bad">{{.Differing}} of {{plural .Checked "ticket" "tickets"}} checked differ{{if .Missing}}; {{plural .Missing "source ticket is" "source tickets are"}} not imported{{end}}.</p>{{end}}
 
 <h2>Summary</h2>
 <table id="summary">
