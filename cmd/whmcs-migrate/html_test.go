@@ -125,7 +125,7 @@ func TestVerifyHTMLInBrowser(t *testing.T) {
 func TestRunHTMLInBrowser(t *testing.T) {
 	s := vfSandbox(t)
 	cfg := vfManyConfig(t, s, 90)
-	s.SetFaults(whmcstest.Faults{Seed: 5, Latency: 15 * time.Millisecond, ThrottleRate: 0.03})
+	s.SetFaults(whmcstest.Faults{Seed: 5, Latency: 15 * time.Millisecond, ThrottleRate: 0.08})
 	dir := t.TempDir()
 	rh, rj := filepath.Join(dir, "run.html"), filepath.Join(dir, "run.json")
 	if code, out, errOut := cli(t, "run", "--config", cfg, "--no-progress", "--html", rh, "--report", rj); code != exitOK {

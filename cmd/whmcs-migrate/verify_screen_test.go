@@ -122,7 +122,16 @@ func TestVerifyInterruptedWritesWhatWasChecked(t *testing.T) {
 	s.SetFaults(whmcstest.Faults{Latency: 100 * time.Millisecond})
 	rj := filepath.Join(t.TempDir(), "verify.json")
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(900*time.Millisecond, cancel)
+	defer cancel()
+	// Ctrl-C once verify has read a few tickets back (the preflight's
+	// calls come first).
+	before := s.Calls()["GetTicket"]
+	go func() {
+		for ctx.Err() == nil && s.Calls()["GetTicket"] < before+3 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
 	var out, errb strings.Builder
 	code := execute(ctx, []string{"verify", "--config", cfg, "--report", rj}, &out, &errb)
 	if code != exitInterrupted || !strings.Contains(out.String(), "Interrupted") || !strings.Contains(out.String(), "Report (JSON): "+rj) {
