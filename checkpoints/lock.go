@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"syscall"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -123,8 +122,7 @@ func alive(holderHost string, pid int, host string, beat, now time.Time) bool {
 		if pid == os.Getpid() {
 			return true // this process already holds it (a second Lock is a bug, but not a takeover)
 		}
-		err := syscall.Kill(pid, 0)
-		return err == nil || errors.Is(err, syscall.EPERM)
+		return processAlive(pid)
 	}
 	return now.Sub(beat) < staleAfter
 }

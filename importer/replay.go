@@ -30,6 +30,9 @@ func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, e
 			return res, nil
 		}
 		res.Outcome, res.Step, res.Err = Failed, step, err
+		if res.Problem.Code == "" {
+			res.Problem = sources.Problem{Severity: sources.Error, Code: sources.CodeWHMCSCall, Origin: t.Origin}
+		}
 		if ferr := r.o.Store.Fail(context.WithoutCancel(ctx), t.ID, step+": "+err.Error()); ferr != nil {
 			return res, Fatal(ferr)
 		}
@@ -64,6 +67,12 @@ func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, e
 	}
 	res.Drift = plan.Drift
 	if plan.Failed() {
+		for _, p := range plan.Problems {
+			if p.Severity == sources.Error {
+				res.Problem = p
+				break
+			}
+		}
 		return fail("plan", problemsError(plan.Problems))
 	}
 	if len(plan.Steps) == 0 {

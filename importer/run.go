@@ -80,6 +80,9 @@ type TicketResult struct {
 	Outcome Outcome
 	Step    string // the failing step, for Failed
 	Err     error
+	// Problem is the failure's first error, for Failed: its code, origin
+	// (file:line or row) and field.
+	Problem sources.Problem
 	Drift   []sources.Problem
 }
 
@@ -275,7 +278,8 @@ func (r *runner) summary() *report.Run {
 			if res.Err != nil {
 				msg = res.Err.Error()
 			}
-			rep.Failures = append(rep.Failures, report.Failure{Ticket: res.Ticket, Step: res.Step, Error: msg})
+			rep.Failures = append(rep.Failures, report.Failure{Ticket: res.Ticket, Step: res.Step, Code: string(res.Problem.Code),
+				Origin: res.Problem.Origin, Field: res.Problem.Field, Error: msg})
 		case Stopped:
 			rep.Tickets.Stopped++
 		}

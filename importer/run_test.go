@@ -404,3 +404,22 @@ func mustExec(t *testing.T, db *sql.DB, q string, args ...any) {
 		t.Fatal(err)
 	}
 }
+
+// A ticket whose WHMCS calls keep failing is a failure with code
+// whmcs_call and the ticket's origin, beside the error.
+func TestFailedCallNamesCodeAndOrigin(t *testing.T) {
+	e := newEnv(t, whmcstest.Faults{Seed: 3, FailRate: 1})
+	tickets := genTickets(2, 1)
+	rep, err := e.run(t, context.Background(), sourcetest.NewMemory(tickets), 2, policytest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Failures) != 2 {
+		t.Fatalf("failures %+v", rep.Failures)
+	}
+	for i, f := range rep.Failures {
+		if f.Code != string(sources.CodeWHMCSCall) || f.Origin == "" || f.Origin != tickets[i].Origin || f.Error == "" {
+			t.Errorf("failure %+v, want code whmcs_call and origin %q", f, tickets[i].Origin)
+		}
+	}
+}

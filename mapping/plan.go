@@ -340,6 +340,10 @@ type planning struct {
 	cc     []string
 	flag   int64
 
+	// entries are the ticket's entries in the order a fresh import sends
+	// them.
+	entries []keyed
+
 	reqDone  bool
 	reqErr   error
 	reqName  string
@@ -402,10 +406,14 @@ func (s *planning) plan() error {
 		s.errorf(sources.CodeThreadSkipped, nil, "", "the thread was not read; the ticket cannot be planned")
 		return nil
 	}
+	if t.RowUnreadable() {
+		return nil // the source's problem is the one root cause
+	}
 	p.DeptID = s.department()
 	p.Status = s.status()
 	p.Priority = s.priority()
 	entries := s.sorted()
+	s.entries = entries
 	if err := s.ticketFields(); err != nil {
 		return err
 	}
@@ -513,7 +521,7 @@ func (s *planning) requester() error {
 	valid := false
 	if email != "" {
 		if a, err := mail.ParseAddress(email); err != nil {
-			s.errorf(sources.CodeInvalidEmail, nil, "requester_email", "requester email %q: %v", email, err)
+			s.errorf(sources.CodeInvalidEmail, nil, "requester_email", "requester email %q is not an email address", email)
 		} else {
 			email, valid = a.Address, true
 		}
@@ -581,7 +589,9 @@ func (s *planning) planNew(entries []keyed) error {
 	}
 	opener := slices.IndexFunc(entries, func(k keyed) bool { return k.e.Kind != sources.Note })
 	if opener < 0 {
-		s.errorf(sources.CodeNoMessage, nil, "entries", "no reply to open the ticket with (%d notes)", len(entries))
+		if !s.droppedEntry() { // else the unreadable message row is the root cause
+			s.errorf(sources.CodeNoMessage, nil, "entries", "no reply to open the ticket with (%d notes)", len(entries))
+		}
 		return nil
 	}
 	o := &entries[opener]
@@ -694,12 +704,25 @@ func (s *planning) edited(k *keyed) {
 	}
 }
 
+// droppedEntry reports whether the source dropped an entry of the ticket
+// whose row it could not read or decode.
+func (s *planning) droppedEntry() bool {
+	for _, p := range s.t.Problems {
+		if p.Severity == sources.Error && (p.Code == sources.CodeCSVParse || p.Code == sources.CodeInvalidUTF8) {
+			return true
+		}
+	}
+	return false
+}
+
 // checkEntry reports an entry's date and author problems.
 func (s *planning) checkEntry(k *keyed) {
 	e := k.e
 	switch {
 	case e.Created.IsZero():
-		s.errorf(sources.CodeBadDate, k, "created", "no created date")
+		if !s.t.Reported(e.Origin, "created", sources.CodeBadDate, sources.CodeDSTGap) {
+			s.errorf(sources.CodeBadDate, k, "created", "no created date")
+		}
 	case e.Created.After(s.now):
 		s.errorf(sources.CodeFutureDate, k, "created", "created %s is after the WHMCS server's clock (%s)",
 			e.Created.Format(time.RFC3339), s.now.Format(time.RFC3339))
@@ -710,7 +733,7 @@ func (s *planning) checkEntry(k *keyed) {
 	}
 	if a := strings.TrimSpace(e.Author.Email); a != "" {
 		if _, err := mail.ParseAddress(a); err != nil {
-			s.errorf(sources.CodeInvalidEmail, k, "author_email", "author email %q: %v", a, err)
+			s.errorf(sources.CodeInvalidEmail, k, "author_email", "author email %q is not an email address", a)
 		}
 	}
 }
@@ -874,7 +897,15 @@ func (s *planning) finish() {
 			}
 		}
 	}
-	needStatus := p.Status != "" && !strings.EqualFold(p.Status, natural)
+	// The status to end in: the source's, or when it has none ("leave
+	// what WHMCS arrives at"), where a fresh import of the whole thread
+	// arrives, which a sync must reach too (the source's status may have
+	// been cleared since the ticket was imported).
+	want := p.Status
+	if want == "" && s.prior != nil {
+		want = s.freshStatus()
+	}
+	needStatus := want != "" && !strings.EqualFold(want, natural)
 	needPriority := !strings.EqualFold(p.Priority, prevPriority)
 	changed := s.changedFields()
 	// Only UpdateTicket sets the assignee and changes custom fields or
@@ -883,11 +914,11 @@ func (s *planning) finish() {
 	switch {
 	case !needStatus && !needUpdate:
 	case !needUpdate && lastReply >= 0:
-		p.Steps[lastReply].Reply.Status = p.Status
+		p.Steps[lastReply].Reply.Status = want
 	default:
 		u := &whmcs.UpdateTicketRequest{}
 		if needStatus {
-			u.Status = p.Status
+			u.Status = want
 		}
 		if needPriority {
 			u.Priority = p.Priority
@@ -908,8 +939,8 @@ func (s *planning) finish() {
 	}
 	p.EndFields = s.fields
 	p.EndStatus, p.EndPriority = natural, p.Priority
-	if p.Status != "" {
-		p.EndStatus = p.Status
+	if want != "" {
+		p.EndStatus = want
 	}
 	if len(p.Steps) > 0 && (p.EndStatus == StatusAnswered || p.EndStatus == StatusCustomerReply) {
 		s.warnf(sources.CodeAutocloseStatus, nil, "status", "the ticket ends %s, which WHMCS's inactive-ticket auto-close may close", p.EndStatus)
@@ -933,7 +964,7 @@ func (s *planning) ticketFields() error {
 		}
 		a, err := mail.ParseAddress(c)
 		if err != nil {
-			s.errorf(sources.CodeInvalidEmail, nil, "cc", "cc %q: %v", c, err)
+			s.errorf(sources.CodeInvalidEmail, nil, "cc", "cc %q is not an email address", c)
 			continue
 		}
 		s.cc = append(s.cc, a.Address)
@@ -1064,6 +1095,26 @@ func customKey(k string) (int, bool) {
 	}
 	id, err := strconv.Atoi(rest)
 	return id, err == nil
+}
+
+// freshStatus is the status a fresh import of the whole thread leaves
+// WHMCS in by itself: Open after OpenTicket, then each later reply's
+// (Answered for staff, Customer-Reply for the customer); notes change
+// nothing.
+func (s *planning) freshStatus() string {
+	status, opened := "", false
+	for _, k := range s.entries {
+		switch {
+		case k.e.Kind == sources.Note:
+		case !opened:
+			status, opened = StatusOpen, true
+		case k.e.Kind == sources.StaffReply:
+			status = StatusAnswered
+		default:
+			status = StatusCustomerReply
+		}
+	}
+	return status
 }
 
 // authorName names an entry's author for messages and note prefixes.

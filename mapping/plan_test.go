@@ -954,3 +954,45 @@ func TestStepKindString(t *testing.T) {
 		}
 	}
 }
+
+// One root cause, one problem: a ticket whose own row the source could not
+// read gets no planner problem beside it, a date the source could not read
+// no second "no created date", and a dropped message row no no_message.
+func TestPlanOneProblemPerRootCause(t *testing.T) {
+	pl := newPlanner(t, Options{Config: baseConfig()})
+	blank := func(code sources.Code, field string) *sources.Ticket {
+		tk := &sources.Ticket{ID: "T1", Origin: "tickets.csv:2"} // no subject, requester, department, message
+		tk.AddProblem(sources.Problem{Severity: sources.Error, Code: code, Origin: tk.Origin, Field: field})
+		return tk
+	}
+	for _, tk := range []*sources.Ticket{
+		blank(sources.CodeCSVParse, ""), blank(sources.CodeInvalidUTF8, "subject"), blank(sources.CodeDuplicateTicket, "id"),
+		blank(sources.CodeUnknownTicket, "ticket_id"), blank(sources.CodeMissingField, "id"),
+	} {
+		if got := codes(mustPlan(t, pl, tk, nil).Problems); len(got) != 1 {
+			t.Errorf("%s: problems %v, want the source's only", tk.Problems[0].Code, got)
+		}
+	}
+
+	for _, code := range []sources.Code{sources.CodeBadDate, sources.CodeDSTGap} {
+		tk := ticket("resolved", cust("1", 0, "help"), cust("2", 5, "more"))
+		tk.Entries[1].Created = time.Time{}
+		tk.AddProblem(sources.Problem{Severity: sources.Error, Code: code, Entry: "2", Origin: tk.Entries[1].Origin, Field: "created"})
+		if got := codes(mustPlan(t, pl, tk, nil).Problems); !slices.Equal(got, []string{asError(code)}) {
+			t.Errorf("%s: problems %v, want it alone", code, got)
+		}
+	}
+
+	tk := ticket("resolved", note("2", 5, "internal"))
+	tk.AddProblem(sources.Problem{Severity: sources.Error, Code: sources.CodeCSVParse, Origin: "messages.csv:7"})
+	if got := codes(mustPlan(t, pl, tk, nil).Problems); !slices.Equal(got, []string{asError(sources.CodeCSVParse)}) {
+		t.Errorf("dropped message row: problems %v, want csv_parse alone", got)
+	}
+
+	tk = ticket("resolved", cust("1", 0, "help"))
+	tk.Requester.Email = "Cynthia <cynthia"
+	p := mustPlan(t, pl, tk, nil)
+	if len(p.Problems) != 1 || !strings.Contains(p.Problems[0].Message, "is not an email address") || strings.Contains(p.Problems[0].Message, "mail:") {
+		t.Errorf("invalid email: %v", p.Problems)
+	}
+}

@@ -176,8 +176,12 @@ const (
 	CodeDriftDepartment Code = "drift_department"
 )
 
-// Codes the importer's validation emits.
+// Codes the importer's validation emits, and its runs.
 const (
+	// CodeWHMCSCall (error, run): a ticket whose WHMCS call failed after
+	// the retries, or whose earlier write could not be reconciled; the
+	// failures file names it, and the next run retries it.
+	CodeWHMCSCall Code = "whmcs_call"
 	// CodeAttachmentExtension (warning): an attachment whose extension is
 	// not in the allow-list; WHMCS refuses or drops such files.
 	CodeAttachmentExtension Code = "attachment_extension"

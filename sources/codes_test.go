@@ -46,7 +46,13 @@ func TestCodes(t *testing.T) {
 				t.Errorf("%s and %s are both %q", name, other, v)
 			}
 			seen[v] = name
+			if h, ok := Code(v).Help(); !ok || h.What == "" || h.Fix == "" {
+				t.Errorf("%s has no explanation and fix in codes_help.go", name)
+			}
 		}
+	}
+	if len(codeHelp) != len(seen) {
+		t.Errorf("codes_help.go explains %d codes, codes.go has %d", len(codeHelp), len(seen))
 	}
 	if len(seen) < 40 {
 		t.Errorf("found %d codes in codes.go; is the parse right?", len(seen))

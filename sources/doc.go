@@ -7,4 +7,7 @@
 // cannot be parsed) are attached to that ticket as Problems, so the other
 // tickets go on; only errors that stop the whole read (I/O, a lost database
 // connection) are returned as errors.
+//
+// Every problem code is declared in codes.go; codes_help.go gives each one
+// its one-line explanation and fix, which the HTML reports show.
 package sources

@@ -1,6 +1,9 @@
 package sources
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Severity of a Problem.
 type Severity string
@@ -53,7 +56,7 @@ func (p Problem) String() string {
 	if p.Entry != "" {
 		s += " entry " + p.Entry
 	}
-	if p.Origin != "" {
+	if p.Origin != "" && p.Origin != p.Ticket {
 		s += " (" + p.Origin + ")"
 	}
 	if p.Field != "" {
@@ -78,4 +81,38 @@ func (t *Ticket) AddProblem(p Problem) {
 		p.Ticket = t.ID
 	}
 	t.Problems = append(t.Problems, p)
+}
+
+// RowUnreadable reports whether t's own record could not be read (a row
+// that cannot be parsed or decoded, a row without its id, a duplicate id,
+// messages of an unknown ticket): its fields are blank or cannot be
+// trusted, so that error is its one problem, and the planner judges
+// nothing else of it.
+func (t *Ticket) RowUnreadable() bool {
+	for _, p := range t.Problems {
+		if p.Severity != Error || p.Origin != t.Origin || p.Entry != "" {
+			continue
+		}
+		switch p.Code {
+		case CodeCSVParse, CodeInvalidUTF8, CodeDuplicateTicket, CodeUnknownTicket:
+			return true
+		case CodeMissingField:
+			if p.Field == "id" || p.Field == "ticket_id" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Reported reports whether t carries an error problem of one of codes on
+// the record at origin, field: a date the source could not read has that
+// problem, and no second one for being missing.
+func (t *Ticket) Reported(origin, field string, codes ...Code) bool {
+	for _, p := range t.Problems {
+		if p.Severity == Error && p.Origin == origin && p.Field == field && slices.Contains(codes, p.Code) {
+			return true
+		}
+	}
+	return false
 }

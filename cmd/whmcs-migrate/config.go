@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -32,6 +33,10 @@ type Config struct {
 	Dir string `yaml:"-"`
 	// File is the config file's path, for messages.
 	File string `yaml:"-"`
+	// targetUnset is the error of the ${VAR}s under target: that are not
+	// set: only a command that contacts WHMCS needs them (CheckTarget
+	// reports it), so validate --offline and status run without them.
+	targetUnset error `yaml:"-"`
 }
 
 // SourceConfig is the source block: type and timezone, and the options of
@@ -62,6 +67,9 @@ type TargetConfig struct {
 	Concurrency int      `yaml:"concurrency"`
 	Timeout     Duration `yaml:"timeout"`
 	CAFile      string   `yaml:"ca_file"`
+	// AdminURL is the WHMCS admin area the HTML reports link tickets to;
+	// default: the API URL's site + /admin/ (see AdminArea).
+	AdminURL string `yaml:"admin_url"`
 	// Insecure turns TLS verification off: --insecure only, never the
 	// config file.
 	Insecure bool `yaml:"-"`
@@ -140,11 +148,12 @@ func parseConfig(data []byte, path string, reg *sources.Registry, lookup func(st
 		return nil, fmt.Errorf("%s: the config must be a YAML mapping", path)
 	}
 	root := doc.Content[0]
+	targetUnset := expandTarget(root, lookup, path)
 	if err := expandEnv(root, lookup, path); err != nil {
 		return nil, err
 	}
 
-	cfg := &Config{File: path}
+	cfg := &Config{File: path, targetUnset: targetUnset}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
@@ -251,6 +260,9 @@ func (c *Config) Path(p string) string {
 
 // CheckTarget reports what a command that talks to WHMCS needs and lacks.
 func (c *Config) CheckTarget() error {
+	if c.targetUnset != nil {
+		return &ConfigError{c.targetUnset}
+	}
 	t := c.Target
 	switch {
 	case t.URL == "":
@@ -300,6 +312,31 @@ func expandEnv(n *yaml.Node, lookup func(string) (string, bool), path string) er
 		if err := expandEnv(c, lookup, path); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// expandTarget expands the values under target: and removes those naming
+// an unset variable, returning the error they would have been: a command
+// that contacts WHMCS reports it (CheckTarget), one that does not never
+// needs them.
+func expandTarget(root *yaml.Node, lookup func(string) (string, bool), path string) error {
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value != "target" || root.Content[i+1].Kind != yaml.MappingNode {
+			continue
+		}
+		t := root.Content[i+1]
+		var errs []error
+		kept := t.Content[:0]
+		for j := 0; j+1 < len(t.Content); j += 2 {
+			if err := expandEnv(t.Content[j+1], lookup, path); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			kept = append(kept, t.Content[j], t.Content[j+1])
+		}
+		t.Content = kept
+		return errors.Join(errs...)
 	}
 	return nil
 }
@@ -356,4 +393,24 @@ func withoutKey(n *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return &out
+}
+
+// AdminArea is the WHMCS admin area's URL: target.admin_url, or the API
+// URL's site + /admin/ (https://billing.example.com/includes/api.php ->
+// https://billing.example.com/admin/, a WHMCS in /whmcs/ included). "" when
+// neither says.
+func (t TargetConfig) AdminArea() string {
+	if t.AdminURL != "" {
+		return t.AdminURL
+	}
+	u, err := url.Parse(t.URL)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	site := strings.TrimSuffix(u.Path, "api.php")
+	site = strings.TrimSuffix(site, "includes/")
+	if !strings.HasSuffix(site, "/") {
+		site += "/"
+	}
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: site + "admin/"}).String()
 }

@@ -74,7 +74,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"unknown top-level key", baseConfig + "extra: 1\n", "c.yaml:14: unknown key extra"},
 		{"unknown nested key", strings.Replace(baseConfig, "  rate:", "  rat: 3\n  rate:", 1), "c.yaml:10: unknown key target.rat"},
 		{"unknown source key", strings.Replace(baseConfig, "  path:", "  pth: x\n  path:", 1), "c.yaml:3: unknown key source.pth"},
-		{"unset variable", strings.Replace(baseConfig, "${TEST_WM_ID}", "${TEST_WM_UNSET_VAR}", 1), "c.yaml:7: environment variable TEST_WM_UNSET_VAR is not set"},
+		{"unset variable", strings.Replace(baseConfig, "./export", "${TEST_WM_UNSET_VAR}", 1), "c.yaml:3: environment variable TEST_WM_UNSET_VAR is not set"},
 		{"unknown source type", strings.Replace(baseConfig, "type: csv", "type: zendesk", 1), `unknown source type "zendesk"`},
 		{"bad zone", strings.Replace(baseConfig, "Europe/Berlin", "Mars/Olympus", 1), "source.timezone"},
 		{"bad clients mode", strings.Replace(baseConfig, "clients: guest", "clients: sometimes", 1), "clients"},
@@ -116,4 +116,24 @@ func setConfigEnv(t *testing.T, secret, rate string) {
 	t.Setenv("TEST_WM_ID", "ident")
 	t.Setenv("TEST_WM_SECRET", secret)
 	t.Setenv("TEST_WM_RATE", rate)
+}
+
+// An unset ${VAR} under target: is no error for a command that contacts
+// nobody; one that contacts WHMCS reports it (CheckTarget), with its line.
+func TestUnsetTargetVariable(t *testing.T) {
+	setConfigEnv(t, "hunter2-secret", "10")
+	text := strings.Replace(strings.Replace(baseConfig, "${TEST_WM_ID}", "${TEST_WM_UNSET_ID}", 1), "${TEST_WM_SECRET}", "${TEST_WM_UNSET_SECRET}", 1)
+	cfg, err := loadPlanned(t, text)
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if cfg.Target.Timezone != "America/Chicago" || cfg.Target.Rate == nil || *cfg.Target.Rate != 10 {
+		t.Errorf("the set target values are lost: %+v", cfg.Target)
+	}
+	err = cfg.CheckTarget()
+	var ce *ConfigError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "c.yaml:7: environment variable TEST_WM_UNSET_ID is not set") ||
+		!strings.Contains(err.Error(), "c.yaml:8: environment variable TEST_WM_UNSET_SECRET is not set") {
+		t.Errorf("CheckTarget = %v", err)
+	}
 }

@@ -43,16 +43,22 @@ WHMCS returns them (GetTicket): backdated dates, authors and final statuses.
 Nothing is installed and nothing outside a temporary directory is written.
 
 The sandbox stores text as real WHMCS installs do (<>&"' as HTML entities,
-emoji as ?); --literal stores it exactly as sent.`,
+emoji as ?); --literal stores it exactly as sent.
+
+Exit status: 0 imported; 3 some sample tickets failed; 2 usage error (no
+samples directory); 1 fatal; 130 interrupted.`,
+		Example: `  whmcs-migrate demo                     # from the repository's root
+  whmcs-migrate demo --show 10 --literal
+  whmcs-migrate demo --samples /path/to/whmcs-migrate/samples`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDemo(cmd.Context(), g, f)
 		},
 	}
 	cmd.Flags().StringVar(&f.samples, "samples", "samples", "the samples `DIR` (holding csv.yaml and sandbox-seed.yaml)")
-	cmd.Flags().IntVar(&f.show, "show", 3, "how many imported tickets to print")
+	cmd.Flags().IntVar(&f.show, "show", 3, "how many imported tickets (`N`) to print")
 	cmd.Flags().BoolVar(&f.noProgress, "no-progress", false, "no progress bar")
-	cmd.Flags().BoolVar(&f.literal, "literal", false, "the sandbox stores text exactly as sent (default: as real WHMCS installs do, <>&\"' as entities and emoji as ?)")
+	cmd.Flags().BoolVar(&f.literal, "literal", false, "the sandbox stores text exactly as sent (without it: as real WHMCS installs do, <>&\"' as entities and emoji as ?)")
 	return cmd
 }
 
@@ -262,6 +268,12 @@ func fieldsLine(tk whmcstest.TicketState, m mapping.Config, seed *whmcstest.Seed
 func printTicket(w io.Writer, t *whmcs.Ticket, loc *time.Location) {
 	fmt.Fprintf(w, "\n── Ticket #%s  %q\n", t.TID, t.Subject)
 	fmt.Fprintf(w, "   department %s · status %s · priority %s · requester %s <%s>\n", t.DeptName, t.Status, t.Priority, t.Name, t.Email)
+	// Replies and notes in date order, as the thread happened.
+	type line struct {
+		at   time.Time
+		text string
+	}
+	var lines []line
 	for _, r := range t.Replies {
 		who := r.RequestorName
 		if r.Admin != "" {
@@ -269,10 +281,14 @@ func printTicket(w io.Writer, t *whmcs.Ticket, loc *time.Location) {
 		} else if r.ContactID != 0 {
 			who = r.RequestorName + " (contact)"
 		}
-		fmt.Fprintf(w, "   %s  %-28s %s%s\n", r.Date.In(loc).Format("2006-01-02 15:04 MST"), who, excerpt(r.Message), attachNote(len(r.Attachments)))
+		lines = append(lines, line{r.Date, fmt.Sprintf("   %s  %-28s %s%s\n", r.Date.In(loc).Format("2006-01-02 15:04 MST"), who, excerpt(r.Message), attachNote(len(r.Attachments)))})
 	}
 	for _, n := range t.Notes {
-		fmt.Fprintf(w, "   %s  %-28s %s%s\n", n.Date.In(loc).Format("2006-01-02 15:04 MST"), "note by "+n.Admin, excerpt(n.Message), attachNote(len(n.Attachments)))
+		lines = append(lines, line{n.Date, fmt.Sprintf("   %s  %-28s %s%s\n", n.Date.In(loc).Format("2006-01-02 15:04 MST"), "note by "+n.Admin, excerpt(n.Message), attachNote(len(n.Attachments)))})
+	}
+	slices.SortStableFunc(lines, func(a, b line) int { return a.at.Compare(b.at) })
+	for _, l := range lines {
+		io.WriteString(w, l.text)
 	}
 }
 
@@ -288,5 +304,5 @@ func attachNote(n int) string {
 	if n == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" [%d attachment(s)]", n)
+	return " [" + report.Plural(n, "attachment", "attachments") + "]"
 }

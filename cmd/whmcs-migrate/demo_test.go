@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"io"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -50,6 +51,29 @@ func testDemoImports(t *testing.T, literal bool, mode string) {
 		!strings.Contains(out.String(), mode+")") || strings.Count(out.String(), "   old number ") != 4 ||
 		!strings.Contains(out.String(), "Ravi Patel (contact)") || !strings.Contains(out.String(), "assigned to ") {
 		t.Errorf("demo output:\n%s", out.String())
+	}
+	// Each shown ticket's replies and notes are in date order, notes
+	// among the replies where they were written.
+	dated := regexp.MustCompile(`^   (\d{4}-\d\d-\d\d \d\d:\d\d) \S+  (note by )?`)
+	shownNotes := 0
+	for _, block := range strings.Split(out.String(), "── Ticket #")[1:] {
+		prev := ""
+		for _, l := range strings.Split(block, "\n") {
+			m := dated.FindStringSubmatch(l)
+			if m == nil {
+				continue
+			}
+			if m[2] != "" {
+				shownNotes++
+			}
+			if m[1] < prev { // one zone per ticket, so the text sorts as the dates
+				t.Errorf("demo prints %s after %s:\n%s", m[1], prev, block)
+			}
+			prev = m[1]
+		}
+	}
+	if shownNotes == 0 {
+		t.Errorf("the shown tickets have no note:\n%s", out.String())
 	}
 	st := res.server.State()
 	if st.Storage.Sanitize == literal || st.Storage.ThreeByte == literal {

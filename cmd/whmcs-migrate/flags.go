@@ -20,9 +20,9 @@ type targetFlags struct {
 // add adds --rate (unless rateHelp is ""), --concurrency and --insecure.
 func (t *targetFlags) add(fl *pflag.FlagSet, rateHelp, concurrencyHelp string) {
 	if rateHelp != "" {
-		fl.Var(&t.rate, "rate", rateHelp)
+		fl.Var(&t.rate, "rate", "`R`: "+rateHelp)
 	}
-	fl.IntVar(&t.concurrency, "concurrency", 0, concurrencyHelp)
+	fl.IntVar(&t.concurrency, "concurrency", 0, "`N`: "+concurrencyHelp)
 	fl.BoolVar(&t.insecure, "insecure", false, "do not verify WHMCS's TLS certificate (dangerous)")
 }
 

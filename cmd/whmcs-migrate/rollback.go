@@ -38,6 +38,9 @@ resumes when run again; a ticket already gone from WHMCS is simply forgotten.
 
 Exit status: 0 done (or previewed); 3 some deletions failed (run it again);
 2 usage or config error; 1 fatal; 130 interrupted.`,
+		Example: `  whmcs-migrate rollback --config migrate.yaml --run 3       # preview (status lists the runs)
+  whmcs-migrate rollback --config migrate.yaml --run 3 --yes
+  whmcs-migrate rollback --config migrate.yaml --all --yes`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runRollback(cmd.Context(), g, f)
@@ -45,10 +48,10 @@ Exit status: 0 done (or previewed); 3 some deletions failed (run it again);
 	}
 	configFlag(cmd, &f.config)
 	fl := cmd.Flags()
-	fl.Int64Var(&f.run, "run", 0, "roll back the run with this id (see status)")
+	fl.Int64Var(&f.run, "run", 0, "roll back the run with this `RUN_ID` (see status)")
 	fl.BoolVar(&f.all, "all", false, "roll back every run on this checkpoint")
 	fl.BoolVar(&f.yes, "yes", false, "delete; without it only the preview is printed")
-	f.target.add(fl, "API calls per second, 0 = unlimited (default: target.rate)", "deletions at once (default 1: strictly newest first)")
+	f.target.add(fl, "API calls per second, 0 = unlimited (default target.rate)", "deletions at once; 1 deletes strictly newest first (default 1)")
 	return cmd
 }
 

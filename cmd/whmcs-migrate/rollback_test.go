@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -28,6 +30,17 @@ func TestRollbackCommand(t *testing.T) {
 	code, out, errOut := cli(t, "rollback", "--config", cfg, "--run", "1")
 	if code != exitOK || !strings.Contains(out, "would delete 2 WHMCS tickets") || len(s.State().Tickets) != 4 {
 		t.Fatalf("preview: exit %d\n%s\n%s", code, out, errOut)
+	}
+	// The preview names each ticket by its source id and the ticket
+	// number WHMCS shows (#tid).
+	for _, tk := range s.State().Tickets {
+		if tk.Subject != "Invoice question" && tk.Subject != "Refund" {
+			continue
+		}
+		src := map[string]string{"Invoice question": "A1", "Refund": "A3"}[tk.Subject]
+		if !regexp.MustCompile(`(?m)^  ` + src + ` +#` + regexp.QuoteMeta(tk.TID) + ` +WHMCS id ` + fmt.Sprint(tk.ID) + `, run 1$`).MatchString(out) {
+			t.Errorf("preview lacks %s #%s:\n%s", src, tk.TID, out)
+		}
 	}
 	code, out, errOut = cli(t, "rollback", "--config", cfg, "--run", "1", "--yes")
 	if code != exitOK || !strings.Contains(out, "2 deleted") {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
 )
 
@@ -79,15 +80,34 @@ checkpoint journal makes every run resumable and every write happen once.
 			return cmd.Help()
 		},
 	}
+	root.Version = currentVersion().String()
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
-	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log `FORMAT`: text or json")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log `LEVEL`: debug, info, warn, error")
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
 	for _, c := range commands(g) {
 		root.AddCommand(c)
 	}
+	plainDefaults(root)
 	return root
+}
+
+// plainDefaults gives string flags the one form of default every other
+// flag's help uses, (default X), not pflag's (default "X").
+func plainDefaults(cmd *cobra.Command) {
+	fix := func(f *pflag.Flag) {
+		if f.Value.Type() == "string" && f.DefValue != "" {
+			f.Usage += " (default " + f.DefValue + ")"
+			f.DefValue = "" // pflag prints no second, quoted, default
+		}
+	}
+	cmd.Flags().VisitAll(fix)
+	cmd.PersistentFlags().VisitAll(fix)
+	for _, c := range cmd.Commands() {
+		plainDefaults(c)
+	}
 }
 
 func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -149,5 +169,6 @@ func commands(g *globals) []*cobra.Command {
 		newVerifyCmd(g),
 		newRollbackCmd(g),
 		newSandboxCmd(),
+		newVersionCmd(g),
 	}
 }

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -51,7 +55,15 @@ notes, status and priority changes. Every write is journaled in the checkpoint
 first, so a run can be interrupted or killed at any moment and run again
 without duplicating or losing anything.
 
-` + exitHelp,
+Exit status: 0 every ticket imported, updated or unchanged; 3 some tickets
+failed (the next run retries them); 2 usage or config error; 1 fatal
+(authentication, checkpoint I/O, source unreadable); 130 interrupted (in-flight
+calls finished, the journal is flushed: run again to resume).`,
+		Example: `  whmcs-migrate run --config migrate.yaml
+  whmcs-migrate run --config migrate.yaml --report run.json --failures failed.jsonl
+  whmcs-migrate run --config migrate.yaml --limit 20          # a first taste
+  whmcs-migrate run --config migrate.yaml --only HD-1001,HD-1002
+  whmcs-migrate run --config migrate.yaml --dry-run --offline  # same as validate --offline`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.dryRun {
@@ -65,12 +77,12 @@ without duplicating or losing anything.
 	fl.StringVar(&f.report, "report", "", "write the run's report as JSON to `FILE` (0600)")
 	fl.StringVar(&f.failures, "failures", "", "write one JSON line per failed ticket to `FILE` (0600)")
 	fl.StringVar(&f.metrics, "metrics-file", "", "write Prometheus text metrics to `FILE` (for node_exporter's textfile collector)")
-	f.target.add(fl, "API calls per second, 0 = unlimited (default: target.rate)", "workers (default: target.concurrency)")
-	fl.IntVar(&f.limit, "limit", 0, "stop after N tickets that need work")
-	fl.StringSliceVar(&f.only, "only", nil, "only these source ticket ids (comma-separated)")
+	f.target.add(fl, "API calls per second, 0 = unlimited (default target.rate)", "workers (default target.concurrency)")
+	fl.IntVar(&f.limit, "limit", 0, "stop after `N` tickets that need work (0: all)")
+	fl.StringSliceVar(&f.only, "only", nil, "only these source ticket `IDS` (comma-separated)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "validate only: same as the validate command, no write is possible")
 	fl.BoolVar(&f.offline, "offline", false, "with --dry-run: do not contact WHMCS at all")
-	fl.StringVar(&f.html, "html", "", "with --dry-run: write the validation report as HTML to `FILE`")
+	fl.StringVar(&f.html, "html", "", "write the run's report as a self-contained HTML page, with charts of its calls, to `FILE` (0600; with --dry-run: the validation report)")
 	fl.BoolVar(&f.applyDept, "apply-department-changes", false, "move tickets whose source department now maps elsewhere (UpdateTicket deptid)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar, even on a terminal")
 	fl.BoolVar(&f.allowUndated, "allow-undated", false, "import into a WHMCS older than 8.0, which dates every message at the moment of the import")
@@ -104,20 +116,50 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 			total = n
 		}
 	}
-	prog := newProgress(g.stderr, total, policy.StatsOf(client.Caller()), a, f.noProgress)
+	// The bar and its ETA count this run's work only: not the tickets a
+	// resumed or synced checkpoint already holds (they are skipped in no
+	// time), and no more than --limit.
+	before, err := store.Counts(ctx)
+	if err != nil {
+		return err
+	}
+	stats := policy.StatsOf(client.Caller())
+	prog := newProgress(g.stderr, workTotal(total, before.Imported, f.limit), stats, a, f.noProgress)
 	defer prog.finish()
+	var tl *timeline
+	if f.html != "" {
+		tl = newTimeline(stats)
+		defer tl.stop()
+	}
 
 	start := time.Now()
 	rep, err := importer.Run(ctx, importer.Options{
 		Source: src, Client: client, Planner: planner, Store: store,
 		Concurrency: a.cfg.Target.Concurrency, Limit: f.limit, Only: f.only, Overlap: time.Duration(*a.cfg.Sync.Overlap),
-		AllowUndated: f.allowUndated, OnTicket: prog.ticket, Logger: a.log,
+		AllowUndated: f.allowUndated, OnTicket: func(res importer.TicketResult) { prog.ticket(res); tl.sample(false) }, Logger: a.log,
 	})
 	prog.finish()
+	tl.stop()
 	if rep != nil {
 		rep.WriteText(g.stdout)
+		if f.limit > 0 && total >= 0 && err == nil {
+			if after, cerr := store.Counts(ctx); cerr == nil && total > after.Imported {
+				fmt.Fprintf(g.stdout, "  remaining  %d of the source's %d tickets are not imported yet (--limit %d); run again to go on\n",
+					total-after.Imported, total, f.limit)
+			}
+		}
 		if werr := writeRunFiles(f, rep); werr != nil && err == nil {
 			err = werr
+		}
+		if f.html != "" {
+			var b bytes.Buffer
+			werr := rep.WriteHTML(&b, tl.samples())
+			if werr == nil {
+				werr = report.WriteFile(f.html, b.Bytes())
+			}
+			if werr != nil && err == nil {
+				err = werr
+			}
 		}
 		if f.metrics != "" {
 			if werr := report.WriteMetrics(f.metrics, rep, err != nil, start); werr != nil && err == nil {
@@ -131,7 +173,7 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 	case err != nil:
 		return a.redactErr(err)
 	case rep.Tickets.Failed > 0:
-		fmt.Fprintf(g.stderr, "%d ticket(s) failed; they are retried on the next run\n", rep.Tickets.Failed)
+		fmt.Fprintf(g.stderr, "%s failed; they are retried on the next run\n", report.Plural(rep.Tickets.Failed, "ticket", "tickets"))
 		return errIncomplete
 	}
 	return nil
@@ -170,10 +212,26 @@ type progress struct {
 	last   atomic.Int64
 	start  time.Time
 	closed atomic.Bool
+	mu     sync.Mutex    // guards total's changes
+	every  time.Duration // between log lines (10s)
+}
+
+// setTotal sets the total, when the pass learns it after starting or it
+// grows.
+func (p *progress) setTotal(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n == p.total {
+		return
+	}
+	p.total = n
+	if p.bar != nil {
+		p.bar.ChangeMax(n)
+	}
 }
 
 func newProgress(w io.Writer, total int, stats *policy.Stats, a *app, off bool) *progress {
-	p := &progress{stats: stats, a: a, total: total, start: time.Now()}
+	p := &progress{stats: stats, a: a, total: total, start: time.Now(), every: 10 * time.Second}
 	p.last.Store(p.start.UnixNano())
 	if f, ok := w.(*os.File); ok && !off && term.IsTerminal(int(f.Fd())) {
 		p.bar = progressbar.NewOptions(total,
@@ -190,8 +248,41 @@ func newProgress(w io.Writer, total int, stats *policy.Stats, a *app, off bool) 
 	return p
 }
 
-func (p *progress) ticket(importer.TicketResult) {
+// perSecond is a rate for log lines, to one decimal (not 15 digits).
+func perSecond(n int64, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return math.Round(float64(n)/d.Seconds()*10) / 10
+}
+
+// workTotal is how many tickets a run is expected to work on: the
+// source's total (-1: unknown) less those the checkpoint already holds as
+// imported, at most limit (0: none).
+func workTotal(total, imported, limit int) int {
+	work := total
+	if total >= 0 {
+		work = max(0, total-imported)
+	}
+	if limit > 0 && (work < 0 || work > limit) {
+		work = limit
+	}
+	return work
+}
+
+// ticket counts a ticket of this run's work: an unchanged one, skipped in
+// no time, is not counted (it would make the rate and ETA a lie).
+func (p *progress) ticket(res importer.TicketResult) {
+	if res.Outcome == importer.Unchanged {
+		return
+	}
 	n := p.done.Add(1)
+	p.mu.Lock()
+	grow := p.total >= 0 && int(n) > p.total
+	p.mu.Unlock()
+	if grow {
+		p.setTotal(int(n)) // more changed tickets than foreseen
+	}
 	if p.bar != nil {
 		p.bar.Add(1)
 		calls := p.stats.TotalCalls()
@@ -199,9 +290,12 @@ func (p *progress) ticket(importer.TicketResult) {
 		return
 	}
 	now := time.Now().UnixNano()
-	if last := p.last.Load(); now-last > int64(10*time.Second) && p.last.CompareAndSwap(last, now) {
-		p.a.log.Info("progress", "tickets_done", n, "tickets_total", p.total,
-			"calls", p.stats.TotalCalls(), "calls_per_second", float64(p.stats.TotalCalls())/time.Since(p.start).Seconds())
+	if last := p.last.Load(); now-last > int64(p.every) && p.last.CompareAndSwap(last, now) {
+		p.mu.Lock()
+		total := p.total
+		p.mu.Unlock()
+		p.a.log.Info("progress", "tickets_done", n, "tickets_total", total,
+			"calls", p.stats.TotalCalls(), "calls_per_second", perSecond(p.stats.TotalCalls(), time.Since(p.start)))
 	}
 }
 
@@ -209,4 +303,74 @@ func (p *progress) finish() {
 	if p.bar != nil && p.closed.CompareAndSwap(false, true) {
 		p.bar.Finish()
 	}
+}
+
+// timeline samples a run's call counters while it runs, for the HTML
+// report's charts: every second, and after a ticket when 200 ms passed.
+type timeline struct {
+	stats *policy.Stats
+	start time.Time
+	done  chan struct{}
+	wg    sync.WaitGroup
+	once  sync.Once
+	mu    sync.Mutex
+	list  []report.Sample
+}
+
+func newTimeline(stats *policy.Stats) *timeline {
+	tl := &timeline{stats: stats, start: time.Now(), done: make(chan struct{})}
+	tl.sample(true)
+	tl.wg.Add(1)
+	go func() {
+		defer tl.wg.Done()
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-tl.done:
+				return
+			case <-t.C:
+				tl.sample(true)
+			}
+		}
+	}()
+	return tl
+}
+
+// sample records the counters now; unless always, only when 200 ms passed
+// since the last sample. A nil timeline does nothing.
+func (tl *timeline) sample(always bool) {
+	if tl == nil || tl.stats == nil {
+		return
+	}
+	now := time.Since(tl.start).Seconds()
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	if n := len(tl.list); !always && n > 0 && now-tl.list[n-1].Seconds < 0.2 {
+		return
+	}
+	calls := tl.stats.TotalCalls()
+	tl.list = append(tl.list, report.Sample{Seconds: now, Calls: calls, Attempts: calls + tl.stats.Failed.Load(),
+		Throttled: tl.stats.Throttled.Load(), Latency: tl.stats.Latency.Load()})
+}
+
+// stop takes the last sample and stops the ticker; safe twice and on nil.
+func (tl *timeline) stop() {
+	if tl == nil {
+		return
+	}
+	tl.once.Do(func() {
+		close(tl.done)
+		tl.wg.Wait()
+		tl.sample(true)
+	})
+}
+
+func (tl *timeline) samples() []report.Sample {
+	if tl == nil {
+		return nil
+	}
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	return slices.Clone(tl.list)
 }

@@ -54,7 +54,13 @@ processed). They are drawn from a generator seeded with --fault-seed.
 
 --whmcs-version sets the version GetWHMCSDetails reports; below 8.0 the
 created parameter is ignored, as those versions do. --deny-actions makes the
-API role refuse the listed actions (403 Invalid Permissions).`,
+API role refuse the listed actions (403 Invalid Permissions).
+
+Exit status: 0 stopped by Ctrl-C or SIGTERM; 2 usage error; 1 the address
+cannot be listened on or the seed cannot be read.`,
+		Example: `  whmcs-migrate sandbox --seed samples/sandbox-seed.yaml
+  whmcs-migrate sandbox --listen 127.0.0.1:0 --timezone America/Chicago
+  whmcs-migrate sandbox --latency 200ms --throttle-rate 0.05 --drop-rate 0.01 --fault-seed 7`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			loc := time.UTC
@@ -91,9 +97,9 @@ API role refuse the listed actions (403 Invalid Permissions).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
-	f.StringVar(&timezone, "timezone", "", "the simulated WHMCS server's time zone, e.g. Europe/Paris (default UTC)")
-	f.StringVar(&seedFile, "seed", "", "YAML or JSON file with departments, statuses, clients and admins (default: built-in)")
+	f.StringVar(&listen, "listen", "127.0.0.1:8080", "`ADDR` to listen on (host:port; port 0 picks a free one)")
+	f.StringVar(&timezone, "timezone", "", "the simulated WHMCS server's time `ZONE`, e.g. Europe/Paris (default UTC)")
+	f.StringVar(&seedFile, "seed", "", "YAML or JSON `FILE` with departments, statuses, clients and admins (default built-in)")
 	f.DurationVar(&faults.Latency, "latency", 0, "delay added to every API request, e.g. 200ms")
 	f.Float64Var(&faults.FailRate, "fail-rate", 0, "probability (0-1) of answering an HTML 500 page without processing")
 	f.Float64Var(&faults.ThrottleRate, "throttle-rate", 0, "probability (0-1) of answering 429 with Retry-After: 1 without processing")
@@ -102,9 +108,9 @@ API role refuse the listed actions (403 Invalid Permissions).`,
 	f.Float64Var(&faults.HTMLRate, "html-rate", 0, "probability (0-1) of answering HTTP 200 with an HTML maintenance page without processing")
 	f.Int64Var(&faults.Seed, "fault-seed", 1, "seed of the fault generator (same seed, same faults for the same request sequence)")
 	f.BoolVar(&logRequests, "log-requests", false, "log one line per API request to stderr")
-	f.BoolVar(&literal, "literal", false, "store text exactly as sent (default: sanitised into HTML entities and emoji stored as ?, as real WHMCS installs do)")
-	f.StringVar(&version, "whmcs-version", whmcstest.DefaultVersion, "the WHMCS version to simulate (below 8.0, created is ignored)")
-	f.StringSliceVar(&denyActions, "deny-actions", nil, "comma-separated API actions the credential's role refuses, e.g. AddTicketNote,GetWHMCSDetails")
+	f.BoolVar(&literal, "literal", false, "store text exactly as sent (without it: sanitised into HTML entities and emoji stored as ?, as real WHMCS installs do)")
+	f.StringVar(&version, "whmcs-version", whmcstest.DefaultVersion, "the WHMCS `VERSION` to simulate (below 8.0, created is ignored)")
+	f.StringSliceVar(&denyActions, "deny-actions", nil, "comma-separated API `ACTIONS` the credential's role refuses, e.g. AddTicketNote,GetWHMCSDetails")
 	return cmd
 }
 

@@ -1,12 +1,20 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
+	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
+	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 )
 
@@ -14,67 +22,210 @@ func newStatusCmd(g *globals) *cobra.Command {
 	var config string
 	cmd := &cobra.Command{
 		Use:   "status --config FILE",
-		Short: "Show the checkpoint: tickets done, failed, pending, and every run",
-		Args:  noArgs,
+		Short: "Show the checkpoint: tickets done, failed, not yet imported, and every run",
+		Long: `status reads the checkpoint (and counts the source, when the source can count)
+and shows where the migration stands. It writes nothing; a checkpoint that
+does not exist is an error, never a new empty file.
+
+  tickets   the source's total, then the checkpoint's imported and failed
+            tickets, and how many of the source's are not yet imported
+  WHMCS     the version and text handling the runs learned of the target
+  last run  the latest run and how it ended
+
+Then one line per run, oldest first:
+  RUN       the run's id (rollback --run takes it)
+  KIND      run (an import or sync) or rollback
+  STARTED, ENDED  local times; ENDED is - while running or if the process died
+  OUTCOME   ok, failed-tickets, interrupted, fatal, or "running or died"
+  TICKETS   run: the tickets it created, as recorded when it ended (and how
+            many of them a later rollback deleted); rollback: the tickets it
+            deleted
+
+With --log-format json, the same as one JSON document.
+
+Exit status: 0 shown; 1 the checkpoint does not exist or cannot be read;
+2 usage or config error.`,
+		Example: `  whmcs-migrate status --config migrate.yaml
+  whmcs-migrate status --config migrate.yaml --log-format json | jq .tickets`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a, err := loadApp(g, config)
 			if err != nil {
 				return err
 			}
-			store, err := a.openCheckpoint()
-			if err != nil {
-				return err
-			}
-			defer store.Close()
-			ctx := cmd.Context()
-			c, err := store.Counts(ctx)
-			if err != nil {
-				return err
-			}
-			runs, err := store.Runs(ctx)
-			if err != nil {
-				return err
-			}
-			w := g.stdout
-			fmt.Fprintf(w, "Checkpoint %s\n", store.Path())
-			fmt.Fprintf(w, "  tickets  %d imported, %d failed, %d pending", c.Imported, c.Failed, c.Pending)
-			if c.Unsettled > 0 {
-				fmt.Fprintf(w, " (%d write(s) to reconcile on the next run)", c.Unsettled)
-			}
-			fmt.Fprintln(w)
-			// What the runs learned of the target WHMCS.
-			version, err := store.Meta(ctx, checkpoints.MetaWHMCSVersion)
-			if err != nil {
-				return err
-			}
-			prof, err := store.Meta(ctx, checkpoints.MetaTextProfile)
-			if err != nil {
-				return err
-			}
-			if version == "" {
-				version = "unknown"
-			}
-			fmt.Fprintf(w, "  WHMCS    version %s; text: %s\n", version, whmcs.ParseTextProfile(prof).Describe())
-			if len(runs) == 0 {
-				fmt.Fprintln(w, "  no runs yet")
-				return nil
-			}
-			last := runs[len(runs)-1]
-			fmt.Fprintf(w, "  last run %d (%s): %s\n", last.ID, last.Kind, outcomeText(last.Outcome, last.Ended))
-			fmt.Fprintf(w, "\n%-6s %-9s %-20s %-20s %-15s %s\n", "RUN", "KIND", "STARTED", "ENDED", "OUTCOME", "TICKETS CREATED")
-			for _, r := range runs {
-				ended := "-"
-				if !r.Ended.IsZero() {
-					ended = r.Ended.Local().Format("2006-01-02 15:04:05")
-				}
-				fmt.Fprintf(w, "%-6d %-9s %-20s %-20s %-15s %d\n", r.ID, r.Kind, r.Started.Local().Format("2006-01-02 15:04:05"),
-					ended, outcomeText(r.Outcome, r.Ended), r.Created)
-			}
-			return nil
+			return runStatus(cmd.Context(), g, a)
 		},
 	}
 	configFlag(cmd, &config)
 	return cmd
+}
+
+// statusJSON is status's document under --log-format json.
+type statusJSON struct {
+	Checkpoint string `json:"checkpoint"`
+	Tickets    struct {
+		Source      *int `json:"source"` // null when the source cannot count
+		Imported    int  `json:"imported"`
+		Failed      int  `json:"failed"`
+		NotImported *int `json:"not_yet_imported"` // null when the source cannot count
+		Pending     int  `json:"pending"`          // in the checkpoint, neither imported nor failed
+		Unsettled   int  `json:"unsettled"`        // writes to reconcile on the next run
+	} `json:"tickets"`
+	SourceError  string      `json:"source_error,omitempty"`
+	WHMCSVersion string      `json:"whmcs_version"`
+	Text         string      `json:"text"`
+	Runs         []statusRun `json:"runs"`
+}
+
+type statusRun struct {
+	ID        int64  `json:"id"`
+	Kind      string `json:"kind"`
+	Started   string `json:"started"`
+	Ended     string `json:"ended,omitempty"`
+	Outcome   string `json:"outcome"`
+	Created   *int   `json:"created,omitempty"`      // run: created, as recorded at its end
+	StillHeld *int   `json:"still_mapped,omitempty"` // run: of those, still in the checkpoint
+	Deleted   *int   `json:"deleted,omitempty"`      // rollback
+}
+
+func runStatus(ctx context.Context, g *globals, a *app) error {
+	path := a.cfg.Checkpoint
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("checkpoint %s does not exist: no run has used it yet (or checkpoint: in %s names another file)", path, a.cfg.File)
+	}
+	store, err := a.openCheckpoint()
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	var st statusJSON
+	st.Checkpoint = store.Path()
+	c, err := store.Counts(ctx)
+	if err != nil {
+		return err
+	}
+	st.Tickets.Imported, st.Tickets.Failed, st.Tickets.Pending, st.Tickets.Unsettled = c.Imported, c.Failed, c.Pending, c.Unsettled
+	if n, err := a.countSource(ctx); err != nil {
+		st.SourceError = err.Error()
+	} else if n >= 0 {
+		left := max(0, n-c.Imported-c.Failed)
+		st.Tickets.Source, st.Tickets.NotImported = &n, &left
+	}
+	if st.WHMCSVersion, err = store.Meta(ctx, checkpoints.MetaWHMCSVersion); err != nil {
+		return err
+	}
+	prof, err := store.Meta(ctx, checkpoints.MetaTextProfile)
+	if err != nil {
+		return err
+	}
+	st.Text = whmcs.ParseTextProfile(prof).Describe()
+	runs, err := store.Runs(ctx)
+	if err != nil {
+		return err
+	}
+	st.Runs = []statusRun{}
+	for _, r := range runs {
+		st.Runs = append(st.Runs, statusRunOf(r))
+	}
+	if g.logFormat == "json" {
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	}
+	writeStatus(g.stdout, &st)
+	return nil
+}
+
+// countSource counts the source's tickets: -1 when it cannot count.
+func (a *app) countSource(ctx context.Context) (int, error) {
+	src, err := a.openSource(ctx)
+	if err != nil {
+		return -1, err
+	}
+	defer src.Close()
+	c, ok := src.(sources.Counter)
+	if !ok {
+		return -1, nil
+	}
+	n, err := c.Count(ctx)
+	if err != nil {
+		return -1, a.redactErr(err)
+	}
+	return n, nil
+}
+
+// statusRunOf is one run as status shows it. A run's "created" is what its
+// summary recorded at its end, so that a later rollback (a line of its
+// own) does not rewrite it; a run that died wrote no summary, and shows
+// what the checkpoint still maps.
+func statusRunOf(r checkpoints.Run) statusRun {
+	s := statusRun{ID: r.ID, Kind: string(r.Kind), Started: r.Started.Local().Format(time.DateTime), Outcome: outcomeText(r.Outcome, r.Ended)}
+	if !r.Ended.IsZero() {
+		s.Ended = r.Ended.Local().Format(time.DateTime)
+	}
+	switch r.Kind {
+	case checkpoints.KindRollback:
+		var rb report.Rollback
+		n := 0
+		if json.Unmarshal([]byte(r.Summary), &rb) == nil {
+			n = rb.Deleted + rb.AlreadyGone
+		}
+		s.Deleted = &n
+	default:
+		created, held := r.Created, r.Created
+		var run report.Run
+		if r.Summary != "" && json.Unmarshal([]byte(r.Summary), &run) == nil {
+			created = run.Tickets.Imported
+		}
+		s.Created, s.StillHeld = &created, &held
+	}
+	return s
+}
+
+func writeStatus(w io.Writer, st *statusJSON) {
+	fmt.Fprintf(w, "Checkpoint %s\n", st.Checkpoint)
+	t := st.Tickets
+	if t.Source != nil {
+		fmt.Fprintf(w, "  tickets  %d in the source: %d imported, %d failed, %d not yet imported", *t.Source, t.Imported, t.Failed, *t.NotImported)
+	} else {
+		fmt.Fprintf(w, "  tickets  %d imported, %d failed, %d pending", t.Imported, t.Failed, t.Pending)
+	}
+	if t.Unsettled > 0 {
+		fmt.Fprintf(w, " (%s to reconcile on the next run)", report.Plural(t.Unsettled, "write", "writes"))
+	}
+	fmt.Fprintln(w)
+	if st.SourceError != "" {
+		fmt.Fprintf(w, "  source   cannot be counted: %s\n", st.SourceError)
+	}
+	version := st.WHMCSVersion
+	if version == "" {
+		version = "unknown"
+	}
+	fmt.Fprintf(w, "  WHMCS    version %s; text: %s\n", version, st.Text)
+	if len(st.Runs) == 0 {
+		fmt.Fprintln(w, "  no runs yet")
+		return
+	}
+	last := st.Runs[len(st.Runs)-1]
+	fmt.Fprintf(w, "  last run %d (%s): %s\n", last.ID, last.Kind, last.Outcome)
+	fmt.Fprintf(w, "\n%-6s %-9s %-20s %-20s %-15s %s\n", "RUN", "KIND", "STARTED", "ENDED", "OUTCOME", "TICKETS")
+	for _, r := range st.Runs {
+		ended := r.Ended
+		if ended == "" {
+			ended = "-"
+		}
+		var tickets string
+		switch {
+		case r.Deleted != nil:
+			tickets = fmt.Sprintf("%d deleted", *r.Deleted)
+		case r.Created != nil:
+			tickets = fmt.Sprintf("%d created", *r.Created)
+			if *r.StillHeld != *r.Created {
+				tickets += fmt.Sprintf(" (%d since rolled back)", max(0, *r.Created-*r.StillHeld))
+			}
+		}
+		fmt.Fprintf(w, "%-6d %-9s %-20s %-20s %-15s %s\n", r.ID, r.Kind, r.Started, ended, r.Outcome, tickets)
+	}
 }
 
 func outcomeText(o checkpoints.RunOutcome, ended time.Time) string {

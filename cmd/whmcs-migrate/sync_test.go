@@ -428,7 +428,7 @@ func TestRunIncrementalSync(t *testing.T) {
 	if w := e.srv.WriteCalls() - writesBefore; w != 0 {
 		t.Errorf("no-op run made %d write calls", w)
 	}
-	if !strings.HasPrefix(out, "Nothing to do: 5 ticket(s)") {
+	if !strings.HasPrefix(out, "Nothing to do: 5 tickets, all unchanged") || !strings.Contains(out, "  calls      none\n") {
 		t.Errorf("no-op run output:\n%s", out)
 	}
 	if r := readRunReport(t, reportPath); r.Tickets.Unchanged != 5 || len(r.Drift) != 0 {

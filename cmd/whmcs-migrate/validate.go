@@ -54,7 +54,11 @@ users, client lookups); the client refuses every write before sending it.
 
 Report files hold customer data and are written 0600.
 
-Exit status: 0 no errors; 3 some tickets invalid; 2 config error; 1 fatal.`,
+Exit status: 0 no errors; 3 some tickets invalid; 2 usage or config error;
+1 fatal; 130 interrupted.`,
+		Example: `  whmcs-migrate validate --config migrate.yaml
+  whmcs-migrate validate --config migrate.yaml --html validate.html --report validate.json
+  whmcs-migrate validate --config migrate.yaml --offline     # no WHMCS call, no credentials needed`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runValidate(cmd.Context(), g, cfgPath, f)
@@ -65,9 +69,9 @@ Exit status: 0 no errors; 3 some tickets invalid; 2 config error; 1 fatal.`,
 	fl.StringVar(&f.report, "report", "", "write the report as JSON to `FILE` (0600)")
 	fl.StringVar(&f.html, "html", "", "write the report as a self-contained HTML page to `FILE` (0600)")
 	fl.BoolVar(&f.offline, "offline", false, "do not contact WHMCS at all (mapping checked against WHMCS defaults)")
-	f.target.add(fl, "calls per second for the estimate (default: target.rate)", "workers for the estimate (default: target.concurrency)")
+	f.target.add(fl, "calls per second for the estimate (default target.rate)", "workers for the estimate (default target.concurrency)")
 	fl.BoolVar(&f.applyDept, "apply-department-changes", false, "plan moves of imported tickets whose department mapping changed")
-	fl.IntVar(&f.maxProblems, "show", 20, "how many problems the summary lists")
+	fl.IntVar(&f.maxProblems, "show", 20, "how many problems (`N`) the summary lists")
 	return cmd
 }
 
@@ -190,7 +194,7 @@ func printValidation(w io.Writer, r *report.Validation, max int, f validateFlags
 	if r.Offline {
 		mode = "offline: WHMCS not contacted"
 	}
-	fmt.Fprintf(w, "Validated %d tickets (%s; nothing written)\n", r.Tickets.Total, mode)
+	fmt.Fprintf(w, "Validated %s (%s; nothing written)\n", report.Plural(r.Tickets.Total, "ticket", "tickets"), mode)
 	fmt.Fprintf(w, "  valid %d, invalid %d, already imported %d, with warnings %d\n",
 		r.Tickets.Valid, r.Tickets.Invalid, r.Tickets.AlreadyImported, r.Tickets.WithWarnings)
 	fmt.Fprintf(w, "  %d errors, %d warnings\n", r.Summary.Errors, r.Summary.Warnings)
@@ -212,7 +216,7 @@ func printValidation(w io.Writer, r *report.Validation, max int, f validateFlags
 	if len(r.Summary.ByCode) > 0 {
 		fmt.Fprintln(w, "\nProblems by code:")
 		for _, c := range r.Summary.ByCode {
-			fmt.Fprintf(tw, "  %s\t%s\t%d\t(%d tickets)\n", c.Severity, c.Code, c.Count, c.Tickets)
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t(%s)\n", c.Severity, c.Code, c.Count, report.Plural(c.Tickets, "ticket", "tickets"))
 		}
 		tw.Flush()
 	}

@@ -153,6 +153,33 @@ func TestValidateCommandOffline(t *testing.T) {
 	}
 }
 
+// validate --offline needs no WHMCS credentials: their unset variables
+// are no error; online, they are (exit 2, naming them).
+func TestValidateOfflineWithoutCredentials(t *testing.T) {
+	s := whmcstest.NewServer(whmcstest.Options{})
+	defer s.Close()
+	cfg := vtConfig(t, s, "")
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(strings.Replace(string(b), "identifier: "+s.Identifier, "identifier: ${TEST_WM_NO_SUCH_ID}", 1),
+		"secret: "+s.Secret, "secret: ${TEST_WM_NO_SUCH_SECRET}", 1)
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := cli(t, "validate", "--config", cfg, "--offline"); code != exitOK || !strings.Contains(out, "offline") {
+		t.Fatalf("validate --offline without credentials: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, _, errOut := cli(t, "validate", "--config", cfg)
+	if code != exitUsage || !strings.Contains(errOut, "TEST_WM_NO_SUCH_ID is not set") {
+		t.Errorf("validate online without credentials: exit %d\n%s", code, errOut)
+	}
+	if n := len(s.Calls()); n != 0 {
+		t.Errorf("calls made: %v", s.Calls())
+	}
+}
+
 func TestValidateCommandConfigErrors(t *testing.T) {
 	s := whmcstest.NewServer(whmcstest.Options{})
 	defer s.Close()

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -16,12 +17,13 @@ import (
 
 // verifyFlags are verify's command-line options.
 type verifyFlags struct {
-	config string
-	report string
-	html   string
-	only   []string
-	sample int
-	target targetFlags
+	config     string
+	report     string
+	html       string
+	only       []string
+	sample     int
+	noProgress bool
+	target     targetFlags
 }
 
 func newVerifyCmd(g *globals) *cobra.Command {
@@ -39,10 +41,18 @@ attachment names and count). It also looks for a second copy of each ticket
 the source tickets that are not imported. It only reads WHMCS, rate-limited
 and in parallel like run.
 
-Report files hold customer data and are written 0600.
+The terminal shows a progress bar (log lines when stderr is not a terminal)
+and a summary that fits a screen: the counts, the tickets not imported on one
+line, and at most 20 differences; --report and --html hold them all. Ctrl-C
+writes what was checked so far. Report files hold customer data and are
+written 0600.
 
 Exit status: 0 everything matches; 3 something differs or is not imported;
-2 usage or config error; 1 fatal.`,
+2 usage or config error; 1 fatal; 130 interrupted.`,
+		Example: `  whmcs-migrate verify --config migrate.yaml
+  whmcs-migrate verify --config migrate.yaml --report verify.json --html verify.html
+  whmcs-migrate verify --config migrate.yaml --sample 200     # a quick check of 200 tickets
+  whmcs-migrate verify --config migrate.yaml --only HD-1001`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runVerify(cmd.Context(), g, f)
@@ -52,9 +62,10 @@ Exit status: 0 everything matches; 3 something differs or is not imported;
 	fl := cmd.Flags()
 	fl.StringVar(&f.report, "report", "", "write the differences as JSON to `FILE` (0600)")
 	fl.StringVar(&f.html, "html", "", "write the differences as a self-contained HTML page to `FILE` (0600)")
-	fl.StringSliceVar(&f.only, "only", nil, "only these source ticket ids (comma-separated)")
-	fl.IntVar(&f.sample, "sample", 0, "check N imported tickets picked at random")
-	f.target.add(fl, "", "tickets compared at once (default: target.concurrency)")
+	fl.StringSliceVar(&f.only, "only", nil, "only these source ticket `IDS` (comma-separated)")
+	fl.IntVar(&f.sample, "sample", 0, "check `N` imported tickets picked at random (0: all)")
+	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar (log lines are written instead when stderr is not a terminal)")
+	f.target.add(fl, "", "tickets compared at once (default target.concurrency)")
 	return cmd
 }
 
@@ -84,17 +95,39 @@ func runVerify(ctx context.Context, g *globals, f verifyFlags) error {
 		return err
 	}
 
+	prog := newProgress(g.stderr, -1, statsOf(client), a, f.noProgress)
 	rep, err := verify.Run(ctx, verify.Options{Source: src, Client: client, Planner: planner, Store: store,
-		Concurrency: a.cfg.Target.Concurrency, Only: f.only, Sample: f.sample, Logger: a.log})
-	if err != nil {
+		Concurrency: a.cfg.Target.Concurrency, Only: f.only, Sample: f.sample, Logger: a.log,
+		Progress: func(_, total int) { prog.setTotal(total); prog.ticket(importer.TicketResult{}) }})
+	prog.finish()
+	if rep != nil {
+		rep.AdminURL = a.cfg.Target.AdminArea()
+	}
+	if err != nil && (rep == nil || !errors.Is(err, importer.ErrInterrupted)) {
 		if ctx.Err() != nil {
 			return importer.ErrInterrupted
 		}
 		return a.redactErr(err)
 	}
-	if err := rep.WriteText(g.stdout); err != nil {
-		return err
+	// Interrupted or not, what was checked is shown and written.
+	if werr := rep.WriteText(g.stdout); werr != nil {
+		return werr
 	}
+	if werr := writeVerifyFiles(g, f, rep); werr != nil {
+		return werr
+	}
+	if err != nil {
+		return fmt.Errorf("%w: the report holds the %d tickets checked so far; run verify again to check them all", importer.ErrInterrupted, rep.Checked)
+	}
+	if !rep.OK() {
+		return fmt.Errorf("%w: %d tickets differ, %d not imported", errIncomplete, rep.Differing, rep.Missing)
+	}
+	return nil
+}
+
+// writeVerifyFiles writes --report and --html, and says where; without
+// them, it says how to get what the summary left out.
+func writeVerifyFiles(g *globals, f verifyFlags, rep *report.Verify) error {
 	if f.report != "" {
 		b, err := rep.JSON()
 		if err != nil {
@@ -103,6 +136,7 @@ func runVerify(ctx context.Context, g *globals, f verifyFlags) error {
 		if err := report.WriteFile(f.report, b); err != nil {
 			return err
 		}
+		fmt.Fprintf(g.stdout, "Report (JSON): %s\n", f.report)
 	}
 	if f.html != "" {
 		var b bytes.Buffer
@@ -112,9 +146,10 @@ func runVerify(ctx context.Context, g *globals, f verifyFlags) error {
 		if err := report.WriteFile(f.html, b.Bytes()); err != nil {
 			return err
 		}
+		fmt.Fprintf(g.stdout, "Report (HTML): %s\n", f.html)
 	}
-	if !rep.OK() {
-		return fmt.Errorf("%w: %d tickets differ, %d not imported", errIncomplete, rep.Differing, rep.Missing)
+	if f.report == "" && f.html == "" && len(rep.Differences) > report.TextDifferences {
+		fmt.Fprintln(g.stdout, "Write them all with --report FILE.json or --html FILE.html.")
 	}
 	return nil
 }

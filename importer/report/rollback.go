@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"io"
-	"strings"
 )
 
 // RolledBack is one ticket a rollback deletes.
@@ -48,17 +47,23 @@ func (rep *Rollback) WritePreview(w io.Writer) {
 	if rep.All {
 		what = "every run"
 	}
-	fmt.Fprintf(w, "Rollback of %s would delete %d WHMCS tickets (newest first):\n", what, len(rep.Tickets))
-	const perLine = 10
-	for i := 0; i < len(rep.Tickets); i += perLine {
-		var ids []string
-		for _, t := range rep.Tickets[i:min(i+perLine, len(rep.Tickets))] {
-			ids = append(ids, fmt.Sprintf("%d", t.WHMCSID))
+	fmt.Fprintf(w, "Rollback of %s would delete %s (newest first):\n", what, Plural(len(rep.Tickets), "WHMCS ticket", "WHMCS tickets"))
+	// Each as the user knows it: the source's id and the ticket number
+	// WHMCS shows (#tid), with WHMCS's internal id.
+	const shown = 200
+	for i, t := range rep.Tickets {
+		if i == shown {
+			fmt.Fprintf(w, "  ... and %d more\n", len(rep.Tickets)-shown)
+			break
 		}
-		fmt.Fprintf(w, "  %s\n", strings.Join(ids, " "))
+		tid := "#" + t.TID
+		if t.TID == "" {
+			tid = "(no ticket number)"
+		}
+		fmt.Fprintf(w, "  %-20s %-16s WHMCS id %d, run %d\n", t.SourceID, tid, t.WHMCSID, t.Run)
 	}
 	if rep.Unsettled > 0 {
-		fmt.Fprintf(w, "%d tickets of it have an OpenTicket whose outcome is unknown; they are left alone (a run settles them).\n", rep.Unsettled)
+		fmt.Fprintf(w, "%s of it an OpenTicket whose outcome is unknown; they are left alone (a run settles them).\n", Plural(rep.Unsettled, "ticket has", "tickets have"))
 	}
 	fmt.Fprintln(w, "Nothing was deleted. Run again with --yes to delete them.")
 }

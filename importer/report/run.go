@@ -39,13 +39,18 @@ type TicketCounts struct {
 	Updated   int `json:"updated"`
 	Unchanged int `json:"unchanged"`
 	Failed    int `json:"failed"`
-	Stopped   int `json:"stopped,omitempty"`
+	Stopped   int `json:"interrupted,omitempty"` // "interrupted", as the terminal says
 }
 
-// Failure is one failed ticket.
+// Failure is one failed ticket: its id, the step that failed, the problem
+// code, where the ticket was read (file:line or row) and the field of its
+// first error, and the whole message.
 type Failure struct {
 	Ticket string `json:"ticket"`
 	Step   string `json:"step"`
+	Code   string `json:"code"`
+	Origin string `json:"origin"`
+	Field  string `json:"field"`
 	Error  string `json:"error"`
 }
 
@@ -62,7 +67,7 @@ type DriftItem struct {
 func (rep *Run) WriteText(w io.Writer) {
 	t := rep.Tickets
 	if t.Imported+t.Updated+t.Failed+t.Stopped == 0 {
-		fmt.Fprintf(w, "Nothing to do: %d ticket(s), all unchanged since the last run.\n", t.Total)
+		fmt.Fprintf(w, "Nothing to do: %s, all unchanged since the last run.\n", Plural(t.Total, "ticket", "tickets"))
 	}
 	fmt.Fprintf(w, "Run %d summary\n", rep.RunID)
 	fmt.Fprintf(w, "  tickets    %d total: %d imported, %d updated, %d unchanged, %d failed", t.Total, t.Imported, t.Updated, t.Unchanged, t.Failed)
@@ -81,7 +86,11 @@ func (rep *Run) WriteText(w io.Writer) {
 	for i, k := range actions {
 		parts[i] = fmt.Sprintf("%s %d", k, rep.Calls[k])
 	}
-	fmt.Fprintf(w, "  calls      %d (%s)\n", total, strings.Join(parts, ", "))
+	if total == 0 {
+		fmt.Fprintln(w, "  calls      none")
+	} else {
+		fmt.Fprintf(w, "  calls      %d (%s)\n", total, strings.Join(parts, ", "))
+	}
 	fmt.Fprintf(w, "  retries    %d (throttled %d); reconciled %d (re-sent %d)\n", rep.Retries, rep.Throttled, rep.Reconciled, rep.Resent)
 	fmt.Fprintf(w, "  elapsed    %.1fs, %.1f calls/s\n", rep.ElapsedSeconds, rep.CallsPerSecond)
 	for i, f := range rep.Failures {

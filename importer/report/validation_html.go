@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 
+	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 )
 
@@ -20,6 +21,8 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 	"size":     FormatSize,
 	"duration": FormatDuration,
 	"calls":    sortedCalls,
+	"help":     codeHelp,
+	"plural":   Plural,
 	"codes": func(cs []CodeCount) []string {
 		seen := map[string]bool{}
 		var out []string
@@ -68,4 +71,13 @@ func sortedCalls(m map[string]int) []actionCount {
 		return out[i].Action < out[j].Action
 	})
 	return out
+}
+
+// codeHelp is a code's explanation and fix, for the reports' pages; nil
+// for a code without one.
+func codeHelp(code string) *sources.CodeHelp {
+	if h, ok := sources.Code(code).Help(); ok {
+		return &h
+	}
+	return nil
 }

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
@@ -26,12 +28,13 @@ const (
 
 // Difference is one way a WHMCS ticket differs from its source ticket.
 type Difference struct {
-	Ticket   string `json:"ticket"`   // source ticket id
-	WHMCSID  int64  `json:"whmcs_id"` // 0 when not imported
-	Field    string `json:"field"`    // see the Field constants
-	Entry    string `json:"entry"`    // entry key (mapping.EntryKey), for entry fields
-	Expected string `json:"expected"` // what the source, as planned, says
-	Actual   string `json:"actual"`   // what WHMCS has
+	Ticket   string `json:"ticket"`        // source ticket id
+	WHMCSID  int64  `json:"whmcs_id"`      // 0 when not imported
+	TID      string `json:"tid,omitempty"` // the ticket number WHMCS shows, when known
+	Field    string `json:"field"`         // see the Field constants
+	Entry    string `json:"entry"`         // entry key (mapping.EntryKey), for entry fields
+	Expected string `json:"expected"`      // what the source, as planned, says
+	Actual   string `json:"actual"`        // what WHMCS has
 }
 
 // Verify is what Verify found.
@@ -48,6 +51,21 @@ type Verify struct {
 	// Text is how the target stores text, as the runs learned it: texts
 	// were compared in that form.
 	Text whmcs.TextProfile
+	// Interrupted: the pass stopped early (Ctrl-C); the report holds what
+	// was checked so far.
+	Interrupted bool
+	// AdminURL is the WHMCS admin area (https://billing.example.com/admin/):
+	// the HTML page links each WHMCS ticket to it. Empty: no links.
+	AdminURL string
+}
+
+// TicketURL is the admin area's page of WHMCS ticket id, "" without an
+// admin URL.
+func TicketURL(adminURL string, id int64) string {
+	if adminURL == "" || id == 0 {
+		return ""
+	}
+	return strings.TrimRight(adminURL, "/") + "/supporttickets.php?action=view&id=" + strconv.FormatInt(id, 10)
 }
 
 // OK reports whether every ticket matched and none is missing.

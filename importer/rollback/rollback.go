@@ -108,7 +108,7 @@ func Run(ctx context.Context, o Options) (*report.Rollback, error) {
 	}
 	o.Logger.Info("rollback", "run", rep.RunID, "target_run", o.RunID, "all", o.All, "tickets", len(rep.Tickets))
 	if rep.Unsettled > 0 {
-		fmt.Fprintf(o.Out, "%d tickets have an OpenTicket whose outcome is unknown; they are left alone (run, then roll back again).\n", rep.Unsettled)
+		fmt.Fprintf(o.Out, "%s an OpenTicket whose outcome is unknown; they are left alone (run, then roll back again).\n", report.Plural(rep.Unsettled, "ticket has", "tickets have"))
 	}
 
 	err = rollbackDelete(ctx, o, rep)

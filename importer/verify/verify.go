@@ -39,6 +39,10 @@ type Options struct {
 	// Rand picks the sample; nil = randomly seeded.
 	Rand   *rand.Rand
 	Logger *slog.Logger
+	// Progress, when set, is called after each ticket compared, with how
+	// many were compared and how many are to be; it may be called from
+	// several goroutines at once.
+	Progress func(done, total int)
 }
 
 // Run compares the imported tickets in WHMCS with their source: for each
@@ -53,7 +57,9 @@ type Options struct {
 // A ticket whose WHMCS read fails after the client's retries gets a
 // report.FieldError difference and the others go on; an authentication failure,
 // a source read failure, checkpoint I/O and ctx's end stop Verify with an
-// error. It only reads WHMCS.
+// error. When ctx ends (Ctrl-C), Run returns what was checked so far
+// (Verify.Interrupted set) with an error wrapping importer.ErrInterrupted.
+// It only reads WHMCS.
 func Run(ctx context.Context, o Options) (*report.Verify, error) {
 	if o.Source == nil || o.Client == nil || o.Planner == nil || o.Store == nil {
 		return nil, errors.New("verify: Source, Client, Planner and Store are required")
@@ -117,6 +123,7 @@ func Run(ctx context.Context, o Options) (*report.Verify, error) {
 			toCheck[id] = true
 		}
 	}
+	v.total = len(toCheck)
 	seen := map[string]bool{}
 	seq := 0
 	err = importer.Pool(ctx, o.Concurrency, func(ctx context.Context, emit func(job) error) error {
@@ -150,13 +157,22 @@ func Run(ctx context.Context, o Options) (*report.Verify, error) {
 			return err
 		}
 		v.add(j.seq, diffs, true)
+		if o.Progress != nil {
+			v.mu.Lock()
+			done := v.checked
+			v.mu.Unlock()
+			o.Progress(done, v.total)
+		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	if err != nil || ctx.Err() != nil {
+		if ctx.Err() == nil {
+			return nil, err
+		}
+		rep := v.report(start)
+		rep.Interrupted = true
+		o.Logger.Info("verify interrupted", "checked", rep.Checked, "of", v.total)
+		return rep, fmt.Errorf("%w: %w", importer.ErrInterrupted, ctx.Err())
 	}
 
 	// What was to be checked but the source no longer has.
@@ -190,15 +206,23 @@ func Run(ctx context.Context, o Options) (*report.Verify, error) {
 		v.add(seq, []report.Difference{d}, true)
 	}
 
+	rep := v.report(start)
+	o.Logger.Info("verify done", "checked", rep.Checked, "matching", rep.Matching, "differing", rep.Differing,
+		"missing", rep.Missing, "elapsed", rep.Elapsed.Round(time.Millisecond))
+	return rep, nil
+}
+
+// report is what was found so far, in source order.
+func (v *verifier) report(start time.Time) *report.Verify {
+	v.mu.Lock()
+	defer v.mu.Unlock()
 	slices.SortStableFunc(v.found, func(a, b found) int { return a.seq - b.seq })
 	rep := &report.Verify{Checked: v.checked, Matching: v.matching, Differing: v.checked - v.matching,
 		Missing: v.missing, Elapsed: time.Since(start), Location: v.loc, Text: v.text}
 	for _, f := range v.found {
 		rep.Differences = append(rep.Differences, f.diffs...)
 	}
-	o.Logger.Info("verify done", "checked", rep.Checked, "matching", rep.Matching, "differing", rep.Differing,
-		"missing", rep.Missing, "elapsed", rep.Elapsed.Round(time.Millisecond))
-	return rep, nil
+	return rep
 }
 
 type found struct {
@@ -217,6 +241,7 @@ type verifier struct {
 	// shows; nil when GetAdminUsers is not allowed.
 	admins map[string]string
 
+	total                      int // tickets to compare
 	mu                         sync.Mutex
 	found                      []found
 	checked, matching, missing int
@@ -238,6 +263,11 @@ func (v *verifier) toCheck(id string) bool {
 }
 
 func (v *verifier) add(seq int, diffs []report.Difference, checked bool) {
+	for i := range diffs {
+		if c := v.cp[diffs[i].Ticket]; c != nil && diffs[i].WHMCSID != 0 && diffs[i].WHMCSID == c.WHMCSID {
+			diffs[i].TID = c.TID
+		}
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if checked {

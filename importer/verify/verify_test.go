@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/whmcs-migrate/whmcs-migrate/importer"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/internal/importtest"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
@@ -347,5 +350,40 @@ func TestVerifyWithoutGetAdminUsers(t *testing.T) {
 	_, err = Run(context.Background(), Options{Source: src, Client: whmcs.NewClient(h, e.Zone), Planner: e.Planner, Store: e.Store})
 	if !whmcs.IsAuth(err) {
 		t.Errorf("verify with a wrong secret: %v", err)
+	}
+}
+
+// Progress counts the tickets compared against the number to compare, and
+// an interruption returns what was checked so far, marked, with
+// importer.ErrInterrupted.
+func TestVerifyProgressAndInterrupt(t *testing.T) {
+	e := importtest.New(t)
+	src := sourcetest.NewMemory(importtest.Tickets(12))
+	e.ImportAll(t, src)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	var calls []int
+	rep, err := Run(ctx, Options{Source: src, Client: e.Client, Planner: e.Planner, Store: e.Store, Concurrency: 1,
+		Progress: func(done, total int) {
+			mu.Lock()
+			defer mu.Unlock()
+			if total != 12 {
+				t.Errorf("total %d, want 12", total)
+			}
+			calls = append(calls, done)
+			if done == 5 {
+				cancel()
+			}
+		}})
+	if !errors.Is(err, importer.ErrInterrupted) || rep == nil {
+		t.Fatalf("Run = %v, %v; want a report and ErrInterrupted", rep, err)
+	}
+	if !rep.Interrupted || rep.Checked < 5 || rep.Checked >= 12 || rep.Checked != len(calls) || calls[0] != 1 {
+		t.Errorf("interrupted report %+v after progress %v", rep, calls)
+	}
+	b, err := rep.JSON()
+	if err != nil || !strings.Contains(string(b), `"interrupted": true`) || !strings.Contains(textOf(rep), "Interrupted") {
+		t.Errorf("renderings do not say interrupted: %s\n%s", b, textOf(rep))
 	}
 }

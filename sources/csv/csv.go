@@ -33,6 +33,11 @@ type Options struct {
 	// files use ({subject: "Title", created: "Date Created"}). One map for
 	// both files; header names are matched case-insensitively.
 	Columns map[string]string `yaml:"columns"`
+	// Delimiter separates fields: "," (the default), ";", "|" or "tab".
+	Delimiter string `yaml:"delimiter"`
+	// Encoding is the files' character encoding: utf-8 (the default),
+	// windows-1252, iso-8859-1 or utf-16 (with a byte order mark).
+	Encoding string `yaml:"encoding"`
 }
 
 // Source reads a directory holding tickets.csv and messages.csv.
@@ -41,6 +46,7 @@ type Source struct {
 	realDir string // dir with symlinks resolved, for attachment checks
 	loc     *time.Location
 	log     *slog.Logger
+	dialect dialect
 
 	tickets, messages *csvFile
 	unknown           []sources.Problem // unknown_column warnings, one per file
@@ -70,17 +76,31 @@ func Factory() sources.Factory {
 
 // csvFile is one open CSV file and its header.
 type csvFile struct {
-	name string // "tickets.csv"
-	f    *os.File
-	size int64
-	bom  int64 // 3 when the file starts with a UTF-8 byte order mark
-	hdr  *header
+	name  string // "tickets.csv"
+	f     *os.File
+	size  int64
+	bom   int64 // 3 when the file starts with a UTF-8 byte order mark
+	hdr   *header
+	comma rune   // the field delimiter
+	tmp   string // a UTF-8 copy being read instead of the file, removed by close
+}
+
+// close closes the file and removes its UTF-8 copy, if any.
+func (c *csvFile) close() error {
+	err := c.f.Close()
+	if c.tmp != "" {
+		if rerr := os.Remove(c.tmp); rerr != nil && err == nil {
+			err = rerr
+		}
+	}
+	return err
 }
 
 // newReader returns the csv.Reader every read uses: strict quotes, any
 // number of fields per record (checked against the header by the caller).
-func newReader(r io.Reader) *stdcsv.Reader {
+func newReader(r io.Reader, comma rune) *stdcsv.Reader {
 	cr := stdcsv.NewReader(r)
+	cr.Comma = comma
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	return cr
@@ -88,7 +108,7 @@ func newReader(r io.Reader) *stdcsv.Reader {
 
 // reader returns a csv.Reader positioned after the header, and the header.
 func (c *csvFile) reader() (*stdcsv.Reader, []string, error) {
-	cr := newReader(bufio.NewReaderSize(io.NewSectionReader(c.f, c.bom, c.size-c.bom), 64<<10))
+	cr := newReader(bufio.NewReaderSize(io.NewSectionReader(c.f, c.bom, c.size-c.bom), 64<<10), c.comma)
 	rec, err := cr.Read()
 	if err != nil {
 		if err == io.EOF {
@@ -113,6 +133,10 @@ func Open(opts Options, env sources.Env) (*Source, error) {
 	if err := validateColumns(opts.Columns); err != nil {
 		return nil, fmt.Errorf("csv: %w", err)
 	}
+	d, err := parseDialect(opts)
+	if err != nil {
+		return nil, fmt.Errorf("csv: %w", err)
+	}
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("csv: %w", err)
@@ -128,18 +152,18 @@ func Open(opts Options, env sources.Env) (*Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("csv: %w", err)
 	}
-	s := &Source{dir: dir, realDir: realDir, loc: env.Location, log: env.Logger}
+	s := &Source{dir: dir, realDir: realDir, loc: env.Location, log: env.Logger, dialect: d}
 	if s.loc == nil {
 		s.loc = time.UTC
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if s.tickets, err = openFile(dir, TicketsFile, ticketColumns, requiredTicketColumns, opts.Columns); err != nil {
+	if s.tickets, err = openFile(dir, TicketsFile, d, ticketColumns, requiredTicketColumns, opts.Columns); err != nil {
 		return nil, err
 	}
-	if s.messages, err = openFile(dir, MessagesFile, messageColumns, requiredMessageColumns, opts.Columns); err != nil {
-		s.tickets.f.Close()
+	if s.messages, err = openFile(dir, MessagesFile, d, messageColumns, requiredMessageColumns, opts.Columns); err != nil {
+		s.tickets.close()
 		return nil, err
 	}
 	if err := s.tickets.hdr.useFields(env.Fields); err != nil {
@@ -153,32 +177,45 @@ func Open(opts Options, env sources.Env) (*Source, error) {
 	return s, nil
 }
 
-func openFile(dir, name string, ours, required []string, cols map[string]string) (*csvFile, error) {
-	f, err := os.Open(filepath.Join(dir, name))
+func openFile(dir, name string, d dialect, ours, required []string, cols map[string]string) (*csvFile, error) {
+	var f *os.File
+	var err error
+	if d.enc != nil {
+		f, err = d.transcode(filepath.Join(dir, name))
+	} else {
+		f, err = os.Open(filepath.Join(dir, name))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("csv: %w", err)
+	}
+	c := &csvFile{name: name, f: f, comma: d.comma}
+	if d.enc != nil {
+		c.tmp = f.Name()
 	}
 	st, err := f.Stat()
 	if err != nil {
-		f.Close()
+		c.close()
 		return nil, fmt.Errorf("csv: %w", err)
 	}
-	c := &csvFile{name: name, f: f, size: st.Size()}
+	c.size = st.Size()
 	var head [3]byte
 	if n, _ := f.ReadAt(head[:], 0); n == 3 && bytes.Equal(head[:], []byte("\xEF\xBB\xBF")) {
 		c.bom = 3
 	}
 	_, rec, err := c.reader()
 	if err != nil {
-		f.Close()
+		c.close()
 		return nil, fmt.Errorf("csv: %w", err)
 	}
 	if bad := invalidUTF8(rec); bad >= 0 {
-		f.Close()
-		return nil, fmt.Errorf("csv: %s:1: invalid UTF-8 in the header (field %d); save the file as UTF-8", name, bad+1)
+		c.close()
+		return nil, fmt.Errorf("csv: %s:1: invalid UTF-8 in the header (field %d); %s", name, bad+1, d.encodingHint())
 	}
 	if c.hdr, err = parseHeader(name, rec, ours, required, cols); err != nil {
-		f.Close()
+		c.close()
+		if hint := d.delimiterHint(rec); hint != "" {
+			return nil, fmt.Errorf("csv: %s:1: %s", name, hint)
+		}
 		return nil, fmt.Errorf("csv: %w", err)
 	}
 	return c, nil
@@ -229,39 +266,30 @@ func (s *Source) Close() error {
 	var errs []error
 	for _, c := range []*csvFile{s.tickets, s.messages} {
 		if c != nil {
-			errs = append(errs, c.f.Close())
+			errs = append(errs, c.close())
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// Count returns the number of records in tickets.csv (malformed ones
-// included). It reads the file once.
+// Count returns the number of tickets tickets.csv yields: its records
+// (malformed ones included), the copies of a duplicate id counting once.
+// It reads the file once.
 func (s *Source) Count(ctx context.Context) (int, error) {
 	if s.closed {
 		return 0, errors.New("csv: source is closed")
 	}
-	cr, _, err := s.tickets.reader()
-	if err != nil {
-		return 0, err
-	}
 	n := 0
-	for {
-		if n%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return n, err
-			}
+	seen := map[string]bool{}
+	err := s.eachID(ctx, func(id string, _ int) {
+		if id == "" || !seen[id] {
+			n++
 		}
-		_, err := cr.Read()
-		if err == io.EOF {
-			return n, nil
+		if id != "" && !seen[id] {
+			seen[strings.Clone(id)] = true
 		}
-		var pe *stdcsv.ParseError
-		if err != nil && !errors.As(err, &pe) {
-			return n, fmt.Errorf("csv: read %s: %w", TicketsFile, err)
-		}
-		n++
-	}
+	})
+	return n, err
 }
 
 // Tickets streams the tickets in tickets.csv order, each with its messages

@@ -12,6 +12,13 @@
 // the other tickets go on. Business rules (a missing subject, an empty body,
 // unmapped values, invalid emails) are the planner's, not this package's.
 //
+// Files in another delimiter or encoding (Options.Delimiter, .Encoding) are
+// read through golang.org/x/text: a non-UTF-8 file is decoded once into a
+// temporary UTF-8 copy, removed by Close, so offsets and lines below are
+// the copy's, and its lines the file's. A ticket id used by several rows
+// is one failed ticket naming every line (a pre-pass over tickets.csv
+// finds them).
+//
 // Tickets are streamed in tickets.csv order. messages.csv need not be
 // sorted: each pass indexes it once (ticket id -> record offsets, never
 // bodies) and reads a ticket's messages by seeking, so memory grows with

@@ -21,7 +21,7 @@ func TestInvalidSamples(t *testing.T) {
 		"WARN-DSTAMBIG":  {sources.CodeDSTAmbiguous},
 		"BAD-ATTMISSING": {sources.CodeAttachmentMissing},
 		"BAD-ATTOUTSIDE": {sources.CodeAttachmentEscape},
-		"tickets.csv:20": {sources.CodeDuplicateTicket},
+		"BAD-DUP":        {sources.CodeDuplicateTicket},
 		"BAD-TYPE":       {sources.CodeBadValue},
 		"BAD-MSGROW":     {sources.CodeCSVParse},
 		"BAD-MALFORMED":  {sources.CodeCSVParse},

@@ -70,11 +70,14 @@ func (p *pass) run(ctx context.Context, yield func(*sources.Ticket, error) bool)
 		return ctx.Err()
 	}
 
+	dups, err := p.s.duplicates(ctx)
+	if err != nil {
+		return err
+	}
 	cr, _, err := p.s.tickets.reader()
 	if err != nil {
 		return err
 	}
-	seen := map[string]string{} // ticket id -> origin of its row
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -95,15 +98,19 @@ func (p *pass) run(ctx context.Context, yield func(*sources.Ticket, error) bool)
 			line, _ = cr.FieldPos(0)
 		}
 		t, key := p.ticket(rec, off, line, pe)
-		if key != "" {
-			if first, dup := seen[key]; dup {
-				rename(t, t.Origin)
-				t.AddProblem(sources.Problem{Severity: sources.Error, Code: sources.CodeDuplicateTicket, Origin: t.Origin, Field: "id",
-					Message: fmt.Sprintf("ticket id %s is already used by %s; this row is not imported", key, first)})
-				key = ""
-			} else {
-				seen[strings.Clone(key)] = t.Origin // not the whole record's memory
+		if lines, dup := dups[key]; dup && key != "" {
+			// Which copy is right cannot be known: none is imported, and
+			// the one ticket that stands for them all names every line.
+			if lines == nil {
+				continue // a later copy: already reported
 			}
+			dups[key] = nil
+			delete(p.idx.byTicket, key) // its messages go with it
+			t = &sources.Ticket{ID: key, Origin: t.Origin}
+			t.AddProblem(sources.Problem{Severity: sources.Error, Code: sources.CodeDuplicateTicket, Origin: t.Origin, Field: "id",
+				Message: fmt.Sprintf("ticket id %s is used by %d rows of %s (lines %s): which one is right cannot be known, so none is imported",
+					key, len(lines), TicketsFile, joinLines(lines))})
+			key = ""
 		}
 		if key != "" {
 			if err := p.thread(ctx, t, key); err != nil {
@@ -158,6 +165,74 @@ func (p *pass) run(ctx context.Context, yield func(*sources.Ticket, error) bool)
 	return nil
 }
 
+// duplicates reads tickets.csv's ids and returns those used by more than
+// one row, with the rows' lines.
+func (s *Source) duplicates(ctx context.Context) (map[string][]int, error) {
+	lines := map[string][]int{}
+	err := s.eachID(ctx, func(id string, line int) {
+		if id != "" {
+			if _, ok := lines[id]; !ok {
+				id = strings.Clone(id) // not the whole record's memory
+			}
+			lines[id] = append(lines[id], line)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	for id, l := range lines {
+		if len(l) < 2 {
+			delete(lines, id)
+		}
+	}
+	return lines, nil
+}
+
+// eachID calls f with the id (as the stream keys it, "" when unknown) and
+// the line of every tickets.csv record, in file order.
+func (s *Source) eachID(ctx context.Context, f func(id string, line int)) error {
+	c := s.tickets
+	cr, _, err := c.reader()
+	if err != nil {
+		return err
+	}
+	col := c.hdr.idx["id"]
+	for n := 0; ; n++ {
+		if n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		off := c.bom + cr.InputOffset()
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return nil
+		}
+		var pe *stdcsv.ParseError
+		switch {
+		case errors.As(err, &pe):
+			f(c.recoverField(pe, off, col), pe.StartLine)
+		case err != nil:
+			return fmt.Errorf("csv: read %s: %w", TicketsFile, err)
+		default:
+			line, _ := cr.FieldPos(0)
+			id := ""
+			if col < len(rec) && utf8.ValidString(rec[col]) {
+				id = strings.TrimSpace(rec[col])
+			}
+			f(id, line)
+		}
+	}
+}
+
+func joinLines(lines []int) string {
+	parts := make([]string, len(lines))
+	for i, l := range lines {
+		parts[i] = strconv.Itoa(l)
+	}
+	return strings.Join(parts, ", ")
+}
+
 // thread reads the messages of ticket t (keyed key in the index), unless
 // ReadOptions.WantThread says it is not needed.
 func (p *pass) thread(ctx context.Context, t *sources.Ticket, key string) error {
@@ -191,16 +266,6 @@ func (p *pass) thread(ctx context.Context, t *sources.Ticket, key string) error 
 		}
 	}
 	return nil
-}
-
-// rename gives t a new id, in its problems too.
-func rename(t *sources.Ticket, id string) {
-	for i := range t.Problems {
-		if t.Problems[i].Ticket == t.ID {
-			t.Problems[i].Ticket = id
-		}
-	}
-	t.ID = id
 }
 
 // rowBroken reports whether t's own row could not be read.
@@ -237,7 +302,7 @@ func (p *pass) ticket(rec []string, off int64, line int, pe *stdcsv.ParseError) 
 			key, t.ID = "", origin
 		}
 		t.AddProblem(sources.Problem{Severity: sources.Error, Code: sources.CodeInvalidUTF8, Origin: origin, Field: fieldName(h, bad),
-			Message: fmt.Sprintf("%s line %d field %d is not valid UTF-8; save the file as UTF-8", TicketsFile, line, bad+1)})
+			Message: fmt.Sprintf("%s line %d field %d is not valid UTF-8; %s", TicketsFile, line, bad+1, p.s.dialect.encodingHint())})
 		return t, key
 	}
 	if len(rec) != h.fields {
@@ -303,7 +368,7 @@ func (p *pass) entry(t *sources.Ticket, rec []string, origin string) (sources.En
 			e.ID = ""
 		}
 		add(sources.Problem{Severity: sources.Error, Code: sources.CodeInvalidUTF8, Origin: origin, Field: fieldName(h, bad),
-			Message: fmt.Sprintf("field %d is not valid UTF-8; save the file as UTF-8", bad+1)})
+			Message: fmt.Sprintf("field %d is not valid UTF-8; %s", bad+1, p.s.dialect.encodingHint())})
 		return e, false
 	}
 	if len(rec) != h.fields {
@@ -458,6 +523,7 @@ func (c *csvFile) recoverField(pe *stdcsv.ParseError, off int64, col int) string
 		return ""
 	}
 	lr := stdcsv.NewReader(bytes.NewReader(line))
+	lr.Comma = c.comma
 	lr.LazyQuotes = true
 	lr.FieldsPerRecord = -1
 	rec, err := lr.Read()
@@ -541,7 +607,7 @@ func (m *msgReader) load(refs []ref) error {
 	m.br.Reset(m.buf)
 	if m.cr == nil {
 		m.bufr = bufio.NewReaderSize(&m.br, 64<<10)
-		m.cr = newReader(m.bufr) // csv.NewReader keeps a *bufio.Reader as it is
+		m.cr = newReader(m.bufr, m.c.comma) // csv.NewReader keeps a *bufio.Reader as it is
 	} else {
 		m.bufr.Reset(&m.br)
 	}

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"context"
+	"time"
 
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 )
@@ -36,7 +37,9 @@ func (c *Counter) Unwrap() whmcs.Caller { return c.next }
 
 // Call implements whmcs.Caller.
 func (c *Counter) Call(ctx context.Context, req whmcs.Request, resp any) error {
+	start := time.Now()
 	err := c.next.Call(ctx, req, resp)
+	c.st.Latency.Add(int64(time.Since(start)))
 	if err == nil {
 		c.st.ok(req.Action())
 	} else {

@@ -4,8 +4,9 @@
 // stack (StatsOf finds the Counter; whmcs.Find[*Limiter] the limiter, for
 // its current rate).
 //
-//   - Count (a *Counter) counts successful calls by action and failed
-//     attempts into a Stats.
+//   - Count (a *Counter) counts successful calls by action, failed
+//     attempts and the attempts' total time (the run report's latency
+//     chart) into a Stats.
 //   - Limit (a *Limiter) paces calls through one token bucket shared by
 //     every goroutine calling through it, and slows down when WHMCS
 //     throttles (AIMD).

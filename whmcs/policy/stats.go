@@ -19,6 +19,9 @@ type Stats struct {
 	// Failed is the number of failed attempts, retried ones included
 	// (Counter).
 	Failed atomic.Int64
+	// Latency is the total time, in nanoseconds, of every attempt, failed
+	// ones included (Counter): over successful calls plus Failed, the mean.
+	Latency atomic.Int64
 }
 
 // NewStats returns empty Stats.
