@@ -1,0 +1,273 @@
+package policy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
+)
+
+// AdaptOptions configures Adapt.
+type AdaptOptions struct {
+	// Max is the highest limit: the workers calling through the layer
+	// (--concurrency). At least 1.
+	Max int
+	// Initial is the limit at the start (default min(Max, 4)); it grows
+	// from there by doubling until latency first rises (slow start).
+	Initial int
+	// History is how many windows the latency baseline remembers: the
+	// baseline is the lowest window mean among the last History ones
+	// (default 200), so that it follows a WHMCS that became slower for
+	// good, long after.
+	History int
+	// Logger receives a warning each time 503 or 429 answers halve the
+	// limit, and a debug line for each other change. Default: discard.
+	Logger *slog.Logger
+}
+
+// Adaptive is the adaptive concurrency limiter: see Adapt.
+type Adaptive struct {
+	next    whmcs.Caller
+	max     float64
+	history int
+	log     *slog.Logger
+
+	mu       sync.Mutex
+	limit    float64
+	inflight int
+	queue    []*slot
+	// changed is when the limit last changed: samples of calls that
+	// started before it describe the old limit and are left out.
+	changed   time.Time
+	slowStart bool
+	// win is the current window's latencies; winPeak the most calls in
+	// flight while it was collected.
+	win     []time.Duration
+	winPeak int
+	means   []time.Duration // the last windows' means, oldest first
+	base    time.Duration   // min(means): the unloaded latency
+	last    time.Duration   // the latest window's mean
+	// backoffs counts the 503/429 halvings, windows the windows judged.
+	backoffs, windows int64
+}
+
+type slot struct {
+	ready   chan struct{}
+	granted bool
+}
+
+var _ whmcs.Unwrapper = (*Adaptive)(nil)
+
+// Thresholds of the latency gradient (a window's mean ÷ the baseline):
+// at or below growBelow WHMCS is not queueing the calls, so the limit
+// grows; above shrinkAbove the calls queue (by a quarter of a call or
+// more), so it shrinks in proportion; in between it holds.
+const (
+	growBelow   = 1.10
+	shrinkAbove = 1.25
+)
+
+// Adapt returns a Caller that lets at most Limit() calls to next be in
+// flight at once, a limit it adjusts from what it measures, as TCP Vegas
+// and the gradient concurrency limiters (Netflix's Gradient2, Envoy's
+// adaptive concurrency) do:
+//
+//   - Each call's latency (the time next took to answer) goes into a
+//     window; a window closes once it holds max(4, limit) samples of calls
+//     that started after the limit's last change, about one round trip.
+//   - The baseline is the lowest window mean among the last o.History
+//     windows: WHMCS's latency when nothing queues.
+//   - The gradient is the window's mean ÷ the baseline (the mean, not the
+//     median: with calls of even length, a queue a few calls deep delays
+//     only some of them, but long). At or below
+//     1.10 the limit grows (doubling until the first rise, then by
+//     max(1, √limit/2) a window), but only while the calls use at least
+//     half of it; above 1.25 it shrinks to limit × 1.10 ÷ gradient (at
+//     most halved); in between it holds.
+//   - A 503 or 429 answer halves it at once, at most once a window.
+//
+// The limit stays within [1, o.Max]. A call waits for a free slot in
+// arrival order; waiting ends with ctx, and the call then fails without
+// being sent. Answers that never came (transport errors) teach nothing.
+//
+// It goes innermost of the pacing layers, just outside Count, so that it
+// times the round trip alone: a fixed rate (Limit, for --max-rate) and
+// Retry go outside it.
+func Adapt(next whmcs.Caller, o AdaptOptions) *Adaptive {
+	o.Max = max(o.Max, 1)
+	if o.Initial <= 0 {
+		o.Initial = 4
+	}
+	if o.History <= 0 {
+		o.History = 200
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Adaptive{next: next, max: float64(o.Max), history: o.History, log: o.Logger,
+		limit: float64(min(o.Initial, o.Max)), slowStart: true, changed: time.Now()}
+}
+
+// Limit reports the current limit: how many calls may be in flight.
+func (a *Adaptive) Limit() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return int(a.limit)
+}
+
+// AdaptiveState is what the limiter knows, for the progress line and the
+// run report.
+type AdaptiveState struct {
+	Limit, Max int
+	// Baseline is the unloaded latency; Latency the latest window's mean.
+	Baseline, Latency time.Duration
+	// Backoffs counts the halvings 503 and 429 answers caused.
+	Backoffs int64
+}
+
+// State reports the current limit and what it was derived from.
+func (a *Adaptive) State() AdaptiveState {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return AdaptiveState{Limit: int(a.limit), Max: int(a.max), Baseline: a.base, Latency: a.last, Backoffs: a.backoffs}
+}
+
+// Unwrap returns the Caller the Adaptive wraps.
+func (a *Adaptive) Unwrap() whmcs.Caller { return a.next }
+
+// Call implements whmcs.Caller.
+func (a *Adaptive) Call(ctx context.Context, req whmcs.Request, resp any) error {
+	if err := a.acquire(ctx); err != nil {
+		return fmt.Errorf("%s: wait for the adaptive limiter: %w", req.Action(), err)
+	}
+	start := time.Now()
+	err := a.next.Call(ctx, req, resp)
+	a.release(start, time.Since(start), err)
+	return err
+}
+
+func (a *Adaptive) acquire(ctx context.Context) error {
+	a.mu.Lock()
+	if len(a.queue) == 0 && a.inflight < int(a.limit) {
+		a.inflight++
+		a.winPeak = max(a.winPeak, a.inflight)
+		a.mu.Unlock()
+		return nil
+	}
+	s := &slot{ready: make(chan struct{})}
+	a.queue = append(a.queue, s)
+	a.mu.Unlock()
+	select {
+	case <-s.ready:
+		return nil
+	case <-ctx.Done():
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if s.granted {
+		a.inflight--
+		a.grantLocked()
+	} else if i := slices.Index(a.queue, s); i >= 0 {
+		a.queue = slices.Delete(a.queue, i, i+1)
+	}
+	return ctx.Err()
+}
+
+// grantLocked hands the free slots to the waiting calls, oldest first.
+func (a *Adaptive) grantLocked() {
+	for len(a.queue) > 0 && a.inflight < int(a.limit) {
+		s := a.queue[0]
+		a.queue = a.queue[1:]
+		s.granted = true
+		a.inflight++
+		a.winPeak = max(a.winPeak, a.inflight)
+		close(s.ready)
+	}
+}
+
+func (a *Adaptive) release(start time.Time, rtt time.Duration, err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.inflight--
+	defer a.grantLocked()
+	var we *whmcs.Error
+	switch {
+	case err == nil:
+	case errors.As(err, &we) && (we.Kind == whmcs.KindThrottled || we.Status == 503):
+		if start.Before(a.changed) {
+			return // the limit already changed since this call left
+		}
+		a.setLocked(a.limit/2, false)
+		a.backoffs++
+		a.log.Warn("WHMCS is overloaded: fewer calls at once", "status", we.Status, "limit", int(a.limit))
+		return
+	case errors.As(err, &we) && we.Status != 0 && we.Kind != whmcs.KindServer:
+		// Answered (a business or permission error): its latency counts.
+	default:
+		return // no answer, or a server error page: nothing to learn
+	}
+	if start.Before(a.changed) {
+		return
+	}
+	a.win = append(a.win, rtt)
+	if len(a.win) < max(4, int(a.limit)) {
+		return
+	}
+	a.judgeLocked()
+}
+
+// judgeLocked closes the window and moves the limit by its gradient.
+func (a *Adaptive) judgeLocked() {
+	var sum time.Duration
+	for _, d := range a.win {
+		sum += d
+	}
+	mean := sum / time.Duration(len(a.win))
+	peak := a.winPeak
+	a.win, a.winPeak = a.win[:0], a.inflight
+	a.windows++
+	a.last = mean
+	a.means = append(a.means, mean)
+	if len(a.means) > a.history {
+		a.means = slices.Delete(a.means, 0, len(a.means)-a.history)
+	}
+	a.base = slices.Min(a.means)
+	g := float64(mean) / float64(max(a.base, 1))
+	switch {
+	case g <= growBelow:
+		if 2*peak < int(a.limit) {
+			return // the calls do not use the limit: growing it proves nothing
+		}
+		if a.slowStart {
+			a.setLocked(a.limit*2, true)
+		} else {
+			a.setLocked(a.limit+max(1, math.Sqrt(a.limit)/2), false)
+		}
+	case g > shrinkAbove:
+		a.setLocked(a.limit*max(0.5, growBelow/g), false)
+	default:
+		a.slowStart = false
+	}
+}
+
+// setLocked sets the limit within [1, max]; slowStart false ends the slow
+// start.
+func (a *Adaptive) setLocked(l float64, slowStart bool) {
+	l = min(a.max, max(1, l))
+	a.slowStart = a.slowStart && slowStart
+	if l == a.limit {
+		return
+	}
+	if int(l) != int(a.limit) {
+		a.log.Debug("adaptive limit", "limit", int(l), "latency", a.last, "baseline", a.base)
+	}
+	a.limit = l
+	a.changed = time.Now()
+	a.win, a.winPeak = a.win[:0], a.inflight
+}

@@ -1,0 +1,167 @@
+package policy_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs/policy"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
+)
+
+// drive sends calls reads through c from workers goroutines and returns
+// the limiter's limit after each window of 20 calls.
+func drive(t *testing.T, c whmcs.Caller, a *policy.Adaptive, workers, calls int) []int {
+	t.Helper()
+	var next atomic.Int64
+	var mu sync.Mutex
+	var limits []int
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				n := next.Add(1)
+				if n > int64(calls) {
+					return
+				}
+				if err := c.Call(context.Background(), read(), nil); err != nil {
+					t.Error(err)
+					return
+				}
+				if n%20 == 0 {
+					mu.Lock()
+					limits = append(limits, a.Limit())
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return limits
+}
+
+// The adaptive limiter finds a sandbox's worker pool, backs off when the
+// pool shrinks mid-run, and grows again when it comes back. The bounds are
+// generous: the limit is judged over phases of hundreds of calls, never by
+// the clock.
+func TestAdaptiveFollowsThePool(t *testing.T) {
+	s := whmcstest.NewServer(whmcstest.Options{Capacity: whmcstest.Capacity{Workers: 8, ServiceTime: 20 * time.Millisecond}})
+	t.Cleanup(s.Close)
+	const workers = 32
+	h := s.HTTP(func(o *whmcs.Options) { o.MaxConns = workers })
+	a := policy.Adapt(policy.Count(h, policy.NewStats()), policy.AdaptOptions{Max: workers})
+	if a.Limit() != 4 {
+		t.Fatalf("initial limit %d, want 4", a.Limit())
+	}
+
+	full := drive(t, a, a, workers, 400)
+	if peak := maxOf(full); peak < 6 || peak > 20 {
+		t.Fatalf("pool of 8: limits %v, want a peak near 8 (6..20)", full)
+	}
+	if l := full[len(full)-1]; l < 5 || l > 16 {
+		t.Fatalf("pool of 8: limits %v, want it to settle near 8", full)
+	}
+
+	s.SetWorkers(2)
+	shrunk := drive(t, a, a, workers, 200)
+	if l := minOf(shrunk[len(shrunk)/2:]); l > 4 {
+		t.Fatalf("pool shrunk to 2: limits %v, want it to back off to 4 or less", shrunk)
+	}
+	if st := a.State(); st.Baseline <= 0 || st.Latency <= 0 {
+		t.Fatalf("state %+v: want a baseline and a latency", st)
+	}
+
+	s.SetWorkers(8)
+	back := drive(t, a, a, workers, 400)
+	t.Logf("limits every 20 calls: pool of 8 %v; of 2 %v; of 8 again %v", full, shrunk, back)
+	if l := maxOf(back); l < 6 {
+		t.Fatalf("pool back to 8: limits %v, want it to grow again to 6 or more", back)
+	}
+	if q := s.QueueStats(); q.MaxBusy > 8 || q.TimedOut != 0 {
+		t.Fatalf("sandbox %+v", q)
+	}
+}
+
+func maxOf(xs []int) int {
+	m := xs[0]
+	for _, x := range xs {
+		m = max(m, x)
+	}
+	return m
+}
+
+func minOf(xs []int) int {
+	m := xs[0]
+	for _, x := range xs {
+		m = min(m, x)
+	}
+	return m
+}
+
+// At most Limit calls are in flight, whatever the number of callers.
+func TestAdaptiveBoundsInFlight(t *testing.T) {
+	var in, peak atomic.Int64
+	slow := whmcs.CallerFunc(func(context.Context, whmcs.Request, any) error {
+		n := in.Add(1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		time.Sleep(2 * time.Millisecond)
+		in.Add(-1)
+		return nil
+	})
+	a := policy.Adapt(slow, policy.AdaptOptions{Max: 3, Initial: 2})
+	drive(t, a, a, 16, 50)
+	if p := peak.Load(); p > 3 {
+		t.Fatalf("%d calls in flight at once, over Max 3", p)
+	}
+	if a.Limit() > 3 || a.Limit() < 1 {
+		t.Fatalf("limit %d outside [1, 3]", a.Limit())
+	}
+}
+
+// 503 and 429 answers halve the limit; a call waiting for a slot gives up
+// with its context, unsent.
+func TestAdaptiveBacksOffOn503(t *testing.T) {
+	var status atomic.Int64
+	status.Store(http.StatusServiceUnavailable)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(int(status.Load()))
+		w.Write([]byte("<html>busy</html>"))
+	}))
+	t.Cleanup(srv.Close)
+	h, err := whmcs.NewHTTP(whmcs.Options{URL: srv.URL, Identifier: "i", Secret: "s", Location: time.UTC, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := policy.Adapt(h, policy.AdaptOptions{Max: 16, Initial: 16})
+	for _, st := range []int64{503, 429} {
+		status.Store(st)
+		before := a.Limit()
+		a.Call(context.Background(), read(), nil)
+		if got := a.Limit(); got != before/2 {
+			t.Fatalf("after a %d: limit %d, want %d", st, got, before/2)
+		}
+	}
+	if a.State().Backoffs != 2 {
+		t.Fatalf("backoffs %d, want 2", a.State().Backoffs)
+	}
+
+	block := make(chan struct{})
+	held := policy.Adapt(whmcs.CallerFunc(func(context.Context, whmcs.Request, any) error { <-block; return nil }),
+		policy.AdaptOptions{Max: 1})
+	go held.Call(context.Background(), read(), nil)
+	time.Sleep(10 * time.Millisecond) // let the first call take the only slot
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if err := held.Call(ctx, read(), nil); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("waiting for a slot past its deadline: %v", err)
+	}
+	close(block)
+}
