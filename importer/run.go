@@ -153,8 +153,13 @@ type runner struct {
 	canary canary
 	text   *textKnowledge
 
-	mu      sync.Mutex
-	results []TicketResult
+	// The report's part that grows with the run: counts, and only the
+	// failures and drift (a run of a million tickets keeps no list of
+	// them).
+	mu       sync.Mutex
+	counts   report.TicketCounts
+	failures []report.Failure
+	drift    []report.DriftItem
 }
 
 func (r *runner) run(ctx context.Context) error {
@@ -243,7 +248,7 @@ func (r *runner) loadVersions(ctx context.Context) error {
 
 func (r *runner) record(res TicketResult) {
 	r.mu.Lock()
-	r.results = append(r.results, res)
+	r.tally(res)
 	r.mu.Unlock()
 	if r.o.OnTicket != nil {
 		r.o.OnTicket(res)
@@ -259,30 +264,8 @@ func (r *runner) record(res TicketResult) {
 func (r *runner) summary() *report.Run {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	rep := &report.Run{RunID: r.runID, Calls: map[string]int64{}, Failures: []report.Failure{}, Drift: []report.DriftItem{}}
-	for _, res := range r.results {
-		rep.Tickets.Total++
-		switch res.Outcome {
-		case Imported:
-			rep.Tickets.Imported++
-		case Updated:
-			rep.Tickets.Updated++
-		case Unchanged:
-			rep.Tickets.Unchanged++
-		case Failed:
-			rep.Tickets.Failed++
-			msg := ""
-			if res.Err != nil {
-				msg = res.Err.Error()
-			}
-			rep.Failures = append(rep.Failures, report.Failure{Ticket: res.Ticket, Step: res.Step, Error: msg})
-		case Stopped:
-			rep.Tickets.Stopped++
-		}
-		for _, d := range res.Drift {
-			rep.Drift = append(rep.Drift, report.DriftItem{Ticket: res.Ticket, Entry: d.Entry, Code: string(d.Code), Message: d.Message})
-		}
-	}
+	rep := &report.Run{RunID: r.runID, Calls: map[string]int64{}, Tickets: r.counts,
+		Failures: append([]report.Failure{}, r.failures...), Drift: append([]report.DriftItem{}, r.drift...)}
 	sort.Slice(rep.Failures, func(i, j int) bool { return rep.Failures[i].Ticket < rep.Failures[j].Ticket })
 	sort.SliceStable(rep.Drift, func(i, j int) bool { return rep.Drift[i].Ticket < rep.Drift[j].Ticket })
 	var total int64
@@ -298,12 +281,42 @@ func (r *runner) summary() *report.Run {
 	rep.Resent = r.resent.Load()
 	rep.ReadBacks = r.probes.Load()
 	rep.TextProfile = r.text.get().Describe()
+	pacing := policy.PacingOf(r.o.Client.Caller())
+	rep.Pacing = pacing.String()
+	if pacing.Auto {
+		rep.ConcurrencyLimit = pacing.Adaptive.Limit
+	}
 	el := time.Since(r.start)
 	rep.ElapsedSeconds = el.Seconds()
 	if el > 0 {
 		rep.CallsPerSecond = float64(total) / el.Seconds()
 	}
 	return rep
+}
+
+// tally counts res into the report's part; r.mu is held.
+func (r *runner) tally(res TicketResult) {
+	r.counts.Total++
+	switch res.Outcome {
+	case Imported:
+		r.counts.Imported++
+	case Updated:
+		r.counts.Updated++
+	case Unchanged:
+		r.counts.Unchanged++
+	case Failed:
+		r.counts.Failed++
+		msg := ""
+		if res.Err != nil {
+			msg = res.Err.Error()
+		}
+		r.failures = append(r.failures, report.Failure{Ticket: res.Ticket, Step: res.Step, Error: msg})
+	case Stopped:
+		r.counts.Stopped++
+	}
+	for _, d := range res.Drift {
+		r.drift = append(r.drift, report.DriftItem{Ticket: res.Ticket, Entry: d.Entry, Code: string(d.Code), Message: d.Message})
+	}
 }
 
 // problemsError summarises a plan's error problems as the ticket's failure.

@@ -18,6 +18,7 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/policy"
 )
 
@@ -65,7 +66,7 @@ without duplicating or losing anything.
 	fl.StringVar(&f.report, "report", "", "write the run's report as JSON to `FILE` (0600)")
 	fl.StringVar(&f.failures, "failures", "", "write one JSON line per failed ticket to `FILE` (0600)")
 	fl.StringVar(&f.metrics, "metrics-file", "", "write Prometheus text metrics to `FILE` (for node_exporter's textfile collector)")
-	f.target.add(fl, "API calls per second, 0 = unlimited (default: target.rate)", "workers (default: target.concurrency)")
+	f.target.add(fl, "API calls per second, 0 = unlimited, or auto: as many at once as WHMCS serves without queueing, up to --concurrency (default: target.rate)", "workers (default: target.concurrency)")
 	fl.IntVar(&f.limit, "limit", 0, "stop after N tickets that need work")
 	fl.StringSliceVar(&f.only, "only", nil, "only these source ticket ids (comma-separated)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "validate only: same as the validate command, no write is possible")
@@ -104,7 +105,7 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 			total = n
 		}
 	}
-	prog := newProgress(g.stderr, total, policy.StatsOf(client.Caller()), a, f.noProgress)
+	prog := newProgress(g.stderr, total, client.Caller(), a, f.noProgress)
 	defer prog.finish()
 
 	start := time.Now()
@@ -160,9 +161,12 @@ func writeRunFiles(f runFlags, rep *report.Run) error {
 	return nil
 }
 
-// progress shows a bar on a terminal, log lines otherwise.
+// progress shows a bar on a terminal, log lines otherwise, with the
+// calls per second and the current limit (rate: auto's calls at once, or
+// the fixed rate as throttling lowered it).
 type progress struct {
 	bar    *progressbar.ProgressBar
+	caller whmcs.Caller // the client's stack: its counter and pacing layers
 	stats  *policy.Stats
 	a      *app
 	done   atomic.Int64
@@ -172,8 +176,11 @@ type progress struct {
 	closed atomic.Bool
 }
 
-func newProgress(w io.Writer, total int, stats *policy.Stats, a *app, off bool) *progress {
-	p := &progress{stats: stats, a: a, total: total, start: time.Now()}
+func newProgress(w io.Writer, total int, caller whmcs.Caller, a *app, off bool) *progress {
+	p := &progress{caller: caller, stats: policy.StatsOf(caller), a: a, total: total, start: time.Now()}
+	if p.stats == nil {
+		p.stats = policy.NewStats()
+	}
 	p.last.Store(p.start.UnixNano())
 	if f, ok := w.(*os.File); ok && !off && term.IsTerminal(int(f.Fd())) {
 		p.bar = progressbar.NewOptions(total,
@@ -195,14 +202,28 @@ func (p *progress) ticket(importer.TicketResult) {
 	if p.bar != nil {
 		p.bar.Add(1)
 		calls := p.stats.TotalCalls()
-		p.bar.Describe(fmt.Sprintf("tickets (%.1f calls/s)", float64(calls)/time.Since(p.start).Seconds()))
+		p.bar.Describe(fmt.Sprintf("tickets (%.1f calls/s, %s)", float64(calls)/time.Since(p.start).Seconds(), p.limit()))
 		return
 	}
 	now := time.Now().UnixNano()
 	if last := p.last.Load(); now-last > int64(10*time.Second) && p.last.CompareAndSwap(last, now) {
 		p.a.log.Info("progress", "tickets_done", n, "tickets_total", p.total,
-			"calls", p.stats.TotalCalls(), "calls_per_second", float64(p.stats.TotalCalls())/time.Since(p.start).Seconds())
+			"calls", p.stats.TotalCalls(), "calls_per_second", float64(p.stats.TotalCalls())/time.Since(p.start).Seconds(),
+			"limit", p.limit())
 	}
+}
+
+// limit is the current limit, shortly: "limit 9 at once (auto)" or
+// "limit 10 calls/s".
+func (p *progress) limit() string {
+	pc := policy.PacingOf(p.caller)
+	switch {
+	case pc.Auto:
+		return fmt.Sprintf("limit %d at once (auto)", pc.Adaptive.Limit)
+	case pc.Rate > 0:
+		return fmt.Sprintf("limit %.3g calls/s", pc.Rate)
+	}
+	return "no limit"
 }
 
 func (p *progress) finish() {

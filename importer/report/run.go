@@ -28,7 +28,12 @@ type Run struct {
 	TextProfile    string  `json:"text_profile"`
 	ElapsedSeconds float64 `json:"elapsed_seconds"`
 	CallsPerSecond float64 `json:"calls_per_second"`
-	Interrupted    bool    `json:"interrupted,omitempty"`
+	// Pacing is how the calls were paced at the end, in words (a fixed
+	// rate, or rate: auto's limit and latencies); ConcurrencyLimit is
+	// rate: auto's limit on calls at once then (absent for a fixed rate).
+	Pacing           string `json:"pacing"`
+	ConcurrencyLimit int    `json:"concurrency_limit,omitempty"`
+	Interrupted      bool   `json:"interrupted,omitempty"`
 }
 
 // TicketCounts add up: Total = Imported + Updated + Unchanged + Failed (+
@@ -84,6 +89,9 @@ func (rep *Run) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "  calls      %d (%s)\n", total, strings.Join(parts, ", "))
 	fmt.Fprintf(w, "  retries    %d (throttled %d); reconciled %d (re-sent %d)\n", rep.Retries, rep.Throttled, rep.Reconciled, rep.Resent)
 	fmt.Fprintf(w, "  elapsed    %.1fs, %.1f calls/s\n", rep.ElapsedSeconds, rep.CallsPerSecond)
+	if rep.Pacing != "" {
+		fmt.Fprintf(w, "  pacing     %s\n", rep.Pacing)
+	}
 	for i, f := range rep.Failures {
 		if i == 10 {
 			fmt.Fprintf(w, "  ... and %d more failures (see --failures)\n", len(rep.Failures)-10)

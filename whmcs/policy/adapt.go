@@ -271,3 +271,48 @@ func (a *Adaptive) setLocked(l float64, slowStart bool) {
 	a.changed = time.Now()
 	a.win, a.winPeak = a.win[:0], a.inflight
 }
+
+// Pacing is how a composed stack paces its calls, found by unwrapping:
+// for the progress line and the run report.
+type Pacing struct {
+	// Auto: an Adaptive limits the calls in flight (Adaptive's state);
+	// Rate is then max_rate's fixed ceiling, if any.
+	Auto     bool
+	Adaptive AdaptiveState
+	// Rate is the fixed limiter's current rate in calls per second, as
+	// throttling lowered it; 0 = none.
+	Rate float64
+}
+
+// PacingOf finds the pacing layers of c's stack.
+func PacingOf(c whmcs.Caller) Pacing {
+	var p Pacing
+	if a, ok := whmcs.Find[*Adaptive](c); ok {
+		p.Auto, p.Adaptive = true, a.State()
+	}
+	if l, ok := whmcs.Find[*Limiter](c); ok {
+		p.Rate = l.Rate()
+	}
+	return p
+}
+
+// String is the pacing in a few words: "auto: 9 calls at once (up to 64),
+// 41ms a call (unloaded 40ms)", "10 calls/s", "unlimited".
+func (p Pacing) String() string {
+	var s string
+	if p.Auto {
+		a := p.Adaptive
+		s = fmt.Sprintf("auto: %d calls at once (up to %d)", a.Limit, a.Max)
+		if a.Latency > 0 {
+			s += fmt.Sprintf(", %v a call (unloaded %v)", a.Latency.Round(time.Millisecond), a.Baseline.Round(time.Millisecond))
+		}
+		if p.Rate > 0 {
+			s += fmt.Sprintf(", at most %g calls/s", p.Rate)
+		}
+		return s
+	}
+	if p.Rate > 0 {
+		return fmt.Sprintf("%.3g calls/s", p.Rate)
+	}
+	return "unlimited"
+}
