@@ -46,6 +46,8 @@ type Adaptive struct {
 	// started before it describe the old limit and are left out.
 	changed   time.Time
 	slowStart bool
+	calm      int // calm windows in a row since the last growth
+	climb     int // growths since the last shrink: the next one's size
 	// win is the current window's latencies; winPeak the most calls in
 	// flight while it was collected.
 	win     []time.Duration
@@ -64,13 +66,22 @@ type slot struct {
 
 var _ whmcs.Unwrapper = (*Adaptive)(nil)
 
-// Thresholds of the latency gradient (a window's mean ÷ the baseline):
-// at or below growBelow WHMCS is not queueing the calls, so the limit
-// grows; above shrinkAbove the calls queue (by a quarter of a call or
-// more), so it shrinks in proportion; in between it holds.
+// The queue estimate (Vegas's): q = limit × (1 − baseline ÷ latency) is
+// how many of the calls in flight are waiting in WHMCS's queue rather
+// than being served. At or below calmQueue the limit may grow; above it,
+// it shrinks to what WHMCS serves: limit ÷ gradient (the pool's size when
+// the calls queue), at least one less, at most halved. Growth after the
+// slow start waits for calmWindows calm windows in a row, so that the
+// limit spends little time one above the pool's size, where one call in
+// limit waits for a worker.
 const (
-	growBelow   = 1.10
-	shrinkAbove = 1.25
+	calmQueue   = 0.5
+	calmWindows = 3
+	// A call is late when it took lateFactor × the baseline or more; the
+	// limit shrinks for a queue of 2 calls or more, or for a smaller one
+	// when more than lateShareMax of the window's calls were late.
+	lateFactor   = 1.5
+	lateShareMax = 0.05
 )
 
 // Adapt returns a Caller that lets at most Limit() calls to next be in
@@ -79,17 +90,28 @@ const (
 // adaptive concurrency) do:
 //
 //   - Each call's latency (the time next took to answer) goes into a
-//     window; a window closes once it holds max(4, limit) samples of calls
+//     window; a window closes once it holds max(8, limit) samples of calls
 //     that started after the limit's last change, about one round trip.
 //   - The baseline is the lowest window mean among the last o.History
 //     windows: WHMCS's latency when nothing queues.
-//   - The gradient is the window's mean ÷ the baseline (the mean, not the
-//     median: with calls of even length, a queue a few calls deep delays
-//     only some of them, but long). At or below
-//     1.10 the limit grows (doubling until the first rise, then by
-//     max(1, √limit/2) a window), but only while the calls use at least
-//     half of it; above 1.25 it shrinks to limit × 1.10 ÷ gradient (at
-//     most halved); in between it holds.
+//   - The gradient g is the window's mean ÷ the baseline (the mean, not
+//     the median: with calls of even length, a queue a few calls deep
+//     delays only some of them, but long), and q = limit × (1 − 1/g) the
+//     calls waiting in WHMCS's queue (TCP Vegas's estimate).
+//   - While q ≤ 0.5 the limit grows: each window until the first queue
+//     (slow start), doubling up to 8 and by half beyond (the overshoot
+//     past WHMCS's pool queues calls for two windows), then every third
+//     calm window by 1, 2, 3... (one more for each growth since the last
+//     shrink: probing gently at WHMCS's capacity, but back there fast
+//     after a spurious shrink); it grows only while the calls use at
+//     least half of it.
+//   - When q > 2, or q > 0.5 and more than 5% of the window's calls took
+//     1.5 × the baseline or more (so that noise in the latency, from this
+//     machine's own load, does not pass for a queue), it shrinks to
+//     limit ÷ g, what WHMCS serves without a queue (when calls queue,
+//     latency grows with limit ÷ workers), at least by one, at most by
+//     half. In between it holds. So the limit stays at the pool's size,
+//     probing one above it now and then.
 //   - A 503 or 429 answer halves it at once, at most once a window.
 //
 // The limit stays within [1, o.Max]. A call waits for a free slot in
@@ -216,43 +238,63 @@ func (a *Adaptive) release(start time.Time, rtt time.Duration, err error) {
 		return
 	}
 	a.win = append(a.win, rtt)
-	if len(a.win) < max(4, int(a.limit)) {
+	if len(a.win) < max(8, int(a.limit)) {
 		return
 	}
 	a.judgeLocked()
 }
 
-// judgeLocked closes the window and moves the limit by its gradient.
+// judgeLocked closes the window and moves the limit by its queue
+// estimate.
 func (a *Adaptive) judgeLocked() {
 	var sum time.Duration
 	for _, d := range a.win {
 		sum += d
 	}
 	mean := sum / time.Duration(len(a.win))
-	peak := a.winPeak
-	a.win, a.winPeak = a.win[:0], a.inflight
-	a.windows++
 	a.last = mean
 	a.means = append(a.means, mean)
 	if len(a.means) > a.history {
 		a.means = slices.Delete(a.means, 0, len(a.means)-a.history)
 	}
 	a.base = slices.Min(a.means)
+	// late: the share of the window's calls that waited half a call or
+	// more beyond the baseline (for a spike of noise to look like a queue,
+	// it has to show in the mean as well).
+	late := 0
+	for _, d := range a.win {
+		if float64(d) > lateFactor*float64(a.base) {
+			late++
+		}
+	}
+	lateShare := float64(late) / float64(len(a.win))
+	peak := a.winPeak
+	a.win, a.winPeak = a.win[:0], a.inflight
+	a.windows++
 	g := float64(mean) / float64(max(a.base, 1))
+	q := a.limit * (1 - 1/g)
+	if q > calmQueue && (lateShare > lateShareMax || q > 2) {
+		a.calm, a.climb = 0, 0
+		a.setLocked(max(a.limit/2, min(a.limit-1, math.Round(a.limit/g))), false)
+		return
+	}
+	if q > calmQueue {
+		a.calm = 0
+		return
+	}
+	if 2*peak < int(a.limit) {
+		return // the calls do not use the limit: growing it proves nothing
+	}
+	a.calm++
 	switch {
-	case g <= growBelow:
-		if 2*peak < int(a.limit) {
-			return // the calls do not use the limit: growing it proves nothing
-		}
-		if a.slowStart {
-			a.setLocked(a.limit*2, true)
-		} else {
-			a.setLocked(a.limit+max(1, math.Sqrt(a.limit)/2), false)
-		}
-	case g > shrinkAbove:
-		a.setLocked(a.limit*max(0.5, growBelow/g), false)
-	default:
-		a.slowStart = false
+	case a.slowStart && a.limit < 8:
+		a.setLocked(a.limit*2, true)
+	case a.slowStart:
+		a.setLocked(a.limit*1.5, true)
+	case a.calm >= calmWindows:
+		a.calm = 0
+		a.climb++
+		a.setLocked(a.limit+float64(a.climb), false)
 	}
 }
 
