@@ -33,6 +33,11 @@ type Options struct {
 	// files use ({subject: "Title", created: "Date Created"}). One map for
 	// both files; header names are matched case-insensitively.
 	Columns map[string]string `yaml:"columns"`
+	// MemoryIndexMessages is how many messages.csv records a read indexes
+	// in memory; past it, the index moves to a temporary SQLite file, so
+	// that memory stays flat in the export's size. Default
+	// DefaultMemoryIndexMessages; 0 or less takes the default.
+	MemoryIndexMessages int `yaml:"memory_index_messages"`
 }
 
 // Source reads a directory holding tickets.csv and messages.csv.
@@ -45,6 +50,7 @@ type Source struct {
 	tickets, messages *csvFile
 	unknown           []sources.Problem // unknown_column warnings, one per file
 	closed            bool
+	memIndex          int // Options.MemoryIndexMessages
 }
 
 var (
@@ -128,7 +134,10 @@ func Open(opts Options, env sources.Env) (*Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("csv: %w", err)
 	}
-	s := &Source{dir: dir, realDir: realDir, loc: env.Location, log: env.Logger}
+	s := &Source{dir: dir, realDir: realDir, loc: env.Location, log: env.Logger, memIndex: opts.MemoryIndexMessages}
+	if s.memIndex <= 0 {
+		s.memIndex = DefaultMemoryIndexMessages
+	}
 	if s.loc == nil {
 		s.loc = time.UTC
 	}

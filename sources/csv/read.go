@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +31,10 @@ type ref struct {
 // index is one pass's map of messages.csv: ticket id -> record offsets, in
 // file order. It keeps offsets, never bodies.
 type index struct {
+	// disk, past the memory budget, holds what byTicket would (byTicket
+	// is then empty, and tail only the records whose ticket cannot be
+	// known), and the ticket ids tickets.csv claimed.
+	disk     *diskIndex
 	byTicket map[string][]ref
 	// tail lists, in file order, the first record of every ticket id
 	// (which tickets.csv may turn out not to have) and the records whose
@@ -56,6 +61,9 @@ func (p *pass) run(ctx context.Context, yield func(*sources.Ticket, error) bool)
 	var err error
 	if p.idx, err = p.s.buildIndex(ctx); err != nil {
 		return err
+	}
+	if p.idx.disk != nil {
+		defer p.idx.disk.close()
 	}
 	emit := func(t *sources.Ticket) error {
 		if !p.first {
@@ -96,12 +104,18 @@ func (p *pass) run(ctx context.Context, yield func(*sources.Ticket, error) bool)
 		}
 		t, key := p.ticket(rec, off, line, pe)
 		if key != "" {
-			if first, dup := seen[key]; dup {
+			first, dup := seen[key]
+			if p.idx.disk != nil {
+				if first, dup, err = p.idx.disk.claim(ctx, key, t.Origin); err != nil {
+					return err
+				}
+			}
+			if dup {
 				rename(t, t.Origin)
 				t.AddProblem(sources.Problem{Severity: sources.Error, Code: sources.CodeDuplicateTicket, Origin: t.Origin, Field: "id",
 					Message: fmt.Sprintf("ticket id %s is already used by %s; this row is not imported", key, first)})
 				key = ""
-			} else {
+			} else if p.idx.disk == nil {
 				seen[strings.Clone(key)] = t.Origin // not the whole record's memory
 			}
 		}
@@ -117,7 +131,7 @@ func (p *pass) run(ctx context.Context, yield func(*sources.Ticket, error) bool)
 			return err
 		}
 	}
-	for _, it := range p.idx.tail {
+	emitTail := func(it tailItem, refs []ref) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -127,11 +141,6 @@ func (p *pass) run(ctx context.Context, yield func(*sources.Ticket, error) bool)
 			t = &sources.Ticket{ID: origin, Origin: origin}
 			t.AddProblem(*it.problem)
 		} else {
-			refs, ok := p.idx.byTicket[it.id]
-			if !ok {
-				continue // its ticket was read
-			}
-			delete(p.idx.byTicket, it.id)
 			t = &sources.Ticket{ID: it.id, Origin: origin}
 			if !utf8.ValidString(it.id) {
 				t.ID = origin
@@ -148,7 +157,40 @@ func (p *pass) run(ctx context.Context, yield func(*sources.Ticket, error) bool)
 				Message: fmt.Sprintf("%d message(s) (%s lines %s) name ticket %q, which %s does not have",
 					len(refs), MessagesFile, strings.Join(lines, ", "), it.id, TicketsFile)})
 		}
-		if err := emit(t); err != nil {
+		return emit(t)
+	}
+	if p.idx.disk != nil {
+		// The unclaimed ids from disk, merged in file order with the
+		// records whose ticket cannot be known.
+		rest := p.idx.tail
+		err := p.idx.disk.leftovers(ctx, func(id string, refs []ref) error {
+			for len(rest) > 0 && rest[0].ref.off < refs[0].off {
+				if err := emitTail(rest[0], nil); err != nil {
+					return err
+				}
+				rest = rest[1:]
+			}
+			return emitTail(tailItem{id: id, ref: refs[0]}, refs)
+		})
+		for err == nil && len(rest) > 0 {
+			err = emitTail(rest[0], nil)
+			rest = rest[1:]
+		}
+		if err == errStopped {
+			return nil
+		}
+		return err
+	}
+	for _, it := range p.idx.tail {
+		var refs []ref
+		if it.id != "" {
+			var ok bool
+			if refs, ok = p.idx.byTicket[it.id]; !ok {
+				continue // its ticket was read
+			}
+			delete(p.idx.byTicket, it.id)
+		}
+		if err := emitTail(it, refs); err != nil {
 			if err == errStopped {
 				return nil
 			}
@@ -169,6 +211,12 @@ func (p *pass) thread(ctx context.Context, t *sources.Ticket, key string) error 
 	if !p.opts.WantThread(t) {
 		t.ThreadSkipped = true
 		return nil
+	}
+	if p.idx.disk != nil {
+		var err error
+		if refs, err = p.idx.disk.refs(ctx, key); err != nil {
+			return err
+		}
 	}
 	for i, r := range refs {
 		if i%256 == 255 {
@@ -386,6 +434,12 @@ func (s *Source) buildIndex(ctx context.Context) (*index, error) {
 		return nil, err
 	}
 	idx := &index{byTicket: map[string][]ref{}}
+	ok := false
+	defer func() {
+		if !ok && idx.disk != nil {
+			idx.disk.close()
+		}
+	}()
 	col := c.hdr.idx["ticket_id"]
 	for n := 0; ; n++ {
 		if n%4096 == 0 {
@@ -393,9 +447,20 @@ func (s *Source) buildIndex(ctx context.Context) (*index, error) {
 				return nil, err
 			}
 		}
+		if n == s.memIndex && idx.disk == nil {
+			if err := idx.toDisk(ctx); err != nil {
+				return nil, err
+			}
+		}
 		off := c.bom + cr.InputOffset()
 		rec, err := cr.Read()
 		if err == io.EOF {
+			if idx.disk != nil {
+				if err := idx.disk.finish(ctx); err != nil {
+					return nil, err
+				}
+			}
+			ok = true
 			return idx, nil
 		}
 		var pe *stdcsv.ParseError
@@ -431,6 +496,12 @@ func (s *Source) buildIndex(ctx context.Context) (*index, error) {
 			return nil, fmt.Errorf("csv: %s:%d: a record of %d bytes is too large", MessagesFile, r.line, end-off)
 		}
 		r.size = uint32(end - off)
+		if idx.disk != nil {
+			if err := idx.disk.add(ctx, id, r); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		refs, known := idx.byTicket[id]
 		if !known {
 			// Clone: id shares its memory with the whole record, body
@@ -440,6 +511,27 @@ func (s *Source) buildIndex(ctx context.Context) (*index, error) {
 		}
 		idx.byTicket[id] = append(refs, r)
 	}
+}
+
+// toDisk moves the index to a temporary SQLite file: the records indexed
+// so far, and from then on every record (see diskIndex).
+func (idx *index) toDisk(ctx context.Context) error {
+	d, err := newDiskIndex(ctx)
+	if err != nil {
+		return err
+	}
+	idx.disk = d
+	for id, refs := range idx.byTicket {
+		for _, r := range refs {
+			if err := d.add(ctx, id, r); err != nil {
+				return err
+			}
+		}
+	}
+	idx.byTicket = map[string][]ref{}
+	// Only the records whose ticket cannot be known stay in memory.
+	idx.tail = slices.DeleteFunc(idx.tail, func(it tailItem) bool { return it.id != "" })
+	return nil
 }
 
 // recoverField returns field col of a record that failed to parse, when it
