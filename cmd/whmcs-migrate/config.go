@@ -57,8 +57,8 @@ type TargetConfig struct {
 	Password  string `yaml:"password"`
 	AccessKey string `yaml:"accesskey"`
 	Timezone  string `yaml:"timezone"`
-	// Rate is API calls per second (0 = unlimited; default 10), or auto
-	// (policy.Adapt, bounded by Concurrency and MaxRate); Burst the fixed
+	// Rate is API calls per second (0 = unlimited), or auto (the default:
+	// policy.Adapt, bounded by Concurrency and MaxRate); Burst the fixed
 	// rate limiter's burst (0: the limiter's default, 1). MaxRate (0 =
 	// none) is a hard ceiling in calls per second under auto.
 	Rate        *Rate    `yaml:"rate"`
@@ -255,7 +255,10 @@ func (c *Config) check(path string) error {
 		bad("target.timezone: %v", err)
 	}
 	if c.Target.Rate == nil {
-		c.Target.Rate = &Rate{PerSecond: 10}
+		// auto by default: BenchmarkRunCapacity shows it near the capacity
+		// of WHMCS's pool without queueing in it (the README's
+		// Performance section).
+		c.Target.Rate = &Rate{Auto: true}
 	} else if c.Target.Rate.PerSecond < 0 {
 		bad("target.rate: must be auto, or 0 (unlimited) or more")
 	}

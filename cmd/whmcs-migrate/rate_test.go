@@ -43,6 +43,12 @@ func TestConfigRateAuto(t *testing.T) {
 			t.Errorf("rate %q %q: %+v max %v, want %+v max %v", tc.rate, tc.extra, *cfg.Target.Rate, cfg.Target.MaxRate, tc.want, tc.max)
 		}
 	}
+	// No rate in the file: auto.
+	setConfigEnv(t, "secret", "10")
+	def, err := LoadConfig(writeConfig(t, strings.Replace(baseConfig, "  rate: ${TEST_WM_RATE}\n", "", 1)), all.Registry())
+	if err != nil || !def.Target.Rate.Auto || def.Target.MaxRate != 0 {
+		t.Fatalf("no rate in the config: %v, rate %+v, want auto", err, def.Target.Rate)
+	}
 	// --rate auto and --max-rate override the file.
 	var f targetFlags
 	if err := f.rate.Set("auto"); err != nil {
