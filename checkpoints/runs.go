@@ -36,8 +36,8 @@ type Run struct {
 	Started time.Time
 	Ended   time.Time  // zero while running, or when the process died
 	Outcome RunOutcome // "" while running or when the process died
-	Summary string    // JSON written by the importer
-	Created int       // tickets this run created in WHMCS and still mapped
+	Summary string     // JSON written by the importer
+	Created int        // tickets this run created in WHMCS and still mapped
 }
 
 // BeginRun records the start of a run and returns its id.
