@@ -11,10 +11,10 @@ import (
 )
 
 // DefaultMemoryIndexMessages is how many messages.csv records a pass
-// indexes in memory (about 16 bytes each, plus about 200 a ticket) before
-// it moves the index to a temporary SQLite file on disk: see
-// Options.MemoryIndexMessages.
-const DefaultMemoryIndexMessages = 1_000_000
+// indexes in memory (about 150 bytes each at the peak, ticket ids and
+// garbage included) before it moves the index to a temporary SQLite file
+// on disk: see Options.MemoryIndexMessages.
+const DefaultMemoryIndexMessages = 250_000
 
 // diskIndex is a pass's index of messages.csv in a temporary SQLite
 // database, for files past the memory budget: the records' locations by
