@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +12,8 @@ import (
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/all"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs/policy"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
 )
 
@@ -97,5 +101,26 @@ func TestRunRateAuto(t *testing.T) {
 	}
 	if q := e.srv.QueueStats(); q.MaxBusy > 2 || q.Calls == 0 {
 		t.Errorf("sandbox queue %+v", q)
+	}
+}
+
+// The progress line names the current limit: auto's calls at once, or the
+// fixed rate.
+func TestProgressShowsLimit(t *testing.T) {
+	nop := whmcs.CallerFunc(func(context.Context, whmcs.Request, any) error { return nil })
+	g := &globals{stdout: io.Discard, stderr: io.Discard}
+	a := &app{g: g, log: g.logger()}
+	for _, tc := range []struct {
+		caller whmcs.Caller
+		want   string
+	}{
+		{policy.Limit(policy.Adapt(policy.Count(nop, policy.NewStats()), policy.AdaptOptions{Max: 16, Initial: 6}), policy.LimitOptions{Rate: 50}, nil),
+			"limit 6 at once (auto)"},
+		{policy.Limit(policy.Count(nop, policy.NewStats()), policy.LimitOptions{Rate: 10}, nil), "limit 10 calls/s"},
+		{policy.Limit(policy.Count(nop, policy.NewStats()), policy.LimitOptions{}, nil), "no limit"},
+	} {
+		if got := newProgress(io.Discard, 10, tc.caller, a, true).limit(); got != tc.want {
+			t.Errorf("limit() = %q, want %q", got, tc.want)
+		}
 	}
 }
