@@ -18,7 +18,8 @@ type AdaptOptions struct {
 	// Max is the highest limit: the workers calling through the layer
 	// (--concurrency). At least 1.
 	Max int
-	// Initial is the limit at the start (default min(Max, 4)); it grows
+	// Initial is the limit at the start (default 1, so that the first
+	// windows measure WHMCS unloaded, whatever its pool's size); it grows
 	// from there by doubling until latency first rises (slow start).
 	Initial int
 	// History is how many windows the latency baseline remembers: the
@@ -91,7 +92,10 @@ const (
 //
 //   - Each call's latency (the time next took to answer) goes into a
 //     window; a window closes once it holds max(8, limit) samples of calls
-//     that started after the limit's last change, about one round trip.
+//     that started after the limit's last change, about one round trip
+//     (max(2, limit) during the slow start). The limit starts at 1, so
+//     that the first windows measure WHMCS unloaded even when its pool is
+//     small.
 //   - The baseline is the lowest window mean among the last o.History
 //     windows: WHMCS's latency when nothing queues.
 //   - The gradient g is the window's mean ÷ the baseline (the mean, not
@@ -124,7 +128,7 @@ const (
 func Adapt(next whmcs.Caller, o AdaptOptions) *Adaptive {
 	o.Max = max(o.Max, 1)
 	if o.Initial <= 0 {
-		o.Initial = 4
+		o.Initial = 1
 	}
 	if o.History <= 0 {
 		o.History = 200
@@ -238,10 +242,20 @@ func (a *Adaptive) release(start time.Time, rtt time.Duration, err error) {
 		return
 	}
 	a.win = append(a.win, rtt)
-	if len(a.win) < max(8, int(a.limit)) {
+	if len(a.win) < a.windowSize() {
 		return
 	}
 	a.judgeLocked()
+}
+
+// windowSize is how many samples close a window: max(8, limit), but
+// during the slow start max(2, limit), so that starting from one call at
+// once does not take eight round trips.
+func (a *Adaptive) windowSize() int {
+	if a.slowStart {
+		return max(2, int(a.limit))
+	}
+	return max(8, int(a.limit))
 }
 
 // judgeLocked closes the window and moves the limit by its queue

@@ -56,8 +56,8 @@ func TestAdaptiveFollowsThePool(t *testing.T) {
 	const workers = 32
 	h := s.HTTP(func(o *whmcs.Options) { o.MaxConns = workers })
 	a := policy.Adapt(policy.Count(h, policy.NewStats()), policy.AdaptOptions{Max: workers})
-	if a.Limit() != 4 {
-		t.Fatalf("initial limit %d, want 4", a.Limit())
+	if a.Limit() != 1 {
+		t.Fatalf("initial limit %d, want 1", a.Limit())
 	}
 
 	full := drive(t, a, a, workers, 400)
@@ -85,6 +85,23 @@ func TestAdaptiveFollowsThePool(t *testing.T) {
 	}
 	if q := s.QueueStats(); q.MaxBusy > 8 || q.TimedOut != 0 {
 		t.Fatalf("sandbox %+v", q)
+	}
+}
+
+// Started against a pool smaller than the slow start's first steps, the
+// limit still finds it: its first windows measure WHMCS unloaded.
+func TestAdaptiveSmallPool(t *testing.T) {
+	s := whmcstest.NewServer(whmcstest.Options{Capacity: whmcstest.Capacity{Workers: 2, ServiceTime: 20 * time.Millisecond}})
+	t.Cleanup(s.Close)
+	h := s.HTTP(func(o *whmcs.Options) { o.MaxConns = 16 })
+	a := policy.Adapt(policy.Count(h, policy.NewStats()), policy.AdaptOptions{Max: 16})
+	limits := drive(t, a, a, 16, 200)
+	t.Logf("limits every 20 calls on a pool of 2: %v", limits)
+	if l := minOf(limits[len(limits)/2:]); l > 3 {
+		t.Fatalf("pool of 2: limits %v, want it to settle at 3 or less", limits)
+	}
+	if st := a.State(); st.Baseline > 30*time.Millisecond {
+		t.Fatalf("baseline %v, want about the 20ms service time: it was measured under a queue", st.Baseline)
 	}
 }
 
