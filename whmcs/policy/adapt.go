@@ -229,9 +229,10 @@ func (a *Adaptive) release(start time.Time, rtt time.Duration, err error) {
 		if start.Before(a.changed) {
 			return // the limit already changed since this call left
 		}
-		a.setLocked(a.limit/2, false)
-		a.backoffs++
-		a.log.Warn("WHMCS is overloaded: fewer calls at once", "status", we.Status, "limit", int(a.limit))
+		if a.setLocked(a.limit/2, false) {
+			a.backoffs++
+			a.log.Warn("WHMCS is overloaded: fewer calls at once", "status", we.Status, "limit", int(a.limit))
+		}
 		return
 	case errors.As(err, &we) && we.Status != 0 && we.Kind != whmcs.KindServer:
 		// Answered (a business or permission error): its latency counts.
@@ -293,7 +294,7 @@ func (a *Adaptive) judgeLocked() {
 		return
 	}
 	if q > calmQueue {
-		a.calm = 0
+		a.calm, a.slowStart = 0, false
 		return
 	}
 	if 2*peak < int(a.limit) {
@@ -312,13 +313,13 @@ func (a *Adaptive) judgeLocked() {
 	}
 }
 
-// setLocked sets the limit within [1, max]; slowStart false ends the slow
-// start.
-func (a *Adaptive) setLocked(l float64, slowStart bool) {
+// setLocked sets the limit within [1, max] and reports whether it
+// changed; slowStart false ends the slow start.
+func (a *Adaptive) setLocked(l float64, slowStart bool) bool {
 	l = min(a.max, max(1, l))
 	a.slowStart = a.slowStart && slowStart
 	if l == a.limit {
-		return
+		return false
 	}
 	if int(l) != int(a.limit) {
 		a.log.Debug("adaptive limit", "limit", int(l), "latency", a.last, "baseline", a.base)
@@ -326,6 +327,7 @@ func (a *Adaptive) setLocked(l float64, slowStart bool) {
 	a.limit = l
 	a.changed = time.Now()
 	a.win, a.winPeak = a.win[:0], a.inflight
+	return true
 }
 
 // Pacing is how a composed stack paces its calls, found by unwrapping:

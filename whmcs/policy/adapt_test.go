@@ -163,8 +163,12 @@ func TestAdaptiveBacksOffOn503(t *testing.T) {
 			t.Fatalf("after a %d: limit %d, want %d", st, got, before/2)
 		}
 	}
-	if a.State().Backoffs != 2 {
-		t.Fatalf("backoffs %d, want 2", a.State().Backoffs)
+	// At the floor of 1, more 503s change nothing and count no backoff.
+	for range 3 {
+		a.Call(context.Background(), read(), nil)
+	}
+	if a.Limit() != 1 || a.State().Backoffs != 4 {
+		t.Fatalf("limit %d, backoffs %d; want 1 and 4 (16 to 8, 4, 2, 1)", a.Limit(), a.State().Backoffs)
 	}
 
 	block, entered := make(chan struct{}), make(chan struct{}, 1)
