@@ -294,7 +294,7 @@ func (a *Adaptive) judgeLocked() {
 		return
 	}
 	if q > calmQueue {
-		a.calm, a.slowStart = 0, false
+		a.calm = 0 // a hold: noise may do this, so the slow start goes on
 		return
 	}
 	if 2*peak < int(a.limit) {
