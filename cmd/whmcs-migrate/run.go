@@ -1,13 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strings"
+	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -108,15 +110,26 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 	prog := newProgress(g.stderr, total, client.Caller(), a, f.noProgress)
 	defer prog.finish()
 
+	var failures *failureLog
+	if f.failures != "" {
+		if failures, err = openFailureLog(f.failures); err != nil {
+			return err
+		}
+		defer failures.abort()
+	}
 	start := time.Now()
 	rep, err := importer.Run(ctx, importer.Options{
 		Source: src, Client: client, Planner: planner, Store: store,
 		Concurrency: a.cfg.Target.Concurrency, Limit: f.limit, Only: f.only, Overlap: time.Duration(*a.cfg.Sync.Overlap),
-		AllowUndated: f.allowUndated, OnTicket: prog.ticket, Logger: a.log,
+		AllowUndated: f.allowUndated, Logger: a.log,
+		OnTicket: func(res importer.TicketResult) { prog.ticket(res); failures.add(res) },
 	})
 	prog.finish()
 	if rep != nil {
 		rep.WriteText(g.stdout)
+		if werr := failures.commit(); werr != nil && err == nil {
+			err = werr
+		}
 		if werr := writeRunFiles(f, rep); werr != nil && err == nil {
 			err = werr
 		}
@@ -148,17 +161,94 @@ func writeRunFiles(f runFlags, rep *report.Run) error {
 			return err
 		}
 	}
-	if f.failures != "" {
-		var b strings.Builder
-		enc := json.NewEncoder(&b)
-		for _, fl := range rep.Failures {
-			enc.Encode(fl)
-		}
-		if err := report.WriteFile(f.failures, []byte(b.String())); err != nil {
-			return err
-		}
-	}
 	return nil
+}
+
+// failureLog is run --failures: one JSON line per failed ticket, in the
+// order they failed, written as they fail into a temporary file beside
+// the destination and renamed into place at the end (atomic, as the other
+// report files), so that a run whose every ticket fails holds none of
+// them in memory (the report keeps the first ones). Its methods do
+// nothing on a nil *failureLog.
+type failureLog struct {
+	path string
+	mu   sync.Mutex
+	f    *os.File
+	w    *bufio.Writer
+	enc  *json.Encoder
+	err  error
+}
+
+func openFailureLog(path string) (*failureLog, error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*") // 0600
+	if err != nil {
+		return nil, fmt.Errorf("write failures %s: %w", path, err)
+	}
+	l := &failureLog{path: path, f: f, w: bufio.NewWriter(f)}
+	l.enc = json.NewEncoder(l.w)
+	return l, nil
+}
+
+// add writes res when it failed.
+func (l *failureLog) add(res importer.TicketResult) {
+	if l == nil || res.Outcome != importer.Failed {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.err == nil && l.f != nil {
+		l.err = l.enc.Encode(importer.FailureOf(res))
+	}
+}
+
+// commit puts the file in place.
+func (l *failureLog) commit() error {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return l.err
+	}
+	f, tmp := l.f, l.f.Name()
+	l.f = nil
+	err := l.err
+	if err == nil {
+		err = l.w.Flush()
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, l.path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		l.err = fmt.Errorf("write failures %s: %w", l.path, err)
+	}
+	return l.err
+}
+
+// abort removes the file unless commit put it in place.
+func (l *failureLog) abort() {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f != nil {
+		l.f.Close()
+		os.Remove(l.f.Name())
+		l.f = nil
+	}
 }
 
 // progress shows a bar on a terminal, log lines otherwise, with the

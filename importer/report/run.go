@@ -21,6 +21,11 @@ type Run struct {
 	Resent     int64       `json:"resent"`
 	Failures   []Failure   `json:"failures"`
 	Drift      []DriftItem `json:"drift"`
+	// FailuresOmitted and DriftOmitted count the failures and drift items
+	// past the ones the report holds (importer.Options.KeepFailures); run
+	// --failures has every failure.
+	FailuresOmitted int `json:"failures_omitted,omitempty"`
+	DriftOmitted    int `json:"drift_omitted,omitempty"`
 	// ReadBacks counts the GetTicket calls that read a write back to judge
 	// the canary or to learn how WHMCS stores text; TextProfile is what is
 	// known of that at the end (see whmcs.TextProfile.Describe).
@@ -94,14 +99,14 @@ func (rep *Run) WriteText(w io.Writer) {
 	}
 	for i, f := range rep.Failures {
 		if i == 10 {
-			fmt.Fprintf(w, "  ... and %d more failures (see --failures)\n", len(rep.Failures)-10)
+			fmt.Fprintf(w, "  ... and %d more failures (see --failures)\n", len(rep.Failures)+rep.FailuresOmitted-10)
 			break
 		}
 		fmt.Fprintf(w, "  FAILED %s at %s: %s\n", f.Ticket, f.Step, f.Error)
 	}
 	for i, d := range rep.Drift {
 		if i == 10 {
-			fmt.Fprintf(w, "  ... and %d more drift items (see --report)\n", len(rep.Drift)-10)
+			fmt.Fprintf(w, "  ... and %d more drift items (see --report)\n", len(rep.Drift)+rep.DriftOmitted-10)
 			break
 		}
 		fmt.Fprintf(w, "  DRIFT %s %s: %s\n", d.Ticket, d.Code, d.Message)
