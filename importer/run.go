@@ -33,6 +33,11 @@ func IDSet(ids []string) map[string]bool {
 	return set
 }
 
+// DefaultKeepFailures is how many failures and drift items a run's report
+// holds: a run whose every ticket fails (a wrong time zone, a future
+// date) must not hold a million error messages in memory.
+const DefaultKeepFailures = 1000
+
 // DefaultConcurrency is how many tickets a pass works on at once when its
 // options (or the config's target.concurrency) do not say.
 const DefaultConcurrency = 4
@@ -60,7 +65,11 @@ type Options struct {
 	AllowUndated bool
 	// OnTicket, when set, is called after each ticket (from the workers).
 	OnTicket func(TicketResult)
-	Logger   *slog.Logger
+	// KeepFailures is how many failures, and how many drift items, the
+	// report holds (default DefaultKeepFailures); the others are counted
+	// (report.Run.FailuresOmitted, DriftOmitted). OnTicket sees them all.
+	KeepFailures int
+	Logger       *slog.Logger
 }
 
 // Outcome of one ticket in a run.
@@ -93,6 +102,9 @@ type TicketResult struct {
 func Run(ctx context.Context, o Options) (*report.Run, error) {
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultConcurrency
+	}
+	if o.KeepFailures <= 0 {
+		o.KeepFailures = DefaultKeepFailures
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -156,8 +168,14 @@ type runner struct {
 	canary canary
 	text   *textKnowledge
 
-	mu      sync.Mutex
-	results []TicketResult
+	// The report's part that grows with the run: counts, and only the
+	// failures and drift (a run of a million tickets keeps no list of
+	// them).
+	mu                            sync.Mutex
+	counts                        report.TicketCounts
+	failures                      []report.Failure
+	drift                         []report.DriftItem
+	failuresOmitted, driftOmitted int
 }
 
 func (r *runner) run(ctx context.Context) error {
@@ -246,7 +264,7 @@ func (r *runner) loadVersions(ctx context.Context) error {
 
 func (r *runner) record(res TicketResult) {
 	r.mu.Lock()
-	r.results = append(r.results, res)
+	r.tally(res)
 	r.mu.Unlock()
 	if r.o.OnTicket != nil {
 		r.o.OnTicket(res)
@@ -262,31 +280,9 @@ func (r *runner) record(res TicketResult) {
 func (r *runner) summary() *report.Run {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	rep := &report.Run{RunID: r.runID, Calls: map[string]int64{}, Failures: []report.Failure{}, Drift: []report.DriftItem{}}
-	for _, res := range r.results {
-		rep.Tickets.Total++
-		switch res.Outcome {
-		case Imported:
-			rep.Tickets.Imported++
-		case Updated:
-			rep.Tickets.Updated++
-		case Unchanged:
-			rep.Tickets.Unchanged++
-		case Failed:
-			rep.Tickets.Failed++
-			msg := ""
-			if res.Err != nil {
-				msg = res.Err.Error()
-			}
-			rep.Failures = append(rep.Failures, report.Failure{Ticket: res.Ticket, Step: res.Step, Code: string(res.Problem.Code),
-				Origin: res.Problem.Origin, Field: res.Problem.Field, Error: msg})
-		case Stopped:
-			rep.Tickets.Stopped++
-		}
-		for _, d := range res.Drift {
-			rep.Drift = append(rep.Drift, report.DriftItem{Ticket: res.Ticket, Entry: d.Entry, Code: string(d.Code), Message: d.Message})
-		}
-	}
+	rep := &report.Run{RunID: r.runID, Calls: map[string]int64{}, Tickets: r.counts,
+		Failures: append([]report.Failure{}, r.failures...), Drift: append([]report.DriftItem{}, r.drift...),
+		FailuresOmitted: r.failuresOmitted, DriftOmitted: r.driftOmitted}
 	sort.Slice(rep.Failures, func(i, j int) bool { return rep.Failures[i].Ticket < rep.Failures[j].Ticket })
 	sort.SliceStable(rep.Drift, func(i, j int) bool { return rep.Drift[i].Ticket < rep.Drift[j].Ticket })
 	var total int64
@@ -302,12 +298,56 @@ func (r *runner) summary() *report.Run {
 	rep.Resent = r.resent.Load()
 	rep.ReadBacks = r.probes.Load()
 	rep.TextProfile = r.text.get().Describe()
+	pacing := policy.PacingOf(r.o.Client.Caller())
+	rep.Pacing = pacing.String()
+	if pacing.Auto {
+		rep.ConcurrencyLimit = pacing.Adaptive.Limit
+	}
 	el := time.Since(r.start)
 	rep.ElapsedSeconds = el.Seconds()
 	if el > 0 {
 		rep.CallsPerSecond = float64(total) / el.Seconds()
 	}
 	return rep
+}
+
+// tally counts res into the report's part; r.mu is held.
+func (r *runner) tally(res TicketResult) {
+	r.counts.Total++
+	switch res.Outcome {
+	case Imported:
+		r.counts.Imported++
+	case Updated:
+		r.counts.Updated++
+	case Unchanged:
+		r.counts.Unchanged++
+	case Failed:
+		r.counts.Failed++
+		if len(r.failures) >= r.o.KeepFailures {
+			r.failuresOmitted++
+			break
+		}
+		r.failures = append(r.failures, FailureOf(res))
+	case Stopped:
+		r.counts.Stopped++
+	}
+	for _, d := range res.Drift {
+		if len(r.drift) >= r.o.KeepFailures {
+			r.driftOmitted++
+			continue
+		}
+		r.drift = append(r.drift, report.DriftItem{Ticket: res.Ticket, Entry: d.Entry, Code: string(d.Code), Message: d.Message})
+	}
+}
+
+// FailureOf is a failed ticket's line in the report and in run --failures.
+func FailureOf(res TicketResult) report.Failure {
+	msg := ""
+	if res.Err != nil {
+		msg = res.Err.Error()
+	}
+	return report.Failure{Ticket: res.Ticket, Step: res.Step, Code: string(res.Problem.Code),
+		Origin: res.Problem.Origin, Field: res.Problem.Field, Error: msg}
 }
 
 // problemsError summarises a plan's error problems as the ticket's failure.

@@ -87,7 +87,8 @@ func (a *app) openSource(ctx context.Context) (sources.Source, error) {
 // client builds the WHMCS client from the config's target: HTTP, then
 // (readOnly: validate, verify) the read-only layer, then the policy layers.
 // This is the one place their order is decided: counting innermost, then
-// the shared rate limiter, then retries (each retry waits for the limiter
+// (rate: auto) the adaptive concurrency limiter, then the shared rate
+// limiter (with auto: max_rate), then retries (each retry waits for the limiter
 // again). Layers are found later by unwrapping (whmcs.Find): the HTTP layer
 // for the server's clock, the counter for the stats.
 func (a *app) client(readOnly bool) (*whmcs.Client, error) {
@@ -108,7 +109,14 @@ func (a *app) client(readOnly bool) (*whmcs.Client, error) {
 		c = whmcs.ReadOnly(c)
 	}
 	c = policy.Count(c, policy.NewStats())
-	c = policy.Limit(c, policy.LimitOptions{Rate: *t.Rate, Burst: t.Burst, Logger: a.log}, nil)
+	rate := t.Rate.PerSecond
+	if t.Rate.Auto {
+		// rate: auto: as many calls at once as WHMCS serves without
+		// queueing them, up to the workers; max_rate, when set, above it.
+		c = policy.Adapt(c, policy.AdaptOptions{Max: t.Concurrency, Logger: a.log})
+		rate = t.MaxRate
+	}
+	c = policy.Limit(c, policy.LimitOptions{Rate: rate, Burst: t.Burst, Logger: a.log}, nil)
 	c = policy.Retry(c, policy.RetryOptions{Logger: a.log}, nil)
 	return whmcs.NewClient(c, t.Location), nil
 }

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -60,9 +62,12 @@ type TargetConfig struct {
 	Password  string `yaml:"password"`
 	AccessKey string `yaml:"accesskey"`
 	Timezone  string `yaml:"timezone"`
-	// Rate is API calls per second (0 = unlimited; default 10); Burst the
-	// limiter's burst (0: the limiter's default, 1).
-	Rate        *float64 `yaml:"rate"`
+	// Rate is API calls per second (0 = unlimited), or auto (the default:
+	// policy.Adapt, bounded by Concurrency and MaxRate); Burst the fixed
+	// rate limiter's burst (0: the limiter's default, 1). MaxRate (0 =
+	// none) is a hard ceiling in calls per second under auto.
+	Rate        *Rate    `yaml:"rate"`
+	MaxRate     float64  `yaml:"max_rate"`
 	Burst       int      `yaml:"burst"`
 	Concurrency int      `yaml:"concurrency"`
 	Timeout     Duration `yaml:"timeout"`
@@ -106,6 +111,42 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// Rate is target.rate: a fixed rate in calls per second (0 = unlimited),
+// or auto.
+type Rate struct {
+	Auto      bool
+	PerSecond float64
+}
+
+// parseRate reads "auto" or a number of calls per second, 0 or more.
+func parseRate(s string) (Rate, error) {
+	if strings.EqualFold(strings.TrimSpace(s), "auto") {
+		return Rate{Auto: true}, nil
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+		return Rate{}, fmt.Errorf("%q: want auto, or calls per second (0 = unlimited)", s)
+	}
+	return Rate{PerSecond: v}, nil
+}
+
+// UnmarshalYAML reads auto or a number.
+func (r *Rate) UnmarshalYAML(n *yaml.Node) error {
+	v, err := parseRate(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: target.rate %w", n.Line, err)
+	}
+	*r = v
+	return nil
+}
+
+func (r Rate) String() string {
+	if r.Auto {
+		return "auto"
+	}
+	return strconv.FormatFloat(r.PerSecond, 'g', -1, 64)
 }
 
 // ConfigError is a problem with the config file or flags (exit status 2).
@@ -227,10 +268,15 @@ func (c *Config) check(path string) error {
 		bad("target.timezone: %v", err)
 	}
 	if c.Target.Rate == nil {
-		r := 10.0
-		c.Target.Rate = &r
-	} else if *c.Target.Rate < 0 {
-		bad("target.rate: must be 0 (unlimited) or more")
+		// auto by default: BenchmarkRunCapacity shows it near the capacity
+		// of WHMCS's pool without queueing in it (the README's
+		// Performance section).
+		c.Target.Rate = &Rate{Auto: true}
+	} else if c.Target.Rate.PerSecond < 0 {
+		bad("target.rate: must be auto, or 0 (unlimited) or more")
+	}
+	if c.Target.MaxRate < 0 {
+		bad("target.max_rate: must be 0 (none) or more")
 	}
 	if c.Target.Concurrency == 0 {
 		c.Target.Concurrency = importer.DefaultConcurrency

@@ -43,8 +43,8 @@ func TestLoadConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Target.Identifier != "ident" || cfg.Target.Secret != "s3cr$t#with: odd chars" || *cfg.Target.Rate != 25 {
-		t.Errorf("target = %+v (rate %v)", cfg.Target, *cfg.Target.Rate)
+	if cfg.Target.Identifier != "ident" || cfg.Target.Secret != "s3cr$t#with: odd chars" || cfg.Target.Rate.PerSecond != 25 || cfg.Target.Rate.Auto {
+		t.Errorf("target = %+v (rate %v)", cfg.Target, cfg.Target.Rate)
 	}
 	if cfg.Target.Location.String() != "America/Chicago" || cfg.Source.Location.String() != "Europe/Berlin" {
 		t.Errorf("zones: target %v, source %v", cfg.Target.Location, cfg.Source.Location)
@@ -127,7 +127,7 @@ func TestUnsetTargetVariable(t *testing.T) {
 	if err != nil {
 		t.Fatalf("load: %v", err)
 	}
-	if cfg.Target.Timezone != "America/Chicago" || cfg.Target.Rate == nil || *cfg.Target.Rate != 10 {
+	if cfg.Target.Timezone != "America/Chicago" || cfg.Target.Rate == nil || *cfg.Target.Rate != (Rate{PerSecond: 10}) {
 		t.Errorf("the set target values are lost: %+v", cfg.Target)
 	}
 	err = cfg.CheckTarget()

@@ -104,8 +104,7 @@ func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
 		Sanitize: !f.literal, ThreeByte: !f.literal})
 	res := &demoResult{server: srv}
 	cfg.Target.URL = srv.APIURL()
-	unlimited := 0.0
-	cfg.Target.Rate = &unlimited
+	cfg.Target.Rate = &Rate{}
 	tmp, err := os.MkdirTemp("", "whmcs-migrate-demo-")
 	if err != nil {
 		return res, err
@@ -134,7 +133,7 @@ func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
 			total = n
 		}
 	}
-	prog := newProgress(g.stderr, total, statsOf(client), a, f.noProgress)
+	prog := newProgress(g.stderr, total, client.Caller(), a, f.noProgress)
 	rep, err := importer.Run(ctx, importer.Options{Source: src, Client: client, Planner: planner, Store: store,
 		Concurrency: cfg.Target.Concurrency, OnTicket: prog.ticket, Logger: a.log})
 	prog.finish()

@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/policy"
 )
 
@@ -35,7 +37,7 @@ func TestWorkTotal(t *testing.T) {
 func TestProgressCountsThisRunsWork(t *testing.T) {
 	var logs bytes.Buffer
 	a := &app{log: slog.New(slog.NewTextHandler(&logs, nil))}
-	p := newProgress(&bytes.Buffer{}, 5, policy.NewStats(), a, true)
+	p := newProgress(&bytes.Buffer{}, 5, policy.Count(whmcs.CallerFunc(func(context.Context, whmcs.Request, any) error { return nil }), policy.NewStats()), a, true)
 	p.every = 0
 	for range 50 {
 		p.ticket(importer.TicketResult{Outcome: importer.Unchanged})

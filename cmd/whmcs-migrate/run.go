@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,8 +10,8 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/policy"
 )
 
@@ -77,7 +79,7 @@ calls finished, the journal is flushed: run again to resume).`,
 	fl.StringVar(&f.report, "report", "", "write the run's report as JSON to `FILE` (0600)")
 	fl.StringVar(&f.failures, "failures", "", "write one JSON line per failed ticket to `FILE` (0600)")
 	fl.StringVar(&f.metrics, "metrics-file", "", "write Prometheus text metrics to `FILE` (for node_exporter's textfile collector)")
-	f.target.add(fl, "API calls per second, 0 = unlimited (default target.rate)", "workers (default target.concurrency)")
+	f.target.add(fl, "API calls per second, 0 = unlimited, or auto: as many at once as WHMCS serves without queueing, up to --concurrency (default target.rate)", "workers (default target.concurrency)")
 	fl.IntVar(&f.limit, "limit", 0, "stop after `N` tickets that need work (0: all)")
 	fl.StringSliceVar(&f.only, "only", nil, "only these source ticket `IDS` (comma-separated)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "validate only: same as the validate command, no write is possible")
@@ -123,20 +125,27 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	stats := policy.StatsOf(client.Caller())
-	prog := newProgress(g.stderr, workTotal(total, before.Imported, f.limit), stats, a, f.noProgress)
+	prog := newProgress(g.stderr, workTotal(total, before.Imported, f.limit), client.Caller(), a, f.noProgress)
 	defer prog.finish()
 	var tl *timeline
 	if f.html != "" {
-		tl = newTimeline(stats)
+		tl = newTimeline(prog.stats)
 		defer tl.stop()
 	}
 
+	var failures *failureLog
+	if f.failures != "" {
+		if failures, err = openFailureLog(f.failures); err != nil {
+			return err
+		}
+		defer failures.abort()
+	}
 	start := time.Now()
 	rep, err := importer.Run(ctx, importer.Options{
 		Source: src, Client: client, Planner: planner, Store: store,
 		Concurrency: a.cfg.Target.Concurrency, Limit: f.limit, Only: f.only, Overlap: time.Duration(*a.cfg.Sync.Overlap),
-		AllowUndated: f.allowUndated, OnTicket: func(res importer.TicketResult) { prog.ticket(res); tl.sample(false) }, Logger: a.log,
+		AllowUndated: f.allowUndated, Logger: a.log,
+		OnTicket: func(res importer.TicketResult) { prog.ticket(res); tl.sample(false); failures.add(res) },
 	})
 	prog.finish()
 	tl.stop()
@@ -147,6 +156,9 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 				fmt.Fprintf(g.stdout, "  remaining  %d of the source's %d tickets are not imported yet (--limit %d); run again to go on\n",
 					total-after.Imported, total, f.limit)
 			}
+		}
+		if werr := failures.commit(); werr != nil && err == nil {
+			err = werr
 		}
 		if werr := writeRunFiles(f, rep); werr != nil && err == nil {
 			err = werr
@@ -189,22 +201,102 @@ func writeRunFiles(f runFlags, rep *report.Run) error {
 			return err
 		}
 	}
-	if f.failures != "" {
-		var b strings.Builder
-		enc := json.NewEncoder(&b)
-		for _, fl := range rep.Failures {
-			enc.Encode(fl)
-		}
-		if err := report.WriteFile(f.failures, []byte(b.String())); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 
-// progress shows a bar on a terminal, log lines otherwise.
+// failureLog is run --failures: one JSON line per failed ticket, in the
+// order they failed, written as they fail into a temporary file beside
+// the destination and renamed into place at the end (atomic, as the other
+// report files), so that a run whose every ticket fails holds none of
+// them in memory (the report keeps the first ones). Its methods do
+// nothing on a nil *failureLog.
+type failureLog struct {
+	path string
+	mu   sync.Mutex
+	f    *os.File
+	w    *bufio.Writer
+	enc  *json.Encoder
+	err  error
+}
+
+func openFailureLog(path string) (*failureLog, error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*") // 0600
+	if err != nil {
+		return nil, fmt.Errorf("write failures %s: %w", path, err)
+	}
+	l := &failureLog{path: path, f: f, w: bufio.NewWriter(f)}
+	l.enc = json.NewEncoder(l.w)
+	return l, nil
+}
+
+// add writes res when it failed.
+func (l *failureLog) add(res importer.TicketResult) {
+	if l == nil || res.Outcome != importer.Failed {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.err == nil && l.f != nil {
+		l.err = l.enc.Encode(importer.FailureOf(res))
+	}
+}
+
+// commit puts the file in place.
+func (l *failureLog) commit() error {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return l.err
+	}
+	f, tmp := l.f, l.f.Name()
+	l.f = nil
+	err := l.err
+	if err == nil {
+		err = l.w.Flush()
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, l.path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		l.err = fmt.Errorf("write failures %s: %w", l.path, err)
+	}
+	return l.err
+}
+
+// abort removes the file unless commit put it in place.
+func (l *failureLog) abort() {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f != nil {
+		l.f.Close()
+		os.Remove(l.f.Name())
+		l.f = nil
+	}
+}
+
+// progress shows a bar on a terminal, log lines otherwise, with the
+// calls per second and the current limit (rate: auto's calls at once, or
+// the fixed rate as throttling lowered it).
 type progress struct {
 	bar    *progressbar.ProgressBar
+	caller whmcs.Caller // the client's stack: its counter and pacing layers
 	stats  *policy.Stats
 	a      *app
 	done   atomic.Int64
@@ -230,8 +322,11 @@ func (p *progress) setTotal(n int) {
 	}
 }
 
-func newProgress(w io.Writer, total int, stats *policy.Stats, a *app, off bool) *progress {
-	p := &progress{stats: stats, a: a, total: total, start: time.Now(), every: 10 * time.Second}
+func newProgress(w io.Writer, total int, caller whmcs.Caller, a *app, off bool) *progress {
+	p := &progress{caller: caller, stats: policy.StatsOf(caller), a: a, total: total, start: time.Now(), every: 10 * time.Second}
+	if p.stats == nil {
+		p.stats = policy.NewStats()
+	}
 	p.last.Store(p.start.UnixNano())
 	if f, ok := w.(*os.File); ok && !off && term.IsTerminal(int(f.Fd())) {
 		p.bar = progressbar.NewOptions(total,
@@ -286,7 +381,7 @@ func (p *progress) ticket(res importer.TicketResult) {
 	if p.bar != nil {
 		p.bar.Add(1)
 		calls := p.stats.TotalCalls()
-		p.bar.Describe(fmt.Sprintf("tickets (%.1f calls/s)", float64(calls)/time.Since(p.start).Seconds()))
+		p.bar.Describe(fmt.Sprintf("tickets (%.1f calls/s, %s)", float64(calls)/time.Since(p.start).Seconds(), p.limit()))
 		return
 	}
 	now := time.Now().UnixNano()
@@ -295,8 +390,22 @@ func (p *progress) ticket(res importer.TicketResult) {
 		total := p.total
 		p.mu.Unlock()
 		p.a.log.Info("progress", "tickets_done", n, "tickets_total", total,
-			"calls", p.stats.TotalCalls(), "calls_per_second", perSecond(p.stats.TotalCalls(), time.Since(p.start)))
+			"calls", p.stats.TotalCalls(), "calls_per_second", perSecond(p.stats.TotalCalls(), time.Since(p.start)),
+			"limit", p.limit())
 	}
+}
+
+// limit is the current limit, shortly: "limit 9 at once (auto)" or
+// "limit 10 calls/s".
+func (p *progress) limit() string {
+	pc := policy.PacingOf(p.caller)
+	switch {
+	case pc.Auto:
+		return fmt.Sprintf("limit %d at once (auto)", pc.Adaptive.Limit)
+	case pc.Rate > 0:
+		return fmt.Sprintf("limit %.3g calls/s", pc.Rate)
+	}
+	return "no limit"
 }
 
 func (p *progress) finish() {

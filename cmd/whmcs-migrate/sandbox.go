@@ -24,6 +24,7 @@ func newSandboxCmd() *cobra.Command {
 	var (
 		listen, timezone, seedFile string
 		faults                     whmcstest.Faults
+		capacity                   whmcstest.Capacity
 		logRequests, literal       bool
 		version                    string
 		denyActions                []string
@@ -52,6 +53,12 @@ pages), --throttle-rate (429 with Retry-After), --max-rps (429 above it) and
 answer) and --html-rate (HTTP 200 with an HTML maintenance page, not
 processed). They are drawn from a generator seeded with --fault-seed.
 
+--workers models WHMCS's PHP worker pool: at most that many calls run at once,
+each for --service-time, the others queue; a call that waited --queue-timeout
+is answered 503 with an HTML page. POST /_sandbox/capacity with workers=N
+resizes the pool while it runs; the state dump's "queue" has the queueing
+delays.
+
 --whmcs-version sets the version GetWHMCSDetails reports; below 8.0 the
 created parameter is ignored, as those versions do. --deny-actions makes the
 API role refuse the listed actions (403 Invalid Permissions).
@@ -71,7 +78,7 @@ cannot be listened on or the seed cannot be read.`,
 				}
 				loc = l
 			}
-			opts := whmcstest.Options{TimeZone: loc, Faults: faults, Version: version, DeniedActions: denyActions,
+			opts := whmcstest.Options{TimeZone: loc, Faults: faults, Capacity: capacity, Version: version, DeniedActions: denyActions,
 				Sanitize: !literal, ThreeByte: !literal}
 			if seedFile != "" {
 				seed, err := whmcstest.LoadSeed(seedFile)
@@ -107,6 +114,9 @@ cannot be listened on or the seed cannot be read.`,
 	f.Float64Var(&faults.DropRate, "drop-rate", 0, "probability (0-1) of processing a call, then closing the connection without an answer")
 	f.Float64Var(&faults.HTMLRate, "html-rate", 0, "probability (0-1) of answering HTTP 200 with an HTML maintenance page without processing")
 	f.Int64Var(&faults.Seed, "fault-seed", 1, "seed of the fault generator (same seed, same faults for the same request sequence)")
+	f.IntVar(&capacity.Workers, "workers", 0, "WHMCS's worker pool: at most this many calls run at once, the rest queue (0: no pool)")
+	f.DurationVar(&capacity.ServiceTime, "service-time", 0, "with --workers: how long each call holds a worker, e.g. 40ms")
+	f.DurationVar(&capacity.QueueTimeout, "queue-timeout", 0, "with --workers: answer 503 (HTML) to a call that waited this long for a worker (0: wait for ever)")
 	f.BoolVar(&logRequests, "log-requests", false, "log one line per API request to stderr")
 	f.BoolVar(&literal, "literal", false, "store text exactly as sent (without it: sanitised into HTML entities and emoji stored as ?, as real WHMCS installs do)")
 	f.StringVar(&version, "whmcs-version", whmcstest.DefaultVersion, "the WHMCS `VERSION` to simulate (below 8.0, created is ignored)")

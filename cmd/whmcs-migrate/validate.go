@@ -88,7 +88,7 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 	}
 	cfg := a.cfg
 	o := validate.Options{
-		Rate:              *cfg.Target.Rate,
+		Rate:              cfg.Target.Rate.PerSecond, // auto: bounded by the workers alone
 		Concurrency:       cfg.Target.Concurrency,
 		AllowedExtensions: cfg.Validate.AllowedExtensions,
 		Logger:            a.log,

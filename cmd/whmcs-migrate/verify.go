@@ -95,7 +95,7 @@ func runVerify(ctx context.Context, g *globals, f verifyFlags) error {
 		return err
 	}
 
-	prog := newProgress(g.stderr, -1, statsOf(client), a, f.noProgress)
+	prog := newProgress(g.stderr, -1, client.Caller(), a, f.noProgress)
 	rep, err := verify.Run(ctx, verify.Options{Source: src, Client: client, Planner: planner, Store: store,
 		Concurrency: a.cfg.Target.Concurrency, Only: f.only, Sample: f.sample, Logger: a.log,
 		Progress: func(_, total int) { prog.setTotal(total); prog.ticket(importer.TicketResult{}) }})

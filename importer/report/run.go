@@ -21,6 +21,11 @@ type Run struct {
 	Resent     int64       `json:"resent"`
 	Failures   []Failure   `json:"failures"`
 	Drift      []DriftItem `json:"drift"`
+	// FailuresOmitted and DriftOmitted count the failures and drift items
+	// past the ones the report holds (importer.Options.KeepFailures); run
+	// --failures has every failure.
+	FailuresOmitted int `json:"failures_omitted,omitempty"`
+	DriftOmitted    int `json:"drift_omitted,omitempty"`
 	// ReadBacks counts the GetTicket calls that read a write back to judge
 	// the canary or to learn how WHMCS stores text; TextProfile is what is
 	// known of that at the end (see whmcs.TextProfile.Describe).
@@ -28,7 +33,12 @@ type Run struct {
 	TextProfile    string  `json:"text_profile"`
 	ElapsedSeconds float64 `json:"elapsed_seconds"`
 	CallsPerSecond float64 `json:"calls_per_second"`
-	Interrupted    bool    `json:"interrupted,omitempty"`
+	// Pacing is how the calls were paced at the end, in words (a fixed
+	// rate, or rate: auto's limit and latencies); ConcurrencyLimit is
+	// rate: auto's limit on calls at once then (absent for a fixed rate).
+	Pacing           string `json:"pacing"`
+	ConcurrencyLimit int    `json:"concurrency_limit,omitempty"`
+	Interrupted      bool   `json:"interrupted,omitempty"`
 }
 
 // TicketCounts add up: Total = Imported + Updated + Unchanged + Failed (+
@@ -93,16 +103,19 @@ func (rep *Run) WriteText(w io.Writer) {
 	}
 	fmt.Fprintf(w, "  retries    %d (throttled %d); reconciled %d (re-sent %d)\n", rep.Retries, rep.Throttled, rep.Reconciled, rep.Resent)
 	fmt.Fprintf(w, "  elapsed    %.1fs, %.1f calls/s\n", rep.ElapsedSeconds, rep.CallsPerSecond)
+	if rep.Pacing != "" {
+		fmt.Fprintf(w, "  pacing     %s\n", rep.Pacing)
+	}
 	for i, f := range rep.Failures {
 		if i == 10 {
-			fmt.Fprintf(w, "  ... and %d more failures (see --failures)\n", len(rep.Failures)-10)
+			fmt.Fprintf(w, "  ... and %d more failures (see --failures)\n", len(rep.Failures)+rep.FailuresOmitted-10)
 			break
 		}
 		fmt.Fprintf(w, "  FAILED %s at %s: %s\n", f.Ticket, f.Step, f.Error)
 	}
 	for i, d := range rep.Drift {
 		if i == 10 {
-			fmt.Fprintf(w, "  ... and %d more drift items (see --report)\n", len(rep.Drift)-10)
+			fmt.Fprintf(w, "  ... and %d more drift items (see --report)\n", len(rep.Drift)+rep.DriftOmitted-10)
 			break
 		}
 		fmt.Fprintf(w, "  DRIFT %s %s: %s\n", d.Ticket, d.Code, d.Message)

@@ -63,7 +63,8 @@ type Options struct {
 	// client's in WHMCS (see NewLinkChecker); nil = not checked (offline).
 	Links LinkChecker
 	// LooksUpClients says the planner looks requesters up (clients:
-	// match_email), one GetClients per distinct email, for the plan.
+	// match_email): the plan counts the GetClients calls its resolver
+	// says the distinct emails cost (mapping.Planner.ClientLookupCalls).
 	LooksUpClients bool
 	// Store is the checkpoint, to plan already imported tickets as run
 	// would (only their new entries); nil = every ticket is new.
@@ -472,9 +473,9 @@ func (v *validator) report(results []*ticketResult, left []sources.Omission) *re
 			emails[r.lookupEmail] = true
 		}
 	}
-	if len(emails) > 0 {
-		rep.Plan.Calls[whmcs.ActionGetClients] = len(emails)
-		rep.Plan.TotalCalls += len(emails)
+	if n := v.o.Planner.ClientLookupCalls(len(emails)); n > 0 {
+		rep.Plan.Calls[whmcs.ActionGetClients] = n
+		rep.Plan.TotalCalls += n
 	}
 	for _, c := range counts {
 		rep.Summary.ByCode = append(rep.Summary.ByCode, *c)

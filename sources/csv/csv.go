@@ -38,6 +38,11 @@ type Options struct {
 	// Encoding is the files' character encoding: utf-8 (the default),
 	// windows-1252, iso-8859-1 or utf-16 (with a byte order mark).
 	Encoding string `yaml:"encoding"`
+	// MemoryIndexMessages is how many messages.csv records a read indexes
+	// in memory; past it, the index moves to a temporary SQLite file, so
+	// that memory stays flat in the export's size. Default
+	// DefaultMemoryIndexMessages; 0 or less takes the default.
+	MemoryIndexMessages int `yaml:"memory_index_messages"`
 }
 
 // Source reads a directory holding tickets.csv and messages.csv.
@@ -51,6 +56,7 @@ type Source struct {
 	tickets, messages *csvFile
 	unknown           []sources.Problem // unknown_column warnings, one per file
 	closed            bool
+	memIndex          int // Options.MemoryIndexMessages
 }
 
 var (
@@ -152,7 +158,10 @@ func Open(opts Options, env sources.Env) (*Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("csv: %w", err)
 	}
-	s := &Source{dir: dir, realDir: realDir, loc: env.Location, log: env.Logger, dialect: d}
+	s := &Source{dir: dir, realDir: realDir, loc: env.Location, log: env.Logger, dialect: d, memIndex: opts.MemoryIndexMessages}
+	if s.memIndex <= 0 {
+		s.memIndex = DefaultMemoryIndexMessages
+	}
 	if s.loc == nil {
 		s.loc = time.UTC
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +31,10 @@ type ref struct {
 // index is one pass's map of messages.csv: ticket id -> record offsets, in
 // file order. It keeps offsets, never bodies.
 type index struct {
+	// disk, past the memory budget, holds what byTicket would (byTicket
+	// is then empty, and tail only the records whose ticket cannot be
+	// known), and the ticket ids tickets.csv claimed.
+	disk     *diskIndex
 	byTicket map[string][]ref
 	// tail lists, in file order, the first record of every ticket id
 	// (which tickets.csv may turn out not to have) and the records whose
@@ -56,6 +61,9 @@ func (p *pass) run(ctx context.Context, yield func(*sources.Ticket, error) bool)
 	var err error
 	if p.idx, err = p.s.buildIndex(ctx); err != nil {
 		return err
+	}
+	if p.idx.disk != nil {
+		defer p.idx.disk.close()
 	}
 	emit := func(t *sources.Ticket) error {
 		if !p.first {
@@ -98,6 +106,14 @@ func (p *pass) run(ctx context.Context, yield func(*sources.Ticket, error) bool)
 			line, _ = cr.FieldPos(0)
 		}
 		t, key := p.ticket(rec, off, line, pe)
+		if key != "" && p.idx.disk != nil {
+			// On disk, the ids tickets.csv holds are claimed as they come,
+			// so that messages of no ticket can be found (unclaimed) at the
+			// end; a duplicate's messages go with it, claimed too.
+			if _, _, err := p.idx.disk.claim(ctx, key, t.Origin); err != nil {
+				return err
+			}
+		}
 		if lines, dup := dups[key]; dup && key != "" {
 			// Which copy is right cannot be known: none is imported, and
 			// the one ticket that stands for them all names every line.
@@ -124,7 +140,7 @@ func (p *pass) run(ctx context.Context, yield func(*sources.Ticket, error) bool)
 			return err
 		}
 	}
-	for _, it := range p.idx.tail {
+	emitTail := func(it tailItem, refs []ref) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -134,11 +150,6 @@ func (p *pass) run(ctx context.Context, yield func(*sources.Ticket, error) bool)
 			t = &sources.Ticket{ID: origin, Origin: origin}
 			t.AddProblem(*it.problem)
 		} else {
-			refs, ok := p.idx.byTicket[it.id]
-			if !ok {
-				continue // its ticket was read
-			}
-			delete(p.idx.byTicket, it.id)
 			t = &sources.Ticket{ID: it.id, Origin: origin}
 			if !utf8.ValidString(it.id) {
 				t.ID = origin
@@ -155,7 +166,40 @@ func (p *pass) run(ctx context.Context, yield func(*sources.Ticket, error) bool)
 				Message: fmt.Sprintf("%d message(s) (%s lines %s) name ticket %q, which %s does not have",
 					len(refs), MessagesFile, strings.Join(lines, ", "), it.id, TicketsFile)})
 		}
-		if err := emit(t); err != nil {
+		return emit(t)
+	}
+	if p.idx.disk != nil {
+		// The unclaimed ids from disk, merged in file order with the
+		// records whose ticket cannot be known.
+		rest := p.idx.tail
+		err := p.idx.disk.leftovers(ctx, func(id string, refs []ref) error {
+			for len(rest) > 0 && rest[0].ref.off < refs[0].off {
+				if err := emitTail(rest[0], nil); err != nil {
+					return err
+				}
+				rest = rest[1:]
+			}
+			return emitTail(tailItem{id: id, ref: refs[0]}, refs)
+		})
+		for err == nil && len(rest) > 0 {
+			err = emitTail(rest[0], nil)
+			rest = rest[1:]
+		}
+		if err == errStopped {
+			return nil
+		}
+		return err
+	}
+	for _, it := range p.idx.tail {
+		var refs []ref
+		if it.id != "" {
+			var ok bool
+			if refs, ok = p.idx.byTicket[it.id]; !ok {
+				continue // its ticket was read
+			}
+			delete(p.idx.byTicket, it.id)
+		}
+		if err := emitTail(it, refs); err != nil {
 			if err == errStopped {
 				return nil
 			}
@@ -166,26 +210,29 @@ func (p *pass) run(ctx context.Context, yield func(*sources.Ticket, error) bool)
 }
 
 // duplicates reads tickets.csv's ids and returns those used by more than
-// one row, with the rows' lines.
+// one row, with the rows' lines. It keeps each id once with its first line
+// (about 50 bytes an id), and lines only for the ids used twice.
 func (s *Source) duplicates(ctx context.Context) (map[string][]int, error) {
-	lines := map[string][]int{}
+	first := map[string]int{}
+	dups := map[string][]int{}
 	err := s.eachID(ctx, func(id string, line int) {
-		if id != "" {
-			if _, ok := lines[id]; !ok {
-				id = strings.Clone(id) // not the whole record's memory
-			}
-			lines[id] = append(lines[id], line)
+		if id == "" {
+			return
+		}
+		l, seen := first[id]
+		switch {
+		case !seen:
+			first[strings.Clone(id)] = line // not the whole record's memory
+		case dups[id] == nil:
+			dups[id] = []int{l, line}
+		default:
+			dups[id] = append(dups[id], line)
 		}
 	})
 	if err != nil {
 		return nil, err
 	}
-	for id, l := range lines {
-		if len(l) < 2 {
-			delete(lines, id)
-		}
-	}
-	return lines, nil
+	return dups, nil
 }
 
 // eachID calls f with the id (as the stream keys it, "" when unknown) and
@@ -244,6 +291,12 @@ func (p *pass) thread(ctx context.Context, t *sources.Ticket, key string) error 
 	if !p.opts.WantThread(t) {
 		t.ThreadSkipped = true
 		return nil
+	}
+	if p.idx.disk != nil {
+		var err error
+		if refs, err = p.idx.disk.refs(ctx, key); err != nil {
+			return err
+		}
 	}
 	for i, r := range refs {
 		if i%256 == 255 {
@@ -458,6 +511,12 @@ func (s *Source) buildIndex(ctx context.Context) (*index, error) {
 		return nil, err
 	}
 	idx := &index{byTicket: map[string][]ref{}}
+	ok := false
+	defer func() {
+		if !ok && idx.disk != nil {
+			idx.disk.close()
+		}
+	}()
 	col := c.hdr.idx["ticket_id"]
 	for n := 0; ; n++ {
 		if n%4096 == 0 {
@@ -465,9 +524,20 @@ func (s *Source) buildIndex(ctx context.Context) (*index, error) {
 				return nil, err
 			}
 		}
+		if n == s.memIndex && idx.disk == nil {
+			if err := idx.toDisk(ctx); err != nil {
+				return nil, err
+			}
+		}
 		off := c.bom + cr.InputOffset()
 		rec, err := cr.Read()
 		if err == io.EOF {
+			if idx.disk != nil {
+				if err := idx.disk.finish(ctx); err != nil {
+					return nil, err
+				}
+			}
+			ok = true
 			return idx, nil
 		}
 		var pe *stdcsv.ParseError
@@ -503,6 +573,12 @@ func (s *Source) buildIndex(ctx context.Context) (*index, error) {
 			return nil, fmt.Errorf("csv: %s:%d: a record of %d bytes is too large", MessagesFile, r.line, end-off)
 		}
 		r.size = uint32(end - off)
+		if idx.disk != nil {
+			if err := idx.disk.add(ctx, id, r); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		refs, known := idx.byTicket[id]
 		if !known {
 			// Clone: id shares its memory with the whole record, body
@@ -512,6 +588,27 @@ func (s *Source) buildIndex(ctx context.Context) (*index, error) {
 		}
 		idx.byTicket[id] = append(refs, r)
 	}
+}
+
+// toDisk moves the index to a temporary SQLite file: the records indexed
+// so far, and from then on every record (see diskIndex).
+func (idx *index) toDisk(ctx context.Context) error {
+	d, err := newDiskIndex(ctx)
+	if err != nil {
+		return err
+	}
+	idx.disk = d
+	for id, refs := range idx.byTicket {
+		for _, r := range refs {
+			if err := d.add(ctx, id, r); err != nil {
+				return err
+			}
+		}
+	}
+	idx.byTicket = map[string][]ref{}
+	// Only the records whose ticket cannot be known stay in memory.
+	idx.tail = slices.DeleteFunc(idx.tail, func(it tailItem) bool { return it.id != "" })
+	return nil
 }
 
 // recoverField returns field col of a record that failed to parse, when it

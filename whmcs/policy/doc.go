@@ -10,6 +10,16 @@
 //   - Limit (a *Limiter) paces calls through one token bucket shared by
 //     every goroutine calling through it, and slows down when WHMCS
 //     throttles (AIMD).
+//   - Adapt (an *Adaptive) lets a changing number of calls be in flight
+//     at once (a semaphore whose size moves): it measures WHMCS's
+//     latency, keeps its lowest as the unloaded baseline, grows the limit
+//     while latency stays near it and shrinks it as latency rises (WHMCS's
+//     PHP workers are queueing calls), and halves it on 503 and 429, as
+//     TCP Vegas and the gradient limiters (Netflix's Gradient2, Envoy's
+//     adaptive concurrency) do. It is `rate: auto`: the target does not
+//     answer 429 when it is full, it gets slower, then answers 503. A
+//     concurrency limit rather than a rate, because what WHMCS runs out of
+//     is workers: a rate right for 40 ms calls is wrong for 400 ms ones.
 //   - Retry (a *Retrier) retries the calls that certainly were not
 //     processed (whmcs.Retryable), with exponential backoff and full
 //     jitter or the server's Retry-After, and lets a write in flight
@@ -19,6 +29,7 @@
 // whmcs.ReadOnly around it):
 //
 //	c = policy.Count(c, st)            // every attempt counted
+//	c = policy.Adapt(c, adaptOpts)     // rate: auto only: times the round trip alone
 //	c = policy.Limit(c, limitOpts, st) // every attempt paced, each retry too
 //	c = policy.Retry(c, retryOpts, st) // retries go back through the limiter
 //
@@ -28,8 +39,11 @@
 // inside the retries makes each retry wait for a token again and feeds
 // its AIMD with every answer.
 //
-// A layer never sleeps but in Limiter (its token bucket) and Retrier (its
-// backoff), never holds package-level state, and never decides to re-send
+// With rate: auto, Limit is the hard --max-rate (or absent), outside
+// Adapt so that a token's wait is not taken for WHMCS's latency.
+//
+// A layer never waits but in Limiter (its token bucket), Adaptive (its
+// semaphore) and Retrier (its backoff), never holds package-level state, and never decides to re-send
 // a write that may have been processed: only the caller's reconciliation,
 // which reads WHMCS, may do that.
 package policy

@@ -134,6 +134,12 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.logReq(r, lc, status, start)
 		return
 	}
+	release, status, ok := s.enterPool(r.Context(), w)
+	if !ok {
+		s.logReq(r, lc, status, start)
+		return
+	}
+	defer release()
 	form := s.readForm(r)
 	lc = strings.ToLower(form.Get("action"))
 	status, body, processed := s.handle(r, form)

@@ -138,5 +138,14 @@
 // math/rand/v2 seeded with Faults.Seed, so a sequence of requests sent one
 // at a time meets the same faults on every run.
 //
+// # Capacity
+//
+// Options.Capacity models WHMCS's PHP worker pool: at most Workers calls
+// run at once, each for ServiceTime, the rest wait in a FIFO queue, and a
+// call that waited QueueTimeout is answered 503 with an HTML page. Each
+// call's queueing delay is kept (QueueStats, QueueDelays, the state dump's
+// "queue"); SetWorkers (or POST /_sandbox/capacity workers=N) resizes the
+// pool mid-run.
+//
 // The state dump is also served as JSON at GET /_sandbox/state.
 package whmcstest

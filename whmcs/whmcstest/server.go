@@ -77,6 +77,9 @@ type Options struct {
 	MaxBodyBytes int64
 	// Faults are the injected infrastructure failures; see Faults.
 	Faults Faults
+	// Capacity is WHMCS's worker pool: its size, each call's service time
+	// and the queue timeout answered 503; see Capacity. Default: no pool.
+	Capacity Capacity
 
 	// Sanitize applies WHMCS's input sanitiser: every request parameter
 	// value except action, responsetype and the credentials (identifier,
@@ -153,6 +156,7 @@ type Server struct {
 	faults  Faults
 	frng    *rand.Rand
 	bucket  bucket
+	pool    pool
 
 	mu sync.Mutex
 	st *store
@@ -199,6 +203,9 @@ func New(o Options) (*Server, error) {
 	if err := o.Faults.validate(); err != nil {
 		return nil, err
 	}
+	if err := o.Capacity.validate(); err != nil {
+		return nil, err
+	}
 	if o.Version == "" {
 		o.Version = DefaultVersion
 	}
@@ -225,9 +232,11 @@ func New(o Options) (*Server, error) {
 		s.adminMD5 = hex.EncodeToString(sum[:])
 	}
 	s.setFaultsLocked(o.Faults)
+	s.pool.setCapacity(o.Capacity)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/includes/api.php", s.serveAPI)
 	mux.HandleFunc("GET /_sandbox/state", s.serveState)
+	mux.HandleFunc("POST /_sandbox/capacity", s.serveCapacity)
 	s.handler = mux
 	return s, nil
 }
@@ -251,8 +260,9 @@ func NewServer(o Options) *Server {
 	return s
 }
 
-// Handler serves the API at /includes/api.php and the state dump at
-// GET /_sandbox/state.
+// Handler serves the API at /includes/api.php, the state dump at
+// GET /_sandbox/state and the pool's control at POST /_sandbox/capacity
+// (form field workers: the new pool size, as SetWorkers).
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // APIURL is URL + "/includes/api.php".

@@ -243,6 +243,8 @@ type State struct {
 	WriteCalls int            `json:"write_calls"`
 	// Refusals counts the write calls WHMCS refused, by "Action: message".
 	Refusals map[string]int `json:"refusals"`
+	// Queue is the worker pool's queueing delays (see Capacity).
+	Queue QueueStats `json:"queue"`
 }
 
 // TicketState is one ticket. Dates are in the server's zone.
@@ -371,6 +373,7 @@ func (s *Server) State() State {
 	st := s.st.snapshot()
 	s.mu.Unlock()
 	st.Storage = s.Storage()
+	st.Queue = s.QueueStats()
 	return st
 }
 

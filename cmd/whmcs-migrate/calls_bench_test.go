@@ -1,0 +1,211 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	stdcsv "encoding/csv"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
+)
+
+// countedSandbox serves sb behind a handler that counts every API request
+// it receives, answered or refused: the calls the run cost WHMCS.
+func countedSandbox(b *testing.B, sb *whmcstest.Server) (url string, calls *atomic.Int64) {
+	b.Helper()
+	calls = new(atomic.Int64)
+	h := sb.Handler()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/includes/api.php" {
+			calls.Add(1)
+		}
+		h.ServeHTTP(w, r)
+	}))
+	b.Cleanup(srv.Close)
+	return srv.URL + "/includes/api.php", calls
+}
+
+// runCounted runs `run` with config against a counted sandbox and returns
+// the API calls it made, preflight and canary included.
+func runCounted(b *testing.B, config string, calls *atomic.Int64) int64 {
+	b.Helper()
+	before := calls.Load()
+	var out, errb bytes.Buffer
+	code := execute(context.Background(), []string{"run", "--config", config, "--no-progress", "--log-level", "warn"}, &out, &errb)
+	if code != exitOK {
+		b.Fatalf("run: exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	return calls.Load() - before
+}
+
+// BenchmarkCallsPerEntry: the API calls a first run makes (preflight,
+// canary, client look-ups and reads included) ÷ the source's entries
+// (messages and notes), on the samples and on a generated CSV export of
+// 10,000 tickets whose 3,000 requesters are in part clients of a WHMCS
+// holding 2,000 (8 GetClients pages). Goal ≤ 1.05.
+//
+//	go test -run '^$' -bench 'BenchmarkCallsPerEntry' -benchtime 1x ./cmd/whmcs-migrate/
+func BenchmarkCallsPerEntry(b *testing.B) {
+	b.Run("samples", func(b *testing.B) {
+		cfgText, err := os.ReadFile("../../samples/csv.yaml")
+		if err != nil {
+			b.Fatal(err)
+		}
+		samples, err := filepath.Abs("../../samples/csv")
+		if err != nil {
+			b.Fatal(err)
+		}
+		seed, err := whmcstest.LoadSeed("../../samples/sandbox-seed.yaml")
+		if err != nil {
+			b.Fatal(err)
+		}
+		entries := csvRows(b, filepath.Join(samples, "messages.csv"))
+		var calls int64
+		for range b.N {
+			sb, err := whmcstest.New(whmcstest.Options{Seed: seed, TimeZone: syncDstZone, Sanitize: true, ThreeByte: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			url, n := countedSandbox(b, sb)
+			work := b.TempDir()
+			cfg := strings.NewReplacer("http://127.0.0.1:8080/includes/api.php", url,
+				"path: csv ", "path: "+samples+" ",
+				"${WHMCS_API_IDENTIFIER}", sb.Identifier, "${WHMCS_API_SECRET}", sb.Secret,
+				"rate: 20", "rate: 0").Replace(string(cfgText))
+			cfg += "\n" // checkpoint: ./migration.db, next to the config
+			path := filepath.Join(work, "csv.yaml")
+			if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+				b.Fatal(err)
+			}
+			calls += runCounted(b, path, n)
+			if b.N == 1 {
+				b.Logf("samples: %v; refused %v", sb.Calls(), sb.State().Refusals)
+			}
+		}
+		b.ReportMetric(float64(entries), "entries")
+		b.ReportMetric(float64(calls)/float64(b.N), "calls/op")
+		b.ReportMetric(float64(calls)/float64(b.N)/float64(entries), "calls/entry")
+	})
+	b.Run("generated-10k", func(b *testing.B) {
+		dir := b.TempDir()
+		entries := genCallsCSV(b, dir, 10_000, 3_000)
+		seed := whmcstest.DefaultSeed()
+		for i := range 2000 {
+			seed.Clients = append(seed.Clients, whmcstest.Client{ID: int64(100 + i), FirstName: "Client", LastName: fmt.Sprint(i),
+				Email: fmt.Sprintf("person%d@example.com", i*2)}) // every other requester is a client
+		}
+		var calls int64
+		for range b.N {
+			sb, err := whmcstest.New(whmcstest.Options{Seed: seed, TimeZone: syncDstZone})
+			if err != nil {
+				b.Fatal(err)
+			}
+			url, n := countedSandbox(b, sb)
+			work := b.TempDir()
+			cfg := `source:
+  type: csv
+  path: ` + dir + `
+  timezone: Europe/Berlin
+target:
+  url: ` + url + `
+  identifier: ` + sb.Identifier + `
+  secret: ` + sb.Secret + `
+  timezone: America/Chicago
+  rate: 0
+  concurrency: 16
+mapping:
+  departments: {Sales: 1, "Technical Support": 2, Billing: 3}
+  statuses: {resolved: Closed}
+  staff: {"jane@old.example": admin}
+  clients: match_email
+checkpoint: migration.db
+`
+			path := filepath.Join(work, "config.yaml")
+			if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+				b.Fatal(err)
+			}
+			calls += runCounted(b, path, n)
+			if b.N == 1 {
+				b.Logf("generated: %v; refused %v", sb.Calls(), sb.State().Refusals)
+			}
+		}
+		b.ReportMetric(float64(entries), "entries")
+		b.ReportMetric(float64(calls)/float64(b.N), "calls/op")
+		b.ReportMetric(float64(calls)/float64(b.N)/float64(entries), "calls/entry")
+	})
+}
+
+// csvRows counts the records of a CSV file, its header left out.
+func csvRows(b *testing.B, path string) int {
+	b.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := stdcsv.NewReader(f).ReadAll()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return len(recs) - 1
+}
+
+// genCallsCSV writes a CSV export of n tickets from people requesters (1 to 6
+// messages each, some of them staff replies and notes) into dir and
+// returns how many messages it holds.
+func genCallsCSV(tb testing.TB, dir string, n, people int) int {
+	tb.Helper()
+	tf, err := os.Create(filepath.Join(dir, "tickets.csv"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	mf, err := os.Create(filepath.Join(dir, "messages.csv"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tw, mw := stdcsv.NewWriter(tf), stdcsv.NewWriter(mf)
+	tw.Write([]string{"id", "subject", "department", "status", "priority", "email", "name", "created", "updated"})
+	mw.Write([]string{"ticket_id", "id", "type", "author", "name", "email", "created", "body"})
+	base := time.Date(2023, 1, 1, 8, 0, 0, 0, time.UTC)
+	entries := 0
+	for i := range n {
+		p := i * 7919 % people
+		email, name := fmt.Sprintf("person%d@example.com", p), fmt.Sprintf("Person %d", p)
+		at := base.Add(time.Duration(i) * 13 * time.Minute)
+		k := 1 + i*31%6
+		last := at.Add(time.Duration(k-1) * time.Hour)
+		status := []string{"resolved", "Open", "Answered"}[i%3]
+		tw.Write([]string{fmt.Sprintf("G%06d", i), fmt.Sprintf("Question %d about my service", i),
+			[]string{"Sales", "Technical Support", "Billing"}[i%3], status, "", email, name,
+			at.Format(time.RFC3339), last.Format(time.RFC3339)})
+		for j := range k {
+			typ, author, aname, aemail := "reply", "customer", name, email
+			switch {
+			case j > 0 && j%3 == 1:
+				typ, author, aname, aemail = "reply", "staff", "Jane Staff", "jane@old.example"
+			case j > 0 && j%3 == 2:
+				typ, author, aname, aemail = "note", "staff", "Jane Staff", "jane@old.example"
+			}
+			mw.Write([]string{fmt.Sprintf("G%06d", i), fmt.Sprintf("G%06d-%d", i, j), typ, author, aname, aemail,
+				at.Add(time.Duration(j) * time.Hour).Format(time.RFC3339),
+				fmt.Sprintf("Message %d of ticket %d.\nSecond line.", j, i)})
+			entries++
+		}
+	}
+	tw.Flush()
+	mw.Flush()
+	for _, err := range []error{tw.Error(), mw.Error(), tf.Close(), mf.Close()} {
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return entries
+}
