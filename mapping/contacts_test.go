@@ -49,8 +49,26 @@ func TestContactResolverCaches(t *testing.T) {
 			t.Fatalf("unknown email found=%v err=%v", found, err)
 		}
 	}
-	if got := n.n.Load(); got != 2 {
-		t.Errorf("%d GetContacts calls for 2 emails asked 3 times each, want 2", got)
+	// One call: the contact list, read whole on the first lookup.
+	if got := n.n.Load(); got != 1 {
+		t.Errorf("%d GetContacts calls for 2 emails asked 3 times each, want 1 (the list)", got)
+	}
+
+	// A list too large to hold: each email is asked for once, filtered.
+	c, n = contactSandbox(t)
+	r = NewContactResolver(c)
+	r.(*contactResolver).maxDir = 1
+	for range 3 {
+		ct, found, err := r.ContactByEmail(ctx, "ola@martin.example")
+		if err != nil || !found || ct != (Contact{ID: 9, ClientID: 2}) {
+			t.Fatalf("ContactByEmail (no directory) = %+v %v %v", ct, found, err)
+		}
+		if _, found, err := r.ContactByEmail(ctx, "nobody@example.com"); err != nil || found {
+			t.Fatalf("unknown email (no directory) found=%v err=%v", found, err)
+		}
+	}
+	if got := n.n.Load(); got != 3 {
+		t.Errorf("without a directory: %d GetContacts calls, want 3 (the list's first page, then one per email)", got)
 	}
 }
 
