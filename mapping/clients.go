@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -56,13 +55,13 @@ type LookupEstimator interface {
 // c's Caller is whatever the importer composed (rate limit, retries,
 // read-only): GetClients is a read.
 func NewClientResolver(c *whmcs.Client) ClientResolver {
-	return &clientResolver{c: c, m: make(map[string]*lookup), dir: map[string]int64{}, dirTotal: -1}
+	return &clientResolver{c: c, dir: map[string]int64{}, dirTotal: -1}
 }
 
 type clientResolver struct {
-	c  *whmcs.Client
-	mu sync.Mutex
-	m  map[string]*lookup // by normalized email
+	c      *whmcs.Client
+	mu     sync.Mutex
+	flight flight[int64] // search answers by normalized email
 
 	// The directory: every client by normalized email (the lowest id),
 	// read page by page; guarded by mu. dirMu serialises the reads.
@@ -117,7 +116,6 @@ func (r *clientResolver) readDirectory(ctx context.Context) error {
 			r.dir = map[string]int64{} // searches only: let it go
 		}
 		if r.dirDone {
-			r.m = map[string]*lookup{} // the directory answers them all now
 		}
 		r.mu.Unlock()
 		if first {
@@ -149,69 +147,36 @@ func (r *clientResolver) LookupCalls(distinct int) int {
 	return 1 + 2*left
 }
 
-// lookup is one email's answer, ready when done is closed.
-type lookup struct {
-	done  chan struct{}
-	id    int64
-	found bool
-	err   error
-}
-
 func (r *clientResolver) ClientByEmail(ctx context.Context, email string) (int64, bool, error) {
 	key := norm(email)
 	if key == "" {
 		return 0, false, nil
 	}
-	for {
+	r.mu.Lock()
+	if r.dirDone {
+		id, found := r.dir[key]
+		r.mu.Unlock()
+		return id, found, nil
+	}
+	if r.wantDirLocked() {
+		r.mu.Unlock()
+		if err := r.readDirectory(ctx); err != nil {
+			return 0, false, err
+		}
 		r.mu.Lock()
 		if r.dirDone {
 			id, found := r.dir[key]
 			r.mu.Unlock()
 			return id, found, nil
 		}
-		if r.wantDirLocked() {
-			r.mu.Unlock()
-			if err := r.readDirectory(ctx); err != nil {
-				return 0, false, err
-			}
-			r.mu.Lock()
-			if r.dirDone {
-				id, found := r.dir[key]
-				r.mu.Unlock()
-				return id, found, nil
-			}
-		}
-		l, ok := r.m[key]
-		if !ok {
-			l = &lookup{done: make(chan struct{})}
-			r.m[key] = l
-			r.searches++
-			r.mu.Unlock()
-			l.id, l.found, l.err = r.search(ctx, key)
-			if l.err != nil {
-				r.mu.Lock()
-				delete(r.m, key)
-				r.mu.Unlock()
-			}
-			close(l.done)
-			return l.id, l.found, l.err
-		}
-		r.mu.Unlock()
-		select {
-		case <-l.done:
-		case <-ctx.Done():
-			return 0, false, ctx.Err()
-		}
-		if l.err == nil {
-			return l.id, l.found, nil
-		}
-		// The lookup we waited for failed. When it failed only because its
-		// own caller gave up, and we have not, try again ourselves.
-		if ctx.Err() == nil && (errors.Is(l.err, context.Canceled) || errors.Is(l.err, context.DeadlineExceeded)) {
-			continue
-		}
-		return 0, false, l.err
 	}
+	r.mu.Unlock()
+	return r.flight.do(ctx, key, func() (int64, bool, error) {
+		r.mu.Lock()
+		r.searches++
+		r.mu.Unlock()
+		return r.search(ctx, key)
+	})
 }
 
 // search pages through GetClients for email (already normalized).

@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -38,7 +37,7 @@ type ContactResolver interface {
 // NewClientResolver's; failed lookups are not. Concurrent calls for one
 // email share one lookup. It is safe for concurrent use.
 func NewContactResolver(c *whmcs.Client) ContactResolver {
-	return &contactResolver{c: c, m: make(map[string]*contactLookup), maxDir: maxContactDirectory}
+	return &contactResolver{c: c, maxDir: maxContactDirectory}
 }
 
 // maxContactDirectory is the most contacts the resolver reads into its
@@ -46,9 +45,8 @@ func NewContactResolver(c *whmcs.Client) ContactResolver {
 const maxContactDirectory = 100_000
 
 type contactResolver struct {
-	c  *whmcs.Client
-	mu sync.Mutex
-	m  map[string]*contactLookup // by normalized email
+	c      *whmcs.Client
+	flight flight[Contact] // filtered look-ups by normalized email, without a directory
 
 	maxDir   int                // maxContactDirectory (tests lower it)
 	dirMu    sync.Mutex         // held while the directory is read
@@ -100,13 +98,6 @@ func (r *contactResolver) directory(ctx context.Context) (dir map[string]Contact
 	return dir, true, nil
 }
 
-type contactLookup struct {
-	done  chan struct{}
-	c     Contact
-	found bool
-	err   error
-}
-
 func (r *contactResolver) ContactByEmail(ctx context.Context, email string) (Contact, bool, error) {
 	key := norm(email)
 	if key == "" {
@@ -118,36 +109,7 @@ func (r *contactResolver) ContactByEmail(ctx context.Context, email string) (Con
 		c, found := dir[key]
 		return c, found, nil
 	}
-	for {
-		r.mu.Lock()
-		l, ok := r.m[key]
-		if !ok {
-			l = &contactLookup{done: make(chan struct{})}
-			r.m[key] = l
-			r.mu.Unlock()
-			l.c, l.found, l.err = r.search(ctx, key)
-			if l.err != nil {
-				r.mu.Lock()
-				delete(r.m, key)
-				r.mu.Unlock()
-			}
-			close(l.done)
-			return l.c, l.found, l.err
-		}
-		r.mu.Unlock()
-		select {
-		case <-l.done:
-		case <-ctx.Done():
-			return Contact{}, false, ctx.Err()
-		}
-		if l.err == nil {
-			return l.c, l.found, nil
-		}
-		if ctx.Err() == nil && (errors.Is(l.err, context.Canceled) || errors.Is(l.err, context.DeadlineExceeded)) {
-			continue
-		}
-		return Contact{}, false, l.err
-	}
+	return r.flight.do(ctx, key, func() (Contact, bool, error) { return r.search(ctx, key) })
 }
 
 // search pages through GetContacts for email (already normalized).
