@@ -36,19 +36,35 @@ type adminResolver struct {
 func (r *adminResolver) AdminID(ctx context.Context, username string) (int64, bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.m == nil {
-		admins, err := r.c.GetAdminUsers(ctx, &whmcs.GetAdminUsersRequest{IncludeDisabled: true})
-		if err != nil {
-			return 0, false, fmt.Errorf("list admin users: %w", err)
-		}
-		m := make(map[string]int64, len(admins))
-		for _, a := range admins {
-			m[norm(a.Username)] = a.ID
-		}
-		r.m = m
+	if err := r.loadLocked(ctx); err != nil {
+		return 0, false, err
 	}
 	id, ok := r.m[norm(strings.TrimSpace(username))]
 	return id, ok, nil
+}
+
+// Preload implements Preloader: the admin list, read once.
+func (r *adminResolver) Preload(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.loadLocked(ctx)
+}
+
+// loadLocked reads the admin list unless it was read.
+func (r *adminResolver) loadLocked(ctx context.Context) error {
+	if r.m != nil {
+		return nil
+	}
+	admins, err := r.c.GetAdminUsers(ctx, &whmcs.GetAdminUsersRequest{IncludeDisabled: true})
+	if err != nil {
+		return fmt.Errorf("list admin users: %w", err)
+	}
+	m := make(map[string]int64, len(admins))
+	for _, a := range admins {
+		m[norm(a.Username)] = a.ID
+	}
+	r.m = m
+	return nil
 }
 
 // StaticAdmins is an AdminResolver over a fixed username -> id map, for

@@ -17,6 +17,15 @@ type ClientResolver interface {
 	ClientByEmail(ctx context.Context, email string) (id int64, found bool, err error)
 }
 
+// Preloader is an optional ability of the resolvers below: Preload makes
+// the read their first lookup would make, and keeps its answer, so that a
+// caller can make it before any lookup: the preflight, whose permission
+// check of that action it then is (whmcs.PreflightOptions.Reads). It is
+// safe for concurrent use, and a no-op once that read was made.
+type Preloader interface {
+	Preload(ctx context.Context) error
+}
+
 // clientPage is how many clients one GetClients call asks for.
 const clientPage = 250
 
@@ -87,15 +96,16 @@ func (r *clientResolver) wantDirLocked() bool {
 }
 
 // readDirectory reads the directory's first page, or all its pages left,
-// as wantDirLocked decides once it holds dirMu.
-func (r *clientResolver) readDirectory(ctx context.Context) error {
+// as wantDirLocked decides once it holds dirMu; with firstOnly, the first
+// page only, if it was not read yet.
+func (r *clientResolver) readDirectory(ctx context.Context, firstOnly bool) error {
 	r.dirMu.Lock()
 	defer r.dirMu.Unlock()
 	for {
 		r.mu.Lock()
 		want, start, first := r.wantDirLocked(), r.dirNext, r.dirTotal < 0
 		r.mu.Unlock()
-		if !want {
+		if !want || firstOnly && !first {
 			return nil
 		}
 		list, err := r.c.GetClients(ctx, &whmcs.GetClientsRequest{LimitStart: start, LimitNum: clientPage})
@@ -115,13 +125,17 @@ func (r *clientResolver) readDirectory(ctx context.Context) error {
 		if r.dirTotal > maxDirectory && !r.dirDone {
 			r.dir = map[string]int64{} // searches only: let it go
 		}
-		if r.dirDone {
-		}
 		r.mu.Unlock()
 		if first {
 			return nil
 		}
 	}
+}
+
+// Preload implements Preloader: the directory's first page (which tells
+// how many clients WHMCS holds), as the first lookup would read it.
+func (r *clientResolver) Preload(ctx context.Context) error {
+	return r.readDirectory(ctx, true)
 }
 
 // LookupCalls implements LookupEstimator: the GetClients calls distinct
@@ -160,7 +174,7 @@ func (r *clientResolver) ClientByEmail(ctx context.Context, email string) (int64
 	}
 	if r.wantDirLocked() {
 		r.mu.Unlock()
-		if err := r.readDirectory(ctx); err != nil {
+		if err := r.readDirectory(ctx, false); err != nil {
 			return 0, false, err
 		}
 		r.mu.Lock()

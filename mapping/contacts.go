@@ -49,53 +49,75 @@ type contactResolver struct {
 	flight flight[Contact] // filtered look-ups by normalized email, without a directory
 
 	maxDir   int                // maxContactDirectory (tests lower it)
-	dirMu    sync.Mutex         // held while the directory is read
-	dirState int                // dirUnread, dirRead or dirTooLarge
-	dir      map[string]Contact // by normalized email, once dirRead
+	dirMu    sync.Mutex         // guards the directory, held while it is read
+	dirState int                // dirUnread, dirPartial, dirRead or dirTooLarge
+	dir      map[string]Contact // by normalized email, as far as read
+	dirNext  int                // the next page's limitstart
 }
 
 // States of contactResolver's directory.
 const (
 	dirUnread = iota
+	dirPartial
 	dirRead
 	dirTooLarge
 )
 
-// directory returns the whole contact list by email, reading it on the
-// first call; ok is false when the list is too large to hold.
+// directory returns the whole contact list by email, reading what is left
+// of it on the first call; ok is false when the list is too large to hold.
 func (r *contactResolver) directory(ctx context.Context) (dir map[string]Contact, ok bool, err error) {
 	r.dirMu.Lock()
 	defer r.dirMu.Unlock()
-	switch r.dirState {
-	case dirRead:
-		return r.dir, true, nil
-	case dirTooLarge:
-		return nil, false, nil
+	if err := r.readLocked(ctx, true); err != nil {
+		return nil, false, err
 	}
-	dir = map[string]Contact{}
-	for start := 0; ; {
-		list, err := r.c.GetContacts(ctx, &whmcs.GetContactsRequest{LimitStart: start, LimitNum: clientPage})
+	return r.dir, r.dirState == dirRead, nil
+}
+
+// Preload implements Preloader: the contact list's first page (which
+// tells whether it is small enough to hold), as the first lookup would
+// read it.
+func (r *contactResolver) Preload(ctx context.Context) error {
+	r.dirMu.Lock()
+	defer r.dirMu.Unlock()
+	if r.dirState != dirUnread {
+		return nil
+	}
+	return r.readLocked(ctx, false)
+}
+
+// readLocked reads the contact list's next page, and with all every page
+// left. A failed read keeps the pages read before it, for the next try.
+func (r *contactResolver) readLocked(ctx context.Context, all bool) error {
+	for r.dirState == dirUnread || r.dirState == dirPartial {
+		list, err := r.c.GetContacts(ctx, &whmcs.GetContactsRequest{LimitStart: r.dirNext, LimitNum: clientPage})
 		if err != nil {
-			return nil, false, fmt.Errorf("read the contact list: %w", err)
+			return fmt.Errorf("read the contact list: %w", err)
 		}
 		if list.TotalResults > r.maxDir {
-			r.dirState = dirTooLarge
-			return nil, false, nil
+			r.dir, r.dirState = nil, dirTooLarge
+			return nil
+		}
+		if r.dir == nil {
+			r.dir = map[string]Contact{}
 		}
 		for _, ct := range list.Contacts {
 			if k := norm(ct.Email); k != "" {
-				if c, seen := dir[k]; !seen || ct.ID < c.ID {
-					dir[k] = Contact{ID: ct.ID, ClientID: ct.UserID}
+				if c, seen := r.dir[k]; !seen || ct.ID < c.ID {
+					r.dir[k] = Contact{ID: ct.ID, ClientID: ct.UserID}
 				}
 			}
 		}
-		start += len(list.Contacts)
-		if len(list.Contacts) == 0 || start >= list.TotalResults {
-			break
+		r.dirNext += len(list.Contacts)
+		r.dirState = dirPartial
+		if len(list.Contacts) == 0 || r.dirNext >= list.TotalResults {
+			r.dirState = dirRead
+		}
+		if !all {
+			return nil
 		}
 	}
-	r.dir, r.dirState = dir, dirRead
-	return dir, true, nil
+	return nil
 }
 
 func (r *contactResolver) ContactByEmail(ctx context.Context, email string) (Contact, bool, error) {

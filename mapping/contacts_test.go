@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"testing"
 
@@ -110,5 +111,40 @@ func TestPlanContacts(t *testing.T) {
 	}
 	if got := codes(p.Problems); contains(got, asWarning(sources.CodeGuestRequester)) {
 		t.Errorf("a contact requester is reported a guest: %v", got)
+	}
+}
+
+// Preload reads the list's first page only; the first lookup reads the
+// pages left, not the first again; Preload after that asks nothing.
+func TestContactResolverPreload(t *testing.T) {
+	seed := whmcstest.DefaultSeed()
+	for i := range 600 { // three pages of 250
+		seed.Contacts = append(seed.Contacts, whmcstest.Contact{ID: int64(10 + i), ClientID: 1, FirstName: "C",
+			LastName: fmt.Sprint(i), Email: fmt.Sprintf("c%d@example.com", i)})
+	}
+	s := whmcstest.NewServer(whmcstest.Options{Seed: seed})
+	t.Cleanup(s.Close)
+	h := s.HTTP()
+	n := &countContacts{next: h}
+	r := NewContactResolver(whmcs.NewClient(n, h.Location()))
+	ctx := context.Background()
+	if err := r.(Preloader).Preload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.n.Load(); got != 1 {
+		t.Fatalf("Preload: %d GetContacts calls, want 1", got)
+	}
+	ct, found, err := r.ContactByEmail(ctx, "c599@example.com")
+	if err != nil || !found || ct != (Contact{ID: 609, ClientID: 1}) {
+		t.Fatalf("ContactByEmail = %+v %v %v", ct, found, err)
+	}
+	if err := r.(Preloader).Preload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := r.ContactByEmail(ctx, "c0@example.com"); !found {
+		t.Error("a contact of the preloaded page is not found")
+	}
+	if got := n.n.Load(); got != 3 {
+		t.Errorf("%d GetContacts calls for a 3-page list, want 3", got)
 	}
 }

@@ -38,6 +38,14 @@ type PreflightOptions struct {
 	// allowed one a validation error. Writes are skipped under a ReadOnly
 	// layer, which must never send one.
 	Actions []string
+	// Reads stand for the probes of read actions (GetClients,
+	// GetContacts, GetAdminUsers): the caller's own first read of that
+	// action, which keeps its answer, so that the check costs no call of
+	// its own and the command does not ask twice. Its error is judged as
+	// the probe's would be: a denial of the action, or a failure
+	// explained. A read given for a write action is ignored (a write
+	// cannot be tried harmlessly but by the probe).
+	Reads map[string]func(context.Context) error
 	// AllowUndated accepts a WHMCS older than 8.0, which dates every
 	// message at the moment of the import.
 	AllowUndated bool
@@ -118,7 +126,7 @@ func Preflight(ctx context.Context, c *Client, o PreflightOptions) (*PreflightRe
 
 	// The probes are independent: they go out together, a few at a time.
 	readOnly := IsReadOnly(c.Caller())
-	var probes []Request
+	var probes []func(context.Context) error
 	for _, a := range o.Actions {
 		if a == ActionGetWHMCSDetails || slices.Contains(res.Checked, a) || slices.Contains(res.Skipped, a) {
 			continue
@@ -132,19 +140,23 @@ func Preflight(ctx context.Context, c *Client, o PreflightOptions) (*PreflightRe
 			continue
 		}
 		res.Checked = append(res.Checked, a)
-		probes = append(probes, req)
+		if read := o.Reads[a]; read != nil && !req.Write() {
+			probes = append(probes, read)
+			continue
+		}
+		probes = append(probes, func(ctx context.Context) error { return c.Caller().Call(ctx, req, nil) })
 	}
 	errs := make([]error, len(probes))
 	calls := make([]int, len(probes))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 4)
-	for i, req := range probes {
+	for i, try := range probes {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			for attempt := 1; attempt <= o.Attempts; attempt++ {
 				calls[i]++
-				err := c.Caller().Call(ctx, req, nil)
+				err := try(ctx)
 				errs[i] = err
 				if err == nil || KindOf(err) == KindBusiness || KindOf(err) == KindAuth || ctx.Err() != nil {
 					return
@@ -158,7 +170,7 @@ func Preflight(ctx context.Context, c *Client, o PreflightOptions) (*PreflightRe
 	var denied []string
 	for i, err := range errs {
 		res.Calls += calls[i]
-		switch a := probes[i].Action(); {
+		switch a := res.Checked[i]; {
 		case err == nil || KindOf(err) == KindBusiness:
 		case deniedAction(err, a):
 			denied = append(denied, a)

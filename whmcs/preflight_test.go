@@ -148,3 +148,36 @@ func BenchmarkPreflight(b *testing.B) {
 	b.ReportMetric(res.Elapsed.Seconds(), "s/preflight")
 	b.ReportMetric(res.Elapsed.Seconds()/(float64(res.Calls)*latency.Seconds()), "elapsed/round-trips")
 }
+
+// A read given in Reads stands for its action's probe: it is what is
+// called, once, and a denial from it is reported as the probe's would be.
+func TestPreflightReadsStandForProbes(t *testing.T) {
+	e := newEnv(t, whmcstest.Options{DeniedActions: []string{"GetContacts"}})
+	var clients, contacts int
+	reads := map[string]func(context.Context) error{
+		whmcs.ActionGetClients: func(ctx context.Context) error {
+			clients++
+			_, err := e.client.GetClients(ctx, &whmcs.GetClientsRequest{LimitNum: 250})
+			return err
+		},
+		whmcs.ActionGetContacts: func(ctx context.Context) error {
+			contacts++
+			_, err := e.client.GetContacts(ctx, &whmcs.GetContactsRequest{LimitNum: 250})
+			return err
+		},
+		// A write cannot be tried but by its probe: this one is ignored.
+		whmcs.ActionOpenTicket: func(context.Context) error { t.Error("a write's read was called"); return nil },
+	}
+	before := e.srv.Calls()["GetClients"]
+	_, err := whmcs.Preflight(context.Background(), e.client, whmcs.PreflightOptions{
+		Actions: append(runActions, whmcs.ActionGetContacts), Reads: reads})
+	if !errors.Is(err, whmcs.ErrDenied) || !strings.Contains(err.Error(), "GetContacts") {
+		t.Fatalf("err = %v, want ErrDenied naming GetContacts", err)
+	}
+	if clients != 1 || contacts != 1 {
+		t.Fatalf("reads called %d and %d times, want once each", clients, contacts)
+	}
+	if got := e.srv.Calls()["GetClients"] - before; got != 1 {
+		t.Fatalf("%d GetClients calls, want 1: the read, with no probe of its own", got)
+	}
+}

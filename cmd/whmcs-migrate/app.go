@@ -127,19 +127,10 @@ func (a *app) client(readOnly bool) (*whmcs.Client, error) {
 // match_email, and tells the WHMCS server's clock for dates in the future.
 // tune, when given, adjusts the options before the planner is built
 // (validate adds what it read of the target).
-func (a *app) planner(client *whmcs.Client, applyDept bool, tune ...func(*mapping.Options)) (*mapping.Planner, error) {
+func (a *app) planner(client *whmcs.Client, lk lookups, applyDept bool, tune ...func(*mapping.Options)) (*mapping.Planner, error) {
 	o := mapping.Options{Config: a.cfg.Mapping, ApplyDepartmentChanges: applyDept, ApplyEdits: a.cfg.Sync.ApplyEdits,
-		TargetLocation: a.cfg.Target.Location, Now: serverNow(client)}
-	if client != nil && a.cfg.Mapping.Clients == mapping.ClientsMatchEmail {
-		o.Clients = mapping.NewClientResolver(client)
-		// Behind an interface of its own, so that a batched lookup can
-		// replace it.
-		o.Contacts = mapping.NewContactResolver(client)
-	}
-	if client != nil && len(a.cfg.Mapping.Staff) > 0 {
-		// Assignees map through mapping.staff to an admin id.
-		o.Admins = mapping.NewAdminResolver(client)
-	}
+		TargetLocation: a.cfg.Target.Location, Now: serverNow(client),
+		Clients: lk.clients, Contacts: lk.contacts, Admins: lk.admins}
 	for _, f := range tune {
 		f(&o)
 	}
@@ -148,6 +139,45 @@ func (a *app) planner(client *whmcs.Client, applyDept bool, tune ...func(*mappin
 		return nil, &ConfigError{fmt.Errorf("%s: %w", a.cfg.File, err)}
 	}
 	return p, nil
+}
+
+// lookups are the WHMCS look-ups a command's planner makes: requesters
+// and contacts (match_email), assignees' admin ids (mapping.staff). They
+// are built once, before the preflight, so that its permission check of
+// their actions is their own first read, whose answer they keep: see
+// reads.
+type lookups struct {
+	clients  mapping.ClientResolver
+	contacts mapping.ContactResolver
+	admins   mapping.AdminResolver
+}
+
+// lookups builds the look-ups the config needs; none offline (nil client).
+func (a *app) lookups(client *whmcs.Client) lookups {
+	var lk lookups
+	if client != nil && a.cfg.Mapping.Clients == mapping.ClientsMatchEmail {
+		lk.clients = mapping.NewClientResolver(client)
+		// Behind an interface of its own, so that a batched lookup can
+		// replace it.
+		lk.contacts = mapping.NewContactResolver(client)
+	}
+	if client != nil && len(a.cfg.Mapping.Staff) > 0 {
+		// Assignees map through mapping.staff to an admin id.
+		lk.admins = mapping.NewAdminResolver(client)
+	}
+	return lk
+}
+
+// reads are the look-ups' first reads by action, for
+// whmcs.PreflightOptions.Reads.
+func (lk lookups) reads() map[string]func(context.Context) error {
+	m := map[string]func(context.Context) error{}
+	for action, r := range map[string]any{whmcs.ActionGetClients: lk.clients, whmcs.ActionGetContacts: lk.contacts, whmcs.ActionGetAdminUsers: lk.admins} {
+		if p, ok := r.(mapping.Preloader); ok {
+			m[action] = p.Preload
+		}
+	}
+	return m
 }
 
 // statsOf is the call counts of client's policy layers (nil offline).
@@ -239,8 +269,8 @@ func (a *app) runActions() []string {
 // actions: see whmcs.Preflight. The version it read is kept in store
 // (when given) for status. Its first answer also tells the WHMCS server's
 // clock.
-func (a *app) preflight(ctx context.Context, client *whmcs.Client, actions []string, allowUndated bool, store *checkpoints.Store) (*whmcs.PreflightResult, error) {
-	res, err := whmcs.Preflight(ctx, client, whmcs.PreflightOptions{Actions: actions, AllowUndated: allowUndated})
+func (a *app) preflight(ctx context.Context, client *whmcs.Client, actions []string, allowUndated bool, store *checkpoints.Store, lk lookups) (*whmcs.PreflightResult, error) {
+	res, err := whmcs.Preflight(ctx, client, whmcs.PreflightOptions{Actions: actions, AllowUndated: allowUndated, Reads: lk.reads()})
 	if err != nil {
 		return res, fmt.Errorf("preflight: %w", err)
 	}
@@ -270,6 +300,7 @@ type session struct {
 	store   *checkpoints.Store
 	src     sources.Source
 	planner *mapping.Planner
+	lookups lookups // the planner's, for the preflight
 }
 
 // open opens a session. applyDept is --apply-department-changes.
@@ -289,7 +320,8 @@ func (a *app) open(ctx context.Context, readOnly, applyDept bool) (_ *session, e
 	if s.src, err = a.openSource(ctx); err != nil {
 		return nil, err
 	}
-	if s.planner, err = a.planner(s.client, applyDept); err != nil {
+	s.lookups = a.lookups(s.client)
+	if s.planner, err = a.planner(s.client, s.lookups, applyDept); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -19,8 +19,8 @@ import (
 
 // countedSandbox serves sb behind a handler that counts every API request
 // it receives, answered or refused: the calls the run cost WHMCS.
-func countedSandbox(b *testing.B, sb *whmcstest.Server) (url string, calls *atomic.Int64) {
-	b.Helper()
+func countedSandbox(tb testing.TB, sb *whmcstest.Server) (url string, calls *atomic.Int64) {
+	tb.Helper()
 	calls = new(atomic.Int64)
 	h := sb.Handler()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -29,19 +29,19 @@ func countedSandbox(b *testing.B, sb *whmcstest.Server) (url string, calls *atom
 		}
 		h.ServeHTTP(w, r)
 	}))
-	b.Cleanup(srv.Close)
+	tb.Cleanup(srv.Close)
 	return srv.URL + "/includes/api.php", calls
 }
 
 // runCounted runs `run` with config against a counted sandbox and returns
 // the API calls it made, preflight and canary included.
-func runCounted(b *testing.B, config string, calls *atomic.Int64) int64 {
-	b.Helper()
+func runCounted(tb testing.TB, config string, calls *atomic.Int64) int64 {
+	tb.Helper()
 	before := calls.Load()
 	var out, errb bytes.Buffer
 	code := execute(context.Background(), []string{"run", "--config", config, "--no-progress", "--log-level", "warn"}, &out, &errb)
 	if code != exitOK {
-		b.Fatalf("run: exit %d\n%s\n%s", code, out.String(), errb.String())
+		tb.Fatalf("run: exit %d\n%s\n%s", code, out.String(), errb.String())
 	}
 	return calls.Load() - before
 }
@@ -50,42 +50,27 @@ func runCounted(b *testing.B, config string, calls *atomic.Int64) int64 {
 // canary, client look-ups and reads included) ÷ the source's entries
 // (messages and notes), on the samples and on a generated CSV export of
 // 10,000 tickets whose 3,000 requesters are in part clients of a WHMCS
-// holding 2,000 (8 GetClients pages). Goal ≤ 1.05.
+// holding 2,000 (8 GetClients pages). Goal ≤ 1.05. calls/required divides
+// by the calls the data itself needs instead: the entries, plus the
+// UpdateTickets WHMCS carried out (an assignee, which only UpdateTicket
+// flag sets, or a final status on a ticket with no reply after its
+// opening to carry it), so that what is left above 1 is the run's own
+// cost: the preflight, the read-backs and the look-ups.
 //
 //	go test -run '^$' -bench 'BenchmarkCallsPerEntry' -benchtime 1x ./cmd/whmcs-migrate/
 func BenchmarkCallsPerEntry(b *testing.B) {
 	b.Run("samples", func(b *testing.B) {
-		cfgText, err := os.ReadFile("../../samples/csv.yaml")
-		if err != nil {
-			b.Fatal(err)
-		}
 		samples, err := filepath.Abs("../../samples/csv")
 		if err != nil {
 			b.Fatal(err)
 		}
-		seed, err := whmcstest.LoadSeed("../../samples/sandbox-seed.yaml")
-		if err != nil {
-			b.Fatal(err)
-		}
 		entries := csvRows(b, filepath.Join(samples, "messages.csv"))
-		var calls int64
+		var calls, updates int64
 		for range b.N {
-			sb, err := whmcstest.New(whmcstest.Options{Seed: seed, TimeZone: syncDstZone, Sanitize: true, ThreeByte: true})
-			if err != nil {
-				b.Fatal(err)
-			}
+			sb := samplesSandbox(b)
 			url, n := countedSandbox(b, sb)
-			work := b.TempDir()
-			cfg := strings.NewReplacer("http://127.0.0.1:8080/includes/api.php", url,
-				"path: csv ", "path: "+samples+" ",
-				"${WHMCS_API_IDENTIFIER}", sb.Identifier, "${WHMCS_API_SECRET}", sb.Secret,
-				"rate: 20", "rate: 0").Replace(string(cfgText))
-			cfg += "\n" // checkpoint: ./migration.db, next to the config
-			path := filepath.Join(work, "csv.yaml")
-			if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-				b.Fatal(err)
-			}
-			calls += runCounted(b, path, n)
+			calls += runCounted(b, samplesConfig(b, url, sb), n)
+			updates += int64(sb.Calls()["UpdateTicket"])
 			if b.N == 1 {
 				b.Logf("samples: %v; refused %v", sb.Calls(), sb.State().Refusals)
 			}
@@ -93,6 +78,7 @@ func BenchmarkCallsPerEntry(b *testing.B) {
 		b.ReportMetric(float64(entries), "entries")
 		b.ReportMetric(float64(calls)/float64(b.N), "calls/op")
 		b.ReportMetric(float64(calls)/float64(b.N)/float64(entries), "calls/entry")
+		b.ReportMetric(float64(calls)/(float64(updates)+float64(entries*b.N)), "calls/required")
 	})
 	b.Run("generated-10k", func(b *testing.B) {
 		dir := b.TempDir()
@@ -102,7 +88,7 @@ func BenchmarkCallsPerEntry(b *testing.B) {
 			seed.Clients = append(seed.Clients, whmcstest.Client{ID: int64(100 + i), FirstName: "Client", LastName: fmt.Sprint(i),
 				Email: fmt.Sprintf("person%d@example.com", i*2)}) // every other requester is a client
 		}
-		var calls int64
+		var calls, updates int64
 		for range b.N {
 			sb, err := whmcstest.New(whmcstest.Options{Seed: seed, TimeZone: syncDstZone})
 			if err != nil {
@@ -133,6 +119,7 @@ checkpoint: migration.db
 				b.Fatal(err)
 			}
 			calls += runCounted(b, path, n)
+			updates += int64(sb.Calls()["UpdateTicket"])
 			if b.N == 1 {
 				b.Logf("generated: %v; refused %v", sb.Calls(), sb.State().Refusals)
 			}
@@ -140,20 +127,61 @@ checkpoint: migration.db
 		b.ReportMetric(float64(entries), "entries")
 		b.ReportMetric(float64(calls)/float64(b.N), "calls/op")
 		b.ReportMetric(float64(calls)/float64(b.N)/float64(entries), "calls/entry")
+		b.ReportMetric(float64(calls)/(float64(updates)+float64(entries*b.N)), "calls/required")
 	})
 }
 
+// samplesSandbox is a realistic sandbox (sanitising, 3-byte) seeded as
+// the demo's.
+func samplesSandbox(tb testing.TB) *whmcstest.Server {
+	tb.Helper()
+	seed, err := whmcstest.LoadSeed("../../samples/sandbox-seed.yaml")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sb, err := whmcstest.New(whmcstest.Options{Seed: seed, TimeZone: syncDstZone, Sanitize: true, ThreeByte: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sb
+}
+
+// samplesConfig writes samples/csv.yaml, pointed at url and sb's
+// credentials with no rate limit, into a temporary directory (its
+// checkpoint goes next to it) and returns its path.
+func samplesConfig(tb testing.TB, url string, sb *whmcstest.Server) string {
+	tb.Helper()
+	cfgText, err := os.ReadFile("../../samples/csv.yaml")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	samples, err := filepath.Abs("../../samples/csv")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg := strings.NewReplacer("http://127.0.0.1:8080/includes/api.php", url,
+		"path: csv ", "path: "+samples+" ",
+		"${WHMCS_API_IDENTIFIER}", sb.Identifier, "${WHMCS_API_SECRET}", sb.Secret,
+		"rate: 20", "rate: 0").Replace(string(cfgText))
+	cfg += "\n" // checkpoint: ./migration.db, next to the config
+	path := filepath.Join(tb.TempDir(), "csv.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
 // csvRows counts the records of a CSV file, its header left out.
-func csvRows(b *testing.B, path string) int {
-	b.Helper()
+func csvRows(tb testing.TB, path string) int {
+	tb.Helper()
 	f, err := os.Open(path)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	defer f.Close()
 	recs, err := stdcsv.NewReader(f).ReadAll()
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	return len(recs) - 1
 }

@@ -106,7 +106,7 @@ func loadPlanned(t *testing.T, text string) (*Config, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: slog.New(slog.DiscardHandler)}
-	_, err = a.planner(nil, false)
+	_, err = a.planner(nil, lookups{}, false)
 	return cfg, err
 }
 

@@ -124,7 +124,7 @@ func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
 	defer ss.Close()
 	client, store, src, planner := ss.client, ss.store, ss.src, ss.planner
 	// As run does: the preflight first, then the canary in the run.
-	if _, err := a.preflight(ctx, client, a.runActions(), false, store); err != nil {
+	if _, err := a.preflight(ctx, client, a.runActions(), false, store, ss.lookups); err != nil {
 		return res, err
 	}
 	total := -1

@@ -77,7 +77,7 @@ func runRollback(ctx context.Context, g *globals, f rollbackFlags) error {
 	}
 	defer store.Close()
 	if f.yes {
-		if _, err := a.preflight(ctx, client, []string{whmcs.ActionDeleteTicket}, true, nil); err != nil {
+		if _, err := a.preflight(ctx, client, []string{whmcs.ActionDeleteTicket}, true, nil, lookups{}); err != nil {
 			return err
 		}
 	}

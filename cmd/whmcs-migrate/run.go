@@ -105,7 +105,7 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 	// Every run, --only and no-op runs too, checks WHMCS before anything
 	// else: a revoked secret or a denied action fails here, with nothing
 	// written.
-	if _, err := a.preflight(ctx, client, a.runActions(), f.allowUndated, store); err != nil {
+	if _, err := a.preflight(ctx, client, a.runActions(), f.allowUndated, store, ss.lookups); err != nil {
 		return err
 	}
 	// The planner refuses dates after the WHMCS server's clock (WHMCS

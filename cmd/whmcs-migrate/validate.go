@@ -103,13 +103,15 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 	}
 
 	var client *whmcs.Client // nil offline
+	var lk lookups
 	if !f.offline {
 		if client, err = a.client(true); err != nil {
 			return err
 		}
+		lk = a.lookups(client)
 		// The same checks as run's, less the writes a read-only client
 		// never sends; then what the mapping is checked against.
-		if _, err := a.preflight(ctx, client, a.runActions(), true, nil); err != nil {
+		if _, err := a.preflight(ctx, client, a.runActions(), true, nil, lk); err != nil {
 			return err
 		}
 		if o.Target, err = validate.ReadTarget(ctx, client); err != nil {
@@ -121,7 +123,7 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 	// The clock is read once, after WHMCS answered: it is the WHMCS
 	// server's, from those answers' Date header (offline, this machine's).
 	o.Clock = serverNow(client)()
-	o.Planner, err = a.planner(client, f.applyDept, func(po *mapping.Options) {
+	o.Planner, err = a.planner(client, lk, f.applyDept, func(po *mapping.Options) {
 		po.Now = func() time.Time { return o.Clock }
 		if o.Target != nil {
 			o.Target.Apply(po)

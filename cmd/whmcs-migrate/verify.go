@@ -91,7 +91,7 @@ func runVerify(ctx context.Context, g *globals, f verifyFlags) error {
 	}
 	defer ss.Close()
 	client, store, src, planner := ss.client, ss.store, ss.src, ss.planner
-	if _, err := a.preflight(ctx, client, append(slices.Clone(reconcileActions), whmcs.ActionGetAdminUsers), true, nil); err != nil {
+	if _, err := a.preflight(ctx, client, append(slices.Clone(reconcileActions), whmcs.ActionGetAdminUsers), true, nil, ss.lookups); err != nil {
 		return err
 	}
 

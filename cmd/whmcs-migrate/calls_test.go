@@ -1,0 +1,34 @@
+package main
+
+import (
+	"path/filepath"
+	"testing"
+)
+
+// A run asks WHMCS each list once: the preflight's permission checks of
+// GetClients, GetContacts and GetAdminUsers are the look-ups' own first
+// reads (the samples' clients, contacts and admins each fit a page), and
+// no other call of those actions follows. The rest of the fixed cost is
+// GetWHMCSDetails, the probes of the four writes and of GetTicket and
+// GetTickets, and the read-backs.
+func TestRunReadsEachListOnce(t *testing.T) {
+	sb := samplesSandbox(t)
+	url, n := countedSandbox(t, sb)
+	calls := runCounted(t, samplesConfig(t, url, sb), n)
+	got := sb.Calls()
+	for _, a := range []string{"GetClients", "GetContacts", "GetAdminUsers", "GetWHMCSDetails", "GetTickets"} {
+		if got[a] != 1 {
+			t.Errorf("%s: %d calls, want 1 (%v)", a, got[a], got)
+		}
+	}
+	entries := csvRows(t, filepath.Join("../../samples/csv", "messages.csv"))
+	writes := int64(got["OpenTicket"] + got["AddTicketReply"] + got["AddTicketNote"])
+	if writes != int64(entries) {
+		t.Errorf("%d ticket writes for %d entries", writes, entries)
+	}
+	// Beyond the entries and the UpdateTickets the data needs (the
+	// assignees), a small constant.
+	if fixed := calls - writes - int64(got["UpdateTicket"]); fixed > 14 {
+		t.Errorf("%d calls beyond the entries and updates, want at most 14 (%v)", fixed, got)
+	}
+}
