@@ -81,14 +81,22 @@ func benchCapacity(b *testing.B, n int, capacity whmcstest.Capacity, auto bool, 
 // p95 of the calls' queueing delay in WHMCS ÷ the service time. Goal for
 // auto: ≥ 0.85 of capacity with p95 queueing ≤ 0.5 of a call.
 //
+// Each import is 1,000 tickets (3,719 calls): about 20 s at capacity, so
+// that a run's fixed costs weigh in it as in a migration of a few
+// thousand tickets rather than dominate it: the canary's calls one at a
+// time before any other write (about 1.2 s at 200 ms a call) and the
+// tail, when fewer tickets are left than workers, cost fixed 64 workers
+// 0.80 of capacity on a 5.5 s run of 250 tickets. Auto's slow start adds
+// about six round trips at the start.
+//
 //	go test -run '^$' -bench 'BenchmarkRunCapacity' -benchtime 1x ./importer/
 func BenchmarkRunCapacity(b *testing.B) {
 	for _, pool := range []struct {
 		tickets int
 		cap     whmcstest.Capacity
 	}{
-		{400, whmcstest.Capacity{Workers: 8, ServiceTime: 40 * time.Millisecond}},
-		{250, whmcstest.Capacity{Workers: 32, ServiceTime: 200 * time.Millisecond}},
+		{1000, whmcstest.Capacity{Workers: 8, ServiceTime: 40 * time.Millisecond}},
+		{1000, whmcstest.Capacity{Workers: 32, ServiceTime: 200 * time.Millisecond}},
 	} {
 		capacity := float64(pool.cap.Workers) / pool.cap.ServiceTime.Seconds()
 		for _, v := range []struct {

@@ -64,7 +64,8 @@
 // The planner does not send anything, retry, checkpoint or read
 // attachments: the importer executes plans. Its only calls to WHMCS are
 // the read-only lookups behind a ClientResolver, a ContactResolver and an
-// AdminResolver. Data problems are never
-// Go errors: they are sources.Problems in the plan, errors failing the
-// ticket and warnings reporting what changes.
+// AdminResolver. Each reads its list once (the ones here are Preloaders,
+// so that the preflight's permission check of their action is that first
+// read). Data problems are never Go errors: they are sources.Problems in
+// the plan, errors failing the ticket and warnings reporting what changes.
 package mapping

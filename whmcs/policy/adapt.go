@@ -69,18 +69,28 @@ var _ whmcs.Unwrapper = (*Adaptive)(nil)
 
 // The queue estimate (Vegas's): q = limit × (1 − baseline ÷ latency) is
 // how many of the calls in flight are waiting in WHMCS's queue rather
-// than being served. At or below calmQueue the limit may grow; above it,
-// it shrinks to what WHMCS serves: limit ÷ gradient (the pool's size when
-// the calls queue), at least one less, at most halved. Growth after the
-// slow start waits for calmWindows calm windows in a row, so that the
-// limit spends little time one above the pool's size, where one call in
-// limit waits for a worker.
+// than being served. At or below max(calmQueue, calmShare × limit) the
+// limit may grow; above it, it holds, or shrinks to what WHMCS serves:
+// limit ÷ gradient (the pool's size when the calls queue), at least one
+// less, at most halved. Growth after the slow start waits for calmWindows
+// calm windows in a row, so that the limit spends little time above the
+// pool's size.
+//
+// The calm queue grows with the limit (calmShare of it) because the cost
+// of a queue is its share of the pool: q calls queued in front of a pool
+// of P workers delay a call by q ÷ P of a call, and a latency rise of
+// calmShare or less is within this machine's own noise (its scheduling
+// delays), which at 32 calls at once would otherwise pass for a queue of
+// 1.6 calls and hold the limit below the pool, or shrink it, for good.
 const (
 	calmQueue   = 0.5
+	calmShare   = 0.05
 	calmWindows = 3
 	// A call is late when it took lateFactor × the baseline or more; the
-	// limit shrinks for a queue of 2 calls or more, or for a smaller one
-	// when more than lateShareMax of the window's calls were late.
+	// limit shrinks for a queue of max(deepQueue, 2 × calmShare × limit)
+	// calls or more, or for a smaller one above the calm one when more
+	// than lateShareMax of the window's calls were late.
+	deepQueue    = 2
 	lateFactor   = 1.5
 	lateShareMax = 0.05
 )
@@ -93,7 +103,7 @@ const (
 //   - Each call's latency (the time next took to answer) goes into a
 //     window; a window closes once it holds max(8, limit) samples of calls
 //     that started after the limit's last change, about one round trip
-//     (max(2, limit) during the slow start). The limit starts at 1, so
+//     (max(2, limit ÷ 2) during the slow start). The limit starts at 1, so
 //     that the first windows measure WHMCS unloaded even when its pool is
 //     small.
 //   - The baseline is the lowest window mean among the last o.History
@@ -102,16 +112,18 @@ const (
 //     the median: with calls of even length, a queue a few calls deep
 //     delays only some of them, but long), and q = limit × (1 − 1/g) the
 //     calls waiting in WHMCS's queue (TCP Vegas's estimate).
-//   - While q ≤ 0.5 the limit grows: each window until the first queue
-//     (slow start), doubling up to 8 and by half beyond (the overshoot
+//   - While q ≤ max(0.5, limit ÷ 20) (a latency within 5% of the
+//     baseline at 10 calls at once or more: this machine's own noise), the
+//     limit grows: each window until the first queue (slow start),
+//     doubling up to 8 and by half beyond (the overshoot
 //     past WHMCS's pool queues calls for two windows), then every third
 //     calm window by 1, 2, 3... (one more for each growth since the last
 //     shrink: probing gently at WHMCS's capacity, but back there fast
 //     after a spurious shrink); it grows only while the calls use at
 //     least half of it.
-//   - When q > 2, or q > 0.5 and more than 5% of the window's calls took
-//     1.5 × the baseline or more (so that noise in the latency, from this
-//     machine's own load, does not pass for a queue), it shrinks to
+//   - When q > max(2, limit ÷ 10), or q is above the calm one and more
+//     than 5% of the window's calls took 1.5 × the baseline or more (so
+//     that noise in the latency does not pass for a queue), it shrinks to
 //     limit ÷ g, what WHMCS serves without a queue (when calls queue,
 //     latency grows with limit ÷ workers), at least by one, at most by
 //     half. In between it holds. So the limit stays at the pool's size,
@@ -250,11 +262,14 @@ func (a *Adaptive) release(start time.Time, rtt time.Duration, err error) {
 }
 
 // windowSize is how many samples close a window: max(8, limit), but
-// during the slow start max(2, limit), so that starting from one call at
-// once does not take eight round trips.
+// during the slow start max(2, limit ÷ 2), so that starting from one call
+// at once does not take eight round trips, and each step of the slow
+// start about one: the calls let in by a growth start at once, beside
+// the ones already in flight, so the first half of the new limit's calls
+// to end already waited in WHMCS's queue if the new limit is too many.
 func (a *Adaptive) windowSize() int {
 	if a.slowStart {
-		return max(2, int(a.limit))
+		return max(2, int(a.limit)/2)
 	}
 	return max(8, int(a.limit))
 }
@@ -288,12 +303,13 @@ func (a *Adaptive) judgeLocked() {
 	a.windows++
 	g := float64(mean) / float64(max(a.base, 1))
 	q := a.limit * (1 - 1/g)
-	if q > calmQueue && (lateShare > lateShareMax || q > 2) {
+	calm := max(calmQueue, calmShare*a.limit)
+	if q > calm && (lateShare > lateShareMax || q > max(deepQueue, 2*calmShare*a.limit)) {
 		a.calm, a.climb = 0, 0
 		a.setLocked(max(a.limit/2, min(a.limit-1, math.Round(a.limit/g))), false)
 		return
 	}
-	if q > calmQueue {
+	if q > calm {
 		a.calm = 0 // a hold: noise may do this, so the slow start goes on
 		return
 	}
