@@ -228,3 +228,46 @@ func TestCloseTwice(t *testing.T) {
 		t.Fatalf("write after close: %v", err)
 	}
 }
+
+// EachImported streams the imported tickets with a known last-change time,
+// in bytewise source id order, and nothing else.
+func TestEachImported(t *testing.T) {
+	ctx := context.Background()
+	s, _ := open(t)
+	run, err := s.BeginRun(ctx, KindImport)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)
+	for i, id := range []string{"b", "a", "B", "é", "pending", "failed", "undated"} {
+		if err := s.Settle(ctx, id, 0, Outcome{RunID: run, WHMCSID: int64(i + 1), Status: "Open"}); err != nil {
+			t.Fatal(err)
+		}
+		switch id {
+		case "pending":
+		case "failed":
+			err = s.Fail(ctx, id, "boom")
+		case "undated":
+			err = s.Finish(ctx, id, time.Time{})
+		default:
+			err = s.Finish(ctx, id, at.Add(time.Duration(i)*time.Hour))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	err = s.EachImported(ctx, func(id string, updated time.Time) error {
+		got = append(got, fmt.Sprintf("%s@%s", id, updated.Format("15")))
+		return nil
+	})
+	if want := "[B@12 a@11 b@10 é@13]"; err != nil || fmt.Sprint(got) != want {
+		t.Fatalf("EachImported = %v, %v; want %s", got, err, want)
+	}
+	stop := errors.New("stop")
+	n := 0
+	err = s.EachImported(ctx, func(string, time.Time) error { n++; return stop })
+	if !errors.Is(err, stop) || n != 1 {
+		t.Fatalf("EachImported with fn failing: %v after %d calls", err, n)
+	}
+}

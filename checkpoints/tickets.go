@@ -159,6 +159,33 @@ func (s *Store) Tickets(ctx context.Context, createdRun int64) ([]*Ticket, error
 	return out, nil
 }
 
+// EachImported calls fn with the source id and the source's last-change
+// time of every imported ticket whose last-change time is known, in
+// source id order (bytewise), one row at a time: a sync over a million
+// tickets does not hold them all as Tickets. An error of fn stops it and is
+// returned.
+func (s *Store) EachImported(ctx context.Context, fn func(sourceID string, sourceUpdated time.Time) error) error {
+	rows, err := s.r.QueryContext(ctx, "SELECT source_id, source_updated FROM tickets WHERE state = ? AND source_updated <> 0 ORDER BY source_id", StateImported)
+	if err != nil {
+		return fmt.Errorf("list imported tickets in %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var updated int64
+		if err := rows.Scan(&id, &updated); err != nil {
+			return fmt.Errorf("list imported tickets in %s: %w", s.path, err)
+		}
+		if err := fn(id, fromUnix(updated)); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("list imported tickets in %s: %w", s.path, err)
+	}
+	return nil
+}
+
 // SourceIDByWHMCS returns the source ticket mapped to a WHMCS ticket id, ""
 // when none.
 func (s *Store) SourceIDByWHMCS(ctx context.Context, whmcsID int64) (string, error) {

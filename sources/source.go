@@ -54,7 +54,7 @@ type ReadOptions struct {
 type Held struct {
 	// Versions maps ticket ids to the last-change time, in Unix seconds, of
 	// the version held.
-	Versions map[string]int64
+	Versions *Versions
 	// Settled is the time before which a last change counts as settled
 	// (the previous run's start less its overlap window): a ticket changed
 	// at or after it is read whole, whatever the version held.
@@ -68,7 +68,7 @@ func (h *Held) Unchanged(t *Ticket) bool {
 	if h == nil || t.Updated.IsZero() || h.Settled.IsZero() {
 		return false
 	}
-	v, ok := h.Versions[t.ID]
+	v, ok := h.Versions.Get(t.ID)
 	if !ok || t.Updated.Unix() > v {
 		return false
 	}

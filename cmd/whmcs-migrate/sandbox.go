@@ -23,6 +23,7 @@ import (
 func newSandboxCmd() *cobra.Command {
 	var (
 		listen, timezone, seedFile string
+		ticketMask                 string
 		faults                     whmcstest.Faults
 		capacity                   whmcstest.Capacity
 		logRequests, literal       bool
@@ -61,7 +62,11 @@ delays.
 
 --whmcs-version sets the version GetWHMCSDetails reports; below 8.0 the
 created parameter is ignored, as those versions do. --deny-actions makes the
-API role refuse the listed actions (403 Invalid Permissions).
+API role refuse the listed actions (403 Invalid Permissions). --ticket-mask
+is WHMCS's Ticket Mask setting: the default, six digits, holds 900,000
+ticket numbers, and OpenTicket answers "Unable to generate ticket number" as
+they run out (as WHMCS 8.3+ does): more tickets need a longer mask, in the
+sandbox as in WHMCS.
 
 Exit status: 0 stopped by Ctrl-C or SIGTERM; 2 usage error; 1 the address
 cannot be listened on or the seed cannot be read.`,
@@ -78,8 +83,11 @@ cannot be listened on or the seed cannot be read.`,
 				}
 				loc = l
 			}
+			if len(ticketMask) > 15 {
+				return usageError{fmt.Errorf("--ticket-mask %q: at most 15 characters", ticketMask)}
+			}
 			opts := whmcstest.Options{TimeZone: loc, Faults: faults, Capacity: capacity, Version: version, DeniedActions: denyActions,
-				Sanitize: !literal, ThreeByte: !literal}
+				Sanitize: !literal, ThreeByte: !literal, TicketMask: ticketMask}
 			if seedFile != "" {
 				seed, err := whmcstest.LoadSeed(seedFile)
 				if err != nil {
@@ -120,6 +128,7 @@ cannot be listened on or the seed cannot be read.`,
 	f.BoolVar(&logRequests, "log-requests", false, "log one line per API request to stderr")
 	f.BoolVar(&literal, "literal", false, "store text exactly as sent (without it: sanitised into HTML entities and emoji stored as ?, as real WHMCS installs do)")
 	f.StringVar(&version, "whmcs-version", whmcstest.DefaultVersion, "the WHMCS `VERSION` to simulate (below 8.0, created is ignored)")
+	f.StringVar(&ticketMask, "ticket-mask", whmcstest.DefaultTicketMask, "the `MASK` ticket numbers are made from, WHMCS's Ticket Mask (%n a digit, %A %a a letter, %y %m %d the date, %i the id; at most 15 characters), e.g. %n%n%n%n%n%n%n (9,000,000 numbers) for over 900,000 tickets")
 	f.StringSliceVar(&denyActions, "deny-actions", nil, "comma-separated API `ACTIONS` the credential's role refuses, e.g. AddTicketNote,GetWHMCSDetails")
 	return cmd
 }

@@ -17,6 +17,7 @@ func TestUsageErrors(t *testing.T) {
 		{"status", "--config", "x.yaml", "extra"},
 		{"validate", "-z"},
 		{"verify", "--config"},
+		{"sandbox", "--ticket-mask", "%n%n%n%n%n%n%n%n"}, // 16 characters
 	} {
 		if code := execute(context.Background(), args, io.Discard, io.Discard); code != exitUsage {
 			t.Errorf("%q: exit %d, want %d", args, code, exitUsage)

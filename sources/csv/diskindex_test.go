@@ -40,7 +40,7 @@ func TestDiskIndexReadsAsMemory(t *testing.T) {
 			"T6,m2,2025-01-01 11:00:00,\"six\nmultiline\"\n" +
 			"T1,m2,2025-01-01 12:00:00,one more\n",
 	})
-	opts := sources.ReadOptions{Held: &sources.Held{Versions: map[string]int64{"T8": time.Date(2025, 1, 1, 9, 0, 0, 0, time.UTC).Unix()},
+	opts := sources.ReadOptions{Held: &sources.Held{Versions: sources.VersionsOf(map[string]int64{"T8": time.Date(2025, 1, 1, 9, 0, 0, 0, time.UTC).Unix()}),
 		Settled: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)}}
 	read := func(budget int) string {
 		s, err := Open(Options{Path: dir, MemoryIndexMessages: budget}, sources.Env{Location: time.UTC})

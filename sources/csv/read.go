@@ -7,6 +7,7 @@ import (
 	stdcsv "encoding/csv"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"math"
 	"slices"
@@ -210,27 +211,57 @@ func (p *pass) run(ctx context.Context, yield func(*sources.Ticket, error) bool)
 }
 
 // duplicates reads tickets.csv's ids and returns those used by more than
-// one row, with the rows' lines. It keeps each id once with its first line
-// (about 50 bytes an id), and lines only for the ids used twice.
+// one row, with the rows' lines. It keeps 8 bytes an id, a hash (a map of
+// every id, about 70 bytes each, was most of a million-ticket export's
+// peak), and reads the ids a second time only when two hash alike, to
+// keep the lines of those ids alone.
 func (s *Source) duplicates(ctx context.Context) (map[string][]int, error) {
-	first := map[string]int{}
-	dups := map[string][]int{}
-	err := s.eachID(ctx, func(id string, line int) {
-		if id == "" {
-			return
-		}
-		l, seen := first[id]
-		switch {
-		case !seen:
-			first[strings.Clone(id)] = line // not the whole record's memory
-		case dups[id] == nil:
-			dups[id] = []int{l, line}
-		default:
-			dups[id] = append(dups[id], line)
+	seed := maphash.MakeSeed()
+	return duplicateIDs(func(f func(id string, line int)) error { return s.eachID(ctx, f) },
+		func(id string) uint64 { return maphash.String(seed, id) })
+}
+
+// duplicateIDs is duplicates over the ids each passes to f (the same ids
+// in the same order on every call), with hash.
+func duplicateIDs(each func(f func(id string, line int)) error, hash func(string) uint64) (map[string][]int, error) {
+	var hashes []uint64
+	err := each(func(id string, _ int) {
+		if id != "" {
+			hashes = append(hashes, hash(id))
 		}
 	})
 	if err != nil {
 		return nil, err
+	}
+	slices.Sort(hashes)
+	twice := map[uint64]bool{}
+	for i := 1; i < len(hashes); i++ {
+		if hashes[i] == hashes[i-1] {
+			twice[hashes[i]] = true
+		}
+	}
+	dups := map[string][]int{}
+	if len(twice) == 0 {
+		return dups, nil
+	}
+	hashes = nil
+	err = each(func(id string, line int) {
+		if id == "" || !twice[hash(id)] {
+			return
+		}
+		if lines, seen := dups[id]; seen {
+			dups[id] = append(lines, line)
+		} else {
+			dups[strings.Clone(id)] = []int{line} // not the whole record's memory
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	for id, lines := range dups {
+		if len(lines) < 2 { // another id's hash
+			delete(dups, id)
+		}
 	}
 	return dups, nil
 }

@@ -173,11 +173,11 @@ func TestOsTicketHeldSkipsThread(t *testing.T) {
 		}
 		return tm.Unix()
 	}
-	held := &sources.Held{Settled: time.Now().Add(time.Hour), Versions: map[string]int64{
+	held := &sources.Held{Settled: time.Now().Add(time.Hour), Versions: sources.VersionsOf(map[string]int64{
 		"1": at("2024-03-12T10:00:00Z"), // held at its last change: skipped
 		"2": at("2024-06-30T10:00:00Z"), // changed since (2024-07-01): read
 		"3": at("2024-01-01T00:00:00Z"), // no last-change time: read
-	}}
+	})}
 	for tk, err := range s.Tickets(context.Background(), sources.ReadOptions{Held: held}) {
 		if err != nil {
 			t.Fatal(err)

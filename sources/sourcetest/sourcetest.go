@@ -121,12 +121,13 @@ func Run(t *testing.T, open func(t *testing.T) sources.Source) {
 		}
 		// Held at their current version, settled: tickets with a
 		// last-change time come header only, the others whole.
-		held := &sources.Held{Versions: map[string]int64{}, Settled: time.Now().Add(24 * time.Hour)}
+		var versions sources.VersionsBuilder
 		for _, tk := range full {
 			if !tk.Updated.IsZero() {
-				held.Versions[tk.ID] = tk.Updated.Unix()
+				versions.Add(tk.ID, tk.Updated.Unix())
 			}
 		}
+		held := &sources.Held{Versions: versions.Versions(), Settled: time.Now().Add(24 * time.Hour)}
 		for i, tk := range readAll(t, s, sources.ReadOptions{Held: held}) {
 			if skip := full[i].Entries != nil && !full[i].Updated.IsZero(); tk.ThreadSkipped != skip {
 				t.Errorf("ticket %s held at its version: ThreadSkipped %v, want %v", tk.ID, tk.ThreadSkipped, skip)
