@@ -190,6 +190,67 @@ func csvRows(tb testing.TB, path string) int {
 // messages each, some of them staff replies and notes) into dir and
 // returns how many messages it holds.
 func genCallsCSV(tb testing.TB, dir string, n, people int) int {
+	return writeCallsCSV(tb, dir, callsExport{n: n, people: people, messages: func(i int) int { return 1 + i*31%6 }})
+}
+
+// callsExport is a generated migration of n tickets from people
+// requesters (person p is person<p>@example.com), ticket i with
+// messages(i) entries: the requester's opening message, then in turn a
+// staff reply, a staff note and a customer reply. Tickets are 13 minutes
+// apart, or closer when n of them would not fit in three years from
+// 2023: every date is in the past (the planner refuses future ones).
+type callsExport struct {
+	n, people int
+	messages  func(i int) int
+}
+
+// callsTicket is one ticket of a callsExport.
+type callsTicket struct {
+	id, subject, department, status string
+	person                          int // the requester
+	email, name                     string
+	created, updated                time.Time
+	entries                         []callsEntry
+}
+
+// callsEntry is one message of a callsTicket.
+type callsEntry struct {
+	id, typ, author, name, email string
+	created                      time.Time
+	body                         string
+}
+
+// callsBase is the first ticket's date.
+var callsBase = time.Date(2023, 1, 1, 8, 0, 0, 0, time.UTC)
+
+// ticket returns ticket i.
+func (x callsExport) ticket(i int) callsTicket {
+	step := min(13*time.Minute, 3*365*24*time.Hour/time.Duration(max(1, x.n)))
+	p := i * 7919 % x.people
+	t := callsTicket{id: fmt.Sprintf("G%06d", i), subject: fmt.Sprintf("Question %d about my service", i),
+		department: []string{"Sales", "Technical Support", "Billing"}[i%3], status: []string{"resolved", "Open", "Answered"}[i%3],
+		person: p, email: fmt.Sprintf("person%d@example.com", p), name: fmt.Sprintf("Person %d", p),
+		created: callsBase.Add(time.Duration(i) * step)}
+	k := x.messages(i)
+	t.updated = t.created.Add(time.Duration(k-1) * time.Hour)
+	t.entries = make([]callsEntry, k)
+	for j := range k {
+		e := callsEntry{id: fmt.Sprintf("%s-%d", t.id, j), typ: "reply", author: "customer", name: t.name, email: t.email,
+			created: t.created.Add(time.Duration(j) * time.Hour), body: fmt.Sprintf("Message %d of ticket %d.\nSecond line.", j, i)}
+		switch {
+		case j > 0 && j%3 == 1:
+			e.author, e.name, e.email = "staff", "Jane Staff", "jane@old.example"
+		case j > 0 && j%3 == 2:
+			e.typ, e.author, e.name, e.email = "note", "staff", "Jane Staff", "jane@old.example"
+		}
+		t.entries[j] = e
+	}
+	return t
+}
+
+// writeCallsCSV writes x as a CSV export into dir and returns how many
+// messages it holds.
+func writeCallsCSV(tb testing.TB, dir string, x callsExport) int {
 	tb.Helper()
 	tf, err := os.Create(filepath.Join(dir, "tickets.csv"))
 	if err != nil {
@@ -202,29 +263,13 @@ func genCallsCSV(tb testing.TB, dir string, n, people int) int {
 	tw, mw := stdcsv.NewWriter(tf), stdcsv.NewWriter(mf)
 	tw.Write([]string{"id", "subject", "department", "status", "priority", "email", "name", "created", "updated"})
 	mw.Write([]string{"ticket_id", "id", "type", "author", "name", "email", "created", "body"})
-	base := time.Date(2023, 1, 1, 8, 0, 0, 0, time.UTC)
 	entries := 0
-	for i := range n {
-		p := i * 7919 % people
-		email, name := fmt.Sprintf("person%d@example.com", p), fmt.Sprintf("Person %d", p)
-		at := base.Add(time.Duration(i) * 13 * time.Minute)
-		k := 1 + i*31%6
-		last := at.Add(time.Duration(k-1) * time.Hour)
-		status := []string{"resolved", "Open", "Answered"}[i%3]
-		tw.Write([]string{fmt.Sprintf("G%06d", i), fmt.Sprintf("Question %d about my service", i),
-			[]string{"Sales", "Technical Support", "Billing"}[i%3], status, "", email, name,
-			at.Format(time.RFC3339), last.Format(time.RFC3339)})
-		for j := range k {
-			typ, author, aname, aemail := "reply", "customer", name, email
-			switch {
-			case j > 0 && j%3 == 1:
-				typ, author, aname, aemail = "reply", "staff", "Jane Staff", "jane@old.example"
-			case j > 0 && j%3 == 2:
-				typ, author, aname, aemail = "note", "staff", "Jane Staff", "jane@old.example"
-			}
-			mw.Write([]string{fmt.Sprintf("G%06d", i), fmt.Sprintf("G%06d-%d", i, j), typ, author, aname, aemail,
-				at.Add(time.Duration(j) * time.Hour).Format(time.RFC3339),
-				fmt.Sprintf("Message %d of ticket %d.\nSecond line.", j, i)})
+	for i := range x.n {
+		t := x.ticket(i)
+		tw.Write([]string{t.id, t.subject, t.department, t.status, "", t.email, t.name,
+			t.created.Format(time.RFC3339), t.updated.Format(time.RFC3339)})
+		for _, e := range t.entries {
+			mw.Write([]string{t.id, e.id, e.typ, e.author, e.name, e.email, e.created.Format(time.RFC3339), e.body})
 			entries++
 		}
 	}
