@@ -37,6 +37,7 @@ type Source struct {
 	attDir  string
 	wallDST bool   // timeField reports DST gaps and overlaps (FreeScout)
 	where   string // "tcp(host:3306)/db", for errors
+	dbName  string // for GRANT hints
 	// fields are the custom fields the mapping reads (Env.Fields), lower
 	// case; a preset yields their values in Ticket.Fields.
 	fields   map[string]bool
@@ -158,11 +159,12 @@ func Open(ctx context.Context, opts Options, env sources.Env) (*Source, error) {
 	sqldb.SetMaxIdleConns(4)
 	sqldb.SetConnMaxLifetime(30 * time.Minute)
 	s := &Source{
-		db:    sqlx.NewDb(sqldb, "mysql"),
-		opts:  opts,
-		loc:   env.Location,
-		log:   env.Logger,
-		where: where,
+		db:     sqlx.NewDb(sqldb, "mysql"),
+		opts:   opts,
+		loc:    env.Location,
+		log:    env.Logger,
+		where:  where,
+		dbName: cfg.DBName,
 	}
 	for _, f := range env.Fields {
 		if s.fields == nil {
@@ -262,10 +264,11 @@ func (s *Source) wrap(ctx context.Context, doing string, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	return &redactedError{
-		msg: redactDSN(s.opts.DSN, fmt.Sprintf("mysql source %s: %s: %v", s.where, doing, err)),
-		err: err,
+	msg := fmt.Sprintf("mysql source %s: %s: %v", s.where, doing, err)
+	if hint := s.grantHint(err); hint != "" {
+		msg += "; " + hint
 	}
+	return &redactedError{msg: redactDSN(s.opts.DSN, msg), err: err}
 }
 
 // Tickets streams the tickets in key order, one keyset page at a time,
@@ -377,48 +380,6 @@ func (s *Source) Close() error {
 // Zone is the time zone DATETIME values are read in (osTicket's db_timezone
 // when present, else the configured source zone).
 func (s *Source) Zone() *time.Location { return s.loc }
-
-// --- schema detection ---
-
-// columns returns the columns of the given tables of the current database,
-// by table (absent tables are missing from the map).
-func (s *Source) columns(ctx context.Context, tables ...string) (map[string]map[string]bool, error) {
-	q, args, err := sqlx.In(`SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS
-		WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?)`, tables)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read information_schema: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]map[string]bool{}
-	for rows.Next() {
-		var t, c string
-		if err := rows.Scan(&t, &c); err != nil {
-			return nil, err
-		}
-		if out[t] == nil {
-			out[t] = map[string]bool{}
-		}
-		out[t][strings.ToLower(c)] = true
-	}
-	return out, rows.Err()
-}
-
-func requireTables(have map[string]map[string]bool, tables ...string) error {
-	var missing []string
-	for _, t := range tables {
-		if have[t] == nil {
-			missing = append(missing, t)
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("table %s not found (wrong database, preset or table_prefix?)", strings.Join(missing, ", "))
-	}
-	return nil
-}
 
 // --- values ---
 
