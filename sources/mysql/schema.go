@@ -140,7 +140,7 @@ func (sch *schema) has(t, col string) bool {
 	col = strings.ToLower(col)
 	switch {
 	case ti.denied:
-		sch.deny(t, col)
+		sch.deny(t, "")
 		return false
 	case ti.cols[col]:
 		return true
