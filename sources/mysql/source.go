@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"iter"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -445,44 +444,37 @@ func later(a, b time.Time) time.Time {
 // --- attachments ---
 
 // fileAttachment returns an attachment read from rel under the attachments
-// directory. It records a problem and returns false when there is no
-// directory, rel escapes it, or the file is missing.
+// directory, resolved by sources.RootFile: the same root-confined open that
+// reads it later, so that what validate accepts is what run can send. It
+// records a problem and returns false when there is no directory, rel
+// leads out of it (a stored path: a warning, the attachment dropped; a
+// symbolic link on disk pointing out: an error), or the file is missing.
 func (s *Source) fileAttachment(t *sources.Ticket, entry, origin, rel, name string) (sources.Attachment, bool) {
-	prob := func(code sources.Code, msg string) (sources.Attachment, bool) {
-		t.AddProblem(sources.Problem{Severity: sources.Warning, Code: code, Entry: entry, Origin: origin, Field: "attachment",
+	prob := func(sev sources.Severity, code sources.Code, msg string) (sources.Attachment, bool) {
+		t.AddProblem(sources.Problem{Severity: sev, Code: code, Entry: entry, Origin: origin, Field: "attachment",
 			Message: msg})
 		return sources.Attachment{}, false
 	}
 	if s.attDir == "" {
-		return prob(sources.CodeAttachmentMissing, fmt.Sprintf("attachment %q is stored on disk but attachments_dir is not set", name))
+		return prob(sources.Warning, sources.CodeAttachmentMissing, fmt.Sprintf("attachment %q is stored on disk but attachments_dir is not set", name))
 	}
 	rel = filepath.FromSlash(rel)
 	if !filepath.IsLocal(rel) {
-		return prob(sources.CodeAttachmentPath, fmt.Sprintf("attachment %q: path %q leaves attachments_dir; refused", name, rel))
+		return prob(sources.Warning, sources.CodeAttachmentPath, fmt.Sprintf("attachment %q: path %q leaves attachments_dir; refused", name, rel))
 	}
-	root := s.attDir
-	fi, err := os.Stat(filepath.Join(root, rel))
-	if errors.Is(err, fs.ErrNotExist) {
-		return prob(sources.CodeAttachmentMissing, fmt.Sprintf("attachment %q: %s not found in attachments_dir", name, rel))
+	a, err := sources.RootFile(s.attDir, rel, name)
+	switch {
+	case errors.Is(err, sources.ErrOutsideRoot):
+		return prob(sources.Error, sources.CodeAttachmentPath,
+			fmt.Sprintf("attachment %q: %s is a symbolic link leading out of attachments_dir; refused", name, rel))
+	case errors.Is(err, fs.ErrNotExist):
+		return prob(sources.Warning, sources.CodeAttachmentMissing, fmt.Sprintf("attachment %q: %s not found in attachments_dir", name, rel))
+	case errors.Is(err, sources.ErrNotRegular):
+		return prob(sources.Warning, sources.CodeAttachmentMissing, fmt.Sprintf("attachment %q: %s is not a regular file", name, rel))
+	case err != nil:
+		return prob(sources.Warning, sources.CodeAttachmentMissing, fmt.Sprintf("attachment %q: %v", name, err))
 	}
-	if err != nil {
-		return prob(sources.CodeAttachmentMissing, fmt.Sprintf("attachment %q: %v", name, err))
-	}
-	if !fi.Mode().IsRegular() {
-		return prob(sources.CodeAttachmentMissing, fmt.Sprintf("attachment %q: %s is not a regular file", name, rel))
-	}
-	return sources.Attachment{
-		Name: name,
-		Size: fi.Size(),
-		Open: func() (io.ReadCloser, error) {
-			// OpenInRoot also refuses symbolic links that leave the directory.
-			f, err := os.OpenInRoot(root, rel)
-			if err != nil {
-				return nil, fmt.Errorf("open attachment %q: %w", name, err)
-			}
-			return f, nil
-		},
-	}, true
+	return a, true
 }
 
 // chunkReader streams a file stored in rows of (chunk id, bytes), one row
