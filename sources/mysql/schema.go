@@ -230,33 +230,28 @@ func (e *grantError) Error() string {
 		}
 	}
 	b.WriteString(strings.Join(what, ", "))
-	b.WriteString(", which the preset reads (the server hides what a user may not read, so it cannot be told from a " +
-		"column or table this version lacks; nothing is guessed). Grant read access, then run again: ")
-	var grants []string
+	b.WriteString(", which the preset reads: the server hides what a user may not read, so it cannot be told from what " +
+		"this version of the helpdesk lacks, and nothing is guessed. Grant read access, then run again:")
 	cols := map[string][]string{}
 	var order []string
 	for _, d := range e.denied {
-		if d.column == "" {
-			grants = append(grants, grantStmt(e.db, d.table, "", e.user))
-			continue
-		}
 		if cols[d.table] == nil {
 			order = append(order, d.table)
+			cols[d.table] = []string{}
 		}
-		cols[d.table] = append(cols[d.table], d.column)
+		if d.column != "" {
+			cols[d.table] = append(cols[d.table], d.column)
+		}
 	}
 	for _, t := range order {
-		if e.partial[t] {
+		b.WriteString("\n  " + grantStmt(e.db, t, "", e.user))
+		if e.partial[t] && len(cols[t]) > 0 {
 			// The user reads this table through column-level grants:
-			// grant the columns, or the whole table.
-			grants = append(grants, grantStmt(e.db, t, strings.Join(cols[t], ", "), e.user)+
-				" (or "+grantStmt(e.db, t, "", e.user)+")")
-		} else {
-			grants = append(grants, grantStmt(e.db, t, "", e.user))
+			// the columns alone would do, those that exist.
+			b.WriteString("\n    (or only the columns, those this version has: " + grantStmt(e.db, t, strings.Join(cols[t], ", "), e.user) + ")")
 		}
 	}
-	b.WriteString(strings.Join(grants, "; "))
-	b.WriteString(" (a GRANT on the whole database, " + grantStmt(e.db, "*", "", e.user) + ", also covers tables and columns only some versions have)")
+	b.WriteString("\n  or all at once, which also lets the tool see what this version lacks: " + grantStmt(e.db, "*", "", e.user))
 	return b.String()
 }
 
