@@ -41,18 +41,19 @@ func (c *custom) init(ctx context.Context) error {
 	if err := checkColumns("tickets_query", cols, customTicketCols, "id"); err != nil {
 		return err
 	}
-	// Prepare the thread queries on no ticket, so that a table or column
-	// the user may not read fails Open (named with its GRANT), not the
-	// first ticket's thread.
+	// Prepare the thread queries (the server checks their syntax and
+	// privileges, and runs nothing), so that a table or column the user
+	// may not read fails Open, named with its GRANT, not the first
+	// ticket's thread.
 	for _, q := range []struct{ what, sql string }{{"entries_query", c.s.opts.EntriesQuery}, {"attachments_query", c.s.opts.AttachmentsQuery}} {
 		if trimQuery(q.sql) == "" {
 			continue
 		}
-		rows, err := c.s.db.QueryContext(ctx, "SELECT * FROM ("+trimQuery(q.sql)+") AS q LIMIT 0", nil)
+		st, err := c.s.db.PrepareContext(ctx, trimQuery(q.sql))
 		if err != nil {
 			return fmt.Errorf("%s: %w", q.what, err)
 		}
-		rows.Close()
+		st.Close()
 	}
 	return nil
 }

@@ -254,12 +254,27 @@ func TestGrantOlderSchemaWithoutColumn(t *testing.T) {
 	}
 }
 
-// A column the preset always reads, hidden after Open's checks could see
-// it (a custom query's column), fails the read naming the grant.
-func TestGrantHintOnRead(t *testing.T) {
+// A table or column a query always reads, denied: the error names the
+// GRANT, at Open for the custom preset's tickets_query, and at the first
+// read (before anything is written) for a column a preset always reads.
+func TestGrantHint(t *testing.T) {
 	name, _ := fixtureDB(t, "ghint", customFixture)
 	opts := customOpts(name, t.TempDir())
 	opts.DSN = grantDSN(t, name, []string{"issues"})
 	err := openErr(t, opts, sources.Env{Location: time.UTC})
 	wantAll(t, err, "tickets_query", "may not read table issues", fmt.Sprintf("GRANT SELECT ON `%s`.`issues`", name))
+
+	wname, _ := fixtureDB(t, "ghintw", whmcsDDL, whmcsFixture)
+	s := openSource(t, Options{Preset: PresetWHMCS, DSN: grantDSN(t, wname, nil, "tbltickets.title")}, sources.Env{Location: time.UTC})
+	user := fmt.Sprintf("g%d", grantUsers.Load())
+	for _, err := range s.Tickets(context.Background(), sources.ReadOptions{}) {
+		if err == nil {
+			t.Fatal("a ticket was read without its title column")
+		}
+		wantAll(t, err, "tbltickets.title", fmt.Sprintf("GRANT SELECT (title) ON `%s`.`tbltickets` TO '%s'@'localhost'", wname, user))
+		if strings.Contains(err.Error(), grantPassword) {
+			t.Errorf("error leaks the password: %v", err)
+		}
+		break
+	}
 }
