@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"regexp"
@@ -56,12 +57,14 @@ type denial struct{ table, column string }
 // are in the database, without quotes).
 func (s *Source) schema(ctx context.Context, tables ...string) (*schema, error) {
 	sch := &schema{tabs: map[string]*tableInfo{}}
+	var db sql.NullString // NULL without a database in the DSN
 	var who string
-	if err := s.db.QueryRowContext(ctx, "SELECT DATABASE(), CURRENT_USER()").Scan(&sch.db, &who); err != nil {
+	if err := s.db.QueryRowContext(ctx, "SELECT DATABASE(), CURRENT_USER()").Scan(&db, &who); err != nil {
 		return nil, fmt.Errorf("read the current database and user: %w", err)
 	}
-	sch.user = account(who)
+	sch.db, sch.user = db.String, account(who)
 	var partial []string
+	byLower := map[string]string{} // information_schema may spell a name in another case
 	for _, t := range tables {
 		rows, err := s.db.QueryContext(ctx, "SELECT * FROM "+quoteIdent(t)+" LIMIT 0")
 		var me *gomysql.MySQLError
@@ -82,6 +85,7 @@ func (s *Source) schema(ctx context.Context, tables ...string) (*schema, error) 
 		case errors.As(err, &me) && me.Number == erTableAccessDenied:
 			sch.tabs[t] = &tableInfo{cols: map[string]bool{}, denied: true}
 			partial = append(partial, t)
+			byLower[strings.ToLower(t)] = t
 		default:
 			return nil, fmt.Errorf("read table %s: %w", t, err)
 		}
@@ -106,7 +110,7 @@ func (s *Source) schema(ctx context.Context, tables ...string) (*schema, error) 
 		if err := rows.Scan(&t, &c); err != nil {
 			return nil, err
 		}
-		if ti := sch.tabs[t]; ti != nil {
+		if ti := sch.tabs[byLower[strings.ToLower(t)]]; ti != nil {
 			ti.cols[strings.ToLower(c)] = true
 			ti.denied, ti.partial = false, true
 		}
