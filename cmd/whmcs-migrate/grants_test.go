@@ -16,7 +16,7 @@ import (
 // MySQL grants, with the real binary's commands on the real MariaDB: a
 // user whose column-level grants hide tbltickets.merged_ticket_id and
 // tblticketnotes.attachments (which the whmcs preset reads when present)
-// makes validate and run stop with exit 2 before any write, naming the
+// makes validate, run and verify stop with exit 2 before any write, naming the
 // table, the column and the GRANT, never the password. Once granted, the
 // run imports the ticket and leaves the merged one out.
 func TestMySQLGrantsHideColumns(t *testing.T) {
@@ -70,7 +70,7 @@ mapping:
 checkpoint: `+filepath.Join(dir, "migration.db")+`
 `), 0o600))
 
-	for _, cmd := range []string{"validate", "run"} {
+	for _, cmd := range []string{"validate", "run", "verify"} {
 		code, out, errOut := cli(t, cmd, "--config", config)
 		if code != exitUsage {
 			t.Errorf("%s: exit %d, want %d\n%s\n%s", cmd, code, exitUsage, out, errOut)
