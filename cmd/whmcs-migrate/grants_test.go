@@ -13,7 +13,7 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/internal/mariadbtest"
 )
 
-// MySQL grants, with the real binary's commands on the real MariaDB: a
+// MySQL grants, the commands run in-process on the real MariaDB: a
 // user whose column-level grants hide tbltickets.merged_ticket_id and
 // tblticketnotes.attachments (which the whmcs preset reads when present)
 // makes validate, run and verify stop with exit 2 before any write, naming the
