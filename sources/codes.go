@@ -43,8 +43,10 @@ const (
 	// CodeAttachmentEscape (error, csv): an attachment path leading outside
 	// the CSV directory.
 	CodeAttachmentEscape Code = "attachment_escape"
-	// CodeAttachmentPath (warning, mysql): an attachment path leading
-	// outside attachments_dir; the attachment is dropped.
+	// CodeAttachmentPath (mysql): an attachment path leading outside
+	// attachments_dir. A stored path that leads out is a warning, and the
+	// attachment is dropped; a symbolic link in attachments_dir leading out
+	// of it is an error on its ticket.
 	CodeAttachmentPath Code = "attachment_path"
 	// CodeAttachmentMissing: an attachment that cannot be read (not there,
 	// not a regular file, removed, in an unreadable storage). Error in csv;

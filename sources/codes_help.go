@@ -31,7 +31,7 @@ var codeHelp = map[Code]CodeHelp{
 	CodeDuplicateTicket:  {"Several rows of tickets.csv use the same ticket id; none is imported.", "Give each ticket its own id, or remove the extra rows."},
 	CodeUnknownTicket:    {"Messages name a ticket that tickets.csv does not have.", "Add the ticket to tickets.csv, or fix the messages' ticket_id."},
 	CodeAttachmentEscape: {"An attachment path leads outside the CSV directory; it is refused.", "Copy the file into the CSV directory and use a relative path."},
-	CodeAttachmentPath:   {"An attachment path leads outside attachments_dir; the attachment is dropped.", "Check source.attachments_dir and the stored paths."},
+	CodeAttachmentPath:   {"An attachment path leads outside attachments_dir: a stored path (the attachment is dropped) or a symbolic link (the ticket is refused).", "Check source.attachments_dir, the stored paths and the links in the directory."},
 	CodeAttachmentMissing: {"An attachment cannot be read: not there, not a file, or unreadable.",
 		"Put the file where the path says, or remove it from the message."},
 	CodeUnknownColumn: {"Columns the CSV reader does not know are ignored.", "Rename them with source.columns if they hold our data; otherwise nothing to do."},

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/termsafe"
 )
 
 // Exit statuses: one table, in --help and the README.
@@ -111,6 +112,13 @@ func plainDefaults(cmd *cobra.Command) {
 }
 
 func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	// Every command's output goes through termsafe: control characters
+	// and escape sequences from the data (subjects, ids, names, WHMCS's
+	// answers) are shown as \x1b, \r..., never executed by the terminal.
+	safeOut, safeErr := termsafe.NewWriter(stdout), termsafe.NewWriter(stderr)
+	defer safeOut.Flush()
+	defer safeErr.Flush()
+	stdout, stderr = safeOut, safeErr
 	g := &globals{stdout: stdout, stderr: stderr}
 	root := newRootCmd(g)
 	root.SetArgs(args)

@@ -328,6 +328,9 @@ func newProgress(w io.Writer, total int, caller whmcs.Caller, a *app, off bool) 
 		p.stats = policy.NewStats()
 	}
 	p.last.Store(p.start.UnixNano())
+	if u, ok := w.(interface{ Unwrap() io.Writer }); ok {
+		w = u.Unwrap() // the bar draws on the terminal itself: it needs it raw (termsafe)
+	}
 	if f, ok := w.(*os.File); ok && !off && term.IsTerminal(int(f.Fd())) {
 		p.bar = progressbar.NewOptions(total,
 			progressbar.OptionSetWriter(w),

@@ -3,9 +3,7 @@ package csv
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -13,7 +11,8 @@ import (
 )
 
 // attachment resolves an attachment path from messages.csv, relative to the
-// CSV directory. A path that is absolute, climbs out with "..", or resolves
+// CSV directory, through sources.RootFile (so validate checks what run
+// opens). A path that is absolute, climbs out with "..", or resolves
 // through a symlink to a place outside the directory is refused; so is a
 // missing file or one that is not a regular file. The problem's Origin is
 // left for the caller.
@@ -38,31 +37,19 @@ func (s *Source) attachment(path string) (sources.Attachment, *sources.Problem) 
 	if rel, err := filepath.Rel(s.dir, joined); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 		return escape("leads out of the directory")
 	}
-	real, err := filepath.EvalSymlinks(joined)
-	if errors.Is(err, fs.ErrNotExist) {
-		return missing("does not exist")
-	}
-	if err != nil {
-		return missing(fmt.Sprintf("cannot be resolved: %v", unwrapPath(err)))
-	}
-	if real, err = filepath.Abs(real); err != nil {
-		return missing(fmt.Sprintf("cannot be resolved: %v", err))
-	}
-	if rel, err := filepath.Rel(s.realDir, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+	// The one root-confined resolver, as the importer opens the file.
+	a, err := sources.RootFile(s.dir, p, filepath.Base(p))
+	switch {
+	case errors.Is(err, sources.ErrOutsideRoot):
 		return escape("is a symlink leading out of the directory")
-	}
-	st, err := os.Stat(real)
-	if err != nil {
+	case errors.Is(err, fs.ErrNotExist):
+		return missing("does not exist")
+	case errors.Is(err, sources.ErrNotRegular):
+		return missing("is not a regular file")
+	case err != nil:
 		return missing(fmt.Sprintf("cannot be read: %v", unwrapPath(err)))
 	}
-	if !st.Mode().IsRegular() {
-		return missing("is not a regular file")
-	}
-	return sources.Attachment{
-		Name: filepath.Base(p),
-		Size: st.Size(),
-		Open: func() (io.ReadCloser, error) { return os.Open(real) },
-	}, nil
+	return a, nil
 }
 
 // unwrapPath drops the path from a *fs.PathError: the message names the

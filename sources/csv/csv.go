@@ -48,7 +48,6 @@ type Options struct {
 // Source reads a directory holding tickets.csv and messages.csv.
 type Source struct {
 	dir     string // as given, absolute or relative to the working directory
-	realDir string // dir with symlinks resolved, for attachment checks
 	loc     *time.Location
 	log     *slog.Logger
 	dialect dialect
@@ -150,15 +149,7 @@ func Open(opts Options, env sources.Env) (*Source, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("csv: %s is not a directory (want the directory holding tickets.csv and messages.csv)", dir)
 	}
-	realDir, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return nil, fmt.Errorf("csv: %w", err)
-	}
-	realDir, err = filepath.Abs(realDir)
-	if err != nil {
-		return nil, fmt.Errorf("csv: %w", err)
-	}
-	s := &Source{dir: dir, realDir: realDir, loc: env.Location, log: env.Logger, dialect: d, memIndex: opts.MemoryIndexMessages}
+	s := &Source{dir: dir, loc: env.Location, log: env.Logger, dialect: d, memIndex: opts.MemoryIndexMessages}
 	if s.memIndex <= 0 {
 		s.memIndex = DefaultMemoryIndexMessages
 	}

@@ -44,18 +44,23 @@ type blesta struct {
 
 func (b *blesta) init(ctx context.Context) error {
 	s := b.s
-	have, err := s.columns(ctx, "support_tickets", "support_replies", "support_attachments", "support_departments", "staff",
+	have, err := s.schema(ctx, "support_tickets", "support_replies", "support_attachments", "support_departments", "staff",
 		"contacts", "support_ticket_recipients", "support_ai_response_analyses", "settings", "company_settings")
 	if err != nil {
 		return err
 	}
-	if err := requireTables(have, "support_tickets", "support_replies", "support_attachments", "support_departments", "staff", "contacts"); err != nil {
+	if err := have.require("support_tickets", "support_replies", "support_attachments", "support_departments", "staff", "contacts"); err != nil {
 		return err
 	}
-	b.hasUpdated = have["support_tickets"]["date_updated"]
-	b.hasContact = have["support_replies"]["contact_id"]
-	b.hasRecips = have["support_ticket_recipients"] != nil
-	b.hasAI = have["support_ai_response_analyses"] != nil
+	// Read when present: a hidden one fails here, never read as absent.
+	b.hasUpdated = have.has("support_tickets", "date_updated")
+	b.hasContact = have.has("support_replies", "contact_id")
+	b.hasRecips = have.table("support_ticket_recipients")
+	b.hasAI = have.table("support_ai_response_analyses")
+	settings := map[string]bool{"settings": have.table("settings"), "company_settings": have.table("company_settings")}
+	if err := have.err(); err != nil {
+		return err
+	}
 	// The company's departments: few, read once, so that the ticket pages
 	// are a range of the primary key filtered by department, not a join
 	// that MariaDB would drive from the departments, sorting every ticket
@@ -104,7 +109,7 @@ func (b *blesta) init(ctx context.Context) error {
 		{"company_settings", "SELECT value FROM company_settings WHERE `key` = 'uploads_dir' AND company_id = ?", []any{b.company}},
 		{"settings", "SELECT value FROM settings WHERE `key` = 'uploads_dir'", nil},
 	} {
-		if have[q.table] == nil {
+		if !settings[q.table] {
 			continue
 		}
 		var v sql.NullString
@@ -128,11 +133,15 @@ func (b *blesta) init(ctx context.Context) error {
 // mapping reads, by label, among the company's departments'.
 func (b *blesta) initFields(ctx context.Context) error {
 	s := b.s
-	more, err := s.columns(ctx, "support_department_fields", "support_ticket_fields")
+	more, err := s.schema(ctx, "support_department_fields", "support_ticket_fields")
 	if err != nil {
 		return err
 	}
-	if more["support_department_fields"] == nil || more["support_ticket_fields"] == nil {
+	tables := more.table("support_department_fields") && more.table("support_ticket_fields")
+	if err := more.err(); err != nil {
+		return err
+	}
+	if !tables {
 		return s.checkFields("Blesta department field (no custom-field tables: Support Manager before 2.28)", nil)
 	}
 	rows, err := s.db.QueryContext(ctx, "SELECT id, COALESCE(label, '') FROM support_department_fields WHERE department_id IN ("+b.deptList+")")

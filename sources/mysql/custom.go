@@ -41,6 +41,20 @@ func (c *custom) init(ctx context.Context) error {
 	if err := checkColumns("tickets_query", cols, customTicketCols, "id"); err != nil {
 		return err
 	}
+	// Prepare the thread queries (the server checks their syntax and
+	// privileges, and runs nothing), so that a table or column the user
+	// may not read fails Open, named with its GRANT, not the first
+	// ticket's thread.
+	for _, q := range []struct{ what, sql string }{{"entries_query", c.s.opts.EntriesQuery}, {"attachments_query", c.s.opts.AttachmentsQuery}} {
+		if trimQuery(q.sql) == "" {
+			continue
+		}
+		st, err := c.s.db.PrepareContext(ctx, trimQuery(q.sql))
+		if err != nil {
+			return fmt.Errorf("%s: %w", q.what, err)
+		}
+		st.Close()
+	}
 	return nil
 }
 

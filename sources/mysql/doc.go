@@ -15,7 +15,19 @@
 // page forgets each once yielded.
 // Attachment bytes are read lazily when the importer opens them: osTicket's
 // database chunks one row per query, or files under attachments_dir (WHMCS,
-// HESK, osTicket's filesystem plugin, custom), never outside it.
+// HESK, osTicket's filesystem plugin, FreeScout, Blesta, custom), never
+// outside it: they are resolved when read, and opened when sent, by the one
+// root-confined sources.RootFile, so that a symbolic link leading out is an
+// attachment_path error on its ticket at validate time.
+//
+// Grants. The presets learn the schema by probing each table (SELECT *
+// ... LIMIT 0: all its columns, or 1146 when it does not exist), never from
+// information_schema alone, which hides what the user may not read. A table
+// or column a preset reads (when present, too) that the user may not see
+// fails Open with an error naming each table, column and the GRANT that
+// fixes it (it matches sources.ErrConfig), so a hidden column is never read
+// as one this version lacks. The custom preset prepares its three queries
+// at Open; a denial found later carries the GRANT too.
 //
 // Time zones. DATETIME columns hold wall-clock times without an offset:
 // osTicket's are read in its recorded db_timezone (ost_config) when present,

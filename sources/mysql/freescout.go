@@ -44,15 +44,19 @@ func (f *freescout) init(ctx context.Context) error {
 	for i, t := range tabs {
 		names[i] = f.pf + t
 	}
-	have, err := s.columns(ctx, names...)
+	have, err := s.schema(ctx, names...)
 	if err != nil {
 		return err
 	}
-	if err := requireTables(have, names...); err != nil {
+	if err := have.require(names...); err != nil {
 		return err
 	}
-	f.hasMeta = have[f.pf+"threads"]["meta"]
-	f.hasOrig = have[f.pf+"threads"]["body_original"]
+	// Read when present: a hidden one fails here, never read as absent.
+	f.hasMeta = have.has(f.pf+"threads", "meta")
+	f.hasOrig = have.has(f.pf+"threads", "body_original")
+	if err := have.err(); err != nil {
+		return err
+	}
 	if len(s.fields) > 0 {
 		if err := f.initFields(ctx); err != nil {
 			return err
@@ -67,11 +71,15 @@ func (f *freescout) init(ctx context.Context) error {
 // Fields module's, by name (several mailboxes may each have one of a name).
 func (f *freescout) initFields(ctx context.Context) error {
 	s := f.s
-	have, err := s.columns(ctx, f.pf+"custom_fields", f.pf+"conversation_custom_field")
+	have, err := s.schema(ctx, f.pf+"custom_fields", f.pf+"conversation_custom_field")
 	if err != nil {
 		return err
 	}
-	if have[f.pf+"custom_fields"] == nil || have[f.pf+"conversation_custom_field"] == nil {
+	tables := have.table(f.pf+"custom_fields") && have.table(f.pf+"conversation_custom_field")
+	if err := have.err(); err != nil {
+		return err
+	}
+	if !tables {
 		return s.checkFields("FreeScout custom field (no Custom Fields module tables)", nil)
 	}
 	rows, err := s.db.QueryContext(ctx, "SELECT id, COALESCE(name, ''), type, COALESCE(options, '') FROM "+f.t("custom_fields"))

@@ -23,7 +23,7 @@ var heskPriorities = map[string]string{"0": "Critical", "1": "High", "2": "Mediu
 type hesk struct {
 	s        *Source
 	pf       string
-	cols     map[string]map[string]bool
+	sch      *schema
 	cats     map[int64]string
 	statuses map[int64]string
 	staff    map[int64]sources.Person
@@ -36,24 +36,37 @@ type hesk struct {
 
 func (k *hesk) t(name string) string { return "`" + k.pf + name + "`" }
 
-func (k *hesk) has(table, col string) bool { return k.cols[k.pf+table][col] }
+func (k *hesk) has(table, col string) bool { return k.sch.has(k.pf+table, col) }
 
 func (k *hesk) init(ctx context.Context) error {
 	s := k.s
 	names := []string{k.pf + "tickets", k.pf + "replies", k.pf + "notes", k.pf + "attachments", k.pf + "categories",
 		k.pf + "users", k.pf + "customers", k.pf + "ticket_to_customer", k.pf + "custom_statuses", k.pf + "custom_fields"}
 	var err error
-	if k.cols, err = s.columns(ctx, names...); err != nil {
+	if k.sch, err = s.schema(ctx, names...); err != nil {
 		return err
 	}
-	if err := requireTables(k.cols, names[:6]...); err != nil {
+	if err := k.sch.require(names[:6]...); err != nil {
 		return err
 	}
 	// The session runs with time_zone +00:00, so TIMESTAMPs arrive in UTC
 	// whatever the configured source zone.
 	s.loc = time.UTC
-	k.customers = k.cols[k.pf+"customers"] != nil && k.cols[k.pf+"ticket_to_customer"] != nil
-	if !k.has("tickets", "u_name") && !k.has("tickets", "name") {
+	k.customers = k.sch.table(k.pf+"customers") && k.sch.table(k.pf+"ticket_to_customer")
+	// The columns read when present (some HESK versions lack them): a
+	// hidden one fails here, never read as absent.
+	// (name is read only where u_name is not.)
+	noName := !k.has("tickets", "u_name") && !k.has("tickets", "name")
+	k.sch.check(k.pf+"tickets", "owner", "message_html")
+	k.sch.check(k.pf+"replies", "name", "message_html")
+	if k.customers {
+		k.sch.check(k.pf+"replies", "customer_id")
+	}
+	k.sch.table(k.pf + "custom_statuses")
+	if err := k.sch.err(); err != nil {
+		return err
+	}
+	if noName {
 		return fmt.Errorf("%stickets has neither u_name nor name", k.pf)
 	}
 	if k.cats, err = idNames(ctx, s, "SELECT id, name FROM "+k.t("categories")); err != nil {
@@ -63,7 +76,7 @@ func (k *hesk) init(ctx context.Context) error {
 	for id, n := range heskStatuses {
 		k.statuses[id] = n
 	}
-	if k.cols[k.pf+"custom_statuses"] != nil {
+	if k.sch.table(k.pf + "custom_statuses") {
 		custom, err := idNames(ctx, s, "SELECT id, name FROM "+k.t("custom_statuses"))
 		if err != nil {
 			return fmt.Errorf("read custom statuses: %w", err)
@@ -102,7 +115,7 @@ func (k *hesk) customFields(ctx context.Context) error {
 	}
 	k.custom = map[string]string{}
 	var known []string
-	if k.cols[k.pf+"custom_fields"] != nil {
+	if k.sch.table(k.pf + "custom_fields") {
 		rows, err := s.db.QueryContext(ctx, "SELECT id, COALESCE(name, '') FROM "+k.t("custom_fields")+" WHERE `use` IN ('1', '2')")
 		if err != nil {
 			return fmt.Errorf("read custom fields: %w", err)
@@ -133,6 +146,9 @@ func (k *hesk) customFields(ctx context.Context) error {
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("read custom fields: %w", err)
 		}
+	}
+	if err := k.sch.err(); err != nil {
+		return err
 	}
 	return s.checkFields("HESK custom field in use", known)
 }

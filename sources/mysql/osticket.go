@@ -45,22 +45,22 @@ func (o *osticket) init(ctx context.Context) error {
 	for i, t := range tabs {
 		names[i] = o.pf + t
 	}
-	have, err := s.columns(ctx, names...)
+	have, err := s.schema(ctx, append(names, o.pf+"thread_collaborator")...)
 	if err != nil {
 		return err
 	}
-	if have[o.pf+"thread_entry"] == nil && have[o.pf+"ticket_thread"] != nil {
+	if have.tabs[o.pf+"thread_entry"] == nil && have.table(o.pf+"ticket_thread") {
 		return fmt.Errorf("this is osTicket 1.9 or older (%sticket_thread); upgrade it to 1.10 or later first", o.pf)
 	}
-	if err := requireTables(have, names[:len(names)-1]...); err != nil {
+	if err := have.require(names[:len(names)-1]...); err != nil {
 		return err
 	}
-	o.hasPID = have[o.pf+"ticket"]["ticket_pid"]
-	collab, err := s.columns(ctx, o.pf+"thread_collaborator")
-	if err != nil {
+	// Read when present: a hidden one fails here, never read as absent.
+	o.hasPID = have.has(o.pf+"ticket", "ticket_pid")
+	o.hasCollab = have.table(o.pf + "thread_collaborator")
+	if err := have.err(); err != nil {
 		return err
 	}
-	o.hasCollab = collab[o.pf+"thread_collaborator"] != nil
 	if len(s.fields) > 0 {
 		// Every mapped custom field must be a form field: by name or label.
 		var known []string

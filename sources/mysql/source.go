@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"iter"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -37,6 +36,7 @@ type Source struct {
 	attDir  string
 	wallDST bool   // timeField reports DST gaps and overlaps (FreeScout)
 	where   string // "tcp(host:3306)/db", for errors
+	dbName  string // for GRANT hints
 	// fields are the custom fields the mapping reads (Env.Fields), lower
 	// case; a preset yields their values in Ticket.Fields.
 	fields   map[string]bool
@@ -158,11 +158,12 @@ func Open(ctx context.Context, opts Options, env sources.Env) (*Source, error) {
 	sqldb.SetMaxIdleConns(4)
 	sqldb.SetConnMaxLifetime(30 * time.Minute)
 	s := &Source{
-		db:    sqlx.NewDb(sqldb, "mysql"),
-		opts:  opts,
-		loc:   env.Location,
-		log:   env.Logger,
-		where: where,
+		db:     sqlx.NewDb(sqldb, "mysql"),
+		opts:   opts,
+		loc:    env.Location,
+		log:    env.Logger,
+		where:  where,
+		dbName: cfg.DBName,
 	}
 	for _, f := range env.Fields {
 		if s.fields == nil {
@@ -262,10 +263,11 @@ func (s *Source) wrap(ctx context.Context, doing string, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	return &redactedError{
-		msg: redactDSN(s.opts.DSN, fmt.Sprintf("mysql source %s: %s: %v", s.where, doing, err)),
-		err: err,
+	msg := fmt.Sprintf("mysql source %s: %s: %v", s.where, doing, err)
+	if hint := s.grantHint(err); hint != "" {
+		msg += "; " + hint
 	}
+	return &redactedError{msg: redactDSN(s.opts.DSN, msg), err: err}
 }
 
 // Tickets streams the tickets in key order, one keyset page at a time,
@@ -378,48 +380,6 @@ func (s *Source) Close() error {
 // when present, else the configured source zone).
 func (s *Source) Zone() *time.Location { return s.loc }
 
-// --- schema detection ---
-
-// columns returns the columns of the given tables of the current database,
-// by table (absent tables are missing from the map).
-func (s *Source) columns(ctx context.Context, tables ...string) (map[string]map[string]bool, error) {
-	q, args, err := sqlx.In(`SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS
-		WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?)`, tables)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read information_schema: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]map[string]bool{}
-	for rows.Next() {
-		var t, c string
-		if err := rows.Scan(&t, &c); err != nil {
-			return nil, err
-		}
-		if out[t] == nil {
-			out[t] = map[string]bool{}
-		}
-		out[t][strings.ToLower(c)] = true
-	}
-	return out, rows.Err()
-}
-
-func requireTables(have map[string]map[string]bool, tables ...string) error {
-	var missing []string
-	for _, t := range tables {
-		if have[t] == nil {
-			missing = append(missing, t)
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("table %s not found (wrong database, preset or table_prefix?)", strings.Join(missing, ", "))
-	}
-	return nil
-}
-
 // --- values ---
 
 // dbTime reads a DATETIME/TIMESTAMP text value in the source's zone. NULL,
@@ -484,44 +444,37 @@ func later(a, b time.Time) time.Time {
 // --- attachments ---
 
 // fileAttachment returns an attachment read from rel under the attachments
-// directory. It records a problem and returns false when there is no
-// directory, rel escapes it, or the file is missing.
+// directory, resolved by sources.RootFile: the same root-confined open that
+// reads it later, so that what validate accepts is what run can send. It
+// records a problem and returns false when there is no directory, rel
+// leads out of it (a stored path: a warning, the attachment dropped; a
+// symbolic link on disk pointing out: an error), or the file is missing.
 func (s *Source) fileAttachment(t *sources.Ticket, entry, origin, rel, name string) (sources.Attachment, bool) {
-	prob := func(code sources.Code, msg string) (sources.Attachment, bool) {
-		t.AddProblem(sources.Problem{Severity: sources.Warning, Code: code, Entry: entry, Origin: origin, Field: "attachment",
+	prob := func(sev sources.Severity, code sources.Code, msg string) (sources.Attachment, bool) {
+		t.AddProblem(sources.Problem{Severity: sev, Code: code, Entry: entry, Origin: origin, Field: "attachment",
 			Message: msg})
 		return sources.Attachment{}, false
 	}
 	if s.attDir == "" {
-		return prob(sources.CodeAttachmentMissing, fmt.Sprintf("attachment %q is stored on disk but attachments_dir is not set", name))
+		return prob(sources.Warning, sources.CodeAttachmentMissing, fmt.Sprintf("attachment %q is stored on disk but attachments_dir is not set", name))
 	}
 	rel = filepath.FromSlash(rel)
 	if !filepath.IsLocal(rel) {
-		return prob(sources.CodeAttachmentPath, fmt.Sprintf("attachment %q: path %q leaves attachments_dir; refused", name, rel))
+		return prob(sources.Warning, sources.CodeAttachmentPath, fmt.Sprintf("attachment %q: path %q leaves attachments_dir; refused", name, rel))
 	}
-	root := s.attDir
-	fi, err := os.Stat(filepath.Join(root, rel))
-	if errors.Is(err, fs.ErrNotExist) {
-		return prob(sources.CodeAttachmentMissing, fmt.Sprintf("attachment %q: %s not found in attachments_dir", name, rel))
+	a, err := sources.RootFile(s.attDir, rel, name)
+	switch {
+	case errors.Is(err, sources.ErrOutsideRoot):
+		return prob(sources.Error, sources.CodeAttachmentPath,
+			fmt.Sprintf("attachment %q: %s is a symbolic link leading out of attachments_dir; refused", name, rel))
+	case errors.Is(err, fs.ErrNotExist):
+		return prob(sources.Warning, sources.CodeAttachmentMissing, fmt.Sprintf("attachment %q: %s not found in attachments_dir", name, rel))
+	case errors.Is(err, sources.ErrNotRegular):
+		return prob(sources.Warning, sources.CodeAttachmentMissing, fmt.Sprintf("attachment %q: %s is not a regular file", name, rel))
+	case err != nil:
+		return prob(sources.Warning, sources.CodeAttachmentMissing, fmt.Sprintf("attachment %q: %v", name, err))
 	}
-	if err != nil {
-		return prob(sources.CodeAttachmentMissing, fmt.Sprintf("attachment %q: %v", name, err))
-	}
-	if !fi.Mode().IsRegular() {
-		return prob(sources.CodeAttachmentMissing, fmt.Sprintf("attachment %q: %s is not a regular file", name, rel))
-	}
-	return sources.Attachment{
-		Name: name,
-		Size: fi.Size(),
-		Open: func() (io.ReadCloser, error) {
-			// OpenInRoot also refuses symbolic links that leave the directory.
-			f, err := os.OpenInRoot(root, rel)
-			if err != nil {
-				return nil, fmt.Errorf("open attachment %q: %w", name, err)
-			}
-			return f, nil
-		},
-	}, true
+	return a, true
 }
 
 // chunkReader streams a file stored in rows of (chunk id, bytes), one row

@@ -16,7 +16,7 @@ type whmcs struct {
 	pf     string
 	depts  map[int64]string
 	admins map[string]string // full name -> email ("" when ambiguous)
-	cols   map[string]map[string]bool
+	sch    *schema
 	// byID are the admins by id, for a ticket's flag (its assignee).
 	byID map[int64]sources.Person
 	// custom maps the support custom fields the mapping reads
@@ -26,7 +26,7 @@ type whmcs struct {
 
 func (w *whmcs) t(name string) string { return "`" + w.pf + name + "`" }
 
-func (w *whmcs) has(table, col string) bool { return w.cols[w.pf+table][col] }
+func (w *whmcs) has(table, col string) bool { return w.sch.has(w.pf+table, col) }
 
 // col returns "alias.col" when the column exists, def otherwise.
 func (w *whmcs) col(table, alias, col, def string) string {
@@ -41,10 +41,19 @@ func (w *whmcs) init(ctx context.Context) error {
 	names := []string{w.pf + "tickets", w.pf + "ticketreplies", w.pf + "ticketnotes", w.pf + "ticketdepartments",
 		w.pf + "clients", w.pf + "admins", w.pf + "contacts", w.pf + "customfields", w.pf + "customfieldsvalues"}
 	var err error
-	if w.cols, err = s.columns(ctx, names...); err != nil {
+	if w.sch, err = s.schema(ctx, names...); err != nil {
 		return err
 	}
-	if err := requireTables(w.cols, names[:6]...); err != nil {
+	if err := w.sch.require(names[:6]...); err != nil {
+		return err
+	}
+	// The columns read when present (some WHMCS versions lack them): a
+	// hidden one fails here, never read as absent.
+	w.sch.check(w.pf+"tickets", "merged_ticket_id", "flag", "service", "updated_at", "editor", "attachments_removed", "contactid")
+	w.sch.check(w.pf+"ticketreplies", "editor", "attachments_removed", "contactid")
+	w.sch.check(w.pf+"ticketnotes", "attachments", "editor", "attachments_removed")
+	w.sch.check(w.pf+"contacts", "id")
+	if err := w.sch.err(); err != nil {
 		return err
 	}
 	if w.depts, err = idNames(ctx, s, "SELECT id, name FROM "+w.t("ticketdepartments")); err != nil {
@@ -85,7 +94,7 @@ func (w *whmcs) customFields(ctx context.Context) error {
 	}
 	w.custom = map[int64]string{}
 	var known []string
-	if w.cols[w.pf+"customfields"] != nil && w.cols[w.pf+"customfieldsvalues"] != nil {
+	if w.sch.table(w.pf+"customfields") && w.sch.table(w.pf+"customfieldsvalues") {
 		rows, err := s.db.QueryContext(ctx, "SELECT id, COALESCE(fieldname, '') FROM "+w.t("customfields")+" WHERE type = 'support'")
 		if err != nil {
 			return fmt.Errorf("read custom fields: %w", err)
@@ -106,6 +115,9 @@ func (w *whmcs) customFields(ctx context.Context) error {
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("read custom fields: %w", err)
 		}
+	}
+	if err := w.sch.err(); err != nil {
+		return err
 	}
 	return s.checkFields("WHMCS support custom field", known)
 }
