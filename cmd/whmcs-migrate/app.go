@@ -293,45 +293,67 @@ func (a *app) preflight(ctx context.Context, client *whmcs.Client, actions []str
 }
 
 // session is what run, verify and demo work with: the client (with its
-// policy layers), the checkpoint, the source and the planner, opened in
-// that order.
+// policy layers), the checkpoint (with its run lock, for a command that
+// writes), the source and the planner, opened in that order.
 type session struct {
 	client  *whmcs.Client
 	store   *checkpoints.Store
+	release func() error // the run lock's, nil when not taken
 	src     sources.Source
 	planner *mapping.Planner
 	lookups lookups // the planner's, for the preflight
 }
 
-// open opens a session. applyDept is --apply-department-changes.
-func (a *app) open(ctx context.Context, readOnly, applyDept bool) (_ *session, err error) {
+// openOptions say how a command opens its session.
+type openOptions struct {
+	// readOnly: the client refuses writes (verify).
+	readOnly bool
+	// applyDept is --apply-department-changes.
+	applyDept bool
+	// lock takes the checkpoint's run lock as soon as the checkpoint is
+	// open: before the source is read and before the preflight's first
+	// call, so that a run that cannot proceed (another run holds the
+	// checkpoint) makes no call and names the holder.
+	lock bool
+}
+
+// open opens a session.
+func (a *app) open(ctx context.Context, o openOptions) (_ *session, err error) {
 	s := &session{}
 	defer func() {
 		if err != nil {
 			s.Close()
 		}
 	}()
-	if s.client, err = a.client(readOnly); err != nil {
+	if s.client, err = a.client(o.readOnly); err != nil {
 		return nil, err
 	}
 	if s.store, err = a.openCheckpoint(); err != nil {
 		return nil, err
 	}
+	if o.lock {
+		if s.release, err = s.store.Lock(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if s.src, err = a.openSource(ctx); err != nil {
 		return nil, err
 	}
 	s.lookups = a.lookups(s.client)
-	if s.planner, err = a.planner(s.client, s.lookups, applyDept); err != nil {
+	if s.planner, err = a.planner(s.client, s.lookups, o.applyDept); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// Close closes the source and the checkpoint.
+// Close closes the source, releases the lock and closes the checkpoint.
 func (s *session) Close() error {
 	var errs []error
 	if s.src != nil {
 		errs = append(errs, s.src.Close())
+	}
+	if s.release != nil {
+		errs = append(errs, s.release())
 	}
 	if s.store != nil {
 		errs = append(errs, s.store.Close())

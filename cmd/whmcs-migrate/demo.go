@@ -117,7 +117,7 @@ func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
 	fmt.Fprintf(w, "WHMCS sandbox listening on %s (time zone %s; text: %s)\n", srv.APIURL(), cfg.Target.Location, srv.Storage())
 	fmt.Fprintf(w, "Importing the sample helpdesk (%s) into it...\n\n", cfgPath)
 
-	ss, err := a.open(ctx, false, false)
+	ss, err := a.open(ctx, openOptions{lock: true})
 	if err != nil {
 		return res, err
 	}

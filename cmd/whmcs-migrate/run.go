@@ -96,7 +96,7 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	ss, err := a.open(ctx, false, f.applyDept)
+	ss, err := a.open(ctx, openOptions{applyDept: f.applyDept, lock: true})
 	if err != nil {
 		return err
 	}
