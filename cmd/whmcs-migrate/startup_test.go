@@ -8,8 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
 )
