@@ -96,18 +96,23 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	ss, err := a.open(ctx, openOptions{applyDept: f.applyDept, lock: true})
+	ss, err := a.open(ctx, openOptions{applyDept: f.applyDept, lock: true, checkMapping: true})
 	if err != nil {
 		return err
 	}
 	defer ss.Close()
-	client, store, src, planner := ss.client, ss.store, ss.src, ss.planner
+	client, store, src := ss.client, ss.store, ss.src
 	// Every run, --only and no-op runs too, checks WHMCS before anything
 	// else: a revoked secret or a denied action fails here, with nothing
 	// written.
 	if _, err := a.preflight(ctx, client, a.runActions(), f.allowUndated, store, ss.lookups); err != nil {
 		return err
 	}
+	// Then the mapping, against what the preflight read of WHMCS.
+	if err := a.checkMapping(ctx, ss, f.applyDept); err != nil {
+		return err
+	}
+	planner := ss.planner
 	// The planner refuses dates after the WHMCS server's clock (WHMCS
 	// would: "Ticket creation date cannot be in the future"): the
 	// preflight's answers told it, before the first ticket is planned.
