@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/whmcs-migrate/whmcs-migrate/internal/proc"
 )
 
 // ErrLocked is wrapped by the *LockedError Lock returns when another live
@@ -158,7 +160,7 @@ func alive(holderHost string, pid int, host string, beat, now time.Time) bool {
 		if pid == os.Getpid() {
 			return true // this process already holds it (a second Lock is a bug, but not a takeover)
 		}
-		return processAlive(pid)
+		return proc.Alive(pid)
 	}
 	return now.Sub(beat) < staleAfter
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/validate"
 	"github.com/whmcs-migrate/whmcs-migrate/internal/redact"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/scratch"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/all"
@@ -72,8 +74,13 @@ func (a *app) openSource(ctx context.Context) (sources.Source, error) {
 	if a.cfg.Source.Timezone == "" {
 		loc = nil // unset: UTC, except for a source that needs the zone given
 	}
+	tmp, err := a.tempDir()
+	if err != nil {
+		return nil, err
+	}
 	src, err := a.cfg.Source.Factory.Open(ctx, a.cfg.Source.Options, sources.Env{
 		Dir: a.cfg.Dir, Location: loc, Logger: a.log, Fields: slices.Sorted(maps.Keys(a.cfg.Mapping.CustomFields)),
+		TempDir: tmp,
 	})
 	if err != nil {
 		err = a.redactErr(fmt.Errorf("open %s source: %w", a.cfg.Source.Type, err))
@@ -83,6 +90,22 @@ func (a *app) openSource(ctx context.Context) (sources.Source, error) {
 		return nil, err
 	}
 	return src, nil
+}
+
+// tempDir is the command's scratch directory, for every temporary copy of
+// customer data (a source's decoded copy, its index on disk): made on first
+// use in $TMPDIR (os.TempDir()) as whmcs-migrate-<pid>-<random>, after
+// removing what killed commands left there, and removed when the command
+// ends (execute). See internal/scratch.
+func (a *app) tempDir() (string, error) {
+	if a.g.scratch == nil {
+		d, err := scratch.New(scratch.Options{Parent: os.TempDir(), Logger: a.log})
+		if err != nil {
+			return "", err
+		}
+		a.g.scratch = d
+	}
+	return a.g.scratch.Path(), nil
 }
 
 // client builds the WHMCS client from the config's target: HTTP, then

@@ -105,13 +105,14 @@ func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
 	res := &demoResult{server: srv}
 	cfg.Target.URL = srv.APIURL()
 	cfg.Target.Rate = &Rate{}
-	tmp, err := os.MkdirTemp("", "whmcs-migrate-demo-")
+	a := &app{g: g, cfg: cfg, log: g.logger()}
+	// The throwaway checkpoint goes in the command's scratch directory,
+	// removed at exit (or by the next command, after a kill).
+	tmp, err := a.tempDir()
 	if err != nil {
 		return res, err
 	}
-	defer os.RemoveAll(tmp)
 	cfg.Checkpoint = filepath.Join(tmp, "demo.db")
-	a := &app{g: g, cfg: cfg, log: g.logger()}
 
 	w := g.stdout
 	fmt.Fprintf(w, "WHMCS sandbox listening on %s (time zone %s; text: %s)\n", srv.APIURL(), cfg.Target.Location, srv.Storage())

@@ -56,7 +56,8 @@ type Source struct {
 	tickets, messages *csvFile
 	unknown           []sources.Problem // unknown_column warnings, one per file
 	closed            bool
-	memIndex          int // Options.MemoryIndexMessages
+	memIndex          int    // Options.MemoryIndexMessages
+	tmpDir            string // sources.Env.TempDir: for the index on disk
 }
 
 var (
@@ -158,7 +159,9 @@ func Open(opts Options, env sources.Env) (*Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("csv: %w", err)
 	}
-	s := &Source{dir: dir, realDir: realDir, loc: env.Location, log: env.Logger, dialect: d, memIndex: opts.MemoryIndexMessages}
+	d.tmpDir = env.TempDir
+	s := &Source{dir: dir, realDir: realDir, loc: env.Location, log: env.Logger, dialect: d, memIndex: opts.MemoryIndexMessages,
+		tmpDir: env.TempDir}
 	if s.memIndex <= 0 {
 		s.memIndex = DefaultMemoryIndexMessages
 	}
