@@ -203,12 +203,14 @@ func again(ctx context.Context, attempts int, try func(context.Context) error) (
 }
 
 // transient reports whether err is a failure that a moment may cure: a
-// 5xx or an HTML page instead of the API's JSON, a 429, a connection lost
-// or timed out. A refused connection, an unknown host (nothing to wait
-// for), a 404 (a wrong URL) and WHMCS's own answers (credentials, role,
-// validation) are not.
+// 5xx or an HTML page instead of the API's JSON, a 429, a connection
+// lost. A refused connection, an unknown host (nothing to wait for), a
+// timeout (a WHMCS that does not answer in target.timeout would make six
+// tries last minutes), a 404 (a wrong URL) and WHMCS's own answers
+// (credentials, role, validation) are not.
 func transient(err error) bool {
-	if unreachable(err) {
+	var ne net.Error
+	if unreachable(err) || errors.As(err, &ne) && ne.Timeout() {
 		return false
 	}
 	var e *Error
