@@ -57,10 +57,16 @@ notes, status and priority changes. Every write is journaled in the checkpoint
 first, so a run can be interrupted or killed at any moment and run again
 without duplicating or losing anything.
 
+Before its first write it checks the mapping against WHMCS (departments,
+statuses, admin usernames), as validate does: a ticket that needs something
+WHMCS lacks fails before any of its calls, and a mapping of which not one
+department exists in WHMCS stops the run, listing every missing name.
+
 Exit status: 0 every ticket imported, updated or unchanged; 3 some tickets
-failed (the next run retries them); 2 usage or config error; 1 fatal
-(authentication, checkpoint I/O, source unreadable); 130 interrupted (in-flight
-calls finished, the journal is flushed: run again to resume).`,
+failed (the next run retries them); 2 usage or config error (a mapping of which
+no department exists in WHMCS included); 1 fatal (authentication, checkpoint
+I/O, source unreadable, checkpoint in use by another run); 130 interrupted
+(in-flight calls finished, the journal is flushed: run again to resume).`,
 		Example: `  whmcs-migrate run --config migrate.yaml
   whmcs-migrate run --config migrate.yaml --report run.json --failures failed.jsonl
   whmcs-migrate run --config migrate.yaml --limit 20          # a first taste
