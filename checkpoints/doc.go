@@ -27,6 +27,12 @@
 // journal holds customer data (subjects, emails) but never a secret; the
 // file is created 0600.
 //
+// One run (or rollback) at a time holds a checkpoint: Lock records the
+// holder (pid, host, since) and refuses another with a *LockedError naming
+// it, never SQLite's "database is locked" (the writer's transactions begin
+// IMMEDIATE and wait for the write lock; a busy start is tried again).
+// Locked tells code handed a Store whether it holds the lock already.
+//
 // The package knows nothing of WHMCS or sources: it stores what the
 // importer tells it.
 package checkpoints

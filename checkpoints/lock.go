@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/whmcs-migrate/whmcs-migrate/internal/proc"
 )
 
 // ErrLocked is wrapped by the *LockedError Lock returns when another live
@@ -76,6 +78,15 @@ func (s *Store) Lock(ctx context.Context) (release func() error, err error) {
 			pid, host, now.Unix(), now.Unix(), token)
 		return err
 	})
+	if err != nil && isBusy(err) {
+		// Another process kept the database's write lock longer than the
+		// busy timeout: name the run lock's holder when there is one, never
+		// a bare SQLITE_BUSY.
+		if h, ok := s.holder(ctx); ok {
+			return nil, &LockedError{Path: s.path, Holder: h}
+		}
+		return nil, fmt.Errorf("checkpoint %s is busy: another process keeps it locked for writing (%w): %w", s.path, err, ErrLocked)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lock checkpoint %s: %w", s.path, err)
 	}
@@ -83,6 +94,7 @@ func (s *Store) Lock(ctx context.Context) (release func() error, err error) {
 		return nil, held
 	}
 
+	s.locked.Store(true)
 	stop := make(chan struct{})
 	beatDone := make(chan struct{})
 	go func() {
@@ -109,11 +121,37 @@ func (s *Store) Lock(ctx context.Context) (release func() error, err error) {
 		released = true
 		close(stop)
 		<-beatDone
+		defer s.locked.Store(false)
 		return s.write(context.Background(), func(tx *sqlx.Tx) error {
 			_, err := tx.Exec("DELETE FROM lock WHERE id = 1 AND token = ?", token)
 			return err
 		})
 	}, nil
+}
+
+// Locked reports whether this Store holds the run lock: Lock returned
+// and its release was not called. A caller that takes the lock early (run
+// takes it before its preflight, so that a run that cannot proceed makes
+// no call) passes the Store down, and the code below does not take it
+// again.
+func (s *Store) Locked() bool { return s.locked.Load() }
+
+// holder reads the run lock's holder, if a live one holds it.
+func (s *Store) holder(ctx context.Context) (Holder, bool) {
+	var cur struct {
+		PID   int    `db:"pid"`
+		Host  string `db:"host"`
+		Since int64  `db:"since"`
+		Beat  int64  `db:"beat"`
+	}
+	if err := s.r.GetContext(ctx, &cur, "SELECT pid, host, since, beat FROM lock WHERE id = 1"); err != nil {
+		return Holder{}, false
+	}
+	host, _ := os.Hostname()
+	if !alive(cur.Host, cur.PID, host, time.Unix(cur.Beat, 0), time.Now()) {
+		return Holder{}, false
+	}
+	return Holder{PID: cur.PID, Host: cur.Host, Since: time.Unix(cur.Since, 0)}, true
 }
 
 // alive reports whether a recorded lock holder still runs.
@@ -122,7 +160,7 @@ func alive(holderHost string, pid int, host string, beat, now time.Time) bool {
 		if pid == os.Getpid() {
 			return true // this process already holds it (a second Lock is a bug, but not a takeover)
 		}
-		return processAlive(pid)
+		return proc.Alive(pid)
 	}
 	return now.Sub(beat) < staleAfter
 }

@@ -5,14 +5,17 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // ErrClosed is returned by writes on a closed Store.
@@ -38,6 +41,8 @@ type Store struct {
 	prepared [numStmts]*sqlx.Stmt
 	bound    [numStmts]*sqlx.Stmt
 	boundTx  *sqlx.Tx
+	// locked: this Store holds the run lock (see Locked).
+	locked atomic.Bool
 }
 
 type op struct {
@@ -67,14 +72,19 @@ func Open(path string) (*Store, error) {
 
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
-	w, err := sqlx.Open("sqlite", dsn)
+	// The writer begins its transactions IMMEDIATE: it takes the write
+	// lock first, waiting busy_timeout for it. A deferred transaction that
+	// reads, then writes (Lock's, the schema's) fails at once with
+	// SQLITE_BUSY when another process wrote in between: simultaneous
+	// starts saw "database is locked" instead of the lock's holder.
+	w, err := sqlx.Open("sqlite", dsn+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open checkpoint %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	if _, err := w.Exec(schema); err != nil {
+	if err := applySchema(w); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open checkpoint %s: create schema: %w", path, err)
 	}
@@ -92,6 +102,44 @@ func Open(path string) (*Store, error) {
 	}
 	go s.commitLoop()
 	return s, nil
+}
+
+// applySchema creates what is missing of the schema, in one IMMEDIATE
+// transaction (see Open). The first connection to a new file turns it to
+// WAL, which needs the file to itself: a process starting at the same
+// moment may meet SQLITE_BUSY there without its busy timeout being
+// waited, so a busy start is tried again for up to openBusyWait.
+func applySchema(w *sqlx.DB) error {
+	deadline := time.Now().Add(openBusyWait)
+	for {
+		err := applySchemaOnce(w)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(time.Duration(10+mrand.IntN(40)) * time.Millisecond)
+	}
+}
+
+// openBusyWait bounds Open's retries of a busy start.
+const openBusyWait = 10 * time.Second
+
+func applySchemaOnce(w *sqlx.DB) error {
+	tx, err := w.Begin()
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(schema); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY (or one of its
+// extended codes): another connection holds the lock it needed.
+func isBusy(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // Path is the checkpoint's file.

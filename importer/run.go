@@ -109,11 +109,15 @@ func Run(ctx context.Context, o Options) (*report.Run, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	release, err := o.Store.Lock(ctx)
-	if err != nil {
-		return nil, err
+	// The caller may hold the lock already (run takes it before its
+	// preflight); otherwise it is taken here.
+	if !o.Store.Locked() {
+		release, err := o.Store.Lock(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
 	}
-	defer release()
 
 	prev, err := o.Store.LastRun(ctx, checkpoints.KindImport)
 	if err != nil {

@@ -53,6 +53,12 @@ type Options struct {
 	// KnownStaff are the WHMCS admin usernames (GetAdminUsers); nil = don't
 	// check the usernames the staff mapping gives.
 	KnownStaff []string
+	// KnownDepartments are the WHMCS department ids
+	// (GetSupportDepartments); nil = don't check the ids the department
+	// mapping gives. A ticket to be opened in, or moved to, a department
+	// WHMCS lacks fails its plan with unknown_department_id, before any
+	// call.
+	KnownDepartments []int64
 	// Now is the WHMCS server's clock, for "date in the future"; nil =
 	// time.Now.
 	Now func() time.Time
@@ -76,6 +82,7 @@ type Options struct {
 // reproduce each ticket. It is safe for concurrent use when its
 // ClientResolver is.
 type Planner struct {
+	cfg          Config // as given, for Unknown
 	clients      ClientResolver
 	admins       AdminResolver
 	contacts     ContactResolver
@@ -94,6 +101,7 @@ type Planner struct {
 	staff        map[string]string // norm(email or name) -> username
 	defaultStaff string
 	knownStaff   map[string]string // norm(username) -> username; nil = no check
+	knownDepts   map[int64]bool    // nil = no check
 	now          func() time.Time
 	target       *time.Location
 	fallback     *Requester // nil = missing_requester
@@ -107,6 +115,7 @@ func NewPlanner(o Options) (*Planner, error) {
 	}
 	c := o.Config
 	p := &Planner{
+		cfg:          c,
 		clients:      o.Clients,
 		admins:       o.Admins,
 		contacts:     o.Contacts,
@@ -143,6 +152,12 @@ func NewPlanner(o Options) (*Planner, error) {
 	p.priorities = make(map[string]string, len(c.Priorities))
 	for k, v := range normMap(c.Priorities) {
 		p.priorities[k], _ = canonicalPriority(v)
+	}
+	if o.KnownDepartments != nil {
+		p.knownDepts = make(map[int64]bool, len(o.KnownDepartments))
+		for _, id := range o.KnownDepartments {
+			p.knownDepts[id] = true
+		}
 	}
 	if o.KnownStaff != nil {
 		p.knownStaff = make(map[string]string, len(o.KnownStaff))
@@ -429,7 +444,19 @@ func (s *planning) plan() error {
 	}
 	s.fourByteText()
 	s.finish()
+	s.knownDepartment()
 	return nil
+}
+
+// knownDepartment checks the department the plan opens the ticket in, or
+// moves it to, against WHMCS's (Options.KnownDepartments).
+func (s *planning) knownDepartment() {
+	p := s.p
+	sent := s.prior == nil || p.DeptChanged && s.pl.applyDept
+	if s.pl.knownDepts == nil || p.DeptID == 0 || s.pl.knownDepts[p.DeptID] || !sent {
+		return
+	}
+	s.errorf(sources.CodeUnknownDepartmentID, nil, "department", "department %q maps to deptid %d, which WHMCS does not have", s.t.Department, p.DeptID)
 }
 
 // department maps the ticket's department.

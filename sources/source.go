@@ -141,4 +141,9 @@ type Env struct {
 	// Ticket.Fields, keyed in lower case. A source that cannot find one of
 	// them fails to open, naming it.
 	Fields []string
+	// TempDir is where a source puts its temporary copies of customer data
+	// (a decoded copy of a file, an index on disk): the command's own
+	// directory, removed when it ends (internal/scratch). "" = the
+	// system's (os.TempDir()).
+	TempDir string
 }

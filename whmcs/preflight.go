@@ -49,9 +49,10 @@ type PreflightOptions struct {
 	// AllowUndated accepts a WHMCS older than 8.0, which dates every
 	// message at the moment of the import.
 	AllowUndated bool
-	// Attempts bounds the first call's tries on a passing failure (a 5xx,
-	// a 429, a lost connection); a refused connection or an unknown host
-	// fails at once. Default 3.
+	// Attempts bounds each call's tries on a passing failure (a 5xx, a
+	// 429, an HTML page, a lost connection), a few seconds apart in all
+	// (see again); a refused connection, an unknown host, a 404 or a
+	// refusal of the credentials fails at once. Default 6.
 	Attempts int
 }
 
@@ -81,7 +82,7 @@ type PreflightResult struct {
 func Preflight(ctx context.Context, c *Client, o PreflightOptions) (*PreflightResult, error) {
 	start := time.Now()
 	if o.Attempts <= 0 {
-		o.Attempts = 3
+		o.Attempts = 6
 	}
 	res := &PreflightResult{}
 	defer func() { res.Elapsed = time.Since(start) }()
@@ -91,22 +92,13 @@ func Preflight(ctx context.Context, c *Client, o PreflightOptions) (*PreflightRe
 		raw = NewClient(h, c.Location())
 	}
 	var det *Details
-	var err error
-	for attempt := 1; ; attempt++ {
-		res.Calls++
+	var n int
+	n, err := again(ctx, o.Attempts, func(ctx context.Context) error {
+		var err error
 		det, err = raw.GetWHMCSDetails(ctx)
-		if err == nil || attempt >= o.Attempts || unreachable(err) || !Retryable(err) || ctx.Err() != nil {
-			break
-		}
-		wait := time.Duration(attempt) * 500 * time.Millisecond
-		if ra, ok := RetryAfter(err); ok {
-			wait = min(ra, 5*time.Second)
-		}
-		select {
-		case <-time.After(wait):
-		case <-ctx.Done():
-		}
-	}
+		return err
+	})
+	res.Calls += n
 	switch {
 	case err == nil:
 		res.Version = det.Version
@@ -154,16 +146,9 @@ func Preflight(ctx context.Context, c *Client, o PreflightOptions) (*PreflightRe
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			for attempt := 1; attempt <= o.Attempts; attempt++ {
-				calls[i]++
-				err := try(ctx)
-				errs[i] = err
-				if err == nil || KindOf(err) == KindBusiness || KindOf(err) == KindAuth || ctx.Err() != nil {
-					return
-				}
-				// A probe changes nothing, so one whose answer was lost is
-				// simply asked again.
-			}
+			// A probe changes nothing, so one whose answer was lost is
+			// simply asked again.
+			calls[i], errs[i] = again(ctx, o.Attempts, try)
 		})
 	}
 	wg.Wait()
@@ -183,6 +168,62 @@ func Preflight(ctx context.Context, c *Client, o PreflightOptions) (*PreflightRe
 			apiURL(c), strings.Join(denied, ", "), ErrDenied)
 	}
 	return res, nil
+}
+
+// again calls try up to attempts times while it fails for a passing
+// reason (see transient), waiting 250 ms, then 500 ms, then 1 s between
+// tries (a server's Retry-After, up to 2 s, instead): six tries take
+// under 4 s of waiting. It returns the calls made and the last error.
+//
+// The preflight's calls are reads and probes that change nothing, so a
+// call whose answer was lost is simply asked again, a write probe's too.
+// It once gave up after a single fault on a probe: the policy layers do
+// not retry a write whose answer was lost (it may have been processed),
+// and the first call had only three tries.
+func again(ctx context.Context, attempts int, try func(context.Context) error) (int, error) {
+	wait := 250 * time.Millisecond
+	for n := 1; ; n++ {
+		err := try(ctx)
+		if err == nil || n >= attempts || !transient(err) || ctx.Err() != nil {
+			return n, err
+		}
+		d := wait
+		if ra, ok := RetryAfter(err); ok {
+			d = min(ra, 2*time.Second)
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return n, err
+		}
+		wait = min(2*wait, time.Second)
+	}
+}
+
+// transient reports whether err is a failure that a moment may cure: a
+// 5xx or an HTML page instead of the API's JSON, a 429, a connection
+// lost. A refused connection, an unknown host (nothing to wait for), a
+// timeout (a WHMCS that does not answer in target.timeout would make six
+// tries last minutes), a 404 (a wrong URL) and WHMCS's own answers
+// (credentials, role, validation) are not.
+func transient(err error) bool {
+	var ne net.Error
+	if unreachable(err) || errors.As(err, &ne) && ne.Timeout() {
+		return false
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Kind {
+	case KindThrottled, KindTransport:
+		return true
+	case KindServer:
+		return e.Status != 404
+	}
+	return false
 }
 
 // probe returns a request for action that WHMCS refuses after its

@@ -100,23 +100,28 @@ func TestPreflightFailsFast(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	check := func(name, url string, want error, hint string) {
+	// calls is the calls each check may make: one, but for a persisting
+	// HTML page, which a moment may cure: it is tried a few times.
+	check := func(name, url string, want error, hint string, calls int) {
 		t.Helper()
 		h, err := whmcs.NewHTTP(whmcs.Options{URL: url, Identifier: "id", Secret: "s3cret-value"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		start := time.Now()
-		_, err = whmcs.Preflight(context.Background(), whmcs.NewClient(h, nil), whmcs.PreflightOptions{Actions: runActions})
+		res, err := whmcs.Preflight(context.Background(), whmcs.NewClient(h, nil), whmcs.PreflightOptions{Actions: runActions})
 		if !errors.Is(err, want) || !strings.Contains(err.Error(), hint) || strings.Contains(err.Error(), "s3cret-value") {
 			t.Errorf("%s: err = %v, want %v with %q", name, err, want, hint)
+		}
+		if res.Calls != calls {
+			t.Errorf("%s: %d calls, want %d", name, res.Calls, calls)
 		}
 		if d := time.Since(start); d > 10*time.Second {
 			t.Errorf("%s: took %v", name, d)
 		}
 	}
-	check("closed port", "http://"+addr+"/includes/api.php", whmcs.ErrUnreachable, addr)
-	check("unknown host", "http://whmcs-migrate-no-such-host.invalid/includes/api.php", whmcs.ErrUnreachable, "no-such-host")
+	check("closed port", "http://"+addr+"/includes/api.php", whmcs.ErrUnreachable, addr, 1)
+	check("unknown host", "http://whmcs-migrate-no-such-host.invalid/includes/api.php", whmcs.ErrUnreachable, "no-such-host", 1)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/maintenance/includes/api.php", func(w http.ResponseWriter, _ *http.Request) {
@@ -125,8 +130,8 @@ func TestPreflightFailsFast(t *testing.T) {
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	check("404", srv.URL+"/whmcs/api.php", whmcs.ErrNotAPI, "/includes/api.php")
-	check("HTML 200", srv.URL+"/maintenance/includes/api.php", whmcs.ErrNotAPI, "maintenance")
+	check("404", srv.URL+"/whmcs/api.php", whmcs.ErrNotAPI, "/includes/api.php", 1)
+	check("HTML 200", srv.URL+"/maintenance/includes/api.php", whmcs.ErrNotAPI, "maintenance", 6)
 }
 
 // BenchmarkPreflight reports a run's preflight cost against a WHMCS 50 ms

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -13,7 +14,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
+	"github.com/whmcs-migrate/whmcs-migrate/importer/validate"
 	"github.com/whmcs-migrate/whmcs-migrate/internal/redact"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/scratch"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/all"
@@ -71,8 +74,13 @@ func (a *app) openSource(ctx context.Context) (sources.Source, error) {
 	if a.cfg.Source.Timezone == "" {
 		loc = nil // unset: UTC, except for a source that needs the zone given
 	}
+	tmp, err := a.tempDir()
+	if err != nil {
+		return nil, err
+	}
 	src, err := a.cfg.Source.Factory.Open(ctx, a.cfg.Source.Options, sources.Env{
 		Dir: a.cfg.Dir, Location: loc, Logger: a.log, Fields: slices.Sorted(maps.Keys(a.cfg.Mapping.CustomFields)),
+		TempDir: tmp,
 	})
 	if err != nil {
 		err = a.redactErr(fmt.Errorf("open %s source: %w", a.cfg.Source.Type, err))
@@ -82,6 +90,22 @@ func (a *app) openSource(ctx context.Context) (sources.Source, error) {
 		return nil, err
 	}
 	return src, nil
+}
+
+// tempDir is the command's scratch directory, for every temporary copy of
+// customer data (a source's decoded copy, its index on disk): made on first
+// use in $TMPDIR (os.TempDir()) as whmcs-migrate-<pid>-<random>, after
+// removing what killed commands left there, and removed when the command
+// ends (execute). See internal/scratch.
+func (a *app) tempDir() (string, error) {
+	if a.g.scratch == nil {
+		d, err := scratch.New(scratch.Options{Parent: os.TempDir(), Logger: a.log})
+		if err != nil {
+			return "", err
+		}
+		a.g.scratch = d
+	}
+	return a.g.scratch.Path(), nil
 }
 
 // client builds the WHMCS client from the config's target: HTTP, then
@@ -142,28 +166,37 @@ func (a *app) planner(client *whmcs.Client, lk lookups, applyDept bool, tune ...
 }
 
 // lookups are the WHMCS look-ups a command's planner makes: requesters
-// and contacts (match_email), assignees' admin ids (mapping.staff). They
-// are built once, before the preflight, so that its permission check of
-// their actions is their own first read, whose answer they keep: see
-// reads.
+// and contacts (match_email), assignees' admin ids (mapping.staff), and
+// the target the mapping is checked against (departments, statuses,
+// admin users). They are built once, before the preflight, so that its
+// permission check of their actions is their own first read, whose
+// answer they keep: see reads.
 type lookups struct {
 	clients  mapping.ClientResolver
 	contacts mapping.ContactResolver
 	admins   mapping.AdminResolver
+	// target reads what WHMCS holds for the mapping check, each list once;
+	// admins answers from its admin list.
+	target *validate.TargetReader
 }
 
 // lookups builds the look-ups the config needs; none offline (nil client).
 func (a *app) lookups(client *whmcs.Client) lookups {
 	var lk lookups
-	if client != nil && a.cfg.Mapping.Clients == mapping.ClientsMatchEmail {
+	if client == nil {
+		return lk
+	}
+	lk.target = validate.NewTargetReader(client)
+	if a.cfg.Mapping.Clients == mapping.ClientsMatchEmail {
 		lk.clients = mapping.NewClientResolver(client)
 		// Behind an interface of its own, so that a batched lookup can
 		// replace it.
 		lk.contacts = mapping.NewContactResolver(client)
 	}
-	if client != nil && len(a.cfg.Mapping.Staff) > 0 {
-		// Assignees map through mapping.staff to an admin id.
-		lk.admins = mapping.NewAdminResolver(client)
+	if len(a.cfg.Mapping.Staff) > 0 {
+		// Assignees map through mapping.staff to an admin id, found in the
+		// admin list the mapping check reads.
+		lk.admins = lk.target.Admins()
 	}
 	return lk
 }
@@ -172,7 +205,10 @@ func (a *app) lookups(client *whmcs.Client) lookups {
 // whmcs.PreflightOptions.Reads.
 func (lk lookups) reads() map[string]func(context.Context) error {
 	m := map[string]func(context.Context) error{}
-	for action, r := range map[string]any{whmcs.ActionGetClients: lk.clients, whmcs.ActionGetContacts: lk.contacts, whmcs.ActionGetAdminUsers: lk.admins} {
+	if lk.target != nil {
+		maps.Copy(m, lk.target.Reads())
+	}
+	for action, r := range map[string]any{whmcs.ActionGetClients: lk.clients, whmcs.ActionGetContacts: lk.contacts} {
 		if p, ok := r.(mapping.Preloader); ok {
 			m[action] = p.Preload
 		}
@@ -254,9 +290,9 @@ func (a *app) runActions() []string {
 	if a.cfg.Mapping.Clients == mapping.ClientsMatchEmail {
 		acts = append(acts, whmcs.ActionGetClients, whmcs.ActionGetContacts)
 	}
-	if len(a.cfg.Mapping.Staff) > 0 {
-		acts = append(acts, whmcs.ActionGetAdminUsers) // assignees' admin ids
-	}
+	// What the mapping is checked against, before the first write (the
+	// admin list also gives the assignees' admin ids).
+	acts = append(acts, whmcs.ActionGetSupportDepartments, whmcs.ActionGetSupportStatuses, whmcs.ActionGetAdminUsers)
 	if a.cfg.Sync.ApplyEdits {
 		acts = append(acts, whmcs.ActionUpdateTicketReply)
 	}
@@ -293,45 +329,102 @@ func (a *app) preflight(ctx context.Context, client *whmcs.Client, actions []str
 }
 
 // session is what run, verify and demo work with: the client (with its
-// policy layers), the checkpoint, the source and the planner, opened in
-// that order.
+// policy layers), the checkpoint (with its run lock, for a command that
+// writes), the source and the planner, opened in that order.
 type session struct {
 	client  *whmcs.Client
 	store   *checkpoints.Store
+	release func() error // the run lock's, nil when not taken
 	src     sources.Source
 	planner *mapping.Planner
 	lookups lookups // the planner's, for the preflight
 }
 
-// open opens a session. applyDept is --apply-department-changes.
-func (a *app) open(ctx context.Context, readOnly, applyDept bool) (_ *session, err error) {
+// openOptions say how a command opens its session.
+type openOptions struct {
+	// readOnly: the client refuses writes (verify).
+	readOnly bool
+	// applyDept is --apply-department-changes.
+	applyDept bool
+	// lock takes the checkpoint's run lock as soon as the checkpoint is
+	// open: before the source is read and before the preflight's first
+	// call, so that a run that cannot proceed (another run holds the
+	// checkpoint) makes no call and names the holder.
+	lock bool
+	// checkMapping leaves the planner to checkMapping, after the
+	// preflight: it is built with what WHMCS holds (run, demo).
+	checkMapping bool
+}
+
+// open opens a session.
+func (a *app) open(ctx context.Context, o openOptions) (_ *session, err error) {
 	s := &session{}
 	defer func() {
 		if err != nil {
 			s.Close()
 		}
 	}()
-	if s.client, err = a.client(readOnly); err != nil {
+	if s.client, err = a.client(o.readOnly); err != nil {
 		return nil, err
 	}
 	if s.store, err = a.openCheckpoint(); err != nil {
 		return nil, err
 	}
+	if o.lock {
+		if s.release, err = s.store.Lock(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if s.src, err = a.openSource(ctx); err != nil {
 		return nil, err
 	}
 	s.lookups = a.lookups(s.client)
-	if s.planner, err = a.planner(s.client, s.lookups, applyDept); err != nil {
+	if o.checkMapping {
+		return s, nil
+	}
+	if s.planner, err = a.planner(s.client, s.lookups, o.applyDept); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// Close closes the source and the checkpoint.
+// checkMapping builds the session's planner with what WHMCS holds
+// (departments, statuses, admin users: validate's checks, read once, by
+// the preflight already), after the preflight and before the first
+// write. A ticket that needs something WHMCS lacks then fails its plan,
+// before any of its calls, with validate's code and text; the names
+// WHMCS lacks are listed once, on stderr. When not one department the
+// mapping names exists, no ticket could be opened: it returns a
+// *ConfigError (exit 2) listing every missing name, and nothing is
+// written.
+func (a *app) checkMapping(ctx context.Context, s *session, applyDept bool) error {
+	t, err := s.lookups.target.Target(ctx)
+	if err != nil {
+		return fmt.Errorf("check the mapping against WHMCS: %w", err)
+	}
+	if s.planner, err = a.planner(s.client, s.lookups, applyDept, t.Apply); err != nil {
+		return err
+	}
+	missing, noDept := s.planner.Unknown()
+	if noDept {
+		return &ConfigError{fmt.Errorf("%s: not one department of the mapping exists in WHMCS, so no ticket could be opened; nothing was written. Fix the mapping (WHMCS: Setup > Support > Departments; validate lists every problem). Missing in WHMCS:\n  %s",
+			a.cfg.File, strings.Join(missing, "\n  "))}
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(a.g.stderr, "The mapping names what WHMCS lacks; the tickets that need it fail before any of their calls (validate lists them):\n  %s\n", strings.Join(missing, "\n  "))
+		a.log.Warn("the mapping names what WHMCS lacks", "missing", len(missing))
+	}
+	return nil
+}
+
+// Close closes the source, releases the lock and closes the checkpoint.
 func (s *session) Close() error {
 	var errs []error
 	if s.src != nil {
 		errs = append(errs, s.src.Close())
+	}
+	if s.release != nil {
+		errs = append(errs, s.release())
 	}
 	if s.store != nil {
 		errs = append(errs, s.store.Close())

@@ -145,8 +145,18 @@ type runProc struct {
 
 func startRun(t *testing.T, bin string, args ...string) *runProc {
 	t.Helper()
+	return startRunEnv(t, bin, nil, args...)
+}
+
+// startRunEnv is startRun with env ("KEY=value") added to this process's
+// environment.
+func startRunEnv(t *testing.T, bin string, env []string, args ...string) *runProc {
+	t.Helper()
 	p := &runProc{stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
+	if env != nil {
+		p.cmd.Env = append(os.Environ(), env...)
+	}
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -105,28 +105,34 @@ func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
 	res := &demoResult{server: srv}
 	cfg.Target.URL = srv.APIURL()
 	cfg.Target.Rate = &Rate{}
-	tmp, err := os.MkdirTemp("", "whmcs-migrate-demo-")
+	a := &app{g: g, cfg: cfg, log: g.logger()}
+	// The throwaway checkpoint goes in the command's scratch directory,
+	// removed at exit (or by the next command, after a kill).
+	tmp, err := a.tempDir()
 	if err != nil {
 		return res, err
 	}
-	defer os.RemoveAll(tmp)
 	cfg.Checkpoint = filepath.Join(tmp, "demo.db")
-	a := &app{g: g, cfg: cfg, log: g.logger()}
 
 	w := g.stdout
 	fmt.Fprintf(w, "WHMCS sandbox listening on %s (time zone %s; text: %s)\n", srv.APIURL(), cfg.Target.Location, srv.Storage())
 	fmt.Fprintf(w, "Importing the sample helpdesk (%s) into it...\n\n", cfgPath)
 
-	ss, err := a.open(ctx, false, false)
+	ss, err := a.open(ctx, openOptions{lock: true, checkMapping: true})
 	if err != nil {
 		return res, err
 	}
 	defer ss.Close()
-	client, store, src, planner := ss.client, ss.store, ss.src, ss.planner
-	// As run does: the preflight first, then the canary in the run.
+	client, store, src := ss.client, ss.store, ss.src
+	// As run does: the preflight first, the mapping checked against what
+	// it read, then the canary in the run.
 	if _, err := a.preflight(ctx, client, a.runActions(), false, store, ss.lookups); err != nil {
 		return res, err
 	}
+	if err := a.checkMapping(ctx, ss, false); err != nil {
+		return res, err
+	}
+	planner := ss.planner
 	total := -1
 	if c, ok := src.(sources.Counter); ok {
 		if n, err := c.Count(ctx); err == nil {

@@ -77,6 +77,12 @@ func runRollback(ctx context.Context, g *globals, f rollbackFlags) error {
 	}
 	defer store.Close()
 	if f.yes {
+		// The lock first: a rollback that cannot proceed makes no call.
+		release, err := store.Lock(ctx)
+		if err != nil {
+			return err
+		}
+		defer release()
 		if _, err := a.preflight(ctx, client, []string{whmcs.ActionDeleteTicket}, true, nil, lookups{}); err != nil {
 			return err
 		}

@@ -10,7 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/scratch"
 	"github.com/whmcs-migrate/whmcs-migrate/internal/termsafe"
 )
 
@@ -40,6 +42,9 @@ type globals struct {
 	logLevel  string
 	stdout    io.Writer
 	stderr    io.Writer
+	// scratch is the command's temporary directory, made when first
+	// needed (app.tempDir) and removed when the command ends.
+	scratch *scratch.Dir
 }
 
 func (g *globals) logger() *slog.Logger {
@@ -123,6 +128,9 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd(g)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if rerr := g.scratch.Remove(); rerr != nil {
+		g.logger().Warn("could not remove the temporary directory", "dir", g.scratch.Path(), "error", rerr)
+	}
 	code := exitCode(ctx, err)
 	if err != nil && !errors.Is(err, errIncomplete) {
 		fmt.Fprintln(stderr, "whmcs-migrate:", err)

@@ -57,10 +57,16 @@ notes, status and priority changes. Every write is journaled in the checkpoint
 first, so a run can be interrupted or killed at any moment and run again
 without duplicating or losing anything.
 
+Before its first write it checks the mapping against WHMCS (departments,
+statuses, admin usernames), as validate does: a ticket that needs something
+WHMCS lacks fails before any of its calls, and a mapping of which not one
+department exists in WHMCS stops the run, listing every missing name.
+
 Exit status: 0 every ticket imported, updated or unchanged; 3 some tickets
-failed (the next run retries them); 2 usage or config error; 1 fatal
-(authentication, checkpoint I/O, source unreadable); 130 interrupted (in-flight
-calls finished, the journal is flushed: run again to resume).`,
+failed (the next run retries them); 2 usage or config error (a mapping of which
+no department exists in WHMCS included); 1 fatal (authentication, checkpoint
+I/O, source unreadable, checkpoint in use by another run); 130 interrupted
+(in-flight calls finished, the journal is flushed: run again to resume).`,
 		Example: `  whmcs-migrate run --config migrate.yaml
   whmcs-migrate run --config migrate.yaml --report run.json --failures failed.jsonl
   whmcs-migrate run --config migrate.yaml --limit 20          # a first taste
@@ -96,18 +102,23 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	ss, err := a.open(ctx, false, f.applyDept)
+	ss, err := a.open(ctx, openOptions{applyDept: f.applyDept, lock: true, checkMapping: true})
 	if err != nil {
 		return err
 	}
 	defer ss.Close()
-	client, store, src, planner := ss.client, ss.store, ss.src, ss.planner
+	client, store, src := ss.client, ss.store, ss.src
 	// Every run, --only and no-op runs too, checks WHMCS before anything
 	// else: a revoked secret or a denied action fails here, with nothing
 	// written.
 	if _, err := a.preflight(ctx, client, a.runActions(), f.allowUndated, store, ss.lookups); err != nil {
 		return err
 	}
+	// Then the mapping, against what the preflight read of WHMCS.
+	if err := a.checkMapping(ctx, ss, f.applyDept); err != nil {
+		return err
+	}
+	planner := ss.planner
 	// The planner refuses dates after the WHMCS server's clock (WHMCS
 	// would: "Ticket creation date cannot be in the future"): the
 	// preflight's answers told it, before the first ticket is planned.

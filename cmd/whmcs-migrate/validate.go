@@ -114,7 +114,8 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 		if _, err := a.preflight(ctx, client, a.runActions(), true, nil, lk); err != nil {
 			return err
 		}
-		if o.Target, err = validate.ReadTarget(ctx, client); err != nil {
+		// Read by the preflight already: no call of its own.
+		if o.Target, err = lk.target.Target(ctx); err != nil {
 			return err
 		}
 		o.LooksUpClients = cfg.Mapping.Clients == mapping.ClientsMatchEmail

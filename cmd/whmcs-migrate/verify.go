@@ -85,7 +85,7 @@ func runVerify(ctx context.Context, g *globals, f verifyFlags) error {
 	}
 	// Verify only reads: the read-only layer makes sure of it. The planner
 	// is run's, so that what is expected is what run sends.
-	ss, err := a.open(ctx, true, false)
+	ss, err := a.open(ctx, openOptions{readOnly: true})
 	if err != nil {
 		return err
 	}

@@ -93,15 +93,20 @@ func Run(ctx context.Context, o Options) (*report.Rollback, error) {
 		return rep, nil
 	}
 
-	release, err := o.Store.Lock(ctx)
-	if err != nil {
-		return nil, err
+	// The caller may hold the lock already (run takes it before its
+	// preflight); otherwise it is taken here.
+	if !o.Store.Locked() {
+		release, err := o.Store.Lock(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
 	}
-	defer release()
 	// Listed under the lock: no run changes the checkpoint meanwhile.
 	if err := rollbackList(ctx, o, rep); err != nil {
 		return nil, err
 	}
+	var err error
 	rep.RunID, err = o.Store.BeginRun(ctx, checkpoints.KindRollback)
 	if err != nil {
 		return nil, err

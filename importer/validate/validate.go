@@ -88,48 +88,6 @@ type Options struct {
 	Logger  *slog.Logger
 }
 
-// Target is what validation reads of the target WHMCS to check the mapping
-// against.
-type Target struct {
-	Departments map[int64]bool // deptids
-	Statuses    []string       // status titles
-	Staff       []string       // admin usernames, disabled ones included
-}
-
-// Apply gives a planner's options what t knows: the statuses and staff
-// the mapping must name.
-func (t *Target) Apply(o *mapping.Options) {
-	o.KnownStatuses, o.KnownStaff = t.Statuses, t.Staff
-}
-
-// ReadTarget reads the departments, statuses and admin users of WHMCS with
-// read calls (GetSupportDepartments, GetSupportStatuses, GetAdminUsers).
-func ReadTarget(ctx context.Context, c *whmcs.Client) (*Target, error) {
-	depts, err := c.GetSupportDepartments(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("validate: read WHMCS departments: %w", err)
-	}
-	t := &Target{Departments: make(map[int64]bool, len(depts))}
-	for _, d := range depts {
-		t.Departments[d.ID] = true
-	}
-	sts, err := c.GetSupportStatuses(ctx, 0)
-	if err != nil {
-		return nil, fmt.Errorf("validate: read WHMCS statuses: %w", err)
-	}
-	for _, s := range sts {
-		t.Statuses = append(t.Statuses, s.Title)
-	}
-	admins, err := c.GetAdminUsers(ctx, &whmcs.GetAdminUsersRequest{IncludeDisabled: true})
-	if err != nil {
-		return nil, fmt.Errorf("validate: read WHMCS admin users: %w", err)
-	}
-	for _, a := range admins {
-		t.Staff = append(t.Staff, a.Username)
-	}
-	return t, nil
-}
-
 // ticketResult is what validation keeps of one ticket: its problems and
 // its share of the plan, not the ticket.
 type ticketResult struct {
@@ -150,7 +108,6 @@ type ticketResult struct {
 // validator is the state of one Run.
 type validator struct {
 	o       Options
-	depts   map[int64]bool // nil offline
 	allowed map[string]bool
 	maxSize int64
 }
@@ -180,9 +137,6 @@ func Run(ctx context.Context, o Options) (*report.Validation, error) {
 		o.Workers = max(runtime.GOMAXPROCS(0), o.Concurrency)
 	}
 	v := &validator{o: o, maxSize: o.MaxAttachmentSize}
-	if o.Target != nil {
-		v.depts = o.Target.Departments
-	}
 	if v.maxSize == 0 {
 		v.maxSize = DefaultMaxAttachmentSize
 	}
@@ -274,11 +228,9 @@ func (v *validator) ticket(ctx context.Context, t *sources.Ticket, r *ticketResu
 	if err != nil {
 		return fmt.Errorf("validate: %w", err)
 	}
+	// The mapping's departments, statuses and staff are checked against
+	// WHMCS by the planner (Target.Apply), as run checks them.
 	probs := p.Problems
-	if v.depts != nil && p.DeptID != 0 && !v.depts[p.DeptID] && (prior == nil || p.DeptChanged) {
-		probs = append(probs, sources.Problem{Severity: sources.Error, Code: sources.CodeUnknownDepartmentID, Ticket: t.ID, Origin: t.Origin,
-			Field: "department", Message: fmt.Sprintf("department %q maps to deptid %d, which WHMCS does not have", t.Department, p.DeptID)})
-	}
 	if len(p.Steps) > 0 && p.Steps[0].Open != nil && v.o.Links != nil {
 		o := p.Steps[0].Open
 		var has bool

@@ -55,7 +55,8 @@ type Source struct {
 	tickets, messages *csvFile
 	unknown           []sources.Problem // unknown_column warnings, one per file
 	closed            bool
-	memIndex          int // Options.MemoryIndexMessages
+	memIndex          int    // Options.MemoryIndexMessages
+	tmpDir            string // sources.Env.TempDir: for the index on disk
 }
 
 var (
@@ -149,7 +150,9 @@ func Open(opts Options, env sources.Env) (*Source, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("csv: %s is not a directory (want the directory holding tickets.csv and messages.csv)", dir)
 	}
-	s := &Source{dir: dir, loc: env.Location, log: env.Logger, dialect: d, memIndex: opts.MemoryIndexMessages}
+	d.tmpDir = env.TempDir
+	s := &Source{dir: dir, loc: env.Location, log: env.Logger, dialect: d, memIndex: opts.MemoryIndexMessages,
+		tmpDir: env.TempDir}
 	if s.memIndex <= 0 {
 		s.memIndex = DefaultMemoryIndexMessages
 	}

@@ -20,6 +20,8 @@ type dialect struct {
 	comma rune
 	enc   encoding.Encoding
 	name  string // the encoding's name, for messages
+	// tmpDir is where transcode writes its copy (sources.Env.TempDir).
+	tmpDir string
 }
 
 // parseDialect reads source.delimiter and source.encoding.
@@ -52,7 +54,7 @@ func parseDialect(opts Options) (dialect, error) {
 }
 
 // transcode writes a UTF-8 copy of the file at path into a new temporary
-// file and returns it, open, positioned anywhere. Line structure is kept,
+// file (in d.tmpDir, the command's scratch directory) and returns it, open, positioned anywhere. Line structure is kept,
 // so the copy's line numbers are the original's. The caller removes it.
 func (d dialect) transcode(path string) (*os.File, error) {
 	in, err := os.Open(path)
@@ -60,7 +62,7 @@ func (d dialect) transcode(path string) (*os.File, error) {
 		return nil, err
 	}
 	defer in.Close()
-	out, err := os.CreateTemp("", "whmcs-migrate-"+filepath.Base(path)+"-*.utf8")
+	out, err := os.CreateTemp(d.tmpDir, "whmcs-migrate-"+filepath.Base(path)+"-*.utf8") // 0600
 	if err != nil {
 		return nil, fmt.Errorf("transcode %s: %w", filepath.Base(path), err)
 	}

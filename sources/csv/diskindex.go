@@ -30,8 +30,10 @@ type diskIndex struct {
 	claimIns, claimGet, refsGet *sql.Stmt
 }
 
-func newDiskIndex(ctx context.Context) (_ *diskIndex, err error) {
-	f, err := os.CreateTemp("", "whmcs-migrate-csv-index-*.db")
+// newDiskIndex makes the index's file in dir (the command's scratch
+// directory; "" = the system's temporary directory).
+func newDiskIndex(ctx context.Context, dir string) (_ *diskIndex, err error) {
+	f, err := os.CreateTemp(dir, "whmcs-migrate-csv-index-*.db") // 0600
 	if err != nil {
 		return nil, fmt.Errorf("csv: index on disk: %w", err)
 	}

@@ -14,7 +14,8 @@
 //
 // Files in another delimiter or encoding (Options.Delimiter, .Encoding) are
 // read through golang.org/x/text: a non-UTF-8 file is decoded once into a
-// temporary UTF-8 copy, removed by Close, so offsets and lines below are
+// temporary UTF-8 copy (in sources.Env.TempDir, the command's own
+// directory), removed by Close, so offsets and lines below are
 // the copy's, and its lines the file's. A ticket id used by several rows
 // is one failed ticket naming every line (a pre-pass over tickets.csv
 // finds them).

@@ -556,7 +556,7 @@ func (s *Source) buildIndex(ctx context.Context) (*index, error) {
 			}
 		}
 		if n == s.memIndex && idx.disk == nil {
-			if err := idx.toDisk(ctx); err != nil {
+			if err := idx.toDisk(ctx, s.tmpDir); err != nil {
 				return nil, err
 			}
 		}
@@ -623,8 +623,8 @@ func (s *Source) buildIndex(ctx context.Context) (*index, error) {
 
 // toDisk moves the index to a temporary SQLite file: the records indexed
 // so far, and from then on every record (see diskIndex).
-func (idx *index) toDisk(ctx context.Context) error {
-	d, err := newDiskIndex(ctx)
+func (idx *index) toDisk(ctx context.Context, dir string) error {
+	d, err := newDiskIndex(ctx, dir)
 	if err != nil {
 		return err
 	}

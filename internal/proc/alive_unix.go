@@ -1,15 +1,15 @@
 //go:build unix
 
-package checkpoints
+package proc
 
 import (
 	"errors"
 	"syscall"
 )
 
-// processAlive reports whether process pid runs on this host: signal 0
+// Alive reports whether process pid runs on this host: signal 0
 // checks without sending anything (EPERM: it runs as another user).
-func processAlive(pid int) bool {
+func Alive(pid int) bool {
 	err := syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
