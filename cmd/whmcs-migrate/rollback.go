@@ -33,8 +33,14 @@ touches a ticket the checkpoint did not create: tickets that were already in
 WHMCS, or that were opened by hand, stay. The status command lists the runs
 and how many tickets each created.
 
-Without --yes it only prints what it would delete. An interrupted rollback
-resumes when run again; a ticket already gone from WHMCS is simply forgotten.
+Without --yes it only prints what it would delete. Each deletion is journaled
+like the import's writes: recorded in the checkpoint before DeleteTicket is
+sent, settled after it (the ticket forgotten). A rollback that was
+interrupted, killed, or lost an answer resumes when the same command is run
+again: it first reads back (GetTicket) each deletion whose outcome is
+unknown, then deletes what is left; a ticket already gone from WHMCS is
+simply forgotten. Until the rollback is finished, run refuses to write and
+names it, and status shows it.
 
 Exit status: 0 done (or previewed); 3 some deletions failed (run it again);
 2 usage or config error; 1 fatal; 130 interrupted.`,
@@ -87,7 +93,7 @@ func runRollback(ctx context.Context, g *globals, f rollbackFlags) error {
 	case err != nil && errors.Is(err, rollback.ErrNoSuchRun):
 		return &ConfigError{err}
 	case err != nil && errors.Is(err, importer.ErrInterrupted):
-		fmt.Fprintln(g.stderr, "interrupted: run the same command again to finish the rollback")
+		fmt.Fprintln(g.stderr, "interrupted: run the same command again to finish the rollback (run refuses to write until then)")
 		return importer.ErrInterrupted
 	case err != nil:
 		return err

@@ -102,6 +102,11 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 	}
 	defer ss.Close()
 	client, store, src, planner := ss.client, ss.store, ss.src, ss.planner
+	// A rollback left unfinished stops the run before anything is sent
+	// (importer.Run checks again under the lock).
+	if err := importer.CheckRollbacks(ctx, store); err != nil {
+		return finishRollback(err, f.config)
+	}
 	// Every run, --only and no-op runs too, checks WHMCS before anything
 	// else: a revoked secret or a denied action fails here, with nothing
 	// written.
@@ -183,7 +188,7 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 	case err != nil && errors.Is(err, importer.ErrInterrupted):
 		return fmt.Errorf("%w: in-flight calls finished and the journal is flushed; run the same command again to resume", importer.ErrInterrupted)
 	case err != nil:
-		return a.redactErr(err)
+		return finishRollback(a.redactErr(err), f.config)
 	case rep.Tickets.Failed > 0:
 		fmt.Fprintf(g.stderr, "%s failed; they are retried on the next run\n", report.Plural(rep.Tickets.Failed, "ticket", "tickets"))
 		return errIncomplete
