@@ -19,6 +19,8 @@ type rollbackFlags struct {
 	all    bool
 	yes    bool
 	target targetFlags
+	// retarget: see run's.
+	retarget bool
 }
 
 func newRollbackCmd(g *globals) *cobra.Command {
@@ -58,6 +60,7 @@ Exit status: 0 done (or previewed); 3 some deletions failed (run it again);
 	fl.BoolVar(&f.all, "all", false, "roll back every run on this checkpoint")
 	fl.BoolVar(&f.yes, "yes", false, "delete; without it only the preview is printed")
 	f.target.add(fl, "API calls per second, 0 = unlimited (default target.rate)", "deletions at once; 1 deletes strictly newest first (default 1)")
+	retargetFlag(fl, &f.retarget)
 	return cmd
 }
 
@@ -83,7 +86,16 @@ func runRollback(ctx context.Context, g *globals, f rollbackFlags) error {
 	}
 	defer store.Close()
 	if f.yes {
-		if _, err := a.preflight(ctx, client, []string{whmcs.ActionDeleteTicket}, true, nil, lookups{}); err != nil {
+		// Deletions go to the WHMCS the checkpoint belongs to only.
+		tgt, err := a.checkpointTarget(ctx, store, f.retarget, true)
+		if err != nil {
+			return err
+		}
+		pre, err := a.preflight(ctx, client, []string{whmcs.ActionDeleteTicket, whmcs.ActionGetTicket}, true, store, lookups{}, tgt.option())
+		if err != nil {
+			return tgt.refusal(err)
+		}
+		if err := tgt.keep(ctx, pre.Identity); err != nil {
 			return err
 		}
 	}

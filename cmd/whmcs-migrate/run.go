@@ -44,6 +44,9 @@ type runFlags struct {
 	// allowUndated lets a run go on against a WHMCS that does not keep
 	// `created` (before 8.0).
 	allowUndated bool
+	// retarget lets the checkpoint be used with another WHMCS than the
+	// one it recorded (a WHMCS that moved), and records it.
+	retarget bool
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -87,6 +90,7 @@ calls finished, the journal is flushed: run again to resume).`,
 	fl.StringVar(&f.html, "html", "", "write the run's report as a self-contained HTML page, with charts of its calls, to `FILE` (0600; with --dry-run: the validation report)")
 	fl.BoolVar(&f.applyDept, "apply-department-changes", false, "move tickets whose source department now maps elsewhere (UpdateTicket deptid)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar, even on a terminal")
+	retargetFlag(fl, &f.retarget)
 	fl.BoolVar(&f.allowUndated, "allow-undated", false, "import into a WHMCS older than 8.0, which dates every message at the moment of the import")
 	return cmd
 }
@@ -110,7 +114,17 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 	// Every run, --only and no-op runs too, checks WHMCS before anything
 	// else: a revoked secret or a denied action fails here, with nothing
 	// written.
-	if _, err := a.preflight(ctx, client, a.runActions(), f.allowUndated, store, ss.lookups); err != nil {
+	// The checkpoint belongs to one WHMCS: the preflight refuses another
+	// before any write, and the first run records it.
+	tgt, err := a.checkpointTarget(ctx, store, f.retarget, true)
+	if err != nil {
+		return err
+	}
+	pre, err := a.preflight(ctx, client, a.runActions(), f.allowUndated, store, ss.lookups, tgt.option())
+	if err != nil {
+		return tgt.refusal(err)
+	}
+	if err := tgt.keep(ctx, pre.Identity); err != nil {
 		return err
 	}
 	// The planner refuses dates after the WHMCS server's clock (WHMCS

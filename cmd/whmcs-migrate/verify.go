@@ -24,6 +24,7 @@ type verifyFlags struct {
 	sample     int
 	noProgress bool
 	target     targetFlags
+	retarget   bool
 }
 
 func newVerifyCmd(g *globals) *cobra.Command {
@@ -66,6 +67,7 @@ Exit status: 0 everything matches; 3 something differs or is not imported;
 	fl.IntVar(&f.sample, "sample", 0, "check `N` imported tickets picked at random (0: all)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar (log lines are written instead when stderr is not a terminal)")
 	f.target.add(fl, "", "tickets compared at once (default target.concurrency)")
+	retargetFlag(fl, &f.retarget)
 	return cmd
 }
 
@@ -91,7 +93,17 @@ func runVerify(ctx context.Context, g *globals, f verifyFlags) error {
 	}
 	defer ss.Close()
 	client, store, src, planner := ss.client, ss.store, ss.src, ss.planner
-	if _, err := a.preflight(ctx, client, append(slices.Clone(reconcileActions), whmcs.ActionGetAdminUsers), true, nil, ss.lookups); err != nil {
+	// The checkpoint's tickets are looked for in the WHMCS it belongs to
+	// only (verify records nothing, but --retarget).
+	tgt, err := a.checkpointTarget(ctx, store, f.retarget, false)
+	if err != nil {
+		return err
+	}
+	pre, err := a.preflight(ctx, client, append(slices.Clone(reconcileActions), whmcs.ActionGetAdminUsers), true, nil, ss.lookups, tgt.option())
+	if err != nil {
+		return tgt.refusal(err)
+	}
+	if err := tgt.keep(ctx, pre.Identity); err != nil {
 		return err
 	}
 
