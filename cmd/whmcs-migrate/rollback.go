@@ -44,8 +44,12 @@ unknown, then deletes what is left; a ticket already gone from WHMCS is
 simply forgotten. Until the rollback is finished, run refuses to write and
 names it, and status shows it.
 
+With --yes it deletes only in the WHMCS the checkpoint belongs to: another one
+is refused (exit 2) unless --retarget says that WHMCS moved.
+
 Exit status: 0 done (or previewed); 3 some deletions failed (run it again);
-2 usage or config error; 1 fatal; 130 interrupted.`,
+2 usage or config error, or the checkpoint belongs to another WHMCS; 1 fatal;
+130 interrupted.`,
 		Example: `  whmcs-migrate rollback --config migrate.yaml --run 3       # preview (status lists the runs)
   whmcs-migrate rollback --config migrate.yaml --run 3 --yes
   whmcs-migrate rollback --config migrate.yaml --all --yes`,

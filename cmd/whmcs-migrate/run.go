@@ -60,10 +60,16 @@ notes, status and priority changes. Every write is journaled in the checkpoint
 first, so a run can be interrupted or killed at any moment and run again
 without duplicating or losing anything.
 
+The checkpoint belongs to the WHMCS it was first used with (its URL's site and
+System URL): another one is refused before any write, unless --retarget says
+that WHMCS moved. While a rollback on the checkpoint is unfinished, run
+refuses before any call, naming it and the command that finishes it.
+
 Exit status: 0 every ticket imported, updated or unchanged; 3 some tickets
-failed (the next run retries them); 2 usage or config error; 1 fatal
-(authentication, checkpoint I/O, source unreadable); 130 interrupted (in-flight
-calls finished, the journal is flushed: run again to resume).`,
+failed (the next run retries them); 2 usage or config error, or the checkpoint
+belongs to another WHMCS; 1 fatal (authentication, checkpoint I/O, source
+unreadable, a rollback unfinished); 130 interrupted (in-flight calls finished,
+the journal is flushed: run again to resume).`,
 		Example: `  whmcs-migrate run --config migrate.yaml
   whmcs-migrate run --config migrate.yaml --report run.json --failures failed.jsonl
   whmcs-migrate run --config migrate.yaml --limit 20          # a first taste

@@ -48,8 +48,12 @@ line, and at most 20 differences; --report and --html hold them all. Ctrl-C
 writes what was checked so far. Report files hold customer data and are
 written 0600.
 
+It reads only the WHMCS the checkpoint belongs to: another one is refused
+(exit 2) unless --retarget says that WHMCS moved.
+
 Exit status: 0 everything matches; 3 something differs or is not imported;
-2 usage or config error; 1 fatal; 130 interrupted.`,
+2 usage or config error, or the checkpoint belongs to another WHMCS; 1 fatal;
+130 interrupted.`,
 		Example: `  whmcs-migrate verify --config migrate.yaml
   whmcs-migrate verify --config migrate.yaml --report verify.json --html verify.html
   whmcs-migrate verify --config migrate.yaml --sample 200     # a quick check of 200 tickets
