@@ -49,12 +49,14 @@ var ErrNoSuchRun = errors.New("no such run")
 // runs created.
 //
 // Without o.Yes it writes a preview to o.Out and changes nothing. With it,
-// it takes the run lock, records the rollback as a run of kind checkpoints.KindRollback,
-// and deletes. A ticket WHMCS no longer has ("Ticket ID not found") is
-// forgotten as deleted, so an interrupted rollback resumes by running
-// again. A deletion that fails otherwise is reported and the rest go on;
-// an authentication failure or ctx's end stops it (the report says what
-// was done, with an error).
+// it takes the run lock, settles the deletions an earlier rollback left
+// without outcome (GetTicket), records the rollback as a run of kind
+// checkpoints.KindRollback with its target (BeginRollback), and deletes,
+// each deletion journaled (see deleteOne). A ticket WHMCS no longer has
+// ("Ticket ID not found") is forgotten as deleted, so an interrupted or
+// killed rollback resumes by running again. A deletion that fails
+// otherwise is reported and the rest go on; an authentication failure or
+// ctx's end stops it (the report says what was done, with an error).
 func Run(ctx context.Context, o Options) (*report.Rollback, error) {
 	if (o.RunID > 0) == o.All {
 		return nil, errors.New("rollback: give either a run id or All")
