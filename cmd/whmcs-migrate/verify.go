@@ -110,6 +110,14 @@ func runVerify(ctx context.Context, g *globals, f verifyFlags) error {
 	if err := tgt.keep(ctx, pre.Identity); err != nil {
 		return err
 	}
+	// A rollback killed part way: the tickets it deleted show as missing
+	// until it is finished.
+	var unfinished *importer.RollbackUnfinishedError
+	if err := importer.CheckRollbacks(ctx, store); errors.As(err, &unfinished) {
+		a.log.Warn("a rollback is unfinished: what it deleted reads as missing until it is run again to its end", "rollback", finishRollback(err, f.config).Error())
+	} else if err != nil {
+		return err
+	}
 
 	prog := newProgress(g.stderr, -1, client.Caller(), a, f.noProgress)
 	rep, err := verify.Run(ctx, verify.Options{Source: src, Client: client, Planner: planner, Store: store,
