@@ -362,7 +362,7 @@ func TestRollbackKilledMidDeletion(t *testing.T) {
 		t.Errorf("a deletion counted as a run's write to reconcile: %+v", c)
 	}
 
-	rep, out, err := rollback(t, e, ctx, Options{RunID: run, Yes: true})
+	rep, out, err := rollback(t, e, ctx, Options{RunID: run, Yes: true, Concurrency: 3})
 	if err != nil || rep.Reconciled != 1 || rep.Deleted != 4 || len(rep.Failures) != 0 {
 		t.Fatalf("resumed rollback: %v %+v\n%s", err, rep, out)
 	}
@@ -382,5 +382,67 @@ func TestRollbackKilledMidDeletion(t *testing.T) {
 	// The run may now write: it imports every ticket again.
 	if rr := e.ImportAll(t, src); rr.Tickets.Imported != 5 {
 		t.Errorf("the run after the rollback imported %d tickets", rr.Tickets.Imported)
+	}
+}
+
+// lossy loses the answers of DeleteTicket calls: the first lose of them
+// after WHMCS carried them out, the next skip of them before they reach
+// WHMCS (as a proxy's 502 would); both look alike to the client (the call
+// may have been processed).
+type lossy struct {
+	next       whmcs.Caller
+	lose, skip int
+	n          atomic.Int64
+	reads      atomic.Int64 // GetTicket calls
+}
+
+func (l *lossy) Call(ctx context.Context, req whmcs.Request, resp any) error {
+	if req.Action() == whmcs.ActionGetTicket {
+		l.reads.Add(1)
+	}
+	if req.Action() != whmcs.ActionDeleteTicket {
+		return l.next.Call(ctx, req, resp)
+	}
+	n := int(l.n.Add(1))
+	if n <= l.skip {
+		return &whmcs.Error{Action: req.Action(), Kind: whmcs.KindServer, Status: 502, MaybeProcessed: true, Message: "bad gateway"}
+	}
+	err := l.next.Call(ctx, req, resp)
+	if err == nil && n <= l.skip+l.lose {
+		return &whmcs.Error{Action: req.Action(), Kind: whmcs.KindTransport, MaybeProcessed: true, Message: "connection reset"}
+	}
+	return err
+}
+
+// A deletion whose answer was lost is read back at once with GetTicket:
+// gone, it is settled as deleted and not sent again; still there, it is
+// sent again.
+func TestRollbackLostAnswers(t *testing.T) {
+	e := importtest.New(t)
+	ctx := context.Background()
+	e.ImportAll(t, sourcetest.NewMemory(importtest.Tickets(4)))
+	before := e.Srv.Calls()
+	l := &lossy{next: e.Client.Caller(), skip: 1, lose: 2}
+	client := whmcs.NewClient(l, e.Zone)
+	rep, out, err := rollback(t, e, ctx, Options{All: true, Yes: true, Client: client})
+	if err != nil || rep.Deleted != 4 || len(rep.Failures) != 0 {
+		t.Fatalf("rollback with lost answers: %v %+v\n%s", err, rep, out)
+	}
+	after := e.Srv.Calls()
+	// The skipped call never reached WHMCS and was sent again: 4 deletions
+	// reached it. 3 read-backs: the skipped one's found the ticket (the
+	// sandbox counts that success), the two lost ones' "Ticket ID Not
+	// Found".
+	if d, g, r := after["DeleteTicket"]-before["DeleteTicket"], after["GetTicket"]-before["GetTicket"], l.reads.Load(); d != 4 || g != 1 || r != 3 {
+		t.Errorf("%d DeleteTicket calls reached WHMCS, %d GetTicket found the ticket, %d GetTicket sent; want 4, 1, 3", d, g, r)
+	}
+	if n := len(e.Srv.State().Tickets); n != 0 {
+		t.Errorf("WHMCS still holds %d tickets", n)
+	}
+	if c, _ := e.Store.Counts(ctx); c != (checkpoints.Counts{}) {
+		t.Errorf("checkpoint: %+v", c)
+	}
+	if ins, _ := e.Store.DeleteIntents(ctx); len(ins) != 0 || importer.CheckRollbacks(ctx, e.Store) != nil {
+		t.Errorf("deletions left unsettled: %+v", ins)
 	}
 }
