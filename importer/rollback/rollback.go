@@ -133,7 +133,11 @@ func Run(ctx context.Context, o Options) (*report.Rollback, error) {
 	if eerr := o.Store.EndRun(context.WithoutCancel(ctx), rep.RunID, outcome, string(summary)); eerr != nil && err == nil {
 		err = eerr
 	}
-	fmt.Fprintf(o.Out, "Rollback %s: %d deleted, %d already gone, %d failed.\n", outcome, rep.Deleted, rep.AlreadyGone, len(rep.Failures))
+	settled := ""
+	if rep.Reconciled > 0 {
+		settled = fmt.Sprintf(" (and %s of an earlier rollback settled first)", report.Plural(rep.Reconciled, "deletion", "deletions"))
+	}
+	fmt.Fprintf(o.Out, "Rollback %s: %d deleted, %d already gone, %d failed%s.\n", outcome, rep.Deleted, rep.AlreadyGone, len(rep.Failures), settled)
 	return rep, err
 }
 
