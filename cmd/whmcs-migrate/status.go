@@ -31,6 +31,8 @@ does not exist is an error, never a new empty file.
   tickets   the source's total, then the checkpoint's imported and failed
             tickets, and how many of the source's are not yet imported
   WHMCS     the version and text handling the runs learned of the target
+  belongs   the WHMCS the checkpoint belongs to: its API URL's site and
+            System URL (run, verify and rollback refuse another)
   last run  the latest run and how it ended
   UNFINISHED  a rollback that did not finish (killed, interrupted, or some
             deletions failed or have an unknown outcome), with the command
@@ -75,10 +77,14 @@ type statusJSON struct {
 		Pending     int  `json:"pending"`          // in the checkpoint, neither imported nor failed
 		Unsettled   int  `json:"unsettled"`        // writes to reconcile on the next run
 	} `json:"tickets"`
-	SourceError  string      `json:"source_error,omitempty"`
-	WHMCSVersion string      `json:"whmcs_version"`
-	Text         string      `json:"text"`
-	Runs         []statusRun `json:"runs"`
+	SourceError  string `json:"source_error,omitempty"`
+	WHMCSVersion string `json:"whmcs_version"`
+	Text         string `json:"text"`
+	// TargetSite and TargetSystemURL are the WHMCS the checkpoint belongs
+	// to ("" until a command that writes records it).
+	TargetSite      string      `json:"target_site"`
+	TargetSystemURL string      `json:"target_system_url"`
+	Runs            []statusRun `json:"runs"`
 	// UnfinishedRollbacks are the rollbacks to finish before a run may
 	// write (see checkpoints.Store.UnfinishedRollbacks).
 	UnfinishedRollbacks []statusRollback `json:"unfinished_rollbacks"`
@@ -143,6 +149,9 @@ func runStatus(ctx context.Context, g *globals, a *app) error {
 		return err
 	}
 	st.Text = whmcs.ParseTextProfile(prof).Describe()
+	if st.TargetSite, st.TargetSystemURL, err = store.Target(ctx); err != nil {
+		return err
+	}
 	runs, err := store.Runs(ctx)
 	if err != nil {
 		return err
@@ -259,6 +268,9 @@ func writeStatus(w io.Writer, st *statusJSON) {
 		version = "unknown"
 	}
 	fmt.Fprintf(w, "  WHMCS    version %s; text: %s\n", version, st.Text)
+	if st.TargetSite != "" {
+		fmt.Fprintf(w, "  belongs  to the WHMCS at %s\n", whmcs.Identity{Site: st.TargetSite, SystemURL: st.TargetSystemURL})
+	}
 	for _, rb := range st.UnfinishedRollbacks {
 		fmt.Fprintf(w, "  UNFINISHED %s.\n             run refuses to write until it is finished: %s\n", rb.Text, rb.Finish)
 	}

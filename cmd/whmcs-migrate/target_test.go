@@ -106,6 +106,9 @@ func TestCheckpointTarget(t *testing.T) {
 		t.Fatalf("the first run recorded %+v, want %+v", got, oldID)
 	}
 	xWrites, xTickets := x.WriteCalls(), len(x.State().Tickets)
+	if code, out, _ := cli(t, "status", "--config", cfg); code != exitOK || !strings.Contains(out, "belongs  to the WHMCS at "+oldID.String()) {
+		t.Errorf("status does not say which WHMCS the checkpoint belongs to:\n%s", out)
+	}
 
 	// Another install: refused before any write, naming both.
 	ySite := whmcs.SiteOf(y.APIURL())
