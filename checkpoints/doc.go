@@ -33,6 +33,15 @@
 // IMMEDIATE and wait for the write lock; a busy start is tried again).
 // Locked tells code handed a Store whether it holds the lock already.
 //
+// A rollback's deletions are journaled the same way (StepDelete intents,
+// settled by ForgetDeleted), and each rollback run records what it set out
+// to delete (BeginRollback), so that a rollback killed part way is named
+// by UnfinishedRollbacks until it is run again to its end.
+//
+// The checkpoint records which WHMCS it belongs to (Target: its API URL's
+// site and the install's System URL, as the importer read them), so that
+// it is never used against another.
+//
 // The package knows nothing of WHMCS or sources: it stores what the
 // importer tells it.
 package checkpoints

@@ -75,3 +75,16 @@ CREATE TABLE IF NOT EXISTS lock (
 	token   TEXT    NOT NULL
 );
 `
+
+// schemaRollbacks records what each rollback run set out to delete, so
+// that a rollback killed part way can be named and resumed (Store.
+// UnfinishedRollbacks). A checkpoint of an earlier version has no row for
+// its rollbacks: they are read as of unknown target.
+const schemaRollbacks = `
+CREATE TABLE IF NOT EXISTS rollbacks (
+	run_id     INTEGER PRIMARY KEY,
+	target_run INTEGER NOT NULL,
+	planned    INTEGER NOT NULL,
+	deleted    INTEGER NOT NULL DEFAULT 0
+);
+`

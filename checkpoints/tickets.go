@@ -203,7 +203,8 @@ func (s *Store) SourceIDByWHMCS(ctx context.Context, whmcsID int64) (string, err
 // Counts is how many tickets are in each state.
 type Counts struct {
 	Imported, Failed, Pending int
-	// Unsettled is how many intents wait for reconciliation.
+	// Unsettled is how many intents of runs wait for reconciliation (a
+	// rollback's deletions are not counted: see UnfinishedRollbacks).
 	Unsettled int
 }
 
@@ -227,7 +228,9 @@ func (s *Store) Counts(ctx context.Context) (Counts, error) {
 			c.Pending += r.N
 		}
 	}
-	if err := s.r.GetContext(ctx, &c.Unsettled, "SELECT count(*) FROM intents"); err != nil {
+	// A rollback's deletions are its own (UnfinishedRollbacks), not writes
+	// a run reconciles.
+	if err := s.r.GetContext(ctx, &c.Unsettled, "SELECT count(*) FROM intents WHERE step != ?", StepDelete); err != nil {
 		return c, fmt.Errorf("count intents in %s: %w", s.path, err)
 	}
 	return c, nil
@@ -266,7 +269,7 @@ func (s *Store) Fail(ctx context.Context, sourceID, reason string) error {
 // rollback deleted it in WHMCS), so a later run imports it again.
 func (s *Store) Forget(ctx context.Context, sourceID string) error {
 	err := s.write(ctx, func(tx *sqlx.Tx) error {
-		for _, q := range []string{"DELETE FROM entries WHERE source_id = ?", "DELETE FROM ticket_fields WHERE source_id = ?", "DELETE FROM intents WHERE source_id = ?", "DELETE FROM tickets WHERE source_id = ?"} {
+		for _, q := range forgetSQL {
 			if _, err := tx.Exec(q, sourceID); err != nil {
 				return err
 			}

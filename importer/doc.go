@@ -27,6 +27,10 @@
 // reason and the run goes on; only fatal errors (IsFatal: authentication,
 // checkpoint I/O, a failed canary) stop it.
 //
+// A run refuses to write while a rollback on its checkpoint is unfinished
+// (CheckRollbacks, RollbackUnfinishedError): it would import again what
+// the rollback already deleted.
+//
 // The package is the engine and what every pass over a migration shares:
 // Pool (one producer, N workers, the first fatal error cancels), Fatal and
 // ErrInterrupted, EndOf. The other passes live beside it, each taking a

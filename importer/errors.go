@@ -33,10 +33,12 @@ func (f fatalError) Unwrap() error { return f.err }
 // IsFatal reports whether err stops a whole pass rather than one ticket:
 // marked with Fatal, an authentication or permission failure of WHMCS
 // (the next ticket would meet it too), the checkpoint locked by another
-// run, or a canary that found WHMCS not keeping what it is sent.
+// run, a canary that found WHMCS not keeping what it is sent, or a
+// rollback left unfinished on the checkpoint.
 func IsFatal(err error) bool {
 	var f fatalError
-	return errors.As(err, &f) || whmcs.IsAuth(err) || errors.Is(err, checkpoints.ErrLocked) || errors.Is(err, ErrCanary)
+	return errors.As(err, &f) || whmcs.IsAuth(err) || errors.Is(err, checkpoints.ErrLocked) || errors.Is(err, ErrCanary) ||
+		errors.Is(err, ErrRollbackUnfinished)
 }
 
 // EndOf is how a pass that stopped with err (nil: finished) and failed

@@ -118,6 +118,12 @@ func Run(ctx context.Context, o Options) (*report.Run, error) {
 		}
 		defer release()
 	}
+	// A rollback killed part way: what the checkpoint says the runs
+	// created is only partly in WHMCS, and a run would import again what
+	// the rollback deleted. Finish the rollback first.
+	if err := CheckRollbacks(ctx, o.Store); err != nil {
+		return nil, err
+	}
 
 	prev, err := o.Store.LastRun(ctx, checkpoints.KindImport)
 	if err != nil {

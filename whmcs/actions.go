@@ -19,4 +19,5 @@ const (
 	ActionGetClients            = "GetClients"
 	ActionGetAdminUsers         = "GetAdminUsers"
 	ActionGetWHMCSDetails       = "GetWHMCSDetails"
+	ActionGetConfigurationValue = "GetConfigurationValue"
 )

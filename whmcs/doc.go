@@ -4,7 +4,7 @@
 // UpdateTicketReply (applied edits), GetTicket, and for validation, resume,
 // verification and rollback GetTickets, GetSupportDepartments,
 // GetSupportStatuses, GetClients, GetContacts, GetAdminUsers,
-// GetWHMCSDetails and DeleteTicket.
+// GetWHMCSDetails, GetConfigurationValue and DeleteTicket.
 //
 // The layers, innermost first:
 //
@@ -33,6 +33,9 @@
 //     fast and as WHMCS, to these credentials from this address, in a
 //     version that keeps `created` (8.0+), with a role that allows every
 //     action needed (tried with parameters that cannot change anything).
+//   - Identify reads which WHMCS answers (Identity: its API URL's site and
+//     the install's System URL, GetConfigurationValue), so that a
+//     checkpoint can refuse another WHMCS than its own.
 //   - TextProfile is what an install does to the text it stores (the input
 //     sanitiser's HTML entities, 3-byte tables' "?"): Match and MatchDigest
 //     compare a sent text with what WHMCS gives back in the form the

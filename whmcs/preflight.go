@@ -49,6 +49,13 @@ type PreflightOptions struct {
 	// AllowUndated accepts a WHMCS older than 8.0, which dates every
 	// message at the moment of the import.
 	AllowUndated bool
+	// Identify reads which WHMCS answers (Client.Identify: one
+	// GetConfigurationValue) into PreflightResult.Identity. Expect, when
+	// set, is the WHMCS the caller's state belongs to (implies Identify):
+	// another one is refused with a *TargetError before any permission
+	// probe.
+	Identify bool
+	Expect   *Identity
 	// Attempts bounds each call's tries on a passing failure (a 5xx, a
 	// 429, an HTML page, a lost connection), a few seconds apart in all
 	// (see again); a refused connection, an unknown host, a 404 or a
@@ -63,8 +70,10 @@ type PreflightResult struct {
 	// Checked are the actions whose permission was tried; Skipped the
 	// writes not tried under a ReadOnly layer.
 	Checked, Skipped []string
-	Calls            int
-	Elapsed          time.Duration
+	// Identity is which WHMCS answered, with Identify or Expect.
+	Identity Identity
+	Calls    int
+	Elapsed  time.Duration
 }
 
 // Preflight checks, before anything is written, that c reaches a WHMCS
@@ -75,7 +84,9 @@ type PreflightResult struct {
 // API role that allows every action in o.Actions (ErrDenied lists all the
 // missing ones). Its first call goes to the *HTTP layer under c's policy
 // layers, so that a dead URL is not retried for minutes; the permission
-// probes go through c.
+// probes go through c. With o.Expect it also checks, before those
+// probes, that the WHMCS that answers is the expected one (a *TargetError
+// otherwise).
 //
 // Authentication and IP refusals are returned as the *Error WHMCS gave
 // (IsAuth), with an explanation of the cause wrapped around it.
@@ -113,6 +124,16 @@ func Preflight(ctx context.Context, c *Client, o PreflightOptions) (*PreflightRe
 		if major, ok := majorVersion(res.Version); ok && major < 8 {
 			return res, fmt.Errorf("WHMCS %s answers at %s, and WHMCS before 8.0 ignores `created`: every message would be dated today. Upgrade WHMCS, or pass --allow-undated to import with today's dates: %w",
 				res.Version, apiURL(c), ErrUndated)
+		}
+	}
+
+	if o.Identify || o.Expect != nil {
+		res.Calls++
+		if res.Identity, err = c.Identify(ctx); err != nil {
+			return res, fmt.Errorf("which WHMCS answers at %s: %w", apiURL(c), err)
+		}
+		if o.Expect != nil && !o.Expect.Same(res.Identity) {
+			return res, &TargetError{Expected: *o.Expect, Found: res.Identity}
 		}
 	}
 
@@ -262,6 +283,8 @@ func probe(action string) Request {
 		return &GetAdminUsersRequest{}
 	case ActionGetWHMCSDetails:
 		return &GetWHMCSDetailsRequest{}
+	case ActionGetConfigurationValue:
+		return &GetConfigurationValueRequest{Setting: "SystemURL"}
 	}
 	return nil
 }

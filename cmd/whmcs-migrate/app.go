@@ -304,9 +304,14 @@ func (a *app) runActions() []string {
 // credentials, in a version that keeps dates, with a role that allows
 // actions: see whmcs.Preflight. The version it read is kept in store
 // (when given) for status. Its first answer also tells the WHMCS server's
-// clock.
-func (a *app) preflight(ctx context.Context, client *whmcs.Client, actions []string, allowUndated bool, store *checkpoints.Store, lk lookups) (*whmcs.PreflightResult, error) {
-	res, err := whmcs.Preflight(ctx, client, whmcs.PreflightOptions{Actions: actions, AllowUndated: allowUndated, Reads: lk.reads()})
+// clock. tune adjusts its options (checkpointTarget.option: which WHMCS
+// the checkpoint belongs to).
+func (a *app) preflight(ctx context.Context, client *whmcs.Client, actions []string, allowUndated bool, store *checkpoints.Store, lk lookups, tune ...func(*whmcs.PreflightOptions)) (*whmcs.PreflightResult, error) {
+	o := whmcs.PreflightOptions{Actions: actions, AllowUndated: allowUndated, Reads: lk.reads()}
+	for _, f := range tune {
+		f(&o)
+	}
+	res, err := whmcs.Preflight(ctx, client, o)
 	if err != nil {
 		return res, fmt.Errorf("preflight: %w", err)
 	}

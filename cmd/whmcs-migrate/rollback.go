@@ -19,6 +19,8 @@ type rollbackFlags struct {
 	all    bool
 	yes    bool
 	target targetFlags
+	// retarget: see run's.
+	retarget bool
 }
 
 func newRollbackCmd(g *globals) *cobra.Command {
@@ -33,11 +35,21 @@ touches a ticket the checkpoint did not create: tickets that were already in
 WHMCS, or that were opened by hand, stay. The status command lists the runs
 and how many tickets each created.
 
-Without --yes it only prints what it would delete. An interrupted rollback
-resumes when run again; a ticket already gone from WHMCS is simply forgotten.
+Without --yes it only prints what it would delete. Each deletion is journaled
+like the import's writes: recorded in the checkpoint before DeleteTicket is
+sent, settled after it (the ticket forgotten). A rollback that was
+interrupted, killed, or lost an answer resumes when the same command is run
+again: it first reads back (GetTicket) each deletion whose outcome is
+unknown, then deletes what is left; a ticket already gone from WHMCS is
+simply forgotten. Until the rollback is finished, run refuses to write and
+names it, and status shows it.
+
+With --yes it deletes only in the WHMCS the checkpoint belongs to: another one
+is refused (exit 2) unless --retarget says that WHMCS moved.
 
 Exit status: 0 done (or previewed); 3 some deletions failed (run it again);
-2 usage or config error; 1 fatal; 130 interrupted.`,
+2 usage or config error, or the checkpoint belongs to another WHMCS; 1 fatal;
+130 interrupted.`,
 		Example: `  whmcs-migrate rollback --config migrate.yaml --run 3       # preview (status lists the runs)
   whmcs-migrate rollback --config migrate.yaml --run 3 --yes
   whmcs-migrate rollback --config migrate.yaml --all --yes`,
@@ -52,6 +64,7 @@ Exit status: 0 done (or previewed); 3 some deletions failed (run it again);
 	fl.BoolVar(&f.all, "all", false, "roll back every run on this checkpoint")
 	fl.BoolVar(&f.yes, "yes", false, "delete; without it only the preview is printed")
 	f.target.add(fl, "API calls per second, 0 = unlimited (default target.rate)", "deletions at once; 1 deletes strictly newest first (default 1)")
+	retargetFlag(fl, &f.retarget)
 	return cmd
 }
 
@@ -83,7 +96,16 @@ func runRollback(ctx context.Context, g *globals, f rollbackFlags) error {
 			return err
 		}
 		defer release()
-		if _, err := a.preflight(ctx, client, []string{whmcs.ActionDeleteTicket}, true, nil, lookups{}); err != nil {
+		// Deletions go to the WHMCS the checkpoint belongs to only.
+		tgt, err := a.checkpointTarget(ctx, store, f.retarget, true)
+		if err != nil {
+			return err
+		}
+		pre, err := a.preflight(ctx, client, []string{whmcs.ActionDeleteTicket, whmcs.ActionGetTicket}, true, store, lookups{}, tgt.option())
+		if err != nil {
+			return tgt.refusal(err)
+		}
+		if err := tgt.keep(ctx, pre.Identity); err != nil {
 			return err
 		}
 	}
@@ -93,7 +115,7 @@ func runRollback(ctx context.Context, g *globals, f rollbackFlags) error {
 	case err != nil && errors.Is(err, rollback.ErrNoSuchRun):
 		return &ConfigError{err}
 	case err != nil && errors.Is(err, importer.ErrInterrupted):
-		fmt.Fprintln(g.stderr, "interrupted: run the same command again to finish the rollback")
+		fmt.Fprintln(g.stderr, "interrupted: run the same command again to finish the rollback (run refuses to write until then)")
 		return importer.ErrInterrupted
 	case err != nil:
 		return err

@@ -27,8 +27,8 @@ const (
 
 const exitHelp = `Exit status:
   0    success: everything done, valid, or matching
-  1    fatal error (authentication, checkpoint I/O, source unreadable)
-  2    usage or config error
+  1    fatal error (authentication, checkpoint I/O, source unreadable, an unfinished rollback)
+  2    usage or config error (or the checkpoint belongs to another WHMCS)
   3    finished with failed tickets (run), invalid tickets (validate) or differences (verify)
   130  interrupted (Ctrl-C): in-flight calls finished, the journal is flushed; run again to resume`
 

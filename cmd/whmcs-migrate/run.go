@@ -44,6 +44,9 @@ type runFlags struct {
 	// allowUndated lets a run go on against a WHMCS that does not keep
 	// `created` (before 8.0).
 	allowUndated bool
+	// retarget lets the checkpoint be used with another WHMCS than the
+	// one it recorded (a WHMCS that moved), and records it.
+	retarget bool
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -62,11 +65,17 @@ statuses, admin usernames), as validate does: a ticket that needs something
 WHMCS lacks fails before any of its calls, and a mapping of which not one
 department exists in WHMCS stops the run, listing every missing name.
 
+The checkpoint belongs to the WHMCS it was first used with (its URL's site and
+System URL): another one is refused before any write, unless --retarget says
+that WHMCS moved. While a rollback on the checkpoint is unfinished, run
+refuses before any call, naming it and the command that finishes it.
+
 Exit status: 0 every ticket imported, updated or unchanged; 3 some tickets
 failed (the next run retries them); 2 usage or config error (a mapping of which
-no department exists in WHMCS included); 1 fatal (authentication, checkpoint
-I/O, source unreadable, checkpoint in use by another run); 130 interrupted
-(in-flight calls finished, the journal is flushed: run again to resume).`,
+no department exists in WHMCS included), or the checkpoint belongs to another
+WHMCS; 1 fatal (authentication, checkpoint I/O, source unreadable, checkpoint
+in use by another run, a rollback unfinished); 130 interrupted (in-flight calls
+finished, the journal is flushed: run again to resume).`,
 		Example: `  whmcs-migrate run --config migrate.yaml
   whmcs-migrate run --config migrate.yaml --report run.json --failures failed.jsonl
   whmcs-migrate run --config migrate.yaml --limit 20          # a first taste
@@ -93,6 +102,7 @@ I/O, source unreadable, checkpoint in use by another run); 130 interrupted
 	fl.StringVar(&f.html, "html", "", "write the run's report as a self-contained HTML page, with charts of its calls, to `FILE` (0600; with --dry-run: the validation report)")
 	fl.BoolVar(&f.applyDept, "apply-department-changes", false, "move tickets whose source department now maps elsewhere (UpdateTicket deptid)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar, even on a terminal")
+	retargetFlag(fl, &f.retarget)
 	fl.BoolVar(&f.allowUndated, "allow-undated", false, "import into a WHMCS older than 8.0, which dates every message at the moment of the import")
 	return cmd
 }
@@ -108,10 +118,25 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 	}
 	defer ss.Close()
 	client, store, src := ss.client, ss.store, ss.src
+	// A rollback left unfinished stops the run before anything is sent
+	// (importer.Run checks again under the lock).
+	if err := importer.CheckRollbacks(ctx, store); err != nil {
+		return finishRollback(err, f.config)
+	}
 	// Every run, --only and no-op runs too, checks WHMCS before anything
 	// else: a revoked secret or a denied action fails here, with nothing
 	// written.
-	if _, err := a.preflight(ctx, client, a.runActions(), f.allowUndated, store, ss.lookups); err != nil {
+	// The checkpoint belongs to one WHMCS: the preflight refuses another
+	// before any write, and the first run records it.
+	tgt, err := a.checkpointTarget(ctx, store, f.retarget, true)
+	if err != nil {
+		return err
+	}
+	pre, err := a.preflight(ctx, client, a.runActions(), f.allowUndated, store, ss.lookups, tgt.option())
+	if err != nil {
+		return tgt.refusal(err)
+	}
+	if err := tgt.keep(ctx, pre.Identity); err != nil {
 		return err
 	}
 	// Then the mapping, against what the preflight read of WHMCS.
@@ -194,7 +219,7 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 	case err != nil && errors.Is(err, importer.ErrInterrupted):
 		return fmt.Errorf("%w: in-flight calls finished and the journal is flushed; run the same command again to resume", importer.ErrInterrupted)
 	case err != nil:
-		return a.redactErr(err)
+		return finishRollback(a.redactErr(err), f.config)
 	case rep.Tickets.Failed > 0:
 		fmt.Fprintf(g.stderr, "%s failed; they are retried on the next run\n", report.Plural(rep.Tickets.Failed, "ticket", "tickets"))
 		return errIncomplete

@@ -141,6 +141,7 @@ func serveSandbox(ctx context.Context, cmd *cobra.Command, sb *whmcstest.Server,
 		return fmt.Errorf("sandbox: %w", err)
 	}
 	base := "http://" + ln.Addr().String()
+	sb.URL = base // its default System URL (GetConfigurationValue)
 	out := cmd.OutOrStdout()
 	storage := sb.Storage()
 	fmt.Fprintf(out, "WHMCS %s sandbox (in memory, time zone %s)\n", storage.Version, loc)

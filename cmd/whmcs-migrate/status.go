@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
+	"github.com/whmcs-migrate/whmcs-migrate/importer"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
@@ -30,7 +31,12 @@ does not exist is an error, never a new empty file.
   tickets   the source's total, then the checkpoint's imported and failed
             tickets, and how many of the source's are not yet imported
   WHMCS     the version and text handling the runs learned of the target
+  belongs   the WHMCS the checkpoint belongs to: its API URL's site and
+            System URL (run, verify and rollback refuse another)
   last run  the latest run and how it ended
+  UNFINISHED  a rollback that did not finish (killed, interrupted, or some
+            deletions failed or have an unknown outcome), with the command
+            that resumes it; run refuses to write until it is finished
 
 Then one line per run, oldest first:
   RUN       the run's id (rollback --run takes it)
@@ -71,10 +77,34 @@ type statusJSON struct {
 		Pending     int  `json:"pending"`          // in the checkpoint, neither imported nor failed
 		Unsettled   int  `json:"unsettled"`        // writes to reconcile on the next run
 	} `json:"tickets"`
-	SourceError  string      `json:"source_error,omitempty"`
-	WHMCSVersion string      `json:"whmcs_version"`
-	Text         string      `json:"text"`
-	Runs         []statusRun `json:"runs"`
+	SourceError  string `json:"source_error,omitempty"`
+	WHMCSVersion string `json:"whmcs_version"`
+	Text         string `json:"text"`
+	// TargetSite and TargetSystemURL are the WHMCS the checkpoint belongs
+	// to ("" until a command that writes records it).
+	TargetSite      string      `json:"target_site"`
+	TargetSystemURL string      `json:"target_system_url"`
+	Runs            []statusRun `json:"runs"`
+	// UnfinishedRollbacks are the rollbacks to finish before a run may
+	// write (see checkpoints.Store.UnfinishedRollbacks).
+	UnfinishedRollbacks []statusRollback `json:"unfinished_rollbacks"`
+}
+
+// statusRollback is an unfinished rollback as status shows it.
+type statusRollback struct {
+	Run     int64  `json:"run"`
+	Started string `json:"started"`
+	// Target is the run whose tickets it deletes, 0 with All; both are
+	// unknown (null, false) for an earlier version's rollback.
+	Target    *int64 `json:"target_run"`
+	All       bool   `json:"all"`
+	Outcome   string `json:"outcome"`
+	Planned   *int   `json:"planned"`
+	Deleted   *int   `json:"deleted"`
+	Left      int    `json:"left"`
+	Unsettled int    `json:"unsettled_deletions"`
+	Finish    string `json:"finish"` // the command that resumes it
+	Text      string `json:"text"`
 }
 
 type statusRun struct {
@@ -119,13 +149,38 @@ func runStatus(ctx context.Context, g *globals, a *app) error {
 		return err
 	}
 	st.Text = whmcs.ParseTextProfile(prof).Describe()
+	if st.TargetSite, st.TargetSystemURL, err = store.Target(ctx); err != nil {
+		return err
+	}
 	runs, err := store.Runs(ctx)
 	if err != nil {
 		return err
 	}
+	rbs, err := store.Rollbacks(ctx)
+	if err != nil {
+		return err
+	}
+	deleted := map[int64]int{} // by rollback run, as its deletions settled
+	for _, rb := range rbs {
+		if rb.Known {
+			deleted[rb.Run.ID] = rb.Deleted
+		}
+	}
 	st.Runs = []statusRun{}
 	for _, r := range runs {
-		st.Runs = append(st.Runs, statusRunOf(r))
+		sr := statusRunOf(r)
+		if n, ok := deleted[r.ID]; ok && sr.Deleted != nil && r.Summary == "" {
+			sr.Deleted = &n // it died: what it deleted before
+		}
+		st.Runs = append(st.Runs, sr)
+	}
+	unfinished, err := store.UnfinishedRollbacks(ctx)
+	if err != nil {
+		return err
+	}
+	st.UnfinishedRollbacks = []statusRollback{}
+	for _, rb := range unfinished {
+		st.UnfinishedRollbacks = append(st.UnfinishedRollbacks, statusRollbackOf(rb, a.cfg.File))
 	}
 	if g.logFormat == "json" {
 		enc := json.NewEncoder(g.stdout)
@@ -182,6 +237,17 @@ func statusRunOf(r checkpoints.Run) statusRun {
 	return s
 }
 
+func statusRollbackOf(rb checkpoints.Rollback, config string) statusRollback {
+	s := statusRollback{Run: rb.Run.ID, Started: rb.Run.Started.Local().Format(time.DateTime), All: rb.All,
+		Outcome: outcomeText(rb.Run.Outcome, rb.Run.Ended), Left: rb.Left, Unsettled: rb.Unsettled,
+		Finish: finishCommand(rb, config), Text: importer.DescribeRollback(rb)}
+	if rb.Known {
+		target, planned, deleted := rb.Target, rb.Planned, rb.Deleted
+		s.Target, s.Planned, s.Deleted = &target, &planned, &deleted
+	}
+	return s
+}
+
 func writeStatus(w io.Writer, st *statusJSON) {
 	fmt.Fprintf(w, "Checkpoint %s\n", st.Checkpoint)
 	t := st.Tickets
@@ -202,6 +268,12 @@ func writeStatus(w io.Writer, st *statusJSON) {
 		version = "unknown"
 	}
 	fmt.Fprintf(w, "  WHMCS    version %s; text: %s\n", version, st.Text)
+	if st.TargetSite != "" {
+		fmt.Fprintf(w, "  belongs  to the WHMCS at %s\n", whmcs.Identity{Site: st.TargetSite, SystemURL: st.TargetSystemURL})
+	}
+	for _, rb := range st.UnfinishedRollbacks {
+		fmt.Fprintf(w, "  UNFINISHED %s.\n             run refuses to write until it is finished: %s\n", rb.Text, rb.Finish)
+	}
 	if len(st.Runs) == 0 {
 		fmt.Fprintln(w, "  no runs yet")
 		return

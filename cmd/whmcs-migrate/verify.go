@@ -24,6 +24,7 @@ type verifyFlags struct {
 	sample     int
 	noProgress bool
 	target     targetFlags
+	retarget   bool
 }
 
 func newVerifyCmd(g *globals) *cobra.Command {
@@ -47,8 +48,12 @@ line, and at most 20 differences; --report and --html hold them all. Ctrl-C
 writes what was checked so far. Report files hold customer data and are
 written 0600.
 
+It reads only the WHMCS the checkpoint belongs to: another one is refused
+(exit 2) unless --retarget says that WHMCS moved.
+
 Exit status: 0 everything matches; 3 something differs or is not imported;
-2 usage or config error; 1 fatal; 130 interrupted.`,
+2 usage or config error, or the checkpoint belongs to another WHMCS; 1 fatal;
+130 interrupted.`,
 		Example: `  whmcs-migrate verify --config migrate.yaml
   whmcs-migrate verify --config migrate.yaml --report verify.json --html verify.html
   whmcs-migrate verify --config migrate.yaml --sample 200     # a quick check of 200 tickets
@@ -66,6 +71,7 @@ Exit status: 0 everything matches; 3 something differs or is not imported;
 	fl.IntVar(&f.sample, "sample", 0, "check `N` imported tickets picked at random (0: all)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar (log lines are written instead when stderr is not a terminal)")
 	f.target.add(fl, "", "tickets compared at once (default target.concurrency)")
+	retargetFlag(fl, &f.retarget)
 	return cmd
 }
 
@@ -91,7 +97,25 @@ func runVerify(ctx context.Context, g *globals, f verifyFlags) error {
 	}
 	defer ss.Close()
 	client, store, src, planner := ss.client, ss.store, ss.src, ss.planner
-	if _, err := a.preflight(ctx, client, append(slices.Clone(reconcileActions), whmcs.ActionGetAdminUsers), true, nil, ss.lookups); err != nil {
+	// The checkpoint's tickets are looked for in the WHMCS it belongs to
+	// only (verify records nothing, but --retarget).
+	tgt, err := a.checkpointTarget(ctx, store, f.retarget, false)
+	if err != nil {
+		return err
+	}
+	pre, err := a.preflight(ctx, client, append(slices.Clone(reconcileActions), whmcs.ActionGetAdminUsers), true, nil, ss.lookups, tgt.option())
+	if err != nil {
+		return tgt.refusal(err)
+	}
+	if err := tgt.keep(ctx, pre.Identity); err != nil {
+		return err
+	}
+	// A rollback killed part way: the tickets it deleted show as missing
+	// until it is finished.
+	var unfinished *importer.RollbackUnfinishedError
+	if err := importer.CheckRollbacks(ctx, store); errors.As(err, &unfinished) {
+		a.log.Warn("a rollback is unfinished: what it deleted reads as missing until it is run again to its end", "rollback", finishRollback(err, f.config).Error())
+	} else if err != nil {
 		return err
 	}
 

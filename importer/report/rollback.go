@@ -36,7 +36,10 @@ type Rollback struct {
 	// Unsettled counts tickets of the run(s) whose OpenTicket outcome is
 	// unknown (no WHMCS id yet): they are left alone, since the checkpoint
 	// cannot say which WHMCS ticket is theirs. A run settles them.
-	Unsettled      int     `json:"unsettled"`
+	Unsettled int `json:"unsettled"`
+	// Reconciled counts deletions an earlier rollback sent without
+	// learning their outcome, settled first by reading WHMCS.
+	Reconciled     int     `json:"reconciled,omitempty"`
 	ElapsedSeconds float64 `json:"elapsed_seconds"`
 	Interrupted    bool    `json:"interrupted,omitempty"`
 }

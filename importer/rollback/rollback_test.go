@@ -241,13 +241,31 @@ func TestRollbackResumes(t *testing.T) {
 	if n := len(e.Srv.State().Tickets); n != 0 {
 		t.Errorf("WHMCS still has %d tickets (the drops happen after the deletion)", n)
 	}
-	if c, _ := e.Store.Counts(context.Background()); c.Imported != 5 {
+	if c, _ := e.Store.Counts(context.Background()); c.Imported != 5 || c.Unsettled != 0 {
 		t.Errorf("checkpoint: %+v", c)
+	}
+	// Each deletion's intent stays, its outcome unknown: the rollback is
+	// unfinished, and a run refuses to write.
+	if ins, _ := e.Store.DeleteIntents(context.Background()); len(ins) != 5 {
+		t.Errorf("%d unsettled deletions, want 5", len(ins))
+	}
+	var ue *importer.RollbackUnfinishedError
+	if err := importer.CheckRollbacks(context.Background(), e.Store); !errors.As(err, &ue) || len(ue.Rollbacks) != 1 ||
+		ue.Rollbacks[0].Unsettled != 5 || ue.Rollbacks[0].Left != 5 || ue.Rollbacks[0].Target != run {
+		t.Errorf("unfinished rollback: %v", err)
 	}
 	e.Srv.SetFaults(whmcstest.Faults{})
 	rep, _, err = rollback(t, e, context.Background(), Options{RunID: run, Yes: true})
-	if err != nil || rep.Deleted != 0 || rep.AlreadyGone != 5 || len(rep.Failures) != 0 {
+	// Every one is found gone by GetTicket, and forgotten before anything
+	// is listed: nothing is left to send.
+	if err != nil || rep.Deleted != 0 || rep.Reconciled != 5 || len(rep.Tickets) != 0 || len(rep.Failures) != 0 {
 		t.Fatalf("resumed rollback: %v %+v", err, rep)
+	}
+	if calls := e.Srv.Calls()["DeleteTicket"]; calls != 2+5 {
+		t.Errorf("%d DeleteTicket calls, want the 7 of the first two passes only", calls)
+	}
+	if err := importer.CheckRollbacks(context.Background(), e.Store); err != nil {
+		t.Errorf("the rollback is finished, yet: %v", err)
 	}
 	if c, _ := e.Store.Counts(context.Background()); c != (checkpoints.Counts{}) {
 		t.Errorf("checkpoint not empty after the rollback finished: %+v", c)
@@ -291,5 +309,147 @@ func TestRollbackTakesTheRunLock(t *testing.T) {
 	}
 	if _, err := Run(context.Background(), Options{Client: e.Client, Store: e.Store, RunID: 1, All: true}); err == nil {
 		t.Errorf("both a run and All accepted")
+	}
+}
+
+// A rollback killed between a DeleteTicket that WHMCS carried out and the
+// checkpoint's record of it leaves the deletion's intent: the rollback is
+// named as unfinished, a run refuses with no call to WHMCS, and the
+// resumed rollback settles the intent with GetTicket ("Ticket ID Not
+// Found": deleted) and deletes the rest, and nothing else.
+func TestRollbackKilledMidDeletion(t *testing.T) {
+	e := importtest.New(t)
+	ctx := context.Background()
+	src := sourcetest.NewMemory(importtest.Tickets(5))
+	e.ImportAll(t, src)
+	run := runID(t, e, 1)
+	foreign, err := e.Direct.OpenTicket(ctx, &whmcs.OpenTicketRequest{DeptID: 1, Subject: "Made by hand",
+		Message: "Not the import's", ClientID: 1, NoEmail: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What a rollback killed at that moment leaves: its run begun and not
+	// ended, one deletion journaled and carried out, not settled.
+	rbRun, err := e.Store.BeginRollback(ctx, run, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	victim := e.WHMCSID(t, "V003")
+	if err := e.Store.BeginIntent(ctx, &checkpoints.Intent{RunID: rbRun, SourceID: "V003", Step: checkpoints.StepDelete,
+		Action: whmcs.ActionDeleteTicket, WHMCSID: victim}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Direct.DeleteTicket(ctx, victim); err != nil {
+		t.Fatal(err)
+	}
+
+	var ue *importer.RollbackUnfinishedError
+	err = importer.CheckRollbacks(ctx, e.Store)
+	if !errors.As(err, &ue) || len(ue.Rollbacks) != 1 {
+		t.Fatalf("unfinished rollback not found: %v", err)
+	}
+	if rb := ue.Rollbacks[0]; rb.Run.ID != rbRun || rb.Target != run || rb.Planned != 5 || rb.Left != 5 || rb.Unsettled != 1 {
+		t.Errorf("unfinished rollback: %+v", rb)
+	}
+	for _, want := range []string{fmt.Sprintf("rollback run %d", rbRun), fmt.Sprintf("tickets of run %d", run), "did not end", "5 tickets left", "1 deletion"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("refusal %q lacks %q", err, want)
+		}
+	}
+	// The run refuses under its lock, before any call.
+	calls := e.Srv.Calls()
+	_, err = importer.Run(ctx, importer.Options{Source: src, Client: e.Client, Planner: e.Planner, Store: e.Store})
+	if !errors.Is(err, importer.ErrRollbackUnfinished) || !importer.IsFatal(err) {
+		t.Fatalf("run beside an unfinished rollback: %v", err)
+	}
+	if after := e.Srv.Calls(); fmt.Sprint(after) != fmt.Sprint(calls) {
+		t.Errorf("the refused run called WHMCS: %v -> %v", calls, after)
+	}
+	if c, _ := e.Store.Counts(ctx); c.Unsettled != 0 {
+		t.Errorf("a deletion counted as a run's write to reconcile: %+v", c)
+	}
+
+	rep, out, err := rollback(t, e, ctx, Options{RunID: run, Yes: true, Concurrency: 3})
+	if err != nil || rep.Reconciled != 1 || rep.Deleted != 4 || len(rep.Failures) != 0 {
+		t.Fatalf("resumed rollback: %v %+v\n%s", err, rep, out)
+	}
+	if got := e.Srv.Calls()["DeleteTicket"] - calls["DeleteTicket"]; got != 4 {
+		t.Errorf("%d DeleteTicket calls, want 4 (the victim's deletion is not sent again)", got)
+	}
+	if left := e.Srv.State().Tickets; len(left) != 1 || left[0].ID != foreign.ID {
+		t.Errorf("WHMCS holds %+v, want only the foreign ticket", left)
+	}
+	if err := importer.CheckRollbacks(ctx, e.Store); err != nil {
+		t.Errorf("after the resumed rollback: %v", err)
+	}
+	rbs, _ := e.Store.Rollbacks(ctx)
+	if len(rbs) != 2 || rbs[0].Deleted != 1 || rbs[1].Deleted != 4 || !rbs[1].Known || rbs[1].Planned != 4 {
+		t.Errorf("rollbacks recorded: %+v", rbs)
+	}
+	// The run may now write: it imports every ticket again.
+	if rr := e.ImportAll(t, src); rr.Tickets.Imported != 5 {
+		t.Errorf("the run after the rollback imported %d tickets", rr.Tickets.Imported)
+	}
+}
+
+// lossy loses the answers of DeleteTicket calls: the first lose of them
+// after WHMCS carried them out, the next skip of them before they reach
+// WHMCS (as a proxy's 502 would); both look alike to the client (the call
+// may have been processed).
+type lossy struct {
+	next       whmcs.Caller
+	lose, skip int
+	n          atomic.Int64
+	reads      atomic.Int64 // GetTicket calls
+}
+
+func (l *lossy) Call(ctx context.Context, req whmcs.Request, resp any) error {
+	if req.Action() == whmcs.ActionGetTicket {
+		l.reads.Add(1)
+	}
+	if req.Action() != whmcs.ActionDeleteTicket {
+		return l.next.Call(ctx, req, resp)
+	}
+	n := int(l.n.Add(1))
+	if n <= l.skip {
+		return &whmcs.Error{Action: req.Action(), Kind: whmcs.KindServer, Status: 502, MaybeProcessed: true, Message: "bad gateway"}
+	}
+	err := l.next.Call(ctx, req, resp)
+	if err == nil && n <= l.skip+l.lose {
+		return &whmcs.Error{Action: req.Action(), Kind: whmcs.KindTransport, MaybeProcessed: true, Message: "connection reset"}
+	}
+	return err
+}
+
+// A deletion whose answer was lost is read back at once with GetTicket:
+// gone, it is settled as deleted and not sent again; still there, it is
+// sent again.
+func TestRollbackLostAnswers(t *testing.T) {
+	e := importtest.New(t)
+	ctx := context.Background()
+	e.ImportAll(t, sourcetest.NewMemory(importtest.Tickets(4)))
+	before := e.Srv.Calls()
+	l := &lossy{next: e.Client.Caller(), skip: 1, lose: 2}
+	client := whmcs.NewClient(l, e.Zone)
+	rep, out, err := rollback(t, e, ctx, Options{All: true, Yes: true, Client: client})
+	if err != nil || rep.Deleted != 4 || len(rep.Failures) != 0 {
+		t.Fatalf("rollback with lost answers: %v %+v\n%s", err, rep, out)
+	}
+	after := e.Srv.Calls()
+	// The skipped call never reached WHMCS and was sent again: 4 deletions
+	// reached it. 3 read-backs: the skipped one's found the ticket (the
+	// sandbox counts that success), the two lost ones' "Ticket ID Not
+	// Found".
+	if d, g, r := after["DeleteTicket"]-before["DeleteTicket"], after["GetTicket"]-before["GetTicket"], l.reads.Load(); d != 4 || g != 1 || r != 3 {
+		t.Errorf("%d DeleteTicket calls reached WHMCS, %d GetTicket found the ticket, %d GetTicket sent; want 4, 1, 3", d, g, r)
+	}
+	if n := len(e.Srv.State().Tickets); n != 0 {
+		t.Errorf("WHMCS still holds %d tickets", n)
+	}
+	if c, _ := e.Store.Counts(ctx); c != (checkpoints.Counts{}) {
+		t.Errorf("checkpoint: %+v", c)
+	}
+	if ins, _ := e.Store.DeleteIntents(ctx); len(ins) != 0 || importer.CheckRollbacks(ctx, e.Store) != nil {
+		t.Errorf("deletions left unsettled: %+v", ins)
 	}
 }

@@ -14,7 +14,7 @@
 // migration needs (OpenTicket, AddTicketReply, AddTicketNote,
 // UpdateTicket, UpdateTicketReply, GetTicket, GetTickets,
 // GetSupportDepartments, GetSupportStatuses, GetClients, GetContacts,
-// GetAdminUsers, DeleteTicket, GetWHMCSDetails) with the
+// GetAdminUsers, DeleteTicket, GetWHMCSDetails, GetConfigurationValue) with the
 // documented validations, error strings and HTTP status codes of the
 // research notes on the WHMCS API (error catalogue, per-call errors). It must not grow
 // shortcuts that make a client pass here and fail on a real WHMCS.
@@ -66,6 +66,11 @@
 // test can compute the state it expects; State.Storage and GET
 // /_sandbox/state show the mode. `whmcs-migrate sandbox` and the demo turn
 // both on unless --literal is given.
+//
+// Options.SystemURL is the install's System URL that GetConfigurationValue
+// setting=SystemURL reports (default: the server's own URL and "/"), the
+// cheap read by which a checkpoint knows which install it belongs to. No
+// other setting is modelled (their value is "").
 //
 // Options.Version is the WHMCS version that GetWHMCSDetails reports
 // ({"result":"success","whmcs":{"version":"8.13.1","canonicalversion":

@@ -103,6 +103,11 @@ type Options struct {
 	// ignores parameters it does not know: messages, tickets and notes are
 	// dated now. Default DefaultVersion.
 	Version string
+	// SystemURL is the install's System URL (General Settings), as
+	// GetConfigurationValue setting=SystemURL reports it. Default: the
+	// server's own URL with a trailing slash (Server.URL + "/"), so that
+	// two sandboxes are two installs.
+	SystemURL string
 	// Logger, when set, logs one line per API request (never the secret).
 	Logger *slog.Logger
 }
