@@ -203,6 +203,9 @@ func (s *Store) SourceIDByWHMCS(ctx context.Context, whmcsID int64) (string, err
 // Counts is how many tickets are in each state.
 type Counts struct {
 	Imported, Failed, Pending int
+	// Deleted is how many imported tickets were found deleted (or merged
+	// away) in WHMCS: StateDeleted.
+	Deleted int
 	// Unsettled is how many intents wait for reconciliation.
 	Unsettled int
 }
@@ -223,6 +226,8 @@ func (s *Store) Counts(ctx context.Context) (Counts, error) {
 			c.Imported = r.N
 		case StateFailed:
 			c.Failed = r.N
+		case StateDeleted:
+			c.Deleted = r.N
 		default:
 			c.Pending += r.N
 		}
@@ -266,7 +271,7 @@ func (s *Store) Fail(ctx context.Context, sourceID, reason string) error {
 // rollback deleted it in WHMCS), so a later run imports it again.
 func (s *Store) Forget(ctx context.Context, sourceID string) error {
 	err := s.write(ctx, func(tx *sqlx.Tx) error {
-		for _, q := range []string{"DELETE FROM entries WHERE source_id = ?", "DELETE FROM ticket_fields WHERE source_id = ?", "DELETE FROM intents WHERE source_id = ?", "DELETE FROM tickets WHERE source_id = ?"} {
+		for _, q := range []string{"DELETE FROM entries WHERE source_id = ?", "DELETE FROM ticket_fields WHERE source_id = ?", "DELETE FROM intents WHERE source_id = ?", "DELETE FROM conflicts WHERE source_id = ?", "DELETE FROM tickets WHERE source_id = ?"} {
 			if _, err := tx.Exec(q, sourceID); err != nil {
 				return err
 			}

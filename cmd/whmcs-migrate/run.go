@@ -44,6 +44,8 @@ type runFlags struct {
 	// allowUndated lets a run go on against a WHMCS that does not keep
 	// `created` (before 8.0).
 	allowUndated bool
+	// reimport creates again the --only tickets found deleted in WHMCS.
+	reimport bool
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -88,10 +90,14 @@ calls finished, the journal is flushed: run again to resume).`,
 	fl.BoolVar(&f.applyDept, "apply-department-changes", false, "move tickets whose source department now maps elsewhere (UpdateTicket deptid)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar, even on a terminal")
 	fl.BoolVar(&f.allowUndated, "allow-undated", false, "import into a WHMCS older than 8.0, which dates every message at the moment of the import")
+	fl.BoolVar(&f.reimport, "reimport", false, "with --only: create again the tickets that an earlier run found deleted (or merged away) in WHMCS")
 	return cmd
 }
 
 func runImport(ctx context.Context, g *globals, f runFlags) error {
+	if f.reimport && len(f.only) == 0 {
+		return usageError{errors.New("--reimport needs --only: name the tickets deleted in WHMCS to create again")}
+	}
 	a, err := loadApp(g, f.config, f.target)
 	if err != nil {
 		return err
@@ -145,6 +151,7 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 		Source: src, Client: client, Planner: planner, Store: store,
 		Concurrency: a.cfg.Target.Concurrency, Limit: f.limit, Only: f.only, Overlap: time.Duration(*a.cfg.Sync.Overlap),
 		AllowUndated: f.allowUndated, Logger: a.log,
+		OnConflict: importer.OnConflict(a.cfg.Sync.OnConflict), Reimport: f.reimport,
 		OnTicket: func(res importer.TicketResult) { prog.ticket(res); tl.sample(false); failures.add(res) },
 	})
 	prog.finish()

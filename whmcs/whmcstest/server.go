@@ -237,6 +237,7 @@ func New(o Options) (*Server, error) {
 	mux.HandleFunc("/includes/api.php", s.serveAPI)
 	mux.HandleFunc("GET /_sandbox/state", s.serveState)
 	mux.HandleFunc("POST /_sandbox/capacity", s.serveCapacity)
+	mux.HandleFunc("POST /_sandbox/change", s.serveChange)
 	s.handler = mux
 	return s, nil
 }
