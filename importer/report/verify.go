@@ -19,15 +19,15 @@ const (
 	// away) in WHMCS; runs skip it (run --only ID --reimport creates it
 	// again).
 	FieldDeletedInWHMCS = "deleted_in_whmcs"
-	FieldSource      = "source"       // the checkpoint has it, the source no longer has it (or it no longer plans)
-	FieldTicket      = "ticket"       // the WHMCS ticket is gone
-	FieldError       = "error"        // WHMCS could not be read for this ticket
-	FieldSubject     = "subject"
-	FieldDepartment  = "department"
-	FieldRequester   = "requester"
-	FieldStatus      = "status"
-	FieldPriority    = "priority"
-	FieldDuplicate   = "duplicate" // another WHMCS ticket with the same requester, subject and opening date
+	FieldSource         = "source" // the checkpoint has it, the source no longer has it (or it no longer plans)
+	FieldTicket         = "ticket" // the WHMCS ticket is gone
+	FieldError          = "error"  // WHMCS could not be read for this ticket
+	FieldSubject        = "subject"
+	FieldDepartment     = "department"
+	FieldRequester      = "requester"
+	FieldStatus         = "status"
+	FieldPriority       = "priority"
+	FieldDuplicate      = "duplicate" // another WHMCS ticket with the same requester, subject and opening date
 )
 
 // Difference is one way a WHMCS ticket differs from its source ticket.
