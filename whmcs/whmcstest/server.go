@@ -262,8 +262,9 @@ func NewServer(o Options) *Server {
 }
 
 // Handler serves the API at /includes/api.php, the state dump at
-// GET /_sandbox/state and the pool's control at POST /_sandbox/capacity
-// (form field workers: the new pool size, as SetWorkers).
+// GET /_sandbox/state, the pool's control at POST /_sandbox/capacity
+// (form field workers: the new pool size, as SetWorkers) and people's
+// changes at POST /_sandbox/change (see Change).
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // APIURL is URL + "/includes/api.php".
