@@ -103,7 +103,9 @@ func testCutover(t *testing.T, seed uint64) {
 	reported := map[string]bool{} // ticket|field|whmcs|source of every conflict reported
 	nact, deletes := 0, 0
 	what := "the first import"
-	defer func() { t.Logf("%d WHMCS acts, %d conflicts reported, %d tickets deleted in WHMCS", nact, len(reported), deletes) }()
+	defer func() {
+		t.Logf("%d WHMCS acts, %d conflicts reported, %d tickets deleted in WHMCS", nact, len(reported), deletes)
+	}()
 	for step := range 8 {
 		src.write(t, env.dir)
 		openBefore := cutoverOpen(t, env)
