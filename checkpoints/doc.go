@@ -27,6 +27,11 @@
 // journal holds customer data (subjects, emails) but never a secret; the
 // file is created 0600.
 //
+// Cut-over: the open conflicts (a field changed in WHMCS that the importer
+// did not overwrite) are kept in their own table until resolved, and a
+// ticket found deleted in WHMCS is in state StateDeleted (see
+// conflicts.go).
+//
 // The package knows nothing of WHMCS or sources: it stores what the
 // importer tells it.
 package checkpoints
