@@ -133,8 +133,12 @@ func (r *runner) guard(ctx context.Context, sourceID string, st *checkpoints.Tic
 	for _, c := range open {
 		openBy[c.Field] = c
 	}
+	// written is what the importer last wrote; known says whether the
+	// checkpoint knows it (a status or priority of an older checkpoint may
+	// be unknown; an assignee or CC never set is known to be none).
 	type field struct {
 		name, whmcs, source, written string
+		known                        bool
 	}
 	var fields []field
 	writesStatus := false
@@ -151,20 +155,20 @@ func (r *runner) guard(ctx context.Context, sourceID string, st *checkpoints.Tic
 			writesStatus = true
 		}
 		if u.Priority != "" {
-			fields = append(fields, field{ConflictPriority, tk.Priority, u.Priority, st.Priority})
+			fields = append(fields, field{ConflictPriority, tk.Priority, u.Priority, st.Priority, st.Priority != ""})
 		}
 		if u.DeptID != 0 {
-			fields = append(fields, field{ConflictDepartment, idString(tk.DeptID), idString(u.DeptID), idString(st.DeptID)})
+			fields = append(fields, field{ConflictDepartment, idString(tk.DeptID), idString(u.DeptID), idString(st.DeptID), st.DeptID != 0})
 		}
 		if u.Flag != 0 || u.RemoveFlag {
-			fields = append(fields, field{ConflictFlag, idString(tk.Flag), idString(u.Flag), st.Fields[mapping.FieldFlag]})
+			fields = append(fields, field{ConflictFlag, idString(tk.Flag), idString(u.Flag), st.Fields[mapping.FieldFlag], true})
 		}
 		if u.CC != nil {
-			fields = append(fields, field{ConflictCC, ccList(html.UnescapeString(tk.CC)), ccList(strings.Join(u.CC, ",")), ccList(st.Fields[mapping.FieldCC])})
+			fields = append(fields, field{ConflictCC, ccList(html.UnescapeString(tk.CC)), ccList(strings.Join(u.CC, ",")), ccList(st.Fields[mapping.FieldCC]), true})
 		}
 	}
 	if writesStatus {
-		fields = append([]field{{ConflictStatus, tk.Status, plan.EndStatus, st.Status}}, fields...)
+		fields = append([]field{{ConflictStatus, tk.Status, plan.EndStatus, st.Status, st.Status != ""}}, fields...)
 	}
 
 	var keep []string // fields whose WHMCS value is kept
@@ -181,7 +185,7 @@ func (r *runner) guard(ctx context.Context, sourceID string, st *checkpoints.Tic
 		}
 		reason := ""
 		switch {
-		case f.written != "" && !strings.EqualFold(f.whmcs, f.written):
+		case f.known && !strings.EqualFold(f.whmcs, f.written):
 			reason = reasonChanged
 		case isOpen && strings.EqualFold(prev.WHMCS, f.whmcs):
 			reason = prev.Reason // still WHMCS's value, kept before

@@ -13,6 +13,7 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/internal/importtest"
+	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
@@ -389,5 +390,47 @@ func TestConflictReadsOnlyChangedTickets(t *testing.T) {
 	}
 	if got := c.e.Srv.Calls()["GetTicket"] - calls; got != 5+int(rep.ReadBacks) {
 		t.Fatalf("GetTicket %d times, want 5 + %d read-backs", got, rep.ReadBacks)
+	}
+}
+
+// The assignee and the CC list changed in WHMCS, and otherwise at the
+// source: WHMCS's kept, each reported.
+func TestConflictAssigneeAndCC(t *testing.T) {
+	e := importtest.NewWith(t, importtest.Literal)
+	var err error
+	e.Planner, err = mapping.NewPlanner(mapping.Options{Config: importtest.Config(), Clients: mapping.NewClientResolver(e.Client), Admins: mapping.NewAdminResolver(e.Client)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &cutover{e: e, tickets: importtest.Tickets(2)}
+	const id = "V001"
+	tk := c.ticket(t, id)
+	tk.Assignee, tk.CC = sources.Person{Email: "jane@old.example"}, []string{"a@example.com"}
+	if rep := c.sync(t); rep.Tickets.Imported != 2 {
+		t.Fatalf("import: %+v %+v", rep.Tickets, rep.Failures)
+	}
+	wid := c.e.WHMCSID(t, id)
+	if w := c.whmcs(t, id); w.Flag != 2 || w.CC != "a@example.com" {
+		t.Fatalf("imported flag %d cc %q", w.Flag, w.CC)
+	}
+	c.change(t, whmcstest.Change{Action: whmcstest.ChangeFlag, TicketID: wid, Flag: 1})
+	c.change(t, whmcstest.Change{Action: whmcstest.ChangeCC, TicketID: wid, CC: "c@example.com"})
+	tk.Assignee, tk.CC = sources.Person{}, []string{"b@example.com"}
+	rep := c.sync(t)
+	got := map[string]report.Conflict{}
+	for _, cf := range rep.Conflicts {
+		cf.Reason = ""
+		got[cf.Field] = cf
+	}
+	if len(rep.Conflicts) != 2 || got["flag"] != (report.Conflict{Ticket: id, WHMCSID: wid, Field: "flag", WHMCS: "1", Source: "", Kept: "whmcs"}) ||
+		got["cc"] != (report.Conflict{Ticket: id, WHMCSID: wid, Field: "cc", WHMCS: "c@example.com", Source: "b@example.com", Kept: "whmcs"}) {
+		t.Fatalf("conflicts %+v", rep.Conflicts)
+	}
+	if w := c.whmcs(t, id); w.Flag != 1 || w.CC != "c@example.com" {
+		t.Fatalf("WHMCS flag %d cc %q", w.Flag, w.CC)
+	}
+	writes := c.e.Srv.WriteCalls()
+	if rep := c.sync(t); len(rep.Conflicts) != 0 || c.e.Srv.WriteCalls() != writes {
+		t.Fatalf("next sync: %+v, %d writes", rep.Conflicts, c.e.Srv.WriteCalls()-writes)
 	}
 }

@@ -137,12 +137,12 @@
 // # People working in WHMCS
 //
 // Server.Apply (and POST /_sandbox/change, form fields action, ticketid,
-// message, admin, status, priority, deptid, flag, into) makes the changes
+// message, admin, status, priority, deptid, flag, cc, into) makes the changes
 // people make in WHMCS's client and admin areas, outside the API, during a
 // run: a customer's reply (dated now, by the ticket's owner, status
 // Customer-Reply), an admin's reply (Answered, one client email), a note,
-// a status, priority, department or assignee (flag) change, a delete, a
-// merge. They are no API call (Calls and WriteCalls do not count them),
+// a status, priority, department, assignee (flag) or CC change, a delete,
+// a merge. They are no API call (Calls and WriteCalls do not count them),
 // and their text is stored as typed text is (StoredText). A cut-over
 // rehearsal drives them against the real binary.
 //

@@ -25,7 +25,7 @@ import (
 // rehearsing a cut-over) can drive them during a run of the real binary.
 type Change struct {
 	// Action is one of ChangeCustomerReply, ChangeAdminReply, ChangeNote,
-	// ChangeStatus, ChangeDepartment, ChangePriority, ChangeFlag,
+	// ChangeStatus, ChangeDepartment, ChangePriority, ChangeFlag, ChangeCC,
 	// ChangeDelete, ChangeMerge.
 	Action   string `json:"action"`
 	TicketID int64  `json:"ticketid"`
@@ -34,7 +34,9 @@ type Change struct {
 	// Admin is the admin username of an admin reply or note; default the
 	// API admin.
 	Admin string `json:"admin"`
-	// Status, Priority, DeptID, Flag are the new values (Flag 0 unassigns).
+	// Status, Priority, DeptID, Flag, CC are the new values (Flag 0
+	// unassigns; CC is comma-separated, "" clears it).
+	CC       string `json:"cc"`
 	Status   string `json:"status"`
 	Priority string `json:"priority"`
 	DeptID   int64  `json:"deptid"`
@@ -52,6 +54,7 @@ const (
 	ChangeDepartment    = "department"
 	ChangePriority      = "priority"
 	ChangeFlag          = "flag"
+	ChangeCC            = "cc"
 	ChangeDelete        = "delete"
 	ChangeMerge         = "merge"
 )
@@ -128,6 +131,8 @@ func (s *Server) Apply(ch Change) error {
 		t.deptID = ch.DeptID
 	case ChangeFlag:
 		t.flag = ch.Flag
+	case ChangeCC:
+		t.cc = s.opts.StoredText(ch.CC)
 	case ChangeDelete:
 		delete(st.tickets, t.id)
 		delete(st.byTID, t.tid)
@@ -208,12 +213,12 @@ func (c *call) mergeTicket() (any, *apiError) {
 }
 
 // serveChange is POST /_sandbox/change: the form's fields are a Change's
-// (action, ticketid, message, admin, status, priority, deptid, flag,
+// (action, ticketid, message, admin, status, priority, deptid, flag, cc,
 // into). It answers {"result":"success"}, or 400 with the reason.
 func (s *Server) serveChange(w http.ResponseWriter, r *http.Request) {
 	num := func(k string) int64 { n, _ := strconv.ParseInt(r.FormValue(k), 10, 64); return n }
 	ch := Change{Action: r.FormValue("action"), TicketID: num("ticketid"), Message: r.FormValue("message"),
-		Admin: r.FormValue("admin"), Status: r.FormValue("status"), Priority: r.FormValue("priority"),
+		Admin: r.FormValue("admin"), Status: r.FormValue("status"), CC: r.FormValue("cc"), Priority: r.FormValue("priority"),
 		DeptID: num("deptid"), Flag: num("flag"), Into: num("into")}
 	w.Header().Set("Content-Type", "application/json")
 	if err := s.Apply(ch); err != nil {

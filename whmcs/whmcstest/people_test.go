@@ -60,6 +60,7 @@ func TestChangesOverHTTP(t *testing.T) {
 		{url.Values{"action": {"priority"}, "priority": {"High"}}, func(tk TicketState) bool { return tk.Priority == "High" }},
 		{url.Values{"action": {"department"}, "deptid": {"2"}}, func(tk TicketState) bool { return tk.DeptID == 2 }},
 		{url.Values{"action": {"flag"}, "flag": {"2"}}, func(tk TicketState) bool { return tk.Flag == 2 }},
+		{url.Values{"action": {"cc"}, "cc": {"a@example.com,b@example.com"}}, func(tk TicketState) bool { return tk.CC == "a@example.com,b@example.com" }},
 	}
 	for i, st := range steps {
 		st.v.Set("ticketid", id)
