@@ -398,10 +398,7 @@ func with(d report.Difference, field, entry, expected, actual string) report.Dif
 
 // notFound reports whether err is WHMCS's "Ticket ID Not Found" (its case
 // varies by call).
-func notFound(err error) bool {
-	var we *whmcs.Error
-	return errors.As(err, &we) && we.Kind == whmcs.KindBusiness && strings.EqualFold(strings.TrimSpace(we.Message), "Ticket ID Not Found")
-}
+func notFound(err error) bool { return whmcs.IsTicketNotFound(err) }
 
 // duplicates lists the other WHMCS tickets by the plan's requester with the
 // same subject and opening date that the checkpoint does not map.
