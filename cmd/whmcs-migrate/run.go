@@ -59,6 +59,12 @@ notes, status and priority changes. Every write is journaled in the checkpoint
 first, so a run can be interrupted or killed at any moment and run again
 without duplicating or losing anything.
 
+Before writing to a ticket it imported earlier, a sync reads it in WHMCS:
+what people changed there since is kept (sync.on_conflict: whmcs, the
+default) or overwritten (source), and each conflict is reported once. A ticket
+deleted in WHMCS is reported once and skipped by later runs;
+--only ID --reimport creates it again.
+
 Exit status: 0 every ticket imported, updated or unchanged; 3 some tickets
 failed (the next run retries them); 2 usage or config error; 1 fatal
 (authentication, checkpoint I/O, source unreadable); 130 interrupted (in-flight
@@ -67,6 +73,7 @@ calls finished, the journal is flushed: run again to resume).`,
   whmcs-migrate run --config migrate.yaml --report run.json --failures failed.jsonl
   whmcs-migrate run --config migrate.yaml --limit 20          # a first taste
   whmcs-migrate run --config migrate.yaml --only HD-1001,HD-1002
+  whmcs-migrate run --config migrate.yaml --only HD-1001 --reimport  # deleted in WHMCS: create it again
   whmcs-migrate run --config migrate.yaml --dry-run --offline  # same as validate --offline`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
