@@ -70,7 +70,7 @@ func testCutover(t *testing.T, seed uint64) {
 	addMsg := func(tk *syncTicket) {
 		nmsg++
 		m := syncMsg{Ticket: tk.ID, ID: fmt.Sprintf("m%d", nmsg), Type: "reply", Author: "customer", Name: tk.Name, Email: tk.Email,
-			Created: tick(), Body: fmt.Sprintf("source message %d.", nmsg)}
+			Created: tick(), Body: fmt.Sprintf("source message %d: <b> & \"q\" it's 🚀.", nmsg)}
 		switch rng.IntN(4) {
 		case 0:
 			m.Type, m.Author, m.Name, m.Email = "note", "staff", "Jane Staff", "jane@old.example"
@@ -88,7 +88,7 @@ func testCutover(t *testing.T, seed uint64) {
 		tk := &src.tickets[len(src.tickets)-1]
 		nmsg++
 		src.msgs = append(src.msgs, syncMsg{Ticket: id, ID: fmt.Sprintf("m%d", nmsg), Type: "reply", Author: "customer", Name: p.name, Email: p.email,
-			Created: tick(), Body: fmt.Sprintf("source message %d.", nmsg)})
+			Created: tick(), Body: fmt.Sprintf("source message %d: <b> & \"q\" it's 🚀.", nmsg)})
 		tk.Created, tk.Updated = src.msgs[len(src.msgs)-1].Created, src.msgs[len(src.msgs)-1].Created
 		for range rng.IntN(3) {
 			addMsg(tk)
@@ -98,7 +98,9 @@ func testCutover(t *testing.T, seed uint64) {
 		addTicket()
 	}
 
-	env := newSyncEnv(t)
+	// WHMCS stores text as real installs do (sanitised, 3-byte): the
+	// replies the import wrote must be told from those people wrote.
+	env := newSyncEnvWith(t, whmcstest.Options{Sanitize: true, ThreeByte: true})
 	side := map[string]*whmcsSide{}
 	reported := map[string]bool{} // ticket|field|whmcs|source of every conflict reported
 	nact, deletes := 0, 0
@@ -117,6 +119,9 @@ func testCutover(t *testing.T, seed uint64) {
 			}
 			if c.Kept != "whmcs" {
 				t.Errorf("step %d: conflict %+v not kept by WHMCS", step, c)
+			}
+			if side[c.Ticket] == nil {
+				t.Errorf("step %d: conflict %+v on a ticket nobody touched in WHMCS", step, c)
 			}
 			reported[k] = true
 		}
@@ -153,7 +158,7 @@ func testCutover(t *testing.T, seed uint64) {
 				continue
 			}
 			nact++
-			body := fmt.Sprintf("WHMCS act %d.", nact)
+			body := fmt.Sprintf("WHMCS act %d.", nact) // plain: found as stored
 			ch := whmcstest.Change{TicketID: wid}
 			switch k := rng.IntN(12); {
 			case k < 3:
@@ -303,10 +308,10 @@ func checkCutover(t *testing.T, env *syncEnv, src *syncSource, side map[string]*
 		if s == nil {
 			s = &whmcsSide{}
 		}
-		var msgs []string
+		var msgs []string // each message's marker, "source message N:", which every stored form keeps
 		for _, m := range src.msgs {
 			if m.Ticket == stk.ID {
-				msgs = append(msgs, m.Body)
+				msgs = append(msgs, m.Body[:strings.Index(m.Body, ":")+1])
 			}
 		}
 		if s.deleted {
