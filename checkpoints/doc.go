@@ -42,6 +42,11 @@
 // site and the install's System URL, as the importer read them), so that
 // it is never used against another.
 //
+// Cut-over: the open conflicts (a field changed in WHMCS that the importer
+// did not overwrite) are kept in their own table until resolved, and a
+// ticket found deleted in WHMCS is in state StateDeleted (see
+// conflicts.go).
+//
 // The package knows nothing of WHMCS or sources: it stores what the
 // importer tells it.
 package checkpoints

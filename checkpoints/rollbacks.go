@@ -65,7 +65,7 @@ func (s *Store) ForgetDeleted(ctx context.Context, sourceID string, rollbackRun 
 
 // forgetSQL removes a ticket with everything the checkpoint knows of it.
 var forgetSQL = []string{"DELETE FROM entries WHERE source_id = ?", "DELETE FROM ticket_fields WHERE source_id = ?",
-	"DELETE FROM intents WHERE source_id = ?", "DELETE FROM tickets WHERE source_id = ?"}
+	"DELETE FROM intents WHERE source_id = ?", "DELETE FROM conflicts WHERE source_id = ?", "DELETE FROM tickets WHERE source_id = ?"}
 
 // DeleteIntents lists the deletions whose outcome is unknown (a rollback
 // killed, or an answer lost), oldest first.

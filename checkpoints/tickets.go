@@ -203,6 +203,9 @@ func (s *Store) SourceIDByWHMCS(ctx context.Context, whmcsID int64) (string, err
 // Counts is how many tickets are in each state.
 type Counts struct {
 	Imported, Failed, Pending int
+	// Deleted is how many imported tickets were found deleted (or merged
+	// away) in WHMCS: StateDeleted.
+	Deleted int
 	// Unsettled is how many intents of runs wait for reconciliation (a
 	// rollback's deletions are not counted: see UnfinishedRollbacks).
 	Unsettled int
@@ -224,6 +227,8 @@ func (s *Store) Counts(ctx context.Context) (Counts, error) {
 			c.Imported = r.N
 		case StateFailed:
 			c.Failed = r.N
+		case StateDeleted:
+			c.Deleted = r.N
 		default:
 			c.Pending += r.N
 		}

@@ -21,6 +21,14 @@
 // install's sanitiser or 3-byte tables never make a write that landed
 // look missing.
 //
+// A sync reads every imported ticket it is about to write to (GetTicket)
+// and compares it with what the checkpoint says the importer last wrote
+// (conflict.go): a field people changed in WHMCS since is a conflict, kept
+// as WHMCS has it unless Options.OnConflict says the source wins, and
+// reported once (open conflicts are kept in the checkpoint). A ticket found
+// deleted or merged away in WHMCS is recorded so, reported once and
+// skipped by later runs until Options.Reimport.
+//
 // The client's policy (rate limit, retries) is not here: it is layered
 // around the client (whmcs/policy) by the program, and the engine finds
 // the layers' stats by unwrapping. A failing ticket is recorded with its

@@ -21,6 +21,15 @@ const maxResends = 3
 // must stop (fatal); a ticket's own failure is in the result.
 func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, error) {
 	res := TicketResult{Ticket: t.ID}
+	// gone records that the ticket is no longer in WHMCS: later runs skip
+	// it, and nothing is sent for it.
+	gone := func(why string) (TicketResult, error) {
+		if err := r.o.Store.MarkDeleted(context.WithoutCancel(ctx), t.ID, why); err != nil {
+			return res, Fatal(err)
+		}
+		res.Outcome, res.Gone = Deleted, why
+		return res, nil
+	}
 	fail := func(step string, err error) (TicketResult, error) {
 		if IsFatal(err) {
 			return res, err
@@ -28,6 +37,19 @@ func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, e
 		if ctx.Err() != nil {
 			res.Outcome = Stopped
 			return res, nil
+		}
+		if whmcs.IsTicketNotFound(err) {
+			// A write (or the reconciling read) found the ticket gone:
+			// deleted in WHMCS since it was read, or never read (an
+			// unfinished import's ticket).
+			h, herr := r.o.Store.Header(ctx, t.ID)
+			if herr != nil {
+				return res, Fatal(herr)
+			}
+			if h != nil && h.WHMCSID != 0 {
+				res.WHMCSID = h.WHMCSID
+				return gone(reasonDeleted)
+			}
 		}
 		res.Outcome, res.Step, res.Err = Failed, step, err
 		if res.Problem.Code == "" {
@@ -47,8 +69,15 @@ func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, e
 	if err != nil {
 		return res, Fatal(err)
 	}
+	if st != nil && st.State == checkpoints.StateDeleted {
+		// Found gone from WHMCS by an earlier run, and reported then.
+		res.Outcome, res.WHMCSID = Skipped, st.WHMCSID
+		return res, nil
+	}
 	var prior *mapping.Prior
+	var open []checkpoints.Conflict
 	if st != nil && st.WHMCSID != 0 {
+		res.WHMCSID = st.WHMCSID
 		prior = &mapping.Prior{TicketID: st.WHMCSID, Entries: make(map[string]string, len(st.Entries)),
 			Status: st.Status, Priority: st.Priority, DeptID: st.DeptID, Fields: st.Fields}
 		for k, e := range st.Entries {
@@ -57,8 +86,13 @@ func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, e
 				prior.Opening = k
 			}
 		}
+		if r.conflicted[t.ID] {
+			if open, err = r.o.Store.OpenConflicts(ctx, t.ID); err != nil {
+				return res, Fatal(err)
+			}
+		}
 	}
-	plan, err := r.o.Planner.Plan(ctx, t, prior)
+	plan, err := r.o.Planner.Plan(ctx, t, r.withOpenConflicts(prior, open))
 	if err != nil {
 		if whmcs.IsAuth(err) {
 			return res, Fatal(err)
@@ -74,6 +108,19 @@ func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, e
 			}
 		}
 		return fail("plan", problemsError(plan.Problems))
+	}
+	if prior != nil && len(plan.Steps) > 0 {
+		// Read what WHMCS holds before writing to it: what people changed
+		// there since the last sync is kept (or, with on_conflict: source,
+		// overwritten), and reported.
+		g, err := r.guard(ctx, t.ID, st, open, plan)
+		if err != nil {
+			return fail("read before sync", err)
+		}
+		res.Conflicts = g.conflicts
+		if g.gone != "" {
+			return gone(g.gone)
+		}
 	}
 	if len(plan.Steps) == 0 {
 		if err := r.o.Store.Finish(ctx, t.ID, t.Updated); err != nil {

@@ -70,6 +70,13 @@ type Options struct {
 	// (report.Run.FailuresOmitted, DriftOmitted). OnTicket sees them all.
 	KeepFailures int
 	Logger       *slog.Logger
+	// OnConflict is the side a cut-over conflict keeps (sync.on_conflict;
+	// default KeepWHMCS): see conflict.go.
+	OnConflict OnConflict
+	// Reimport forgets the Only tickets that an earlier run found deleted
+	// (or merged away) in WHMCS, so that this run creates them again. It
+	// needs Only, and each of them must be so.
+	Reimport bool
 }
 
 // Outcome of one ticket in a run.
@@ -81,6 +88,12 @@ const (
 	Unchanged Outcome = "unchanged" // nothing to send
 	Failed    Outcome = "failed"    // see Err; tried again next run
 	Stopped   Outcome = "stopped"   // interrupted mid-ticket; resumed next run
+	// Deleted: the imported ticket is gone from WHMCS (deleted or merged
+	// away), found by this run; see TicketResult.Gone. Nothing was written.
+	Deleted Outcome = "deleted_in_whmcs"
+	// Skipped: an earlier run found the ticket gone from WHMCS; it is not
+	// read nor written until re-imported (Options.Reimport).
+	Skipped Outcome = "skipped"
 )
 
 // TicketResult is what happened to one ticket.
@@ -93,6 +106,13 @@ type TicketResult struct {
 	// (file:line or row) and field.
 	Problem sources.Problem
 	Drift   []sources.Problem
+	// Conflicts are the cut-over conflicts found in this ticket, each
+	// reported once (see conflict.go).
+	Conflicts []report.Conflict
+	// Gone says why the ticket is no longer in WHMCS, for Deleted; WHMCSID
+	// is the WHMCS ticket it was.
+	Gone    string
+	WHMCSID int64
 }
 
 // Run imports every ticket of the source that is new or changed since the
@@ -109,6 +129,13 @@ func Run(ctx context.Context, o Options) (*report.Run, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	var err error
+	if o.OnConflict, err = ParseOnConflict(string(o.OnConflict)); err != nil {
+		return nil, err
+	}
+	if o.Reimport && len(o.Only) == 0 {
+		return nil, errors.New("re-import: name the tickets to create again (--only)")
+	}
 	// The caller may hold the lock already (run takes it before its
 	// preflight); otherwise it is taken here.
 	if !o.Store.Locked() {
@@ -123,6 +150,11 @@ func Run(ctx context.Context, o Options) (*report.Run, error) {
 	// the rollback deleted. Finish the rollback first.
 	if err := CheckRollbacks(ctx, o.Store); err != nil {
 		return nil, err
+	}
+	if o.Reimport {
+		if err := reimport(ctx, o.Store, o.Only); err != nil {
+			return nil, err
+		}
 	}
 
 	prev, err := o.Store.LastRun(ctx, checkpoints.KindImport)
@@ -141,6 +173,9 @@ func Run(ctx context.Context, o Options) (*report.Run, error) {
 		r.prevStart = prev.Started
 	}
 	r.only = IDSet(o.Only)
+	if r.conflicted, err = o.Store.ConflictedTickets(ctx); err != nil {
+		return nil, err
+	}
 	if err := r.loadVersions(ctx); err != nil {
 		return nil, err
 	}
@@ -171,6 +206,12 @@ type runner struct {
 	callsBefore map[string]int64
 	// versions is what the checkpoint holds (see loadVersions).
 	versions *sources.Versions
+	// conflicted are the tickets with an open conflict when the run
+	// began: only they look their conflicts up (see withOpenConflicts).
+	conflicted map[string]bool
+	// conflictReads counts the GetTicket calls made before writing to an
+	// imported ticket (see guard).
+	conflictReads atomic.Int64
 
 	reconciled, resent, probes atomic.Int64
 	// canary holds the writes back until the first one is read back;
@@ -186,6 +227,9 @@ type runner struct {
 	failures                      []report.Failure
 	drift                         []report.DriftItem
 	failuresOmitted, driftOmitted int
+	conflicts                     []report.Conflict
+	conflictsOmitted              int
+	deleted                       []report.DeletedTicket
 }
 
 func (r *runner) run(ctx context.Context) error {
@@ -287,6 +331,11 @@ func (r *runner) record(res TicketResult) {
 		r.o.Logger.Warn("ticket failed", "ticket", res.Ticket, "step", res.Step, "error", res.Err)
 	case Imported, Updated:
 		r.o.Logger.Debug("ticket done", "ticket", res.Ticket, "outcome", res.Outcome)
+	case Deleted:
+		r.o.Logger.Warn("ticket gone from WHMCS", "ticket", res.Ticket, "whmcs_id", res.WHMCSID, "reason", res.Gone)
+	}
+	for _, c := range res.Conflicts {
+		r.o.Logger.Warn("conflict", "ticket", c.Ticket, "whmcs_id", c.WHMCSID, "field", c.Field, "whmcs", c.WHMCS, "source", c.Source, "kept", c.Kept)
 	}
 }
 
@@ -295,7 +344,11 @@ func (r *runner) summary() *report.Run {
 	defer r.mu.Unlock()
 	rep := &report.Run{RunID: r.runID, Calls: map[string]int64{}, Tickets: r.counts,
 		Failures: append([]report.Failure{}, r.failures...), Drift: append([]report.DriftItem{}, r.drift...),
-		FailuresOmitted: r.failuresOmitted, DriftOmitted: r.driftOmitted}
+		FailuresOmitted: r.failuresOmitted, DriftOmitted: r.driftOmitted,
+		Conflicts: append([]report.Conflict{}, r.conflicts...), ConflictsOmitted: r.conflictsOmitted,
+		DeletedInWHMCS: append([]report.DeletedTicket{}, r.deleted...)}
+	sort.SliceStable(rep.Conflicts, func(i, j int) bool { return rep.Conflicts[i].Ticket < rep.Conflicts[j].Ticket })
+	sort.Slice(rep.DeletedInWHMCS, func(i, j int) bool { return rep.DeletedInWHMCS[i].Ticket < rep.DeletedInWHMCS[j].Ticket })
 	sort.Slice(rep.Failures, func(i, j int) bool { return rep.Failures[i].Ticket < rep.Failures[j].Ticket })
 	sort.SliceStable(rep.Drift, func(i, j int) bool { return rep.Drift[i].Ticket < rep.Drift[j].Ticket })
 	var total int64
@@ -310,6 +363,7 @@ func (r *runner) summary() *report.Run {
 	rep.Reconciled = r.reconciled.Load()
 	rep.Resent = r.resent.Load()
 	rep.ReadBacks = r.probes.Load()
+	rep.ConflictReads = r.conflictReads.Load()
 	rep.TextProfile = r.text.get().Describe()
 	pacing := policy.PacingOf(r.o.Client.Caller())
 	rep.Pacing = pacing.String()
@@ -343,6 +397,21 @@ func (r *runner) tally(res TicketResult) {
 		r.failures = append(r.failures, FailureOf(res))
 	case Stopped:
 		r.counts.Stopped++
+	case Deleted:
+		r.counts.DeletedInWHMCS++
+		if len(r.deleted) < r.o.KeepFailures {
+			r.deleted = append(r.deleted, report.DeletedTicket{Ticket: res.Ticket, WHMCSID: res.WHMCSID, Reason: res.Gone})
+		}
+	case Skipped:
+		r.counts.Skipped++
+	}
+	r.counts.Conflicts += len(res.Conflicts)
+	for _, c := range res.Conflicts {
+		if len(r.conflicts) >= r.o.KeepFailures {
+			r.conflictsOmitted++
+			continue
+		}
+		r.conflicts = append(r.conflicts, c)
 	}
 	for _, d := range res.Drift {
 		if len(r.drift) >= r.o.KeepFailures {
@@ -361,6 +430,30 @@ func FailureOf(res TicketResult) report.Failure {
 	}
 	return report.Failure{Ticket: res.Ticket, Step: res.Step, Code: string(res.Problem.Code),
 		Origin: res.Problem.Origin, Field: res.Problem.Field, Error: msg}
+}
+
+// reimport forgets the tickets ids, each of which an earlier run found
+// gone from WHMCS, so that the run creates them again.
+func reimport(ctx context.Context, store *checkpoints.Store, ids []string) error {
+	for _, id := range ids {
+		h, err := store.Header(ctx, id)
+		if err != nil {
+			return err
+		}
+		if h == nil || h.State != checkpoints.StateDeleted {
+			state := "not in the checkpoint"
+			if h != nil {
+				state = h.State
+			}
+			return fmt.Errorf("re-import %s: only a ticket deleted in WHMCS is imported again, and this one is %s", id, state)
+		}
+	}
+	for _, id := range ids {
+		if err := store.Forget(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // problemsError summarises a plan's error problems as the ticket's failure.

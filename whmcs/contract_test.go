@@ -430,7 +430,7 @@ func TestContractAuthFailures(t *testing.T) {
 
 	e = newEnv(t, whmcstest.Options{})
 	wantErr(t, e.http.Call(ctx, raw{"", false, nil}, nil), whmcs.KindAuth, 400, "Empty action request", false)
-	wantErr(t, e.http.Call(ctx, raw{"MergeTicket", true, nil}, nil), whmcs.KindAuth, 400, `Invalid API Action: "mergeticket" is not a valid API action`, false)
+	wantErr(t, e.http.Call(ctx, raw{"BlockTicketSender", true, nil}, nil), whmcs.KindAuth, 400, `Invalid API Action: "blockticketsender" is not a valid API action`, false)
 
 	// Legacy admin login: username + md5(password).
 	legacy := func(user, pass string) *env {

@@ -92,6 +92,10 @@ type SyncConfig struct {
 	// (UpdateTicketReply) and opening messages (UpdateTicket message);
 	// false (the default) reports them as drift_edited. Notes stay drift.
 	ApplyEdits bool `yaml:"apply_edits"`
+	// OnConflict is the side a cut-over conflict keeps: "whmcs" (the
+	// default: what people changed in WHMCS is never overwritten) or
+	// "source". Conflicts are reported either way.
+	OnConflict string `yaml:"on_conflict"`
 }
 
 // ValidateConfig tunes the validation report's attachment warnings.
@@ -286,6 +290,11 @@ func (c *Config) check(path string) error {
 	if c.Sync.Overlap == nil {
 		d := Duration(10 * time.Minute)
 		c.Sync.Overlap = &d
+	}
+	if oc, err := importer.ParseOnConflict(c.Sync.OnConflict); err != nil {
+		bad("sync.on_conflict: must be whmcs (the default: WHMCS's side is kept) or source, not %q", c.Sync.OnConflict)
+	} else {
+		c.Sync.OnConflict = string(oc)
 	}
 	if c.Checkpoint == "" {
 		c.Checkpoint = "migration.db"

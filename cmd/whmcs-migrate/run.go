@@ -47,6 +47,8 @@ type runFlags struct {
 	// retarget lets the checkpoint be used with another WHMCS than the
 	// one it recorded (a WHMCS that moved), and records it.
 	retarget bool
+	// reimport creates again the --only tickets found deleted in WHMCS.
+	reimport bool
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -70,6 +72,12 @@ System URL): another one is refused before any write, unless --retarget says
 that WHMCS moved. While a rollback on the checkpoint is unfinished, run
 refuses before any call, naming it and the command that finishes it.
 
+Before writing to a ticket it imported earlier, a sync reads it in WHMCS:
+what people changed there since is kept (sync.on_conflict: whmcs, the
+default) or overwritten (source), and each conflict is reported once. A ticket
+deleted in WHMCS is reported once and skipped by later runs;
+--only ID --reimport creates it again.
+
 Exit status: 0 every ticket imported, updated or unchanged; 3 some tickets
 failed (the next run retries them); 2 usage or config error (a mapping of which
 no department exists in WHMCS included), or the checkpoint belongs to another
@@ -80,6 +88,7 @@ finished, the journal is flushed: run again to resume).`,
   whmcs-migrate run --config migrate.yaml --report run.json --failures failed.jsonl
   whmcs-migrate run --config migrate.yaml --limit 20          # a first taste
   whmcs-migrate run --config migrate.yaml --only HD-1001,HD-1002
+  whmcs-migrate run --config migrate.yaml --only HD-1001 --reimport  # deleted in WHMCS: create it again
   whmcs-migrate run --config migrate.yaml --dry-run --offline  # same as validate --offline`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -104,10 +113,14 @@ finished, the journal is flushed: run again to resume).`,
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar, even on a terminal")
 	retargetFlag(fl, &f.retarget)
 	fl.BoolVar(&f.allowUndated, "allow-undated", false, "import into a WHMCS older than 8.0, which dates every message at the moment of the import")
+	fl.BoolVar(&f.reimport, "reimport", false, "with --only: create again the tickets that an earlier run found deleted (or merged away) in WHMCS")
 	return cmd
 }
 
 func runImport(ctx context.Context, g *globals, f runFlags) error {
+	if f.reimport && len(f.only) == 0 {
+		return usageError{errors.New("--reimport needs --only: name the tickets deleted in WHMCS to create again")}
+	}
 	a, err := loadApp(g, f.config, f.target)
 	if err != nil {
 		return err
@@ -181,6 +194,7 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 		Source: src, Client: client, Planner: planner, Store: store,
 		Concurrency: a.cfg.Target.Concurrency, Limit: f.limit, Only: f.only, Overlap: time.Duration(*a.cfg.Sync.Overlap),
 		AllowUndated: f.allowUndated, Logger: a.log,
+		OnConflict: importer.OnConflict(a.cfg.Sync.OnConflict), Reimport: f.reimport,
 		OnTicket: func(res importer.TicketResult) { prog.ticket(res); tl.sample(false); failures.add(res) },
 	})
 	prog.finish()

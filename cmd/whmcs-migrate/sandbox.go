@@ -46,7 +46,10 @@ exactly as sent instead.
 
 It prints its API URL and credentials. GET /_sandbox/state dumps every ticket,
 reply, note, attachment (name, size, sha256) and the emails WHMCS would have
-sent to clients, as JSON.
+sent to clients, as JSON. POST /_sandbox/change makes the changes people make
+in WHMCS while a migration syncs, to rehearse a cut-over: action=customer-reply,
+admin-reply, note, status, priority, department, flag, cc, delete or merge,
+with ticketid and message, admin, status, priority, deptid, flag, cc or into.
 
 Faults can be injected to rehearse failures: --latency, --fail-rate (HTML 500
 pages), --throttle-rate (429 with Retry-After), --max-rps (429 above it) and
@@ -149,6 +152,7 @@ func serveSandbox(ctx context.Context, cmd *cobra.Command, sb *whmcstest.Server,
 	fmt.Fprintf(out, "  identifier: %s\n", sb.Identifier)
 	fmt.Fprintf(out, "  secret:     %s\n", sb.Secret) // the sandbox's own fixed credentials, not a user secret
 	fmt.Fprintf(out, "  state:      %s/_sandbox/state\n", base)
+	fmt.Fprintf(out, "  changes:    POST %s/_sandbox/change (people's changes in WHMCS)\n", base)
 	fmt.Fprintf(out, "  text:       %s\n", storage)
 	if len(denied) > 0 {
 		fmt.Fprintf(out, "  denied:     %s\n", strings.Join(denied, ", "))

@@ -76,7 +76,9 @@ type statusJSON struct {
 		NotImported *int `json:"not_yet_imported"` // null when the source cannot count
 		Pending     int  `json:"pending"`          // in the checkpoint, neither imported nor failed
 		Unsettled   int  `json:"unsettled"`        // writes to reconcile on the next run
+		Deleted     int  `json:"deleted_in_whmcs"` // found deleted or merged away in WHMCS
 	} `json:"tickets"`
+	cutover
 	SourceError  string `json:"source_error,omitempty"`
 	WHMCSVersion string `json:"whmcs_version"`
 	Text         string `json:"text"`
@@ -135,10 +137,14 @@ func runStatus(ctx context.Context, g *globals, a *app) error {
 		return err
 	}
 	st.Tickets.Imported, st.Tickets.Failed, st.Tickets.Pending, st.Tickets.Unsettled = c.Imported, c.Failed, c.Pending, c.Unsettled
+	st.Tickets.Deleted = c.Deleted
+	if st.cutover, err = loadCutover(ctx, store); err != nil {
+		return err
+	}
 	if n, err := a.countSource(ctx); err != nil {
 		st.SourceError = err.Error()
 	} else if n >= 0 {
-		left := max(0, n-c.Imported-c.Failed)
+		left := max(0, n-c.Imported-c.Failed-c.Deleted)
 		st.Tickets.Source, st.Tickets.NotImported = &n, &left
 	}
 	if st.WHMCSVersion, err = store.Meta(ctx, checkpoints.MetaWHMCSVersion); err != nil {
@@ -256,10 +262,14 @@ func writeStatus(w io.Writer, st *statusJSON) {
 	} else {
 		fmt.Fprintf(w, "  tickets  %d imported, %d failed, %d pending", t.Imported, t.Failed, t.Pending)
 	}
+	if t.Deleted > 0 {
+		fmt.Fprintf(w, ", %d deleted in WHMCS", t.Deleted)
+	}
 	if t.Unsettled > 0 {
 		fmt.Fprintf(w, " (%s to reconcile on the next run)", report.Plural(t.Unsettled, "write", "writes"))
 	}
 	fmt.Fprintln(w)
+	st.cutover.write(w, "  ")
 	if st.SourceError != "" {
 		fmt.Fprintf(w, "  source   cannot be counted: %s\n", st.SourceError)
 	}

@@ -101,9 +101,14 @@ type syncEnv struct {
 	config string
 }
 
-func newSyncEnv(t *testing.T) *syncEnv {
+func newSyncEnv(t *testing.T) *syncEnv { t.Helper(); return newSyncEnvWith(t, whmcstest.Options{}) }
+
+// newSyncEnvWith is newSyncEnv with a sandbox configured by so (its zone
+// is always syncDstZone).
+func newSyncEnvWith(t *testing.T, so whmcstest.Options) *syncEnv {
 	t.Helper()
-	srv := whmcstest.NewServer(whmcstest.Options{TimeZone: syncDstZone})
+	so.TimeZone = syncDstZone
+	srv := whmcstest.NewServer(so)
 	t.Cleanup(srv.Close)
 	e := &syncEnv{srv: srv, dir: t.TempDir(), work: t.TempDir()}
 	cfg := `source:

@@ -45,7 +45,11 @@ func WriteMetrics(path string, rep *Run, failed bool, start time.Time) error {
 		fmt.Sprintf(`{outcome="imported"} %d`, rep.Tickets.Imported),
 		fmt.Sprintf(`{outcome="updated"} %d`, rep.Tickets.Updated),
 		fmt.Sprintf(`{outcome="unchanged"} %d`, rep.Tickets.Unchanged),
-		fmt.Sprintf(`{outcome="failed"} %d`, rep.Tickets.Failed))
+		fmt.Sprintf(`{outcome="failed"} %d`, rep.Tickets.Failed),
+		fmt.Sprintf(`{outcome="deleted_in_whmcs"} %d`, rep.Tickets.DeletedInWHMCS),
+		fmt.Sprintf(`{outcome="skipped_deleted"} %d`, rep.Tickets.Skipped))
+	metric("whmcs_migrate_last_run_conflicts", "Cut-over conflicts the last run found (changed in WHMCS and at the source).", "gauge", fmt.Sprintf(" %d", rep.Tickets.Conflicts))
+	metric("whmcs_migrate_last_run_deleted_in_whmcs", "Imported tickets the last run found deleted or merged away in WHMCS.", "gauge", fmt.Sprintf(" %d", rep.Tickets.DeletedInWHMCS))
 	metric("whmcs_migrate_last_run_entries_synced", "Replies and notes (opening messages included) sent by the last run.", "gauge", fmt.Sprintf(" %d", entries))
 	metric("whmcs_migrate_last_run_failures", "Tickets that failed in the last run.", "gauge", fmt.Sprintf(" %d", rep.Tickets.Failed))
 	metric("whmcs_migrate_last_run_duration_seconds", "Duration of the last run.", "gauge", fmt.Sprintf(" %.3f", time.Since(start).Seconds()))

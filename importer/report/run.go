@@ -29,7 +29,10 @@ type Run struct {
 	// ReadBacks counts the GetTicket calls that read a write back to judge
 	// the canary or to learn how WHMCS stores text; TextProfile is what is
 	// known of that at the end (see whmcs.TextProfile.Describe).
-	ReadBacks      int64   `json:"read_backs"`
+	ReadBacks int64 `json:"read_backs"`
+	// ConflictReads counts the GetTicket calls that read an imported
+	// ticket before a sync wrote to it (one per ticket changed).
+	ConflictReads  int64   `json:"conflict_reads"`
 	TextProfile    string  `json:"text_profile"`
 	ElapsedSeconds float64 `json:"elapsed_seconds"`
 	CallsPerSecond float64 `json:"calls_per_second"`
@@ -39,10 +42,18 @@ type Run struct {
 	Pacing           string `json:"pacing"`
 	ConcurrencyLimit int    `json:"concurrency_limit,omitempty"`
 	Interrupted      bool   `json:"interrupted,omitempty"`
+	// Conflicts are the cut-over conflicts this run found (each once:
+	// one found by an earlier run with the same values is not repeated;
+	// see Conflict); ConflictsOmitted counts those past the ones held.
+	Conflicts        []Conflict `json:"conflicts"`
+	ConflictsOmitted int        `json:"conflicts_omitted,omitempty"`
+	// DeletedInWHMCS are the imported tickets this run found gone from
+	// WHMCS (deleted or merged away); later runs skip them.
+	DeletedInWHMCS []DeletedTicket `json:"deleted_in_whmcs"`
 }
 
-// TicketCounts add up: Total = Imported + Updated + Unchanged + Failed (+
-// Stopped when interrupted).
+// TicketCounts add up: Total = Imported + Updated + Unchanged + Failed +
+// DeletedInWHMCS + Skipped (+ Stopped when interrupted).
 type TicketCounts struct {
 	Total     int `json:"total"`
 	Imported  int `json:"imported"`
@@ -50,6 +61,13 @@ type TicketCounts struct {
 	Unchanged int `json:"unchanged"`
 	Failed    int `json:"failed"`
 	Stopped   int `json:"interrupted,omitempty"` // "interrupted", as the terminal says
+	// DeletedInWHMCS are imported tickets found gone from WHMCS by this
+	// run; Skipped those found so by an earlier run (not read again).
+	DeletedInWHMCS int `json:"deleted_in_whmcs,omitempty"`
+	Skipped        int `json:"skipped_deleted,omitempty"`
+	// Conflicts is how many conflicts the run found (all of them, also
+	// past Run.Conflicts' limit).
+	Conflicts int `json:"conflicts,omitempty"`
 }
 
 // Failure is one failed ticket: its id, the step that failed, the problem
@@ -76,13 +94,19 @@ type DriftItem struct {
 // retries, and the first failures and drift items.
 func (rep *Run) WriteText(w io.Writer) {
 	t := rep.Tickets
-	if t.Imported+t.Updated+t.Failed+t.Stopped == 0 {
+	if t.Imported+t.Updated+t.Failed+t.Stopped+t.DeletedInWHMCS+t.Conflicts == 0 {
 		fmt.Fprintf(w, "Nothing to do: %s, all unchanged since the last run.\n", Plural(t.Total, "ticket", "tickets"))
 	}
 	fmt.Fprintf(w, "Run %d summary\n", rep.RunID)
 	fmt.Fprintf(w, "  tickets    %d total: %d imported, %d updated, %d unchanged, %d failed", t.Total, t.Imported, t.Updated, t.Unchanged, t.Failed)
 	if t.Stopped > 0 {
 		fmt.Fprintf(w, ", %d interrupted", t.Stopped)
+	}
+	if t.DeletedInWHMCS > 0 {
+		fmt.Fprintf(w, ", %d deleted in WHMCS", t.DeletedInWHMCS)
+	}
+	if t.Skipped > 0 {
+		fmt.Fprintf(w, ", %d skipped (deleted in WHMCS earlier)", t.Skipped)
 	}
 	fmt.Fprintln(w)
 	actions := make([]string, 0, len(rep.Calls))
@@ -120,4 +144,5 @@ func (rep *Run) WriteText(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  DRIFT %s %s: %s\n", d.Ticket, d.Code, d.Message)
 	}
+	rep.writeConflictsText(w)
 }

@@ -137,6 +137,9 @@ svg text { font: 11px system-ui, sans-serif; fill: #555; }
 <tr><th>Unchanged</th><td class="n">{{.Tickets.Unchanged}}</td></tr>
 <tr><th>Failed</th><td class="n">{{.Tickets.Failed}}</td></tr>
 <tr><th>Interrupted</th><td class="n">{{.Tickets.Stopped}}</td></tr>
+<tr><th>Deleted in WHMCS</th><td class="n">{{.Tickets.DeletedInWHMCS}}</td></tr>
+<tr><th>Skipped (deleted in WHMCS earlier)</th><td class="n">{{.Tickets.Skipped}}</td></tr>
+<tr><th>Conflicts</th><td class="n">{{.Tickets.Conflicts}}</td></tr>
 </table>
 
 <h2>Calls</h2>
@@ -162,6 +165,17 @@ svg text { font: 11px system-ui, sans-serif; fill: #555; }
 <table id="failures">
 <tr><th>Ticket</th><th>Step</th><th>Code</th><th>Origin</th><th>Field</th><th>Error</th></tr>
 {{range .Failures}}<tr><td>{{.Ticket}}</td><td>{{.Step}}</td><td>{{.Code}}</td><td>{{.Origin}}</td><td>{{.Field}}</td><td>{{.Error}}</td></tr>
+{{end}}</table>{{end}}
+{{if .Conflicts}}<h2>Conflicts</h2>
+<p class="muted">Changed in WHMCS since the last sync and otherwise at the source: the value kept is in bold.</p>
+<table id="conflicts">
+<tr><th>Ticket</th><th>WHMCS id</th><th>Field</th><th>WHMCS's value</th><th>Source's value</th><th>Kept</th><th>Why</th></tr>
+{{range .Conflicts}}<tr><td>{{.Ticket}}</td><td>{{.WHMCSID}}</td><td>{{.Field}}</td><td>{{if eq .Kept "whmcs"}}<b>{{.WHMCS}}</b>{{else}}{{.WHMCS}}{{end}}</td><td>{{if eq .Kept "source"}}<b>{{.Source}}</b>{{else}}{{.Source}}{{end}}</td><td>{{.Kept}}</td><td>{{.Reason}}</td></tr>
+{{end}}</table>{{end}}
+{{if .DeletedInWHMCS}}<h2>Deleted in WHMCS</h2>
+<table id="deleted">
+<tr><th>Ticket</th><th>WHMCS id</th><th>What happened</th></tr>
+{{range .DeletedInWHMCS}}<tr><td>{{.Ticket}}</td><td>{{.WHMCSID}}</td><td>{{.Reason}}</td></tr>
 {{end}}</table>{{end}}
 </body>
 </html>

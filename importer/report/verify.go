@@ -15,15 +15,19 @@ import (
 // source does not).
 const (
 	FieldNotImported = "not_imported" // the source has the ticket, the checkpoint has not imported it
-	FieldSource      = "source"       // the checkpoint has it, the source no longer has it (or it no longer plans)
-	FieldTicket      = "ticket"       // the WHMCS ticket is gone
-	FieldError       = "error"        // WHMCS could not be read for this ticket
-	FieldSubject     = "subject"
-	FieldDepartment  = "department"
-	FieldRequester   = "requester"
-	FieldStatus      = "status"
-	FieldPriority    = "priority"
-	FieldDuplicate   = "duplicate" // another WHMCS ticket with the same requester, subject and opening date
+	// FieldDeletedInWHMCS: the ticket was imported, then deleted (or merged
+	// away) in WHMCS; runs skip it (run --only ID --reimport creates it
+	// again).
+	FieldDeletedInWHMCS = "deleted_in_whmcs"
+	FieldSource         = "source" // the checkpoint has it, the source no longer has it (or it no longer plans)
+	FieldTicket         = "ticket" // the WHMCS ticket is gone
+	FieldError          = "error"  // WHMCS could not be read for this ticket
+	FieldSubject        = "subject"
+	FieldDepartment     = "department"
+	FieldRequester      = "requester"
+	FieldStatus         = "status"
+	FieldPriority       = "priority"
+	FieldDuplicate      = "duplicate" // another WHMCS ticket with the same requester, subject and opening date
 )
 
 // Difference is one way a WHMCS ticket differs from its source ticket.
@@ -43,6 +47,12 @@ type Verify struct {
 	Matching  int // of those, identical
 	Differing int // of those, with at least one difference
 	Missing   int // source tickets not imported
+	// Deleted counts source tickets imported, then found deleted or merged
+	// away in WHMCS: not a failure of the import, and not in Missing.
+	Deleted int
+	// OpenConflicts are the cut-over conflicts still open (WHMCS's value
+	// kept over the source's), of the tickets in scope.
+	OpenConflicts []Conflict
 	// Differences in source order, then in thread order within a ticket.
 	Differences []Difference
 	Elapsed     time.Duration

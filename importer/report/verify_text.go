@@ -17,20 +17,27 @@ type verifyJSON struct {
 		Matching  int `json:"matching"`
 		Differing int `json:"differing"`
 		Missing   int `json:"missing"`
+		Deleted   int `json:"deleted_in_whmcs"`
 	} `json:"tickets"`
 	Differences    []Difference `json:"differences"`
+	OpenConflicts  []Conflict   `json:"open_conflicts"`
 	ElapsedSeconds float64      `json:"elapsed_seconds"`
 	TextProfile    string       `json:"text_profile"`
 	Interrupted    bool         `json:"interrupted,omitempty"` // what was checked before Ctrl-C
 }
 
 // JSON renders the report as {"tickets": {"checked", "matching",
-// "differing", "missing"}, "differences": [{"ticket", "whmcs_id", "field",
-// "entry", "expected", "actual"}], "elapsed_seconds", "interrupted" (only
-// when true)}.
+// "differing", "missing", "deleted_in_whmcs"}, "differences": [{"ticket",
+// "whmcs_id", "field", "entry", "expected", "actual"}], "open_conflicts":
+// [Conflict], "elapsed_seconds", "interrupted" (only when true)}.
 func (r *Verify) JSON() ([]byte, error) {
 	var j verifyJSON
 	j.Tickets.Checked, j.Tickets.Matching, j.Tickets.Differing, j.Tickets.Missing = r.Checked, r.Matching, r.Differing, r.Missing
+	j.Tickets.Deleted = r.Deleted
+	j.OpenConflicts = r.OpenConflicts
+	if j.OpenConflicts == nil {
+		j.OpenConflicts = []Conflict{}
+	}
 	j.Differences = r.Differences
 	if j.Differences == nil {
 		j.Differences = []Difference{}
@@ -66,6 +73,9 @@ func (r *Verify) WriteText(w io.Writer) error {
 	if r.Missing > 0 {
 		fmt.Fprintf(&b, " %s not imported.", Plural(r.Missing, "source ticket", "source tickets"))
 	}
+	if r.Deleted > 0 {
+		fmt.Fprintf(&b, " %s deleted in WHMCS.", Plural(r.Deleted, "source ticket", "source tickets"))
+	}
 	b.WriteByte('\n')
 	fmt.Fprintf(&b, "Texts compared as this WHMCS stores them: %s.\n", r.Text.Describe())
 	var missing []string
@@ -82,11 +92,35 @@ func (r *Verify) WriteText(w io.Writer) error {
 		}
 		b.WriteString(" (run imports them)\n")
 	}
+	var deleted []string
+	for _, d := range r.Differences {
+		if d.Field == FieldDeletedInWHMCS {
+			deleted = append(deleted, fmt.Sprintf("%s (WHMCS %d, %s)", d.Ticket, d.WHMCSID, d.Actual))
+		}
+	}
+	if len(deleted) > 0 {
+		const ids = 10
+		fmt.Fprintf(&b, "\nDeleted in WHMCS: %s", strings.Join(deleted[:min(ids, len(deleted))], ", "))
+		if len(deleted) > ids {
+			fmt.Fprintf(&b, " and %d more", len(deleted)-ids)
+		}
+		b.WriteString(" (runs skip them; run --only ID --reimport creates one again)\n")
+	}
+	if n := len(r.OpenConflicts); n > 0 {
+		fmt.Fprintf(&b, "\nOpen conflicts (%d; WHMCS's value kept over the source's):\n", n)
+		for i, c := range r.OpenConflicts {
+			if i == 10 {
+				fmt.Fprintf(&b, "  ... and %d more (status --log-format json lists them all)\n", n-i)
+				break
+			}
+			fmt.Fprintf(&b, "  %s (WHMCS %d) %s: WHMCS %q, source %q (%s)\n", c.Ticket, c.WHMCSID, c.Field, c.WHMCS, c.Source, c.Reason)
+		}
+	}
 	last := ""
 	shown, more := 0, 0
 	moreTickets := map[string]bool{}
 	for _, d := range r.Differences {
-		if d.Field == FieldNotImported {
+		if d.Field == FieldNotImported || d.Field == FieldDeletedInWHMCS {
 			continue
 		}
 		if shown == TextDifferences {
@@ -194,6 +228,8 @@ header h1 { margin: 0 0 .2em; }
 <tr><th>Matching</th><td class="n">{{.Matching}}</td></tr>
 <tr><th>Differing</th><td class="n">{{.Differing}}</td></tr>
 <tr><th>Not imported</th><td class="n">{{.Missing}}</td></tr>
+<tr><th>Deleted in WHMCS</th><td class="n">{{.Deleted}}</td></tr>
+<tr><th>Open conflicts</th><td class="n">{{len .OpenConflicts}}</td></tr>
 <tr><th>Differences</th><td class="n">{{len .Differences}}</td></tr>
 </table>
 

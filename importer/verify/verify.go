@@ -207,6 +207,16 @@ func Run(ctx context.Context, o Options) (*report.Verify, error) {
 	}
 
 	rep := v.report(start)
+	open, err := o.Store.OpenConflicts(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range open {
+		if v.inScope(c.SourceID) {
+			rep.OpenConflicts = append(rep.OpenConflicts, report.Conflict{Ticket: c.SourceID, WHMCSID: c.WHMCSID, Field: c.Field,
+				WHMCS: c.WHMCS, Source: c.Source, Kept: "whmcs", Reason: c.Reason})
+		}
+	}
 	o.Logger.Info("verify done", "checked", rep.Checked, "matching", rep.Matching, "differing", rep.Differing,
 		"missing", rep.Missing, "elapsed", rep.Elapsed.Round(time.Millisecond))
 	return rep, nil
@@ -218,7 +228,7 @@ func (v *verifier) report(start time.Time) *report.Verify {
 	defer v.mu.Unlock()
 	slices.SortStableFunc(v.found, func(a, b found) int { return a.seq - b.seq })
 	rep := &report.Verify{Checked: v.checked, Matching: v.matching, Differing: v.checked - v.matching,
-		Missing: v.missing, Elapsed: time.Since(start), Location: v.loc, Text: v.text}
+		Missing: v.missing, Deleted: v.deleted, Elapsed: time.Since(start), Location: v.loc, Text: v.text}
 	for _, f := range v.found {
 		rep.Differences = append(rep.Differences, f.diffs...)
 	}
@@ -245,6 +255,7 @@ type verifier struct {
 	mu                         sync.Mutex
 	found                      []found
 	checked, matching, missing int
+	deleted                    int
 }
 
 func isImported(t *checkpoints.Ticket) bool {
@@ -275,6 +286,8 @@ func (v *verifier) add(seq int, diffs []report.Difference, checked bool) {
 		if len(diffs) == 0 {
 			v.matching++
 		}
+	} else if len(diffs) > 0 && diffs[0].Field == report.FieldDeletedInWHMCS {
+		v.deleted++
 	} else {
 		v.missing++
 	}
@@ -291,12 +304,17 @@ func checkpointState(c *checkpoints.Ticket) string {
 		return "failed: " + c.Error
 	case c.State == checkpoints.StateImported:
 		return "imported without a WHMCS id"
+	case c.State == checkpoints.StateDeleted:
+		return c.Error
 	}
 	return c.State
 }
 
 func notImported(id string, c *checkpoints.Ticket) report.Difference {
 	d := report.Difference{Ticket: id, Field: report.FieldNotImported, Expected: "imported", Actual: checkpointState(c)}
+	if c != nil && c.State == checkpoints.StateDeleted {
+		d.Field = report.FieldDeletedInWHMCS
+	}
 	if c != nil {
 		d.WHMCSID = c.WHMCSID
 	}
@@ -380,10 +398,7 @@ func with(d report.Difference, field, entry, expected, actual string) report.Dif
 
 // notFound reports whether err is WHMCS's "Ticket ID Not Found" (its case
 // varies by call).
-func notFound(err error) bool {
-	var we *whmcs.Error
-	return errors.As(err, &we) && we.Kind == whmcs.KindBusiness && strings.EqualFold(strings.TrimSpace(we.Message), "Ticket ID Not Found")
-}
+func notFound(err error) bool { return whmcs.IsTicketNotFound(err) }
 
 // duplicates lists the other WHMCS tickets by the plan's requester with the
 // same subject and opening date that the checkpoint does not map.

@@ -96,7 +96,7 @@ func New(t *testing.T) *Env { t.Helper(); return NewWith(t, whmcstest.Options{})
 
 // NewWith is New with a sandbox configured by so (its zone is
 // always America/Chicago).
-func NewWith(t *testing.T, so whmcstest.Options) *Env {
+func NewWith(t testing.TB, so whmcstest.Options) *Env {
 	t.Helper()
 	zone, err := time.LoadLocation("America/Chicago")
 	if err != nil {
@@ -140,7 +140,7 @@ func (e *Env) ImportAll(t *testing.T, src sources.Source, only ...string) *repor
 
 // WHMCSID is the WHMCS ticket id the checkpoint maps sourceID to; the
 // test fails when there is none.
-func (e *Env) WHMCSID(t *testing.T, sourceID string) int64 {
+func (e *Env) WHMCSID(t testing.TB, sourceID string) int64 {
 	t.Helper()
 	c, err := e.Store.Ticket(context.Background(), sourceID)
 	if err != nil || c == nil || c.WHMCSID == 0 {

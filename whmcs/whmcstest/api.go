@@ -112,6 +112,7 @@ func init() {
 		{"GetClientsProducts", false, (*call).getClientsProducts},
 		{"GetClientsDomains", false, (*call).getClientsDomains},
 		{"DeleteTicket", true, (*call).deleteTicket},
+		{"MergeTicket", true, (*call).mergeTicket},
 		{"GetTicket", false, (*call).getTicket},
 		{"GetTickets", false, (*call).getTickets},
 		{"GetSupportDepartments", false, (*call).getSupportDepartments},

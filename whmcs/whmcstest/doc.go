@@ -14,7 +14,8 @@
 // migration needs (OpenTicket, AddTicketReply, AddTicketNote,
 // UpdateTicket, UpdateTicketReply, GetTicket, GetTickets,
 // GetSupportDepartments, GetSupportStatuses, GetClients, GetContacts,
-// GetAdminUsers, DeleteTicket, GetWHMCSDetails, GetConfigurationValue) with the
+// GetAdminUsers, DeleteTicket, MergeTicket, GetWHMCSDetails,
+// GetConfigurationValue) with the
 // documented validations, error strings and HTTP status codes of the
 // research notes on the WHMCS API (error catalogue, per-call errors). It must not grow
 // shortcuts that make a client pass here and fail on a real WHMCS.
@@ -133,6 +134,23 @@
 //     without noemail, log one client email (see Server.Emails). Booleans
 //     follow PHP: "", "0" are false, anything else ("false" too) is true.
 //     Cron jobs (auto-close, escalations, pruning) are not simulated.
+//   - MergeTicket (7.10+; ticketid, mergeticketids, newsubject): each
+//     merged ticket's opening message becomes a reply of ticketid (a new
+//     reply id), its replies and notes move over, and the thread is
+//     ordered by date. What WHMCS answers for a merged-away id is not
+//     documented: here it is gone, GetTicket answers "Ticket ID Not Found".
+//
+// # People working in WHMCS
+//
+// Server.Apply (and POST /_sandbox/change, form fields action, ticketid,
+// message, admin, status, priority, deptid, flag, cc, into) makes the changes
+// people make in WHMCS's client and admin areas, outside the API, during a
+// run: a customer's reply (dated now, by the ticket's owner, status
+// Customer-Reply), an admin's reply (Answered, one client email), a note,
+// a status, priority, department, assignee (flag) or CC change, a delete,
+// a merge. They are no API call (Calls and WriteCalls do not count them),
+// and their text is stored as typed text is (StoredText). A cut-over
+// rehearsal drives them against the real binary.
 //
 // # Faults
 //

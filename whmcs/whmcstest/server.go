@@ -242,6 +242,7 @@ func New(o Options) (*Server, error) {
 	mux.HandleFunc("/includes/api.php", s.serveAPI)
 	mux.HandleFunc("GET /_sandbox/state", s.serveState)
 	mux.HandleFunc("POST /_sandbox/capacity", s.serveCapacity)
+	mux.HandleFunc("POST /_sandbox/change", s.serveChange)
 	s.handler = mux
 	return s, nil
 }
@@ -266,8 +267,9 @@ func NewServer(o Options) *Server {
 }
 
 // Handler serves the API at /includes/api.php, the state dump at
-// GET /_sandbox/state and the pool's control at POST /_sandbox/capacity
-// (form field workers: the new pool size, as SetWorkers).
+// GET /_sandbox/state, the pool's control at POST /_sandbox/capacity
+// (form field workers: the new pool size, as SetWorkers) and people's
+// changes at POST /_sandbox/change (see Change).
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // APIURL is URL + "/includes/api.php".
