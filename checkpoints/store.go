@@ -74,7 +74,7 @@ func Open(path string) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	if _, err := w.Exec(schema); err != nil {
+	if _, err := w.Exec(schema + schemaAdoptions); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open checkpoint %s: create schema: %w", path, err)
 	}

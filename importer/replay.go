@@ -47,17 +47,7 @@ func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, e
 	if err != nil {
 		return res, Fatal(err)
 	}
-	var prior *mapping.Prior
-	if st != nil && st.WHMCSID != 0 {
-		prior = &mapping.Prior{TicketID: st.WHMCSID, Entries: make(map[string]string, len(st.Entries)),
-			Status: st.Status, Priority: st.Priority, DeptID: st.DeptID, Fields: st.Fields}
-		for k, e := range st.Entries {
-			prior.Entries[k] = e.Hash
-			if e.Kind == "open" {
-				prior.Opening = k
-			}
-		}
-	}
+	prior := priorOf(st)
 	plan, err := r.o.Planner.Plan(ctx, t, prior)
 	if err != nil {
 		if whmcs.IsAuth(err) {
@@ -65,8 +55,8 @@ func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, e
 		}
 		return fail("plan", err)
 	}
-	res.Drift = plan.Drift
 	if plan.Failed() {
+		res.Drift = plan.Drift
 		for _, p := range plan.Problems {
 			if p.Severity == sources.Error {
 				res.Problem = p
@@ -75,11 +65,46 @@ func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, e
 		}
 		return fail("plan", problemsError(plan.Problems))
 	}
+	// What the checkpoint does not know is read from WHMCS before it is
+	// written: a ticket an earlier run opened (adopted), the entries of a
+	// half-built one written after a stale copy of the checkpoint was made.
+	adopted, again := false, false
+	switch {
+	case prior == nil:
+		adopted, err = r.adopt(ctx, t, plan)
+		if err != nil {
+			if errors.Is(err, ErrAmbiguous) {
+				res.Problem = sources.Problem{Severity: sources.Error, Code: sources.CodeAdoptAmbiguous, Origin: t.Origin}
+			}
+			return fail("adopt", err)
+		}
+		again = adopted
+	case st.State != checkpoints.StateImported:
+		if again, err = r.refresh(ctx, t, st, plan); err != nil {
+			return fail("reconcile", err)
+		}
+	}
+	if again {
+		if st, err = r.o.Store.Ticket(ctx, t.ID); err != nil {
+			return res, Fatal(err)
+		}
+		prior = priorOf(st)
+		if plan, err = r.o.Planner.Plan(ctx, t, prior); err != nil {
+			if whmcs.IsAuth(err) {
+				return res, Fatal(err)
+			}
+			return fail("plan", err)
+		}
+	}
+	res.Drift = plan.Drift
 	if len(plan.Steps) == 0 {
 		if err := r.o.Store.Finish(ctx, t.ID, t.Updated); err != nil {
 			return res, Fatal(err)
 		}
 		res.Outcome = Unchanged
+		if adopted {
+			res.Outcome = Adopted
+		}
 		if prior == nil {
 			// A plan with no step for a new ticket cannot happen (the
 			// planner reports no_message); never count it as imported.
@@ -110,10 +135,30 @@ func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, e
 		return res, Fatal(err)
 	}
 	res.Outcome = Updated
-	if prior == nil {
+	switch {
+	case adopted:
+		res.Outcome = Adopted
+	case prior == nil:
 		res.Outcome = Imported
 	}
 	return res, nil
+}
+
+// priorOf is what the checkpoint's state of a ticket tells the planner:
+// nil for a ticket it has not opened.
+func priorOf(st *checkpoints.Ticket) *mapping.Prior {
+	if st == nil || st.WHMCSID == 0 {
+		return nil
+	}
+	prior := &mapping.Prior{TicketID: st.WHMCSID, Entries: make(map[string]string, len(st.Entries)),
+		Status: st.Status, Priority: st.Priority, DeptID: st.DeptID, Fields: st.Fields}
+	for k, e := range st.Entries {
+		prior.Entries[k] = e.Hash
+		if e.Kind == "open" {
+			prior.Opening = k
+		}
+	}
+	return prior
 }
 
 // step sends one step exactly once and records it. It returns the WHMCS

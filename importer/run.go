@@ -79,8 +79,12 @@ const (
 	Imported  Outcome = "imported"  // new in WHMCS
 	Updated   Outcome = "updated"   // already there; new entries or status sent
 	Unchanged Outcome = "unchanged" // nothing to send
-	Failed    Outcome = "failed"    // see Err; tried again next run
-	Stopped   Outcome = "stopped"   // interrupted mid-ticket; resumed next run
+	// Adopted: already in WHMCS, created by a run the checkpoint does not
+	// remember (a new, lost or stale checkpoint); recorded, and only what
+	// WHMCS was missing sent (see Adopter).
+	Adopted Outcome = "adopted"
+	Failed  Outcome = "failed"  // see Err; tried again next run
+	Stopped Outcome = "stopped" // interrupted mid-ticket; resumed next run
 )
 
 // TicketResult is what happened to one ticket.
@@ -127,6 +131,9 @@ func Run(ctx context.Context, o Options) (*report.Run, error) {
 	if r.text, err = loadTextKnowledge(ctx, o.Store); err != nil {
 		return nil, err
 	}
+	// Tickets the checkpoint does not know are looked for in WHMCS before
+	// they are opened; WHMCS's list is read on the first such ticket only.
+	r.adopter = newAdopter(o.Client, o.Store, r.text)
 	if prev != nil {
 		r.prevStart = prev.Started
 	}
@@ -167,6 +174,9 @@ type runner struct {
 	// text is what is known of how WHMCS stores text.
 	canary canary
 	text   *textKnowledge
+	// adopter finds what WHMCS holds of tickets the checkpoint does not
+	// know.
+	adopter *Adopter
 
 	// The report's part that grows with the run: counts, and only the
 	// failures and drift (a run of a million tickets keeps no list of
@@ -275,7 +285,7 @@ func (r *runner) record(res TicketResult) {
 	switch res.Outcome {
 	case Failed:
 		r.o.Logger.Warn("ticket failed", "ticket", res.Ticket, "step", res.Step, "error", res.Err)
-	case Imported, Updated:
+	case Imported, Updated, Adopted:
 		r.o.Logger.Debug("ticket done", "ticket", res.Ticket, "outcome", res.Outcome)
 	}
 }
@@ -300,6 +310,7 @@ func (r *runner) summary() *report.Run {
 	rep.Reconciled = r.reconciled.Load()
 	rep.Resent = r.resent.Load()
 	rep.ReadBacks = r.probes.Load()
+	rep.AdoptListPages, rep.AdoptListed = r.adopter.Listed()
 	rep.TextProfile = r.text.get().Describe()
 	pacing := policy.PacingOf(r.o.Client.Caller())
 	rep.Pacing = pacing.String()
@@ -324,6 +335,8 @@ func (r *runner) tally(res TicketResult) {
 		r.counts.Updated++
 	case Unchanged:
 		r.counts.Unchanged++
+	case Adopted:
+		r.counts.Adopted++
 	case Failed:
 		r.counts.Failed++
 		if len(r.failures) >= r.o.KeepFailures {

@@ -45,6 +45,7 @@ func WriteMetrics(path string, rep *Run, failed bool, start time.Time) error {
 		fmt.Sprintf(`{outcome="imported"} %d`, rep.Tickets.Imported),
 		fmt.Sprintf(`{outcome="updated"} %d`, rep.Tickets.Updated),
 		fmt.Sprintf(`{outcome="unchanged"} %d`, rep.Tickets.Unchanged),
+		fmt.Sprintf(`{outcome="adopted"} %d`, rep.Tickets.Adopted),
 		fmt.Sprintf(`{outcome="failed"} %d`, rep.Tickets.Failed))
 	metric("whmcs_migrate_last_run_entries_synced", "Replies and notes (opening messages included) sent by the last run.", "gauge", fmt.Sprintf(" %d", entries))
 	metric("whmcs_migrate_last_run_failures", "Tickets that failed in the last run.", "gauge", fmt.Sprintf(" %d", rep.Tickets.Failed))
