@@ -58,3 +58,7 @@ func (s *Store) Adopted(ctx context.Context, runID int64) (int, error) {
 	}
 	return n, nil
 }
+
+// KindAdopt is the run of whmcs-migrate adopt --yes: it rebuilt what the
+// checkpoint knew from WHMCS and wrote nothing there.
+const KindAdopt RunKind = "adopt"
