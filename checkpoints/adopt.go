@@ -62,3 +62,19 @@ func (s *Store) Adopted(ctx context.Context, runID int64) (int, error) {
 // KindAdopt is the run of whmcs-migrate adopt --yes: it rebuilt what the
 // checkpoint knew from WHMCS and wrote nothing there.
 const KindAdopt RunKind = "adopt"
+
+// AdoptedBy returns the source ticket that adopted a WHMCS ticket and is
+// still mapped to it, "" when none: a WHMCS ticket mapped by adoption may
+// be a twin's, where one mapped by its own OpenTicket is not.
+func (s *Store) AdoptedBy(ctx context.Context, whmcsID int64) (string, error) {
+	var id string
+	err := s.r.GetContext(ctx, &id, `SELECT a.source_id FROM adoptions a JOIN tickets t ON t.source_id = a.source_id AND t.whmcs_id = a.whmcs_id
+		WHERE a.whmcs_id = ? LIMIT 1`, whmcsID)
+	if noRows(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("look up the adoption of WHMCS ticket %d in %s: %w", whmcsID, s.path, err)
+	}
+	return id, nil
+}

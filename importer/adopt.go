@@ -178,10 +178,10 @@ func cmpInt(x, y int64) int {
 // Find looks in WHMCS for the ticket that p's OpenTicket (p planned as new,
 // its first step StepOpen) would create, made by an earlier run: nil when
 // there is none. A WHMCS ticket the checkpoint maps to another source
-// ticket, or that this Adopter gave another source ticket, is not a
-// candidate. The error wraps ErrAmbiguous (an *AmbiguousError) when more
-// than one WHMCS ticket matches, or when the one that matches was found
-// for another source ticket already (identical twins).
+// ticket that opened it is not a candidate. The error wraps ErrAmbiguous
+// (an *AmbiguousError) when more than one WHMCS ticket matches, or when
+// the one that matches was adopted by another source ticket (now, or by an
+// earlier run): identical twins, one of which may be this one.
 //
 // The ticket found is read whole (GetTicket): Record settles p's entries
 // against it.
@@ -198,9 +198,18 @@ func (a *Adopter) Find(ctx context.Context, sourceID string, p *mapping.Plan) (*
 	who := whoOf(open.Open.ClientID, open.Open.Email)
 	prof := a.text.get()
 	var cands []int64
+	twins := map[int64]string{} // candidates another source ticket adopted
 	for i := sort.Search(len(idx), func(i int) bool { return idx[i].wall >= wall }); i < len(idx) && idx[i].wall == wall; i++ {
 		e := idx[i]
 		if e.who != who || !prof.MatchKey(open.Open.Subject, e.subject) {
+			continue
+		}
+		a.mu.Lock()
+		claimed := a.claims[e.id]
+		a.mu.Unlock()
+		if claimed != "" && claimed != sourceID {
+			twins[e.id] = claimed
+			cands = append(cands, e.id)
 			continue
 		}
 		other, err := a.store.SourceIDByWHMCS(ctx, e.id)
@@ -208,7 +217,16 @@ func (a *Adopter) Find(ctx context.Context, sourceID string, p *mapping.Plan) (*
 			return nil, Fatal(err)
 		}
 		if other != "" && other != sourceID {
-			continue
+			// A ticket another source ticket opened is not a candidate;
+			// one it adopted alike may have been this one's.
+			by, err := a.store.AdoptedBy(ctx, e.id)
+			if err != nil {
+				return nil, Fatal(err)
+			}
+			if by == "" {
+				continue
+			}
+			twins[e.id] = by
 		}
 		cands = append(cands, e.id)
 	}
@@ -236,6 +254,9 @@ func (a *Adopter) Find(ctx context.Context, sourceID string, p *mapping.Plan) (*
 		return nil, &AmbiguousError{Source: sourceID, WHMCS: ids}
 	}
 	tk := found[0]
+	if other := twins[tk.TicketID]; other != "" {
+		return nil, &AmbiguousError{Source: sourceID, WHMCS: []int64{tk.TicketID}, Twins: []string{other}}
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if other, ok := a.claims[tk.TicketID]; ok && other != sourceID {
