@@ -90,11 +90,27 @@ type indexed struct {
 
 // NewAdopter returns an Adopter reading WHMCS through c (reads only:
 // GetTickets, GetTicket) and the checkpoint store (what it maps, and what
-// it knows of how WHMCS stores text).
+// it knows of how WHMCS stores text; what a match teaches of that is
+// written down).
 func NewAdopter(ctx context.Context, c *whmcs.Client, store *checkpoints.Store) (*Adopter, error) {
 	text, err := loadTextKnowledge(ctx, store)
 	if err != nil {
 		return nil, err
+	}
+	return newAdopter(c, store, text), nil
+}
+
+// NewPreviewAdopter is NewAdopter for a pass that writes nothing (validate,
+// adopt's preview): it keeps what it learns to itself, and store may be nil
+// (no checkpoint: it maps nothing). Record must not be called.
+func NewPreviewAdopter(ctx context.Context, c *whmcs.Client, store *checkpoints.Store) (*Adopter, error) {
+	text := &textKnowledge{}
+	if store != nil {
+		v, err := store.Meta(ctx, checkpoints.MetaTextProfile)
+		if err != nil {
+			return nil, err
+		}
+		text.p = whmcs.ParseTextProfile(v)
 	}
 	return newAdopter(c, store, text), nil
 }
@@ -209,6 +225,10 @@ func (a *Adopter) Find(ctx context.Context, sourceID string, p *mapping.Plan) (*
 		a.mu.Unlock()
 		if claimed != "" && claimed != sourceID {
 			twins[e.id] = claimed
+			cands = append(cands, e.id)
+			continue
+		}
+		if a.store == nil {
 			cands = append(cands, e.id)
 			continue
 		}

@@ -55,7 +55,11 @@ func Adopt(ctx context.Context, o AdoptOptions) (*report.Adoption, error) {
 		return nil, err
 	}
 	defer release()
-	adopter, err := NewAdopter(ctx, o.Client, o.Store)
+	newAdopter := NewPreviewAdopter
+	if o.Apply {
+		newAdopter = NewAdopter
+	}
+	adopter, err := newAdopter(ctx, o.Client, o.Store)
 	if err != nil {
 		return nil, err
 	}
