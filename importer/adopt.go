@@ -157,6 +157,11 @@ func (a *Adopter) index(ctx context.Context) ([]indexed, error) {
 			return nil, fmt.Errorf("read WHMCS's ticket list (from %d): %w", req.LimitStart, err)
 		}
 		a.pages.Add(1)
+		if idx == nil {
+			// One allocation of the whole index, not a doubling slice's
+			// copies (at 1M tickets: 32 MB, not 96).
+			idx = make([]indexed, 0, max(list.TotalResults, len(list.Tickets)))
+		}
 		for _, s := range list.Tickets {
 			who := whoOf(s.UserID, s.Email)
 			idx = append(idx, indexed{wall: wallKey(s.Date, s.Date.Location()), id: s.ID, who: who, subject: whmcs.TextKey(s.Subject)})

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
@@ -381,4 +382,11 @@ func testAdoptUnderFaults(t *testing.T, mode whmcstest.Options) {
 	}
 	e.srv.SetFaults(whmcstest.Faults{})
 	checkExact(t, e, tickets)
+}
+
+// The index keeps 32 bytes a WHMCS ticket, no text: 32 MB at a million.
+func TestAdoptIndexIsCompact(t *testing.T) {
+	if n := unsafe.Sizeof(indexed{}); n != 32 {
+		t.Fatalf("an indexed ticket is %d bytes, want 32", n)
+	}
 }
