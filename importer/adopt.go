@@ -217,12 +217,18 @@ func (a *Adopter) Find(ctx context.Context, sourceID string, p *mapping.Plan) (*
 	}
 	wall := wallKey(open.Created, a.client.Location())
 	who := whoOf(open.Open.ClientID, open.Open.Email)
+	// A requester who became a client since the earlier run opened the
+	// ticket as a guest is found by email too.
+	guest := who
+	if p.Ticket != nil && p.Ticket.Requester.Email != "" {
+		guest = whoOf(0, p.Ticket.Requester.Email)
+	}
 	prof := a.text.get()
 	var cands []int64
 	twins := map[int64]string{} // candidates another source ticket adopted
 	for i := sort.Search(len(idx), func(i int) bool { return idx[i].wall >= wall }); i < len(idx) && idx[i].wall == wall; i++ {
 		e := idx[i]
-		if e.who != who || !prof.MatchKey(open.Open.Subject, e.subject) {
+		if e.who != who && e.who != guest || !prof.MatchKey(open.Open.Subject, e.subject) {
 			continue
 		}
 		a.mu.Lock()
