@@ -76,8 +76,11 @@ type Adopter struct {
 	built  bool
 	idx    []indexed        // sorted by wall, then id
 	claims map[int64]string // WHMCS ticket → the source ticket that took it, in this Adopter's life
-	pages  atomic.Int64
-	listed atomic.Int64
+	// reserved: WHMCS ticket → the first source ticket that matches it by
+	// header (Reserve); contested: the second, when there is one.
+	reserved, contested map[int64]string
+	pages               atomic.Int64
+	listed              atomic.Int64
 }
 
 // indexed is what the index keeps of one WHMCS ticket.
@@ -116,7 +119,7 @@ func NewPreviewAdopter(ctx context.Context, c *whmcs.Client, store *checkpoints.
 }
 
 func newAdopter(c *whmcs.Client, store *checkpoints.Store, text *textKnowledge) *Adopter {
-	return &Adopter{client: c, store: store, text: text, claims: map[int64]string{}}
+	return &Adopter{client: c, store: store, text: text, claims: map[int64]string{}, reserved: map[int64]string{}, contested: map[int64]string{}}
 }
 
 // Listed reports how many GetTickets pages the Adopter read, and how many
@@ -211,55 +214,9 @@ func (a *Adopter) Find(ctx context.Context, sourceID string, p *mapping.Plan) (*
 		return nil, nil
 	}
 	open := &p.Steps[0]
-	idx, err := a.index(ctx)
+	cands, twins, err := a.candidates(ctx, sourceID, p)
 	if err != nil {
 		return nil, err
-	}
-	wall := wallKey(open.Created, a.client.Location())
-	who := whoOf(open.Open.ClientID, open.Open.Email)
-	// A requester who became a client since the earlier run opened the
-	// ticket as a guest is found by email too.
-	guest := who
-	if p.Ticket != nil && p.Ticket.Requester.Email != "" {
-		guest = whoOf(0, p.Ticket.Requester.Email)
-	}
-	prof := a.text.get()
-	var cands []int64
-	twins := map[int64]string{} // candidates another source ticket adopted
-	for i := sort.Search(len(idx), func(i int) bool { return idx[i].wall >= wall }); i < len(idx) && idx[i].wall == wall; i++ {
-		e := idx[i]
-		if e.who != who && e.who != guest || !prof.MatchKey(open.Open.Subject, e.subject) {
-			continue
-		}
-		a.mu.Lock()
-		claimed := a.claims[e.id]
-		a.mu.Unlock()
-		if claimed != "" && claimed != sourceID {
-			twins[e.id] = claimed
-			cands = append(cands, e.id)
-			continue
-		}
-		if a.store == nil {
-			cands = append(cands, e.id)
-			continue
-		}
-		other, err := a.store.SourceIDByWHMCS(ctx, e.id)
-		if err != nil {
-			return nil, Fatal(err)
-		}
-		if other != "" && other != sourceID {
-			// A ticket another source ticket opened is not a candidate;
-			// one it adopted alike may have been this one's.
-			by, err := a.store.AdoptedBy(ctx, e.id)
-			if err != nil {
-				return nil, Fatal(err)
-			}
-			if by == "" {
-				continue
-			}
-			twins[e.id] = by
-		}
-		cands = append(cands, e.id)
 	}
 	digest := whmcs.DigestOf(open.Message)
 	var found []*whmcs.Ticket
@@ -295,6 +252,107 @@ func (a *Adopter) Find(ctx context.Context, sourceID string, p *mapping.Plan) (*
 	}
 	a.claims[tk.TicketID] = sourceID
 	return tk, nil
+}
+
+// candidates returns the WHMCS tickets that match p's OpenTicket by
+// requester, opening second and subject (the index alone, no call), and
+// of them, those another source ticket took (adopted, or reserved alike):
+// twins.
+func (a *Adopter) candidates(ctx context.Context, sourceID string, p *mapping.Plan) (cands []int64, twins map[int64]string, err error) {
+	open := &p.Steps[0]
+	idx, err := a.index(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	wall := wallKey(open.Created, a.client.Location())
+	who := whoOf(open.Open.ClientID, open.Open.Email)
+	// A requester who became a client since the earlier run opened the
+	// ticket as a guest is found by email too.
+	guest := who
+	if p.Ticket != nil && p.Ticket.Requester.Email != "" {
+		guest = whoOf(0, p.Ticket.Requester.Email)
+	}
+	prof := a.text.get()
+	twins = map[int64]string{} // candidates another source ticket adopted
+	for i := sort.Search(len(idx), func(i int) bool { return idx[i].wall >= wall }); i < len(idx) && idx[i].wall == wall; i++ {
+		e := idx[i]
+		if e.who != who && e.who != guest || !prof.MatchKey(open.Open.Subject, e.subject) {
+			continue
+		}
+		a.mu.Lock()
+		claimed := a.claims[e.id]
+		if claimed == "" || claimed == sourceID {
+			claimed = a.reservedOther(e.id, sourceID)
+		}
+		a.mu.Unlock()
+		if claimed != "" {
+			twins[e.id] = claimed
+			cands = append(cands, e.id)
+			continue
+		}
+		if a.store == nil {
+			cands = append(cands, e.id)
+			continue
+		}
+		other, err := a.store.SourceIDByWHMCS(ctx, e.id)
+		if err != nil {
+			return nil, nil, Fatal(err)
+		}
+		if other != "" && other != sourceID {
+			// A ticket another source ticket opened is not a candidate;
+			// one it adopted alike may have been this one's.
+			by, err := a.store.AdoptedBy(ctx, e.id)
+			if err != nil {
+				return nil, nil, Fatal(err)
+			}
+			if by == "" {
+				continue
+			}
+			twins[e.id] = by
+		}
+		cands = append(cands, e.id)
+	}
+	return cands, twins, nil
+}
+
+// Reserve notes that source ticket sourceID (p planned as new) matches
+// the WHMCS tickets it matches by requester, opening second and subject,
+// without reading them. A pass that calls Reserve for every source ticket
+// before its first Find (Adopt) never adopts a WHMCS ticket that two
+// source tickets match alike: Find then fails both twins, where a run,
+// which meets the second only after it adopted for the first, fails the
+// second only.
+func (a *Adopter) Reserve(ctx context.Context, sourceID string, p *mapping.Plan) error {
+	if len(p.Steps) == 0 || p.Steps[0].Kind != mapping.StepOpen {
+		return nil
+	}
+	cands, _, err := a.candidates(ctx, sourceID, p)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, id := range cands {
+		switch first, ok := a.reserved[id]; {
+		case !ok:
+			a.reserved[id] = sourceID
+		case first != sourceID:
+			a.contested[id] = sourceID
+		}
+	}
+	return nil
+}
+
+// reservedOther returns a source ticket other than sourceID that Reserve
+// noted for WHMCS ticket id, "" when none; a.mu is held.
+func (a *Adopter) reservedOther(id int64, sourceID string) string {
+	if r := a.reserved[id]; r != "" && r != sourceID {
+		return r
+	}
+	if r := a.contested[id]; r != "" && r != sourceID {
+		return r
+	}
+	return ""
 }
 
 // Record settles, against tk (the ticket read from WHMCS), the entries of

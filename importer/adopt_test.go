@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -388,5 +389,45 @@ func testAdoptUnderFaults(t *testing.T, mode whmcstest.Options) {
 func TestAdoptIndexIsCompact(t *testing.T) {
 	if n := unsafe.Sizeof(indexed{}); n != 32 {
 		t.Fatalf("an indexed ticket is %d bytes, want 32", n)
+	}
+}
+
+// The adopt pass reads the source twice: identical twins that one WHMCS
+// ticket matches are both ambiguous, and neither is recorded.
+func TestAdoptPassTwinsBothAmbiguous(t *testing.T) {
+	e := newEnvMode(t, realistic, whmcstest.Faults{})
+	ctx := context.Background()
+	tickets := genTickets(5, 18)
+	if _, err := e.run(t, ctx, sourcetest.NewMemory(tickets), 2, policytest.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	w, _ := e.store.Ticket(ctx, tickets[2].ID)
+	e.newCheckpoint(t)
+	src := append(clone(tickets), twin(tickets[2], "Z-TWIN"))
+	h, err := whmcs.NewHTTP(whmcs.Options{URL: e.srv.APIURL(), Identifier: e.srv.Identifier, Secret: e.srv.Secret, Location: chicago})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := whmcs.NewClient(policytest.Wrap(whmcs.ReadOnly(h), policytest.Options{}), chicago)
+	planner, err := mapping.NewPlanner(mapping.Options{Config: testConfig(), Clients: mapping.NewClientResolver(client)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Adopt(ctx, AdoptOptions{Source: sourcetest.NewMemory(src), Client: client, Planner: planner, Store: e.store, Apply: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Found != 4 || rep.Ambiguous != 2 || rep.NotFound != 0 {
+		t.Fatalf("adopt = %+v", rep)
+	}
+	for _, it := range rep.Items {
+		if it.Outcome == "ambiguous" && (it.Ticket != tickets[2].ID && it.Ticket != "Z-TWIN" || !slices.Equal(it.WHMCS, []int64{w.WHMCSID})) {
+			t.Errorf("ambiguous item %+v, want the twins naming WHMCS ticket %d", it, w.WHMCSID)
+		}
+	}
+	for _, id := range []string{tickets[2].ID, "Z-TWIN"} {
+		if st, _ := e.store.Ticket(ctx, id); st != nil && st.WHMCSID != 0 {
+			t.Errorf("twin %s was adopted as WHMCS ticket %d", id, st.WHMCSID)
+		}
 	}
 }

@@ -87,7 +87,7 @@ func Adopt(ctx context.Context, o AdoptOptions) (*report.Adoption, error) {
 		}
 		rep.Items = append(rep.Items, it)
 	}
-	err = Pool(ctx, o.Concurrency, func(ctx context.Context, emit func(*sources.Ticket) error) error {
+	produce := func(ctx context.Context, emit func(*sources.Ticket) error) error {
 		for t, err := range o.Source.Tickets(ctx, sources.ReadOptions{}) {
 			if err != nil {
 				if ctx.Err() != nil {
@@ -100,13 +100,14 @@ func Adopt(ctx context.Context, o AdoptOptions) (*report.Adoption, error) {
 			}
 		}
 		return nil
-	}, func(ctx context.Context, t *sources.Ticket) error {
-		st, err := o.Store.Ticket(ctx, t.ID)
-		if err != nil {
+	}
+	// Pass 1 notes which WHMCS tickets each source ticket the checkpoint
+	// does not know matches by header (no call but the list's pages): a
+	// WHMCS ticket that two of them match alike is adopted by neither.
+	err = Pool(ctx, o.Concurrency, produce, func(ctx context.Context, t *sources.Ticket) error {
+		if st, err := o.Store.Ticket(ctx, t.ID); err != nil {
 			return Fatal(err)
-		}
-		if st != nil && st.WHMCSID != 0 {
-			add(func() { rep.Total++; rep.Known++ })
+		} else if st != nil && st.WHMCSID != 0 {
 			return nil
 		}
 		p, err := o.Planner.Plan(ctx, t, nil)
@@ -114,58 +115,18 @@ func Adopt(ctx context.Context, o AdoptOptions) (*report.Adoption, error) {
 			if err != nil && (whmcs.IsAuth(err) || ctx.Err() != nil) {
 				return Fatal(err)
 			}
-			add(func() { rep.Total++; rep.Invalid++ })
 			return nil
 		}
-		tk, err := adopter.Find(ctx, t.ID, p)
-		var amb *AmbiguousError
-		switch {
-		case errors.As(err, &amb):
-			add(func() {
-				rep.Total++
-				rep.Ambiguous++
-				item(report.AdoptItem{Ticket: t.ID, Outcome: "ambiguous", WHMCS: amb.WHMCS, Message: amb.Error()})
-			})
-			return nil
-		case err != nil:
+		if err := adopter.Reserve(ctx, t.ID, p); err != nil {
 			return Fatal(fmt.Errorf("ticket %s: %w", t.ID, err))
-		case tk == nil:
-			add(func() { rep.Total++; rep.NotFound++ })
-			return nil
 		}
-		entries, missing := 0, 0
-		if o.Apply {
-			if entries, err = adopter.Record(ctx, rep.RunID, t.ID, p, tk, nil, true); err != nil {
-				return err
-			}
-			st, err := o.Store.Ticket(ctx, t.ID)
-			if err != nil {
-				return Fatal(err)
-			}
-			again, err := o.Planner.Plan(ctx, t, priorOf(st))
-			if err != nil {
-				return Fatal(fmt.Errorf("ticket %s: plan again: %w", t.ID, err))
-			}
-			missing = len(again.Steps)
-			if missing == 0 {
-				if err := o.Store.Finish(ctx, t.ID, t.Updated); err != nil {
-					return Fatal(err)
-				}
-			}
-		} else {
-			entries, missing = preview(ctx, adopter, p, tk)
-		}
-		add(func() {
-			rep.Total++
-			rep.Found++
-			rep.Entries += entries
-			if missing == 0 {
-				rep.Complete++
-			}
-			item(report.AdoptItem{Ticket: t.ID, Outcome: "found", WHMCS: []int64{tk.TicketID}, TID: tk.TID, Entries: entries, Missing: missing})
-		})
 		return nil
 	})
+	if err == nil {
+		err = Pool(ctx, o.Concurrency, produce, func(ctx context.Context, t *sources.Ticket) error {
+			return adoptOne(ctx, o, adopter, rep, t, add, item)
+		})
+	}
 	rep.ListPages, rep.Listed = adopter.Listed()
 	if stats != nil {
 		for k, v := range stats.Calls() {
@@ -185,6 +146,75 @@ func Adopt(ctx context.Context, o AdoptOptions) (*report.Adoption, error) {
 		_, err = EndOf(ctx, err, 0)
 	}
 	return rep, err
+}
+
+// adoptOne is Adopt's second pass over one source ticket: look for it,
+// and with o.Apply record what was found.
+func adoptOne(ctx context.Context, o AdoptOptions, adopter *Adopter, rep *report.Adoption, t *sources.Ticket, add func(func()), item func(report.AdoptItem)) error {
+	st, err := o.Store.Ticket(ctx, t.ID)
+	if err != nil {
+		return Fatal(err)
+	}
+	if st != nil && st.WHMCSID != 0 {
+		add(func() { rep.Total++; rep.Known++ })
+		return nil
+	}
+	p, err := o.Planner.Plan(ctx, t, nil)
+	if err != nil || p.Failed() {
+		if err != nil && (whmcs.IsAuth(err) || ctx.Err() != nil) {
+			return Fatal(err)
+		}
+		add(func() { rep.Total++; rep.Invalid++ })
+		return nil
+	}
+	tk, err := adopter.Find(ctx, t.ID, p)
+	var amb *AmbiguousError
+	switch {
+	case errors.As(err, &amb):
+		add(func() {
+			rep.Total++
+			rep.Ambiguous++
+			item(report.AdoptItem{Ticket: t.ID, Outcome: "ambiguous", WHMCS: amb.WHMCS, Message: amb.Error()})
+		})
+		return nil
+	case err != nil:
+		return Fatal(fmt.Errorf("ticket %s: %w", t.ID, err))
+	case tk == nil:
+		add(func() { rep.Total++; rep.NotFound++ })
+		return nil
+	}
+	entries, missing := 0, 0
+	if o.Apply {
+		if entries, err = adopter.Record(ctx, rep.RunID, t.ID, p, tk, nil, true); err != nil {
+			return err
+		}
+		st, err := o.Store.Ticket(ctx, t.ID)
+		if err != nil {
+			return Fatal(err)
+		}
+		again, err := o.Planner.Plan(ctx, t, priorOf(st))
+		if err != nil {
+			return Fatal(fmt.Errorf("ticket %s: plan again: %w", t.ID, err))
+		}
+		missing = len(again.Steps)
+		if missing == 0 {
+			if err := o.Store.Finish(ctx, t.ID, t.Updated); err != nil {
+				return Fatal(err)
+			}
+		}
+	} else {
+		entries, missing = preview(ctx, adopter, p, tk)
+	}
+	add(func() {
+		rep.Total++
+		rep.Found++
+		rep.Entries += entries
+		if missing == 0 {
+			rep.Complete++
+		}
+		item(report.AdoptItem{Ticket: t.ID, Outcome: "found", WHMCS: []int64{tk.TicketID}, TID: tk.TID, Entries: entries, Missing: missing})
+	})
+	return nil
 }
 
 // preview counts, without recording, the entries of p that tk holds, and

@@ -38,8 +38,8 @@ WHMCS (its client refuses every write before sending it).
 
 Without --yes it previews: how many tickets are found (and how many of their
 replies and notes), ambiguous (two WHMCS tickets match one source ticket, or
-one matches two source tickets: never guessed, adopt_ambiguous), and not
-found (run imports them). With --yes it records the tickets found in the
+one matches two source tickets: never guessed, adopt_ambiguous; the source
+is read twice, so that both twins are), and not found (run imports them). With --yes it records the tickets found in the
 checkpoint; a ticket WHMCS holds whole is then imported, and run sends only
 what the others are missing.
 
