@@ -81,13 +81,20 @@ func TestRunAdoptsSummary(t *testing.T) {
 		os.Remove(f)
 	}
 	writes := e.srv.WriteCalls()
-	code, out, errb := e.run(t, "--report", filepath.Join(e.work, "r.json"))
+	code, out, errb := e.run(t, "--report", filepath.Join(e.work, "r.json"), "--html", filepath.Join(e.work, "r.html"),
+		"--metrics-file", filepath.Join(e.work, "m.prom"))
 	if code != exitOK || e.srv.WriteCalls() != writes || !strings.Contains(out, fmt.Sprintf("adopted    %d already in WHMCS", len(src.tickets))) {
 		t.Fatalf("run on a lost checkpoint: exit %d, %d writes\n%s%s", code, e.srv.WriteCalls()-writes, out, errb)
 	}
 	b, err := os.ReadFile(filepath.Join(e.work, "r.json"))
 	if err != nil || !strings.Contains(string(b), fmt.Sprintf(`"adopted": %d`, len(src.tickets))) {
 		t.Fatalf("report: %v\n%s", err, b)
+	}
+	for f, want := range map[string]string{"r.html": fmt.Sprintf(`Adopted (already in WHMCS)</th><td class="n">%d<`, len(src.tickets)),
+		"m.prom": fmt.Sprintf(`whmcs_migrate_last_run_tickets{outcome="adopted"} %d`, len(src.tickets))} {
+		if b, err := os.ReadFile(filepath.Join(e.work, f)); err != nil || !strings.Contains(string(b), want) {
+			t.Errorf("%s lacks %q (%v)", f, want, err)
+		}
 	}
 	e.checkState(t, src)
 }
