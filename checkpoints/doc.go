@@ -23,7 +23,10 @@
 // The map source ticket id → WHMCS ticket id/tid and each imported entry
 // are kept for good: verify, incremental sync and rollback use them. So are
 // the ticket-level values the importer set (custom fields, assignee, CC:
-// Ticket.Fields), so that sync sends only those that changed. The
+// Ticket.Fields), so that sync sends only those that changed. What a run
+// finds already in WHMCS for a ticket the checkpoint did not know (a new,
+// lost or stale checkpoint) is recorded in one transaction (Found), and
+// the tickets so adopted are remembered (Adopted, AdoptedBy). The
 // journal holds customer data (subjects, emails) but never a secret; the
 // file is created 0600.
 //

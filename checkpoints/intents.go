@@ -122,43 +122,47 @@ type Outcome struct {
 // idempotent UpdateTicket).
 func (s *Store) Settle(ctx context.Context, sourceID string, intentID int64, o Outcome) error {
 	err := s.writeLazy(ctx, func(tx *sqlx.Tx) error {
-		now := time.Now().Unix()
 		if intentID != 0 {
 			if _, err := s.exec(tx, stmtDeleteIntent, intentID); err != nil {
 				return err
 			}
 		}
-		if _, err := s.exec(tx, stmtEnsureTicket, sourceID, StatePending, now); err != nil {
-			return err
-		}
-		if o.EntryKey != "" {
-			if _, err := s.exec(tx, stmtUpsertEntry, sourceID, o.EntryKey, o.EntryHash, o.Kind, unix(o.Created),
-				o.MessageHash, o.RunID); err != nil {
-				return err
-			}
-		}
-		for _, k := range slices.Sorted(maps.Keys(o.Fields)) {
-			var err error
-			if v := o.Fields[k]; v == "" {
-				_, err = s.exec(tx, stmtClearField, sourceID, k)
-			} else {
-				_, err = s.exec(tx, stmtSetField, sourceID, k, v)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		if o.WHMCSID != 0 || o.Status != "" || o.Priority != "" || o.DeptID != 0 {
-			// See stmtUpdateTicket: zero fields leave their column as it is.
-			if _, err := s.exec(tx, stmtUpdateTicket, o.WHMCSID, o.TID, o.C, o.RunID,
-				o.Status, o.Priority, o.DeptID, now, sourceID); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.apply(tx, sourceID, o, time.Now().Unix())
 	})
 	if err != nil {
 		return fmt.Errorf("settle ticket %s in %s: %w", sourceID, s.path, err)
+	}
+	return nil
+}
+
+// apply writes what outcome o implies in its ticket's state, in tx.
+func (s *Store) apply(tx *sqlx.Tx, sourceID string, o Outcome, now int64) error {
+	if _, err := s.exec(tx, stmtEnsureTicket, sourceID, StatePending, now); err != nil {
+		return err
+	}
+	if o.EntryKey != "" {
+		if _, err := s.exec(tx, stmtUpsertEntry, sourceID, o.EntryKey, o.EntryHash, o.Kind, unix(o.Created),
+			o.MessageHash, o.RunID); err != nil {
+			return err
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(o.Fields)) {
+		var err error
+		if v := o.Fields[k]; v == "" {
+			_, err = s.exec(tx, stmtClearField, sourceID, k)
+		} else {
+			_, err = s.exec(tx, stmtSetField, sourceID, k, v)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if o.WHMCSID != 0 || o.Status != "" || o.Priority != "" || o.DeptID != 0 {
+		// See stmtUpdateTicket: zero fields leave their column as it is.
+		if _, err := s.exec(tx, stmtUpdateTicket, o.WHMCSID, o.TID, o.C, o.RunID,
+			o.Status, o.Priority, o.DeptID, now, sourceID); err != nil {
+			return err
+		}
 	}
 	return nil
 }

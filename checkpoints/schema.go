@@ -88,3 +88,14 @@ CREATE TABLE IF NOT EXISTS rollbacks (
 	deleted    INTEGER NOT NULL DEFAULT 0
 );
 `
+
+// schemaAdoptions is the record of tickets adopted: found in WHMCS, where
+// a run the checkpoint does not remember created them (see Store.Found).
+const schemaAdoptions = `
+CREATE TABLE IF NOT EXISTS adoptions (
+	source_id TEXT PRIMARY KEY,
+	whmcs_id  INTEGER NOT NULL,
+	run_id    INTEGER NOT NULL,
+	at        INTEGER NOT NULL
+);
+`

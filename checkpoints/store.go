@@ -128,7 +128,7 @@ func applySchemaOnce(w *sqlx.DB) error {
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec(schema + schemaRollbacks + conflictSchema); err != nil {
+	if _, err := tx.Exec(schema + schemaRollbacks + conflictSchema + schemaAdoptions); err != nil {
 		tx.Rollback()
 		return err
 	}

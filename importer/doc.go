@@ -12,6 +12,16 @@
 // truly missing. Intents left by a crash are reconciled the same way when
 // their ticket comes round on the next run.
 //
+// WHMCS is the truth and the checkpoint a cache of it. Before a ticket the
+// checkpoint does not know is opened, an Adopter looks for it in WHMCS (a
+// new, lost or stale checkpoint, a second machine): WHMCS's ticket list is
+// read once, lazily, into a compact index, and a ticket found (same
+// requester, opening second, subject and opening message) is adopted:
+// recorded with its entries settled against one GetTicket, so that only
+// what WHMCS is missing is sent. An ambiguous match fails the ticket
+// (sources.CodeAdoptAmbiguous), never guessed. Adopt is the same search as
+// a pass of its own that writes only the checkpoint.
+//
 // The run's first write is its canary: every other write waits until it
 // has been read back with GetTicket and found as sent (its date to the
 // second, author, department, body); a WHMCS that did not keep the date

@@ -74,18 +74,10 @@ func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, e
 		res.Outcome, res.WHMCSID = Skipped, st.WHMCSID
 		return res, nil
 	}
-	var prior *mapping.Prior
+	prior := priorOf(st)
 	var open []checkpoints.Conflict
-	if st != nil && st.WHMCSID != 0 {
+	if prior != nil {
 		res.WHMCSID = st.WHMCSID
-		prior = &mapping.Prior{TicketID: st.WHMCSID, Entries: make(map[string]string, len(st.Entries)),
-			Status: st.Status, Priority: st.Priority, DeptID: st.DeptID, Fields: st.Fields}
-		for k, e := range st.Entries {
-			prior.Entries[k] = e.Hash
-			if e.Kind == "open" {
-				prior.Opening = k
-			}
-		}
 		if r.conflicted[t.ID] {
 			if open, err = r.o.Store.OpenConflicts(ctx, t.ID); err != nil {
 				return res, Fatal(err)
@@ -99,8 +91,8 @@ func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, e
 		}
 		return fail("plan", err)
 	}
-	res.Drift = plan.Drift
 	if plan.Failed() {
+		res.Drift = plan.Drift
 		for _, p := range plan.Problems {
 			if p.Severity == sources.Error {
 				res.Problem = p
@@ -109,10 +101,42 @@ func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, e
 		}
 		return fail("plan", problemsError(plan.Problems))
 	}
-	if prior != nil && len(plan.Steps) > 0 {
+	// What the checkpoint does not know is read from WHMCS before it is
+	// written: a ticket an earlier run opened (adopted), the entries of a
+	// half-built one written after a stale copy of the checkpoint was made.
+	adopted, again := false, false
+	switch {
+	case prior == nil:
+		adopted, err = r.adopt(ctx, t, plan)
+		if err != nil {
+			if errors.Is(err, ErrAmbiguous) {
+				res.Problem = sources.Problem{Severity: sources.Error, Code: sources.CodeAdoptAmbiguous, Origin: t.Origin}
+			}
+			return fail("adopt", err)
+		}
+		again = adopted
+	case st.State != checkpoints.StateImported:
+		if again, err = r.refresh(ctx, t, st, plan); err != nil {
+			return fail("reconcile", err)
+		}
+	}
+	if again {
+		if st, err = r.o.Store.Ticket(ctx, t.ID); err != nil {
+			return res, Fatal(err)
+		}
+		prior = priorOf(st)
+		if plan, err = r.o.Planner.Plan(ctx, t, prior); err != nil {
+			if whmcs.IsAuth(err) {
+				return res, Fatal(err)
+			}
+			return fail("plan", err)
+		}
+	}
+	if prior != nil && !again && len(plan.Steps) > 0 {
 		// Read what WHMCS holds before writing to it: what people changed
 		// there since the last sync is kept (or, with on_conflict: source,
-		// overwritten), and reported.
+		// overwritten), and reported. A ticket just adopted or refreshed
+		// was read from WHMCS above, and its state is WHMCS's.
 		g, err := r.guard(ctx, t.ID, st, open, plan)
 		if err != nil {
 			return fail("read before sync", err)
@@ -122,11 +146,15 @@ func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, e
 			return gone(g.gone)
 		}
 	}
+	res.Drift = plan.Drift
 	if len(plan.Steps) == 0 {
 		if err := r.o.Store.Finish(ctx, t.ID, t.Updated); err != nil {
 			return res, Fatal(err)
 		}
 		res.Outcome = Unchanged
+		if adopted {
+			res.Outcome = Adopted
+		}
 		if prior == nil {
 			// A plan with no step for a new ticket cannot happen (the
 			// planner reports no_message); never count it as imported.
@@ -157,10 +185,30 @@ func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, e
 		return res, Fatal(err)
 	}
 	res.Outcome = Updated
-	if prior == nil {
+	switch {
+	case adopted:
+		res.Outcome = Adopted
+	case prior == nil:
 		res.Outcome = Imported
 	}
 	return res, nil
+}
+
+// priorOf is what the checkpoint's state of a ticket tells the planner:
+// nil for a ticket it has not opened.
+func priorOf(st *checkpoints.Ticket) *mapping.Prior {
+	if st == nil || st.WHMCSID == 0 {
+		return nil
+	}
+	prior := &mapping.Prior{TicketID: st.WHMCSID, Entries: make(map[string]string, len(st.Entries)),
+		Status: st.Status, Priority: st.Priority, DeptID: st.DeptID, Fields: st.Fields}
+	for k, e := range st.Entries {
+		prior.Entries[k] = e.Hash
+		if e.Kind == "open" {
+			prior.Opening = k
+		}
+	}
+	return prior
 }
 
 // step sends one step exactly once and records it. It returns the WHMCS

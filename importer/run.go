@@ -86,6 +86,10 @@ const (
 	Imported  Outcome = "imported"  // new in WHMCS
 	Updated   Outcome = "updated"   // already there; new entries or status sent
 	Unchanged Outcome = "unchanged" // nothing to send
+	// Adopted: already in WHMCS, created by a run the checkpoint does not
+	// remember (a new, lost or stale checkpoint); recorded, and only what
+	// WHMCS was missing sent (see Adopter).
+	Adopted Outcome = "adopted"
 	Failed    Outcome = "failed"    // see Err; tried again next run
 	Stopped   Outcome = "stopped"   // interrupted mid-ticket; resumed next run
 	// Deleted: the imported ticket is gone from WHMCS (deleted or merged
@@ -169,6 +173,9 @@ func Run(ctx context.Context, o Options) (*report.Run, error) {
 	if r.text, err = loadTextKnowledge(ctx, o.Store); err != nil {
 		return nil, err
 	}
+	// Tickets the checkpoint does not know are looked for in WHMCS before
+	// they are opened; WHMCS's list is read on the first such ticket only.
+	r.adopter = newAdopter(o.Client, o.Store, r.text)
 	if prev != nil {
 		r.prevStart = prev.Started
 	}
@@ -218,6 +225,9 @@ type runner struct {
 	// text is what is known of how WHMCS stores text.
 	canary canary
 	text   *textKnowledge
+	// adopter finds what WHMCS holds of tickets the checkpoint does not
+	// know.
+	adopter *Adopter
 
 	// The report's part that grows with the run: counts, and only the
 	// failures and drift (a run of a million tickets keeps no list of
@@ -329,7 +339,7 @@ func (r *runner) record(res TicketResult) {
 	switch res.Outcome {
 	case Failed:
 		r.o.Logger.Warn("ticket failed", "ticket", res.Ticket, "step", res.Step, "error", res.Err)
-	case Imported, Updated:
+	case Imported, Updated, Adopted:
 		r.o.Logger.Debug("ticket done", "ticket", res.Ticket, "outcome", res.Outcome)
 	case Deleted:
 		r.o.Logger.Warn("ticket gone from WHMCS", "ticket", res.Ticket, "whmcs_id", res.WHMCSID, "reason", res.Gone)
@@ -364,6 +374,7 @@ func (r *runner) summary() *report.Run {
 	rep.Resent = r.resent.Load()
 	rep.ReadBacks = r.probes.Load()
 	rep.ConflictReads = r.conflictReads.Load()
+	rep.AdoptListPages, rep.AdoptListed = r.adopter.Listed()
 	rep.TextProfile = r.text.get().Describe()
 	pacing := policy.PacingOf(r.o.Client.Caller())
 	rep.Pacing = pacing.String()
@@ -388,6 +399,8 @@ func (r *runner) tally(res TicketResult) {
 		r.counts.Updated++
 	case Unchanged:
 		r.counts.Unchanged++
+	case Adopted:
+		r.counts.Adopted++
 	case Failed:
 		r.counts.Failed++
 		if len(r.failures) >= r.o.KeepFailures {

@@ -184,6 +184,12 @@ const (
 	// the retries, or whose earlier write could not be reconciled; the
 	// failures file names it, and the next run retries it.
 	CodeWHMCSCall Code = "whmcs_call"
+	// CodeAdoptAmbiguous (error, run): a ticket the checkpoint does not
+	// know that more than one WHMCS ticket matches, or whose WHMCS ticket
+	// matches another source ticket too (identical twins); the message
+	// names the WHMCS tickets. Nothing is guessed: the ticket is neither
+	// adopted nor opened again.
+	CodeAdoptAmbiguous Code = "adopt_ambiguous"
 	// CodeAttachmentExtension (warning): an attachment whose extension is
 	// not in the allow-list; WHMCS refuses or drops such files.
 	CodeAttachmentExtension Code = "attachment_extension"

@@ -65,6 +65,8 @@ var codeHelp = map[Code]CodeHelp{
 	CodeDriftDeleted:        {"An imported entry was deleted at the source; WHMCS keeps it.", "Delete it in WHMCS by hand if it should go."},
 	CodeDriftDepartment:     {"The ticket's department now maps to another WHMCS department.", "Run with --apply-department-changes to move it."},
 	CodeWHMCSCall:           {"A WHMCS call kept failing after the retries.", "Read the error; the next run retries the ticket."},
+	CodeAdoptAmbiguous: {"WHMCS holds tickets that match this one alike, or one that matches two source tickets alike; none is adopted.",
+		"Delete the duplicate WHMCS ticket, or check which one is this ticket's (whmcs-migrate adopt lists them)."},
 	CodeAttachmentExtension: {"An attachment's extension is not allowed; WHMCS refuses or drops it.", "Allow it in WHMCS and validate.allowed_extensions, or zip the file."},
 	CodeAttachmentTooLarge:  {"An attachment's request is over the web server's size limit.", "Raise the limit (post_max_size, client_max_body_size) or shrink the file."},
 	CodeAlreadyImported:     {"The checkpoint has the ticket imported and unchanged; run skips it.", "Nothing to do."},

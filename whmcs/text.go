@@ -3,6 +3,7 @@ package whmcs
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"hash/fnv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -407,4 +408,28 @@ func SameWallSecond(w, t time.Time) bool {
 	h1, n1, s1 := w.Clock()
 	h2, n2, s2 := t.Clock()
 	return y1 == y2 && m1 == m2 && d1 == d2 && h1 == h2 && n1 == n2 && s1 == s2
+}
+
+// TextKey is a short hash of a text read back from WHMCS (normalized), for
+// an index that keeps no text: TextProfile.MatchKey compares a sent text
+// with it. Two texts with one key are, but for a 2^-64 chance, the same.
+func TextKey(got string) uint64 { return keyOf(NormalizeText(got)) }
+
+func keyOf(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s)) //nolint:errcheck // a hash never fails
+	return h.Sum64()
+}
+
+// MatchKey is Match against a text known only by its TextKey, without the
+// learning: whether sent, stored in any form p allows, has key got.
+func (p TextProfile) MatchKey(sent string, got uint64) bool {
+	fs := forms(sent)
+	allowed := p.allowed()
+	for f := range nForms {
+		if allowed&(1<<f) != 0 && keyOf(fs[f]) == got {
+			return true
+		}
+	}
+	return false
 }

@@ -12,7 +12,9 @@ import (
 // assignees' admin ids come from the mapping check's admin list), and no
 // other call of those actions follows. The rest of the fixed cost is
 // GetWHMCSDetails, the probes of the four writes and of GetTicket and
-// GetTickets, and the read-backs.
+// GetTickets, the read-backs, and on a new checkpoint one page of
+// WHMCS's ticket list, read once to look for tickets an earlier run
+// created (adoption).
 func TestRunReadsEachListOnce(t *testing.T) {
 	sb := samplesSandbox(t)
 	url, n := countedSandbox(t, sb)
@@ -22,6 +24,9 @@ func TestRunReadsEachListOnce(t *testing.T) {
 		if got[a] != 1 {
 			t.Errorf("%s: %d calls, want 1 (%v)", a, got[a], got)
 		}
+	}
+	if got["GetTickets"] != 2 {
+		t.Errorf("GetTickets: %d calls, want 2: the preflight's probe and the ticket list's one page (%v)", got["GetTickets"], got)
 	}
 	entries := csvRows(t, filepath.Join("../../samples/csv", "messages.csv"))
 	writes := int64(got["OpenTicket"] + got["AddTicketReply"] + got["AddTicketNote"])

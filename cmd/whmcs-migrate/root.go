@@ -184,6 +184,7 @@ func commands(g *globals) []*cobra.Command {
 		newValidateCmd(g),
 		newVerifyCmd(g),
 		newRollbackCmd(g),
+		newAdoptCmd(g),
 		newSandboxCmd(),
 		newVersionCmd(g),
 	}

@@ -77,6 +77,9 @@ type statusJSON struct {
 		Pending     int  `json:"pending"`          // in the checkpoint, neither imported nor failed
 		Unsettled   int  `json:"unsettled"`        // writes to reconcile on the next run
 		Deleted     int  `json:"deleted_in_whmcs"` // found deleted or merged away in WHMCS
+		// Adopted were found already in WHMCS (a new, lost or stale
+		// checkpoint) and adopted, not imported again.
+		Adopted int `json:"adopted"`
 	} `json:"tickets"`
 	cutover
 	SourceError  string `json:"source_error,omitempty"`
@@ -117,6 +120,7 @@ type statusRun struct {
 	Outcome   string `json:"outcome"`
 	Created   *int   `json:"created,omitempty"`      // run: created, as recorded at its end
 	StillHeld *int   `json:"still_mapped,omitempty"` // run: of those, still in the checkpoint
+	Adopted   *int   `json:"adopted,omitempty"`      // run, adopt: of those, adopted (already in WHMCS)
 	Deleted   *int   `json:"deleted,omitempty"`      // rollback
 }
 
@@ -138,6 +142,9 @@ func runStatus(ctx context.Context, g *globals, a *app) error {
 	}
 	st.Tickets.Imported, st.Tickets.Failed, st.Tickets.Pending, st.Tickets.Unsettled = c.Imported, c.Failed, c.Pending, c.Unsettled
 	st.Tickets.Deleted = c.Deleted
+	if st.Tickets.Adopted, err = store.Adopted(ctx, 0); err != nil {
+		return err
+	}
 	if st.cutover, err = loadCutover(ctx, store); err != nil {
 		return err
 	}
@@ -232,11 +239,23 @@ func statusRunOf(r checkpoints.Run) statusRun {
 			n = rb.Deleted + rb.AlreadyGone
 		}
 		s.Deleted = &n
+	case checkpoints.KindAdopt:
+		// Adopted tickets count as the adopting run's: rollback of it
+		// deletes them.
+		found, held := r.Created, r.Created
+		var ad report.Adoption
+		if r.Summary != "" && json.Unmarshal([]byte(r.Summary), &ad) == nil {
+			found = ad.Found
+		}
+		s.Created, s.StillHeld, s.Adopted = &found, &held, &found
 	default:
 		created, held := r.Created, r.Created
 		var run report.Run
 		if r.Summary != "" && json.Unmarshal([]byte(r.Summary), &run) == nil {
-			created = run.Tickets.Imported
+			created = run.Tickets.Imported + run.Tickets.Adopted
+			if run.Tickets.Adopted > 0 {
+				s.Adopted = &run.Tickets.Adopted
+			}
 		}
 		s.Created, s.StillHeld = &created, &held
 	}
@@ -269,6 +288,9 @@ func writeStatus(w io.Writer, st *statusJSON) {
 		fmt.Fprintf(w, " (%s to reconcile on the next run)", report.Plural(t.Unsettled, "write", "writes"))
 	}
 	fmt.Fprintln(w)
+	if t.Adopted > 0 {
+		fmt.Fprintf(w, "  adopted  %d of them found already in WHMCS (created by a run this checkpoint did not remember) and adopted, not imported again\n", t.Adopted)
+	}
 	st.cutover.write(w, "  ")
 	if st.SourceError != "" {
 		fmt.Fprintf(w, "  source   cannot be counted: %s\n", st.SourceError)
@@ -302,6 +324,9 @@ func writeStatus(w io.Writer, st *statusJSON) {
 			tickets = fmt.Sprintf("%d deleted", *r.Deleted)
 		case r.Created != nil:
 			tickets = fmt.Sprintf("%d created", *r.Created)
+			if r.Adopted != nil {
+				tickets = fmt.Sprintf("%d created (%d of them adopted)", *r.Created, *r.Adopted)
+			}
 			if *r.StillHeld != *r.Created {
 				tickets += fmt.Sprintf(" (%d since rolled back)", max(0, *r.Created-*r.StillHeld))
 			}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/validate"
@@ -149,6 +150,17 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 	}
 	defer src.Close()
 	o.Source = src
+	if client != nil {
+		// Online, tickets the checkpoint does not know are looked for in
+		// WHMCS, as run does: those found would be adopted.
+		var store *checkpoints.Store
+		if st, ok := o.Store.(*checkpoints.Store); ok {
+			store = st
+		}
+		if o.Adopter, err = importer.NewPreviewAdopter(ctx, client, store); err != nil {
+			return err
+		}
+	}
 
 	rep, err := validate.Run(ctx, o)
 	if err != nil {
@@ -200,6 +212,9 @@ func printValidation(w io.Writer, r *report.Validation, max int, f validateFlags
 	fmt.Fprintf(w, "Validated %s (%s; nothing written)\n", report.Plural(r.Tickets.Total, "ticket", "tickets"), mode)
 	fmt.Fprintf(w, "  valid %d, invalid %d, already imported %d, with warnings %d\n",
 		r.Tickets.Valid, r.Tickets.Invalid, r.Tickets.AlreadyImported, r.Tickets.WithWarnings)
+	if !r.Offline {
+		fmt.Fprintf(w, "  already in WHMCS: %d, would adopt (the checkpoint does not know them; run sends only what WHMCS is missing)\n", r.Tickets.AlreadyInWHMCS)
+	}
 	fmt.Fprintf(w, "  %d errors, %d warnings\n", r.Summary.Errors, r.Summary.Warnings)
 	if r.Summary.LeftOut > 0 {
 		fmt.Fprintf(w, "  %d rows left out by design (info), by kind:\n", r.Summary.LeftOut)

@@ -45,6 +45,7 @@ func WriteMetrics(path string, rep *Run, failed bool, start time.Time) error {
 		fmt.Sprintf(`{outcome="imported"} %d`, rep.Tickets.Imported),
 		fmt.Sprintf(`{outcome="updated"} %d`, rep.Tickets.Updated),
 		fmt.Sprintf(`{outcome="unchanged"} %d`, rep.Tickets.Unchanged),
+		fmt.Sprintf(`{outcome="adopted"} %d`, rep.Tickets.Adopted),
 		fmt.Sprintf(`{outcome="failed"} %d`, rep.Tickets.Failed),
 		fmt.Sprintf(`{outcome="deleted_in_whmcs"} %d`, rep.Tickets.DeletedInWHMCS),
 		fmt.Sprintf(`{outcome="skipped_deleted"} %d`, rep.Tickets.Skipped))

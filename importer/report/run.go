@@ -15,12 +15,17 @@ type Run struct {
 	// Retries counts calls sent again after a failure certainly not
 	// processed; Reconciled counts writes whose outcome was settled by
 	// reading WHMCS (Resent of them were missing and sent again).
-	Retries    int64       `json:"retries"`
-	Throttled  int64       `json:"throttled"`
-	Reconciled int64       `json:"reconciled"`
-	Resent     int64       `json:"resent"`
-	Failures   []Failure   `json:"failures"`
-	Drift      []DriftItem `json:"drift"`
+	Retries    int64 `json:"retries"`
+	Throttled  int64 `json:"throttled"`
+	Reconciled int64 `json:"reconciled"`
+	Resent     int64 `json:"resent"`
+	// AdoptListPages and AdoptListed are the GetTickets pages read to look
+	// for tickets the checkpoint does not know, and the tickets they held
+	// (0 when the checkpoint knew every ticket).
+	AdoptListPages int64       `json:"adopt_list_pages,omitempty"`
+	AdoptListed    int64       `json:"adopt_listed,omitempty"`
+	Failures       []Failure   `json:"failures"`
+	Drift          []DriftItem `json:"drift"`
 	// FailuresOmitted and DriftOmitted count the failures and drift items
 	// past the ones the report holds (importer.Options.KeepFailures); run
 	// --failures has every failure.
@@ -52,13 +57,17 @@ type Run struct {
 	DeletedInWHMCS []DeletedTicket `json:"deleted_in_whmcs"`
 }
 
-// TicketCounts add up: Total = Imported + Updated + Unchanged + Failed +
-// DeletedInWHMCS + Skipped (+ Stopped when interrupted).
+// TicketCounts add up: Total = Imported + Updated + Unchanged + Adopted +
+// Failed + DeletedInWHMCS + Skipped (+ Stopped when interrupted).
 type TicketCounts struct {
 	Total     int `json:"total"`
 	Imported  int `json:"imported"`
 	Updated   int `json:"updated"`
 	Unchanged int `json:"unchanged"`
+	// Adopted tickets were found in WHMCS, created by a run the
+	// checkpoint does not remember: recorded, and only what WHMCS was
+	// missing sent.
+	Adopted int `json:"adopted"`
 	Failed    int `json:"failed"`
 	Stopped   int `json:"interrupted,omitempty"` // "interrupted", as the terminal says
 	// DeletedInWHMCS are imported tickets found gone from WHMCS by this
@@ -94,7 +103,7 @@ type DriftItem struct {
 // retries, and the first failures and drift items.
 func (rep *Run) WriteText(w io.Writer) {
 	t := rep.Tickets
-	if t.Imported+t.Updated+t.Failed+t.Stopped+t.DeletedInWHMCS+t.Conflicts == 0 {
+	if t.Imported+t.Updated+t.Adopted+t.Failed+t.Stopped+t.DeletedInWHMCS+t.Conflicts == 0 {
 		fmt.Fprintf(w, "Nothing to do: %s, all unchanged since the last run.\n", Plural(t.Total, "ticket", "tickets"))
 	}
 	fmt.Fprintf(w, "Run %d summary\n", rep.RunID)
@@ -109,6 +118,10 @@ func (rep *Run) WriteText(w io.Writer) {
 		fmt.Fprintf(w, ", %d skipped (deleted in WHMCS earlier)", t.Skipped)
 	}
 	fmt.Fprintln(w)
+	if t.Adopted > 0 {
+		fmt.Fprintf(w, "  adopted    %d already in WHMCS (created by a run this checkpoint does not remember): recorded, only what was missing sent; %s of WHMCS's ticket list read\n",
+			t.Adopted, Plural(int(rep.AdoptListPages), "page", "pages"))
+	}
 	actions := make([]string, 0, len(rep.Calls))
 	var total int64
 	for k, v := range rep.Calls {

@@ -135,7 +135,8 @@ svg text { font: 11px system-ui, sans-serif; fill: #555; }
 <tr><th>Imported</th><td class="n">{{.Tickets.Imported}}</td></tr>
 <tr><th>Updated</th><td class="n">{{.Tickets.Updated}}</td></tr>
 <tr><th>Unchanged</th><td class="n">{{.Tickets.Unchanged}}</td></tr>
-<tr><th>Failed</th><td class="n">{{.Tickets.Failed}}</td></tr>
+{{if .Tickets.Adopted}}<tr><th>Adopted (already in WHMCS)</th><td class="n">{{.Tickets.Adopted}}</td></tr>
+{{end}}<tr><th>Failed</th><td class="n">{{.Tickets.Failed}}</td></tr>
 <tr><th>Interrupted</th><td class="n">{{.Tickets.Stopped}}</td></tr>
 <tr><th>Deleted in WHMCS</th><td class="n">{{.Tickets.DeletedInWHMCS}}</td></tr>
 <tr><th>Skipped (deleted in WHMCS earlier)</th><td class="n">{{.Tickets.Skipped}}</td></tr>

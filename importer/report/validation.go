@@ -35,7 +35,11 @@ type ValidationTickets struct {
 	Invalid int `json:"invalid"`
 	// AlreadyImported tickets are valid and would be skipped.
 	AlreadyImported int `json:"already_imported"`
-	WithWarnings    int `json:"with_warnings"`
+	// AlreadyInWHMCS tickets are not in the checkpoint but already in
+	// WHMCS (a new, lost or stale checkpoint): run would adopt them, and
+	// send only what WHMCS is missing. Their plan is counted as if new.
+	AlreadyInWHMCS int `json:"already_in_whmcs"`
+	WithWarnings   int `json:"with_warnings"`
 }
 
 // ValidationSummary counts problems by severity and code.

@@ -69,6 +69,11 @@ type Options struct {
 	// Store is the checkpoint, to plan already imported tickets as run
 	// would (only their new entries); nil = every ticket is new.
 	Store CheckpointReader
+	// Adopter, online, looks for the tickets the checkpoint does not know
+	// in WHMCS, as run does before opening them (importer.Adopter; build
+	// it with importer.NewPreviewAdopter): those found would be adopted,
+	// not imported again. nil = not looked for (offline).
+	Adopter *importer.Adopter
 	// Rate (calls/s, 0 = unlimited) and Concurrency (workers, default
 	// importer.DefaultConcurrency) are run's, for the duration estimate.
 	Rate        float64
@@ -95,6 +100,7 @@ type ticketResult struct {
 	problems     []report.Problem
 	invalid      bool
 	skipped      bool                      // already imported, unchanged
+	adopt        bool                      // already in WHMCS: run would adopt it
 	calls        [mapping.StepEdit + 1]int // by StepKind
 	entries      int
 	attachments  int
@@ -266,6 +272,19 @@ func (v *validator) ticket(ctx context.Context, t *sources.Ticket, r *ticketResu
 		}
 	}
 	probs = append(probs, p.Drift...)
+	if prior == nil && v.o.Adopter != nil && !sources.HasErrors(probs) {
+		tk, err := v.o.Adopter.Find(ctx, t.ID, p)
+		var amb *importer.AmbiguousError
+		switch {
+		case errors.As(err, &amb):
+			probs = append(probs, sources.Problem{Severity: sources.Error, Code: sources.CodeAdoptAmbiguous, Ticket: t.ID, Origin: t.Origin,
+				Message: amb.Error() + "; run fails the ticket"})
+		case err != nil:
+			return fmt.Errorf("validate: look for ticket %s in WHMCS: %w", t.ID, err)
+		case tk != nil:
+			r.adopt = true
+		}
+	}
 	if imported && len(p.Steps) == 0 && !sources.HasErrors(probs) {
 		r.skipped = true
 		probs = append(probs, sources.Problem{Severity: sources.Warning, Code: sources.CodeAlreadyImported, Ticket: t.ID, Origin: t.Origin,
@@ -407,6 +426,9 @@ func (v *validator) report(results []*ticketResult, left []sources.Omission) *re
 		if r.skipped {
 			rep.Tickets.AlreadyImported++
 			continue
+		}
+		if r.adopt {
+			rep.Tickets.AlreadyInWHMCS++
 		}
 		if r.nonEmptyPlan {
 			rep.Plan.Tickets++
