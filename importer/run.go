@@ -90,8 +90,8 @@ const (
 	// remember (a new, lost or stale checkpoint); recorded, and only what
 	// WHMCS was missing sent (see Adopter).
 	Adopted Outcome = "adopted"
-	Failed    Outcome = "failed"    // see Err; tried again next run
-	Stopped   Outcome = "stopped"   // interrupted mid-ticket; resumed next run
+	Failed  Outcome = "failed"  // see Err; tried again next run
+	Stopped Outcome = "stopped" // interrupted mid-ticket; resumed next run
 	// Deleted: the imported ticket is gone from WHMCS (deleted or merged
 	// away), found by this run; see TicketResult.Gone. Nothing was written.
 	Deleted Outcome = "deleted_in_whmcs"

@@ -68,8 +68,8 @@ type TicketCounts struct {
 	// checkpoint does not remember: recorded, and only what WHMCS was
 	// missing sent.
 	Adopted int `json:"adopted"`
-	Failed    int `json:"failed"`
-	Stopped   int `json:"interrupted,omitempty"` // "interrupted", as the terminal says
+	Failed  int `json:"failed"`
+	Stopped int `json:"interrupted,omitempty"` // "interrupted", as the terminal says
 	// DeletedInWHMCS are imported tickets found gone from WHMCS by this
 	// run; Skipped those found so by an earlier run (not read again).
 	DeletedInWHMCS int `json:"deleted_in_whmcs,omitempty"`
