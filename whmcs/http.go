@@ -319,7 +319,8 @@ func (h *HTTP) classify(action string, write bool, size int64, res *http.Respons
 	// refused for its size, before processing.
 	if status == http.StatusRequestEntityTooLarge {
 		e.Kind, e.Size = KindTooLarge, size
-		e.Message = fmt.Sprintf("request of %s refused for its size (a web server's or proxy's body limit, e.g. nginx's client_max_body_size)", formatBytes(size))
+		e.Message = fmt.Sprintf("request of %s refused for its size (a web server's or proxy's body limit, e.g. nginx's client_max_body_size)%s",
+			formatBytes(size), h.describe(res, bytes.TrimSpace(data)))
 		return e
 	}
 
