@@ -130,7 +130,8 @@ func (a *app) client(readOnly bool) (*whmcs.Client, error) {
 func (a *app) planner(client *whmcs.Client, lk lookups, applyDept bool, tune ...func(*mapping.Options)) (*mapping.Planner, error) {
 	o := mapping.Options{Config: a.cfg.Mapping, ApplyDepartmentChanges: applyDept, ApplyEdits: a.cfg.Sync.ApplyEdits,
 		TargetLocation: a.cfg.Target.Location, Now: serverNow(client),
-		Clients: lk.clients, Contacts: lk.contacts, Admins: lk.admins}
+		Clients: lk.clients, Contacts: lk.contacts, Admins: lk.admins,
+		MaxRequestSize: a.cfg.Target.MaxRequestBytes, RequestOverhead: requestOverhead(client)}
 	for _, f := range tune {
 		f(&o)
 	}
@@ -139,6 +140,18 @@ func (a *app) planner(client *whmcs.Client, lk lookups, applyDept bool, tune ...
 		return nil, &ConfigError{fmt.Errorf("%s: %w", a.cfg.File, err)}
 	}
 	return p, nil
+}
+
+// requestOverhead is the bytes the credentials add to each request of
+// client (0 offline: the planner's estimate).
+func requestOverhead(client *whmcs.Client) int64 {
+	if client == nil {
+		return 0
+	}
+	if h, ok := whmcs.Find[*whmcs.HTTP](client.Caller()); ok {
+		return h.CredentialsSize()
+	}
+	return 0
 }
 
 // lookups are the WHMCS look-ups a command's planner makes: requesters
