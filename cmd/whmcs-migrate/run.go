@@ -14,6 +14,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -149,6 +150,9 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 	})
 	prog.finish()
 	tl.stop()
+	if rep != nil && err != nil && !errors.Is(err, importer.ErrInterrupted) {
+		rep.Stopped = stopReason(a.redactErr(err))
+	}
 	if rep != nil {
 		rep.WriteText(g.stdout)
 		if f.limit > 0 && total >= 0 && err == nil {
@@ -189,6 +193,19 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 		return errIncomplete
 	}
 	return nil
+}
+
+// stopReason says why a run stopped with the fatal err, in words first.
+func stopReason(err error) string {
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		return "the disk is full (" + err.Error() + "); free space and run again to resume"
+	case whmcs.IsAuth(err):
+		return "WHMCS refused a call for its credentials or permissions (" + err.Error() + "); fix them and run again to resume"
+	case errors.Is(err, importer.ErrCanary):
+		return err.Error()
+	}
+	return err.Error() + "; run again to resume once the cause is fixed"
 }
 
 func writeRunFiles(f runFlags, rep *report.Run) error {
