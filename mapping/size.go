@@ -47,16 +47,20 @@ func (pl *Planner) checkSizes(ctx context.Context, p *Plan) error {
 		}
 		pr := sources.Problem{Severity: sources.Error, Code: sources.CodeRequestTooLarge, Ticket: p.Ticket.ID, Origin: p.Ticket.Origin,
 			Entry: st.EntryKey, Field: "target.max_request_size"}
-		what := "the ticket's " + st.Kind.String()
+		what := "the " + st.Kind.String() + " request"
 		if st.EntryKey != "" {
-			what = "entry " + st.EntryKey + "'s " + st.Kind.String()
+			what += " of entry " + st.EntryKey
 		}
 		if st.Entry != nil && st.Entry.Origin != "" {
 			pr.Origin = st.Entry.Origin
 		}
-		pr.Message = fmt.Sprintf("%s request is %s once encoded (%d attachment(s) in base64 included), over target.max_request_size %s "+
-			"(PHP's post_max_size: WHMCS would receive it empty); none of the ticket's calls is sent",
-			what, whmcs.FormatBytes(size), len(files), whmcs.FormatBytes(pl.maxRequest))
+		with := ""
+		if len(files) > 0 {
+			with = fmt.Sprintf(", its %d attachment(s) in base64 included", len(files))
+		}
+		pr.Message = fmt.Sprintf("%s is %s once encoded%s: over target.max_request_size %s (PHP's post_max_size, "+
+			"beyond which WHMCS reads the request empty); none of the ticket's calls is sent",
+			what, whmcs.FormatBytes(size), with, whmcs.FormatBytes(pl.maxRequest))
 		p.Problems = append(p.Problems, pr)
 	}
 	return nil
