@@ -14,7 +14,7 @@ import (
 // with the zone given the same date is read in it.
 func TestNoZone(t *testing.T) {
 	dir := writeDir(t, map[string]string{
-		"tickets.csv": "id,subject,email,created\nT1,Local,a@example.com,2025-01-01 10:00:00\nT2,Offset,b@example.com,2025-01-01T10:00:00+02:00\n",
+		"tickets.csv":  "id,subject,email,created\nT1,Local,a@example.com,2025-01-01 10:00:00\nT2,Offset,b@example.com,2025-01-01T10:00:00+02:00\n",
 		"messages.csv": "ticket_id,body,created\nT1,hi,2025-01-01 10:00:00\nT2,hello,2025-01-01T10:00:00Z\nT2,again,1735732800\n",
 	})
 	read := func(loc *time.Location) map[string]*sources.Ticket {

@@ -9,7 +9,7 @@ import (
 
 // Stats counts what the policy layers saw. Safe for concurrent use.
 type Stats struct {
-	mu    sync.Mutex
+	mu     sync.Mutex
 	calls  map[string]int64 // successful calls by action
 	failed map[string]int64 // failed attempts by action
 	// Retries is the number of retries (Retrier): attempts after the first.
