@@ -383,6 +383,11 @@ func (h *HTTP) classify(action string, write bool, size int64, res *http.Respons
 		if e.Message == "" {
 			e.Message = http.StatusText(status)
 		}
+		if msg == "Authentication Failed" && size >= 64<<10 {
+			// Below LargeRequest it stays fatal, but the size may be why.
+			e.Message += fmt.Sprintf(" (on a request of %s: if PHP's post_max_size is smaller, WHMCS read it empty; "+
+				"then set target.max_request_size to post_max_size)", formatBytes(size))
+		}
 		return e
 	}
 

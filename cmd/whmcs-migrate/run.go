@@ -14,13 +14,13 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
@@ -198,8 +198,8 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 // stopReason says why a run stopped with the fatal err, in words first.
 func stopReason(err error) string {
 	switch {
-	case errors.Is(err, syscall.ENOSPC):
-		return "the disk is full (" + err.Error() + "); free space and run again to resume"
+	case checkpoints.IsDiskWrite(err):
+		return "the disk refused a write (full, a file size limit or an I/O error: " + err.Error() + "); free space and run again to resume"
 	case whmcs.IsAuth(err):
 		return "WHMCS refused a call for its credentials or permissions (" + err.Error() + "); fix them and run again to resume"
 	case errors.Is(err, importer.ErrCanary):
