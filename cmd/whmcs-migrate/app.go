@@ -316,7 +316,9 @@ type session struct {
 	lookups lookups // the planner's, for the preflight
 }
 
-// open opens a session. applyDept is --apply-department-changes.
+// open opens a session. applyDept is --apply-department-changes; readOnly
+// (verify) makes a client that refuses writes and a planner that does not
+// size requests.
 func (a *app) open(ctx context.Context, readOnly, applyDept bool) (_ *session, err error) {
 	s := &session{}
 	defer func() {
@@ -334,7 +336,13 @@ func (a *app) open(ctx context.Context, readOnly, applyDept bool) (_ *session, e
 		return nil, err
 	}
 	s.lookups = a.lookups(s.client)
-	if s.planner, err = a.planner(s.client, s.lookups, applyDept); err != nil {
+	var tune []func(*mapping.Options)
+	if readOnly {
+		// verify compares what WHMCS holds: the request size limit decides
+		// only whether to send, so it neither applies nor reads files.
+		tune = append(tune, func(o *mapping.Options) { o.MaxRequestSize = -1 })
+	}
+	if s.planner, err = a.planner(s.client, s.lookups, applyDept, tune...); err != nil {
 		return nil, err
 	}
 	return s, nil
