@@ -119,6 +119,7 @@ func init() {
 		{"GetClients", false, (*call).getClients},
 		{"GetAdminUsers", false, (*call).getAdminUsers},
 		{"GetWHMCSDetails", false, (*call).getWHMCSDetails},
+		{"GetAdminDetails", false, (*call).getAdminDetails},
 	} {
 		actions[strings.ToLower(a.name)] = a
 	}
