@@ -305,6 +305,29 @@ func (a *app) preflight(ctx context.Context, client *whmcs.Client, actions []str
 	return res, nil
 }
 
+// checkZone compares target.timezone with the zone WHMCS shows, without
+// writing (whmcs.CheckZone: GetAdminDetails' requesttime against its Date
+// header), after the preflight and before anything is written or
+// compared. A disagreement is a config error; evidence WHMCS does not give
+// (a role that denies GetAdminDetails) is said and passed over. Rollback
+// does not check: deleting needs no zone, least of all after an import
+// into the wrong one.
+func (a *app) checkZone(ctx context.Context, client *whmcs.Client) error {
+	zc, err := whmcs.CheckZone(ctx, client)
+	switch {
+	case errors.Is(err, whmcs.ErrZoneMismatch):
+		return &ConfigError{fmt.Errorf("%s: %w", a.cfg.File, err)}
+	case err != nil:
+		return fmt.Errorf("preflight: %w", err)
+	case !zc.Checked:
+		a.log.Warn("WHMCS's time zone is not cross-checked; make sure target.timezone is PHP's date.timezone of the WHMCS install",
+			"reason", zc.Reason, "timezone", a.cfg.Target.Timezone)
+	default:
+		a.log.Info("WHMCS's clock agrees with target.timezone", "timezone", a.cfg.Target.Timezone, "requesttime", zc.RequestTime)
+	}
+	return nil
+}
+
 // session is what run, verify and demo work with: the client (with its
 // policy layers), the checkpoint, the source and the planner, opened in
 // that order.

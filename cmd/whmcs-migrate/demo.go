@@ -127,6 +127,9 @@ func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
 	if _, err := a.preflight(ctx, client, a.runActions(), false, store, ss.lookups); err != nil {
 		return res, err
 	}
+	if err := a.checkZone(ctx, client); err != nil {
+		return res, err
+	}
 	total := -1
 	if c, ok := src.(sources.Counter); ok {
 		if n, err := c.Count(ctx); err == nil {

@@ -109,6 +109,9 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 	if _, err := a.preflight(ctx, client, a.runActions(), f.allowUndated, store, ss.lookups); err != nil {
 		return err
 	}
+	if err := a.checkZone(ctx, client); err != nil {
+		return err
+	}
 	// The planner refuses dates after the WHMCS server's clock (WHMCS
 	// would: "Ticket creation date cannot be in the future"): the
 	// preflight's answers told it, before the first ticket is planned.

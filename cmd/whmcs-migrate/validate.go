@@ -114,6 +114,9 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 		if _, err := a.preflight(ctx, client, a.runActions(), true, nil, lk); err != nil {
 			return err
 		}
+		if err := a.checkZone(ctx, client); err != nil {
+			return err
+		}
 		if o.Target, err = validate.ReadTarget(ctx, client); err != nil {
 			return err
 		}

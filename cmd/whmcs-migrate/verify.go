@@ -94,6 +94,9 @@ func runVerify(ctx context.Context, g *globals, f verifyFlags) error {
 	if _, err := a.preflight(ctx, client, append(slices.Clone(reconcileActions), whmcs.ActionGetAdminUsers), true, nil, ss.lookups); err != nil {
 		return err
 	}
+	if err := a.checkZone(ctx, client); err != nil {
+		return err
+	}
 
 	prog := newProgress(g.stderr, -1, client.Caller(), a, f.noProgress)
 	rep, err := verify.Run(ctx, verify.Options{Source: src, Client: client, Planner: planner, Store: store,

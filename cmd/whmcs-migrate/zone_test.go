@@ -68,3 +68,31 @@ func TestCSVWithoutSourceZone(t *testing.T) {
 		t.Fatalf("run: exit %d, %d writes\n%s\n%s", code, srv.WriteCalls(), out, errOut)
 	}
 }
+
+// A target.timezone that disagrees with the WHMCS's (the sandbox's
+// Options.TimeZone, shown by GetAdminDetails' requesttime against the
+// Date header) stops run, validate and verify with a config error naming
+// both offsets, before any write.
+func TestZoneMismatchStopsBeforeAnyWrite(t *testing.T) {
+	srv := whmcstest.NewServer(whmcstest.Options{TimeZone: syncDstZone})
+	defer srv.Close()
+	cfg := honestConfig(t, srv, 3, 0, 0, 1)
+	b, err := os.ReadFile(cfg)
+	must(t, err)
+	must(t, os.WriteFile(cfg, []byte(strings.Replace(string(b), "timezone: America/Chicago", "timezone: Asia/Tokyo", 1)), 0o600))
+	for _, args := range [][]string{{"run", "--no-progress"}, {"validate"}, {"verify"}} {
+		code, out, errOut := cli(t, append(args, "--config", cfg)...)
+		if code != exitUsage || !strings.Contains(errOut, "Asia/Tokyo is UTC+09:00") || !strings.Contains(errOut, "UTC-0") ||
+			!strings.Contains(errOut, "date.timezone") {
+			t.Errorf("%v: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", args, code, exitUsage, out, errOut)
+		}
+	}
+	if st := srv.State(); st.WriteCalls != 0 || len(st.Tickets) != 0 {
+		t.Fatalf("%d writes, %d tickets", st.WriteCalls, len(st.Tickets))
+	}
+	// The right zone passes, and the run imports.
+	must(t, os.WriteFile(cfg, b, 0o600))
+	if code, out, errOut := cli(t, "run", "--no-progress", "--config", cfg); code != 0 {
+		t.Fatalf("right zone: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
