@@ -40,6 +40,9 @@
 //     fast and as WHMCS, to these credentials from this address, in a
 //     version that keeps `created` (8.0+), with a role that allows every
 //     action needed (tried with parameters that cannot change anything).
+//   - CheckZone compares the configured zone with WHMCS's, without a
+//     write: GetAdminDetails' requesttime (WHMCS's wall clock now) against
+//     the same answer's Date header (UTC).
 //   - TextProfile is what an install does to the text it stores (the input
 //     sanitiser's HTML entities, 3-byte tables' "?"): Match and MatchDigest
 //     compare a sent text with what WHMCS gives back in the form the

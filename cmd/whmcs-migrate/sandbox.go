@@ -68,7 +68,9 @@ API role refuse the listed actions (403 Invalid Permissions). --ticket-mask
 is WHMCS's Ticket Mask setting: the default, six digits, holds 900,000
 ticket numbers, and OpenTicket answers "Unable to generate ticket number" as
 they run out (as WHMCS 8.3+ does): more tickets need a longer mask, in the
-sandbox as in WHMCS. --post-max-size is PHP's post_max_size (default 8M): a
+sandbox as in WHMCS. --timezone is the server's PHP date.timezone: dates without an offset are
+read in it, and GetAdminDetails' requesttime is written in it.
+--post-max-size is PHP's post_max_size (default 8M): a
 larger POST arrives empty, so WHMCS answers 403 Authentication Failed.
 
 Exit status: 0 stopped by Ctrl-C or SIGTERM; 2 usage error; 1 the address
