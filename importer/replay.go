@@ -52,6 +52,12 @@ func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, e
 			}
 		}
 		res.Outcome, res.Step, res.Err = Failed, step, err
+		if res.Problem.Code == "" && whmcs.IsTooLarge(err) {
+			// WHMCS refused the request for its size (probably
+			// post_max_size, after a passed preflight): this ticket's
+			// failure, never the run's.
+			res.Problem = sources.Problem{Severity: sources.Error, Code: sources.CodeRequestTooLarge, Origin: t.Origin, Field: "target.max_request_size"}
+		}
 		if res.Problem.Code == "" {
 			res.Problem = sources.Problem{Severity: sources.Error, Code: sources.CodeWHMCSCall, Origin: t.Origin}
 		}

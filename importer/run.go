@@ -170,6 +170,7 @@ func Run(ctx context.Context, o Options) (*report.Run, error) {
 		r.stats = policy.NewStats() // a client without a counter: no counts
 	}
 	r.callsBefore = r.stats.Calls()
+	r.failedBefore = r.stats.FailedCalls()
 	if r.text, err = loadTextKnowledge(ctx, o.Store); err != nil {
 		return nil, err
 	}
@@ -211,6 +212,8 @@ type runner struct {
 	only        map[string]bool
 	stats       *policy.Stats // the client's, for the report
 	callsBefore map[string]int64
+	// failedBefore are the failed calls before the run (the preflight's).
+	failedBefore map[string]int64
 	// versions is what the checkpoint holds (see loadVersions).
 	versions *sources.Versions
 	// conflicted are the tickets with an open conflict when the run
@@ -366,6 +369,14 @@ func (r *runner) summary() *report.Run {
 		if d := v - r.callsBefore[k]; d > 0 {
 			rep.Calls[k] = d
 			total += d
+		}
+	}
+	for k, v := range r.stats.FailedCalls() {
+		if d := v - r.failedBefore[k]; d > 0 {
+			if rep.FailedCalls == nil {
+				rep.FailedCalls = map[string]int64{}
+			}
+			rep.FailedCalls[k] = d
 		}
 	}
 	rep.Retries = r.stats.Retries.Load()

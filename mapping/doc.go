@@ -43,7 +43,10 @@
 // imported): missing_subject, no_message, missing_requester,
 // invalid_email, unmapped_department, unmapped_status, unmapped_priority,
 // unmapped_staff, bad_date, future_date, empty_body, bad_html,
-// duplicate_entry_id, thread_skipped, custom_field_too_long. Warnings:
+// duplicate_entry_id, thread_skipped, custom_field_too_long,
+// request_too_large (a step whose call, encoded as it is sent with its
+// attachments' base64, is over Options.MaxRequestSize: the whole ticket is
+// not sent). Warnings:
 // unmapped_assignee (imported unassigned), target_time_ambiguous (a
 // date in the WHMCS zone's repeated hour), html_converted,
 // note_author_prefixed, guest_requester (a match_email lookup found no
@@ -61,8 +64,9 @@
 // Entries are identified by EntryKey (the source's id, or a hash of
 // created time, author and body) and their content by EntryHash.
 //
-// The planner does not send anything, retry, checkpoint or read
-// attachments: the importer executes plans. Its only calls to WHMCS are
+// The planner does not send anything, retry or checkpoint, and reads an
+// attachment only to learn a size its source does not know: the importer
+// executes plans. Its only calls to WHMCS are
 // the read-only lookups behind a ClientResolver, a ContactResolver and an
 // AdminResolver. Each reads its list once (the ones here are Preloaders,
 // so that the preflight's permission check of their action is that first

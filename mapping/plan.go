@@ -76,6 +76,14 @@ type Options struct {
 	// the opening message with UpdateTicket message. Without it (and for
 	// notes, which have no update call) an edit is only reported as drift.
 	ApplyEdits bool
+	// MaxRequestSize is the largest request body WHMCS accepts, in bytes
+	// (target.max_request_size, PHP's post_max_size): a ticket with a call
+	// over it gets a request_too_large error and is not sent. 0 =
+	// whmcs.DefaultMaxRequestSize; negative = no limit.
+	MaxRequestSize int64
+	// RequestOverhead is what each request carries besides its parameters
+	// (whmcs.HTTP.CredentialsSize); 0 = DefaultRequestOverhead.
+	RequestOverhead int64
 }
 
 // Planner turns source tickets into plans: the exact WHMCS calls that
@@ -106,6 +114,8 @@ type Planner struct {
 	target       *time.Location
 	fallback     *Requester // nil = missing_requester
 	nameFourByte bool       // four_byte_text: name
+	maxRequest   int64      // request size limit; negative = none
+	overhead     int64      // credentials' bytes in each request
 }
 
 // NewPlanner checks o.Config (see Config.Validate) and returns a Planner.
@@ -134,6 +144,14 @@ func NewPlanner(o Options) (*Planner, error) {
 		now:          o.Now,
 		target:       o.TargetLocation,
 		nameFourByte: c.FourByteText == FourByteName,
+		maxRequest:   o.MaxRequestSize,
+		overhead:     o.RequestOverhead,
+	}
+	if p.maxRequest == 0 {
+		p.maxRequest = whmcs.DefaultMaxRequestSize
+	}
+	if p.overhead == 0 {
+		p.overhead = DefaultRequestOverhead
 	}
 	if f := c.FallbackRequester; f != nil {
 		p.fallback = &Requester{Name: strings.TrimSpace(f.Name), Email: strings.TrimSpace(f.Email)}
@@ -387,6 +405,9 @@ func (pl *Planner) Plan(ctx context.Context, t *sources.Ticket, prior *Prior) (*
 	s := &planning{pl: pl, ctx: ctx, t: t, prior: prior, now: pl.now()}
 	s.p = &Plan{Ticket: t, Problems: slices.Clone(t.Problems)}
 	if err := s.plan(); err != nil {
+		return nil, fmt.Errorf("plan ticket %s: %w", t.ID, err)
+	}
+	if err := pl.checkSizes(ctx, s.p); err != nil {
 		return nil, fmt.Errorf("plan ticket %s: %w", t.ID, err)
 	}
 	return s.p, nil

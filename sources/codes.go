@@ -196,6 +196,11 @@ const (
 	// CodeAttachmentTooLarge (warning): an attachment whose encoded request
 	// is over the web server's size limit.
 	CodeAttachmentTooLarge Code = "attachment_too_large"
+	// CodeRequestTooLarge (error): one of the ticket's calls, encoded as
+	// it will be sent, is over target.max_request_size (PHP's
+	// post_max_size); or WHMCS refused one for its size. The ticket fails
+	// before any of its calls.
+	CodeRequestTooLarge Code = "request_too_large"
 	// CodeAlreadyImported (warning): the checkpoint has the ticket as
 	// imported and nothing changed since; run skips it.
 	CodeAlreadyImported Code = "already_imported"

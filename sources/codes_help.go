@@ -69,6 +69,7 @@ var codeHelp = map[Code]CodeHelp{
 		"Delete the duplicate WHMCS ticket, or check which one is this ticket's (whmcs-migrate adopt lists them)."},
 	CodeAttachmentExtension: {"An attachment's extension is not allowed; WHMCS refuses or drops it.", "Allow it in WHMCS and validate.allowed_extensions, or zip the file."},
 	CodeAttachmentTooLarge:  {"An attachment's request is over the web server's size limit.", "Raise the limit (post_max_size, client_max_body_size) or shrink the file."},
+	CodeRequestTooLarge:     {"A call of the ticket is over target.max_request_size (PHP's post_max_size): WHMCS would see it empty.", "Raise post_max_size (and nginx's client_max_body_size) and target.max_request_size, or shrink the entry."},
 	CodeAlreadyImported:     {"The checkpoint has the ticket imported and unchanged; run skips it.", "Nothing to do."},
 	CodeUnknownDepartmentID: {"The mapping gives a department id WHMCS does not have.", "Fix mapping.departments with ids from WHMCS (Setup > Support > Departments)."},
 	CodeLeftOutDraft:        {"Drafts, never sent, are not migrated (counted, not errors).", "Nothing to do; send or delete them in the old helpdesk first if they matter."},

@@ -95,6 +95,24 @@ func ParseTime(s string, loc *time.Location) (t time.Time, warning string, err e
 	return resolveLocal(s, wall, loc)
 }
 
+// NeedsZone reports whether ParseTime reads s as a wall-clock time, whose
+// instant depends on the zone it is given: a date without an offset. A
+// date with an offset or Z, Unix seconds, and what ParseTime cannot read
+// need none.
+func NeedsZone(s string) bool {
+	s = strings.TrimSpace(s)
+	if s == "" || allDigits(s) {
+		return false
+	}
+	if len(s) > 10 && (s[10] == ' ' || s[10] == 't') {
+		s = s[:10] + "T" + s[11:]
+	}
+	if strings.HasSuffix(s, "z") {
+		s = s[:len(s)-1] + "Z"
+	}
+	return wellFormed(s) && !hasOffset(s)
+}
+
 // resolveLocal finds the instants whose wall clock in loc is wall's (read as
 // UTC fields). Zero instants is a DST gap; two is an overlap.
 func resolveLocal(s string, wall time.Time, loc *time.Location) (time.Time, string, error) {

@@ -129,9 +129,12 @@ type Env struct {
 	// against (the config file's directory).
 	Dir string
 	// Location is the source's time zone for timestamps without an offset
-	// (config source.timezone). Nil when the config sets none: a source
-	// reads nil as UTC, unless it cannot do without the zone (FreeScout,
-	// whose wall-clock zone is not in its database), which refuses it.
+	// (config source.timezone). Nil when the config sets none: never read
+	// as UTC where the zone matters. A source whose wall-clock zone is not
+	// in its data refuses to open without it (ErrConfig: the MySQL presets
+	// whmcs, custom and freescout, osTicket without db_timezone); the CSV
+	// source makes each date without an offset a bad_date error; sources
+	// whose dates are UTC (HESK, Blesta) do without it.
 	Location *time.Location
 	// Logger receives what a source notices beyond ticket problems
 	// (ignored columns, the zone it reads dates in). Nil discards it.

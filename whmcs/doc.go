@@ -15,7 +15,9 @@
 //     EncodeCustomFields).
 //   - *HTTP, the innermost Caller: one honest round trip, whose answer is
 //     classified whatever its HTTP status into success or an *Error of a
-//     Kind (business, auth, throttled, server, transport). For a write,
+//     Kind (business, auth, throttled, server, transport, too_large: a 413,
+//     or Authentication Failed on a body of LargeRequest bytes or more,
+//     which PHP's post_max_size emptied). For a write,
 //     Error.MaybeProcessed says whether WHMCS may have acted on it (the body
 //     was sent and no clear refusal came back): such a call must be
 //     reconciled by reading WHMCS, never re-sent blindly.
@@ -27,6 +29,11 @@
 //     JSON (numbers as strings, wrapped lists in several shapes) and its
 //     naive dates, read in the server's zone.
 //
+// Sizes: RequestSize (and HTTP.BodySize, credentials included) is the
+// exact size of the body Call sends for a request, computed before it is
+// sent; attachments are sized from their names and sizes alone
+// (AttachmentsSize), so a ticket can be sized before its files are read.
+//
 // Knowing the target:
 //
 //   - Preflight checks, before anything is written, that the API answers
@@ -36,6 +43,9 @@
 //   - Identify reads which WHMCS answers (Identity: its API URL's site and
 //     the install's System URL, GetConfigurationValue), so that a
 //     checkpoint can refuse another WHMCS than its own.
+//   - CheckZone compares the configured zone with WHMCS's, without a
+//     write: GetAdminDetails' requesttime (WHMCS's wall clock now) against
+//     the same answer's Date header (UTC).
 //   - TextProfile is what an install does to the text it stores (the input
 //     sanitiser's HTML entities, 3-byte tables' "?"): Match and MatchDigest
 //     compare a sent text with what WHMCS gives back in the form the

@@ -26,6 +26,12 @@ const (
 	// lost). Whether a write may have been processed depends on whether the
 	// request was sent.
 	KindTransport
+	// KindTooLarge: a request refused for its size: HTTP 413, or
+	// "Authentication Failed" (PHP's post_max_size empties a larger POST, so
+	// WHMCS sees no credentials) on a body of LargeRequest bytes or more.
+	// Not processed, and not fatal: only the ticket that needs the request
+	// fails. Error.Size holds the body's size.
+	KindTooLarge
 )
 
 func (k Kind) String() string {
@@ -40,6 +46,8 @@ func (k Kind) String() string {
 		return "server"
 	case KindTransport:
 		return "transport"
+	case KindTooLarge:
+		return "too_large"
 	}
 	return "unknown"
 }
@@ -57,7 +65,9 @@ type Error struct {
 	// effect (timeout or connection lost after the body was sent, a 5xx).
 	// Such a call must be reconciled by reading WHMCS, never blindly re-sent.
 	MaybeProcessed bool
-	Err            error // underlying error, if any
+	// Size is the request body's size in bytes (set for KindTooLarge).
+	Size int64
+	Err  error // underlying error, if any
 }
 
 func (e *Error) Error() string {
@@ -110,6 +120,9 @@ func Retryable(err error) bool {
 	}
 	return false
 }
+
+// IsTooLarge reports whether err is a request refused for its size.
+func IsTooLarge(err error) bool { return KindOf(err) == KindTooLarge }
 
 // IsAuth reports whether err is an authentication or permission failure.
 func IsAuth(err error) bool { return KindOf(err) == KindAuth }

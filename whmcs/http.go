@@ -279,7 +279,7 @@ func (h *HTTP) Call(ctx context.Context, req Request, resp any) error {
 		return &Error{Action: action, Kind: KindServer, Status: res.StatusCode, MaybeProcessed: write,
 			Message: fmt.Sprintf("answer larger than %d MiB", maxAnswer>>20)}
 	}
-	return h.classify(action, write, res, data, resp)
+	return h.classify(action, write, int64(body.Len()), res, data, resp)
 }
 
 // transportError builds a KindTransport error for a call with no (complete)
@@ -311,9 +311,18 @@ func rawString(b json.RawMessage) string {
 	return string(t)
 }
 
-func (h *HTTP) classify(action string, write bool, res *http.Response, data []byte, resp any) error {
+func (h *HTTP) classify(action string, write bool, size int64, res *http.Response, data []byte, resp any) error {
 	status := res.StatusCode
 	e := &Error{Action: action, Status: status}
+
+	// 413 from whoever answers (nginx's client_max_body_size, a WAF):
+	// refused for its size, before processing.
+	if status == http.StatusRequestEntityTooLarge {
+		e.Kind, e.Size = KindTooLarge, size
+		e.Message = fmt.Sprintf("request of %s refused for its size (a web server's or proxy's body limit, e.g. nginx's client_max_body_size)%s",
+			formatBytes(size), h.describe(res, bytes.TrimSpace(data)))
+		return e
+	}
 
 	// 429 first: whoever answers it (WHMCS, nginx, a WAF with an HTML
 	// page) refused the call before processing it.
@@ -361,11 +370,23 @@ func (h *HTTP) classify(action string, write bool, res *http.Response, data []by
 			e.Message = http.StatusText(status)
 		}
 		return e
+	case status >= 400 && msg == "Authentication Failed" && size >= LargeRequest:
+		// PHP empties a POST over post_max_size: WHMCS sees no
+		// credentials. On a request this large that is the likely cause.
+		e.Kind, e.Size = KindTooLarge, size
+		e.Message = fmt.Sprintf("Authentication Failed on a request of %s: probably refused for its size "+
+			"(PHP's post_max_size empties a larger POST, so WHMCS sees no credentials); see target.max_request_size", formatBytes(size))
+		return e
 	case status >= 400:
 		e.Kind = KindAuth
 		e.Message = msg
 		if e.Message == "" {
 			e.Message = http.StatusText(status)
+		}
+		if msg == "Authentication Failed" && size >= 64<<10 {
+			// Below LargeRequest it stays fatal, but the size may be why.
+			e.Message += fmt.Sprintf(" (on a request of %s: if PHP's post_max_size is smaller, WHMCS read it empty; "+
+				"then set target.max_request_size to post_max_size)", formatBytes(size))
 		}
 		return e
 	}

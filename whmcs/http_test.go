@@ -170,7 +170,7 @@ func TestClassification(t *testing.T) {
 		{name: "403 Invalid Permissions", status: 403, body: `{"result":"error","message":"Invalid Permissions: API action \"addticketreply\" is not allowed"}`,
 			kind: KindAuth, msg: `Invalid Permissions: API action "addticketreply" is not allowed`},
 		{name: "413 HTML from nginx", status: 413, body: "<html><h1>413 Request Entity Too Large</h1></html>",
-			kind: KindServer, msg: "413 Request Entity Too Large", retryable: true},
+			kind: KindTooLarge, msg: "413 Request Entity Too Large"}, // deterministic: never retried
 		{name: "302 redirect", status: 302, body: "", headers: []string{"Location", "https://user:pw@example.com/includes/api.php?x=1"},
 			kind: KindAuth, msg: "redirected to https://example.com/includes/api.php"},
 		{name: "business error", status: 200, body: `{"result":"error","message":"Ticket ID Not Found"}`,

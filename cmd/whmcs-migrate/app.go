@@ -154,7 +154,8 @@ func (a *app) client(readOnly bool) (*whmcs.Client, error) {
 func (a *app) planner(client *whmcs.Client, lk lookups, applyDept bool, tune ...func(*mapping.Options)) (*mapping.Planner, error) {
 	o := mapping.Options{Config: a.cfg.Mapping, ApplyDepartmentChanges: applyDept, ApplyEdits: a.cfg.Sync.ApplyEdits,
 		TargetLocation: a.cfg.Target.Location, Now: serverNow(client),
-		Clients: lk.clients, Contacts: lk.contacts, Admins: lk.admins}
+		Clients: lk.clients, Contacts: lk.contacts, Admins: lk.admins,
+		MaxRequestSize: a.cfg.Target.MaxRequestBytes, RequestOverhead: requestOverhead(client)}
 	for _, f := range tune {
 		f(&o)
 	}
@@ -163,6 +164,18 @@ func (a *app) planner(client *whmcs.Client, lk lookups, applyDept bool, tune ...
 		return nil, &ConfigError{fmt.Errorf("%s: %w", a.cfg.File, err)}
 	}
 	return p, nil
+}
+
+// requestOverhead is the bytes the credentials add to each request of
+// client (0 offline: the planner's estimate).
+func requestOverhead(client *whmcs.Client) int64 {
+	if client == nil {
+		return 0
+	}
+	if h, ok := whmcs.Find[*whmcs.HTTP](client.Caller()); ok {
+		return h.CredentialsSize()
+	}
+	return 0
 }
 
 // lookups are the WHMCS look-ups a command's planner makes: requesters
@@ -333,6 +346,29 @@ func (a *app) preflight(ctx context.Context, client *whmcs.Client, actions []str
 	return res, nil
 }
 
+// checkZone compares target.timezone with the zone WHMCS shows, without
+// writing (whmcs.CheckZone: GetAdminDetails' requesttime against its Date
+// header), after the preflight and before anything is written or
+// compared. A disagreement is a config error; evidence WHMCS does not give
+// (a role that denies GetAdminDetails) is said and passed over. Rollback
+// does not check: deleting needs no zone, least of all after an import
+// into the wrong one.
+func (a *app) checkZone(ctx context.Context, client *whmcs.Client) error {
+	zc, err := whmcs.CheckZone(ctx, client)
+	switch {
+	case errors.Is(err, whmcs.ErrZoneMismatch):
+		return &ConfigError{fmt.Errorf("%s: %w", a.cfg.File, err)}
+	case err != nil:
+		return fmt.Errorf("preflight: %w", err)
+	case !zc.Checked:
+		a.log.Warn("WHMCS's time zone is not cross-checked; make sure target.timezone is PHP's date.timezone of the WHMCS install",
+			"reason", zc.Reason, "timezone", a.cfg.Target.Timezone)
+	default:
+		a.log.Info("WHMCS's clock agrees with target.timezone", "timezone", a.cfg.Target.Timezone, "requesttime", zc.RequestTime)
+	}
+	return nil
+}
+
 // session is what run, verify and demo work with: the client (with its
 // policy layers), the checkpoint (with its run lock, for a command that
 // writes), the source and the planner, opened in that order.
@@ -361,7 +397,8 @@ type openOptions struct {
 	checkMapping bool
 }
 
-// open opens a session.
+// open opens a session. A read-only one (verify) has a client that
+// refuses writes and a planner that does not size requests.
 func (a *app) open(ctx context.Context, o openOptions) (_ *session, err error) {
 	s := &session{}
 	defer func() {
@@ -387,7 +424,13 @@ func (a *app) open(ctx context.Context, o openOptions) (_ *session, err error) {
 	if o.checkMapping {
 		return s, nil
 	}
-	if s.planner, err = a.planner(s.client, s.lookups, o.applyDept); err != nil {
+	var tune []func(*mapping.Options)
+	if o.readOnly {
+		// verify compares what WHMCS holds: the request size limit decides
+		// only whether to send, so it neither applies nor reads files.
+		tune = append(tune, func(o *mapping.Options) { o.MaxRequestSize = -1 })
+	}
+	if s.planner, err = a.planner(s.client, s.lookups, o.applyDept, tune...); err != nil {
 		return nil, err
 	}
 	return s, nil

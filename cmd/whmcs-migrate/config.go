@@ -17,8 +17,10 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
+	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 )
 
 // Config is the YAML config file (see the README's config reference).
@@ -61,7 +63,12 @@ type TargetConfig struct {
 	Username  string `yaml:"username"`
 	Password  string `yaml:"password"`
 	AccessKey string `yaml:"accesskey"`
-	Timezone  string `yaml:"timezone"`
+	// Timezone is the WHMCS server's zone (PHP's date.timezone): required,
+	// never assumed (see noTargetZone).
+	Timezone string `yaml:"timezone"`
+	// MaxRequestSize is the largest request body WHMCS accepts (PHP's
+	// post_max_size): "8M", "32MB"; default 8M; "0" = no check.
+	MaxRequestSize string `yaml:"max_request_size"`
 	// Rate is API calls per second (0 = unlimited), or auto (the default:
 	// policy.Adapt, bounded by Concurrency and MaxRate); Burst the fixed
 	// rate limiter's burst (0: the limiter's default, 1). MaxRate (0 =
@@ -80,7 +87,17 @@ type TargetConfig struct {
 	Insecure bool `yaml:"-"`
 
 	Location *time.Location `yaml:"-"`
+	// MaxRequestBytes is MaxRequestSize in bytes; negative = no check.
+	MaxRequestBytes int64 `yaml:"-"`
 }
+
+// noTargetZone is the error of a config without target.timezone: a wrong
+// zone shifts every imported date by hours and nothing else would notice,
+// so it is never assumed.
+const noTargetZone = "target.timezone is required: the WHMCS server's time zone, in which WHMCS reads the dates it is sent " +
+	"and shows them (a wrong zone shifts every imported date by hours, and no check can tell). It is PHP's date.timezone " +
+	"of the WHMCS install: in WHMCS's admin area see Utilities > System > PHP Info (the date.timezone row), or ask the host " +
+	"for php.ini's date.timezone; e.g. timezone: America/Chicago, or timezone: UTC"
 
 // SyncConfig tunes incremental sync.
 type SyncConfig struct {
@@ -268,8 +285,22 @@ func (c *Config) check(path string) error {
 	if c.Source.Location, err = loadZone(c.Source.Timezone); err != nil {
 		bad("source.timezone: %v", err)
 	}
-	if c.Target.Location, err = loadZone(c.Target.Timezone); err != nil {
+	if c.Target.Timezone == "" {
+		bad(noTargetZone)
+	} else if c.Target.Location, err = loadZone(c.Target.Timezone); err != nil {
 		bad("target.timezone: %v", err)
+	}
+	c.Target.MaxRequestBytes = whmcs.DefaultMaxRequestSize
+	if s := c.Target.MaxRequestSize; s != "" {
+		if n, err := report.ParseSize(s); err != nil {
+			bad("target.max_request_size: %v", err)
+		} else if n == 0 {
+			c.Target.MaxRequestBytes = -1 // "0": no check
+		} else if n < 64<<10 {
+			bad("target.max_request_size: %s is below 64K; write PHP's post_max_size, e.g. 8M (0 turns the check off)", s)
+		} else {
+			c.Target.MaxRequestBytes = n
+		}
 	}
 	if c.Target.Rate == nil {
 		// auto by default: BenchmarkRunCapacity shows it near the capacity

@@ -64,6 +64,15 @@ func TestLoadConfig(t *testing.T) {
 	if cfg.Target.Concurrency != 4 || cfg.Target.Burst != 0 || cfg.Checkpoint != filepath.Join(filepath.Dir(path), "migration.db") {
 		t.Errorf("defaults: concurrency %d, burst %d, checkpoint %s", cfg.Target.Concurrency, cfg.Target.Burst, cfg.Checkpoint)
 	}
+	if cfg.Target.MaxRequestBytes != 8<<20 {
+		t.Errorf("default max_request_size = %d, want PHP's post_max_size 8M", cfg.Target.MaxRequestBytes)
+	}
+	for text, want := range map[string]int64{"32MB": 32 << 20, "8M": 8 << 20, "0": -1, "512K": 512 << 10} {
+		c, err := LoadConfig(writeConfig(t, strings.Replace(baseConfig, "  rate:", "  max_request_size: "+text+"\n  rate:", 1)), all.Registry())
+		if err != nil || c.Target.MaxRequestBytes != want {
+			t.Errorf("max_request_size %s: %v, %d bytes, want %d", text, err, c.Target.MaxRequestBytes, want)
+		}
+	}
 }
 
 func TestLoadConfigErrors(t *testing.T) {
@@ -77,6 +86,10 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"unset variable", strings.Replace(baseConfig, "./export", "${TEST_WM_UNSET_VAR}", 1), "c.yaml:3: environment variable TEST_WM_UNSET_VAR is not set"},
 		{"unknown source type", strings.Replace(baseConfig, "type: csv", "type: zendesk", 1), `unknown source type "zendesk"`},
 		{"bad zone", strings.Replace(baseConfig, "Europe/Berlin", "Mars/Olympus", 1), "source.timezone"},
+		{"no target zone", strings.Replace(baseConfig, "  timezone: America/Chicago\n", "", 1), "target.timezone is required"},
+		{"no target zone says where", strings.Replace(baseConfig, "  timezone: America/Chicago\n", "", 1), "date.timezone"},
+		{"bad max_request_size", strings.Replace(baseConfig, "  rate:", "  max_request_size: lots\n  rate:", 1), "target.max_request_size"},
+		{"tiny max_request_size", strings.Replace(baseConfig, "  rate:", "  max_request_size: 8\n  rate:", 1), "below 64K"},
 		{"bad clients mode", strings.Replace(baseConfig, "clients: guest", "clients: sometimes", 1), "clients"},
 		{"negative rate", strings.Replace(baseConfig, "${TEST_WM_RATE}", "-1", 1), "target.rate"},
 		{"bad four_byte_text", baseConfig + "  four_byte_text: replace\n", `mapping.four_byte_text: "replace" is not keep or name`},

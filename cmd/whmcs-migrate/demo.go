@@ -129,6 +129,9 @@ func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
 	if _, err := a.preflight(ctx, client, a.runActions(), false, store, ss.lookups); err != nil {
 		return res, err
 	}
+	if err := a.checkZone(ctx, client); err != nil {
+		return res, err
+	}
 	if err := a.checkMapping(ctx, ss, false); err != nil {
 		return res, err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
@@ -152,6 +153,10 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 	if err := tgt.keep(ctx, pre.Identity); err != nil {
 		return err
 	}
+	// The zone, against WHMCS's own clock, before anything is planned.
+	if err := a.checkZone(ctx, client); err != nil {
+		return err
+	}
 	// Then the mapping, against what the preflight read of WHMCS.
 	if err := a.checkMapping(ctx, ss, f.applyDept); err != nil {
 		return err
@@ -199,6 +204,9 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 	})
 	prog.finish()
 	tl.stop()
+	if rep != nil && err != nil && !errors.Is(err, importer.ErrInterrupted) {
+		rep.Stopped = stopReason(a.redactErr(err))
+	}
 	if rep != nil {
 		rep.WriteText(g.stdout)
 		if f.limit > 0 && total >= 0 && err == nil {
@@ -239,6 +247,19 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 		return errIncomplete
 	}
 	return nil
+}
+
+// stopReason says why a run stopped with the fatal err, in words first.
+func stopReason(err error) string {
+	switch {
+	case checkpoints.IsDiskWrite(err):
+		return "the disk refused a write (full, a file size limit or an I/O error: " + err.Error() + "); free space and run again to resume"
+	case whmcs.IsAuth(err):
+		return "WHMCS refused a call for its credentials or permissions (" + err.Error() + "); fix them and run again to resume"
+	case errors.Is(err, importer.ErrCanary):
+		return err.Error()
+	}
+	return err.Error() + "; run again to resume once the cause is fixed"
 }
 
 func writeRunFiles(f runFlags, rep *report.Run) error {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
 )
 
@@ -29,6 +30,7 @@ func newSandboxCmd() *cobra.Command {
 		logRequests, literal       bool
 		version                    string
 		denyActions                []string
+		postMaxSize                string
 	)
 	cmd := &cobra.Command{
 		Use:   "sandbox",
@@ -69,7 +71,10 @@ API role refuse the listed actions (403 Invalid Permissions). --ticket-mask
 is WHMCS's Ticket Mask setting: the default, six digits, holds 900,000
 ticket numbers, and OpenTicket answers "Unable to generate ticket number" as
 they run out (as WHMCS 8.3+ does): more tickets need a longer mask, in the
-sandbox as in WHMCS.
+sandbox as in WHMCS. --timezone is the server's PHP date.timezone: dates without an offset are
+read in it, and GetAdminDetails' requesttime is written in it.
+--post-max-size is PHP's post_max_size (default 8M): a
+larger POST arrives empty, so WHMCS answers 403 Authentication Failed.
 
 Exit status: 0 stopped by Ctrl-C or SIGTERM; 2 usage error; 1 the address
 cannot be listened on or the seed cannot be read.`,
@@ -89,8 +94,15 @@ cannot be listened on or the seed cannot be read.`,
 			if len(ticketMask) > 15 {
 				return usageError{fmt.Errorf("--ticket-mask %q: at most 15 characters", ticketMask)}
 			}
+			maxBody, err := report.ParseSize(postMaxSize)
+			if err != nil {
+				return usageError{fmt.Errorf("--post-max-size: %w", err)}
+			}
+			if maxBody == 0 {
+				maxBody = -1 // 0: no limit
+			}
 			opts := whmcstest.Options{TimeZone: loc, Faults: faults, Capacity: capacity, Version: version, DeniedActions: denyActions,
-				Sanitize: !literal, ThreeByte: !literal, TicketMask: ticketMask}
+				Sanitize: !literal, ThreeByte: !literal, TicketMask: ticketMask, MaxBodyBytes: maxBody}
 			if seedFile != "" {
 				seed, err := whmcstest.LoadSeed(seedFile)
 				if err != nil {
@@ -132,6 +144,7 @@ cannot be listened on or the seed cannot be read.`,
 	f.BoolVar(&literal, "literal", false, "store text exactly as sent (without it: sanitised into HTML entities and emoji stored as ?, as real WHMCS installs do)")
 	f.StringVar(&version, "whmcs-version", whmcstest.DefaultVersion, "the WHMCS `VERSION` to simulate (below 8.0, created is ignored)")
 	f.StringVar(&ticketMask, "ticket-mask", whmcstest.DefaultTicketMask, "the `MASK` ticket numbers are made from, WHMCS's Ticket Mask (%n a digit, %A %a a letter, %y %m %d the date, %i the id; at most 15 characters), e.g. %n%n%n%n%n%n%n (9,000,000 numbers) for over 900,000 tickets")
+	f.StringVar(&postMaxSize, "post-max-size", "8M", "PHP's post_max_size: a larger POST arrives empty and WHMCS answers Authentication Failed (`SIZE`, e.g. 2M; 0 = no limit)")
 	f.StringSliceVar(&denyActions, "deny-actions", nil, "comma-separated API `ACTIONS` the credential's role refuses, e.g. AddTicketNote,GetWHMCSDetails")
 	return cmd
 }

@@ -115,6 +115,9 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 		if _, err := a.preflight(ctx, client, a.runActions(), true, nil, lk); err != nil {
 			return err
 		}
+		if err := a.checkZone(ctx, client); err != nil {
+			return err
+		}
 		// Read by the preflight already: no call of its own.
 		if o.Target, err = lk.target.Target(ctx); err != nil {
 			return err

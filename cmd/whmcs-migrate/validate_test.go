@@ -261,6 +261,7 @@ target:
   url: http://127.0.0.1:1/includes/api.php
   identifier: x
   secret: y
+  timezone: UTC
 mapping:
   default_department: 1
   default_staff: admin

@@ -118,6 +118,9 @@ func runVerify(ctx context.Context, g *globals, f verifyFlags) error {
 	} else if err != nil {
 		return err
 	}
+	if err := a.checkZone(ctx, client); err != nil {
+		return err
+	}
 
 	prog := newProgress(g.stderr, -1, client.Caller(), a, f.noProgress)
 	rep, err := verify.Run(ctx, verify.Options{Source: src, Client: client, Planner: planner, Store: store,

@@ -31,6 +31,7 @@ func vfManyConfig(t *testing.T, s *whmcstest.Server, n int) string {
 	cfg := `source:
   type: csv
   path: ` + dir + `
+  timezone: UTC
 target:
   url: ` + s.APIURL() + `
   identifier: ` + s.Identifier + `

@@ -12,6 +12,13 @@ type Run struct {
 	RunID   int64            `json:"run_id"`
 	Tickets TicketCounts     `json:"tickets"`
 	Calls   map[string]int64 `json:"calls"`
+	// FailedCalls are the calls that failed, by action, retried attempts
+	// included: they are calls made too.
+	FailedCalls map[string]int64 `json:"failed_calls,omitempty"`
+	// Stopped says why the run stopped before the end (a fatal error:
+	// checkpoint I/O, a disk full, WHMCS refusing the credentials); ""
+	// when it ran to the end or was interrupted (Interrupted).
+	Stopped string `json:"stopped,omitempty"`
 	// Retries counts calls sent again after a failure certainly not
 	// processed; Reconciled counts writes whose outcome was settled by
 	// reading WHMCS (Resent of them were missing and sent again).
@@ -100,14 +107,28 @@ type DriftItem struct {
 }
 
 // WriteText writes the run's summary for a terminal: counts, calls,
-// retries, and the first failures and drift items.
+// retries, and the first failures and drift items. A run that stopped
+// says so first, and why; "Nothing to do" is said only of a run that ran
+// to the end without a call failing or a ticket needing work.
 func (rep *Run) WriteText(w io.Writer) {
 	t := rep.Tickets
-	if t.Imported+t.Updated+t.Adopted+t.Failed+t.Stopped+t.DeletedInWHMCS+t.Conflicts == 0 {
+	total, parts := callParts(rep.Calls)
+	failed, failedParts := callParts(rep.FailedCalls)
+	switch {
+	case rep.Stopped != "":
+		fmt.Fprintf(w, "Run %d STOPPED before the end: %s\n", rep.RunID, rep.Stopped)
+		fmt.Fprintf(w, "  done before it stopped: %d imported, %d adopted, %d updated, %d unchanged, %d failed; the tickets after them were not reached\n",
+			t.Imported, t.Adopted, t.Updated, t.Unchanged, t.Failed)
+	case rep.Interrupted:
+		fmt.Fprintf(w, "Run %d was interrupted before the end\n", rep.RunID)
+	case t.Imported+t.Updated+t.Adopted+t.Failed+t.Stopped+t.DeletedInWHMCS+t.Conflicts == 0 && failed == 0:
 		fmt.Fprintf(w, "Nothing to do: %s, all unchanged since the last run.\n", Plural(t.Total, "ticket", "tickets"))
 	}
 	fmt.Fprintf(w, "Run %d summary\n", rep.RunID)
 	fmt.Fprintf(w, "  tickets    %d total: %d imported, %d updated, %d unchanged, %d failed", t.Total, t.Imported, t.Updated, t.Unchanged, t.Failed)
+	if t.Adopted > 0 {
+		fmt.Fprintf(w, ", %d adopted", t.Adopted)
+	}
 	if t.Stopped > 0 {
 		fmt.Fprintf(w, ", %d interrupted", t.Stopped)
 	}
@@ -122,21 +143,13 @@ func (rep *Run) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "  adopted    %d already in WHMCS (created by a run this checkpoint does not remember): recorded, only what was missing sent; %s of WHMCS's ticket list read\n",
 			t.Adopted, Plural(int(rep.AdoptListPages), "page", "pages"))
 	}
-	actions := make([]string, 0, len(rep.Calls))
-	var total int64
-	for k, v := range rep.Calls {
-		actions = append(actions, k)
-		total += v
-	}
-	sort.Strings(actions)
-	parts := make([]string, len(actions))
-	for i, k := range actions {
-		parts[i] = fmt.Sprintf("%s %d", k, rep.Calls[k])
-	}
-	if total == 0 {
+	switch {
+	case total == 0 && failed == 0:
 		fmt.Fprintln(w, "  calls      none")
-	} else {
-		fmt.Fprintf(w, "  calls      %d (%s)\n", total, strings.Join(parts, ", "))
+	case failed == 0:
+		fmt.Fprintf(w, "  calls      %d (%s)\n", total, parts)
+	default:
+		fmt.Fprintf(w, "  calls      %d: %d succeeded (%s), %d failed (%s)\n", total+failed, total, parts, failed, failedParts)
 	}
 	fmt.Fprintf(w, "  retries    %d (throttled %d); reconciled %d (re-sent %d)\n", rep.Retries, rep.Throttled, rep.Reconciled, rep.Resent)
 	fmt.Fprintf(w, "  elapsed    %.1fs, %.1f calls/s\n", rep.ElapsedSeconds, rep.CallsPerSecond)
@@ -158,4 +171,26 @@ func (rep *Run) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "  DRIFT %s %s: %s\n", d.Ticket, d.Code, d.Message)
 	}
 	rep.writeConflictsText(w)
+}
+
+// callParts is the sum of calls and "Action n, ..." in action order ("-"
+// for none).
+func callParts(calls map[string]int64) (int64, string) {
+	actions := make([]string, 0, len(calls))
+	var total int64
+	for k, v := range calls {
+		if v > 0 {
+			actions = append(actions, k)
+			total += v
+		}
+	}
+	if total == 0 {
+		return 0, "-"
+	}
+	sort.Strings(actions)
+	parts := make([]string, len(actions))
+	for i, k := range actions {
+		parts[i] = fmt.Sprintf("%s %d", k, calls[k])
+	}
+	return total, strings.Join(parts, ", ")
 }

@@ -127,6 +127,7 @@ svg text { font: 11px system-ui, sans-serif; fill: #555; }
 <body>
 <header><h1>whmcs-migrate run {{.RunID}}</h1>
 <span class="muted">Generated {{.GeneratedAt.Format "2006-01-02 15:04:05 MST"}}; {{printf "%.1f" .ElapsedSeconds}} s, {{printf "%.1f" .CallsPerSecond}} calls/s.</span></header>
+{{if .Stopped}}<p class="bad">Stopped before the end: {{.Stopped}}. What follows is what the run did before it stopped.</p>{{end}}
 {{if .Interrupted}}<p class="bad">Interrupted: what follows is what the run did before it stopped.</p>{{end}}
 
 <h2>Tickets</h2>
@@ -146,6 +147,7 @@ svg text { font: 11px system-ui, sans-serif; fill: #555; }
 <h2>Calls</h2>
 <table id="calls">
 {{range calls .Calls}}<tr><th>{{.Action}}</th><td class="n">{{.N}}</td></tr>
+{{end}}{{range calls .FailedCalls}}<tr><th>{{.Action}} failed</th><td class="n">{{.N}}</td></tr>
 {{end}}<tr><th>Retries</th><td class="n">{{.Retries}}</td></tr>
 <tr><th>Throttled (429)</th><td class="n">{{.Throttled}}</td></tr>
 <tr><th>Reconciled (re-sent)</th><td class="n">{{.Reconciled}} ({{.Resent}})</td></tr>

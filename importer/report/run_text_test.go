@@ -26,3 +26,35 @@ func TestRunSummaryWording(t *testing.T) {
 		t.Error("Plural")
 	}
 }
+
+// A run stopped by a fatal error says so, why, and what it did before;
+// failed calls count as calls ("calls none" never hides them), and
+// "Nothing to do" is never said of it.
+func TestRunSummaryStopped(t *testing.T) {
+	var b strings.Builder
+	rep := &Run{RunID: 9, Tickets: TicketCounts{Total: 4, Imported: 3, Unchanged: 1},
+		Calls:       map[string]int64{"OpenTicket": 3, "GetTicket": 1},
+		FailedCalls: map[string]int64{"AddTicketReply": 2},
+		Stopped:     "the disk is full (write migration.db: no space left on device)"}
+	rep.WriteText(&b)
+	out := b.String()
+	for _, want := range []string{
+		"Run 9 STOPPED before the end: the disk is full",
+		"done before it stopped: 3 imported, 0 updated, 1 unchanged, 0 failed",
+		"calls      6: 4 succeeded (GetTicket 1, OpenTicket 3), 2 failed (AddTicketReply 2)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Nothing to do") {
+		t.Errorf("a stopped run says Nothing to do:\n%s", out)
+	}
+
+	b.Reset()
+	rep = &Run{RunID: 10, Tickets: TicketCounts{}, FailedCalls: map[string]int64{"AddTicketReply": 1}, Stopped: "WHMCS refused a call"}
+	rep.WriteText(&b)
+	if out := b.String(); strings.Contains(out, "calls      none") || strings.Contains(out, "Nothing to do") || !strings.Contains(out, "1 failed (AddTicketReply 1)") {
+		t.Errorf("a run whose only call failed:\n%s", out)
+	}
+}

@@ -352,16 +352,12 @@ func measure(a sources.Attachment) int64 {
 }
 
 // AttachmentRequestSize is the bytes one attachment of size bytes adds to
-// a WHMCS request: its bytes base64-encoded inside a JSON item, the JSON
-// base64-encoded again (whmcs.EncodeAttachments), then form-encoded. The
-// outer base64 encodes ASCII text, which never yields '+' or '/', so the
-// form encoding adds only the padding's escapes (and a few bytes for a
-// non-ASCII name): about 16/9 of size.
+// a WHMCS request's attachments parameter, exactly: its bytes
+// base64-encoded inside a JSON item, the JSON base64-encoded again
+// (whmcs.EncodeAttachments), then form-encoded; about 16/9 of size. It is
+// whmcs.AttachmentsSize, the one home of that computation.
 func AttachmentRequestSize(name string, size int64) int64 {
-	inner := (min(size, 1<<50) + 2) / 3 * 4
-	js := 2 + int64(len(`{"name":"","data":""}`)+len(name)) + inner
-	outer := (js + 2) / 3 * 4
-	return outer + 4
+	return whmcs.AttachmentsSize([]whmcs.FileInfo{{Name: name, Size: min(size, 1<<50)}})
 }
 
 // report aggregates the results in source order, after the rows the

@@ -49,6 +49,7 @@ type Options struct {
 type Source struct {
 	dir     string // as given, absolute or relative to the working directory
 	loc     *time.Location
+	noZone  bool // no source.timezone: dates must carry an offset
 	log     *slog.Logger
 	dialect dialect
 
@@ -156,6 +157,9 @@ func Open(opts Options, env sources.Env) (*Source, error) {
 	if s.memIndex <= 0 {
 		s.memIndex = DefaultMemoryIndexMessages
 	}
+	// Without source.timezone, a date without an offset is an error of
+	// its ticket (bad_date), never read as UTC: see pass.time.
+	s.noZone = s.loc == nil
 	if s.loc == nil {
 		s.loc = time.UTC
 	}

@@ -4,7 +4,8 @@
 //
 // It reads and decodes, nothing else. Rows are matched to our columns by a
 // case-insensitive header (renamed with Options.Columns); dates go through
-// sources.ParseTime in the source's zone; attachments are paths inside the
+// sources.ParseTime in the source's zone (without one, a date without an
+// offset is a bad_date error, never UTC); attachments are paths inside the
 // directory, opened only when the importer sends them. What is malformed in
 // the files (a row that cannot be parsed, invalid UTF-8, a bad date or
 // value, an attachment outside the directory or missing, a duplicate ticket

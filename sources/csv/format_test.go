@@ -306,7 +306,7 @@ func TestHeaders(t *testing.T) {
 		"messages.csv": "BODY,Date Created,ticket_ID,Mood\nhi,2025-01-01 10:00:00,T1,happy\n",
 	})
 	cols := map[string]string{"subject": "title", "id": "Ticket Number", "created": "Date Created"}
-	s, err := Open(Options{Path: dir, Columns: cols}, sources.Env{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	s, err := Open(Options{Path: dir, Columns: cols}, sources.Env{Location: time.UTC, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -519,6 +519,12 @@ func (p *pass) time(v, field, origin, entry string, add func(sources.Problem)) t
 	if v == "" {
 		return time.Time{}
 	}
+	if p.s.noZone && sources.NeedsZone(v) {
+		add(sources.Problem{Severity: sources.Error, Code: sources.CodeBadDate, Entry: entry, Origin: origin, Field: field,
+			Message: fmt.Sprintf("%s: %q has no UTC offset and source.timezone is not set: set it to the zone the old helpdesk "+
+				"wrote its dates in (e.g. source.timezone: Europe/Berlin, or UTC), so that no date is silently shifted", field, v)})
+		return time.Time{}
+	}
 	t, warning, err := sources.ParseTime(v, p.s.loc)
 	switch {
 	case errors.Is(err, sources.ErrDSTGap):

@@ -74,7 +74,7 @@ func TestCustomRejectsUnknownColumns(t *testing.T) {
 	name, _ := fixtureDB(t, "customcols", customFixture)
 	o := customOpts(name, "")
 	o.TicketsQuery = "SELECT num AS id, title AS subjet FROM issues"
-	_, err := Open(context.Background(), o, sources.Env{})
+	_, err := Open(context.Background(), o, sources.Env{Location: time.UTC})
 	if err == nil || !strings.Contains(err.Error(), `"subjet"`) {
 		t.Errorf("open with a misspelt column: %v", err)
 	}
@@ -105,9 +105,26 @@ func TestConnectionErrorHidesPassword(t *testing.T) {
 		t.Errorf("error %T does not keep its cause", err)
 	}
 	// Over TCP to a closed port, with a mysql:// URL.
-	_, err = Open(context.Background(), Options{Preset: "whmcs", DSN: "mysql://u:" + pw + "@127.0.0.1:1/whmcs_old"}, sources.Env{})
+	_, err = Open(context.Background(), Options{Preset: "whmcs", DSN: "mysql://u:" + pw + "@127.0.0.1:1/whmcs_old"}, sources.Env{Location: time.UTC})
 	if err == nil || strings.Contains(err.Error(), pw) || !strings.Contains(err.Error(), "127.0.0.1:1") || !strings.Contains(err.Error(), "whmcs_old") {
 		t.Errorf("tcp error: %v", err)
+	}
+}
+
+// The presets whose DATETIMEs are a wall clock the database does not name
+// need source.timezone: without it Open is a config error that says so and
+// where to find the zone, before any connection (none is listening here).
+func TestPresetsNeedZone(t *testing.T) {
+	for preset, want := range map[string]string{PresetWHMCS: "date.timezone", PresetCustom: "DATETIME"} {
+		o := Options{Preset: preset, DSN: "u:pw@tcp(127.0.0.1:1)/db"}
+		if preset == PresetCustom {
+			o = customOpts("db", t.TempDir())
+			o.DSN = "u:pw@tcp(127.0.0.1:1)/db"
+		}
+		_, err := Open(context.Background(), o, sources.Env{})
+		if !errors.Is(err, sources.ErrConfig) || !strings.Contains(err.Error(), "source.timezone") || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s without a zone: %v", preset, err)
+		}
 	}
 }
 

@@ -31,8 +31,9 @@
 //
 // Time zones. DATETIME columns hold wall-clock times without an offset:
 // osTicket's are read in its recorded db_timezone (ost_config) when present,
-// else in the configured source zone (sources.Env.Location); WHMCS's in the
-// configured source zone. HESK's TIMESTAMP columns are read with the session
+// else in the configured source zone (sources.Env.Location), which is then
+// required; WHMCS's and custom SQL's in the configured source zone, which
+// they require (Open fails with sources.ErrConfig without it). HESK's TIMESTAMP columns are read with the session
 // time zone +00:00. FreeScout's TIMESTAMPs are read in the server's default
 // session zone (a time_zone in the DSN is dropped), which gives back the
 // APP_TIMEZONE wall clock FreeScout wrote, and placed in source.timezone,

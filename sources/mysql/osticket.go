@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -90,11 +91,17 @@ func (o *osticket) init(ctx context.Context) error {
 	err = s.db.QueryRowContext(ctx, "SELECT value FROM "+o.t("config")+" WHERE namespace = 'core' AND `key` = 'db_timezone'").Scan(&tz)
 	switch {
 	case err == sql.ErrNoRows || (err == nil && strings.TrimSpace(tz) == ""):
+		if !s.zoneSet {
+			return configError{errors.New(noZoneMessage[PresetOsTicket])}
+		}
 		s.log.Info("osTicket has no db_timezone; reading dates in the configured source zone", "zone", s.loc.String())
 	case err != nil:
 		return fmt.Errorf("read db_timezone: %w", err)
 	default:
 		loc, lerr := time.LoadLocation(strings.TrimSpace(tz))
+		if lerr != nil && !s.zoneSet {
+			return configError{fmt.Errorf("%s (db_timezone %q is not a known zone)", noZoneMessage[PresetOsTicket], tz)}
+		}
 		if lerr != nil {
 			s.log.Warn("osTicket db_timezone is not a known zone; reading dates in the configured source zone",
 				"db_timezone", tz, "zone", s.loc.String())

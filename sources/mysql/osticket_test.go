@@ -3,6 +3,7 @@ package mysql
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -202,6 +203,11 @@ func TestOsTicketFallbackZone(t *testing.T) {
 	if _, err := db.Exec("DELETE FROM xy_config WHERE `key` = 'db_timezone'"); err != nil {
 		t.Fatal(err)
 	}
+	// Without db_timezone, and without source.timezone: no silent UTC.
+	_, err := Open(context.Background(), Options{Preset: "osticket", DSN: srv.DSN(name), TablePrefix: "xy_"}, sources.Env{})
+	if !errors.Is(err, sources.ErrConfig) || !strings.Contains(err.Error(), "source.timezone") || !strings.Contains(err.Error(), "db_timezone") {
+		t.Fatalf("osTicket without db_timezone nor source.timezone: %v, want a config error naming both", err)
+	}
 	ny := testzone.Load(t, "America/New_York")
 	s := openSource(t, Options{Preset: "osticket", DSN: srv.DSN(name), TablePrefix: "xy_"}, sources.Env{Location: ny})
 	got := readAll(t, s)
@@ -233,7 +239,7 @@ func TestOsTicketConformance(t *testing.T) {
 }
 
 func openSourceNoCleanup(t *testing.T, opts Options) sources.Source {
-	s, err := Open(context.Background(), opts, sources.Env{})
+	s, err := Open(context.Background(), opts, sources.Env{Location: time.UTC})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,7 @@ type Source struct {
 	opts    Options
 	p       preset
 	loc     *time.Location
+	zoneSet bool // source.timezone was given (loc is not a default)
 	log     *slog.Logger
 	attDir  string
 	wallDST bool   // timeField reports DST gaps and overlaps (FreeScout)
@@ -137,6 +138,10 @@ func Open(ctx context.Context, opts Options, env sources.Env) (*Source, error) {
 		// HESK's columns are TIMESTAMPs: read them in UTC.
 		cfg.Params["time_zone"] = "'+00:00'"
 	}
+	if env.Location == nil && (opts.Preset == PresetWHMCS || opts.Preset == PresetCustom) {
+		// No silent default: a wrong zone shifts every date by hours.
+		return nil, configError{errors.New(noZoneMessage[opts.Preset])}
+	}
 	if opts.Preset == PresetFreeScout {
 		// FreeScout's TIMESTAMPs read back, in the server's default session
 		// zone, as the APP_TIMEZONE wall clock it wrote: another session
@@ -158,12 +163,13 @@ func Open(ctx context.Context, opts Options, env sources.Env) (*Source, error) {
 	sqldb.SetMaxIdleConns(4)
 	sqldb.SetConnMaxLifetime(30 * time.Minute)
 	s := &Source{
-		db:     sqlx.NewDb(sqldb, "mysql"),
-		opts:   opts,
-		loc:    env.Location,
-		log:    env.Logger,
-		where:  where,
-		dbName: cfg.DBName,
+		db:      sqlx.NewDb(sqldb, "mysql"),
+		opts:    opts,
+		loc:     env.Location,
+		zoneSet: env.Location != nil,
+		log:     env.Logger,
+		where:   where,
+		dbName:  cfg.DBName,
 	}
 	for _, f := range env.Fields {
 		if s.fields == nil {
@@ -207,6 +213,20 @@ func Open(ctx context.Context, opts Options, env sources.Env) (*Source, error) {
 		return nil, s.wrap(ctx, fmt.Sprintf("open %s database", opts.Preset), err)
 	}
 	return s, nil
+}
+
+// noZoneMessage says, for each preset whose DATETIMEs are a wall clock
+// the database does not name, why source.timezone is needed and where to
+// find it.
+var noZoneMessage = map[string]string{
+	PresetWHMCS: "mysql source: preset whmcs needs source.timezone: the old WHMCS stores its DATETIMEs as the wall clock of its PHP " +
+		"date.timezone, which is not in the database; read it in the old install's admin area (Utilities > System > PHP Info, " +
+		"the date.timezone row) or its php.ini, e.g. timezone: America/Chicago (timezone: UTC when it is UTC)",
+	PresetCustom: "mysql source: preset custom needs source.timezone: the zone your SQL's DATETIME values are wall clock in " +
+		"(the helpdesk's or the MySQL server's zone; timezone: UTC when they are UTC or TIMESTAMPs read in UTC)",
+	PresetOsTicket: "mysql source: preset osticket needs source.timezone here: this osTicket records no usable db_timezone " +
+		"(ost_config), so its DATETIMEs are in a zone the database does not name; use the MySQL server's time zone " +
+		"(SELECT @@global.time_zone, @@system_time_zone), e.g. timezone: Europe/London",
 }
 
 // readOnlyConnector makes every new connection's session read-only, so

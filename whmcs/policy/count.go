@@ -17,7 +17,7 @@ var _ whmcs.Unwrapper = (*Counter)(nil)
 
 // Count returns a Caller that passes every call to next and counts its
 // outcome into st: a success under its action (Stats.Calls), a failure in
-// Stats.Failed. A nil st is a new Stats.
+// Stats.Failed and under its action (Stats.FailedCalls). A nil st is a new Stats.
 //
 // It goes innermost, right around the *whmcs.HTTP (or the ReadOnly
 // around it), under Limit and Retry, so that it counts every attempt
@@ -43,7 +43,7 @@ func (c *Counter) Call(ctx context.Context, req whmcs.Request, resp any) error {
 	if err == nil {
 		c.st.ok(req.Action())
 	} else {
-		c.st.Failed.Add(1)
+		c.st.fail(req.Action())
 	}
 	return err
 }

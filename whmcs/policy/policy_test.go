@@ -115,6 +115,9 @@ func TestCount(t *testing.T) {
 	if got := countsOf(st); got != (counts{ok: 3, failed: 1}) {
 		t.Errorf("counts %+v", got)
 	}
+	if got := st.FailedCalls(); len(got) != 1 || got["GetTicket"] != 1 {
+		t.Errorf("failed calls %v, want GetTicket 1", got)
+	}
 	// Calls is a copy.
 	st.Calls()["OpenTicket"] = 42
 	if st.Calls()["OpenTicket"] != 1 {
@@ -185,5 +188,8 @@ func TestStatsConcurrent(t *testing.T) {
 	}
 	if n := int64(s.Calls()["GetSupportDepartments"]); n != got.ok {
 		t.Errorf("sandbox answered %d calls, stats say %d", n, got.ok)
+	}
+	if f := st.FailedCalls(); len(f) != 1 || f["GetSupportDepartments"] != got.failed {
+		t.Errorf("failed calls by action %v, want GetSupportDepartments %d", f, got.failed)
 	}
 }

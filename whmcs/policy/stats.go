@@ -9,8 +9,9 @@ import (
 
 // Stats counts what the policy layers saw. Safe for concurrent use.
 type Stats struct {
-	mu    sync.Mutex
-	calls map[string]int64 // successful calls by action
+	mu     sync.Mutex
+	calls  map[string]int64 // successful calls by action
+	failed map[string]int64 // failed attempts by action
 	// Retries is the number of retries (Retrier): attempts after the first.
 	Retries atomic.Int64
 	// Throttled is the number of throttled (HTTP 429) attempts that were
@@ -25,7 +26,26 @@ type Stats struct {
 }
 
 // NewStats returns empty Stats.
-func NewStats() *Stats { return &Stats{calls: map[string]int64{}} }
+func NewStats() *Stats { return &Stats{calls: map[string]int64{}, failed: map[string]int64{}} }
+
+func (s *Stats) fail(action string) {
+	s.Failed.Add(1)
+	s.mu.Lock()
+	s.failed[action]++
+	s.mu.Unlock()
+}
+
+// FailedCalls returns the failed attempts by action, retried ones
+// included (their sum is Failed).
+func (s *Stats) FailedCalls() map[string]int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := make(map[string]int64, len(s.failed))
+	for k, v := range s.failed {
+		m[k] = v
+	}
+	return m
+}
 
 func (s *Stats) ok(action string) {
 	s.mu.Lock()

@@ -121,6 +121,7 @@ func init() {
 		{"GetAdminUsers", false, (*call).getAdminUsers},
 		{"GetWHMCSDetails", false, (*call).getWHMCSDetails},
 		{"GetConfigurationValue", false, (*call).getConfigurationValue},
+		{"GetAdminDetails", false, (*call).getAdminDetails},
 	} {
 		actions[strings.ToLower(a.name)] = a
 	}

@@ -26,6 +26,9 @@
 // (file parts are ignored; attachments go in the attachments field).
 // A body larger than Options.MaxBodyBytes is read as an empty form, as PHP
 // does past post_max_size, so it is answered 403 Authentication Failed.
+// GetAdminDetails answers a requesttime, the moment of the call in
+// Options.TimeZone's wall clock, as WHMCS's PHP date() writes it: the
+// zone evidence whmcs.CheckZone reads against the Date header.
 // Action names are case-insensitive; unknown parameters are ignored.
 // Answers are JSON whatever responsetype says, except responsetype=xml,
 // which is answered with a <whmcsapi> error document (HTTP 200) and not
