@@ -27,6 +27,7 @@ func TestValidateRefusesAttachmentLinkOut(t *testing.T) {
 	must(t, os.WriteFile(cfg, []byte(`source:
   type: csv
   path: `+dir+`
+  timezone: America/Chicago
 target:
   url: `+s.APIURL()+`
   identifier: `+s.Identifier+`

@@ -45,6 +45,7 @@ func termConfig(t *testing.T, apiURL, ident, secret string) string {
 	cfg := `source:
   type: csv
   path: ` + dir + `
+  timezone: America/Chicago
 target:
   url: ` + apiURL + `
   identifier: ` + ident + `

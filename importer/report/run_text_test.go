@@ -40,7 +40,7 @@ func TestRunSummaryStopped(t *testing.T) {
 	out := b.String()
 	for _, want := range []string{
 		"Run 9 STOPPED before the end: the disk is full",
-		"done before it stopped: 3 imported, 0 updated, 1 unchanged, 0 failed",
+		"done before it stopped: 3 imported, 0 adopted, 0 updated, 1 unchanged, 0 failed",
 		"calls      6: 4 succeeded (GetTicket 1, OpenTicket 3), 2 failed (AddTicketReply 2)",
 	} {
 		if !strings.Contains(out, want) {

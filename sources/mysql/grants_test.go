@@ -222,7 +222,7 @@ func TestGrantMissingTable(t *testing.T) {
 	// (To a user granted table by table, the server answers "denied" for
 	// a table that does not exist too; one granted the database sees it
 	// is not there.)
-	_, err := Open(context.Background(), Options{Preset: PresetWHMCS, DSN: dbGrantDSN(t, name)}, sources.Env{})
+	_, err := Open(context.Background(), Options{Preset: PresetWHMCS, DSN: dbGrantDSN(t, name)}, sources.Env{Location: time.UTC})
 	if err == nil || !strings.Contains(err.Error(), "table tblticketnotes not found") || strings.Contains(err.Error(), "GRANT") {
 		t.Errorf("a dropped table: %v, want not found", err)
 	}
