@@ -69,17 +69,17 @@ func (k *hesk) init(ctx context.Context) error {
 	if noName {
 		return fmt.Errorf("%stickets has neither u_name nor name", k.pf)
 	}
-	if k.cats, err = idNames(ctx, s, "SELECT id, name FROM "+k.t("categories")); err != nil {
-		return fmt.Errorf("read categories: %w", err)
+	if k.cats, err = lookup[int64, string](ctx, s, "read categories", "SELECT id, name FROM "+k.t("categories")); err != nil {
+		return err
 	}
 	k.statuses = map[int64]string{}
 	for id, n := range heskStatuses {
 		k.statuses[id] = n
 	}
 	if k.sch.table(k.pf + "custom_statuses") {
-		custom, err := idNames(ctx, s, "SELECT id, name FROM "+k.t("custom_statuses"))
+		custom, err := lookup[int64, string](ctx, s, "read custom statuses", "SELECT id, name FROM "+k.t("custom_statuses"))
 		if err != nil {
-			return fmt.Errorf("read custom statuses: %w", err)
+			return err
 		}
 		for id, n := range custom {
 			k.statuses[id] = heskLabel(n)

@@ -56,8 +56,8 @@ func (w *whmcs) init(ctx context.Context) error {
 	if err := w.sch.err(); err != nil {
 		return err
 	}
-	if w.depts, err = idNames(ctx, s, "SELECT id, name FROM "+w.t("ticketdepartments")); err != nil {
-		return fmt.Errorf("read departments: %w", err)
+	if w.depts, err = lookup[int64, string](ctx, s, "read departments", "SELECT id, name FROM "+w.t("ticketdepartments")); err != nil {
+		return err
 	}
 	if err := w.customFields(ctx); err != nil {
 		return err
@@ -359,16 +359,6 @@ func whmcsName(stored string) string {
 		}
 	}
 	return base
-}
-
-func splitList(s, sep string) []string {
-	var out []string
-	for _, p := range strings.Split(s, sep) {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // linkService reads tbltickets.service, "S<id>" (a service) or "D<id>" (a
