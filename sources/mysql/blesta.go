@@ -170,10 +170,7 @@ func (b *blesta) initFields(ctx context.Context) error {
 // pageFields reads the mapped custom fields of a page's tickets. An
 // encrypted value cannot be read without the install's key: a warning.
 func (b *blesta) pageFields(ctx context.Context, hs []header) error {
-	byID := make(map[int64]*sources.Ticket, len(hs))
-	for _, h := range hs {
-		byID[h.key.(int64)] = h.t
-	}
+	byID := byKey(hs)
 	rows, err := b.s.db.QueryContext(ctx, "SELECT ticket_id, field_id, COALESCE(value, ''), encrypted FROM support_ticket_fields"+
 		" WHERE ticket_id IN ("+inList(hs)+") ORDER BY ticket_id, field_id")
 	if err != nil {
@@ -214,10 +211,6 @@ func (b *blesta) count(ctx context.Context) (int, error) {
 
 func (b *blesta) page(ctx context.Context, after any, n int) ([]header, error) {
 	s := b.s
-	var last int64 = -1
-	if after != nil {
-		last = after.(int64)
-	}
 	updated := "NULL"
 	if b.hasUpdated {
 		updated = "t.date_updated"
@@ -233,13 +226,7 @@ func (b *blesta) page(ctx context.Context, after any, n int) ([]header, error) {
 		" LEFT JOIN contacts pc ON pc.id = (SELECT MIN(p.id) FROM contacts p WHERE p.client_id = t.client_id AND p.contact_type = 'primary')" +
 		" LEFT JOIN staff sa ON sa.id = t.staff_id" +
 		b.where() + " AND t.id > ? ORDER BY t.id LIMIT ?"
-	rows, err := s.db.QueryContext(ctx, q, last, n)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var hs []header
-	for rows.Next() {
+	hs, err := s.keyset(ctx, q, after, n, func(rows *sql.Rows) (header, error) {
 		var id, dept int64
 		var code, summary, status, prio, aemail, aname, name, email string
 		var client sql.NullInt64
@@ -247,7 +234,7 @@ func (b *blesta) page(ctx context.Context, after any, n int) ([]header, error) {
 		var added, upd, closed, lastReply sql.NullString
 		if err := rows.Scan(&id, &code, &summary, &dept, &status, &prio, &client, &contact, &aemail, &aname, &name, &email,
 			&added, &upd, &closed, &lastReply); err != nil {
-			return nil, err
+			return header{}, err
 		}
 		t := &sources.Ticket{
 			ID:         strconv.FormatInt(id, 10),
@@ -276,12 +263,11 @@ func (b *blesta) page(ctx context.Context, after any, n int) ([]header, error) {
 			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeMissingField, Origin: t.Origin, Field: "summary",
 				Message: "the ticket has no summary (subject)"})
 		}
-		hs = append(hs, header{key: id, t: t})
-	}
-	if err := rows.Err(); err != nil {
+		return header{key: id, t: t}, nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	rows.Close()
 	if len(hs) > 0 && len(b.cfs) > 0 {
 		if err := b.pageFields(ctx, hs); err != nil {
 			return nil, err
@@ -291,10 +277,7 @@ func (b *blesta) page(ctx context.Context, after any, n int) ([]header, error) {
 		return hs, nil
 	}
 	// Recipients (CC), for the page at once.
-	byID := make(map[int64]*sources.Ticket, len(hs))
-	for _, h := range hs {
-		byID[h.key.(int64)] = h.t
-	}
+	byID := byKey(hs)
 	rrows, err := s.db.QueryContext(ctx, "SELECT r.ticket_id, COALESCE(NULLIF(r.email, ''), c.email, '')"+
 		" FROM support_ticket_recipients r LEFT JOIN contacts c ON c.id = r.contact_id"+
 		" WHERE r.ticket_id IN ("+inList(hs)+") ORDER BY r.ticket_id, r.id")

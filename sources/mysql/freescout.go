@@ -122,10 +122,7 @@ func (f *freescout) initFields(ctx context.Context) error {
 
 // pageFields reads the mapped custom fields of a page's conversations.
 func (f *freescout) pageFields(ctx context.Context, hs []header) error {
-	byID := make(map[int64]*sources.Ticket, len(hs))
-	for _, h := range hs {
-		byID[h.key.(int64)] = h.t
-	}
+	byID := byKey(hs)
 	rows, err := f.s.db.QueryContext(ctx, "SELECT conversation_id, custom_field_id, COALESCE(value, '') FROM "+f.t("conversation_custom_field")+
 		" WHERE conversation_id IN ("+inList(hs)+") ORDER BY conversation_id, custom_field_id")
 	if err != nil {
@@ -174,19 +171,13 @@ func (f *freescout) where() string {
 }
 
 func (f *freescout) count(ctx context.Context) (int, error) {
-	var n int
-	err := f.s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+f.t("conversations")+" c"+f.where()).Scan(&n)
-	return n, err
+	return f.s.countRows(ctx, "SELECT COUNT(*) FROM "+f.t("conversations")+" c"+f.where())
 }
 
 var freescoutStatuses = map[int64]string{1: "active", 2: "pending", 3: "closed"}
 
 func (f *freescout) page(ctx context.Context, after any, n int) ([]header, error) {
 	s := f.s
-	var last int64 = -1
-	if after != nil {
-		last = after.(int64)
-	}
 	q := "SELECT c.id, c.number, COALESCE(c.subject, ''), c.mailbox_id, COALESCE(m.name, ''), c.status," +
 		" COALESCE(ua.email, ''), COALESCE(TRIM(CONCAT_WS(' ', ua.first_name, ua.last_name)), '')," +
 		" c.customer_id, cu.id IS NOT NULL, COALESCE(TRIM(CONCAT_WS(' ', cu.first_name, cu.last_name)), '')," +
@@ -198,13 +189,7 @@ func (f *freescout) page(ctx context.Context, after any, n int) ([]header, error
 		" LEFT JOIN " + f.t("customers") + " cu ON cu.id = c.customer_id" +
 		" LEFT JOIN " + f.t("users") + " ua ON ua.id = c.user_id" +
 		f.where() + " AND c.id > ? ORDER BY c.id LIMIT ?"
-	rows, err := s.db.QueryContext(ctx, q, last, n)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var hs []header
-	for rows.Next() {
+	hs, err := s.keyset(ctx, q, after, n, func(rows *sql.Rows) (header, error) {
 		var id, number, mailboxID, status int64
 		var customerID sql.NullInt64
 		var found bool
@@ -212,7 +197,7 @@ func (f *freescout) page(ctx context.Context, after any, n int) ([]header, error
 		var cc, created, updated, threadsUpdated sql.NullString
 		if err := rows.Scan(&id, &number, &subject, &mailboxID, &mailbox, &status, &aemail, &aname, &customerID, &found, &cname, &cemail,
 			&cc, &created, &updated, &threadsUpdated); err != nil {
-			return nil, err
+			return header{}, err
 		}
 		t := &sources.Ticket{
 			ID:         strconv.FormatInt(id, 10),
@@ -250,12 +235,11 @@ func (f *freescout) page(ctx context.Context, after any, n int) ([]header, error
 			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeMissingField, Origin: t.Origin, Field: "subject",
 				Message: "the conversation has no subject"})
 		}
-		hs = append(hs, header{key: id, t: t})
-	}
-	if err := rows.Err(); err != nil {
+		return header{key: id, t: t}, nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	rows.Close()
 	if len(hs) > 0 && len(f.cfs) > 0 {
 		if err := f.pageFields(ctx, hs); err != nil {
 			return nil, err

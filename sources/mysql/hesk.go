@@ -172,9 +172,7 @@ func heskLabel(s string) string {
 }
 
 func (k *hesk) count(ctx context.Context) (int, error) {
-	var n int
-	err := k.s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+k.t("tickets")).Scan(&n)
-	return n, err
+	return k.s.countRows(ctx, "SELECT COUNT(*) FROM "+k.t("tickets"))
 }
 
 // heskCustomKeys are the Ticket.Fields keys of k.custom, in a fixed order.
@@ -196,10 +194,6 @@ type heskAux struct {
 
 func (k *hesk) page(ctx context.Context, after any, n int) ([]header, error) {
 	s := k.s
-	var last int64 = -1
-	if after != nil {
-		last = after.(int64)
-	}
 	name, email := "t.name", "t.email"
 	if k.has("tickets", "u_name") {
 		name, email = "t.u_name", "t.u_email"
@@ -223,7 +217,7 @@ func (k *hesk) page(ctx context.Context, after any, n int) ([]header, error) {
 	q := "SELECT t.id, t.trackid, COALESCE(t.subject, ''), t.category, t.status, CAST(t.priority AS CHAR), " +
 		reqName + ", " + reqEmail + ", t.openedby, t.dt, t.lastchange, COALESCE(t.attachments, ''), " + owner + custom +
 		" FROM " + k.t("tickets") + " t" + join + " WHERE t.id > ? ORDER BY t.id LIMIT ?"
-	rows, err := s.db.QueryContext(ctx, q, last, n)
+	rows, err := s.db.QueryContext(ctx, q, keyAfter(after), n)
 	if err != nil {
 		return nil, err
 	}

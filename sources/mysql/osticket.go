@@ -159,17 +159,11 @@ func (o *osticket) from() string {
 }
 
 func (o *osticket) count(ctx context.Context) (int, error) {
-	var n int
-	err := o.s.db.QueryRowContext(ctx, "SELECT COUNT(*)"+o.from()).Scan(&n)
-	return n, err
+	return o.s.countRows(ctx, "SELECT COUNT(*)"+o.from())
 }
 
 func (o *osticket) page(ctx context.Context, after any, n int) ([]header, error) {
 	s := o.s
-	var last int64 = -1
-	if after != nil {
-		last = after.(int64)
-	}
 	pid := "NULL"
 	if o.hasPID {
 		pid = "t.ticket_pid"
@@ -182,7 +176,7 @@ func (o *osticket) page(ctx context.Context, after any, n int) ([]header, error)
 		" LEFT JOIN " + o.t("user") + " u ON u.id = t.user_id" +
 		" LEFT JOIN " + o.t("user_email") + " ue ON ue.id = IF(t.user_email_id > 0, t.user_email_id, u.default_email_id)" +
 		" WHERE (s.state IS NULL OR s.state <> 'deleted') AND t.ticket_id > ? ORDER BY t.ticket_id LIMIT ?"
-	rows, err := s.db.QueryContext(ctx, q, last, n)
+	rows, err := s.db.QueryContext(ctx, q, keyAfter(after), n)
 	if err != nil {
 		return nil, err
 	}
