@@ -1,7 +1,6 @@
 package mysql
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -171,10 +170,7 @@ func (b *blesta) initFields(ctx context.Context) error {
 // pageFields reads the mapped custom fields of a page's tickets. An
 // encrypted value cannot be read without the install's key: a warning.
 func (b *blesta) pageFields(ctx context.Context, hs []header) error {
-	byID := make(map[int64]*sources.Ticket, len(hs))
-	for _, h := range hs {
-		byID[h.key.(int64)] = h.t
-	}
+	byID := byKey(hs)
 	rows, err := b.s.db.QueryContext(ctx, "SELECT ticket_id, field_id, COALESCE(value, ''), encrypted FROM support_ticket_fields"+
 		" WHERE ticket_id IN ("+inList(hs)+") ORDER BY ticket_id, field_id")
 	if err != nil {
@@ -203,24 +199,18 @@ func (b *blesta) pageFields(ctx context.Context, hs []header) error {
 	return rows.Err()
 }
 
-// from selects the tickets read: the company's (by department), not
-// trashed, by the primary key.
-func (b *blesta) from() string {
-	return " FROM support_tickets t FORCE INDEX (PRIMARY) WHERE t.department_id IN (" + b.deptList + ") AND t.status <> 'trash'"
+// where selects the tickets read (alias t): the company's (by
+// department), not trashed.
+func (b *blesta) where() string {
+	return " WHERE t.department_id IN (" + b.deptList + ") AND t.status <> 'trash'"
 }
 
 func (b *blesta) count(ctx context.Context) (int, error) {
-	var n int
-	err := b.s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM support_tickets t WHERE t.department_id IN ("+b.deptList+") AND t.status <> 'trash'").Scan(&n)
-	return n, err
+	return b.s.countRows(ctx, "SELECT COUNT(*) FROM support_tickets t"+b.where())
 }
 
 func (b *blesta) page(ctx context.Context, after any, n int) ([]header, error) {
 	s := b.s
-	var last int64 = -1
-	if after != nil {
-		last = after.(int64)
-	}
 	updated := "NULL"
 	if b.hasUpdated {
 		updated = "t.date_updated"
@@ -235,14 +225,8 @@ func (b *blesta) page(ctx context.Context, after any, n int) ([]header, error) {
 		" FROM support_tickets t FORCE INDEX (PRIMARY)" +
 		" LEFT JOIN contacts pc ON pc.id = (SELECT MIN(p.id) FROM contacts p WHERE p.client_id = t.client_id AND p.contact_type = 'primary')" +
 		" LEFT JOIN staff sa ON sa.id = t.staff_id" +
-		" WHERE t.department_id IN (" + b.deptList + ") AND t.status <> 'trash' AND t.id > ? ORDER BY t.id LIMIT ?"
-	rows, err := s.db.QueryContext(ctx, q, last, n)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var hs []header
-	for rows.Next() {
+		b.where() + " AND t.id > ? ORDER BY t.id LIMIT ?"
+	hs, err := s.keyset(ctx, q, after, n, func(rows *sql.Rows) (header, error) {
 		var id, dept int64
 		var code, summary, status, prio, aemail, aname, name, email string
 		var client sql.NullInt64
@@ -250,7 +234,7 @@ func (b *blesta) page(ctx context.Context, after any, n int) ([]header, error) {
 		var added, upd, closed, lastReply sql.NullString
 		if err := rows.Scan(&id, &code, &summary, &dept, &status, &prio, &client, &contact, &aemail, &aname, &name, &email,
 			&added, &upd, &closed, &lastReply); err != nil {
-			return nil, err
+			return header{}, err
 		}
 		t := &sources.Ticket{
 			ID:         strconv.FormatInt(id, 10),
@@ -279,12 +263,11 @@ func (b *blesta) page(ctx context.Context, after any, n int) ([]header, error) {
 			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeMissingField, Origin: t.Origin, Field: "summary",
 				Message: "the ticket has no summary (subject)"})
 		}
-		hs = append(hs, header{key: id, t: t})
-	}
-	if err := rows.Err(); err != nil {
+		return header{key: id, t: t}, nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	rows.Close()
 	if len(hs) > 0 && len(b.cfs) > 0 {
 		if err := b.pageFields(ctx, hs); err != nil {
 			return nil, err
@@ -294,10 +277,7 @@ func (b *blesta) page(ctx context.Context, after any, n int) ([]header, error) {
 		return hs, nil
 	}
 	// Recipients (CC), for the page at once.
-	byID := make(map[int64]*sources.Ticket, len(hs))
-	for _, h := range hs {
-		byID[h.key.(int64)] = h.t
-	}
+	byID := byKey(hs)
 	rrows, err := s.db.QueryContext(ctx, "SELECT r.ticket_id, COALESCE(NULLIF(r.email, ''), c.email, '')"+
 		" FROM support_ticket_recipients r LEFT JOIN contacts c ON c.id = r.contact_id"+
 		" WHERE r.ticket_id IN ("+inList(hs)+") ORDER BY r.ticket_id, r.id")
@@ -329,6 +309,8 @@ type blReply struct {
 	staffEmail, staffName, cEmail, cNm string
 }
 
+func (r blReply) order() (sql.NullString, int64) { return r.created, r.id }
+
 type blAttachment struct {
 	id         int64
 	name, path string
@@ -340,7 +322,7 @@ func (b *blesta) thread(ctx context.Context, h header) error {
 
 // threads reads the replies and notes (not the log rows) of the tickets in
 // hs with one query, and their attachments by reply id in batches; each
-// thread is sorted by date_added then id here. Both queries start from the
+// thread is sorted by date_added then id (sortThreads). Both queries start from the
 // ids (STRAIGHT_JOIN), so that the rows are found through their ticket_id
 // and reply_id indexes even when the statistics are stale.
 func (b *blesta) threads(ctx context.Context, hs []header) error {
@@ -349,63 +331,37 @@ func (b *blesta) threads(ctx context.Context, hs []header) error {
 	if b.hasContact {
 		contact = "cc.id = r.contact_id"
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT r.ticket_id, r.id, r.type, r.date_added, r.details, r.staff_id,"+
+	replies, err := group(ctx, s, "read replies", "SELECT r.ticket_id, r.id, r.type, r.date_added, r.details, r.staff_id,"+
 		" st.id IS NOT NULL, COALESCE(st.email, ''), COALESCE(TRIM(CONCAT_WS(' ', st.first_name, st.last_name)), ''),"+
 		" cc.id IS NOT NULL, COALESCE(cc.email, ''), COALESCE(TRIM(CONCAT_WS(' ', cc.first_name, cc.last_name)), '')"+
 		" FROM support_tickets t STRAIGHT_JOIN support_replies r ON r.ticket_id = t.id"+
 		" LEFT JOIN staff st ON r.staff_id > 0 AND st.id = r.staff_id"+
 		" LEFT JOIN contacts cc ON "+contact+
-		" WHERE t.id IN ("+inList(hs)+") AND r.type IN ('reply', 'note')")
-	if err != nil {
-		return fmt.Errorf("read replies: %w", err)
-	}
-	defer rows.Close()
-	replies := make(map[int64][]blReply, len(hs))
-	var rids []int64
-	for rows.Next() {
+		" WHERE t.id IN ("+inList(hs)+") AND r.type IN ('reply', 'note')", nil, func(rows *sql.Rows) (int64, blReply, error) {
 		var tid int64
 		var r blReply
-		if err := rows.Scan(&tid, &r.id, &r.typ, &r.created, &r.details, &r.staffID, &r.staffFound, &r.staffEmail, &r.staffName,
-			&r.contactFound, &r.cEmail, &r.cNm); err != nil {
-			return err
-		}
-		replies[tid] = append(replies[tid], r)
-		rids = append(rids, r.id)
+		err := rows.Scan(&tid, &r.id, &r.typ, &r.created, &r.details, &r.staffID, &r.staffFound, &r.staffEmail, &r.staffName,
+			&r.contactFound, &r.cEmail, &r.cNm)
+		return tid, r, err
+	})
+	if err != nil {
+		return err
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read replies: %w", err)
-	}
-	rows.Close()
-	atts := map[int64][]blAttachment{}
-	err = inBatches(rids, func(list string) error {
-		rows, err := s.db.QueryContext(ctx, "SELECT a.reply_id, a.id, a.name, a.file_name"+
-			" FROM support_replies r STRAIGHT_JOIN support_attachments a ON a.reply_id = r.id"+
-			" WHERE r.id IN ("+list+") ORDER BY a.reply_id, a.id")
-		if err != nil {
-			return fmt.Errorf("read attachments: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var rid int64
-			var a blAttachment
-			if err := rows.Scan(&rid, &a.id, &a.name, &a.path); err != nil {
-				return err
-			}
-			atts[rid] = append(atts[rid], a)
-		}
-		return rows.Err()
+	atts, err := groupBatched(ctx, s, "read attachments", sortThreads(replies), func(list string) string {
+		return "SELECT a.reply_id, a.id, a.name, a.file_name" +
+			" FROM support_replies r STRAIGHT_JOIN support_attachments a ON a.reply_id = r.id" +
+			" WHERE r.id IN (" + list + ") ORDER BY a.reply_id, a.id"
+	}, func(rows *sql.Rows) (int64, blAttachment, error) {
+		var rid int64
+		var a blAttachment
+		err := rows.Scan(&rid, &a.id, &a.name, &a.path)
+		return rid, a, err
 	})
 	if err != nil {
 		return err
 	}
 	for _, h := range hs {
 		rs := replies[h.key.(int64)]
-		slices.SortFunc(rs, func(a, b blReply) int {
-			if c := strings.Compare(a.created.String, b.created.String); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.id, b.id)
-		})
 		for i := range rs {
 			b.entry(h.t, &rs[i], atts[rs[i].id])
 		}

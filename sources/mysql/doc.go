@@ -20,6 +20,15 @@
 // root-confined sources.RootFile, so that a symbolic link leading out is an
 // attachment_path error on its ticket at validate time.
 //
+// The preset kit. Each preset file (osticket.go, whmcs.go, hesk.go,
+// freescout.go, blesta.go, custom.go) holds only its SQL, its row types and
+// its mapping to sources.Ticket. What they share is in kit.go (keyset pages,
+// IN lists and batches, lookup maps, rows grouped by parent, threads sorted
+// by time then id) and schema.go (the probing of tables, columns and
+// grants); source.go holds the Tickets loop, dates, attachments and custom
+// fields. A new preset starts from these; no preset holds a helper another
+// uses.
+//
 // Grants. The presets learn the schema by probing each table (SELECT *
 // ... LIMIT 0: all its columns, or 1146 when it does not exist), never from
 // information_schema alone, which hides what the user may not read. A table

@@ -1,13 +1,11 @@
 package mysql
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -124,10 +122,7 @@ func (f *freescout) initFields(ctx context.Context) error {
 
 // pageFields reads the mapped custom fields of a page's conversations.
 func (f *freescout) pageFields(ctx context.Context, hs []header) error {
-	byID := make(map[int64]*sources.Ticket, len(hs))
-	for _, h := range hs {
-		byID[h.key.(int64)] = h.t
-	}
+	byID := byKey(hs)
 	rows, err := f.s.db.QueryContext(ctx, "SELECT conversation_id, custom_field_id, COALESCE(value, '') FROM "+f.t("conversation_custom_field")+
 		" WHERE conversation_id IN ("+inList(hs)+") ORDER BY conversation_id, custom_field_id")
 	if err != nil {
@@ -176,19 +171,13 @@ func (f *freescout) where() string {
 }
 
 func (f *freescout) count(ctx context.Context) (int, error) {
-	var n int
-	err := f.s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+f.t("conversations")+" c"+f.where()).Scan(&n)
-	return n, err
+	return f.s.countRows(ctx, "SELECT COUNT(*) FROM "+f.t("conversations")+" c"+f.where())
 }
 
 var freescoutStatuses = map[int64]string{1: "active", 2: "pending", 3: "closed"}
 
 func (f *freescout) page(ctx context.Context, after any, n int) ([]header, error) {
 	s := f.s
-	var last int64 = -1
-	if after != nil {
-		last = after.(int64)
-	}
 	q := "SELECT c.id, c.number, COALESCE(c.subject, ''), c.mailbox_id, COALESCE(m.name, ''), c.status," +
 		" COALESCE(ua.email, ''), COALESCE(TRIM(CONCAT_WS(' ', ua.first_name, ua.last_name)), '')," +
 		" c.customer_id, cu.id IS NOT NULL, COALESCE(TRIM(CONCAT_WS(' ', cu.first_name, cu.last_name)), '')," +
@@ -200,13 +189,7 @@ func (f *freescout) page(ctx context.Context, after any, n int) ([]header, error
 		" LEFT JOIN " + f.t("customers") + " cu ON cu.id = c.customer_id" +
 		" LEFT JOIN " + f.t("users") + " ua ON ua.id = c.user_id" +
 		f.where() + " AND c.id > ? ORDER BY c.id LIMIT ?"
-	rows, err := s.db.QueryContext(ctx, q, last, n)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var hs []header
-	for rows.Next() {
+	hs, err := s.keyset(ctx, q, after, n, func(rows *sql.Rows) (header, error) {
 		var id, number, mailboxID, status int64
 		var customerID sql.NullInt64
 		var found bool
@@ -214,7 +197,7 @@ func (f *freescout) page(ctx context.Context, after any, n int) ([]header, error
 		var cc, created, updated, threadsUpdated sql.NullString
 		if err := rows.Scan(&id, &number, &subject, &mailboxID, &mailbox, &status, &aemail, &aname, &customerID, &found, &cname, &cemail,
 			&cc, &created, &updated, &threadsUpdated); err != nil {
-			return nil, err
+			return header{}, err
 		}
 		t := &sources.Ticket{
 			ID:         strconv.FormatInt(id, 10),
@@ -252,12 +235,11 @@ func (f *freescout) page(ctx context.Context, after any, n int) ([]header, error
 			t.AddProblem(sources.Problem{Severity: sources.Warning, Code: sources.CodeMissingField, Origin: t.Origin, Field: "subject",
 				Message: "the conversation has no subject"})
 		}
-		hs = append(hs, header{key: id, t: t})
-	}
-	if err := rows.Err(); err != nil {
+		return header{key: id, t: t}, nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	rows.Close()
 	if len(hs) > 0 && len(f.cfs) > 0 {
 		if err := f.pageFields(ctx, hs); err != nil {
 			return nil, err
@@ -298,6 +280,8 @@ type fsThread struct {
 	userEmail, userName, customerName, customerEm string
 }
 
+func (r fsThread) order() (sql.NullString, int64) { return r.created, r.id }
+
 type fsAttachment struct {
 	id, size      int64
 	name, relPath string
@@ -308,96 +292,49 @@ func (f *freescout) thread(ctx context.Context, h header) error {
 }
 
 // threads reads the threads of the conversations in hs with one query,
-// and their attachments by thread id in batches, sorting each thread by
-// created_at then id (as FreeScout shows it) here rather than in SQL. Both
+// and their attachments by thread id in batches, each thread sorted by
+// created_at then id (sortThreads), as FreeScout shows it. Both
 // queries start from the ids (STRAIGHT_JOIN), so that the threads are
 // found through their conversation_id index even when the table's
 // statistics are stale: an IN list alone let MariaDB scan the whole table
 // for every page.
 func (f *freescout) threads(ctx context.Context, hs []header) error {
 	s := f.s
-	rows, err := s.db.QueryContext(ctx, "SELECT t.conversation_id, t.id, t.type, t.created_at, t.body,"+
+	threads, err := group(ctx, s, "read threads", "SELECT t.conversation_id, t.id, t.type, t.created_at, t.body,"+
 		" t.created_by_user_id, u.id IS NOT NULL, COALESCE(u.email, ''), COALESCE(TRIM(CONCAT_WS(' ', u.first_name, u.last_name)), ''),"+
 		" t.created_by_customer_id, cu.id IS NOT NULL, COALESCE(TRIM(CONCAT_WS(' ', cu.first_name, cu.last_name)), ''),"+
 		" COALESCE(NULLIF(t.`from`, ''), (SELECT e.email FROM "+f.t("emails")+" e WHERE e.customer_id = t.created_by_customer_id ORDER BY e.id LIMIT 1), '')"+
 		" FROM "+f.t("conversations")+" c STRAIGHT_JOIN "+f.t("threads")+" t ON t.conversation_id = c.id"+
 		" LEFT JOIN "+f.t("users")+" u ON u.id = t.created_by_user_id"+
 		" LEFT JOIN "+f.t("customers")+" cu ON cu.id = t.created_by_customer_id"+
-		" WHERE c.id IN ("+inList(hs)+") AND "+f.migrated("t"))
-	if err != nil {
-		return fmt.Errorf("read threads: %w", err)
-	}
-	defer rows.Close()
-	threads := make(map[int64][]fsThread, len(hs))
-	var tids []int64
-	for rows.Next() {
+		" WHERE c.id IN ("+inList(hs)+") AND "+f.migrated("t"), nil, func(rows *sql.Rows) (int64, fsThread, error) {
 		var cid int64
 		var r fsThread
-		if err := rows.Scan(&cid, &r.id, &r.typ, &r.created, &r.body, &r.userID, &r.userFound, &r.userEmail, &r.userName,
-			&r.customerID, &r.customerFound, &r.customerName, &r.customerEm); err != nil {
-			return err
-		}
-		threads[cid] = append(threads[cid], r)
-		tids = append(tids, r.id)
+		err := rows.Scan(&cid, &r.id, &r.typ, &r.created, &r.body, &r.userID, &r.userFound, &r.userEmail, &r.userName,
+			&r.customerID, &r.customerFound, &r.customerName, &r.customerEm)
+		return cid, r, err
+	})
+	if err != nil {
+		return err
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read threads: %w", err)
-	}
-	rows.Close()
-	atts := map[int64][]fsAttachment{}
-	err = inBatches(tids, func(list string) error {
-		rows, err := s.db.QueryContext(ctx, "SELECT a.thread_id, a.id, a.file_name, COALESCE(a.size, -1),"+
-			` CONCAT(REPLACE(COALESCE(a.file_dir, ''), '\\', '/'), a.file_name)`+
-			" FROM "+f.t("threads")+" t STRAIGHT_JOIN "+f.t("attachments")+" a ON a.thread_id = t.id"+
-			" WHERE t.id IN ("+list+") ORDER BY a.thread_id, a.id")
-		if err != nil {
-			return fmt.Errorf("read attachments: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var tid int64
-			var a fsAttachment
-			if err := rows.Scan(&tid, &a.id, &a.name, &a.size, &a.relPath); err != nil {
-				return err
-			}
-			atts[tid] = append(atts[tid], a)
-		}
-		return rows.Err()
+	atts, err := groupBatched(ctx, s, "read attachments", sortThreads(threads), func(list string) string {
+		return "SELECT a.thread_id, a.id, a.file_name, COALESCE(a.size, -1)," +
+			` CONCAT(REPLACE(COALESCE(a.file_dir, ''), '\\', '/'), a.file_name)` +
+			" FROM " + f.t("threads") + " t STRAIGHT_JOIN " + f.t("attachments") + " a ON a.thread_id = t.id" +
+			" WHERE t.id IN (" + list + ") ORDER BY a.thread_id, a.id"
+	}, func(rows *sql.Rows) (int64, fsAttachment, error) {
+		var tid int64
+		var a fsAttachment
+		err := rows.Scan(&tid, &a.id, &a.name, &a.size, &a.relPath)
+		return tid, a, err
 	})
 	if err != nil {
 		return err
 	}
 	for _, h := range hs {
 		ts := threads[h.key.(int64)]
-		slices.SortFunc(ts, func(a, b fsThread) int {
-			if c := strings.Compare(a.created.String, b.created.String); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.id, b.id)
-		})
 		for i := range ts {
 			f.entry(h.t, &ts[i], atts[ts[i].id])
-		}
-	}
-	return nil
-}
-
-// inBatches calls fn with the ids as SQL lists of at most 500 (integers,
-// so inlining them is safe).
-func inBatches(ids []int64, fn func(list string) error) error {
-	const batch = 500
-	for len(ids) > 0 {
-		n := min(batch, len(ids))
-		var b strings.Builder
-		for i, id := range ids[:n] {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(strconv.FormatInt(id, 10))
-		}
-		ids = ids[n:]
-		if err := fn(b.String()); err != nil {
-			return err
 		}
 	}
 	return nil

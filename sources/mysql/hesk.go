@@ -69,17 +69,17 @@ func (k *hesk) init(ctx context.Context) error {
 	if noName {
 		return fmt.Errorf("%stickets has neither u_name nor name", k.pf)
 	}
-	if k.cats, err = idNames(ctx, s, "SELECT id, name FROM "+k.t("categories")); err != nil {
-		return fmt.Errorf("read categories: %w", err)
+	if k.cats, err = lookup[int64, string](ctx, s, "read categories", "SELECT id, name FROM "+k.t("categories")); err != nil {
+		return err
 	}
 	k.statuses = map[int64]string{}
 	for id, n := range heskStatuses {
 		k.statuses[id] = n
 	}
 	if k.sch.table(k.pf + "custom_statuses") {
-		custom, err := idNames(ctx, s, "SELECT id, name FROM "+k.t("custom_statuses"))
+		custom, err := lookup[int64, string](ctx, s, "read custom statuses", "SELECT id, name FROM "+k.t("custom_statuses"))
 		if err != nil {
-			return fmt.Errorf("read custom statuses: %w", err)
+			return err
 		}
 		for id, n := range custom {
 			k.statuses[id] = heskLabel(n)
@@ -172,9 +172,7 @@ func heskLabel(s string) string {
 }
 
 func (k *hesk) count(ctx context.Context) (int, error) {
-	var n int
-	err := k.s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+k.t("tickets")).Scan(&n)
-	return n, err
+	return k.s.countRows(ctx, "SELECT COUNT(*) FROM "+k.t("tickets"))
 }
 
 // heskCustomKeys are the Ticket.Fields keys of k.custom, in a fixed order.
@@ -196,10 +194,6 @@ type heskAux struct {
 
 func (k *hesk) page(ctx context.Context, after any, n int) ([]header, error) {
 	s := k.s
-	var last int64 = -1
-	if after != nil {
-		last = after.(int64)
-	}
 	name, email := "t.name", "t.email"
 	if k.has("tickets", "u_name") {
 		name, email = "t.u_name", "t.u_email"
@@ -223,7 +217,7 @@ func (k *hesk) page(ctx context.Context, after any, n int) ([]header, error) {
 	q := "SELECT t.id, t.trackid, COALESCE(t.subject, ''), t.category, t.status, CAST(t.priority AS CHAR), " +
 		reqName + ", " + reqEmail + ", t.openedby, t.dt, t.lastchange, COALESCE(t.attachments, ''), " + owner + custom +
 		" FROM " + k.t("tickets") + " t" + join + " WHERE t.id > ? ORDER BY t.id LIMIT ?"
-	rows, err := s.db.QueryContext(ctx, q, last, n)
+	rows, err := s.db.QueryContext(ctx, q, keyAfter(after), n)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package mysql
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -147,31 +146,11 @@ func (o *osticket) init(ctx context.Context) error {
 		}
 		o.depts[id] = strings.Join(parts, " / ")
 	}
-	if o.statuses, err = idNames(ctx, s, "SELECT id, name FROM "+o.t("ticket_status")); err != nil {
-		return fmt.Errorf("read statuses: %w", err)
+	if o.statuses, err = lookup[int64, string](ctx, s, "read statuses", "SELECT id, name FROM "+o.t("ticket_status")); err != nil {
+		return err
 	}
-	if o.prios, err = idNames(ctx, s, "SELECT priority_id, priority_desc FROM "+o.t("ticket_priority")); err != nil {
-		return fmt.Errorf("read priorities: %w", err)
-	}
-	return nil
-}
-
-func idNames(ctx context.Context, s *Source, q string) (map[int64]string, error) {
-	rows, err := s.db.QueryContext(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	m := map[int64]string{}
-	for rows.Next() {
-		var id int64
-		var n string
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, err
-		}
-		m[id] = n
-	}
-	return m, rows.Err()
+	o.prios, err = lookup[int64, string](ctx, s, "read priorities", "SELECT priority_id, priority_desc FROM "+o.t("ticket_priority"))
+	return err
 }
 
 func (o *osticket) from() string {
@@ -180,17 +159,11 @@ func (o *osticket) from() string {
 }
 
 func (o *osticket) count(ctx context.Context) (int, error) {
-	var n int
-	err := o.s.db.QueryRowContext(ctx, "SELECT COUNT(*)"+o.from()).Scan(&n)
-	return n, err
+	return o.s.countRows(ctx, "SELECT COUNT(*)"+o.from())
 }
 
 func (o *osticket) page(ctx context.Context, after any, n int) ([]header, error) {
 	s := o.s
-	var last int64 = -1
-	if after != nil {
-		last = after.(int64)
-	}
 	pid := "NULL"
 	if o.hasPID {
 		pid = "t.ticket_pid"
@@ -203,7 +176,7 @@ func (o *osticket) page(ctx context.Context, after any, n int) ([]header, error)
 		" LEFT JOIN " + o.t("user") + " u ON u.id = t.user_id" +
 		" LEFT JOIN " + o.t("user_email") + " ue ON ue.id = IF(t.user_email_id > 0, t.user_email_id, u.default_email_id)" +
 		" WHERE (s.state IS NULL OR s.state <> 'deleted') AND t.ticket_id > ? ORDER BY t.ticket_id LIMIT ?"
-	rows, err := s.db.QueryContext(ctx, q, last, n)
+	rows, err := s.db.QueryContext(ctx, q, keyAfter(after), n)
 	if err != nil {
 		return nil, err
 	}
@@ -380,18 +353,7 @@ type ostEntry struct {
 	staffFound, userFound                                                        bool
 }
 
-// inList renders ids as a SQL list. They are integers, so inlining them is
-// safe, and one statement serves any number of them.
-func inList(hs []header) string {
-	var b strings.Builder
-	for i, h := range hs {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.FormatInt(h.key.(int64), 10))
-	}
-	return b.String()
-}
+func (r ostEntry) order() (sql.NullString, int64) { return r.created, r.eid }
 
 func (o *osticket) thread(ctx context.Context, h header) error {
 	return o.threads(ctx, []header{h})
@@ -399,105 +361,52 @@ func (o *osticket) thread(ctx context.Context, h header) error {
 
 // threads reads the threads of the tickets in hs (one keyset page at most)
 // with one query for their entries and one for their attachments, instead
-// of two per ticket. The entries are sorted here, by created then id, as
-// osTicket shows them: an ORDER BY would make MariaDB sort rows holding the
-// TEXT body through a temporary table.
+// of two per ticket; the entries are sorted by sortThreads.
 func (o *osticket) threads(ctx context.Context, hs []header) error {
 	s := o.s
 	ids := inList(hs)
 	threads := " FROM " + o.t("thread") + " th JOIN " + o.t("thread_entry") + " e ON e.thread_id = th.id"
 	where := " WHERE th.object_type = 'T' AND th.object_id IN (" + ids + ") AND (e.flags & 4) = 0"
 
-	rows, err := s.db.QueryContext(ctx, "SELECT th.object_id, e.id, e.type, e.flags, e.poster, COALESCE(e.title, ''), e.body, e.format, e.created,"+
+	entries, err := group(ctx, s, "read thread entries", "SELECT th.object_id, e.id, e.type, e.flags, e.poster, COALESCE(e.title, ''), e.body, e.format, e.created,"+
 		" st.staff_id IS NOT NULL, TRIM(CONCAT_WS(' ', st.firstname, st.lastname)), COALESCE(st.email, ''),"+
 		" u.id IS NOT NULL, COALESCE(u.name, ''), COALESCE(ue.address, '')"+
 		threads+
 		" LEFT JOIN "+o.t("staff")+" st ON e.staff_id > 0 AND st.staff_id = e.staff_id"+
 		" LEFT JOIN "+o.t("user")+" u ON e.user_id > 0 AND u.id = e.user_id"+
 		" LEFT JOIN "+o.t("user_email")+" ue ON ue.id = u.default_email_id"+
-		where)
-	if err != nil {
-		return fmt.Errorf("read thread entries: %w", err)
-	}
-	defer rows.Close()
-	entries := make(map[int64][]ostEntry, len(hs))
-	for rows.Next() {
+		where, nil, func(rows *sql.Rows) (int64, ostEntry, error) {
 		var tid int64
 		var r ostEntry
-		if err := rows.Scan(&tid, &r.eid, &r.typ, &r.flags, &r.poster, &r.title, &r.body, &r.format, &r.created,
-			&r.staffFound, &r.staffName, &r.staffEmail, &r.userFound, &r.userName, &r.userEmail); err != nil {
-			return err
-		}
-		entries[tid] = append(entries[tid], r)
+		err := rows.Scan(&tid, &r.eid, &r.typ, &r.flags, &r.poster, &r.title, &r.body, &r.format, &r.created,
+			&r.staffFound, &r.staffName, &r.staffEmail, &r.userFound, &r.userName, &r.userEmail)
+		return tid, r, err
+	})
+	if err != nil {
+		return err
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read thread entries: %w", err)
-	}
-	rows.Close()
-	atts, err := o.attachments(ctx, entries)
+	// Attachments by entry id, through the attachment table's
+	// (object_id, ...) key, some hundreds at a time.
+	atts, err := groupBatched(ctx, s, "read attachments", sortThreads(entries), func(list string) string {
+		return "SELECT a.object_id, COALESCE(NULLIF(a.name, ''), f.name), f.size, f.bk, f.`key`, f.id" +
+			" FROM " + o.t("attachment") + " a JOIN " + o.t("file") + " f ON f.id = a.file_id" +
+			" WHERE a.object_id IN (" + list + ") AND a.type = 'H' ORDER BY a.object_id, a.id"
+	}, func(rows *sql.Rows) (int64, ostAttachment, error) {
+		var eid int64
+		var a ostAttachment
+		err := rows.Scan(&eid, &a.name, &a.size, &a.backend, &a.key, &a.fileID)
+		return eid, a, err
+	})
 	if err != nil {
 		return err
 	}
 	for _, h := range hs {
 		es := entries[h.key.(int64)]
-		// DATETIME text sorts as its value; NULL first, as ORDER BY would.
-		slices.SortFunc(es, func(a, b ostEntry) int {
-			if c := strings.Compare(a.created.String, b.created.String); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.eid, b.eid)
-		})
 		for i := range es {
 			o.entry(h.t, &es[i], atts[es[i].eid])
 		}
 	}
 	return nil
-}
-
-// attachments returns the attachments of the given entries, by entry id,
-// in attachment id order. It looks them up by entry id, through the
-// attachment table's (object_id, ...) key, some hundreds at a time.
-func (o *osticket) attachments(ctx context.Context, entries map[int64][]ostEntry) (map[int64][]ostAttachment, error) {
-	var eids []int64
-	for _, es := range entries {
-		for _, e := range es {
-			eids = append(eids, e.eid)
-		}
-	}
-	slices.Sort(eids)
-	atts := map[int64][]ostAttachment{}
-	const batch = 500
-	for len(eids) > 0 {
-		n := min(batch, len(eids))
-		var list strings.Builder
-		for i, id := range eids[:n] {
-			if i > 0 {
-				list.WriteByte(',')
-			}
-			list.WriteString(strconv.FormatInt(id, 10))
-		}
-		eids = eids[n:]
-		rows, err := o.s.db.QueryContext(ctx, "SELECT a.object_id, COALESCE(NULLIF(a.name, ''), f.name), f.size, f.bk, f.`key`, f.id"+
-			" FROM "+o.t("attachment")+" a JOIN "+o.t("file")+" f ON f.id = a.file_id"+
-			" WHERE a.object_id IN ("+list.String()+") AND a.type = 'H' ORDER BY a.object_id, a.id")
-		if err != nil {
-			return nil, fmt.Errorf("read attachments: %w", err)
-		}
-		for rows.Next() {
-			var eid int64
-			var a ostAttachment
-			if err := rows.Scan(&eid, &a.name, &a.size, &a.backend, &a.key, &a.fileID); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			atts[eid] = append(atts[eid], a)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("read attachments: %w", err)
-		}
-	}
-	return atts, nil
 }
 
 // entry adds r to t's entries, or a problem when it cannot be imported.

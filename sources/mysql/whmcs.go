@@ -56,8 +56,8 @@ func (w *whmcs) init(ctx context.Context) error {
 	if err := w.sch.err(); err != nil {
 		return err
 	}
-	if w.depts, err = idNames(ctx, s, "SELECT id, name FROM "+w.t("ticketdepartments")); err != nil {
-		return fmt.Errorf("read departments: %w", err)
+	if w.depts, err = lookup[int64, string](ctx, s, "read departments", "SELECT id, name FROM "+w.t("ticketdepartments")); err != nil {
+		return err
 	}
 	if err := w.customFields(ctx); err != nil {
 		return err
@@ -159,9 +159,7 @@ func (w *whmcs) where() string {
 }
 
 func (w *whmcs) count(ctx context.Context) (int, error) {
-	var n int
-	err := w.s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+w.t("tickets")+" t"+w.where()).Scan(&n)
-	return n, err
+	return w.s.countRows(ctx, "SELECT COUNT(*) FROM "+w.t("tickets")+" t"+w.where())
 }
 
 // requester returns SQL for the name and email of a message's customer
@@ -180,16 +178,12 @@ func (w *whmcs) requester(table, alias string) (name, email, joins string) {
 
 func (w *whmcs) page(ctx context.Context, after any, n int) ([]header, error) {
 	s := w.s
-	var last int64 = -1
-	if after != nil {
-		last = after.(int64)
-	}
 	rname, remail, joins := w.requester("tickets", "t")
 	q := "SELECT t.id, COALESCE(t.tid, ''), COALESCE(t.title, ''), t.did, COALESCE(t.status, ''), COALESCE(t.urgency, ''), t.userid, " +
 		rname + ", " + remail + ", COALESCE(t.cc, ''), t.date, t.lastreply, " + w.col("tickets", "t", "flag", "0") +
 		", COALESCE(" + w.col("tickets", "t", "service", "''") + ", '')" +
 		" FROM " + w.t("tickets") + " t" + joins + w.where() + " AND t.id > ? ORDER BY t.id LIMIT ?"
-	rows, err := s.db.QueryContext(ctx, q, last, n)
+	rows, err := s.db.QueryContext(ctx, q, keyAfter(after), n)
 	if err != nil {
 		return nil, err
 	}
@@ -246,10 +240,7 @@ func (w *whmcs) page(ctx context.Context, after any, n int) ([]header, error) {
 			return nil, err
 		}
 		defer urows.Close()
-		byID := map[int64]*sources.Ticket{}
-		for _, h := range hs {
-			byID[h.key.(int64)] = h.t
-		}
+		byID := byKey(hs)
 		for urows.Next() {
 			var id int64
 			var ts sql.NullFloat64
@@ -359,16 +350,6 @@ func whmcsName(stored string) string {
 		}
 	}
 	return base
-}
-
-func splitList(s, sep string) []string {
-	var out []string
-	for _, p := range strings.Split(s, sep) {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // linkService reads tbltickets.service, "S<id>" (a service) or "D<id>" (a
