@@ -12,29 +12,9 @@ import (
 )
 
 func (c *call) openTicket() (any, *apiError) {
-	var cl *Client
-	if id := c.int("clientid"); id != 0 {
-		if cl = c.st.client(id); cl == nil {
-			return nil, bizErr("Client ID Not Found")
-		}
-	}
-	if id := c.int("userid"); id != 0 {
-		u := c.st.client(id)
-		if u == nil {
-			return nil, bizErr("The system cannot find the provided user ID.")
-		}
-		if cl == nil {
-			cl = u
-		}
-	}
-	var ct *Contact
-	if id := c.int("contactid"); id != 0 {
-		if cl == nil {
-			return nil, bizErr("Contact ID Not Found")
-		}
-		if ct = c.st.contact(id, cl.ID); ct == nil {
-			return nil, bizErr("Contact ID Not Found")
-		}
+	cl, ct, e := c.openRequester()
+	if e != nil {
+		return nil, e
 	}
 	if cl == nil && (!c.has("name") || !c.has("email")) {
 		return nil, bizErr("Name and email address are required if not a client")
@@ -49,17 +29,9 @@ func (c *call) openTicket() (any, *apiError) {
 	if !c.has("message") {
 		return nil, bizErr("Message is required")
 	}
-	service := ""
-	if id := c.int("serviceid"); id != 0 {
-		if owned(c.st.seed.Services, id) == nil {
-			return nil, bizErr("Service ID Not Found")
-		}
-		service = "S" + itoa(id)
-	} else if id := c.int("domainid"); id != 0 {
-		if owned(c.st.seed.Domains, id) == nil {
-			return nil, bizErr("Domain ID Not Found")
-		}
-		service = "D" + itoa(id)
+	service, e := c.openService()
+	if e != nil {
+		return nil, e
 	}
 	if cl == nil && !validEmail(c.str("email")) {
 		return nil, bizErr("Email Address Invalid")
@@ -112,6 +84,53 @@ func (c *call) openTicket() (any, *apiError) {
 	return obj{{"result", "success"}, {"id", strconv.FormatInt(id, 10)}, {"tid", tid}, {"c", t.c}}, nil
 }
 
+// openRequester reads OpenTicket's clientid, userid and contactid: the
+// client (nil for a guest) and its contact (nil when none).
+func (c *call) openRequester() (*Client, *Contact, *apiError) {
+	var cl *Client
+	if id := c.int("clientid"); id != 0 {
+		if cl = c.st.client(id); cl == nil {
+			return nil, nil, bizErr("Client ID Not Found")
+		}
+	}
+	if id := c.int("userid"); id != 0 {
+		u := c.st.client(id)
+		if u == nil {
+			return nil, nil, bizErr("The system cannot find the provided user ID.")
+		}
+		if cl == nil {
+			cl = u
+		}
+	}
+	var ct *Contact
+	if id := c.int("contactid"); id != 0 {
+		if cl == nil {
+			return nil, nil, bizErr("Contact ID Not Found")
+		}
+		if ct = c.st.contact(id, cl.ID); ct == nil {
+			return nil, nil, bizErr("Contact ID Not Found")
+		}
+	}
+	return cl, ct, nil
+}
+
+// openService reads OpenTicket's serviceid or domainid: "S<id>", "D<id>"
+// or "".
+func (c *call) openService() (string, *apiError) {
+	if id := c.int("serviceid"); id != 0 {
+		if owned(c.st.seed.Services, id) == nil {
+			return "", bizErr("Service ID Not Found")
+		}
+		return "S" + itoa(id), nil
+	} else if id := c.int("domainid"); id != 0 {
+		if owned(c.st.seed.Domains, id) == nil {
+			return "", bizErr("Domain ID Not Found")
+		}
+		return "D" + itoa(id), nil
+	}
+	return "", nil
+}
+
 func fullName(cl *Client) string { return strings.TrimSpace(cl.FirstName + " " + cl.LastName) }
 
 func (c *call) addTicketReply() (any, *apiError) {
@@ -119,20 +138,9 @@ func (c *call) addTicketReply() (any, *apiError) {
 	if t == nil {
 		return nil, bizErr("Ticket ID not found")
 	}
-	var cl *Client
-	if id := c.int("clientid"); id != 0 {
-		if cl = c.st.client(id); cl == nil {
-			return nil, bizErr("Client ID Not Found")
-		}
-	}
-	var ct *Contact
-	if id := c.int("contactid"); id != 0 {
-		if cl == nil {
-			return nil, bizErr("Contact ID Not Found")
-		}
-		if ct = c.st.contact(id, cl.ID); ct == nil {
-			return nil, bizErr("Contact ID Not Found")
-		}
+	cl, ct, e := c.replyClient()
+	if e != nil {
+		return nil, e
 	}
 	adminUser := c.str("adminusername")
 	guest := cl == nil && adminUser == ""
@@ -151,15 +159,9 @@ func (c *call) addTicketReply() (any, *apiError) {
 			return nil, bizErr("Admin Username Not Found")
 		}
 	}
-	status := "Customer-Reply"
-	if adm != nil {
-		status = "Answered"
-	}
-	if c.has("status") {
-		if c.st.status(c.str("status")) == nil {
-			return nil, bizErr("Invalid Ticket Status")
-		}
-		status = c.str("status")
+	status, e := c.replyStatus(adm)
+	if e != nil {
+		return nil, e
 	}
 	date, e := c.created("Reply creation date cannot be in the future")
 	if e != nil {
@@ -192,6 +194,44 @@ func (c *call) addTicketReply() (any, *apiError) {
 		c.st.emails = append(c.st.emails, Email{Template: "Support Ticket Reply", To: t.email, TicketID: t.id, TID: t.tid, Subject: t.subject, Sent: c.now})
 	}
 	return obj{{"result", "success"}}, nil
+}
+
+// replyClient reads AddTicketReply's clientid and contactid: the client
+// (nil when none) and its contact (nil when none).
+func (c *call) replyClient() (*Client, *Contact, *apiError) {
+	var cl *Client
+	if id := c.int("clientid"); id != 0 {
+		if cl = c.st.client(id); cl == nil {
+			return nil, nil, bizErr("Client ID Not Found")
+		}
+	}
+	var ct *Contact
+	if id := c.int("contactid"); id != 0 {
+		if cl == nil {
+			return nil, nil, bizErr("Contact ID Not Found")
+		}
+		if ct = c.st.contact(id, cl.ID); ct == nil {
+			return nil, nil, bizErr("Contact ID Not Found")
+		}
+	}
+	return cl, ct, nil
+}
+
+// replyStatus is the status a reply leaves its ticket in: its status
+// parameter, else Answered for an admin's reply (adm), else
+// Customer-Reply.
+func (c *call) replyStatus(adm *Admin) (string, *apiError) {
+	status := "Customer-Reply"
+	if adm != nil {
+		status = "Answered"
+	}
+	if c.has("status") {
+		if c.st.status(c.str("status")) == nil {
+			return "", bizErr("Invalid Ticket Status")
+		}
+		status = c.str("status")
+	}
+	return status, nil
 }
 
 // ticketByIDOrNum finds the ticket named by ticketid or else ticketnum.
@@ -255,6 +295,14 @@ func (c *call) updateTicket() (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
+	c.applyUpdate(t, dept, date, cf)
+	return obj{{"result", "success"}, {"ticketid", strconv.FormatInt(t.id, 10)}}, nil
+}
+
+// applyUpdate sets the values an UpdateTicket call sends on t, after
+// they were checked: dept (nil = unchanged), date (zero = unchanged) and
+// the custom fields cf (nil = unchanged).
+func (c *call) applyUpdate(t *ticket, dept *Department, date time.Time, cf map[int]string) {
 	if dept != nil {
 		t.deptID = dept.ID
 	}
@@ -307,7 +355,6 @@ func (c *call) updateTicket() (any, *apiError) {
 			t.customFields[k] = v
 		}
 	}
-	return obj{{"result", "success"}, {"ticketid", strconv.FormatInt(t.id, 10)}}, nil
 }
 
 func contactName(ct *Contact) string { return strings.TrimSpace(ct.FirstName + " " + ct.LastName) }
