@@ -54,17 +54,7 @@ func (s *planning) finish() {
 		p.EndStatus, p.EndPriority = "", p.Priority
 		return
 	}
-	lastReply := -1
-	for i := range p.Steps {
-		if r := p.Steps[i].Reply; r != nil {
-			lastReply = i
-			if p.Steps[i].Entry.Kind == sources.StaffReply {
-				natural = StatusAnswered
-			} else {
-				natural = StatusCustomerReply
-			}
-		}
-	}
+	lastReply, natural := s.lastReply(natural)
 	// The status to end in: the source's, or when it has none ("leave
 	// what WHMCS arrives at"), where a fresh import of the whole thread
 	// arrives, which a sync must reach too (the source's status may have
@@ -94,16 +84,7 @@ func (s *planning) finish() {
 		if applyDept {
 			u.DeptID = p.DeptID
 		}
-		s.updateFields(u, changed)
-		st := Step{Kind: StepUpdate, Key: "update", Update: u, Fields: changed}
-		if k := s.opening; k != nil {
-			// The edited opening message: UpdateTicket sets it (and its
-			// date) absolutely.
-			msg, md := s.body(k)
-			u.Message, u.Markdown, u.Created = msg, md, k.e.Created
-			st.EntryKey, st.Hash, st.Created, st.Message = k.key, k.hash, k.e.Created, msg
-		}
-		p.Steps = append(p.Steps, st)
+		p.Steps = append(p.Steps, s.updateStep(u, changed))
 	}
 	p.EndFields = s.fields
 	p.EndStatus, p.EndPriority = natural, p.Priority
@@ -113,6 +94,40 @@ func (s *planning) finish() {
 	if len(p.Steps) > 0 && (p.EndStatus == StatusAnswered || p.EndStatus == StatusCustomerReply) {
 		s.warnf(sources.CodeAutocloseStatus, nil, "status", "the ticket ends %s, which WHMCS's inactive-ticket auto-close may close", p.EndStatus)
 	}
+}
+
+// lastReply returns the index of the plan's last reply step (-1 when
+// none) and the status WHMCS arrives at by itself after the steps, from
+// natural before them.
+func (s *planning) lastReply(natural string) (int, string) {
+	p := s.p
+	lastReply := -1
+	for i := range p.Steps {
+		if r := p.Steps[i].Reply; r != nil {
+			lastReply = i
+			if p.Steps[i].Entry.Kind == sources.StaffReply {
+				natural = StatusAnswered
+			} else {
+				natural = StatusCustomerReply
+			}
+		}
+	}
+	return lastReply, natural
+}
+
+// updateStep is the final UpdateTicket step: u with the changed fields,
+// and the edited opening message when there is one.
+func (s *planning) updateStep(u *whmcs.UpdateTicketRequest, changed map[string]string) Step {
+	s.updateFields(u, changed)
+	st := Step{Kind: StepUpdate, Key: "update", Update: u, Fields: changed}
+	if k := s.opening; k != nil {
+		// The edited opening message: UpdateTicket sets it (and its
+		// date) absolutely.
+		msg, md := s.body(k)
+		u.Message, u.Markdown, u.Created = msg, md, k.e.Created
+		st.EntryKey, st.Hash, st.Created, st.Message = k.key, k.hash, k.e.Created, msg
+	}
+	return st
 }
 
 // freshStatus is the status a fresh import of the whole thread leaves
