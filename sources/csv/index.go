@@ -116,21 +116,27 @@ func (s *Source) buildIndex(ctx context.Context) (*index, error) {
 			return nil, fmt.Errorf("csv: %s:%d: a record of %d bytes is too large", MessagesFile, r.line, end-off)
 		}
 		r.size = uint32(end - off)
-		if idx.disk != nil {
-			if err := idx.disk.add(ctx, id, r); err != nil {
-				return nil, err
-			}
-			continue
+		if err := idx.add(ctx, id, r); err != nil {
+			return nil, err
 		}
-		refs, known := idx.byTicket[id]
-		if !known {
-			// Clone: id shares its memory with the whole record, body
-			// included, which the index must not keep.
-			id = strings.Clone(id)
-			idx.tail = append(idx.tail, tailItem{id: id, ref: r})
-		}
-		idx.byTicket[id] = append(refs, r)
 	}
+}
+
+// add indexes record r of ticket id: on disk once the index is there,
+// else in memory, where the first record of an id joins the tail.
+func (idx *index) add(ctx context.Context, id string, r ref) error {
+	if idx.disk != nil {
+		return idx.disk.add(ctx, id, r)
+	}
+	refs, known := idx.byTicket[id]
+	if !known {
+		// Clone: id shares its memory with the whole record, body
+		// included, which the index must not keep.
+		id = strings.Clone(id)
+		idx.tail = append(idx.tail, tailItem{id: id, ref: r})
+	}
+	idx.byTicket[id] = append(refs, r)
+	return nil
 }
 
 // toDisk moves the index to a temporary SQLite file: the records indexed
