@@ -1,3 +1,8 @@
+// replay.go holds one ticket's replay: its stages (load the prior,
+// plan, read what the checkpoint does not know, guard, send) and one
+// step's write (build the request, the intent/settle loop, the read-back).
+// Finding a write whose answer was lost is in reconcile.go.
+
 package importer
 
 import (
@@ -5,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
@@ -19,185 +23,254 @@ const maxResends = 3
 
 // replay brings one ticket to WHMCS. It returns an error only when the run
 // must stop (fatal); a ticket's own failure is in the result.
+//
+// Its stages run in order, each stopping the replay when it has decided
+// the ticket's result: settle and load what the checkpoint knows, plan,
+// read what the checkpoint does not know (adoption, refresh), read WHMCS
+// before a sync writes to it (guard), and send the steps.
 func (r *runner) replay(ctx context.Context, t *sources.Ticket) (TicketResult, error) {
-	res := TicketResult{Ticket: t.ID}
-	// gone records that the ticket is no longer in WHMCS: later runs skip
-	// it, and nothing is sent for it.
-	gone := func(why string) (TicketResult, error) {
-		if err := r.o.Store.MarkDeleted(context.WithoutCancel(ctx), t.ID, why); err != nil {
-			return res, Fatal(err)
+	x := &ticketReplay{r: r, ctx: ctx, t: t, res: TicketResult{Ticket: t.ID}}
+	for _, stage := range []func() (bool, error){x.loadPrior, x.planTicket, x.readUnknown, x.guard, x.finishEmpty, x.sendSteps} {
+		if done, err := stage(); done || err != nil {
+			return x.res, err
 		}
-		res.Outcome, res.Gone = Deleted, why
-		return res, nil
 	}
-	fail := func(step string, err error) (TicketResult, error) {
-		if IsFatal(err) {
-			return res, err
-		}
-		if ctx.Err() != nil {
-			res.Outcome = Stopped
-			return res, nil
-		}
-		if whmcs.IsTicketNotFound(err) {
-			// A write (or the reconciling read) found the ticket gone:
-			// deleted in WHMCS since it was read, or never read (an
-			// unfinished import's ticket).
-			h, herr := r.o.Store.Header(ctx, t.ID)
-			if herr != nil {
-				return res, Fatal(herr)
-			}
-			if h != nil && h.WHMCSID != 0 {
-				res.WHMCSID = h.WHMCSID
-				return gone(reasonDeleted)
-			}
-		}
-		res.Outcome, res.Step, res.Err = Failed, step, err
-		if res.Problem.Code == "" && whmcs.IsTooLarge(err) {
-			// WHMCS refused the request for its size (probably
-			// post_max_size, after a passed preflight): this ticket's
-			// failure, never the run's.
-			res.Problem = sources.Problem{Severity: sources.Error, Code: sources.CodeRequestTooLarge, Origin: t.Origin, Field: "target.max_request_size"}
-		}
-		if res.Problem.Code == "" {
-			res.Problem = sources.Problem{Severity: sources.Error, Code: sources.CodeWHMCSCall, Origin: t.Origin}
-		}
-		if ferr := r.o.Store.Fail(context.WithoutCancel(ctx), t.ID, step+": "+err.Error()); ferr != nil {
-			return res, Fatal(ferr)
-		}
-		return res, nil
-	}
+	return x.res, nil
+}
 
-	// Settle what an earlier, interrupted attempt left unsure.
+// ticketReplay is the state of one ticket's replay. Its stages return
+// done when the ticket's result (x.res) is decided, and an error only when
+// the run must stop.
+type ticketReplay struct {
+	r   *runner
+	ctx context.Context
+	t   *sources.Ticket
+	res TicketResult
+
+	st    *checkpoints.Ticket
+	prior *mapping.Prior
+	open  []checkpoints.Conflict
+	plan  *mapping.Plan
+	// adopted is set when the ticket was found opened in WHMCS by an
+	// earlier run; again when the checkpoint learnt from WHMCS and the
+	// ticket was planned again.
+	adopted, again bool
+}
+
+// gone records that the ticket is no longer in WHMCS: later runs skip it,
+// and nothing is sent for it.
+func (x *ticketReplay) gone(why string) (bool, error) {
+	if err := x.r.o.Store.MarkDeleted(context.WithoutCancel(x.ctx), x.t.ID, why); err != nil {
+		return true, Fatal(err)
+	}
+	x.res.Outcome, x.res.Gone = Deleted, why
+	return true, nil
+}
+
+// fail records the ticket's failure at step, unless err is the run's
+// (fatal), the run was stopped, or the ticket was found gone.
+func (x *ticketReplay) fail(step string, err error) (bool, error) {
+	r, ctx, t, res := x.r, x.ctx, x.t, &x.res
+	if IsFatal(err) {
+		return true, err
+	}
+	if ctx.Err() != nil {
+		res.Outcome = Stopped
+		return true, nil
+	}
+	if whmcs.IsTicketNotFound(err) {
+		// A write (or the reconciling read) found the ticket gone:
+		// deleted in WHMCS since it was read, or never read (an
+		// unfinished import's ticket).
+		h, herr := r.o.Store.Header(ctx, t.ID)
+		if herr != nil {
+			return true, Fatal(herr)
+		}
+		if h != nil && h.WHMCSID != 0 {
+			res.WHMCSID = h.WHMCSID
+			return x.gone(reasonDeleted)
+		}
+	}
+	res.Outcome, res.Step, res.Err = Failed, step, err
+	if res.Problem.Code == "" && whmcs.IsTooLarge(err) {
+		// WHMCS refused the request for its size (probably
+		// post_max_size, after a passed preflight): this ticket's
+		// failure, never the run's.
+		res.Problem = sources.Problem{Severity: sources.Error, Code: sources.CodeRequestTooLarge, Origin: t.Origin, Field: "target.max_request_size"}
+	}
+	if res.Problem.Code == "" {
+		res.Problem = sources.Problem{Severity: sources.Error, Code: sources.CodeWHMCSCall, Origin: t.Origin}
+	}
+	if ferr := r.o.Store.Fail(context.WithoutCancel(ctx), t.ID, step+": "+err.Error()); ferr != nil {
+		return true, Fatal(ferr)
+	}
+	return true, nil
+}
+
+// loadPrior settles what an earlier, interrupted attempt left unsure, and
+// loads what the checkpoint knows of the ticket: its state, the prior for
+// the planner, and its open conflicts.
+func (x *ticketReplay) loadPrior() (bool, error) {
+	r, ctx, t := x.r, x.ctx, x.t
 	if err := r.settlePending(ctx, t.ID); err != nil {
-		return fail("reconcile", err)
+		return x.fail("reconcile", err)
 	}
 	st, err := r.o.Store.Ticket(ctx, t.ID)
 	if err != nil {
-		return res, Fatal(err)
+		return true, Fatal(err)
 	}
+	x.st = st
 	if st != nil && st.State == checkpoints.StateDeleted {
 		// Found gone from WHMCS by an earlier run, and reported then.
-		res.Outcome, res.WHMCSID = Skipped, st.WHMCSID
-		return res, nil
+		x.res.Outcome, x.res.WHMCSID = Skipped, st.WHMCSID
+		return true, nil
 	}
-	prior := priorOf(st)
-	var open []checkpoints.Conflict
-	if prior != nil {
-		res.WHMCSID = st.WHMCSID
+	x.prior = priorOf(st)
+	if x.prior != nil {
+		x.res.WHMCSID = st.WHMCSID
 		if r.conflicted[t.ID] {
-			if open, err = r.o.Store.OpenConflicts(ctx, t.ID); err != nil {
-				return res, Fatal(err)
+			if x.open, err = r.o.Store.OpenConflicts(ctx, t.ID); err != nil {
+				return true, Fatal(err)
 			}
 		}
 	}
-	plan, err := r.o.Planner.Plan(ctx, t, r.withOpenConflicts(prior, open))
+	return false, nil
+}
+
+// planTicket plans the ticket; a plan with errors fails it.
+func (x *ticketReplay) planTicket() (bool, error) {
+	plan, err := x.r.o.Planner.Plan(x.ctx, x.t, x.r.withOpenConflicts(x.prior, x.open))
 	if err != nil {
 		if whmcs.IsAuth(err) {
-			return res, Fatal(err)
+			return true, Fatal(err)
 		}
-		return fail("plan", err)
+		return x.fail("plan", err)
 	}
+	x.plan = plan
 	if plan.Failed() {
-		res.Drift = plan.Drift
+		x.res.Drift = plan.Drift
 		for _, p := range plan.Problems {
 			if p.Severity == sources.Error {
-				res.Problem = p
+				x.res.Problem = p
 				break
 			}
 		}
-		return fail("plan", problemsError(plan.Problems))
+		return x.fail("plan", problemsError(plan.Problems))
 	}
-	// What the checkpoint does not know is read from WHMCS before it is
-	// written: a ticket an earlier run opened (adopted), the entries of a
-	// half-built one written after a stale copy of the checkpoint was made.
-	adopted, again := false, false
+	return false, nil
+}
+
+// readUnknown reads from WHMCS what the checkpoint does not know before it
+// is written: a ticket an earlier run opened (adopted), the entries of a
+// half-built one written after a stale copy of the checkpoint was made.
+// When the checkpoint learnt something, the ticket is planned again.
+func (x *ticketReplay) readUnknown() (bool, error) {
+	r, ctx, t := x.r, x.ctx, x.t
+	var err error
 	switch {
-	case prior == nil:
-		adopted, err = r.adopt(ctx, t, plan)
+	case x.prior == nil:
+		x.adopted, err = r.adopt(ctx, t, x.plan)
 		if err != nil {
 			if errors.Is(err, ErrAmbiguous) {
-				res.Problem = sources.Problem{Severity: sources.Error, Code: sources.CodeAdoptAmbiguous, Origin: t.Origin}
+				x.res.Problem = sources.Problem{Severity: sources.Error, Code: sources.CodeAdoptAmbiguous, Origin: t.Origin}
 			}
-			return fail("adopt", err)
+			return x.fail("adopt", err)
 		}
-		again = adopted
-	case st.State != checkpoints.StateImported:
-		if again, err = r.refresh(ctx, t, st, plan); err != nil {
-			return fail("reconcile", err)
-		}
-	}
-	if again {
-		if st, err = r.o.Store.Ticket(ctx, t.ID); err != nil {
-			return res, Fatal(err)
-		}
-		prior = priorOf(st)
-		if plan, err = r.o.Planner.Plan(ctx, t, prior); err != nil {
-			if whmcs.IsAuth(err) {
-				return res, Fatal(err)
-			}
-			return fail("plan", err)
+		x.again = x.adopted
+	case x.st.State != checkpoints.StateImported:
+		if x.again, err = r.refresh(ctx, t, x.st, x.plan); err != nil {
+			return x.fail("reconcile", err)
 		}
 	}
-	if prior != nil && !again && len(plan.Steps) > 0 {
-		// Read what WHMCS holds before writing to it: what people changed
-		// there since the last sync is kept (or, with on_conflict: source,
-		// overwritten), and reported. A ticket just adopted or refreshed
-		// was read from WHMCS above, and its state is WHMCS's.
-		g, err := r.guard(ctx, t.ID, st, open, plan)
-		if err != nil {
-			return fail("read before sync", err)
-		}
-		res.Conflicts = g.conflicts
-		if g.gone != "" {
-			return gone(g.gone)
-		}
+	if !x.again {
+		return false, nil
 	}
-	res.Drift = plan.Drift
-	if len(plan.Steps) == 0 {
-		if err := r.o.Store.Finish(ctx, t.ID, t.Updated); err != nil {
-			return res, Fatal(err)
-		}
-		res.Outcome = Unchanged
-		if adopted {
-			res.Outcome = Adopted
-		}
-		if prior == nil {
-			// A plan with no step for a new ticket cannot happen (the
-			// planner reports no_message); never count it as imported.
-			return fail("plan", errors.New("nothing to import"))
-		}
-		return res, nil
+	if x.st, err = r.o.Store.Ticket(ctx, t.ID); err != nil {
+		return true, Fatal(err)
 	}
+	x.prior = priorOf(x.st)
+	if x.plan, err = r.o.Planner.Plan(ctx, t, x.prior); err != nil {
+		if whmcs.IsAuth(err) {
+			return true, Fatal(err)
+		}
+		return x.fail("plan", err)
+	}
+	return false, nil
+}
 
+// guard reads what WHMCS holds before a sync writes to it: what people
+// changed there since the last sync is kept (or, with on_conflict: source,
+// overwritten), and reported. A ticket just adopted or refreshed was read
+// from WHMCS by readUnknown, and its state is WHMCS's.
+func (x *ticketReplay) guard() (bool, error) {
+	if x.prior != nil && !x.again && len(x.plan.Steps) > 0 {
+		g, err := x.r.guard(x.ctx, x.t.ID, x.st, x.open, x.plan)
+		if err != nil {
+			return x.fail("read before sync", err)
+		}
+		x.res.Conflicts = g.conflicts
+		if g.gone != "" {
+			return x.gone(g.gone)
+		}
+	}
+	x.res.Drift = x.plan.Drift
+	return false, nil
+}
+
+// finishEmpty finishes a ticket whose plan has no step: unchanged (or
+// adopted) when it was imported before.
+func (x *ticketReplay) finishEmpty() (bool, error) {
+	if len(x.plan.Steps) > 0 {
+		return false, nil
+	}
+	if err := x.r.o.Store.Finish(x.ctx, x.t.ID, x.t.Updated); err != nil {
+		return true, Fatal(err)
+	}
+	x.res.Outcome = Unchanged
+	if x.adopted {
+		x.res.Outcome = Adopted
+	}
+	if x.prior == nil {
+		// A plan with no step for a new ticket cannot happen (the
+		// planner reports no_message); never count it as imported.
+		return x.fail("plan", errors.New("nothing to import"))
+	}
+	return true, nil
+}
+
+// sendSteps sends the plan's steps in order, each exactly once, and
+// finishes the ticket.
+func (x *ticketReplay) sendSteps() (bool, error) {
+	r, ctx, t, plan := x.r, x.ctx, x.t, x.plan
 	var whmcsID int64
-	if prior != nil {
-		whmcsID = prior.TicketID
+	if x.prior != nil {
+		whmcsID = x.prior.TicketID
 	}
 	for i := range plan.Steps {
 		if ctx.Err() != nil {
-			res.Outcome = Stopped
-			return res, nil
+			x.res.Outcome = Stopped
+			return true, nil
 		}
 		s := &plan.Steps[i]
 		id, err := r.step(ctx, t, s, whmcsID)
 		if err != nil {
-			return fail(s.Key+" ("+s.Kind.String()+")", err)
+			return x.fail(s.Key+" ("+s.Kind.String()+")", err)
 		}
 		if s.Kind == mapping.StepOpen {
 			whmcsID = id
 		}
 	}
 	if err := r.o.Store.Finish(context.WithoutCancel(ctx), t.ID, t.Updated); err != nil {
-		return res, Fatal(err)
+		return true, Fatal(err)
 	}
-	res.Outcome = Updated
+	x.res.Outcome = Updated
 	switch {
-	case adopted:
-		res.Outcome = Adopted
-	case prior == nil:
-		res.Outcome = Imported
+	case x.adopted:
+		x.res.Outcome = Adopted
+	case x.prior == nil:
+		x.res.Outcome = Imported
 	}
-	return res, nil
+	return true, nil
 }
 
 // priorOf is what the checkpoint's state of a ticket tells the planner:
@@ -228,7 +301,8 @@ func (r *runner) step(ctx context.Context, t *sources.Ticket, s *mapping.Step, t
 		}
 	}
 	status, priority, dept := effect(s)
-	out := checkpoints.Outcome{RunID: r.runID, Status: status, Priority: priority, DeptID: dept, Fields: s.Fields}
+	w := &stepWrite{r: r, ctx: ctx, t: t, s: s, ticketID: ticketID,
+		out: checkpoints.Outcome{RunID: r.runID, Status: status, Priority: priority, DeptID: dept, Fields: s.Fields}}
 
 	// The run's first write is its canary: no other write is sent until
 	// it has been read back and WHMCS has shown that it keeps what it is
@@ -237,57 +311,93 @@ func (r *runner) step(ctx context.Context, t *sources.Ticket, s *mapping.Step, t
 	if err != nil {
 		return 0, err
 	}
-	landed := false
+	w.first = first
 	if first {
 		defer func() {
-			if !landed {
+			if !w.landed {
 				r.canary.release(nil, false) // nothing written: the next write is the canary
 			}
 		}()
 	}
 
 	if s.Kind == mapping.StepUpdate {
-		// UpdateTicket sets absolute values: sending it again is harmless,
-		// so it needs no intent, only retries until its outcome is known.
-		if s.EntryKey != "" {
-			// It applies an edit of the opening message: the entry's new
-			// hash, date and text are recorded with it.
-			out.EntryKey, out.EntryHash, out.Kind, out.Created, out.MessageHash = s.EntryKey, s.Hash, "open", s.Created, string(whmcs.DigestOf(s.Message))
-		}
-		req := *s.Update
-		req.TicketID = ticketID
-		var err error
-		for range maxResends {
-			if err = r.o.Client.UpdateTicket(ctx, &req); err == nil || !whmcs.MaybeProcessed(err) {
-				break
-			}
-		}
-		if err != nil {
-			return 0, err
-		}
-		if err := r.settle(ctx, t.ID, 0, out); err != nil {
-			return 0, err
-		}
-		landed = true
-		return 0, r.readBack(ctx, first, t, s, ticketID)
+		return 0, w.update()
 	}
+	call, err := w.request(atts)
+	if err != nil {
+		return 0, err
+	}
+	return w.send(call)
+}
 
+// stepWrite is the state of one step's write.
+type stepWrite struct {
+	r        *runner
+	ctx      context.Context
+	t        *sources.Ticket
+	s        *mapping.Step
+	ticketID int64
+	// first is set when the write is the run's canary; landed once the
+	// write is settled.
+	first, landed bool
+	// out is the outcome recorded when the write lands; in the intent
+	// recorded before it is sent (not for an UpdateTicket).
+	out checkpoints.Outcome
+	in  *checkpoints.Intent
+}
+
+// writeCall sends a step's request and returns the outcome to record.
+type writeCall func(ctx context.Context) (checkpoints.Outcome, error)
+
+// update sends an UpdateTicket. It sets absolute values: sending it again
+// is harmless, so it needs no intent, only retries until its outcome is
+// known.
+func (w *stepWrite) update() error {
+	r, ctx, s := w.r, w.ctx, w.s
+	if s.EntryKey != "" {
+		// It applies an edit of the opening message: the entry's new
+		// hash, date and text are recorded with it.
+		w.out.EntryKey, w.out.EntryHash, w.out.Kind, w.out.Created, w.out.MessageHash = s.EntryKey, s.Hash, "open", s.Created, string(whmcs.DigestOf(s.Message))
+	}
+	req := *s.Update
+	req.TicketID = w.ticketID
+	var err error
+	for range maxResends {
+		if err = r.o.Client.UpdateTicket(ctx, &req); err == nil || !whmcs.MaybeProcessed(err) {
+			break
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if err := r.settle(ctx, w.t.ID, 0, w.out); err != nil {
+		return err
+	}
+	w.landed = true
+	return r.readBack(ctx, w.first, w.t, s, w.ticketID)
+}
+
+// request builds the intent of a step other than UpdateTicket (w.in, and
+// the entry's part of w.out), and the call that sends its request.
+func (w *stepWrite) request(atts []whmcs.Attachment) (writeCall, error) {
+	r, s, ticketID := w.r, w.s, w.ticketID
 	// The intent keeps the message's digest, not the message: enough to
 	// recognise it however the target stores text (see whmcs.TextProfile).
 	digest := whmcs.DigestOf(s.Message)
-	in := &checkpoints.Intent{RunID: r.runID, SourceID: t.ID, Step: s.Key, WHMCSID: ticketID,
+	in := &checkpoints.Intent{RunID: r.runID, SourceID: w.t.ID, Step: s.Key, WHMCSID: ticketID,
 		Created: s.Created, MessageHash: string(digest), EntryKey: s.EntryKey, EntryHash: s.Hash, Kind: entryKind(s.Kind)}
+	w.in = in
 	// The entry keeps the whole digest, not only its literal hash: an edit
 	// of it must find it in WHMCS however WHMCS stored it.
-	out.EntryKey, out.EntryHash, out.Kind, out.Created, out.MessageHash = in.EntryKey, in.EntryHash, in.Kind, in.Created, string(digest)
+	w.out.EntryKey, w.out.EntryHash, w.out.Kind, w.out.Created, w.out.MessageHash = in.EntryKey, in.EntryHash, in.Kind, in.Created, string(digest)
+	out := w.out
 
-	var call func(ctx context.Context) (checkpoints.Outcome, error)
 	switch s.Kind {
 	case mapping.StepOpen:
 		req := *s.Open
 		req.Attachments = atts
 		in.Action, in.Subject, in.ClientID, in.Email = req.Action(), req.Subject, req.ClientID, req.Email
-		call = func(ctx context.Context) (checkpoints.Outcome, error) {
+		return func(ctx context.Context) (checkpoints.Outcome, error) {
 			res, err := r.o.Client.OpenTicket(ctx, &req)
 			if err != nil {
 				return out, err
@@ -295,54 +405,49 @@ func (r *runner) step(ctx context.Context, t *sources.Ticket, s *mapping.Step, t
 			o := out
 			o.WHMCSID, o.TID, o.C = res.ID, res.TID, res.C
 			return o, nil
-		}
+		}, nil
 	case mapping.StepReply:
 		req := *s.Reply
 		req.TicketID, req.Attachments = ticketID, atts
 		in.Action = req.Action()
-		call = func(ctx context.Context) (checkpoints.Outcome, error) {
+		return func(ctx context.Context) (checkpoints.Outcome, error) {
 			return out, r.o.Client.AddTicketReply(ctx, &req)
-		}
+		}, nil
 	case mapping.StepNote:
 		req := *s.Note
 		req.TicketID, req.Attachments = ticketID, atts
 		in.Action = req.Action()
-		call = func(ctx context.Context) (checkpoints.Outcome, error) {
+		return func(ctx context.Context) (checkpoints.Outcome, error) {
 			return out, r.o.Client.AddTicketNote(ctx, &req)
-		}
+		}, nil
 	case mapping.StepEdit:
-		replyID, err := r.replyToEdit(ctx, t.ID, s.EntryKey, ticketID)
+		replyID, err := r.replyToEdit(w.ctx, w.t.ID, s.EntryKey, ticketID)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		req := *s.Edit
 		req.ReplyID = replyID
 		in.Action = req.Action()
-		call = func(ctx context.Context) (checkpoints.Outcome, error) {
+		return func(ctx context.Context) (checkpoints.Outcome, error) {
 			return out, r.o.Client.UpdateTicketReply(ctx, &req)
-		}
-	default:
-		return 0, fmt.Errorf("unknown step kind %v", s.Kind)
+		}, nil
 	}
+	return nil, fmt.Errorf("unknown step kind %v", s.Kind)
+}
 
-	done := func(o checkpoints.Outcome) (int64, error) {
-		if err := r.settle(ctx, t.ID, in.ID, o); err != nil {
-			return 0, err
-		}
-		landed = true
-		id := ticketID
-		if s.Kind == mapping.StepOpen {
-			id = o.WHMCSID
-		}
-		return o.WHMCSID, r.readBack(ctx, first, t, s, id)
-	}
+// send is the intent/settle loop: the intent is recorded, the request
+// sent, and its outcome settled; a write that may have been processed is
+// reconciled by reading WHMCS, and sent again (at most maxResends times)
+// only when it is found missing.
+func (w *stepWrite) send(call writeCall) (int64, error) {
+	r, ctx, in := w.r, w.ctx, w.in
 	for attempt := 0; ; attempt++ {
 		if err := r.o.Store.BeginIntent(ctx, in); err != nil {
 			return 0, Fatal(err)
 		}
 		o, err := call(ctx)
 		if err == nil {
-			return done(o)
+			return w.done(o)
 		}
 		if !whmcs.MaybeProcessed(err) {
 			// Certainly not processed (refused, invalid, or retries ran
@@ -356,7 +461,7 @@ func (r *runner) step(ctx context.Context, t *sources.Ticket, s *mapping.Step, t
 		// The canary's write is looked for whatever its date: WHMCS before
 		// 8.0 stamps it "now", and the canary's read-back must see that
 		// rather than send it again.
-		found, o, rerr := r.reconcile(ctx, in, out, first)
+		found, o, rerr := r.reconcile(ctx, in, w.out, w.first)
 		if rerr != nil {
 			// The intent stays: the next run settles it before anything
 			// else is sent for this ticket.
@@ -364,7 +469,7 @@ func (r *runner) step(ctx context.Context, t *sources.Ticket, s *mapping.Step, t
 		}
 		r.reconciled.Add(1)
 		if found {
-			return done(o)
+			return w.done(o)
 		}
 		if err := r.o.Store.Drop(context.WithoutCancel(ctx), in.ID); err != nil {
 			return 0, Fatal(err)
@@ -377,205 +482,17 @@ func (r *runner) step(ctx context.Context, t *sources.Ticket, s *mapping.Step, t
 	}
 }
 
-func (r *runner) settle(ctx context.Context, sourceID string, intentID int64, o checkpoints.Outcome) error {
-	if err := r.o.Store.Settle(context.WithoutCancel(ctx), sourceID, intentID, o); err != nil {
-		return Fatal(err)
+// done settles a write that landed with outcome o, and reads it back.
+func (w *stepWrite) done(o checkpoints.Outcome) (int64, error) {
+	if err := w.r.settle(w.ctx, w.t.ID, w.in.ID, o); err != nil {
+		return 0, err
 	}
-	return nil
-}
-
-// settlePending resolves the intents an earlier attempt left without
-// outcome, by reading WHMCS.
-func (r *runner) settlePending(ctx context.Context, sourceID string) error {
-	pend, err := r.o.Store.Pending(ctx, sourceID)
-	if err != nil {
-		return Fatal(err)
+	w.landed = true
+	id := w.ticketID
+	if w.s.Kind == mapping.StepOpen {
+		id = o.WHMCSID
 	}
-	for i := range pend {
-		in := &pend[i]
-		if in.Action == whmcs.ActionOpenTicket {
-			// A later step may already know the id (an earlier settle).
-			if st, err := r.o.Store.Ticket(ctx, sourceID); err != nil {
-				return Fatal(err)
-			} else if st != nil && st.WHMCSID != 0 {
-				if err := r.o.Store.Drop(ctx, in.ID); err != nil {
-					return Fatal(err)
-				}
-				continue
-			}
-		}
-		base := checkpoints.Outcome{RunID: in.RunID, EntryKey: in.EntryKey, EntryHash: in.EntryHash, Kind: in.Kind,
-			Created: in.Created, MessageHash: in.MessageHash}
-		found, o, err := r.reconcile(ctx, in, base, false)
-		if err != nil {
-			return fmt.Errorf("settle unfinished %s of an earlier run: %w", in.Action, err)
-		}
-		r.reconciled.Add(1)
-		if found {
-			if err := r.settle(ctx, sourceID, in.ID, o); err != nil {
-				return err
-			}
-		} else if err := r.o.Store.Drop(ctx, in.ID); err != nil {
-			return Fatal(err)
-		}
-	}
-	return nil
-}
-
-// reconcile looks for the effect of in's write in WHMCS. base is the
-// outcome to record if found: the WHMCS ids are filled in for OpenTicket,
-// and the status, priority and department are those WHMCS shows (an
-// unsettled write is always its ticket's latest, so they are its effect).
-//
-// Texts are compared in the form this WHMCS stores them (r.text): an
-// install's sanitiser and 3-byte tables must not make a write that landed
-// look missing, which would send it twice. anyDate drops the date from the
-// match, for the canary (a WHMCS that ignores created dates it now).
-func (r *runner) reconcile(ctx context.Context, in *checkpoints.Intent, base checkpoints.Outcome, anyDate bool) (bool, checkpoints.Outcome, error) {
-	if in.Action == whmcs.ActionOpenTicket {
-		return r.findOpened(ctx, in, base, anyDate)
-	}
-	if in.Action == whmcs.ActionUpdateTicketReply {
-		return r.findEdit(ctx, in, base, anyDate)
-	}
-	tk, err := r.o.Client.GetTicket(ctx, &whmcs.GetTicketRequest{TicketID: in.WHMCSID})
-	if err != nil {
-		return false, base, err
-	}
-	digest := whmcs.Digest(in.MessageHash)
-	same := func(date time.Time, msg string) bool {
-		return (anyDate || whmcs.SameWallSecond(date, in.Created)) && r.text.matchDigest(ctx, digest, msg)
-	}
-	matches := 0
-	if in.Action == whmcs.ActionAddTicketNote {
-		for _, n := range tk.Notes {
-			if same(n.Date, n.Message) {
-				matches++
-			}
-		}
-	} else {
-		for _, rp := range tk.Replies {
-			if rp.ReplyID != 0 && same(rp.Date, rp.Message) {
-				matches++
-			}
-		}
-	}
-	if matches == 0 {
-		return false, base, nil
-	}
-	base.Status, base.Priority, base.DeptID = tk.Status, tk.Priority, tk.DeptID
-	// Identical entries (same date and text) already settled account for
-	// as many matches.
-	st, err := r.o.Store.Ticket(ctx, in.SourceID)
-	if err != nil {
-		return false, base, Fatal(err)
-	}
-	already := 0
-	if st != nil {
-		for _, e := range st.Entries {
-			if e.Kind == in.Kind && e.Created.Unix() == in.Created.Unix() && whmcs.Digest(e.MessageHash).Literal() == digest.Literal() {
-				already++
-			}
-		}
-	}
-	return matches > already, base, nil
-}
-
-// replyToEdit finds the WHMCS reply that an edit of entry key changes: the
-// reply (not the opening message) with the date and text the checkpoint
-// recorded when the entry was imported, texts compared in the form this
-// WHMCS stores them. Several such replies are an error, not a guess.
-func (r *runner) replyToEdit(ctx context.Context, sourceID, key string, ticketID int64) (int64, error) {
-	st, err := r.o.Store.Ticket(ctx, sourceID)
-	if err != nil {
-		return 0, Fatal(err)
-	}
-	var e checkpoints.Entry
-	ok := false
-	if st != nil {
-		e, ok = st.Entries[key]
-	}
-	if !ok {
-		return 0, fmt.Errorf("edit of entry %s: the checkpoint has no import of it", key)
-	}
-	tk, err := r.o.Client.GetTicket(ctx, &whmcs.GetTicketRequest{TicketID: ticketID})
-	if err != nil {
-		return 0, fmt.Errorf("edit of entry %s: find its reply: %w", key, err)
-	}
-	var ids []int64
-	for _, rp := range tk.Replies {
-		if rp.ReplyID != 0 && whmcs.SameWallSecond(rp.Date, e.Created) && r.text.matchDigest(ctx, whmcs.Digest(e.MessageHash), rp.Message) {
-			ids = append(ids, rp.ReplyID)
-		}
-	}
-	switch len(ids) {
-	case 0:
-		return 0, fmt.Errorf("edit of entry %s: WHMCS ticket %d has no reply dated %s with the text imported; was it changed or deleted in WHMCS?",
-			key, ticketID, e.Created.In(r.o.Client.Location()).Format(dateLayout))
-	case 1:
-		return ids[0], nil
-	}
-	return 0, fmt.Errorf("edit of entry %s: WHMCS ticket %d has %d replies with its date and text (replies %v); not guessing which one to change", key, ticketID, len(ids), ids)
-}
-
-// findEdit looks for the effect of an UpdateTicketReply whose answer was
-// lost: a reply of the ticket with the edit's date and text.
-func (r *runner) findEdit(ctx context.Context, in *checkpoints.Intent, base checkpoints.Outcome, anyDate bool) (bool, checkpoints.Outcome, error) {
-	tk, err := r.o.Client.GetTicket(ctx, &whmcs.GetTicketRequest{TicketID: in.WHMCSID})
-	if err != nil {
-		return false, base, err
-	}
-	for _, rp := range tk.Replies {
-		if rp.ReplyID != 0 && (anyDate || whmcs.SameWallSecond(rp.Date, in.Created)) && r.text.matchDigest(ctx, whmcs.Digest(in.MessageHash), rp.Message) {
-			return true, base, nil
-		}
-	}
-	return false, base, nil
-}
-
-// findOpened looks for the ticket an OpenTicket may have created: same
-// requester, subject, opening date and opening message, and not mapped to
-// another source ticket. The subject is searched by a part that every
-// stored form of it holds (whmcs.Searchable), then compared whole.
-func (r *runner) findOpened(ctx context.Context, in *checkpoints.Intent, base checkpoints.Outcome, anyDate bool) (bool, checkpoints.Outcome, error) {
-	req := &whmcs.GetTicketsRequest{ClientID: in.ClientID, Subject: whmcs.Searchable(in.Subject), IgnoreDeptAssignments: true, LimitNum: 100}
-	if in.ClientID == 0 {
-		req.Email = in.Email
-	}
-	digest := whmcs.Digest(in.MessageHash)
-	for {
-		list, err := r.o.Client.GetTickets(ctx, req)
-		if err != nil {
-			return false, base, err
-		}
-		for _, s := range list.Tickets {
-			if !r.text.same(ctx, in.Subject, s.Subject) || !anyDate && !whmcs.SameWallSecond(s.Date, in.Created) {
-				continue
-			}
-			other, err := r.o.Store.SourceIDByWHMCS(ctx, s.ID)
-			if err != nil {
-				return false, base, Fatal(err)
-			}
-			if other != "" && other != in.SourceID {
-				continue
-			}
-			tk, err := r.o.Client.GetTicket(ctx, &whmcs.GetTicketRequest{TicketID: s.ID})
-			if err != nil {
-				return false, base, err
-			}
-			if len(tk.Replies) == 0 || !r.text.matchDigest(ctx, digest, tk.Replies[0].Message) {
-				continue
-			}
-			o := base
-			o.WHMCSID, o.TID, o.C = tk.TicketID, tk.TID, tk.C
-			o.Status, o.Priority, o.DeptID = tk.Status, tk.Priority, tk.DeptID
-			return true, o, nil
-		}
-		req.LimitStart += len(list.Tickets)
-		if len(list.Tickets) == 0 || req.LimitStart >= list.TotalResults {
-			return false, base, nil
-		}
-	}
+	return o.WHMCSID, w.r.readBack(w.ctx, w.first, w.t, w.s, id)
 }
 
 // effect is what a step leaves the ticket's status, priority and

@@ -1,3 +1,8 @@
+// verify.go holds the verification's course (Run): load the checkpoint
+// and the selection, read the source and check each ticket against
+// WHMCS, then report what the source no longer has and the open
+// conflicts. Comparing one ticket is in compare.go.
+
 package verify
 
 import (
@@ -72,6 +77,36 @@ func Run(ctx context.Context, o Options) (*report.Verify, error) {
 	}
 	start := time.Now()
 	v := &verifier{o: o, loc: o.Client.Location()}
+	imported, err := v.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	seen, seq, err := v.checkAll(ctx)
+	if err != nil || ctx.Err() != nil {
+		if ctx.Err() == nil {
+			return nil, err
+		}
+		rep := v.report(start)
+		rep.Interrupted = true
+		o.Logger.Info("verify interrupted", "checked", rep.Checked, "of", v.total)
+		return rep, fmt.Errorf("%w: %w", importer.ErrInterrupted, ctx.Err())
+	}
+	v.addGone(imported, seen, seq)
+
+	rep := v.report(start)
+	if err := v.addOpenConflicts(ctx, rep); err != nil {
+		return nil, err
+	}
+	o.Logger.Info("verify done", "checked", rep.Checked, "matching", rep.Matching, "differing", rep.Differing,
+		"missing", rep.Missing, "elapsed", rep.Elapsed.Round(time.Millisecond))
+	return rep, nil
+}
+
+// load reads what the verification needs before it reads the source: the
+// text profile, the checkpoint's tickets, the selection (o.Only or a
+// random o.Sample) and the admins. It returns the imported tickets' ids.
+func (v *verifier) load(ctx context.Context) ([]string, error) {
+	o := v.o
 	// Texts are compared in the form this WHMCS stores them, as the runs
 	// learned it (whmcs.TextProfile): an install's sanitiser or 3-byte
 	// tables are no difference, and what is not known yet accepts either
@@ -94,6 +129,18 @@ func Run(ctx context.Context, o Options) (*report.Verify, error) {
 			imported = append(imported, t.SourceID)
 		}
 	}
+	v.selectTickets(imported)
+	if err := v.loadAdmins(ctx); err != nil {
+		return nil, err
+	}
+	return imported, nil
+}
+
+// selectTickets restricts the verification to o.Only, or to a random
+// o.Sample of the imported tickets; otherwise every imported ticket is
+// checked. It shuffles imported for a sample.
+func (v *verifier) selectTickets(imported []string) {
+	o := v.o
 	switch {
 	case len(o.Only) > 0:
 		v.only = importer.IDSet(o.Only)
@@ -109,14 +156,20 @@ func Run(ctx context.Context, o Options) (*report.Verify, error) {
 			v.selected[id] = true
 		}
 	}
-	if err := v.loadAdmins(ctx); err != nil {
-		return nil, err
-	}
+}
 
-	type job struct {
-		seq int
-		t   *sources.Ticket
-	}
+// verifyJob is one source ticket to compare, with its place in the
+// source.
+type verifyJob struct {
+	seq int
+	t   *sources.Ticket
+}
+
+// checkAll reads the source and compares the tickets to check, o.Concurrency
+// at a time; a ticket in scope that is not imported is reported missing.
+// It returns the source ids it compared and the last source position.
+func (v *verifier) checkAll(ctx context.Context) (map[string]bool, int, error) {
+	o := v.o
 	toCheck := map[string]bool{}
 	for id := range v.cp {
 		if v.toCheck(id) {
@@ -126,7 +179,7 @@ func Run(ctx context.Context, o Options) (*report.Verify, error) {
 	v.total = len(toCheck)
 	seen := map[string]bool{}
 	seq := 0
-	err = importer.Pool(ctx, o.Concurrency, func(ctx context.Context, emit func(job) error) error {
+	err := importer.Pool(ctx, o.Concurrency, func(ctx context.Context, emit func(verifyJob) error) error {
 		// Only the tickets to check need their threads.
 		for t, err := range o.Source.Tickets(ctx, sources.ReadOptions{Threads: toCheck}) {
 			if err != nil {
@@ -146,36 +199,34 @@ func Run(ctx context.Context, o Options) (*report.Verify, error) {
 				continue // a source repeating an id: the first one was compared
 			}
 			seen[t.ID] = true
-			if err := emit(job{seq, t}); err != nil {
+			if err := emit(verifyJob{seq, t}); err != nil {
 				return err
 			}
 		}
 		return nil
-	}, func(ctx context.Context, j job) error {
-		diffs, err := v.check(ctx, j.t)
-		if err != nil {
-			return err
-		}
-		v.add(j.seq, diffs, true)
-		if o.Progress != nil {
-			v.mu.Lock()
-			done := v.checked
-			v.mu.Unlock()
-			o.Progress(done, v.total)
-		}
-		return nil
-	})
-	if err != nil || ctx.Err() != nil {
-		if ctx.Err() == nil {
-			return nil, err
-		}
-		rep := v.report(start)
-		rep.Interrupted = true
-		o.Logger.Info("verify interrupted", "checked", rep.Checked, "of", v.total)
-		return rep, fmt.Errorf("%w: %w", importer.ErrInterrupted, ctx.Err())
-	}
+	}, v.checkJob)
+	return seen, seq, err
+}
 
-	// What was to be checked but the source no longer has.
+// checkJob compares one ticket and reports progress.
+func (v *verifier) checkJob(ctx context.Context, j verifyJob) error {
+	diffs, err := v.check(ctx, j.t)
+	if err != nil {
+		return err
+	}
+	v.add(j.seq, diffs, true)
+	if v.o.Progress != nil {
+		v.mu.Lock()
+		done := v.checked
+		v.mu.Unlock()
+		v.o.Progress(done, v.total)
+	}
+	return nil
+}
+
+// addGone reports what was to be checked but the source no longer has
+// (not in seen), after the source's last position seq.
+func (v *verifier) addGone(imported []string, seen map[string]bool, seq int) {
 	var gone []string
 	if v.selected != nil {
 		for id := range v.selected {
@@ -205,11 +256,13 @@ func Run(ctx context.Context, o Options) (*report.Verify, error) {
 		}
 		v.add(seq, []report.Difference{d}, true)
 	}
+}
 
-	rep := v.report(start)
-	open, err := o.Store.OpenConflicts(ctx, "")
+// addOpenConflicts lists the checkpoint's open conflicts in scope in rep.
+func (v *verifier) addOpenConflicts(ctx context.Context, rep *report.Verify) error {
+	open, err := v.o.Store.OpenConflicts(ctx, "")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, c := range open {
 		if v.inScope(c.SourceID) {
@@ -217,9 +270,7 @@ func Run(ctx context.Context, o Options) (*report.Verify, error) {
 				WHMCS: c.WHMCS, Source: c.Source, Kept: "whmcs", Reason: c.Reason})
 		}
 	}
-	o.Logger.Info("verify done", "checked", rep.Checked, "matching", rep.Matching, "differing", rep.Differing,
-		"missing", rep.Missing, "elapsed", rep.Elapsed.Round(time.Millisecond))
-	return rep, nil
+	return nil
 }
 
 // report is what was found so far, in source order.
@@ -436,312 +487,3 @@ func (v *verifier) duplicates(ctx context.Context, p *mapping.Plan, self int64) 
 }
 
 func (v *verifier) date(t time.Time) string { return t.In(v.loc).Format(time.DateTime) }
-
-// compare checks the ticket's fields and its thread against the plan.
-func (v *verifier) compare(base report.Difference, p *mapping.Plan, wt *whmcs.Ticket) []report.Difference {
-	var diffs []report.Difference
-	add := func(field, entry, expected, actual string) {
-		diffs = append(diffs, with(base, field, entry, expected, actual))
-	}
-	open := p.Steps[0].Open
-	if !v.text.Same(open.Subject, wt.Subject) {
-		add(report.FieldSubject, "", open.Subject, wt.Subject)
-	}
-	if wt.DeptID != p.EndDeptID {
-		add(report.FieldDepartment, "", fmt.Sprintf("deptid %d", p.EndDeptID), fmt.Sprintf("deptid %d (%s)", wt.DeptID, wt.DeptName))
-	}
-	if p.ClientID != 0 {
-		if wt.UserID != p.ClientID {
-			add(report.FieldRequester, "", fmt.Sprintf("client %d", p.ClientID), requesterOf(wt))
-		}
-	} else if wt.UserID != 0 || !v.sameEmail(open.Email, wt.Email) || !v.text.Same(open.Name, wt.Name) {
-		add(report.FieldRequester, "", fmt.Sprintf("guest %s <%s>", open.Name, open.Email), requesterOf(wt))
-	}
-	if p.EndStatus != "" && wt.Status != p.EndStatus {
-		add(report.FieldStatus, "", p.EndStatus, wt.Status)
-	}
-	if wt.Priority != p.EndPriority {
-		add(report.FieldPriority, "", p.EndPriority, wt.Priority)
-	}
-
-	var wantReplies, wantNotes []message
-	for i := range p.Steps {
-		s := &p.Steps[i]
-		switch s.Kind {
-		case mapping.StepOpen:
-			m := expected(s, "opening")
-			if open.ClientID != 0 {
-				m.author = author{clientID: open.ClientID, contactID: open.ContactID}
-			} else {
-				m.author = author{name: open.Name, email: open.Email}
-			}
-			wantReplies = append(wantReplies, m)
-		case mapping.StepReply:
-			m := expected(s, "reply")
-			r := s.Reply
-			m.author = author{admin: r.AdminUsername, clientID: r.ClientID, contactID: r.ContactID, name: r.Name, email: r.Email}
-			wantReplies = append(wantReplies, m)
-		case mapping.StepNote:
-			m := expected(s, "note")
-			m.noAuthor = true
-			wantNotes = append(wantNotes, m)
-		}
-	}
-	var gotReplies, gotNotes []message
-	for _, r := range wt.Replies {
-		m := message{kind: "reply", id: r.ReplyID, date: r.Date, body: r.Message, attachments: refNames(r.Attachments, r.Attachment), removed: r.AttachmentsRemoved}
-		switch {
-		case r.Admin != "":
-			m.author = author{admin: r.Admin}
-		case r.UserID != 0:
-			m.author = author{clientID: r.UserID, contactID: r.ContactID}
-		default:
-			m.author = author{name: r.Name, email: r.Email}
-		}
-		gotReplies = append(gotReplies, m)
-	}
-	for _, n := range wt.Notes {
-		gotNotes = append(gotNotes, message{kind: "note", id: n.NoteID, date: n.Date, body: n.Message, attachments: refNames(n.Attachments, n.Attachment), removed: n.AttachmentsRemoved, noAuthor: true})
-	}
-	diffs = append(diffs, v.thread(base, wantReplies, gotReplies)...)
-	diffs = append(diffs, v.thread(base, wantNotes, gotNotes)...)
-	return diffs
-}
-
-func requesterOf(wt *whmcs.Ticket) string {
-	if wt.UserID != 0 {
-		return fmt.Sprintf("client %d (%s <%s>)", wt.UserID, wt.Name, wt.Email)
-	}
-	return fmt.Sprintf("guest %s <%s>", wt.Name, wt.Email)
-}
-
-// message is one reply or note, expected (from a plan step) or actual
-// (from GetTicket).
-type message struct {
-	kind        string // "opening", "reply", "note"
-	key         string // entry key (expected only)
-	id          int64  // reply or note id (actual only)
-	date        time.Time
-	author      author
-	noAuthor    bool // notes: WHMCS records the API admin, not the author
-	body        string
-	attachments []string
-	removed     bool // WHMCS says the attachments were removed
-}
-
-// author is who wrote a reply: an admin (username expected, the name
-// GetTicket shows actual), a client, or a guest.
-type author struct {
-	admin       string
-	clientID    int64
-	contactID   int64 // a client's contact; 0 = the client itself
-	name, email string
-}
-
-func expected(s *mapping.Step, kind string) message {
-	m := message{kind: kind, key: s.EntryKey, date: s.Created, body: s.Message}
-	if s.Entry != nil {
-		for _, a := range s.Entry.Attachments {
-			m.attachments = append(m.attachments, a.Name)
-		}
-	}
-	return m
-}
-
-// refNames lists the attachment names GetTicket gives, from the
-// attachments list or, when absent, the raw "123456_name|..." field.
-func refNames(refs []whmcs.AttachmentRef, raw string) []string {
-	var out []string
-	for _, r := range refs {
-		out = append(out, r.Filename)
-	}
-	if len(out) == 0 && raw != "" {
-		for _, f := range strings.Split(raw, "|") {
-			if i := strings.IndexByte(f, '_'); i > 0 && strings.Trim(f[:i], "0123456789") == "" {
-				f = f[i+1:]
-			}
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-func (v *verifier) authorMatches(want, got author) bool {
-	switch {
-	case want.admin != "":
-		if got.admin == "" {
-			return false
-		}
-		if v.admins == nil {
-			return true
-		}
-		full, ok := v.admins[strings.ToLower(want.admin)]
-		return strings.EqualFold(got.admin, want.admin) || (ok && strings.EqualFold(strings.TrimSpace(got.admin), full))
-	case want.clientID != 0:
-		return got.admin == "" && got.clientID == want.clientID && got.contactID == want.contactID
-	}
-	return got.admin == "" && got.clientID == 0 && v.sameEmail(want.email, got.email) && v.text.Same(want.name, got.name)
-}
-
-// sameEmail compares email addresses case-insensitively, in the form WHMCS
-// holds them (a sanitiser stores o'brien@ as o&#039;brien@).
-func (v *verifier) sameEmail(want, got string) bool {
-	return v.text.Same(strings.ToLower(want), strings.ToLower(got))
-}
-
-// sameName compares attachment file names. WHMCS decodes them from the
-// attachments parameter, out of the sanitiser's reach, but a 3-byte table
-// still folds them: only that dimension of the profile applies.
-func (v *verifier) sameName(want, got string) bool {
-	return whmcs.TextProfile{Escapes: whmcs.No, FoldsFourByte: v.text.FoldsFourByte}.Same(want, got)
-}
-
-func (v *verifier) describeAuthor(a author, expected bool) string {
-	switch {
-	case a.admin != "" && expected:
-		if full := v.admins[strings.ToLower(a.admin)]; full != "" {
-			return fmt.Sprintf("admin %s (%s)", a.admin, full)
-		}
-		return "admin " + a.admin
-	case a.admin != "":
-		return "admin " + a.admin
-	case a.clientID != 0 && a.contactID != 0:
-		return fmt.Sprintf("client %d contact %d", a.clientID, a.contactID)
-	case a.clientID != 0:
-		return fmt.Sprintf("client %d", a.clientID)
-	}
-	return fmt.Sprintf("guest %s <%s>", a.name, a.email)
-}
-
-// fieldDiffs lists how an actual message differs from the expected one.
-func (v *verifier) fieldDiffs(want, got *message) (fields []string, exp, act []string) {
-	if !whmcs.SameWallSecond(got.date, want.date) {
-		fields, exp, act = append(fields, "date"), append(exp, v.date(want.date)), append(act, v.date(got.date))
-	}
-	if !want.noAuthor && !v.authorMatches(want.author, got.author) {
-		fields, exp, act = append(fields, "author"), append(exp, v.describeAuthor(want.author, true)), append(act, v.describeAuthor(got.author, false))
-	}
-	if !v.text.Same(want.body, got.body) {
-		e, a := excerpts(whmcs.NormalizeText(want.body), whmcs.NormalizeText(got.body))
-		fields, exp, act = append(fields, "body"), append(exp, e), append(act, a)
-	}
-	if got.removed || !slices.EqualFunc(want.attachments, got.attachments, v.sameName) {
-		a := attachmentList(got.attachments)
-		if got.removed {
-			a += " (removed)"
-		}
-		fields, exp, act = append(fields, "attachments"), append(exp, attachmentList(want.attachments)), append(act, a)
-	}
-	return fields, exp, act
-}
-
-func attachmentList(names []string) string {
-	if len(names) == 0 {
-		return "none"
-	}
-	return fmt.Sprintf("%d: %s", len(names), strings.Join(names, ", "))
-}
-
-// thread matches expected messages with WHMCS's and reports the
-// differences. Matching goes in passes, each pairing every unmatched
-// expected message with the first unmatched actual one that satisfies it,
-// in order: identical; same body (a changed date, author or attachment);
-// same date (a changed body). What is left is missing from WHMCS, or in
-// WHMCS only. WHMCS's order is not checked beyond that: GetTicket lists by
-// id, and a reply added by a later sync may be older than one before it.
-func (v *verifier) thread(base report.Difference, want, got []message) []report.Difference {
-	pair := make([]int, len(want)) // index into got, -1 = unmatched
-	used := make([]bool, len(got))
-	for i := range pair {
-		pair[i] = -1
-	}
-	passes := []func(w, g *message) bool{
-		func(w, g *message) bool { f, _, _ := v.fieldDiffs(w, g); return len(f) == 0 },
-		func(w, g *message) bool { return v.text.Same(w.body, g.body) },
-		func(w, g *message) bool { return whmcs.SameWallSecond(g.date, w.date) },
-	}
-	for _, match := range passes {
-		for i := range want {
-			if pair[i] >= 0 {
-				continue
-			}
-			for j := range got {
-				if !used[j] && match(&want[i], &got[j]) {
-					pair[i], used[j] = j, true
-					break
-				}
-			}
-		}
-	}
-	var diffs []report.Difference
-	for i := range want {
-		w := &want[i]
-		if pair[i] < 0 {
-			diffs = append(diffs, with(base, w.kind, w.key, v.summary(w, true), "absent"))
-			continue
-		}
-		fields, exp, act := v.fieldDiffs(w, &got[pair[i]])
-		for k, f := range fields {
-			diffs = append(diffs, with(base, w.kind+"."+f, w.key, exp[k], act[k]))
-		}
-	}
-	for j := range got {
-		if !used[j] {
-			g := &got[j]
-			kind := g.kind
-			if kind == "reply" && g.id == 0 {
-				kind = "opening"
-			}
-			diffs = append(diffs, with(base, kind, "", "absent", v.summary(g, false)))
-		}
-	}
-	return diffs
-}
-
-// summary describes a message in one line.
-func (v *verifier) summary(m *message, expected bool) string {
-	var b strings.Builder
-	b.WriteString(m.kind)
-	if m.id != 0 {
-		fmt.Fprintf(&b, " %d", m.id)
-	}
-	b.WriteString(" of " + v.date(m.date))
-	if !m.noAuthor {
-		b.WriteString(" by " + v.describeAuthor(m.author, expected))
-	}
-	body, _ := excerpts(whmcs.NormalizeText(m.body), whmcs.NormalizeText(m.body))
-	fmt.Fprintf(&b, ": %q", body)
-	return b.String()
-}
-
-// excerptLen is the most of a body a difference shows.
-const excerptLen = 120
-
-// excerpts returns where a and b start to differ, with a little context
-// before, each cut to excerptLen runes.
-func excerpts(a, b string) (string, string) {
-	ra, rb := []rune(a), []rune(b)
-	i := 0
-	for i < len(ra) && i < len(rb) && ra[i] == rb[i] {
-		i++
-	}
-	if i == len(ra) && i == len(rb) {
-		i = 0 // equal: show the start
-	}
-	from := max(0, i-40)
-	cut := func(r []rune) string {
-		if from > len(r) {
-			return ""
-		}
-		s := r[from:]
-		pre, post := "", ""
-		if from > 0 {
-			pre = "…"
-		}
-		if len(s) > excerptLen {
-			s, post = s[:excerptLen], "…"
-		}
-		return pre + string(s) + post
-	}
-	return cut(ra), cut(rb)
-}
