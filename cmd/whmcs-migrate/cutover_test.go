@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,6 +61,9 @@ func TestCutoverCommands(t *testing.T) {
 		t.Fatalf("import: %d\n%s%s", code, out, errb)
 	}
 	ids := env.whmcsIDs(t)
+	// The two tickets open concurrently: their WHMCS ids are read, never
+	// assumed.
+	w1, w2 := fmt.Sprint(ids["T1"]), fmt.Sprint(ids["T2"])
 	if err := env.srv.Apply(whmcstest.Change{Action: whmcstest.ChangeStatus, TicketID: ids["T1"], Status: "On Hold"}); err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +82,7 @@ func TestCutoverCommands(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("sync: exit %d\n%s%s", code, out, errb)
 	}
-	for _, want := range []string{`CONFLICT T1 (WHMCS 1) status: WHMCS "On Hold", source "Closed"`, "DELETED IN WHMCS T2 (WHMCS 2): deleted in WHMCS", "1 deleted in WHMCS", "run --only T2 --reimport"} {
+	for _, want := range []string{`CONFLICT T1 (WHMCS ` + w1 + `) status: WHMCS "On Hold", source "Closed"`, "DELETED IN WHMCS T2 (WHMCS " + w2 + "): deleted in WHMCS", "1 deleted in WHMCS", "run --only T2 --reimport"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}
@@ -105,13 +109,13 @@ func TestCutoverCommands(t *testing.T) {
 	}
 
 	code, out = env.command(t, "status")
-	for _, want := range []string{"1 deleted in WHMCS", "Open conflicts (1;", `T1 (WHMCS 1) status: WHMCS "On Hold", source "Closed"`, "Deleted in WHMCS (1;", "T2 (was WHMCS 2): deleted in WHMCS"} {
+	for _, want := range []string{"1 deleted in WHMCS", "Open conflicts (1;", `T1 (WHMCS ` + w1 + `) status: WHMCS "On Hold", source "Closed"`, "Deleted in WHMCS (1;", "T2 (was WHMCS " + w2 + "): deleted in WHMCS"} {
 		if code != exitOK || !strings.Contains(out, want) {
 			t.Errorf("status (exit %d) lacks %q:\n%s", code, want, out)
 		}
 	}
 	_, out = env.command(t, "verify")
-	if !strings.Contains(out, "Deleted in WHMCS: T2 (WHMCS 2, deleted in WHMCS)") || strings.Contains(out, "Not imported") || !strings.Contains(out, "Open conflicts (1;") {
+	if !strings.Contains(out, "Deleted in WHMCS: T2 (WHMCS "+w2+", deleted in WHMCS)") || strings.Contains(out, "Not imported") || !strings.Contains(out, "Open conflicts (1;") {
 		t.Errorf("verify:\n%s", out)
 	}
 
