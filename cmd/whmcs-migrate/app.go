@@ -397,7 +397,7 @@ func (a *app) open(ctx context.Context, o openOptions) (_ *session, err error) {
 	s := &session{}
 	defer func() {
 		if err != nil {
-			s.Close()
+			a.warnClose("session", s.Close)
 		}
 	}()
 	if s.client, err = a.client(o.readOnly); err != nil {

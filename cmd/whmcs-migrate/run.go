@@ -130,7 +130,7 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	defer ss.Close()
+	defer a.warnClose("session", ss.Close)
 	client, store, src := ss.client, ss.store, ss.src
 	// A rollback left unfinished stops the run before anything is sent
 	// (importer.Run checks again under the lock).
