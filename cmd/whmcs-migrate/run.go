@@ -342,7 +342,7 @@ func (l *failureLog) commit() error {
 		err = os.Rename(tmp, l.path)
 	}
 	if err != nil {
-		os.Remove(tmp)
+		_ = os.Remove(tmp) // not the failures file; err says why
 		l.err = fmt.Errorf("write failures %s: %w", l.path, err)
 	}
 	return l.err
@@ -356,8 +356,9 @@ func (l *failureLog) abort() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.f != nil {
-		l.f.Close()
-		os.Remove(l.f.Name())
+		// An aborted failures file is thrown away: its errors say nothing.
+		_ = l.f.Close()
+		_ = os.Remove(l.f.Name())
 		l.f = nil
 	}
 }
