@@ -163,7 +163,7 @@ func Run(b *testing.B, o Options) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	client := whmcs.NewClient(policytest.Wrap(h, policytest.Options{}), time.UTC)
+	client := whmcs.NewClient(policytest.Wrap(h, policytest.Options{Max: 4}), time.UTC)
 	planner, err := mapping.NewPlanner(mapping.Options{Config: mapping.Config{
 		DefaultDepartment: 1, DefaultStaff: "admin", Clients: mapping.ClientsMatchEmail,
 	}, Clients: mapping.NewClientResolver(client)})
