@@ -45,7 +45,12 @@ const staleAfter = 2 * time.Minute
 // Lock takes the run lock: one run (or rollback) per checkpoint at a time.
 // The lock of a dead process (same host, pid gone) or of a holder whose
 // heartbeat is older than two minutes is taken over. The returned release
-// function stops the heartbeat and frees the lock.
+// function stops the heartbeat and frees the lock; its error says that the
+// lock could not be freed, or that a heartbeat could not be written (the
+// last such error, with how many failed: a lock whose heartbeats all fail
+// looks stale to another host after two minutes). It is safe to call
+// twice. The work done under the lock is durable either way, and the next
+// Lock takes over a lock left behind by a process that is gone.
 func (s *Store) Lock(ctx context.Context) (release func() error, err error) {
 	host, _ := os.Hostname()
 	pid := os.Getpid()
@@ -97,6 +102,10 @@ func (s *Store) Lock(ctx context.Context) (release func() error, err error) {
 	s.locked.Store(true)
 	stop := make(chan struct{})
 	beatDone := make(chan struct{})
+	// beatErr is the last heartbeat's write error and beatFails how many
+	// failed, read by release after beatDone.
+	var beatErr error
+	var beatFails int
 	go func() {
 		defer close(beatDone)
 		t := time.NewTicker(staleAfter / 4)
@@ -106,10 +115,13 @@ func (s *Store) Lock(ctx context.Context) (release func() error, err error) {
 			case <-stop:
 				return
 			case <-t.C:
-				s.write(context.Background(), func(tx *sqlx.Tx) error {
+				if err := s.write(context.Background(), func(tx *sqlx.Tx) error {
 					_, err := tx.Exec("UPDATE lock SET beat = ? WHERE id = 1 AND token = ?", time.Now().Unix(), token)
 					return err
-				})
+				}); err != nil {
+					beatErr = err
+					beatFails++
+				}
 			}
 		}
 	}()
@@ -122,10 +134,17 @@ func (s *Store) Lock(ctx context.Context) (release func() error, err error) {
 		close(stop)
 		<-beatDone
 		defer s.locked.Store(false)
-		return s.write(context.Background(), func(tx *sqlx.Tx) error {
+		var errs []error
+		if beatErr != nil {
+			errs = append(errs, fmt.Errorf("checkpoint %s: %d lock heartbeats failed, the last: %w", s.path, beatFails, beatErr))
+		}
+		if err := s.write(context.Background(), func(tx *sqlx.Tx) error {
 			_, err := tx.Exec("DELETE FROM lock WHERE id = 1 AND token = ?", token)
 			return err
-		})
+		}); err != nil {
+			errs = append(errs, fmt.Errorf("unlock checkpoint %s: %w", s.path, err))
+		}
+		return errors.Join(errs...)
 	}, nil
 }
 

@@ -63,7 +63,7 @@ func (s *Store) prepare() error {
 		st, err := s.w.Preparex(q)
 		if err != nil {
 			for _, p := range s.prepared[:id] {
-				p.Close()
+				_ = p.Close() // the prepare's error is the one to report
 			}
 			return fmt.Errorf("prepare %q: %w", q, err)
 		}

@@ -43,6 +43,9 @@ type Store struct {
 	boundTx  *sqlx.Tx
 	// locked: this Store holds the run lock (see Locked).
 	locked atomic.Bool
+	// checkpointErr is the closing WAL checkpoint's error, set by the
+	// commit loop before it closes done.
+	checkpointErr error
 }
 
 type op struct {
@@ -68,7 +71,7 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open checkpoint %s: %w", path, err)
 	}
-	f.Close()
+	_ = f.Close() // created empty, only to set its mode: nothing written to lose
 
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
@@ -85,19 +88,19 @@ func Open(path string) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	if err := applySchema(w); err != nil {
-		w.Close()
+		_ = w.Close() // the schema's error is the one to report
 		return nil, fmt.Errorf("open checkpoint %s: create schema: %w", path, err)
 	}
 	r, err := sqlx.Open("sqlite", dsn+"&_pragma=query_only(1)")
 	if err != nil {
-		w.Close()
+		_ = w.Close() // the open's error is the one to report
 		return nil, fmt.Errorf("open checkpoint %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(4)
 	s := &Store{path: path, w: w, r: r, ops: make(chan *op, 256), done: make(chan struct{}), quit: make(chan struct{}), fullSync: true}
 	if err := s.prepare(); err != nil {
-		r.Close()
-		w.Close()
+		_ = r.Close() // the prepare's error is the one to report
+		_ = w.Close()
 		return nil, fmt.Errorf("open checkpoint %s: %w", path, err)
 	}
 	go s.commitLoop()
@@ -156,7 +159,7 @@ func (s *Store) Close() error {
 	close(s.quit)
 	s.mu.Unlock()
 	<-s.done
-	errs := []error{s.r.Close()}
+	errs := []error{s.checkpointErr, s.r.Close()}
 	for _, st := range s.prepared {
 		errs = append(errs, st.Close())
 	}
@@ -216,7 +219,9 @@ func (s *Store) commitLoop() {
 			}
 			// Make the lazily committed records durable too: a checkpoint
 			// of the WAL syncs it, and the database file after it.
-			s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+			if _, err := s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+				s.checkpointErr = fmt.Errorf("checkpoint the WAL: %w", err) // read by Close after done
+			}
 			return
 		}
 	more:

@@ -120,7 +120,7 @@ func benchRun(b *testing.B, srv *whmcstest.Server, store *checkpoints.Store, src
 	if err != nil {
 		b.Fatal(err)
 	}
-	client := whmcs.NewClient(policytest.Wrap(h, policytest.Options{}), chicago)
+	client := whmcs.NewClient(policytest.Wrap(h, policytest.Options{Max: 8}), chicago)
 	planner, err := mapping.NewPlanner(mapping.Options{Config: testConfig(), Clients: mapping.NewClientResolver(client)})
 	if err != nil {
 		b.Fatal(err)

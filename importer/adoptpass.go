@@ -57,7 +57,11 @@ func Adopt(ctx context.Context, o AdoptOptions) (*report.Adoption, error) {
 		if err != nil {
 			return nil, err
 		}
-		defer release()
+		defer func() {
+			if err := release(); err != nil {
+				o.Logger.Warn("checkpoint lock", "error", err)
+			}
+		}()
 	}
 	newAdopter := NewPreviewAdopter
 	if o.Apply {

@@ -107,9 +107,7 @@ func benchImport(b *testing.B, n int, faults whmcstest.Faults, pol policy.LimitO
 	}
 	// The layers as the command composes them, between two timers.
 	inner := &timed{next: h}
-	var c whmcs.Caller = policy.Count(inner, policy.NewStats())
-	c = policy.Limit(c, pol, nil)
-	c = policy.Retry(c, policy.RetryOptions{}, nil)
+	c := policy.Stack(inner, policy.StackOptions{Rate: pol.Rate, Burst: pol.Burst})
 	outer := &timed{next: c}
 	client := whmcs.NewClient(outer, chicago)
 	planner, err := mapping.NewPlanner(mapping.Options{Config: testConfig(), Clients: mapping.NewClientResolver(client)})

@@ -125,7 +125,7 @@ func (k *textKnowledge) learn(ctx context.Context, p whmcs.TextProfile) {
 	cur := k.p
 	k.mu.Unlock()
 	if cur != old && k.store != nil {
-		k.store.SetMeta(context.WithoutCancel(ctx), checkpoints.MetaTextProfile, cur.String()) //nolint:errcheck // see above
+		_ = k.store.SetMeta(context.WithoutCancel(ctx), checkpoints.MetaTextProfile, cur.String()) // see above
 	}
 }
 

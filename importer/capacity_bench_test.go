@@ -44,12 +44,7 @@ func benchCapacity(b *testing.B, n int, capacity whmcstest.Capacity, auto bool, 
 	if err != nil {
 		b.Fatal(err)
 	}
-	var c whmcs.Caller = policy.Count(h, policy.NewStats())
-	if auto {
-		c = policy.Adapt(c, policy.AdaptOptions{Max: conc})
-	}
-	c = policy.Limit(c, policy.LimitOptions{}, nil)
-	c = policy.Retry(c, policy.RetryOptions{}, nil)
+	c := policy.Stack(h, policy.StackOptions{Auto: auto, Max: conc})
 	outer := &timed{next: c}
 	client := whmcs.NewClient(outer, chicago)
 	planner, err := mapping.NewPlanner(mapping.Options{Config: testConfig(), Clients: mapping.NewClientResolver(client)})

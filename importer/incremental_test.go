@@ -94,7 +94,6 @@ func TestIncrementalSync(t *testing.T) {
 	t7.Entries[0].Body += " (edited)"
 	t7.Updated = now
 
-	before = e.srv.WriteCalls()
 	callsBefore := e.srv.Calls()
 	src = &countingSource{Memory: sourcetest.NewMemory(changed)}
 	rep, err = e.run(t, ctx, src, 4, policytest.Options{})

@@ -147,7 +147,11 @@ func Run(ctx context.Context, o Options) (*report.Run, error) {
 		if err != nil {
 			return nil, err
 		}
-		defer release()
+		defer func() {
+			if err := release(); err != nil {
+				o.Logger.Warn("checkpoint lock", "error", err)
+			}
+		}()
 	}
 	// A rollback killed part way: what the checkpoint says the runs
 	// created is only partly in WHMCS, and a run would import again what

@@ -129,6 +129,9 @@ func (e *env) run(t *testing.T, ctx context.Context, src sources.Source, conc in
 	if err != nil {
 		t.Fatal(err)
 	}
+	if pol.Max == 0 {
+		pol.Max = conc // as the command does: rate: auto up to the workers
+	}
 	client := whmcs.NewClient(policytest.Wrap(h, pol), chicago)
 	cfg := testConfig()
 	planner, err := mapping.NewPlanner(mapping.Options{Config: cfg, Clients: mapping.NewClientResolver(client)})

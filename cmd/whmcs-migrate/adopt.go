@@ -78,7 +78,7 @@ func runAdopt(ctx context.Context, g *globals, f adoptFlags) error {
 	if err != nil {
 		return err
 	}
-	defer ss.Close()
+	defer a.warnClose("session", ss.Close)
 	// A rollback left unfinished would have its tickets adopted again.
 	if err := importer.CheckRollbacks(ctx, ss.store); err != nil {
 		return finishRollback(err, f.config)

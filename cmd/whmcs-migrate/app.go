@@ -109,8 +109,8 @@ func (a *app) tempDir() (string, error) {
 }
 
 // client builds the WHMCS client from the config's target: HTTP, then
-// (readOnly: validate, verify) the read-only layer, then the policy layers.
-// This is the one place their order is decided: counting innermost, then
+// (readOnly: validate, verify) the read-only layer, then the policy layers
+// (policy.Stack, whose order the tests share): counting innermost, then
 // (rate: auto) the adaptive concurrency limiter, then the shared rate
 // limiter (with auto: max_rate), then retries (each retry waits for the limiter
 // again). Layers are found later by unwrapping (whmcs.Find): the HTTP layer
@@ -132,16 +132,10 @@ func (a *app) client(readOnly bool) (*whmcs.Client, error) {
 	if readOnly {
 		c = whmcs.ReadOnly(c)
 	}
-	c = policy.Count(c, policy.NewStats())
-	rate := t.Rate.PerSecond
-	if t.Rate.Auto {
-		// rate: auto: as many calls at once as WHMCS serves without
-		// queueing them, up to the workers; max_rate, when set, above it.
-		c = policy.Adapt(c, policy.AdaptOptions{Max: t.Concurrency, Logger: a.log})
-		rate = t.MaxRate
-	}
-	c = policy.Limit(c, policy.LimitOptions{Rate: rate, Burst: t.Burst, Logger: a.log}, nil)
-	c = policy.Retry(c, policy.RetryOptions{Logger: a.log}, nil)
+	// rate: auto: as many calls at once as WHMCS serves without queueing
+	// them, up to the workers; max_rate, when set, above it.
+	c = policy.Stack(c, policy.StackOptions{Auto: t.Rate.Auto, Max: t.Concurrency, Rate: t.Rate.PerSecond,
+		MaxRate: t.MaxRate, Burst: t.Burst, Logger: a.log})
 	return whmcs.NewClient(c, t.Location), nil
 }
 
@@ -403,7 +397,7 @@ func (a *app) open(ctx context.Context, o openOptions) (_ *session, err error) {
 	s := &session{}
 	defer func() {
 		if err != nil {
-			s.Close()
+			a.warnClose("session", s.Close)
 		}
 	}()
 	if s.client, err = a.client(o.readOnly); err != nil {

@@ -122,7 +122,7 @@ func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
 	if err != nil {
 		return res, err
 	}
-	defer ss.Close()
+	defer a.warnClose("session", ss.Close)
 	client, store, src := ss.client, ss.store, ss.src
 	// As run does: the preflight first, the mapping checked against what
 	// it read, then the canary in the run.

@@ -115,9 +115,9 @@ func TestProgressShowsLimit(t *testing.T) {
 		want   string
 	}{
 		{policy.Limit(policy.Adapt(policy.Count(nop, policy.NewStats()), policy.AdaptOptions{Max: 16, Initial: 6}), policy.LimitOptions{Rate: 50}, nil),
-			"limit 6 at once (auto)"},
-		{policy.Limit(policy.Count(nop, policy.NewStats()), policy.LimitOptions{Rate: 10}, nil), "limit 10 calls/s"},
-		{policy.Limit(policy.Count(nop, policy.NewStats()), policy.LimitOptions{}, nil), "no limit"},
+			"limit 6 at once (auto)"}, // by hand: Stack starts Adapt at 1
+		{policy.Stack(nop, policy.StackOptions{Rate: 10}), "limit 10 calls/s"},
+		{policy.Stack(nop, policy.StackOptions{}), "no limit"},
 	} {
 		if got := newProgress(io.Discard, 10, tc.caller, a, true).limit(); got != tc.want {
 			t.Errorf("limit() = %q, want %q", got, tc.want)

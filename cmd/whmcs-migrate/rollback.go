@@ -88,14 +88,14 @@ func runRollback(ctx context.Context, g *globals, f rollbackFlags) error {
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer a.warnClose("checkpoint", store.Close)
 	if f.yes {
 		// The lock first: a rollback that cannot proceed makes no call.
 		release, err := store.Lock(ctx)
 		if err != nil {
 			return err
 		}
-		defer release()
+		defer a.warnClose("checkpoint lock", release)
 		// Deletions go to the WHMCS the checkpoint belongs to only.
 		tgt, err := a.checkpointTarget(ctx, store, f.retarget, true)
 		if err != nil {

@@ -130,7 +130,7 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	defer ss.Close()
+	defer a.warnClose("session", ss.Close)
 	client, store, src := ss.client, ss.store, ss.src
 	// A rollback left unfinished stops the run before anything is sent
 	// (importer.Run checks again under the lock).
@@ -342,7 +342,7 @@ func (l *failureLog) commit() error {
 		err = os.Rename(tmp, l.path)
 	}
 	if err != nil {
-		os.Remove(tmp)
+		_ = os.Remove(tmp) // not the failures file; err says why
 		l.err = fmt.Errorf("write failures %s: %w", l.path, err)
 	}
 	return l.err
@@ -356,8 +356,9 @@ func (l *failureLog) abort() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.f != nil {
-		l.f.Close()
-		os.Remove(l.f.Name())
+		// An aborted failures file is thrown away: its errors say nothing.
+		_ = l.f.Close()
+		_ = os.Remove(l.f.Name())
 		l.f = nil
 	}
 }

@@ -183,7 +183,8 @@ func serveSandbox(ctx context.Context, cmd *cobra.Command, sb *whmcstest.Server,
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		srv.Close()
+		// The connections still open after 5 s are cut: the sandbox stops.
+		_ = srv.Close()
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("sandbox: %w", err)

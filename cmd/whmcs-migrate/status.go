@@ -133,7 +133,7 @@ func runStatus(ctx context.Context, g *globals, a *app) error {
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer a.warnClose("checkpoint", store.Close)
 	var st statusJSON
 	st.Checkpoint = store.Path()
 	c, err := store.Counts(ctx)
@@ -210,7 +210,7 @@ func (a *app) countSource(ctx context.Context) (int, error) {
 	if err != nil {
 		return -1, err
 	}
-	defer src.Close()
+	defer a.warnClose("source", src.Close)
 	c, ok := src.(sources.Counter)
 	if !ok {
 		return -1, nil

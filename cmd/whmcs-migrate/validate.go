@@ -142,7 +142,7 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 		if err != nil {
 			return err
 		}
-		defer store.Close()
+		defer a.warnClose("checkpoint", store.Close)
 		o.Store = store
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("checkpoint %s: %w", cfg.Checkpoint, err)
@@ -151,7 +151,7 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 	if err != nil {
 		return err
 	}
-	defer src.Close()
+	defer a.warnClose("source", src.Close)
 	o.Source = src
 	if client != nil {
 		// Online, tickets the checkpoint does not know are looked for in

@@ -95,7 +95,7 @@ func runVerify(ctx context.Context, g *globals, f verifyFlags) error {
 	if err != nil {
 		return err
 	}
-	defer ss.Close()
+	defer a.warnClose("session", ss.Close)
 	client, store, src, planner := ss.client, ss.store, ss.src, ss.planner
 	// The checkpoint's tickets are looked for in the WHMCS it belongs to
 	// only (verify records nothing, but --retarget).

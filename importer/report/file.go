@@ -32,8 +32,10 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	done := false
 	defer func() {
 		if !done {
-			f.Close()
-			os.Remove(tmp)
+			// The write's error is the one returned; the temporary
+			// file is not the report, whatever remains of it.
+			_ = f.Close()
+			_ = os.Remove(tmp)
 		}
 	}()
 	// CreateTemp makes the file 0600; Chmod sets perm before any byte is

@@ -102,7 +102,11 @@ func Run(ctx context.Context, o Options) (*report.Rollback, error) {
 		if err != nil {
 			return nil, err
 		}
-		defer release()
+		defer func() {
+			if err := release(); err != nil {
+				o.Logger.Warn("checkpoint lock", "error", err)
+			}
+		}()
 	}
 	// The deletions an earlier rollback sent without learning their
 	// outcome (killed, or an answer lost) are settled first, by reading

@@ -109,7 +109,11 @@ func NewWith(t testing.TB, so whmcstest.Options) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { store.Close() })
+	t.Cleanup(func() {
+		if err := store.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	h, err := whmcs.NewHTTP(whmcs.Options{URL: srv.APIURL(), Identifier: srv.Identifier, Secret: srv.Secret,
 		Location: zone, Timeout: 5 * time.Second, MaxConns: 4})
 	if err != nil {

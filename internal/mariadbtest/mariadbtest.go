@@ -97,7 +97,7 @@ func Start(opts Options) (*Server, error) {
 		"--auth-root-authentication-method=normal", "--skip-test-db", "--datadir="+data)
 	inst := exec.Command(installDB, args...)
 	if out, err := inst.CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
+		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("mariadb-install-db: %w\n%s", err, out)
 	}
 	dargs := append(append(append([]string{}, common...), user...),
@@ -111,7 +111,7 @@ func Start(opts Options) (*Server, error) {
 	var stderr bytes.Buffer
 	s.cmd.Stderr = &stderr
 	if err := s.cmd.Start(); err != nil {
-		os.RemoveAll(dir)
+		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("start mariadbd: %w", err)
 	}
 	go func() { s.waitEr = s.cmd.Wait(); close(s.done) }()
@@ -121,12 +121,12 @@ func Start(opts Options) (*Server, error) {
 		select {
 		case <-s.done:
 			logText, _ := os.ReadFile(s.log)
-			os.RemoveAll(dir)
+			_ = os.RemoveAll(dir)
 			return nil, fmt.Errorf("mariadbd exited during startup: %v\n%s%s", s.waitEr, stderr.String(), tail(logText))
 		default:
 		}
 		if c, err := net.DialTimeout("unix", s.socket, time.Second); err == nil {
-			c.Close()
+			_ = c.Close()
 			if err := s.ping(); err == nil {
 				return s, nil
 			}
@@ -145,7 +145,7 @@ func (s *Server) ping() error {
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }() // an admin connection's pool: nothing to lose
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	return db.PingContext(ctx)
@@ -194,7 +194,7 @@ func (s *Server) CreateDatabase(prefix string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }() // an admin connection's pool: nothing to lose
 	name := fmt.Sprintf("%s_%d", prefix, time.Now().UnixNano())
 	if _, err := db.Exec("CREATE DATABASE `" + name + "` CHARACTER SET utf8mb4"); err != nil {
 		return "", fmt.Errorf("create database %s: %w", name, err)
@@ -246,7 +246,7 @@ func (s *Server) Stop() {
 				<-s.done
 			}
 		}
-		os.RemoveAll(s.dir)
+		_ = os.RemoveAll(s.dir)
 	})
 }
 

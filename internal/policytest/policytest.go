@@ -1,7 +1,6 @@
-// Package policytest composes the client's policy layers (whmcs/policy) for
-// tests and benchmarks, in the order the command composes them (counting,
-// then the rate limiter, then retries), with backoffs short enough for a
-// test. Production code composes its own stack in cmd.
+// Package policytest gives tests and benchmarks the client's policy
+// layers as the command composes them (policy.Stack), by default as users
+// run them (rate: auto), with backoffs short enough for a test.
 package policytest
 
 import (
@@ -11,17 +10,40 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/policy"
 )
 
-// Options are the layers' settings a test chooses; zero is unlimited.
+// DefaultMax is rate: auto's ceiling on calls at once when Options.Max is
+// 0: above the workers of any test, so that the workers bound the calls
+// in flight and Adapt finds its limit below them.
+const DefaultMax = 32
+
+// Options are the layers' settings a test chooses. The zero value is
+// rate: auto, the command's default.
 type Options struct {
-	Rate  float64 // calls per second, 0 = unlimited
+	// Fixed turns rate: auto off: the stack paces at Rate calls per second
+	// alone (0 = unlimited), as target.rate: N does.
+	Fixed bool
+	// Rate is the fixed rate with Fixed, or else max_rate (0 = none).
+	Rate float64
+	// Burst is the rate limiter's bucket (default 1).
 	Burst int
+	// Max is rate: auto's ceiling on calls at once, the workers
+	// (default DefaultMax).
+	Max int
 }
 
-// Wrap returns c under counting, rate limit and retry layers. Their stats
-// are policy.StatsOf the result.
+// Wrap returns c under policy.Stack with o, and the production retry
+// policy (which calls are retried, how many times) with millisecond
+// backoffs. Its stats are policy.StatsOf the result.
 func Wrap(c whmcs.Caller, o Options) whmcs.Caller {
-	c = policy.Count(c, policy.NewStats())
-	c = policy.Limit(c, policy.LimitOptions{Rate: o.Rate, Burst: o.Burst}, nil)
-	return policy.Retry(c, policy.RetryOptions{BaseBackoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond,
-		MaxRetryAfter: 50 * time.Millisecond}, nil)
+	retry := policy.RetryOptions{BaseBackoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond,
+		MaxRetryAfter: 50 * time.Millisecond}
+	s := policy.StackOptions{Auto: !o.Fixed, Max: o.Max, Burst: o.Burst, Retry: retry}
+	if s.Max <= 0 {
+		s.Max = DefaultMax
+	}
+	if o.Fixed {
+		s.Rate = o.Rate
+	} else {
+		s.MaxRate = o.Rate
+	}
+	return policy.Stack(c, s)
 }

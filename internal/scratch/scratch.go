@@ -61,7 +61,7 @@ func New(o Options) (*Dir, error) {
 	host, _ := os.Hostname()
 	owner := fmt.Sprintf("%d %s %d\n", os.Getpid(), host, time.Now().Unix())
 	if err := os.WriteFile(filepath.Join(path, ownerFile), []byte(owner), 0o600); err != nil {
-		os.RemoveAll(path)
+		_ = os.RemoveAll(path)
 		return nil, fmt.Errorf("temporary directory: %w", err)
 	}
 	return &Dir{path: path}, nil

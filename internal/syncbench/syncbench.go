@@ -104,7 +104,11 @@ func Run(b *testing.B, o Options) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer store.Close()
+	defer func() {
+		if err := store.Close(); err != nil {
+			b.Error(err)
+		}
+	}()
 	start = time.Now()
 	runID, err := store.BeginRun(ctx, "run")
 	if err != nil {
@@ -159,7 +163,7 @@ func Run(b *testing.B, o Options) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	client := whmcs.NewClient(policytest.Wrap(h, policytest.Options{}), time.UTC)
+	client := whmcs.NewClient(policytest.Wrap(h, policytest.Options{Max: 4}), time.UTC)
 	planner, err := mapping.NewPlanner(mapping.Options{Config: mapping.Config{
 		DefaultDepartment: 1, DefaultStaff: "admin", Clients: mapping.ClientsMatchEmail,
 	}, Clients: mapping.NewClientResolver(client)})
@@ -175,7 +179,7 @@ func Run(b *testing.B, o Options) {
 		}
 		rep, err := importer.Run(ctx, importer.Options{Source: src, Client: client, Planner: planner, Store: store,
 			Concurrency: 4, Overlap: o.Overlap})
-		src.Close()
+		_ = src.Close()
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -210,7 +214,7 @@ func pass(b *testing.B, ctx context.Context, o Options, ro sources.ReadOptions, 
 			break
 		}
 	}
-	src.Close()
+	_ = src.Close()
 	if err != nil {
 		b.Fatal(err)
 	}

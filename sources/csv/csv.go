@@ -170,15 +170,15 @@ func Open(opts Options, env sources.Env) (*Source, error) {
 		return nil, err
 	}
 	if s.messages, err = openFile(dir, MessagesFile, d, messageColumns, requiredMessageColumns, opts.Columns); err != nil {
-		s.tickets.close()
+		_ = s.tickets.close() // the open's error is the one to report
 		return nil, err
 	}
 	if err := s.tickets.hdr.useFields(env.Fields); err != nil {
-		s.Close()
+		_ = s.Close()
 		return nil, fmt.Errorf("csv: %w", err)
 	}
 	if err := s.checkHeaders(opts.Columns); err != nil {
-		s.Close()
+		_ = s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -201,7 +201,7 @@ func openFile(dir, name string, d dialect, ours, required []string, cols map[str
 	}
 	st, err := f.Stat()
 	if err != nil {
-		c.close()
+		_ = c.close()
 		return nil, fmt.Errorf("csv: %w", err)
 	}
 	c.size = st.Size()
@@ -211,15 +211,15 @@ func openFile(dir, name string, d dialect, ours, required []string, cols map[str
 	}
 	_, rec, err := c.reader()
 	if err != nil {
-		c.close()
+		_ = c.close()
 		return nil, fmt.Errorf("csv: %w", err)
 	}
 	if bad := invalidUTF8(rec); bad >= 0 {
-		c.close()
+		_ = c.close()
 		return nil, fmt.Errorf("csv: %s:1: invalid UTF-8 in the header (field %d); %s", name, bad+1, d.encodingHint())
 	}
 	if c.hdr, err = parseHeader(name, rec, ours, required, cols); err != nil {
-		c.close()
+		_ = c.close()
 		if hint := d.delimiterHint(rec); hint != "" {
 			return nil, fmt.Errorf("csv: %s:1: %s", name, hint)
 		}

@@ -61,7 +61,8 @@ func (d dialect) transcode(path string) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer in.Close()
+	// Read only: the read's errors are checked below.
+	defer func() { _ = in.Close() }()
 	out, err := os.CreateTemp(d.tmpDir, "whmcs-migrate-"+filepath.Base(path)+"-*.utf8") // 0600
 	if err != nil {
 		return nil, fmt.Errorf("transcode %s: %w", filepath.Base(path), err)
@@ -72,8 +73,8 @@ func (d dialect) transcode(path string) (*os.File, error) {
 		err = w.Flush()
 	}
 	if err != nil {
-		out.Close()
-		os.Remove(out.Name())
+		_ = out.Close() // the read's error is the one to report; the copy is thrown away
+		_ = os.Remove(out.Name())
 		return nil, fmt.Errorf("read %s as %s: %w", filepath.Base(path), d.name, err)
 	}
 	return out, nil

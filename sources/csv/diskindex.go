@@ -37,7 +37,7 @@ func newDiskIndex(ctx context.Context, dir string) (_ *diskIndex, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("csv: index on disk: %w", err)
 	}
-	f.Close()
+	_ = f.Close() // created empty, to name the index; nothing written
 	d := &diskIndex{path: f.Name()}
 	defer func() {
 		if err != nil {
@@ -74,7 +74,9 @@ func (d *diskIndex) add(ctx context.Context, id string, r ref) error {
 
 // finish ends the build: the records are committed and indexed by ticket.
 func (d *diskIndex) finish(ctx context.Context) error {
-	d.ins.Close()
+	if err := d.ins.Close(); err != nil {
+		return fmt.Errorf("csv: index on disk: %w", err)
+	}
 	if err := d.tx.Commit(); err != nil {
 		return fmt.Errorf("csv: index on disk: %w", err)
 	}
@@ -167,11 +169,11 @@ func (d *diskIndex) close() {
 		d.tx = nil
 	}
 	if d.db != nil {
-		d.db.Close()
+		_ = d.db.Close() // a throwaway index, removed next
 		d.db = nil
 	}
 	if d.path != "" {
-		os.Remove(d.path)
+		_ = os.Remove(d.path) // best effort: close reports nothing (a leftover is a temporary file)
 		d.path = ""
 	}
 }

@@ -25,22 +25,23 @@
 //     jitter or the server's Retry-After, and lets a write in flight
 //     finish when its context is cancelled.
 //
-// The intended order, innermost first, over the *whmcs.HTTP (or a
-// whmcs.ReadOnly around it):
+// Stack composes them, in the one order the program and its tests use,
+// innermost first, over the *whmcs.HTTP (or a whmcs.ReadOnly around it):
 //
-//	c = policy.Count(c, st)            // every attempt counted
-//	c = policy.Adapt(c, adaptOpts)     // rate: auto only: times the round trip alone
-//	c = policy.Limit(c, limitOpts, st) // every attempt paced, each retry too
-//	c = policy.Retry(c, retryOpts, st) // retries go back through the limiter
+//	c := policy.Stack(h, policy.StackOptions{
+//		Auto: true, Max: concurrency, // rate: auto; or Rate: 10 for a fixed rate
+//		MaxRate: maxRate, Burst: burst, Logger: log,
+//	})
+//	// = Retry(Limit(Adapt(Count(h)))): Count sees every attempt, Adapt
+//	//   (auto only) times the round trip alone, Limit paces every attempt,
+//	//   each retry too, and Retry sends retries back through the limiter.
 //
-// This package does not compose them: the program does it in one
-// visible function, where the order can be read. Counting innermost sees
-// every attempt (Stats.Failed counts retried attempts too); the limiter
-// inside the retries makes each retry wait for a token again and feeds
-// its AIMD with every answer.
-//
-// With rate: auto, Limit is the hard --max-rate (or absent), outside
-// Adapt so that a token's wait is not taken for WHMCS's latency.
+// Counting innermost sees every attempt (Stats.Failed counts retried
+// attempts too); the limiter inside the retries makes each retry wait for
+// a token again and feeds its AIMD with every answer. With rate: auto,
+// Limit is the hard --max-rate (or absent), outside Adapt so that a
+// token's wait is not taken for WHMCS's latency. The layers stay exported
+// for the tests that need one alone or an odd order.
 //
 // A layer never waits but in Limiter (its token bucket), Adaptive (its
 // semaphore) and Retrier (its backoff), never holds package-level state, and never decides to re-send

@@ -27,14 +27,11 @@ func sandbox(t testing.TB, f whmcstest.Faults) *whmcstest.Server {
 var fast = policy.RetryOptions{MaxRetries: 3, BaseBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond,
 	MaxRetryAfter: 5 * time.Millisecond}
 
-// layers composes the three layers around c in the intended order (count
-// innermost, then limit, then retry), as the program does.
+// layers composes the layers around c with a fixed rate, through Stack,
+// as the program does for target.rate: N.
 func layers(c whmcs.Caller, lo policy.LimitOptions, ro policy.RetryOptions) (whmcs.Caller, *policy.Stats) {
 	st := policy.NewStats()
-	c = policy.Count(c, st)
-	c = policy.Limit(c, lo, st)
-	c = policy.Retry(c, ro, st)
-	return c, st
+	return policy.Stack(c, policy.StackOptions{Rate: lo.Rate, Burst: lo.Burst, Logger: lo.Logger, Retry: ro, Stats: st}), st
 }
 
 // Requests: a read, and a write that opens a ticket for a seed client.

@@ -148,7 +148,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	status, body, processed := s.handle(r, form)
 	if drop && processed {
 		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
-			conn.Close()
+			_ = conn.Close()
 			s.logReq(r, lc, 0, start)
 			return
 		}
@@ -160,7 +160,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", ct)
 	}
 	w.WriteHeader(status)
-	w.Write(body)
+	_, _ = w.Write(body) // the client went away: nothing to tell it
 	s.logReq(r, lc, status, start)
 }
 
@@ -229,7 +229,7 @@ func (s *Server) readForm(r *http.Request) url.Values {
 		body, err = io.ReadAll(r.Body)
 	}
 	if err != nil || (limit >= 0 && int64(len(body)) > limit) {
-		io.Copy(io.Discard, r.Body)
+		_, _ = io.Copy(io.Discard, r.Body)
 		return url.Values{}
 	}
 	ct, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -240,7 +240,7 @@ func (s *Server) readForm(r *http.Request) url.Values {
 		if err := r2.ParseMultipartForm(int64(len(body)) + 1<<20); err != nil || params["boundary"] == "" {
 			return url.Values{}
 		}
-		defer r2.MultipartForm.RemoveAll()
+		defer func() { _ = r2.MultipartForm.RemoveAll() }() // its temporary files; the answer is given
 		return url.Values(r2.MultipartForm.Value)
 	default:
 		v, err := url.ParseQuery(string(body))

@@ -231,5 +231,5 @@ func (s *Server) serveCapacity(w http.ResponseWriter, r *http.Request) {
 	}
 	s.SetWorkers(n)
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(s.QueueStats())
+	_ = json.NewEncoder(w).Encode(s.QueueStats())
 }

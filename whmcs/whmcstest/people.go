@@ -223,8 +223,8 @@ func (s *Server) serveChange(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	if err := s.Apply(ch); err != nil {
 		w.WriteHeader(http.StatusBadRequest)
-		json.NewEncoder(w).Encode(map[string]string{"result": "error", "message": err.Error()})
+		_ = json.NewEncoder(w).Encode(map[string]string{"result": "error", "message": err.Error()})
 		return
 	}
-	json.NewEncoder(w).Encode(map[string]string{"result": "success"})
+	_ = json.NewEncoder(w).Encode(map[string]string{"result": "success"})
 }

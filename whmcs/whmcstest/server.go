@@ -262,7 +262,7 @@ func NewServer(o Options) *Server {
 	s.ln = ln
 	s.URL = "http://" + ln.Addr().String()
 	s.srv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
-	go s.srv.Serve(ln) //nolint:errcheck // ends with ErrServerClosed on Close
+	go func() { _ = s.srv.Serve(ln) }() // ends with ErrServerClosed on Close
 	return s
 }
 
@@ -282,7 +282,7 @@ func (s *Server) TimeZone() *time.Location { return s.loc }
 // It is safe to call twice and on a server from New (it does nothing).
 func (s *Server) Close() {
 	if s.srv != nil {
-		s.srv.Close()
+		_ = s.srv.Close()
 	}
 }
 
