@@ -53,7 +53,9 @@ func (c *custom) init(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", q.what, err)
 		}
-		st.Close()
+		if err := st.Close(); err != nil {
+			return fmt.Errorf("%s: %w", q.what, err)
+		}
 	}
 	return nil
 }

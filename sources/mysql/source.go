@@ -191,7 +191,7 @@ func Open(ctx context.Context, opts Options, env sources.Env) (*Source, error) {
 	}
 	s.base, s.cancel = context.WithCancel(context.Background())
 	if err := sqldb.PingContext(ctx); err != nil {
-		s.Close()
+		_ = s.Close() // the ping's error is the one to report
 		return nil, s.connErr(ctx, err)
 	}
 	switch opts.Preset {
@@ -209,7 +209,7 @@ func Open(ctx context.Context, opts Options, env sources.Env) (*Source, error) {
 		s.p = &custom{s: s}
 	}
 	if err := s.p.init(ctx); err != nil {
-		s.Close()
+		_ = s.Close() // the init's error is the one to report
 		return nil, s.wrap(ctx, fmt.Sprintf("open %s database", opts.Preset), err)
 	}
 	return s, nil
@@ -240,12 +240,10 @@ func (c readOnlyConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	}
 	ex, ok := conn.(driver.ExecerContext)
 	if !ok {
-		conn.Close()
-		return nil, errors.New("mysql driver connection cannot execute statements")
+		return nil, errors.Join(errors.New("mysql driver connection cannot execute statements"), conn.Close())
 	}
 	if _, err := ex.ExecContext(ctx, "SET SESSION TRANSACTION READ ONLY", nil); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("make session read-only: %w", err)
+		return nil, errors.Join(fmt.Errorf("make session read-only: %w", err), conn.Close())
 	}
 	return conn, nil
 }
