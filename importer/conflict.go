@@ -113,90 +113,25 @@ type guardResult struct {
 // reported once.
 func (r *runner) guard(ctx context.Context, sourceID string, st *checkpoints.Ticket, open []checkpoints.Conflict, plan *mapping.Plan) (guardResult, error) {
 	var g guardResult
-	tk, err := r.o.Client.GetTicket(ctx, &whmcs.GetTicketRequest{TicketID: st.WHMCSID})
-	if whmcs.IsTicketNotFound(err) {
-		g.gone = reasonDeleted
-		return g, nil
+	tk, gone, err := r.readBeforeSync(ctx, st.WHMCSID)
+	if err != nil || gone != "" {
+		g.gone = gone
+		return g, err
 	}
-	if err != nil {
-		return g, fmt.Errorf("read WHMCS ticket %d before writing to it: %w", st.WHMCSID, err)
-	}
-	r.conflictReads.Add(1)
-	if tk.TicketID != 0 && tk.TicketID != st.WHMCSID {
-		// A WHMCS that answers a merged-away id with the ticket it was
-		// merged into.
-		g.gone = fmt.Sprintf("merged into WHMCS ticket %d", tk.TicketID)
-		return g, nil
-	}
-
 	openBy := make(map[string]checkpoints.Conflict, len(open))
 	for _, c := range open {
 		openBy[c.Field] = c
 	}
-	// written is what the importer last wrote; known says whether the
-	// checkpoint knows it (a status or priority of an older checkpoint may
-	// be unknown; an assignee or CC never set is known to be none).
-	type field struct {
-		name, whmcs, source, written string
-		known                        bool
-	}
-	var fields []field
-	writesStatus := false
-	for i := range plan.Steps {
-		s := &plan.Steps[i]
-		if s.Reply != nil {
-			writesStatus = true
-		}
-		u := s.Update
-		if u == nil {
-			continue
-		}
-		if u.Status != "" {
-			writesStatus = true
-		}
-		if u.Priority != "" {
-			fields = append(fields, field{ConflictPriority, tk.Priority, u.Priority, st.Priority, st.Priority != ""})
-		}
-		if u.DeptID != 0 {
-			fields = append(fields, field{ConflictDepartment, idString(tk.DeptID), idString(u.DeptID), idString(st.DeptID), st.DeptID != 0})
-		}
-		if u.Flag != 0 || u.RemoveFlag {
-			fields = append(fields, field{ConflictFlag, idString(tk.Flag), idString(u.Flag), st.Fields[mapping.FieldFlag], true})
-		}
-		if u.CC != nil {
-			fields = append(fields, field{ConflictCC, ccList(html.UnescapeString(tk.CC)), ccList(strings.Join(u.CC, ",")), ccList(st.Fields[mapping.FieldCC]), true})
-		}
-	}
-	if writesStatus {
-		fields = append([]field{{ConflictStatus, tk.Status, plan.EndStatus, st.Status, st.Status != ""}}, fields...)
-	}
-
 	var keep []string // fields whose WHMCS value is kept
 	var openRows []checkpoints.Conflict
 	var closed []string
 	now := time.Now()
-	for _, f := range fields {
+	for _, f := range plannedFields(plan, tk, st) {
 		prev, isOpen := openBy[f.name]
-		if strings.EqualFold(f.whmcs, f.source) {
-			if isOpen {
-				closed = append(closed, f.name) // they agree now
-			}
-			continue
-		}
-		reason := ""
-		switch {
-		case f.known && !strings.EqualFold(f.whmcs, f.written):
-			reason = reasonChanged
-		case isOpen && strings.EqualFold(prev.WHMCS, f.whmcs):
-			reason = prev.Reason // still WHMCS's value, kept before
-		case f.name == ConflictStatus && closesOrAnswers(f.source):
-			if n := r.unknownEntries(ctx, st, tk); n > 0 {
-				reason = fmt.Sprintf("replied in WHMCS (%s the import did not write)", report.Plural(n, "reply or note", "replies or notes"))
-			}
-		}
+		reason := r.conflictReason(ctx, f, prev, isOpen, st, tk)
 		if reason == "" {
 			if isOpen {
-				closed = append(closed, f.name)
+				closed = append(closed, f.name) // they agree now, or WHMCS's value is the importer's
 			}
 			continue
 		}
@@ -224,6 +159,90 @@ func (r *runner) guard(ctx context.Context, sourceID string, st *checkpoints.Tic
 		keepWHMCS(plan, keep, tk.Status)
 	}
 	return g, nil
+}
+
+// readBeforeSync reads WHMCS ticket id before a sync writes to it: the
+// ticket, or why it is gone (deleted, or merged into another).
+func (r *runner) readBeforeSync(ctx context.Context, id int64) (*whmcs.Ticket, string, error) {
+	tk, err := r.o.Client.GetTicket(ctx, &whmcs.GetTicketRequest{TicketID: id})
+	if whmcs.IsTicketNotFound(err) {
+		return nil, reasonDeleted, nil
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("read WHMCS ticket %d before writing to it: %w", id, err)
+	}
+	r.conflictReads.Add(1)
+	if tk.TicketID != 0 && tk.TicketID != id {
+		// A WHMCS that answers a merged-away id with the ticket it was
+		// merged into.
+		return nil, fmt.Sprintf("merged into WHMCS ticket %d", tk.TicketID), nil
+	}
+	return tk, "", nil
+}
+
+// plannedField is one field a sync's plan writes: WHMCS's value now, the
+// source's, and what the importer last wrote; known says whether the
+// checkpoint knows that (a status or priority of an older checkpoint may
+// be unknown; an assignee or CC never set is known to be none).
+type plannedField struct {
+	name, whmcs, source, written string
+	known                        bool
+}
+
+// plannedFields lists the fields plan writes, the status first.
+func plannedFields(plan *mapping.Plan, tk *whmcs.Ticket, st *checkpoints.Ticket) []plannedField {
+	var fields []plannedField
+	writesStatus := false
+	for i := range plan.Steps {
+		s := &plan.Steps[i]
+		if s.Reply != nil {
+			writesStatus = true
+		}
+		u := s.Update
+		if u == nil {
+			continue
+		}
+		if u.Status != "" {
+			writesStatus = true
+		}
+		if u.Priority != "" {
+			fields = append(fields, plannedField{ConflictPriority, tk.Priority, u.Priority, st.Priority, st.Priority != ""})
+		}
+		if u.DeptID != 0 {
+			fields = append(fields, plannedField{ConflictDepartment, idString(tk.DeptID), idString(u.DeptID), idString(st.DeptID), st.DeptID != 0})
+		}
+		if u.Flag != 0 || u.RemoveFlag {
+			fields = append(fields, plannedField{ConflictFlag, idString(tk.Flag), idString(u.Flag), st.Fields[mapping.FieldFlag], true})
+		}
+		if u.CC != nil {
+			fields = append(fields, plannedField{ConflictCC, ccList(html.UnescapeString(tk.CC)), ccList(strings.Join(u.CC, ",")), ccList(st.Fields[mapping.FieldCC]), true})
+		}
+	}
+	if writesStatus {
+		fields = append([]plannedField{{ConflictStatus, tk.Status, plan.EndStatus, st.Status, st.Status != ""}}, fields...)
+	}
+	return fields
+}
+
+// conflictReason says why writing f would overwrite what someone did in
+// WHMCS, or "" when it would not: WHMCS holds neither the source's value
+// nor the importer's last one, or still the value of an open conflict
+// (prev), or the write would close or answer a ticket someone replied to
+// in WHMCS.
+func (r *runner) conflictReason(ctx context.Context, f plannedField, prev checkpoints.Conflict, isOpen bool, st *checkpoints.Ticket, tk *whmcs.Ticket) string {
+	switch {
+	case strings.EqualFold(f.whmcs, f.source):
+		return ""
+	case f.known && !strings.EqualFold(f.whmcs, f.written):
+		return reasonChanged
+	case isOpen && strings.EqualFold(prev.WHMCS, f.whmcs):
+		return prev.Reason // still WHMCS's value, kept before
+	case f.name == ConflictStatus && closesOrAnswers(f.source):
+		if n := r.unknownEntries(ctx, st, tk); n > 0 {
+			return fmt.Sprintf("replied in WHMCS (%s the import did not write)", report.Plural(n, "reply or note", "replies or notes"))
+		}
+	}
+	return ""
 }
 
 // keepWHMCS changes plan not to write the fields in keep: replies carry
