@@ -116,10 +116,10 @@ func (k *textKnowledge) get() whmcs.TextProfile {
 func (k *textKnowledge) learn(ctx context.Context, p whmcs.TextProfile) {
 	k.mu.Lock()
 	old := k.p
-	if old.Escapes == whmcs.Unknown {
+	if old.Escapes == whmcs.ObservedUnknown {
 		k.p.Escapes = p.Escapes
 	}
-	if old.FoldsFourByte == whmcs.Unknown {
+	if old.FoldsFourByte == whmcs.ObservedUnknown {
 		k.p.FoldsFourByte = p.FoldsFourByte
 	}
 	cur := k.p
@@ -176,8 +176,8 @@ func shows(p whmcs.TextProfile, s *mapping.Step) bool {
 		texts = append(texts, s.Open.Subject)
 	}
 	for _, x := range texts {
-		if p.Escapes == whmcs.Unknown && strings.ContainsAny(x, `&<>"'`) ||
-			p.FoldsFourByte == whmcs.Unknown && whmcs.HasFourByte(x) {
+		if p.Escapes == whmcs.ObservedUnknown && strings.ContainsAny(x, `&<>"'`) ||
+			p.FoldsFourByte == whmcs.ObservedUnknown && whmcs.HasFourByte(x) {
 			return true
 		}
 	}

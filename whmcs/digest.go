@@ -78,10 +78,10 @@ func (p TextProfile) MatchDigest(d Digest, got string) (ok bool, learned TextPro
 		old := func(s string) string {
 			return textHash(strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")))
 		}
-		if old(got) == string(d) && p.Escapes != Yes {
+		if old(got) == string(d) && p.Escapes != ObservedYes {
 			return true, p
 		}
-		return p.Escapes != No && old(UnescapeHTML(got)) == string(d), p
+		return p.Escapes != ObservedNo && old(UnescapeHTML(got)) == string(d), p
 	}
 	g := textHash(NormalizeText(got))
 	var matched uint8

@@ -21,7 +21,7 @@ func TestDigest(t *testing.T) {
 	if ok, _ := (TextProfile{}).MatchDigest(old, "a < b"); !ok {
 		t.Error("old digest: the literal form does not match")
 	}
-	if ok, _ := (TextProfile{Escapes: No}).MatchDigest(old, "a &lt; b"); ok {
+	if ok, _ := (TextProfile{Escapes: ObservedNo}).MatchDigest(old, "a &lt; b"); ok {
 		t.Error("old digest: the sanitised form matches a literal install")
 	}
 }

@@ -5,36 +5,41 @@ import (
 	"strings"
 )
 
-// Knowledge is what is known of one way a WHMCS install changes the text it
-// stores: unknown until a text that would show it has been read back.
-type Knowledge int8
+// Observed is a three-valued flag: whether a WHMCS install has been seen
+// to change the text it stores in one way (ObservedYes), seen not to
+// (ObservedNo), or not seen either way yet (ObservedUnknown, the zero
+// value), which lasts until a text that would show it has been read back.
+// Each dimension of a TextProfile is one. Its String ("yes", "no",
+// "unknown") is the form the checkpoint keeps; ParseObserved reads it back.
+type Observed int8
 
-// What is known of one dimension of a TextProfile.
+// What has been observed of one dimension of a TextProfile.
 const (
-	Unknown Knowledge = iota // not shown by any text read back yet
-	Yes                      // the install does it
-	No                       // the install does not
+	ObservedUnknown Observed = iota // not shown by any text read back yet
+	ObservedYes                     // the install does it
+	ObservedNo                      // the install does not
 )
 
-func (k Knowledge) String() string {
+// String is "yes", "no" or "unknown".
+func (k Observed) String() string {
 	switch k {
-	case Yes:
+	case ObservedYes:
 		return "yes"
-	case No:
+	case ObservedNo:
 		return "no"
 	}
 	return "unknown"
 }
 
-// ParseKnowledge reads "yes", "no" or anything else as Unknown.
-func ParseKnowledge(s string) Knowledge {
+// ParseObserved reads "yes", "no" or anything else as ObservedUnknown.
+func ParseObserved(s string) Observed {
 	switch s {
 	case "yes":
-		return Yes
+		return ObservedYes
 	case "no":
-		return No
+		return ObservedNo
 	}
-	return Unknown
+	return ObservedUnknown
 }
 
 // TextProfile is how a WHMCS install stores the text it is sent, as far as
@@ -51,12 +56,14 @@ func ParseKnowledge(s string) Knowledge {
 // in; once a dimension is known, only that form matches, so a real
 // difference (a reply edited in WHMCS) stays a difference.
 type TextProfile struct {
-	Escapes       Knowledge
-	FoldsFourByte Knowledge
+	Escapes       Observed
+	FoldsFourByte Observed
 }
 
 // Complete reports whether both dimensions are known.
-func (p TextProfile) Complete() bool { return p.Escapes != Unknown && p.FoldsFourByte != Unknown }
+func (p TextProfile) Complete() bool {
+	return p.Escapes != ObservedUnknown && p.FoldsFourByte != ObservedUnknown
+}
 
 // String is the profile in the form the checkpoint keeps and ParseTextProfile reads:
 // "escapes=yes four_byte=unknown".
@@ -68,17 +75,17 @@ func (p TextProfile) String() string {
 func (p TextProfile) Describe() string {
 	var esc, fold string
 	switch p.Escapes {
-	case Yes:
+	case ObservedYes:
 		esc = `stores <>&"' as HTML entities (input sanitiser)`
-	case No:
+	case ObservedNo:
 		esc = `stores <>&"' as sent`
 	default:
 		esc = `HTML escaping not known yet (no text with <>&"' read back)`
 	}
 	switch p.FoldsFourByte {
-	case Yes:
+	case ObservedYes:
 		fold = "stores emoji and other 4-byte characters as ? (3-byte utf8 tables)"
-	case No:
+	case ObservedNo:
 		fold = "keeps emoji (utf8mb4)"
 	default:
 		fold = "4-byte characters not known yet (none read back)"
@@ -87,16 +94,16 @@ func (p TextProfile) Describe() string {
 }
 
 // ParseTextProfile reads what TextProfile.String wrote; anything it does
-// not know is Unknown.
+// not know is ObservedUnknown.
 func ParseTextProfile(s string) TextProfile {
 	var p TextProfile
 	for _, f := range strings.Fields(s) {
 		k, v, _ := strings.Cut(f, "=")
 		switch k {
 		case "escapes":
-			p.Escapes = ParseKnowledge(v)
+			p.Escapes = ParseObserved(v)
 		case "four_byte":
-			p.FoldsFourByte = ParseKnowledge(v)
+			p.FoldsFourByte = ParseObserved(v)
 		}
 	}
 	return p
@@ -105,11 +112,11 @@ func ParseTextProfile(s string) TextProfile {
 // allowed returns the forms p allows, as a bit set.
 func (p TextProfile) allowed() (set uint8) {
 	for _, e := range []bool{false, true} {
-		if p.Escapes == Yes && !e || p.Escapes == No && e {
+		if p.Escapes == ObservedYes && !e || p.Escapes == ObservedNo && e {
 			continue
 		}
 		for _, f := range []bool{false, true} {
-			if p.FoldsFourByte == Yes && !f || p.FoldsFourByte == No && f {
+			if p.FoldsFourByte == ObservedYes && !f || p.FoldsFourByte == ObservedNo && f {
 				continue
 			}
 			set |= 1 << formOf(e, f)
@@ -142,11 +149,11 @@ func (p TextProfile) learn(matched uint8) TextProfile {
 			keep = true
 		}
 	}
-	if p.Escapes == Unknown && esc != lit {
-		p.Escapes = map[bool]Knowledge{true: Yes, false: No}[esc]
+	if p.Escapes == ObservedUnknown && esc != lit {
+		p.Escapes = map[bool]Observed{true: ObservedYes, false: ObservedNo}[esc]
 	}
-	if p.FoldsFourByte == Unknown && fold != keep {
-		p.FoldsFourByte = map[bool]Knowledge{true: Yes, false: No}[fold]
+	if p.FoldsFourByte == ObservedUnknown && fold != keep {
+		p.FoldsFourByte = map[bool]Observed{true: ObservedYes, false: ObservedNo}[fold]
 	}
 	return p
 }

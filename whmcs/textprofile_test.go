@@ -10,8 +10,8 @@ func TestProfileMatch(t *testing.T) {
 	tampered := "Tom &amp; Jerry&#039;s &lt;b&gt;rocket&lt;/b&gt; !"
 
 	unknown := TextProfile{}
-	realistic := TextProfile{Escapes: Yes, FoldsFourByte: Yes}
-	literal := TextProfile{Escapes: No, FoldsFourByte: No}
+	realistic := TextProfile{Escapes: ObservedYes, FoldsFourByte: ObservedYes}
+	literal := TextProfile{Escapes: ObservedNo, FoldsFourByte: ObservedNo}
 	cases := []struct {
 		p    TextProfile
 		got  string
@@ -22,7 +22,7 @@ func TestProfileMatch(t *testing.T) {
 		{realistic, both, true}, {realistic, sent, false}, {realistic, escaped, false}, {realistic, folded, false},
 		{realistic, tampered, false},
 		{literal, sent + "  \n", true}, {literal, both, false}, {literal, escaped, false}, {literal, folded, false},
-		{TextProfile{Escapes: Yes}, escaped, true}, {TextProfile{Escapes: Yes}, both, true}, {TextProfile{Escapes: Yes}, sent, false},
+		{TextProfile{Escapes: ObservedYes}, escaped, true}, {TextProfile{Escapes: ObservedYes}, both, true}, {TextProfile{Escapes: ObservedYes}, sent, false},
 	}
 	for _, c := range cases {
 		if got := c.p.Same(sent, c.got); got != c.want {
@@ -40,15 +40,15 @@ func TestProfileLearns(t *testing.T) {
 		sent, got string
 		want      TextProfile
 	}{
-		{"plain text", "plain text", TextProfile{}},                              // shows nothing
-		{"a < b", "a &lt; b", TextProfile{Escapes: Yes}},                         // sanitiser
-		{"a < b", "a < b", TextProfile{Escapes: No}},                             // literal
-		{"go 🚀", "go ?", TextProfile{FoldsFourByte: Yes}},                        // 3-byte table
-		{"go 🚀", "go 🚀", TextProfile{FoldsFourByte: No}},                         // utf8mb4
-		{"a<🚀", "a&lt;?", TextProfile{Escapes: Yes, FoldsFourByte: Yes}},         // both at once
-		{"a<🚀", "something else", TextProfile{}},                                 // no match, nothing learned
-		{`it's`, "it&#039;s", TextProfile{Escapes: Yes}},                         // quotes too
-		{"x & y 🚀", "x &amp; y 🚀", TextProfile{Escapes: Yes, FoldsFourByte: No}}, // mixed
+		{"plain text", "plain text", TextProfile{}},                                              // shows nothing
+		{"a < b", "a &lt; b", TextProfile{Escapes: ObservedYes}},                                 // sanitiser
+		{"a < b", "a < b", TextProfile{Escapes: ObservedNo}},                                     // literal
+		{"go 🚀", "go ?", TextProfile{FoldsFourByte: ObservedYes}},                                // 3-byte table
+		{"go 🚀", "go 🚀", TextProfile{FoldsFourByte: ObservedNo}},                                 // utf8mb4
+		{"a<🚀", "a&lt;?", TextProfile{Escapes: ObservedYes, FoldsFourByte: ObservedYes}},         // both at once
+		{"a<🚀", "something else", TextProfile{}},                                                 // no match, nothing learned
+		{`it's`, "it&#039;s", TextProfile{Escapes: ObservedYes}},                                 // quotes too
+		{"x & y 🚀", "x &amp; y 🚀", TextProfile{Escapes: ObservedYes, FoldsFourByte: ObservedNo}}, // mixed
 	}
 	for _, c := range cases {
 		_, got := TextProfile{}.Match(c.sent, c.got)
@@ -60,17 +60,34 @@ func TestProfileLearns(t *testing.T) {
 			t.Errorf("MatchDigest(%q, %q) learned %v, want %v", c.sent, c.got, got, c.want)
 		}
 	}
-	// Knowledge is never unlearned.
-	p := TextProfile{Escapes: No}
-	if _, l := p.Match("a < b", "a &lt; b"); l.Escapes != No {
+	// What was observed is never unlearned.
+	p := TextProfile{Escapes: ObservedNo}
+	if _, l := p.Match("a < b", "a &lt; b"); l.Escapes != ObservedNo {
 		t.Errorf("a known dimension changed: %v", l)
 	}
 }
 
 func TestProfileString(t *testing.T) {
-	for _, p := range []TextProfile{{}, {Escapes: Yes}, {Escapes: No, FoldsFourByte: Yes}} {
+	for _, p := range []TextProfile{{}, {Escapes: ObservedYes}, {Escapes: ObservedNo, FoldsFourByte: ObservedYes}} {
 		if got := ParseTextProfile(p.String()); got != p {
 			t.Errorf("ParseTextProfile(%q) = %v", p.String(), got)
+		}
+	}
+}
+
+// TestProfileStoredForm pins the text a checkpoint keeps, so that the
+// checkpoints of earlier versions read back the same.
+func TestProfileStoredForm(t *testing.T) {
+	for stored, want := range map[string]TextProfile{
+		"escapes=unknown four_byte=unknown": {},
+		"escapes=yes four_byte=no":          {Escapes: ObservedYes, FoldsFourByte: ObservedNo},
+		"escapes=no four_byte=yes":          {Escapes: ObservedNo, FoldsFourByte: ObservedYes},
+	} {
+		if got := ParseTextProfile(stored); got != want {
+			t.Errorf("ParseTextProfile(%q) = %+v, want %+v", stored, got, want)
+		}
+		if got := want.String(); got != stored {
+			t.Errorf("String() = %q, want %q", got, stored)
 		}
 	}
 }
