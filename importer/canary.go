@@ -14,8 +14,8 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 )
 
-// ErrCanary is wrapped by Run's error when the run's first write, read
-// back, is not what was sent (see Options.AllowUndated). Nothing else was
+// ErrCanary is wrapped by Import's error when the run's first write, read
+// back, is not what was sent (see Config.AllowUndated). Nothing else was
 // written. A date WHMCS did not keep wraps whmcs.ErrUndated too.
 var ErrCanary = errors.New("the first write, read back, is not what was sent")
 

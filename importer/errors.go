@@ -11,7 +11,7 @@ import (
 
 // ErrInterrupted is wrapped by the error of a pass that stopped because
 // its ctx ended (Ctrl-C): the in-flight calls finished and were journaled;
-// running it again resumes. Run, rollback.Tickets, validate.Tickets and
+// running it again resumes. Import, rollback.Tickets, validate.Tickets and
 // verify.Tickets return it.
 var ErrInterrupted = errors.New("interrupted")
 

@@ -358,7 +358,7 @@ func TestRollbackKilledMidDeletion(t *testing.T) {
 	}
 	// The run refuses under its lock, before any call.
 	calls := e.Srv.Calls()
-	_, err = importer.Run(ctx, importer.Options{Source: src, Client: e.Client, Planner: e.Planner, Store: e.Store})
+	_, err = importer.Import(ctx, importer.Config{Source: src, Client: e.Client, Planner: e.Planner, Store: e.Store})
 	if !errors.Is(err, importer.ErrRollbackUnfinished) || !importer.IsFatal(err) {
 		t.Fatalf("run beside an unfinished rollback: %v", err)
 	}

@@ -243,7 +243,7 @@ func TestValidateAlreadyImported(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := vtClient(t, s, false)
-	if _, err := importer.Run(ctx, importer.Options{Source: vtSource(t, "testdata/validate"), Client: w, Planner: pl, Store: store, Only: []string{"G1", "X1"}}); err != nil {
+	if _, err := importer.Import(ctx, importer.Config{Source: vtSource(t, "testdata/validate"), Client: w, Planner: pl, Store: store, Only: []string{"G1", "X1"}}); err != nil {
 		t.Fatal(err)
 	}
 	before := s.WriteCalls()
