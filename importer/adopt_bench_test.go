@@ -113,7 +113,7 @@ func benchStore(b *testing.B) *checkpoints.Store {
 	return store
 }
 
-func benchRun(b *testing.B, srv *whmcstest.Server, store *checkpoints.Store, src []*sources.Ticket) *report.Run {
+func benchRun(b *testing.B, srv *whmcstest.Server, store *checkpoints.Store, src []*sources.Ticket) *report.Import {
 	b.Helper()
 	h, err := whmcs.NewHTTP(whmcs.Options{URL: srv.APIURL(), Identifier: srv.Identifier, Secret: srv.Secret,
 		Location: chicago, Timeout: 30 * time.Second, MaxConns: 8})
@@ -125,7 +125,7 @@ func benchRun(b *testing.B, srv *whmcstest.Server, store *checkpoints.Store, src
 	if err != nil {
 		b.Fatal(err)
 	}
-	rep, err := Run(context.Background(), Options{Source: sourcetest.NewMemory(src), Client: client, Planner: planner, Store: store, Concurrency: 8})
+	rep, err := Import(context.Background(), Config{Source: sourcetest.NewMemory(src), Client: client, Planner: planner, Store: store, Concurrency: 8})
 	if err != nil {
 		b.Fatal(err)
 	}

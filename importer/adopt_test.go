@@ -303,7 +303,7 @@ func testAdoptPass(t *testing.T, mode whmcstest.Options) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rep, err := Adopt(ctx, AdoptOptions{Source: sourcetest.NewMemory(tickets), Client: client, Planner: planner, Store: e.store, Apply: apply})
+		rep, err := Adopt(ctx, AdoptConfig{Source: sourcetest.NewMemory(tickets), Client: client, Planner: planner, Store: e.store, Apply: apply})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -363,7 +363,7 @@ func testAdoptUnderFaults(t *testing.T, mode whmcstest.Options) {
 		t.Fatal("the first run was not interrupted")
 	}
 	e.newCheckpoint(t)
-	var rep *report.Run
+	var rep *report.Import
 	var err error
 	adopted := 0
 	for range 6 { // failed tickets are retried by the next run
@@ -413,7 +413,7 @@ func TestAdoptPassTwinsBothAmbiguous(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Adopt(ctx, AdoptOptions{Source: sourcetest.NewMemory(src), Client: client, Planner: planner, Store: e.store, Apply: true})
+	rep, err := Adopt(ctx, AdoptConfig{Source: sourcetest.NewMemory(src), Client: client, Planner: planner, Store: e.store, Apply: true})
 	if err != nil {
 		t.Fatal(err)
 	}

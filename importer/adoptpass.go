@@ -16,8 +16,8 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/policy"
 )
 
-// AdoptOptions configure Adopt.
-type AdoptOptions struct {
+// AdoptConfig configures Adopt.
+type AdoptConfig struct {
 	Source sources.Source
 	// Client only reads (GetTickets, GetTicket, the planner's client
 	// lookups): give it a client over whmcs.ReadOnly.
@@ -40,7 +40,7 @@ type AdoptOptions struct {
 // is found is recorded in the checkpoint. A ticket WHMCS holds whole is
 // recorded as imported; one it holds in part stays pending, and run sends
 // the rest.
-func Adopt(ctx context.Context, o AdoptOptions) (*report.Adoption, error) {
+func Adopt(ctx context.Context, o AdoptConfig) (*report.Adoption, error) {
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultConcurrency
 	}
@@ -158,7 +158,7 @@ func Adopt(ctx context.Context, o AdoptOptions) (*report.Adoption, error) {
 
 // adoptOne is Adopt's second pass over one source ticket: look for it,
 // and with o.Apply record what was found.
-func adoptOne(ctx context.Context, o AdoptOptions, adopter *Adopter, rep *report.Adoption, t *sources.Ticket, add func(func()), item func(report.AdoptItem)) error {
+func adoptOne(ctx context.Context, o AdoptConfig, adopter *Adopter, rep *report.Adoption, t *sources.Ticket, add func(func()), item func(report.AdoptItem)) error {
 	st, err := o.Store.Ticket(ctx, t.ID)
 	if err != nil {
 		return Fatal(err)

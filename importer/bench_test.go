@@ -31,8 +31,8 @@ import (
 //
 //	go test -run '^$' -bench 'BenchmarkRun' -benchtime 1x ./importer/
 //
-// calls/s counts successful API calls (reads included) over Run's wall
-// time; allocs/call is every allocation of the process during Run (the
+// calls/s counts successful API calls (reads included) over Import's wall
+// time; allocs/call is every allocation of the process during Import (the
 // in-process sandbox's too) per call.
 
 // importResult is one benchmarked import.
@@ -50,7 +50,7 @@ type importResult struct {
 	// conc workers in source order (0 when not computed).
 	idealTime time.Duration
 	// calling is the time from the first call's start to the last call's
-	// end (Run's setup and closing commits excluded).
+	// end (Import's setup and closing commits excluded).
 	calling time.Duration
 	// midCalls calls ended within midTime, the middle 90% of the calls
 	// (by end time): the steady state, without the first and last
@@ -120,7 +120,7 @@ func benchImport(b *testing.B, n int, faults whmcstest.Faults, pol policy.LimitO
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
 	start := time.Now()
-	rep, err := Run(context.Background(), Options{Source: src, Client: client, Planner: planner, Store: store, Concurrency: conc})
+	rep, err := Import(context.Background(), Config{Source: src, Client: client, Planner: planner, Store: store, Concurrency: conc})
 	elapsed := time.Since(start)
 	runtime.ReadMemStats(&m1)
 	if err != nil {
@@ -295,7 +295,7 @@ func BenchmarkRunRate200(b *testing.B) {
 			cps := total.report(b)
 			total.reportShares(b)
 			b.ReportMetric(cps/200, "ratio-to-rate")
-			// The same from the first call to the last (without Run's
+			// The same from the first call to the last (without Import's
 			// setup and closing commits), and over the middle 90% of calls
 			// (without the first and last tickets' ramp).
 			b.ReportMetric(float64(total.calls)/total.calling.Seconds()/200, "ratio-to-rate-while-calling")

@@ -14,8 +14,8 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 )
 
-// ErrCanary is wrapped by Run's error when the run's first write, read
-// back, is not what was sent (see Options.AllowUndated). Nothing else was
+// ErrCanary is wrapped by Import's error when the run's first write, read
+// back, is not what was sent (see Config.AllowUndated). Nothing else was
 // written. A date WHMCS did not keep wraps whmcs.ErrUndated too.
 var ErrCanary = errors.New("the first write, read back, is not what was sent")
 
@@ -116,10 +116,10 @@ func (k *textKnowledge) get() whmcs.TextProfile {
 func (k *textKnowledge) learn(ctx context.Context, p whmcs.TextProfile) {
 	k.mu.Lock()
 	old := k.p
-	if old.Escapes == whmcs.Unknown {
+	if old.Escapes == whmcs.ObservedUnknown {
 		k.p.Escapes = p.Escapes
 	}
-	if old.FoldsFourByte == whmcs.Unknown {
+	if old.FoldsFourByte == whmcs.ObservedUnknown {
 		k.p.FoldsFourByte = p.FoldsFourByte
 	}
 	cur := k.p
@@ -176,8 +176,8 @@ func shows(p whmcs.TextProfile, s *mapping.Step) bool {
 		texts = append(texts, s.Open.Subject)
 	}
 	for _, x := range texts {
-		if p.Escapes == whmcs.Unknown && strings.ContainsAny(x, `&<>"'`) ||
-			p.FoldsFourByte == whmcs.Unknown && whmcs.HasFourByte(x) {
+		if p.Escapes == whmcs.ObservedUnknown && strings.ContainsAny(x, `&<>"'`) ||
+			p.FoldsFourByte == whmcs.ObservedUnknown && whmcs.HasFourByte(x) {
 			return true
 		}
 	}

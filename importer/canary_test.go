@@ -124,7 +124,7 @@ func TestCanaryAllowUndated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Run(context.Background(), Options{Source: sourcetest.NewMemory(tickets), Client: client, Planner: planner,
+	rep, err := Import(context.Background(), Config{Source: sourcetest.NewMemory(tickets), Client: client, Planner: planner,
 		Store: e.store, Concurrency: 4, AllowUndated: true})
 	if err != nil || rep.Tickets.Imported != 10 {
 		t.Fatalf("run: %v %+v", err, rep)

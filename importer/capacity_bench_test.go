@@ -51,7 +51,7 @@ func benchCapacity(b *testing.B, n int, capacity whmcstest.Capacity, auto bool, 
 	if err != nil {
 		b.Fatal(err)
 	}
-	rep, err := Run(context.Background(), Options{Source: sourcetest.NewMemory(genTickets(n, 99)), Client: client, Planner: planner, Store: store, Concurrency: conc})
+	rep, err := Import(context.Background(), Config{Source: sourcetest.NewMemory(genTickets(n, 99)), Client: client, Planner: planner, Store: store, Concurrency: conc})
 	if err != nil {
 		b.Fatal(err)
 	}

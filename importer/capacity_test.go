@@ -93,7 +93,7 @@ func TestRunAutoFollowsThePool(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 200
-	rep, err := Run(context.Background(), Options{Source: sourcetest.NewMemory(genTickets(n, 7)), Client: client,
+	rep, err := Import(context.Background(), Config{Source: sourcetest.NewMemory(genTickets(n, 7)), Client: client,
 		Planner: planner, Store: store, Concurrency: workers})
 	if err != nil {
 		t.Fatal(err)

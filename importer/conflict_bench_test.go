@@ -33,7 +33,7 @@ func BenchmarkSyncConflictReads(b *testing.B) {
 	sync := func() (int, int64, int) {
 		b.Helper()
 		before := e.Srv.Calls()["GetTicket"]
-		rep, err := importer.Run(ctx, importer.Options{Source: sourcetest.NewMemory(cloneTickets(tickets)), Client: e.Client,
+		rep, err := importer.Import(ctx, importer.Config{Source: sourcetest.NewMemory(cloneTickets(tickets)), Client: e.Client,
 			Planner: e.Planner, Store: e.Store, Concurrency: 8})
 		if err != nil || rep.Tickets.Failed != 0 {
 			b.Fatalf("sync: %v %+v", err, rep.Failures)

@@ -38,18 +38,18 @@ func newCutover(t *testing.T, mode whmcstest.Options, n int) *cutover {
 }
 
 // sync runs the importer over the source as it is now.
-func (c *cutover) sync(t *testing.T, only ...string) *report.Run {
+func (c *cutover) sync(t *testing.T, only ...string) *report.Import {
 	t.Helper()
-	return c.syncWith(t, importer.Options{Only: only})
+	return c.syncWith(t, importer.Config{Only: only})
 }
 
-func (c *cutover) syncWith(t *testing.T, o importer.Options) *report.Run {
+func (c *cutover) syncWith(t *testing.T, o importer.Config) *report.Import {
 	t.Helper()
 	o.Source, o.Client, o.Planner, o.Store, o.Concurrency = sourcetest.NewMemory(cloneTickets(c.tickets)), c.e.Client, c.e.Planner, c.e.Store, 4
 	if o.OnConflict == "" {
 		o.OnConflict = c.oc
 	}
-	rep, err := importer.Run(context.Background(), o)
+	rep, err := importer.Import(context.Background(), o)
 	if err != nil {
 		t.Fatalf("sync: %v", err)
 	}
@@ -129,7 +129,7 @@ func countBody(ts whmcstest.TicketState, body string) int {
 	return n
 }
 
-func oneConflict(t *testing.T, rep *report.Run, want report.Conflict) {
+func oneConflict(t *testing.T, rep *report.Import, want report.Conflict) {
 	t.Helper()
 	if len(rep.Conflicts) != 1 || rep.Tickets.Conflicts != 1 {
 		t.Fatalf("conflicts reported: %+v (count %d), want %+v", rep.Conflicts, rep.Tickets.Conflicts, want)
@@ -338,12 +338,12 @@ func TestDeletedInWHMCS(t *testing.T) {
 	}
 
 	// Re-import needs the ticket to be deleted in WHMCS.
-	_, err := importer.Run(context.Background(), importer.Options{Source: sourcetest.NewMemory(cloneTickets(c.tickets)), Client: c.e.Client,
+	_, err := importer.Import(context.Background(), importer.Config{Source: sourcetest.NewMemory(cloneTickets(c.tickets)), Client: c.e.Client,
 		Planner: c.e.Planner, Store: c.e.Store, Only: []string{"V001"}, Reimport: true})
 	if err == nil || !strings.Contains(err.Error(), "only a ticket deleted in WHMCS") {
 		t.Fatalf("re-import of a ticket not deleted: %v", err)
 	}
-	rep = c.syncWith(t, importer.Options{Only: []string{id}, Reimport: true})
+	rep = c.syncWith(t, importer.Config{Only: []string{id}, Reimport: true})
 	if rep.Tickets.Imported != 1 {
 		t.Fatalf("re-import: %+v", rep.Tickets)
 	}

@@ -34,10 +34,10 @@
 // A sync reads every imported ticket it is about to write to (GetTicket)
 // and compares it with what the checkpoint says the importer last wrote
 // (conflict.go): a field people changed in WHMCS since is a conflict, kept
-// as WHMCS has it unless Options.OnConflict says the source wins, and
+// as WHMCS has it unless Config.OnConflict says the source wins, and
 // reported once (open conflicts are kept in the checkpoint). A ticket found
 // deleted or merged away in WHMCS is recorded so, reported once and
-// skipped by later runs until Options.Reimport.
+// skipped by later runs until Config.Reimport.
 //
 // The client's policy (rate limit, retries) is not here: it is layered
 // around the client (whmcs/policy) by the program, and the engine finds
@@ -49,13 +49,16 @@
 // (CheckRollbacks, RollbackUnfinishedError): it would import again what
 // the rollback already deleted.
 //
-// The package is the engine and what every pass over a migration shares:
-// Pool (one producer, N workers, the first fatal error cancels), Fatal and
-// ErrInterrupted, EndOf. The other passes live beside it, each taking a
-// ready planner: importer/validate (the dry-run report), importer/verify
-// (read every imported ticket back and compare it with its source) and
-// importer/rollback (delete what a run created, and forget it). Their
-// reports, renderings and files are in importer/report.
+// The package is the engine (Import, configured by a Config; Adopt, by an
+// AdoptConfig) and what every pass over a migration shares: Pool (one
+// producer, N workers, the first fatal error cancels), Fatal and
+// ErrInterrupted, EndOf. The other passes live beside it, each a Tickets
+// function taking a Config with a ready planner: importer/validate
+// (validate.Tickets, the dry-run report), importer/verify (verify.Tickets:
+// read every imported ticket back and compare it with its source) and
+// importer/rollback (rollback.Tickets: delete what a run created, and
+// forget it). Their reports, renderings and files are in importer/report
+// (report.Import is an import run's).
 //
 // The package reads sources only through sources.Source and never parses
 // any input format itself.

@@ -28,7 +28,7 @@ func (e *env) runEdits(t *testing.T, src sources.Source) *Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Run(context.Background(), Options{Source: src, Client: client, Planner: planner, Store: e.store, Concurrency: 4})
+	rep, err := Import(context.Background(), Config{Source: src, Client: client, Planner: planner, Store: e.store, Concurrency: 4})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,8 +11,8 @@ import (
 
 // ErrInterrupted is wrapped by the error of a pass that stopped because
 // its ctx ended (Ctrl-C): the in-flight calls finished and were journaled;
-// running it again resumes. Run, rollback.Run, validate.Run and
-// verify.Run return it.
+// running it again resumes. Import, rollback.Tickets, validate.Tickets and
+// verify.Tickets return it.
 var ErrInterrupted = errors.New("interrupted")
 
 // Fatal marks err as stopping the whole pass, not just one ticket (a

@@ -34,7 +34,7 @@ func TestReportKeepsFirstFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	var seen atomic.Int64
-	rep, err := Run(context.Background(), Options{Source: sourcetest.NewMemory(tickets), Client: client, Planner: planner,
+	rep, err := Import(context.Background(), Config{Source: sourcetest.NewMemory(tickets), Client: client, Planner: planner,
 		Store: e.store, KeepFailures: 2, OnTicket: func(r TicketResult) {
 			if r.Outcome == Failed {
 				seen.Add(1)

@@ -10,7 +10,7 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 )
 
-// ErrRollbackUnfinished is wrapped by the *RollbackUnfinishedError that Run
+// ErrRollbackUnfinished is wrapped by the *RollbackUnfinishedError that Import
 // and CheckRollbacks return while a rollback on the checkpoint is
 // unfinished.
 var ErrRollbackUnfinished = errors.New("a rollback is unfinished")
@@ -64,7 +64,7 @@ func DescribeRollback(rb checkpoints.Rollback) string {
 
 // CheckRollbacks returns a *RollbackUnfinishedError when the checkpoint
 // holds an unfinished rollback (checkpoints.Store.UnfinishedRollbacks),
-// nil otherwise. Run calls it under the run lock before anything else; a
+// nil otherwise. Import calls it under the run lock before anything else; a
 // command may call it sooner, to refuse before its preflight.
 func CheckRollbacks(ctx context.Context, store *checkpoints.Store) error {
 	rbs, err := store.UnfinishedRollbacks(ctx)

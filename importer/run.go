@@ -42,8 +42,8 @@ const DefaultKeepFailures = 1000
 // options (or the config's target.concurrency) do not say.
 const DefaultConcurrency = 4
 
-// Options configure a Run.
-type Options struct {
+// Config configures Import.
+type Config struct {
 	Source sources.Source
 	// Client is the WHMCS client with its policy layers; the report's call
 	// counts are those of its policy.Counter, found by unwrapping.
@@ -67,7 +67,7 @@ type Options struct {
 	OnTicket func(TicketResult)
 	// KeepFailures is how many failures, and how many drift items, the
 	// report holds (default DefaultKeepFailures); the others are counted
-	// (report.Run.FailuresOmitted, DriftOmitted). OnTicket sees them all.
+	// (report.Import.FailuresOmitted, DriftOmitted). OnTicket sees them all.
 	KeepFailures int
 	Logger       *slog.Logger
 	// OnConflict is the side a cut-over conflict keeps (sync.on_conflict;
@@ -96,7 +96,7 @@ const (
 	// away), found by this run; see TicketResult.Gone. Nothing was written.
 	Deleted Outcome = "deleted_in_whmcs"
 	// Skipped: an earlier run found the ticket gone from WHMCS; it is not
-	// read nor written until re-imported (Options.Reimport).
+	// read nor written until re-imported (Config.Reimport).
 	Skipped Outcome = "skipped"
 )
 
@@ -119,11 +119,11 @@ type TicketResult struct {
 	WHMCSID int64
 }
 
-// Run imports every ticket of the source that is new or changed since the
+// Import imports every ticket of the source that is new or changed since the
 // checkpoint last saw it. It returns the report, and an error only when
 // the run could not finish (fatal error or interruption); failed tickets
 // are in the report.
-func Run(ctx context.Context, o Options) (*report.Run, error) {
+func Import(ctx context.Context, o Config) (*report.Import, error) {
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultConcurrency
 	}
@@ -209,7 +209,7 @@ func Run(ctx context.Context, o Options) (*report.Run, error) {
 }
 
 type runner struct {
-	o           Options
+	o           Config
 	runID       int64
 	start       time.Time
 	prevStart   time.Time
@@ -356,10 +356,10 @@ func (r *runner) record(res TicketResult) {
 	}
 }
 
-func (r *runner) summary() *report.Run {
+func (r *runner) summary() *report.Import {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	rep := &report.Run{RunID: r.runID, Calls: map[string]int64{}, Tickets: r.counts,
+	rep := &report.Import{RunID: r.runID, Calls: map[string]int64{}, Tickets: r.counts,
 		Failures: append([]report.Failure{}, r.failures...), Drift: append([]report.DriftItem{}, r.drift...),
 		FailuresOmitted: r.failuresOmitted, DriftOmitted: r.driftOmitted,
 		Conflicts: append([]report.Conflict{}, r.conflicts...), ConflictsOmitted: r.conflictsOmitted,

@@ -122,7 +122,7 @@ func newEnvMode(t *testing.T, mode whmcstest.Options, faults whmcstest.Faults) *
 	return &env{srv: srv, opts: o, store: store, path: path}
 }
 
-func (e *env) run(t *testing.T, ctx context.Context, src sources.Source, conc int, pol policytest.Options) (*report.Run, error) {
+func (e *env) run(t *testing.T, ctx context.Context, src sources.Source, conc int, pol policytest.Options) (*report.Import, error) {
 	t.Helper()
 	h, err := whmcs.NewHTTP(whmcs.Options{URL: e.srv.APIURL(), Identifier: e.srv.Identifier, Secret: e.srv.Secret,
 		Location: chicago, Timeout: 5 * time.Second, MaxConns: conc})
@@ -138,7 +138,7 @@ func (e *env) run(t *testing.T, ctx context.Context, src sources.Source, conc in
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Run(ctx, Options{Source: src, Client: client, Planner: planner, Store: e.store, Concurrency: conc})
+	return Import(ctx, Config{Source: src, Client: client, Planner: planner, Store: e.store, Concurrency: conc})
 }
 
 // checkExact asserts that WHMCS holds every source ticket exactly once,
@@ -275,7 +275,7 @@ func TestImportExactlyOnceUnderFaults(t *testing.T) { forModes(t, testImportExac
 func testImportExactlyOnceUnderFaults(t *testing.T, mode whmcstest.Options) {
 	e := newEnvMode(t, mode, whmcstest.Faults{Seed: 7, DropRate: 0.1, ThrottleRate: 0.05, FailRate: 0.05})
 	tickets := genTickets(80, 2)
-	var rep *report.Run
+	var rep *report.Import
 	var err error
 	for range 5 { // failed tickets are retried by the next run
 		rep, err = e.run(t, context.Background(), sourcetest.NewMemory(tickets), 8, policytest.Options{})

@@ -53,7 +53,7 @@ func TestRunRequestTooLarge(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rep, err := Run(context.Background(), Options{Source: sourcetest.NewMemory(tickets), Client: client, Planner: planner,
+			rep, err := Import(context.Background(), Config{Source: sourcetest.NewMemory(tickets), Client: client, Planner: planner,
 				Store: e.store, Concurrency: 4})
 			if err != nil {
 				t.Fatalf("the run stopped: %v", err)

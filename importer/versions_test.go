@@ -67,8 +67,8 @@ func TestIncrementalSkipSubSecondUpdated(t *testing.T) {
 	}
 }
 
-// runOnly is env.run with Options.Only.
-func runOnly(t *testing.T, e *env, src *countingSource, only []string) (*report.Run, error) {
+// runOnly is env.run with Config.Only.
+func runOnly(t *testing.T, e *env, src *countingSource, only []string) (*report.Import, error) {
 	t.Helper()
 	h, err := whmcs.NewHTTP(whmcs.Options{URL: e.srv.APIURL(), Identifier: e.srv.Identifier, Secret: e.srv.Secret,
 		Location: chicago, Timeout: 5 * time.Second})
@@ -80,5 +80,5 @@ func runOnly(t *testing.T, e *env, src *countingSource, only []string) (*report.
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Run(context.Background(), Options{Source: src, Client: client, Planner: planner, Store: e.store, Only: only})
+	return Import(context.Background(), Config{Source: src, Client: client, Planner: planner, Store: e.store, Only: only})
 }

@@ -68,9 +68,9 @@ func NewClientResolver(c *whmcs.Client) ClientResolver {
 }
 
 type clientResolver struct {
-	c      *whmcs.Client
-	mu     sync.Mutex
-	flight flight[int64] // search answers by normalized email
+	c       *whmcs.Client
+	mu      sync.Mutex
+	lookups lookupCache[int64] // search answers by normalized email
 
 	// The directory: every client by normalized email (the lowest id),
 	// read page by page; guarded by mu. dirMu serialises the reads.
@@ -185,7 +185,7 @@ func (r *clientResolver) ClientByEmail(ctx context.Context, email string) (int64
 		}
 	}
 	r.mu.Unlock()
-	return r.flight.do(ctx, key, func() (int64, bool, error) {
+	return r.lookups.do(ctx, key, func() (int64, bool, error) {
 		r.mu.Lock()
 		r.searches++
 		r.mu.Unlock()

@@ -45,8 +45,8 @@ func NewContactResolver(c *whmcs.Client) ContactResolver {
 const maxContactDirectory = 100_000
 
 type contactResolver struct {
-	c      *whmcs.Client
-	flight flight[Contact] // filtered look-ups by normalized email, without a directory
+	c       *whmcs.Client
+	lookups lookupCache[Contact] // filtered look-ups by normalized email, without a directory
 
 	maxDir   int                // maxContactDirectory (tests lower it)
 	dirMu    sync.Mutex         // guards the directory, held while it is read
@@ -131,7 +131,7 @@ func (r *contactResolver) ContactByEmail(ctx context.Context, email string) (Con
 		c, found := dir[key]
 		return c, found, nil
 	}
-	return r.flight.do(ctx, key, func() (Contact, bool, error) { return r.search(ctx, key) })
+	return r.lookups.do(ctx, key, func() (Contact, bool, error) { return r.search(ctx, key) })
 }
 
 // search pages through GetContacts for email (already normalized).

@@ -15,7 +15,7 @@ import (
 // reports (unknown_department_id, unmapped_status, unmapped_staff); this
 // is the whole list, for a command to show once before it starts.
 //
-// NoDepartment is true when departments were checked and not one the
+// noDepartment is true when departments were checked and not one the
 // mapping names exists in WHMCS: no ticket could be opened.
 func (pl *Planner) Unknown() (lines []string, noDepartment bool) {
 	c := pl.cfg

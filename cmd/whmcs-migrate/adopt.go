@@ -104,7 +104,7 @@ func runAdopt(ctx context.Context, g *globals, f adoptFlags) error {
 	if err := tgt.keep(ctx, pre.Identity); err != nil {
 		return err
 	}
-	rep, err := importer.Adopt(ctx, importer.AdoptOptions{Source: ss.src, Client: ss.client, Planner: ss.planner, Store: ss.store,
+	rep, err := importer.Adopt(ctx, importer.AdoptConfig{Source: ss.src, Client: ss.client, Planner: ss.planner, Store: ss.store,
 		Apply: f.yes, Concurrency: a.cfg.Target.Concurrency, Logger: a.log})
 	if rep != nil {
 		show := f.show

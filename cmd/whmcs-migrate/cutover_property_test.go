@@ -218,7 +218,7 @@ func conflictKey(ticket, field, whmcs, source string) string {
 
 // cutoverRun runs a sync with a report and returns the report; the run
 // must exit 0.
-func cutoverRun(t *testing.T, env *syncEnv, step int, what string) *report.Run {
+func cutoverRun(t *testing.T, env *syncEnv, step int, what string) *report.Import {
 	t.Helper()
 	path := filepath.Join(env.work, "report.json")
 	code, out, errb := env.run(t, "--report", path)
@@ -229,7 +229,7 @@ func cutoverRun(t *testing.T, env *syncEnv, step int, what string) *report.Run {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep report.Run
+	var rep report.Import
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatal(err)
 	}

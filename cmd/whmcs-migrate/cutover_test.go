@@ -87,7 +87,7 @@ func TestCutoverCommands(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}
 	}
-	var rep report.Run
+	var rep report.Import
 	if b, err := os.ReadFile(files + ".json"); err != nil || json.Unmarshal(b, &rep) != nil {
 		t.Fatalf("report: %v", err)
 	}

@@ -65,7 +65,7 @@ samples directory); 1 fatal; 130 interrupted.`,
 // demoResult is what a demo did, for its test.
 type demoResult struct {
 	server *whmcstest.Server
-	report *report.Run
+	report *report.Import
 	source []*sources.Ticket
 	ids    map[string]int64 // source id -> WHMCS id
 }
@@ -143,7 +143,7 @@ func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
 		}
 	}
 	prog := newProgress(g.stderr, total, client.Caller(), a, f.noProgress)
-	rep, err := importer.Run(ctx, importer.Options{Source: src, Client: client, Planner: planner, Store: store,
+	rep, err := importer.Import(ctx, importer.Config{Source: src, Client: client, Planner: planner, Store: store,
 		Concurrency: cfg.Target.Concurrency, OnTicket: prog.ticket, Logger: a.log})
 	prog.finish()
 	res.report = rep

@@ -88,7 +88,7 @@ func TestRunRateAuto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep report.Run
+	var rep report.Import
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatal(err)
 	}

@@ -109,7 +109,7 @@ func runRollback(ctx context.Context, g *globals, f rollbackFlags) error {
 			return err
 		}
 	}
-	rep, err := rollback.Run(ctx, rollback.Options{Client: client, Store: store, RunID: f.run, All: f.all,
+	rep, err := rollback.Tickets(ctx, rollback.Config{Client: client, Store: store, RunID: f.run, All: f.all,
 		Yes: f.yes, Logger: a.log, Out: g.stdout, Concurrency: conc})
 	switch {
 	case err != nil && errors.Is(err, rollback.ErrNoSuchRun):

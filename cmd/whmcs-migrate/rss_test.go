@@ -155,7 +155,7 @@ checkpoint: migration.db
 }
 
 // rssReport is a run's report.
-type rssReport struct{ report.Run }
+type rssReport struct{ report.Import }
 
 // totalCalls is the run's calls, every action.
 func (r rssReport) totalCalls() int64 {
@@ -179,7 +179,7 @@ func runRSS(t *testing.T, bin, cfg, limit string) (rssReport, rssMeasure) {
 	var rep rssReport
 	if b, err := os.ReadFile(reportFile); err != nil {
 		t.Fatal(err)
-	} else if err := json.Unmarshal(b, &rep.Run); err != nil {
+	} else if err := json.Unmarshal(b, &rep.Import); err != nil {
 		t.Fatal(err)
 	}
 	return rep, m

@@ -133,7 +133,7 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 	defer a.warnClose("session", ss.Close)
 	client, store, src := ss.client, ss.store, ss.src
 	// A rollback left unfinished stops the run before anything is sent
-	// (importer.Run checks again under the lock).
+	// (importer.Import checks again under the lock).
 	if err := importer.CheckRollbacks(ctx, store); err != nil {
 		return finishRollback(err, f.config)
 	}
@@ -195,7 +195,7 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 		defer failures.abort()
 	}
 	start := time.Now()
-	rep, err := importer.Run(ctx, importer.Options{
+	rep, err := importer.Import(ctx, importer.Config{
 		Source: src, Client: client, Planner: planner, Store: store,
 		Concurrency: a.cfg.Target.Concurrency, Limit: f.limit, Only: f.only, Overlap: time.Duration(*a.cfg.Sync.Overlap),
 		AllowUndated: f.allowUndated, Logger: a.log,
@@ -262,7 +262,7 @@ func stopReason(err error) string {
 	return err.Error() + "; run again to resume once the cause is fixed"
 }
 
-func writeRunFiles(f runFlags, rep *report.Run) error {
+func writeRunFiles(f runFlags, rep *report.Import) error {
 	if f.report != "" {
 		data, err := json.MarshalIndent(rep, "", "  ")
 		if err != nil {

@@ -250,7 +250,7 @@ func statusRunOf(r checkpoints.Run) statusRun {
 		s.Created, s.StillHeld, s.Adopted = &found, &held, &found
 	default:
 		created, held := r.Created, r.Created
-		var run report.Run
+		var run report.Import
 		if r.Summary != "" && json.Unmarshal([]byte(r.Summary), &run) == nil {
 			created = run.Tickets.Imported + run.Tickets.Adopted
 			if run.Tickets.Adopted > 0 {

@@ -88,7 +88,7 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 		return err
 	}
 	cfg := a.cfg
-	o := validate.Options{
+	o := validate.Config{
 		Rate:              cfg.Target.Rate.PerSecond, // auto: bounded by the workers alone
 		Concurrency:       cfg.Target.Concurrency,
 		AllowedExtensions: cfg.Validate.AllowedExtensions,
@@ -165,7 +165,7 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 		}
 	}
 
-	rep, err := validate.Run(ctx, o)
+	rep, err := validate.Tickets(ctx, o)
 	if err != nil {
 		if ctx.Err() != nil {
 			return importer.ErrInterrupted

@@ -123,7 +123,7 @@ func runVerify(ctx context.Context, g *globals, f verifyFlags) error {
 	}
 
 	prog := newProgress(g.stderr, -1, client.Caller(), a, f.noProgress)
-	rep, err := verify.Run(ctx, verify.Options{Source: src, Client: client, Planner: planner, Store: store,
+	rep, err := verify.Tickets(ctx, verify.Config{Source: src, Client: client, Planner: planner, Store: store,
 		Concurrency: a.cfg.Target.Concurrency, Only: f.only, Sample: f.sample, Logger: a.log,
 		Progress: func(_, total int) { prog.setTotal(total); prog.ticket(importer.TicketResult{}) }})
 	prog.finish()

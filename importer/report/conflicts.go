@@ -41,7 +41,7 @@ func (c Conflict) String() string {
 
 // writeConflictsText lists the run's conflicts and the tickets found gone
 // from WHMCS, ten of each.
-func (rep *Run) writeConflictsText(w io.Writer) {
+func (rep *Import) writeConflictsText(w io.Writer) {
 	for i, c := range rep.Conflicts {
 		if i == 10 {
 			fmt.Fprintf(w, "  ... and %d more conflicts (see --report)\n", len(rep.Conflicts)+rep.ConflictsOmitted-10)

@@ -1,5 +1,5 @@
 // Package report is where the passes' results become files and text for
-// people: the run summary (Run) as text, JSON and an HTML page charting
+// people: the run summary (Import) as text, JSON and an HTML page charting
 // its calls over time (inline SVG, from Samples the caller took), its
 // Prometheus metrics, the validation
 // report (Validation) as JSON and a self-contained HTML page, the

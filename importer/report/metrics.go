@@ -19,7 +19,7 @@ const LastSuccessMetric = "whmcs_migrate_last_success_timestamp_seconds"
 // failed says the run did not finish (a fatal error, an interruption). The
 // last success time survives a failed run: it is carried over from the
 // previous file.
-func WriteMetrics(path string, rep *Run, failed bool, start time.Time) error {
+func WriteMetrics(path string, rep *Import, failed bool, start time.Time) error {
 	ok := !failed && rep.Tickets.Failed == 0
 	lastSuccess := previousMetric(path, LastSuccessMetric)
 	if ok {

@@ -2,7 +2,7 @@
 // run (or every run) created, as the checkpoint records them, newest
 // first, and makes the checkpoint forget each one, so that a later run
 // imports it again. It never touches a ticket the checkpoint did not
-// create. Without Options.Yes it only previews.
+// create. Without Config.Yes it only previews.
 //
 // Deletions are journaled like the import's writes: an intent
 // (checkpoints.StepDelete) is recorded before each DeleteTicket is sent,

@@ -18,8 +18,8 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 )
 
-// Options configure Rollback.
-type Options struct {
+// Config configures Tickets.
+type Config struct {
 	Client *whmcs.Client // with its policy layers
 	Store  *checkpoints.Store
 	// RunID is the run whose tickets are deleted; All deletes the tickets
@@ -42,7 +42,7 @@ type Options struct {
 // checkpoint does not have, or that is not an import run.
 var ErrNoSuchRun = errors.New("no such run")
 
-// Run deletes from WHMCS the tickets a run created (o.RunID), or every
+// Tickets deletes from WHMCS the tickets a run created (o.RunID), or every
 // run (o.All), as the checkpoint records them, newest first, and makes the
 // checkpoint forget each one as it is deleted, so a later run imports it
 // again. It never deletes a ticket the checkpoint does not say one of its
@@ -57,7 +57,7 @@ var ErrNoSuchRun = errors.New("no such run")
 // killed rollback resumes by running again. A deletion that fails
 // otherwise is reported and the rest go on; an authentication failure or
 // ctx's end stops it (the report says what was done, with an error).
-func Run(ctx context.Context, o Options) (*report.Rollback, error) {
+func Tickets(ctx context.Context, o Config) (*report.Rollback, error) {
 	if (o.RunID > 0) == o.All {
 		return nil, errors.New("rollback: give either a run id or All")
 	}
@@ -150,7 +150,7 @@ func Run(ctx context.Context, o Options) (*report.Rollback, error) {
 }
 
 // rollbackList fills rep.Tickets (newest first) and rep.Unsettled.
-func rollbackList(ctx context.Context, o Options, rep *report.Rollback) error {
+func rollbackList(ctx context.Context, o Config, rep *report.Rollback) error {
 	ts, err := o.Store.Tickets(ctx, o.RunID) // 0 = every ticket
 	if err != nil {
 		return err
@@ -202,7 +202,7 @@ func rollbackList(ctx context.Context, o Options, rep *report.Rollback) error {
 // whose answer was lost while WHMCS still has the ticket.
 const maxDeletes = 3
 
-func rollbackDelete(ctx context.Context, o Options, rep *report.Rollback) error {
+func rollbackDelete(ctx context.Context, o Config, rep *report.Rollback) error {
 	var mu sync.Mutex // guards rep and o.Out
 	fail := func(t report.RolledBack, err error) {
 		o.Logger.Warn("delete ticket", "ticket", t.SourceID, "whmcs_id", t.WHMCSID, "error", err)
@@ -249,7 +249,7 @@ func rollbackDelete(ctx context.Context, o Options, rep *report.Rollback) error 
 // once ("Ticket ID Not Found": it was deleted); when that read fails too,
 // the intent stays for the next rollback (and run refuses meanwhile).
 // gone says WHMCS no longer had the ticket before this deletion.
-func deleteOne(ctx context.Context, o Options, rollbackRun int64, t report.RolledBack) (gone bool, err error) {
+func deleteOne(ctx context.Context, o Config, rollbackRun int64, t report.RolledBack) (gone bool, err error) {
 	// The checkpoint's records are made whatever ctx says once the call is
 	// sent: the journal is never guessed at.
 	keep := context.WithoutCancel(ctx)
@@ -307,7 +307,7 @@ func deleteOne(ctx context.Context, o Options, rollbackRun int64, t report.Rolle
 // again, if it is in this rollback's list). It returns the tickets whose
 // deletion is still unknown (the read failed): they are reported and left
 // for the next rollback.
-func reconcileDeletes(ctx context.Context, o Options, rep *report.Rollback) (map[string]bool, error) {
+func reconcileDeletes(ctx context.Context, o Config, rep *report.Rollback) (map[string]bool, error) {
 	ins, err := o.Store.DeleteIntents(ctx)
 	if err != nil {
 		return nil, err

@@ -21,14 +21,14 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
 )
 
-func rollback(t *testing.T, e *importtest.Env, ctx context.Context, o Options) (*report.Rollback, string, error) {
+func rollback(t *testing.T, e *importtest.Env, ctx context.Context, o Config) (*report.Rollback, string, error) {
 	t.Helper()
 	var out bytes.Buffer
 	if o.Client == nil {
 		o.Client = e.Client
 	}
 	o.Store, o.Out = e.Store, &out
-	rep, err := Run(ctx, o)
+	rep, err := Tickets(ctx, o)
 	return rep, out.String(), err
 }
 
@@ -85,7 +85,7 @@ func TestRollbackOneRun(t *testing.T) {
 	writes := e.Srv.WriteCalls()
 
 	// Preview: nothing deleted, the ids listed newest first.
-	rep, out, err := rollback(t, e, ctx, Options{RunID: run1})
+	rep, out, err := rollback(t, e, ctx, Config{RunID: run1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestRollbackOneRun(t *testing.T) {
 	}
 
 	// With Yes: exactly run 1's tickets go.
-	rep, out, err = rollback(t, e, ctx, Options{RunID: run1, Yes: true})
+	rep, out, err = rollback(t, e, ctx, Config{RunID: run1, Yes: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,10 +142,10 @@ func TestRollbackOneRun(t *testing.T) {
 	}
 
 	// A rollback of a rollback, or of a run that does not exist, is refused.
-	if _, _, err := rollback(t, e, ctx, Options{RunID: rep.RunID, Yes: true}); !errors.Is(err, ErrNoSuchRun) {
+	if _, _, err := rollback(t, e, ctx, Config{RunID: rep.RunID, Yes: true}); !errors.Is(err, ErrNoSuchRun) {
 		t.Errorf("rollback of a rollback: %v", err)
 	}
-	if _, _, err := rollback(t, e, ctx, Options{RunID: 99}); !errors.Is(err, ErrNoSuchRun) {
+	if _, _, err := rollback(t, e, ctx, Config{RunID: 99}); !errors.Is(err, ErrNoSuchRun) {
 		t.Errorf("rollback of run 99: %v", err)
 	}
 
@@ -154,7 +154,7 @@ func TestRollbackOneRun(t *testing.T) {
 	if rr.Tickets.Imported != 3 {
 		t.Errorf("the next run imported %d tickets, want 3", rr.Tickets.Imported)
 	}
-	if v, err := verify.Run(context.Background(), verify.Options{Source: src, Client: e.Client, Planner: e.Planner, Store: e.Store}); err != nil || !v.OK() || v.Checked != 8 {
+	if v, err := verify.Tickets(context.Background(), verify.Config{Source: src, Client: e.Client, Planner: e.Planner, Store: e.Store}); err != nil || !v.OK() || v.Checked != 8 {
 		t.Errorf("verify after restore: %v %+v", err, v)
 	}
 	if n := len(e.Srv.State().Tickets); n != 9 {
@@ -162,7 +162,7 @@ func TestRollbackOneRun(t *testing.T) {
 	}
 
 	// --all removes every imported ticket and nothing else.
-	rep, _, err = rollback(t, e, ctx, Options{All: true, Yes: true})
+	rep, _, err = rollback(t, e, ctx, Config{All: true, Yes: true})
 	if err != nil || rep.Deleted != 8 {
 		t.Fatalf("rollback --all: %v %+v", err, rep)
 	}
@@ -203,7 +203,7 @@ func TestRollbackResumes(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	client := whmcs.NewClient(&cancelAfter{next: e.Client.Caller(), n: 2, cancel: cancel}, e.Zone)
-	rep, _, err := rollback(t, e, ctx, Options{RunID: run, Yes: true, Client: client})
+	rep, _, err := rollback(t, e, ctx, Config{RunID: run, Yes: true, Client: client})
 	if !errors.Is(err, importer.ErrInterrupted) || !rep.Interrupted || rep.Deleted != 2 {
 		t.Fatalf("interrupted rollback: %v %+v", err, rep)
 	}
@@ -225,7 +225,7 @@ func TestRollbackResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Srv.SetFaults(whmcstest.Faults{DropRate: 1})
-	rep, _, err = rollback(t, e, context.Background(), Options{RunID: run, Yes: true})
+	rep, _, err = rollback(t, e, context.Background(), Config{RunID: run, Yes: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +255,7 @@ func TestRollbackResumes(t *testing.T) {
 		t.Errorf("unfinished rollback: %v", err)
 	}
 	e.Srv.SetFaults(whmcstest.Faults{})
-	rep, _, err = rollback(t, e, context.Background(), Options{RunID: run, Yes: true})
+	rep, _, err = rollback(t, e, context.Background(), Config{RunID: run, Yes: true})
 	// Every one is found gone by GetTicket, and forgotten before anything
 	// is listed: nothing is left to send.
 	if err != nil || rep.Deleted != 0 || rep.Reconciled != 5 || len(rep.Tickets) != 0 || len(rep.Failures) != 0 {
@@ -271,7 +271,7 @@ func TestRollbackResumes(t *testing.T) {
 		t.Errorf("checkpoint not empty after the rollback finished: %+v", c)
 	}
 	// Nothing left: a further rollback has nothing to do.
-	rep, out, err := rollback(t, e, context.Background(), Options{RunID: run})
+	rep, out, err := rollback(t, e, context.Background(), Config{RunID: run})
 	if err != nil || len(rep.Tickets) != 0 || !strings.Contains(out, "would delete 0") {
 		t.Errorf("empty preview: %v %+v %s", err, rep, out)
 	}
@@ -293,21 +293,21 @@ func TestRollbackTakesTheRunLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	var le *checkpoints.LockedError
-	if _, _, err := rollback(t, e, context.Background(), Options{All: true, Yes: true}); !errors.As(err, &le) {
+	if _, _, err := rollback(t, e, context.Background(), Config{All: true, Yes: true}); !errors.As(err, &le) {
 		t.Errorf("rollback under another's lock: %v", err)
 	}
 	if n := len(e.Srv.State().Tickets); n != 2 {
 		t.Errorf("locked rollback deleted tickets")
 	}
 	// The preview reads only and needs no lock.
-	if rep, _, err := rollback(t, e, context.Background(), Options{All: true}); err != nil || len(rep.Tickets) != 2 {
+	if rep, _, err := rollback(t, e, context.Background(), Config{All: true}); err != nil || len(rep.Tickets) != 2 {
 		t.Errorf("preview under lock: %v %+v", err, rep)
 	}
 	release()
-	if rep, _, err := rollback(t, e, context.Background(), Options{All: true, Yes: true}); err != nil || rep.Deleted != 2 {
+	if rep, _, err := rollback(t, e, context.Background(), Config{All: true, Yes: true}); err != nil || rep.Deleted != 2 {
 		t.Errorf("rollback after release: %v %+v", err, rep)
 	}
-	if _, err := Run(context.Background(), Options{Client: e.Client, Store: e.Store, RunID: 1, All: true}); err == nil {
+	if _, err := Tickets(context.Background(), Config{Client: e.Client, Store: e.Store, RunID: 1, All: true}); err == nil {
 		t.Errorf("both a run and All accepted")
 	}
 }
@@ -358,7 +358,7 @@ func TestRollbackKilledMidDeletion(t *testing.T) {
 	}
 	// The run refuses under its lock, before any call.
 	calls := e.Srv.Calls()
-	_, err = importer.Run(ctx, importer.Options{Source: src, Client: e.Client, Planner: e.Planner, Store: e.Store})
+	_, err = importer.Import(ctx, importer.Config{Source: src, Client: e.Client, Planner: e.Planner, Store: e.Store})
 	if !errors.Is(err, importer.ErrRollbackUnfinished) || !importer.IsFatal(err) {
 		t.Fatalf("run beside an unfinished rollback: %v", err)
 	}
@@ -369,7 +369,7 @@ func TestRollbackKilledMidDeletion(t *testing.T) {
 		t.Errorf("a deletion counted as a run's write to reconcile: %+v", c)
 	}
 
-	rep, out, err := rollback(t, e, ctx, Options{RunID: run, Yes: true, Concurrency: 3})
+	rep, out, err := rollback(t, e, ctx, Config{RunID: run, Yes: true, Concurrency: 3})
 	if err != nil || rep.Reconciled != 1 || rep.Deleted != 4 || len(rep.Failures) != 0 {
 		t.Fatalf("resumed rollback: %v %+v\n%s", err, rep, out)
 	}
@@ -431,7 +431,7 @@ func TestRollbackLostAnswers(t *testing.T) {
 	before := e.Srv.Calls()
 	l := &lossy{next: e.Client.Caller(), skip: 1, lose: 2}
 	client := whmcs.NewClient(l, e.Zone)
-	rep, out, err := rollback(t, e, ctx, Options{All: true, Yes: true, Client: client})
+	rep, out, err := rollback(t, e, ctx, Config{All: true, Yes: true, Client: client})
 	if err != nil || rep.Deleted != 4 || len(rep.Failures) != 0 {
 		t.Fatalf("rollback with lost answers: %v %+v\n%s", err, rep, out)
 	}

@@ -20,7 +20,7 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 )
 
-// Defaults of Options.
+// Defaults of Config.
 var (
 	// DefaultAllowedExtensions are WHMCS's default allowed attachment
 	// file types (Setup > General Settings > Support).
@@ -46,8 +46,8 @@ type CheckpointReader interface {
 
 var _ CheckpointReader = (*checkpoints.Store)(nil)
 
-// Options configure Run.
-type Options struct {
+// Config configures Tickets.
+type Config struct {
 	Source sources.Source
 	// Planner plans every ticket as run would: built from the same config
 	// (and, online, with what Target read of WHMCS applied to its options,
@@ -111,14 +111,14 @@ type ticketResult struct {
 	nonEmptyPlan bool
 }
 
-// validator is the state of one Run.
+// validator is the state of one Tickets call.
 type validator struct {
-	o       Options
+	o       Config
 	allowed map[string]bool
 	maxSize int64
 }
 
-// Run reads the whole source through o.Planner, the planner run uses, and
+// Tickets reads the whole source through o.Planner, the planner run uses, and
 // reports every problem, per ticket and entry, with the plan run would
 // execute for the valid tickets. It never writes: its only calls to WHMCS
 // are the planner's client lookups (give it a client over whmcs.ReadOnly).
@@ -126,7 +126,7 @@ type validator struct {
 // Data problems are in the report, never errors. The error is for what
 // stops the validation: the source failing, WHMCS not answering a read,
 // the checkpoint unreadable, ctx cancelled.
-func Run(ctx context.Context, o Options) (*report.Validation, error) {
+func Tickets(ctx context.Context, o Config) (*report.Validation, error) {
 	if o.Source == nil || o.Planner == nil {
 		return nil, errors.New("validate: Source and Planner are required")
 	}

@@ -73,7 +73,7 @@ func vtConfig() mapping.Config {
 	}
 }
 
-func vtOptions(t *testing.T, src sources.Source, c *whmcs.Client) validate.Options {
+func vtPass(t *testing.T, src sources.Source, c *whmcs.Client) validate.Config {
 	o := planned(t, src, c, vtConfig(), func() time.Time { return vtClock })
 	o.Rate, o.Concurrency, o.MaxAttachmentSize = 10, 4, 8<<10
 	return o
@@ -82,10 +82,10 @@ func vtOptions(t *testing.T, src sources.Source, c *whmcs.Client) validate.Optio
 // planned is validate's options as the command makes them: the target
 // read through c (nil: offline), a planner from cfg with what the target
 // holds, its clock fixed at now() (nil: the local clock).
-func planned(t *testing.T, src sources.Source, c *whmcs.Client, cfg mapping.Config, now func() time.Time) validate.Options {
+func planned(t *testing.T, src sources.Source, c *whmcs.Client, cfg mapping.Config, now func() time.Time) validate.Config {
 	t.Helper()
 	po := mapping.Options{Config: cfg}
-	o := validate.Options{Source: src}
+	o := validate.Config{Source: src}
 	if c != nil {
 		target, err := validate.ReadTarget(context.Background(), c)
 		if err != nil {
@@ -126,7 +126,7 @@ func got(rep *report.Validation) map[string][]string {
 func TestValidateOnlineFixture(t *testing.T) {
 	s := vtServer(t)
 	src := vtSource(t, "testdata/validate")
-	rep, err := validate.Run(context.Background(), vtOptions(t, src, vtClient(t, s, true)))
+	rep, err := validate.Tickets(context.Background(), vtPass(t, src, vtClient(t, s, true)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestValidateOnlineFixture(t *testing.T) {
 func TestValidateOfflineMakesNoCall(t *testing.T) {
 	s := vtServer(t)
 	src := vtSource(t, "testdata/validate")
-	rep, err := validate.Run(context.Background(), vtOptions(t, src, nil))
+	rep, err := validate.Tickets(context.Background(), vtPass(t, src, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestValidateOfflineMakesNoCall(t *testing.T) {
 	// With no clock given, local now is used: nothing is in the future.
 	o := planned(t, vtSource(t, "testdata/validate"), nil, vtConfig(), nil)
 	o.MaxAttachmentSize = 8 << 10
-	rep, err = validate.Run(context.Background(), o)
+	rep, err = validate.Tickets(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,10 +216,10 @@ func TestValidateOfflineMakesNoCall(t *testing.T) {
 }
 
 func TestValidateAllowListAndSizeOptions(t *testing.T) {
-	o := vtOptions(t, vtSource(t, "testdata/validate"), nil)
+	o := vtPass(t, vtSource(t, "testdata/validate"), nil)
 	o.AllowedExtensions = []string{"EXE", ".pdf"} // .txt is now outside
 	o.MaxAttachmentSize = -1                      // no limit
-	rep, err := validate.Run(context.Background(), o)
+	rep, err := validate.Tickets(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,14 +243,14 @@ func TestValidateAlreadyImported(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := vtClient(t, s, false)
-	if _, err := importer.Run(ctx, importer.Options{Source: vtSource(t, "testdata/validate"), Client: w, Planner: pl, Store: store, Only: []string{"G1", "X1"}}); err != nil {
+	if _, err := importer.Import(ctx, importer.Config{Source: vtSource(t, "testdata/validate"), Client: w, Planner: pl, Store: store, Only: []string{"G1", "X1"}}); err != nil {
 		t.Fatal(err)
 	}
 	before := s.WriteCalls()
 
-	o := vtOptions(t, vtSource(t, "testdata/validate"), vtClient(t, s, true))
+	o := vtPass(t, vtSource(t, "testdata/validate"), vtClient(t, s, true))
 	o.Store = store
-	rep, err := validate.Run(ctx, o)
+	rep, err := validate.Tickets(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +299,7 @@ func TestValidateInvalidSamples(t *testing.T) {
 	defer src.Close()
 	o := planned(t, src, vtClient(t, s, true), cfg, nil)
 	o.AllowedExtensions = []string{".jpg", ".gif", ".jpeg", ".png", ".txt", ".pdf"}
-	rep, err := validate.Run(context.Background(), o)
+	rep, err := validate.Tickets(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -392,7 +392,7 @@ func TestValidateDemoSamplesHaveNoErrors(t *testing.T) {
 	}
 	s := whmcstest.NewServer(whmcstest.Options{Seed: seed})
 	defer s.Close()
-	rep, err := validate.Run(context.Background(), planned(t, vtSource(t, filepath.Join(dir, "csv")), vtClient(t, s, true), cfg, nil))
+	rep, err := validate.Tickets(context.Background(), planned(t, vtSource(t, filepath.Join(dir, "csv")), vtClient(t, s, true), cfg, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -408,7 +408,7 @@ func TestValidateDemoSamplesHaveNoErrors(t *testing.T) {
 }
 
 func TestValidationReportJSONShape(t *testing.T) {
-	rep, err := validate.Run(context.Background(), vtOptions(t, vtSource(t, "testdata/validate"), nil))
+	rep, err := validate.Tickets(context.Background(), vtPass(t, vtSource(t, "testdata/validate"), nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -447,7 +447,7 @@ func TestValidationReportJSONShape(t *testing.T) {
 }
 
 func TestValidationReportHTML(t *testing.T) {
-	rep, err := validate.Run(context.Background(), vtOptions(t, vtSource(t, "testdata/validate"), nil))
+	rep, err := validate.Tickets(context.Background(), vtPass(t, vtSource(t, "testdata/validate"), nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -667,7 +667,7 @@ func BenchmarkValidateOffline100k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		rep, err := validate.Run(context.Background(), validate.Options{Source: src, Planner: pl})
+		rep, err := validate.Tickets(context.Background(), validate.Config{Source: src, Planner: pl})
 		src.Close()
 		if err != nil {
 			b.Fatal(err)
@@ -697,11 +697,11 @@ func TestValidateReportsLeftOutRows(t *testing.T) {
 	src := omitting{vtSource(t, "testdata/validate"), []sources.Omission{
 		info(sources.CodeLeftOutDraft, 3, "3 drafts"), info(sources.CodeLeftOutLineItem, 12, "12 line items"),
 	}}
-	plain, err := validate.Run(context.Background(), vtOptions(t, vtSource(t, "testdata/validate"), nil))
+	plain, err := validate.Tickets(context.Background(), vtPass(t, vtSource(t, "testdata/validate"), nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := validate.Run(context.Background(), vtOptions(t, src, nil))
+	rep, err := validate.Tickets(context.Background(), vtPass(t, src, nil))
 	if err != nil {
 		t.Fatal(err)
 	}

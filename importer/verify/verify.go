@@ -1,4 +1,4 @@
-// verify.go holds the verification's course (Run): load the checkpoint
+// verify.go holds the verification's course (Tickets): load the checkpoint
 // and the selection, read the source and check each ticket against
 // WHMCS, then report what the source no longer has and the open
 // conflicts. Comparing one ticket is in compare.go.
@@ -24,8 +24,8 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 )
 
-// Options configure Verify.
-type Options struct {
+// Config configures Tickets.
+type Config struct {
 	Source sources.Source
 	// Client reads WHMCS; it should carry the same policy layers (rate
 	// limit, retries) as a run's. Verify only reads.
@@ -50,7 +50,7 @@ type Options struct {
 	Progress func(done, total int)
 }
 
-// Run compares the imported tickets in WHMCS with their source: for each
+// Tickets compares the imported tickets in WHMCS with their source: for each
 // one (all imported, o.Only, or a random o.Sample), it plans the source
 // ticket afresh with o.Planner and checks GetTicket's answer against the
 // plan: subject, department, requester, final status and priority, and
@@ -62,10 +62,10 @@ type Options struct {
 // A ticket whose WHMCS read fails after the client's retries gets a
 // report.FieldError difference and the others go on; an authentication failure,
 // a source read failure, checkpoint I/O and ctx's end stop Verify with an
-// error. When ctx ends (Ctrl-C), Run returns what was checked so far
+// error. When ctx ends (Ctrl-C), Tickets returns what was checked so far
 // (Verify.Interrupted set) with an error wrapping importer.ErrInterrupted.
 // It only reads WHMCS.
-func Run(ctx context.Context, o Options) (*report.Verify, error) {
+func Tickets(ctx context.Context, o Config) (*report.Verify, error) {
 	if o.Source == nil || o.Client == nil || o.Planner == nil || o.Store == nil {
 		return nil, errors.New("verify: Source, Client, Planner and Store are required")
 	}
@@ -292,7 +292,7 @@ type found struct {
 }
 
 type verifier struct {
-	o        Options
+	o        Config
 	loc      *time.Location
 	text     whmcs.TextProfile
 	cp       map[string]*checkpoints.Ticket

@@ -23,13 +23,13 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
 )
 
-func verifyAll(t *testing.T, e *importtest.Env, src sources.Source, o Options) *report.Verify {
+func verifyAll(t *testing.T, e *importtest.Env, src sources.Source, o Config) *report.Verify {
 	t.Helper()
 	o.Source, o.Client, o.Planner, o.Store = src, e.Client, e.Planner, e.Store
 	if o.Concurrency == 0 {
 		o.Concurrency = 4
 	}
-	rep, err := Run(context.Background(), o)
+	rep, err := Tickets(context.Background(), o)
 	if err != nil {
 		t.Fatalf("verify: %v", err)
 	}
@@ -53,7 +53,7 @@ func testVerifyPassesAfterImport(t *testing.T, mode whmcstest.Options) {
 	src := sourcetest.NewMemory(importtest.Tickets(12))
 	e.ImportAll(t, src)
 	writes := e.Srv.WriteCalls()
-	rep := verifyAll(t, e, src, Options{})
+	rep := verifyAll(t, e, src, Config{})
 	if !rep.OK() || rep.Checked != 12 || rep.Matching != 12 || rep.Differing != 0 || rep.Missing != 0 || len(rep.Differences) != 0 {
 		t.Fatalf("verify after import: %+v\n%s", rep, textOf(rep))
 	}
@@ -144,7 +144,7 @@ func testVerifyDetectsTampering(t *testing.T, mode whmcstest.Options) {
 	}
 
 	src = sourcetest.NewMemory(all)
-	rep := verifyAll(t, e, src, Options{Concurrency: 3})
+	rep := verifyAll(t, e, src, Config{Concurrency: 3})
 	want := []fieldOf{
 		{"V001", "reply.date", "2"},
 		{"V002", "reply", "4"},
@@ -225,11 +225,11 @@ func testVerifyDetectsTampering(t *testing.T, mode whmcstest.Options) {
 	}
 
 	// --only narrows to the tickets named; a --sample checks that many.
-	rep = verifyAll(t, e, src, Options{Only: []string{"V000", "V003"}})
+	rep = verifyAll(t, e, src, Config{Only: []string{"V000", "V003"}})
 	if got := diffSet(rep.Differences); rep.Checked != 2 || !slices.Equal(got, []fieldOf{{"V003", "note.body", "3"}}) {
 		t.Errorf("--only: checked %d, %v", rep.Checked, got)
 	}
-	rep = verifyAll(t, e, src, Options{Sample: 4, Rand: rand.New(rand.NewPCG(1, 2))})
+	rep = verifyAll(t, e, src, Config{Sample: 4, Rand: rand.New(rand.NewPCG(1, 2))})
 	if rep.Checked != 4 || rep.Missing != 1 {
 		t.Errorf("--sample 4: %+v", rep)
 	}
@@ -339,7 +339,7 @@ func TestVerifyWithoutGetAdminUsers(t *testing.T) {
 		"UpdateTicket", "GetTicket", "GetTickets", "GetClients"}})
 	src := sourcetest.NewMemory(importtest.Tickets(3))
 	e.ImportAll(t, src)
-	rep := verifyAll(t, e, src, Options{})
+	rep := verifyAll(t, e, src, Config{})
 	if !rep.OK() || rep.Checked != 3 {
 		t.Fatalf("verify without GetAdminUsers: %+v\n%s", rep, textOf(rep))
 	}
@@ -347,7 +347,7 @@ func TestVerifyWithoutGetAdminUsers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Run(context.Background(), Options{Source: src, Client: whmcs.NewClient(h, e.Zone), Planner: e.Planner, Store: e.Store})
+	_, err = Tickets(context.Background(), Config{Source: src, Client: whmcs.NewClient(h, e.Zone), Planner: e.Planner, Store: e.Store})
 	if !whmcs.IsAuth(err) {
 		t.Errorf("verify with a wrong secret: %v", err)
 	}
@@ -364,7 +364,7 @@ func TestVerifyProgressAndInterrupt(t *testing.T) {
 	defer cancel()
 	var mu sync.Mutex
 	var calls []int
-	rep, err := Run(ctx, Options{Source: src, Client: e.Client, Planner: e.Planner, Store: e.Store, Concurrency: 1,
+	rep, err := Tickets(ctx, Config{Source: src, Client: e.Client, Planner: e.Planner, Store: e.Store, Concurrency: 1,
 		Progress: func(done, total int) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -377,7 +377,7 @@ func TestVerifyProgressAndInterrupt(t *testing.T) {
 			}
 		}})
 	if !errors.Is(err, importer.ErrInterrupted) || rep == nil {
-		t.Fatalf("Run = %v, %v; want a report and ErrInterrupted", rep, err)
+		t.Fatalf("Tickets = %v, %v; want a report and ErrInterrupted", rep, err)
 	}
 	if !rep.Interrupted || rep.Checked < 5 || rep.Checked >= 12 || rep.Checked != len(calls) || calls[0] != 1 {
 		t.Errorf("interrupted report %+v after progress %v", rep, calls)

@@ -130,9 +130,9 @@ func NewWith(t testing.TB, so whmcstest.Options) *Env {
 
 // ImportAll runs the real importer over src (only the given ids when any)
 // and fails the test unless every ticket it took was imported.
-func (e *Env) ImportAll(t *testing.T, src sources.Source, only ...string) *report.Run {
+func (e *Env) ImportAll(t *testing.T, src sources.Source, only ...string) *report.Import {
 	t.Helper()
-	rep, err := importer.Run(context.Background(), importer.Options{Source: src, Client: e.Client, Planner: e.Planner, Store: e.Store, Concurrency: 4, Only: only})
+	rep, err := importer.Import(context.Background(), importer.Config{Source: src, Client: e.Client, Planner: e.Planner, Store: e.Store, Concurrency: 4, Only: only})
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}

@@ -1,4 +1,4 @@
-// Package syncbench measures a no-op incremental sync: importer.Run over a
+// Package syncbench measures a no-op incremental sync: importer.Import over a
 // source whose every ticket the checkpoint already holds, unchanged, at a
 // size where per-ticket costs show (100,000 tickets). The CSV and MySQL
 // benchmarks share it. It is test support only; nothing in the product
@@ -47,7 +47,7 @@ type Options struct {
 //     the first run's source reads are;
 //   - skip-read-s: a pass whose Want declines every ticket, without the
 //     checkpoint (what the source costs a no-op run);
-//   - the benchmark's own time, s/op: importer.Run over the unchanged
+//   - the benchmark's own time, s/op: importer.Import over the unchanged
 //     source on the seeded checkpoint, reported also as noop-s and as
 //     noop/first-read, the ratio of the two.
 //
@@ -177,7 +177,7 @@ func Run(b *testing.B, o Options) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		rep, err := importer.Run(ctx, importer.Options{Source: src, Client: client, Planner: planner, Store: store,
+		rep, err := importer.Import(ctx, importer.Config{Source: src, Client: client, Planner: planner, Store: store,
 			Concurrency: 4, Overlap: o.Overlap})
 		_ = src.Close()
 		if err != nil {

@@ -25,7 +25,7 @@ import (
 
 // End to end: each preset's fixture database is read through the
 // registered factory, planned with a user's mapping and imported by
-// importer.Run into the sandbox WHMCS over real HTTP; the sandbox's state
+// importer.Import into the sandbox WHMCS over real HTTP; the sandbox's state
 // is then compared, line by line, with the tickets the helpdesk holds.
 
 // e2eSeed is the new WHMCS: departments, statuses, the admins the staff
@@ -56,7 +56,7 @@ func newE2E(t *testing.T) *e2e {
 
 // run opens the source through the registry's factory (as the CLI does),
 // and runs one import with cfg.
-func (e *e2e) run(t *testing.T, opts Options, env sources.Env, cfg mapping.Config) *report.Run {
+func (e *e2e) run(t *testing.T, opts Options, env sources.Env, cfg mapping.Config) *report.Import {
 	t.Helper()
 	ctx := context.Background()
 	src, err := Factory().Open(ctx, &opts, env)
@@ -79,7 +79,7 @@ func (e *e2e) run(t *testing.T, opts Options, env sources.Env, cfg mapping.Confi
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := importer.Run(ctx, importer.Options{Source: src, Client: client, Planner: planner, Store: store, Concurrency: 2})
+	rep, err := importer.Import(ctx, importer.Config{Source: src, Client: client, Planner: planner, Store: store, Concurrency: 2})
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}

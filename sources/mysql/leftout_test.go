@@ -24,7 +24,7 @@ func validateOffline(t *testing.T, src sources.Source, cfg mapping.Config) *repo
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := validate.Run(context.Background(), validate.Options{Source: src, Planner: pl, Clock: time.Now()})
+	rep, err := validate.Tickets(context.Background(), validate.Config{Source: src, Planner: pl, Clock: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,7 +81,7 @@ func TestEndToEndWHMCSLinkedServices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := validate.Run(context.Background(), validate.Options{Source: src, Planner: planner, Links: validate.NewLinkChecker(client)})
+	rep, err := validate.Tickets(context.Background(), validate.Config{Source: src, Planner: planner, Links: validate.NewLinkChecker(client)})
 	src.Close()
 	if err != nil {
 		t.Fatal(err)

@@ -10,12 +10,12 @@ import (
 // "(1 tickets)", and "interrupted" in the JSON as on the terminal.
 func TestRunSummaryWording(t *testing.T) {
 	var b strings.Builder
-	rep := &Run{RunID: 7, Tickets: TicketCounts{Total: 1, Unchanged: 1}}
+	rep := &Import{RunID: 7, Tickets: TicketCounts{Total: 1, Unchanged: 1}}
 	rep.WriteText(&b)
 	if out := b.String(); !strings.HasPrefix(out, "Nothing to do: 1 ticket, all unchanged") || !strings.Contains(out, "calls      none\n") {
 		t.Errorf("summary:\n%s", out)
 	}
-	rep = &Run{RunID: 8, Tickets: TicketCounts{Total: 3, Imported: 1, Stopped: 2}, Calls: map[string]int64{"OpenTicket": 1}}
+	rep = &Import{RunID: 8, Tickets: TicketCounts{Total: 3, Imported: 1, Stopped: 2}, Calls: map[string]int64{"OpenTicket": 1}}
 	b.Reset()
 	rep.WriteText(&b)
 	j, err := json.Marshal(rep)
@@ -32,7 +32,7 @@ func TestRunSummaryWording(t *testing.T) {
 // "Nothing to do" is never said of it.
 func TestRunSummaryStopped(t *testing.T) {
 	var b strings.Builder
-	rep := &Run{RunID: 9, Tickets: TicketCounts{Total: 4, Imported: 3, Unchanged: 1},
+	rep := &Import{RunID: 9, Tickets: TicketCounts{Total: 4, Imported: 3, Unchanged: 1},
 		Calls:       map[string]int64{"OpenTicket": 3, "GetTicket": 1},
 		FailedCalls: map[string]int64{"AddTicketReply": 2},
 		Stopped:     "the disk is full (write migration.db: no space left on device)"}
@@ -52,7 +52,7 @@ func TestRunSummaryStopped(t *testing.T) {
 	}
 
 	b.Reset()
-	rep = &Run{RunID: 10, Tickets: TicketCounts{}, FailedCalls: map[string]int64{"AddTicketReply": 1}, Stopped: "WHMCS refused a call"}
+	rep = &Import{RunID: 10, Tickets: TicketCounts{}, FailedCalls: map[string]int64{"AddTicketReply": 1}, Stopped: "WHMCS refused a call"}
 	rep.WriteText(&b)
 	if out := b.String(); strings.Contains(out, "calls      none") || strings.Contains(out, "Nothing to do") || !strings.Contains(out, "1 failed (AddTicketReply 1)") {
 		t.Errorf("a run whose only call failed:\n%s", out)

@@ -6,16 +6,16 @@ import (
 	"sync"
 )
 
-// flight answers lookups by key once: concurrent callers for one key share
+// lookupCache answers lookups by key once: concurrent callers for one key share
 // one call of the lookup, and its answer is kept, found or not, for the
-// flight's life. A failed lookup is forgotten, so the next caller tries
+// cache's life. A failed lookup is forgotten, so the next caller tries
 // again. It is the one home of the client and contact resolvers' caches.
-type flight[V any] struct {
+type lookupCache[V any] struct {
 	mu sync.Mutex
-	m  map[string]*flightCall[V]
+	m  map[string]*lookupCall[V]
 }
 
-type flightCall[V any] struct {
+type lookupCall[V any] struct {
 	done  chan struct{}
 	v     V
 	found bool
@@ -26,28 +26,28 @@ type flightCall[V any] struct {
 // waits for another's lookup returns ctx.Err() when its own ctx ends, and
 // makes the lookup itself when the other's failed only because its caller
 // gave up.
-func (f *flight[V]) do(ctx context.Context, key string, lookup func() (V, bool, error)) (V, bool, error) {
+func (lc *lookupCache[V]) do(ctx context.Context, key string, lookup func() (V, bool, error)) (V, bool, error) {
 	var zero V
 	for {
-		f.mu.Lock()
-		if f.m == nil {
-			f.m = map[string]*flightCall[V]{}
+		lc.mu.Lock()
+		if lc.m == nil {
+			lc.m = map[string]*lookupCall[V]{}
 		}
-		c, ok := f.m[key]
+		c, ok := lc.m[key]
 		if !ok {
-			c = &flightCall[V]{done: make(chan struct{})}
-			f.m[key] = c
-			f.mu.Unlock()
+			c = &lookupCall[V]{done: make(chan struct{})}
+			lc.m[key] = c
+			lc.mu.Unlock()
 			c.v, c.found, c.err = lookup()
 			if c.err != nil {
-				f.mu.Lock()
-				delete(f.m, key)
-				f.mu.Unlock()
+				lc.mu.Lock()
+				delete(lc.m, key)
+				lc.mu.Unlock()
 			}
 			close(c.done)
 			return c.v, c.found, c.err
 		}
-		f.mu.Unlock()
+		lc.mu.Unlock()
 		select {
 		case <-c.done:
 		case <-ctx.Done():

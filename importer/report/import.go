@@ -7,8 +7,8 @@ import (
 	"strings"
 )
 
-// Run is a run's summary: the JSON of run --report.
-type Run struct {
+// Import is an import run's summary: the JSON of run --report.
+type Import struct {
 	RunID   int64            `json:"run_id"`
 	Tickets TicketCounts     `json:"tickets"`
 	Calls   map[string]int64 `json:"calls"`
@@ -34,7 +34,7 @@ type Run struct {
 	Failures       []Failure   `json:"failures"`
 	Drift          []DriftItem `json:"drift"`
 	// FailuresOmitted and DriftOmitted count the failures and drift items
-	// past the ones the report holds (importer.Options.KeepFailures); run
+	// past the ones the report holds (importer.Config.KeepFailures); run
 	// --failures has every failure.
 	FailuresOmitted int `json:"failures_omitted,omitempty"`
 	DriftOmitted    int `json:"drift_omitted,omitempty"`
@@ -82,7 +82,7 @@ type TicketCounts struct {
 	DeletedInWHMCS int `json:"deleted_in_whmcs,omitempty"`
 	Skipped        int `json:"skipped_deleted,omitempty"`
 	// Conflicts is how many conflicts the run found (all of them, also
-	// past Run.Conflicts' limit).
+	// past Import.Conflicts' limit).
 	Conflicts int `json:"conflicts,omitempty"`
 }
 
@@ -110,7 +110,7 @@ type DriftItem struct {
 // retries, and the first failures and drift items. A run that stopped
 // says so first, and why; "Nothing to do" is said only of a run that ran
 // to the end without a call failing or a ticket needing work.
-func (rep *Run) WriteText(w io.Writer) {
+func (rep *Import) WriteText(w io.Writer) {
 	t := rep.Tickets
 	total, parts := callParts(rep.Calls)
 	failed, failedParts := callParts(rep.FailedCalls)

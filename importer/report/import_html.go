@@ -91,9 +91,9 @@ func charts(samples []Sample) []chart {
 // SVG, no script, no network): its outcome counts, its calls, and charts
 // of calls per second, latency and throttling over the run's time, from
 // samples taken while it ran.
-func (rep *Run) WriteHTML(w io.Writer, samples []Sample) error {
+func (rep *Import) WriteHTML(w io.Writer, samples []Sample) error {
 	data := struct {
-		*Run
+		*Import
 		GeneratedAt time.Time
 		Charts      []chart
 		Samples     int
