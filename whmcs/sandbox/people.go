@@ -1,4 +1,4 @@
-package whmcstest
+package sandbox
 
 import (
 	"encoding/json"
@@ -68,7 +68,7 @@ func (s *Server) Apply(ch Change) error {
 	st := s.st
 	t := st.tickets[ch.TicketID]
 	if t == nil {
-		return fmt.Errorf("whmcstest: %s: no ticket %d", ch.Action, ch.TicketID)
+		return fmt.Errorf("sandbox: %s: no ticket %d", ch.Action, ch.TicketID)
 	}
 	admin := func() (*Admin, error) {
 		if ch.Admin == "" {
@@ -77,13 +77,13 @@ func (s *Server) Apply(ch Change) error {
 		if a := st.adminByUsername(s.opts.StoredText(ch.Admin)); a != nil {
 			return a, nil
 		}
-		return nil, fmt.Errorf("whmcstest: %s: no admin %q", ch.Action, ch.Admin)
+		return nil, fmt.Errorf("sandbox: %s: no admin %q", ch.Action, ch.Admin)
 	}
 	msg := s.opts.StoredText(ch.Message)
 	switch ch.Action {
 	case ChangeCustomerReply:
 		if msg == "" {
-			return fmt.Errorf("whmcstest: %s: no message", ch.Action)
+			return fmt.Errorf("sandbox: %s: no message", ch.Action)
 		}
 		r := &reply{id: st.nextRep, date: now, message: msg, userID: t.userID, contactID: t.contactID}
 		if t.userID == 0 {
@@ -98,7 +98,7 @@ func (s *Server) Apply(ch Change) error {
 			return err
 		}
 		if msg == "" {
-			return fmt.Errorf("whmcstest: %s: no message", ch.Action)
+			return fmt.Errorf("sandbox: %s: no message", ch.Action)
 		}
 		t.replies = append(t.replies, &reply{id: st.nextRep, date: now, message: msg, adminUsername: a.Username, admin: a.FullName()})
 		st.nextRep++
@@ -110,23 +110,23 @@ func (s *Server) Apply(ch Change) error {
 			return err
 		}
 		if msg == "" {
-			return fmt.Errorf("whmcstest: %s: no message", ch.Action)
+			return fmt.Errorf("sandbox: %s: no message", ch.Action)
 		}
 		t.notes = append(t.notes, &note{id: st.nextNote, adminUsername: a.Username, admin: a.FullName(), date: now, message: msg})
 		st.nextNote++
 	case ChangeStatus:
 		if st.status(ch.Status) == nil {
-			return fmt.Errorf("whmcstest: %s: no status %q", ch.Action, ch.Status)
+			return fmt.Errorf("sandbox: %s: no status %q", ch.Action, ch.Status)
 		}
 		t.status = ch.Status
 	case ChangePriority:
 		if !slices.Contains(priorities, ch.Priority) {
-			return fmt.Errorf("whmcstest: %s: no priority %q", ch.Action, ch.Priority)
+			return fmt.Errorf("sandbox: %s: no priority %q", ch.Action, ch.Priority)
 		}
 		t.priority = ch.Priority
 	case ChangeDepartment:
 		if st.dept(ch.DeptID) == nil {
-			return fmt.Errorf("whmcstest: %s: no department %d", ch.Action, ch.DeptID)
+			return fmt.Errorf("sandbox: %s: no department %d", ch.Action, ch.DeptID)
 		}
 		t.deptID = ch.DeptID
 	case ChangeFlag:
@@ -139,11 +139,11 @@ func (s *Server) Apply(ch Change) error {
 	case ChangeMerge:
 		into := st.tickets[ch.Into]
 		if into == nil || into == t {
-			return fmt.Errorf("whmcstest: %s: no other ticket %d to merge into", ch.Action, ch.Into)
+			return fmt.Errorf("sandbox: %s: no other ticket %d to merge into", ch.Action, ch.Into)
 		}
 		st.merge(into, t)
 	default:
-		return fmt.Errorf("whmcstest: unknown change %q", ch.Action)
+		return fmt.Errorf("sandbox: unknown change %q", ch.Action)
 	}
 	return nil
 }

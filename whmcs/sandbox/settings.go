@@ -1,4 +1,4 @@
-package whmcstest
+package sandbox
 
 // getConfigurationValue answers GetConfigurationValue for SystemURL (the
 // only setting the sandbox models; any other answers an empty value).

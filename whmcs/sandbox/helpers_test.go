@@ -1,4 +1,4 @@
-package whmcstest
+package sandbox
 
 import (
 	"bytes"
@@ -95,7 +95,10 @@ func newTestServer(t testing.TB, o Options) *Server {
 	if o.Now == nil {
 		o.Now = fixedNow
 	}
-	s := NewServer(o)
+	s, err := Start(o)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(s.Close)
 	return s
 }

@@ -1,4 +1,4 @@
-package whmcstest
+package sandbox
 
 import (
 	"fmt"
@@ -24,7 +24,7 @@ func (s *Server) SetReplyDate(id int64, index int, date time.Time) error {
 		return err
 	}
 	if index < 0 || index >= len(t.replies) {
-		return fmt.Errorf("whmcstest: ticket %d has no reply %d (%d replies)", id, index, len(t.replies))
+		return fmt.Errorf("sandbox: ticket %d has no reply %d (%d replies)", id, index, len(t.replies))
 	}
 	t.replies[index].date = date
 	return nil
@@ -39,7 +39,7 @@ func (s *Server) DeleteReply(id int64, index int) error {
 		return err
 	}
 	if index < 0 || index >= len(t.replies) {
-		return fmt.Errorf("whmcstest: ticket %d has no reply %d (%d replies)", id, index, len(t.replies))
+		return fmt.Errorf("sandbox: ticket %d has no reply %d (%d replies)", id, index, len(t.replies))
 	}
 	t.replies = slices.Delete(t.replies, index, index+1)
 	return nil
@@ -54,7 +54,7 @@ func (s *Server) SetNoteMessage(id int64, index int, message string) error {
 		return err
 	}
 	if index < 0 || index >= len(t.notes) {
-		return fmt.Errorf("whmcstest: ticket %d has no note %d (%d notes)", id, index, len(t.notes))
+		return fmt.Errorf("sandbox: ticket %d has no note %d (%d notes)", id, index, len(t.notes))
 	}
 	t.notes[index].message = message
 	return nil
@@ -63,7 +63,7 @@ func (s *Server) SetNoteMessage(id int64, index int, message string) error {
 func (st *store) tamperTicket(id int64) (*ticket, error) {
 	t := st.tickets[id]
 	if t == nil {
-		return nil, fmt.Errorf("whmcstest: no ticket %d", id)
+		return nil, fmt.Errorf("sandbox: no ticket %d", id)
 	}
 	return t, nil
 }

@@ -1,4 +1,4 @@
-package whmcstest
+package sandbox
 
 import (
 	"context"
@@ -35,7 +35,7 @@ type Capacity struct {
 
 func (c Capacity) validate() error {
 	if c.Workers < 0 || c.ServiceTime < 0 || c.QueueTimeout < 0 {
-		return errors.New("whmcstest: Capacity.Workers, ServiceTime and QueueTimeout must not be negative")
+		return errors.New("sandbox: Capacity.Workers, ServiceTime and QueueTimeout must not be negative")
 	}
 	return nil
 }
@@ -171,20 +171,21 @@ func (p *pool) stats() QueueStats {
 // SetCapacity changes the worker pool while the server runs (see
 // Capacity): a smaller pool lets the calls running finish and starts no
 // new one until fewer than Workers run; a larger one starts queued calls
-// at once. The queueing delays kept so far stay. It panics on a negative
-// field.
-func (s *Server) SetCapacity(c Capacity) {
+// at once. The queueing delays kept so far stay. A negative field is an
+// error, and the pool is unchanged.
+func (s *Server) SetCapacity(c Capacity) error {
 	if err := c.validate(); err != nil {
-		panic(err)
+		return err
 	}
 	s.pool.setCapacity(c)
+	return nil
 }
 
 // SetWorkers changes only the pool's size: see SetCapacity.
-func (s *Server) SetWorkers(n int) {
+func (s *Server) SetWorkers(n int) error {
 	c := s.pool.capacity()
 	c.Workers = n
-	s.SetCapacity(c)
+	return s.SetCapacity(c)
 }
 
 // QueueStats summarises the queueing delay of every call so far.
@@ -229,7 +230,10 @@ func (s *Server) serveCapacity(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "workers: want a whole number, 0 or more", http.StatusBadRequest)
 		return
 	}
-	s.SetWorkers(n)
+	if err := s.SetWorkers(n); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(s.QueueStats())
 }

@@ -1,4 +1,4 @@
-package whmcstest
+package sandbox
 
 // getAdminDetails answers the API credential's admin, with requesttime:
 // the moment of the call in the server's zone (Options.TimeZone), as

@@ -1,4 +1,4 @@
-package whmcstest
+package sandbox
 
 import (
 	"crypto/md5"
@@ -144,7 +144,7 @@ type Faults struct {
 // All methods are safe for concurrent use.
 type Server struct {
 	// URL is the base URL, e.g. http://127.0.0.1:41234, without a trailing
-	// slash; empty until the server listens (see NewServer).
+	// slash; empty until the server listens (see Start).
 	URL string
 	// Identifier and Secret are the API credentials the server accepts.
 	Identifier, Secret string
@@ -178,7 +178,7 @@ func New(o Options) (*Server, error) {
 	if o.Seed == nil {
 		o.Seed = DefaultSeed()
 	} else if err := o.Seed.validate(); err != nil {
-		return nil, fmt.Errorf("whmcstest: seed: %w", err)
+		return nil, fmt.Errorf("sandbox: seed: %w", err)
 	}
 	if o.Identifier == "" {
 		o.Identifier = DefaultIdentifier
@@ -190,7 +190,7 @@ func New(o Options) (*Server, error) {
 		o.TicketMask = DefaultTicketMask
 	}
 	if len(o.TicketMask) > 15 {
-		return nil, errors.New("whmcstest: ticket mask longer than 15 characters")
+		return nil, errors.New("sandbox: ticket mask longer than 15 characters")
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -203,7 +203,7 @@ func New(o Options) (*Server, error) {
 		o.InvalidIPStatus = http.StatusForbidden
 	case http.StatusBadRequest, http.StatusForbidden:
 	default:
-		return nil, fmt.Errorf("whmcstest: InvalidIPStatus %d: want 400 or 403", o.InvalidIPStatus)
+		return nil, fmt.Errorf("sandbox: InvalidIPStatus %d: want 400 or 403", o.InvalidIPStatus)
 	}
 	if err := o.Faults.validate(); err != nil {
 		return nil, err
@@ -247,23 +247,22 @@ func New(o Options) (*Server, error) {
 	return s, nil
 }
 
-// NewServer starts a sandbox on 127.0.0.1 on a free port, like
-// httptest.NewServer. It panics if o is invalid or it cannot listen.
-// Call Close when done.
-func NewServer(o Options) *Server {
+// Start returns a sandbox listening on 127.0.0.1 on a free port, like
+// httptest.NewServer, serving its Handler; URL is set. Call Close when done.
+func Start(o Options) (*Server, error) {
 	s, err := New(o)
 	if err != nil {
-		panic(err)
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		panic(fmt.Sprintf("whmcstest: listen: %v", err))
+		return nil, fmt.Errorf("sandbox: listen: %w", err)
 	}
 	s.ln = ln
 	s.URL = "http://" + ln.Addr().String()
 	s.srv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }() // ends with ErrServerClosed on Close
-	return s
+	return s, nil
 }
 
 // Handler serves the API at /includes/api.php, the state dump at
@@ -278,7 +277,7 @@ func (s *Server) APIURL() string { return s.URL + "/includes/api.php" }
 // TimeZone is the server's zone.
 func (s *Server) TimeZone() *time.Location { return s.loc }
 
-// Close stops a server started by NewServer, closing open connections.
+// Close stops a server started by Start, closing open connections.
 // It is safe to call twice and on a server from New (it does nothing).
 func (s *Server) Close() {
 	if s.srv != nil {
@@ -287,24 +286,25 @@ func (s *Server) Close() {
 }
 
 // SetFaults replaces the injected faults, restarting their generator from
-// f.Seed. It panics on a rate outside [0, 1].
-func (s *Server) SetFaults(f Faults) {
+// f.Seed. A rate outside [0, 1] is an error, and the faults are unchanged.
+func (s *Server) SetFaults(f Faults) error {
 	if err := f.validate(); err != nil {
-		panic(err)
+		return err
 	}
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
 	s.setFaultsLocked(f)
+	return nil
 }
 
 func (f Faults) validate() error {
 	for name, r := range map[string]float64{"FailRate": f.FailRate, "ThrottleRate": f.ThrottleRate, "DropRate": f.DropRate, "HTMLRate": f.HTMLRate} {
 		if r < 0 || r > 1 {
-			return fmt.Errorf("whmcstest: Faults.%s %v: want a probability in [0, 1]", name, r)
+			return fmt.Errorf("sandbox: Faults.%s %v: want a probability in [0, 1]", name, r)
 		}
 	}
 	if f.MaxRPS < 0 || f.Latency < 0 {
-		return errors.New("whmcstest: Faults.MaxRPS and Latency must not be negative")
+		return errors.New("sandbox: Faults.MaxRPS and Latency must not be negative")
 	}
 	return nil
 }

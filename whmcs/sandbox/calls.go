@@ -3,7 +3,7 @@
 // answer in. The calls are in ticketwrites.go, ticketreads.go and
 // lookups.go.
 
-package whmcstest
+package sandbox
 
 import (
 	"net/mail"

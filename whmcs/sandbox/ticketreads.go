@@ -1,7 +1,7 @@
 // ticketreads.go holds the sandbox's ticket reads: GetTicket and
 // GetTickets, with their filters and paging.
 
-package whmcstest
+package sandbox
 
 import (
 	"slices"

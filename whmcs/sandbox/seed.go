@@ -1,4 +1,4 @@
-package whmcstest
+package sandbox
 
 import (
 	"bytes"

@@ -2,7 +2,7 @@
 // AddTicketReply, AddTicketNote, UpdateTicket, UpdateTicketReply and
 // DeleteTicket.
 
-package whmcstest
+package sandbox
 
 import (
 	"slices"

@@ -1,4 +1,4 @@
-package whmcstest
+package sandbox
 
 import (
 	"fmt"
@@ -163,11 +163,11 @@ var versionRE = regexp.MustCompile(`^(\d+)\.(\d+)(?:\.(\d+))?$`)
 func parseVersion(v string) (preV8 bool, err error) {
 	m := versionRE.FindStringSubmatch(v)
 	if m == nil {
-		return false, fmt.Errorf("whmcstest: Version %q: want digits.digits[.digits], e.g. %s", v, DefaultVersion)
+		return false, fmt.Errorf("sandbox: Version %q: want digits.digits[.digits], e.g. %s", v, DefaultVersion)
 	}
 	major, err := strconv.Atoi(m[1])
 	if err != nil {
-		return false, fmt.Errorf("whmcstest: Version %q: %w", v, err)
+		return false, fmt.Errorf("sandbox: Version %q: %w", v, err)
 	}
 	return major < 8, nil
 }

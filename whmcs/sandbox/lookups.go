@@ -2,7 +2,7 @@
 // GetSupportDepartments, GetSupportStatuses, GetClients, GetContacts,
 // GetClientsProducts, GetClientsDomains and GetAdminUsers.
 
-package whmcstest
+package sandbox
 
 import (
 	"slices"
