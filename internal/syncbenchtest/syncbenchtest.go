@@ -1,4 +1,4 @@
-// Package syncbench measures a no-op incremental sync: importer.Run over a
+// Package syncbenchtest measures a no-op incremental sync: importer.Run over a
 // source whose every ticket the checkpoint already holds, unchanged, at a
 // size where per-ticket costs show (100,000 tickets). The CSV and MySQL
 // benchmarks share it. It is test support only; nothing in the product
@@ -11,7 +11,7 @@
 // Finish with the source's last-change time. The sandbox behind the run
 // is empty: a no-op run must not call it at all, and Run fails the
 // benchmark if it does.
-package syncbench
+package syncbenchtest
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package testzone
+package zonetest
 
 import (
 	"runtime"

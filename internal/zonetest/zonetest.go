@@ -1,10 +1,10 @@
-// Package testzone loads time zones for tests, in one place.
+// Package zonetest loads time zones for tests, in one place.
 //
 // It embeds the IANA database (time/tzdata), so a zone loads even on a
 // machine without /usr/share/zoneinfo: tests that need America/Chicago
 // fail loudly on a bad name instead of skipping quietly. Only tests import
 // it.
-package testzone
+package zonetest
 
 import (
 	"testing"
@@ -24,7 +24,7 @@ func Load(tb testing.TB, name string) *time.Location {
 }
 
 // Must returns the zone named name and panics when it cannot be loaded,
-// for package-level variables: var chicago = testzone.Must("America/Chicago").
+// for package-level variables: var chicago = zonetest.Must("America/Chicago").
 func Must(name string) *time.Location {
 	loc, err := time.LoadLocation(name)
 	if err != nil {
