@@ -14,7 +14,7 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/internal/policytest"
-	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/zonetest"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
@@ -22,7 +22,7 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
 )
 
-var chicago = testzone.Must("America/Chicago")
+var chicago = zonetest.Must("America/Chicago")
 
 // genTickets makes n tickets with 1-6 entries each: customer and staff
 // replies, notes (some older than the first reply), various statuses.

@@ -10,21 +10,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/whmcs-migrate/whmcs-migrate/internal/syncbench"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/syncbenchtest"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/csv"
 )
 
 // BenchmarkNoopSyncCSV: a no-op re-run over 100,000 imported tickets of a
 // CSV export (500,000 messages, about 300 bytes of body each), against its
-// first run's source read. See internal/syncbench for what is measured.
+// first run's source read. See internal/syncbenchtest for what is measured.
 //
 //	go test -run '^$' -bench NoopSyncCSV -benchtime 3x ./importer/
 func BenchmarkNoopSyncCSV(b *testing.B) {
 	const tickets, perTicket = 100_000, 5
 	dir := b.TempDir()
 	writeCSVExport(b, dir, tickets, perTicket)
-	syncbench.Run(b, syncbench.Options{
+	syncbenchtest.Run(b, syncbenchtest.Options{
 		Tickets: tickets,
 		Open: func(context.Context) (sources.Source, error) {
 			return csv.Open(csv.Options{Path: dir}, sources.Env{Location: time.UTC})

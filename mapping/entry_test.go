@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/zonetest"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 )
 
@@ -223,7 +223,7 @@ func TestPlanConcurrent(t *testing.T) {
 }
 
 func TestRepeatedWallClock(t *testing.T) {
-	chi := testzone.Load(t, "America/Chicago")
+	chi := zonetest.Load(t, "America/Chicago")
 	for _, c := range []struct {
 		utc  string
 		want bool

@@ -6,12 +6,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/zonetest"
 )
 
 func TestParseTime(t *testing.T) {
-	berlin := testzone.Load(t, "Europe/Berlin")
-	chicago := testzone.Load(t, "America/Chicago")
+	berlin := zonetest.Load(t, "Europe/Berlin")
+	chicago := zonetest.Load(t, "America/Chicago")
 	utc := time.UTC
 
 	tests := []struct {
@@ -85,8 +85,8 @@ func TestParseTime(t *testing.T) {
 }
 
 func TestParseTimeGap(t *testing.T) {
-	berlin := testzone.Load(t, "Europe/Berlin")
-	chicago := testzone.Load(t, "America/Chicago")
+	berlin := zonetest.Load(t, "Europe/Berlin")
+	chicago := zonetest.Load(t, "America/Chicago")
 	tests := []struct {
 		in   string
 		loc  *time.Location
@@ -141,7 +141,7 @@ func FuzzParseTime(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	zones := []*time.Location{time.UTC, testzone.Load(f, "Europe/Berlin"), testzone.Load(f, "America/Chicago")}
+	zones := []*time.Location{time.UTC, zonetest.Load(f, "Europe/Berlin"), zonetest.Load(f, "America/Chicago")}
 	f.Fuzz(func(t *testing.T, s string) {
 		for _, loc := range zones {
 			got, warning, err := ParseTime(s, loc)

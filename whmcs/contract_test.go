@@ -18,7 +18,7 @@ import (
 	"time"
 	_ "time/tzdata"
 
-	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/zonetest"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
 )
@@ -33,7 +33,7 @@ type env struct {
 func newEnv(t testing.TB, o whmcstest.Options, tweak ...func(*whmcs.Options)) *env {
 	t.Helper()
 	if o.TimeZone == nil {
-		o.TimeZone = testzone.Load(t, "America/Chicago")
+		o.TimeZone = zonetest.Load(t, "America/Chicago")
 	}
 	s := whmcstest.NewServer(o)
 	t.Cleanup(s.Close)
@@ -274,7 +274,7 @@ func TestContractCreatedTimeZone(t *testing.T) {
 	e := newEnv(t, whmcstest.Options{TimeZone: tokyo})
 	ctx := context.Background()
 	// An instant from another zone is rendered in the server's zone.
-	at := time.Date(2022, 11, 6, 1, 30, 0, 0, testzone.Load(t, "America/Chicago")) // ambiguous wall clock in Chicago; one instant
+	at := time.Date(2022, 11, 6, 1, 30, 0, 0, zonetest.Load(t, "America/Chicago")) // ambiguous wall clock in Chicago; one instant
 	res, err := e.client.OpenTicket(ctx, &whmcs.OpenTicketRequest{DeptID: 1, Subject: "s", Message: "m", ClientID: 1, Created: at, NoEmail: true})
 	if err != nil {
 		t.Fatal(err)

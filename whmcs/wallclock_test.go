@@ -4,13 +4,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/zonetest"
 )
 
 // In the hour repeated when clocks go back, WHMCS's wall clock reads back
 // as the earlier instant: the later one is still the same wall second.
 func TestSameWallSecond(t *testing.T) {
-	chicago := testzone.Load(t, "America/Chicago")
+	chicago := zonetest.Load(t, "America/Chicago")
 	first := time.Date(2026, 11, 1, 6, 30, 0, 0, time.UTC).In(chicago)  // 01:30 CDT
 	second := time.Date(2026, 11, 1, 7, 30, 0, 0, time.UTC).In(chicago) // 01:30 CST
 	if first.Hour() != 1 || second.Hour() != 1 {

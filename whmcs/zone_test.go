@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/zonetest"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
 )
@@ -18,7 +18,7 @@ import (
 // offset at that instant cannot be told apart, and a role that denies
 // GetAdminDetails leaves it unchecked.
 func TestCheckZone(t *testing.T) {
-	chicago := testzone.Load(t, "America/Chicago")
+	chicago := zonetest.Load(t, "America/Chicago")
 	winter := func() time.Time { return time.Date(2025, 1, 15, 12, 0, 0, 0, time.UTC) }
 	check := func(t *testing.T, s *whmcstest.Server, loc *time.Location) (*whmcs.ZoneCheck, error) {
 		h := s.HTTP(func(o *whmcs.Options) { o.Location = loc })
@@ -42,7 +42,7 @@ func TestCheckZone(t *testing.T) {
 	// Europe/London is UTC+0 in January: the same offset, not told apart.
 	utc := whmcstest.NewServer(whmcstest.Options{TimeZone: time.UTC, Now: winter})
 	defer utc.Close()
-	if zc, err := check(t, utc, testzone.Load(t, "Europe/London")); err != nil || !zc.Checked {
+	if zc, err := check(t, utc, zonetest.Load(t, "Europe/London")); err != nil || !zc.Checked {
 		t.Fatalf("London in winter against UTC: %+v, %v", zc, err)
 	}
 
@@ -53,13 +53,13 @@ func TestCheckZone(t *testing.T) {
 	}
 
 	// Nepal's +05:45 and India's +05:30, to the quarter hour.
-	kathmandu := testzone.Load(t, "Asia/Kathmandu")
+	kathmandu := zonetest.Load(t, "Asia/Kathmandu")
 	np := whmcstest.NewServer(whmcstest.Options{TimeZone: kathmandu})
 	defer np.Close()
 	if zc, err := check(t, np, kathmandu); err != nil || zc.Observed != 5*time.Hour+45*time.Minute {
 		t.Fatalf("Kathmandu: %+v, %v", zc, err)
 	}
-	if _, err := check(t, np, testzone.Load(t, "Asia/Kolkata")); !errors.Is(err, whmcs.ErrZoneMismatch) {
+	if _, err := check(t, np, zonetest.Load(t, "Asia/Kolkata")); !errors.Is(err, whmcs.ErrZoneMismatch) {
 		t.Fatalf("Kolkata against Kathmandu: %v", err)
 	}
 }

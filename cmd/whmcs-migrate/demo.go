@@ -20,7 +20,7 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/all"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
-	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs/sandbox"
 )
 
 // demoFlags are demo's options.
@@ -64,7 +64,7 @@ samples directory); 1 fatal; 130 interrupted.`,
 
 // demoResult is what a demo did, for its test.
 type demoResult struct {
-	server *whmcstest.Server
+	server *sandbox.Server
 	report *report.Import
 	source []*sources.Ticket
 	ids    map[string]int64 // source id -> WHMCS id
@@ -83,11 +83,11 @@ func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
 	if _, err := os.Stat(cfgPath); err != nil {
 		return nil, configErrorf("demo: %s not found: run the demo from the repository's root, or pass --samples DIR", cfgPath)
 	}
-	seed, err := whmcstest.LoadSeed(filepath.Join(f.samples, "sandbox-seed.yaml"))
+	seed, err := sandbox.LoadSeed(filepath.Join(f.samples, "sandbox-seed.yaml"))
 	if err != nil {
 		return nil, err
 	}
-	creds := map[string]string{"WHMCS_API_IDENTIFIER": whmcstest.DefaultIdentifier, "WHMCS_API_SECRET": whmcstest.DefaultSecret}
+	creds := map[string]string{"WHMCS_API_IDENTIFIER": sandbox.DefaultIdentifier, "WHMCS_API_SECRET": sandbox.DefaultSecret}
 	cfg, err := loadConfig(cfgPath, all.Registry(), func(k string) (string, bool) {
 		if v, ok := creds[k]; ok {
 			return v, true
@@ -99,9 +99,12 @@ func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
 	}
 	// Point the sample config at an in-process sandbox in the target's
 	// time zone, with a throwaway checkpoint and no rate limit.
-	srv := whmcstest.NewServer(whmcstest.Options{Seed: seed, TimeZone: cfg.Target.Location,
-		Identifier: whmcstest.DefaultIdentifier, Secret: whmcstest.DefaultSecret,
+	srv, err := sandbox.Start(sandbox.Options{Seed: seed, TimeZone: cfg.Target.Location,
+		Identifier: sandbox.DefaultIdentifier, Secret: sandbox.DefaultSecret,
 		Sanitize: !f.literal, ThreeByte: !f.literal})
+	if err != nil {
+		return nil, err
+	}
 	res := &demoResult{server: srv}
 	cfg.Target.URL = srv.APIURL()
 	cfg.Target.Rate = &Rate{}
@@ -167,7 +170,7 @@ func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
 			res.ids[t.ID] = cp.WHMCSID
 		}
 	}
-	byID := map[int64]whmcstest.TicketState{}
+	byID := map[int64]sandbox.TicketState{}
 	for _, tk := range st.Tickets {
 		byID[tk.ID] = tk
 	}
@@ -240,14 +243,14 @@ func pickShowcase(ts []*sources.Ticket, ids map[string]int64, n int) []int64 {
 }
 
 // hasContactReply reports whether a reply of tk is a client contact's.
-func hasContactReply(tk whmcstest.TicketState) bool {
-	return slices.ContainsFunc(tk.Replies, func(r whmcstest.ReplyState) bool { return r.ContactID != 0 })
+func hasContactReply(tk sandbox.TicketState) bool {
+	return slices.ContainsFunc(tk.Replies, func(r sandbox.ReplyState) bool { return r.ContactID != 0 })
 }
 
 // fieldsLine renders what the demo carried over besides the thread: the
 // old number and custom fields (by their mapping names), the assignee, the
 // CC.
-func fieldsLine(tk whmcstest.TicketState, m mapping.Config, seed *whmcstest.Seed) string {
+func fieldsLine(tk sandbox.TicketState, m mapping.Config, seed *sandbox.Seed) string {
 	var parts []string
 	if v := tk.CustomFields[m.TicketNumberField]; m.TicketNumberField > 0 && v != "" {
 		parts = append(parts, "old number "+v)

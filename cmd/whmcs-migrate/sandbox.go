@@ -16,7 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
-	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs/sandbox"
 )
 
 // newSandboxCmd is `whmcs-migrate sandbox`: an in-memory WHMCS to rehearse
@@ -25,8 +25,8 @@ func newSandboxCmd() *cobra.Command {
 	var (
 		listen, timezone, seedFile string
 		ticketMask                 string
-		faults                     whmcstest.Faults
-		capacity                   whmcstest.Capacity
+		faults                     sandbox.Faults
+		capacity                   sandbox.Capacity
 		logRequests, literal       bool
 		version                    string
 		denyActions                []string
@@ -101,10 +101,10 @@ cannot be listened on or the seed cannot be read.`,
 			if maxBody == 0 {
 				maxBody = -1 // 0: no limit
 			}
-			opts := whmcstest.Options{TimeZone: loc, Faults: faults, Capacity: capacity, Version: version, DeniedActions: denyActions,
+			opts := sandbox.Options{TimeZone: loc, Faults: faults, Capacity: capacity, Version: version, DeniedActions: denyActions,
 				Sanitize: !literal, ThreeByte: !literal, TicketMask: ticketMask, MaxBodyBytes: maxBody}
 			if seedFile != "" {
-				seed, err := whmcstest.LoadSeed(seedFile)
+				seed, err := sandbox.LoadSeed(seedFile)
 				if err != nil {
 					return err
 				}
@@ -113,7 +113,7 @@ cannot be listened on or the seed cannot be read.`,
 			if logRequests {
 				opts.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 			}
-			sb, err := whmcstest.New(opts)
+			sb, err := sandbox.New(opts)
 			if err != nil {
 				return err
 			}
@@ -142,8 +142,8 @@ cannot be listened on or the seed cannot be read.`,
 	f.DurationVar(&capacity.QueueTimeout, "queue-timeout", 0, "with --workers: answer 503 (HTML) to a call that waited this long for a worker (0: wait for ever)")
 	f.BoolVar(&logRequests, "log-requests", false, "log one line per API request to stderr")
 	f.BoolVar(&literal, "literal", false, "store text exactly as sent (without it: sanitised into HTML entities and emoji stored as ?, as real WHMCS installs do)")
-	f.StringVar(&version, "whmcs-version", whmcstest.DefaultVersion, "the WHMCS `VERSION` to simulate (below 8.0, created is ignored)")
-	f.StringVar(&ticketMask, "ticket-mask", whmcstest.DefaultTicketMask, "the `MASK` ticket numbers are made from, WHMCS's Ticket Mask (%n a digit, %A %a a letter, %y %m %d the date, %i the id; at most 15 characters), e.g. %n%n%n%n%n%n%n (9,000,000 numbers) for over 900,000 tickets")
+	f.StringVar(&version, "whmcs-version", sandbox.DefaultVersion, "the WHMCS `VERSION` to simulate (below 8.0, created is ignored)")
+	f.StringVar(&ticketMask, "ticket-mask", sandbox.DefaultTicketMask, "the `MASK` ticket numbers are made from, WHMCS's Ticket Mask (%n a digit, %A %a a letter, %y %m %d the date, %i the id; at most 15 characters), e.g. %n%n%n%n%n%n%n (9,000,000 numbers) for over 900,000 tickets")
 	f.StringVar(&postMaxSize, "post-max-size", "8M", "PHP's post_max_size: a larger POST arrives empty and WHMCS answers Authentication Failed (`SIZE`, e.g. 2M; 0 = no limit)")
 	f.StringSliceVar(&denyActions, "deny-actions", nil, "comma-separated API `ACTIONS` the credential's role refuses, e.g. AddTicketNote,GetWHMCSDetails")
 	return cmd
@@ -151,7 +151,7 @@ cannot be listened on or the seed cannot be read.`,
 
 // serveSandbox serves sb on listen until ctx ends, after a banner with its
 // URL, credentials and storage mode; denied are the actions its role refuses.
-func serveSandbox(ctx context.Context, cmd *cobra.Command, sb *whmcstest.Server, listen string, loc *time.Location, denied []string) error {
+func serveSandbox(ctx context.Context, cmd *cobra.Command, sb *sandbox.Server, listen string, loc *time.Location, denied []string) error {
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)

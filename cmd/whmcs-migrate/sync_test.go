@@ -18,7 +18,7 @@ import (
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
-	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/zonetest"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
 )
 
@@ -89,8 +89,8 @@ func (s *syncSource) write(t *testing.T, dir string) {
 // The source's zone differs from WHMCS's, so that a date sent in the wrong
 // zone shows.
 var (
-	syncSrcZone = testzone.Must("Europe/Berlin")
-	syncDstZone = testzone.Must("America/Chicago")
+	syncSrcZone = zonetest.Must("Europe/Berlin")
+	syncDstZone = zonetest.Must("America/Chicago")
 )
 
 // syncEnv is a sandbox, a CSV directory and a config file for both.

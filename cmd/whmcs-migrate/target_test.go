@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
-	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/zonetest"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
 )
@@ -84,7 +84,7 @@ func readsOnlyIdentity(t *testing.T, what string, s *whmcstest.Server) {
 func TestCheckpointTarget(t *testing.T) {
 	// One install (X) that answers at two addresses, as a WHMCS moved to a
 	// new URL does; another install (Y).
-	x, err := whmcstest.New(whmcstest.Options{TimeZone: testzone.Load(t, "America/Chicago"), SystemURL: "https://Support.Example.com/"})
+	x, err := whmcstest.New(whmcstest.Options{TimeZone: zonetest.Load(t, "America/Chicago"), SystemURL: "https://Support.Example.com/"})
 	if err != nil {
 		t.Fatal(err)
 	}

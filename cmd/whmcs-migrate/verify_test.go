@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/zonetest"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
 )
@@ -76,7 +76,7 @@ checkpoint: ` + filepath.Join(dir, "migration.db") + `
 
 func vfSandbox(t *testing.T) *whmcstest.Server {
 	t.Helper()
-	s := whmcstest.NewServer(whmcstest.Options{TimeZone: testzone.Load(t, "America/Chicago")})
+	s := whmcstest.NewServer(whmcstest.Options{TimeZone: zonetest.Load(t, "America/Chicago")})
 	t.Cleanup(s.Close)
 	return s
 }

@@ -21,7 +21,7 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/validate"
-	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/zonetest"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/csv"
@@ -292,7 +292,7 @@ func TestValidateInvalidSamples(t *testing.T) {
 	}
 	s := whmcstest.NewServer(whmcstest.Options{Seed: seed})
 	defer s.Close()
-	src, err := csv.Open(csv.Options{Path: dir}, sources.Env{Location: testzone.Load(t, "Europe/Berlin")})
+	src, err := csv.Open(csv.Options{Path: dir}, sources.Env{Location: zonetest.Load(t, "Europe/Berlin")})
 	if err != nil {
 		t.Fatal(err)
 	}

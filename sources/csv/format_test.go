@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/zonetest"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 )
 
@@ -43,7 +43,7 @@ func TestTicketColumns(t *testing.T) {
 			"T4,1,,,,,2025-01-02 10:00:00,body,,\n" +
 			"T5,1,,,,,2025-01-02 10:00:00,body,,\n",
 	})
-	berlin := testzone.Load(t, "Europe/Berlin")
+	berlin := zonetest.Load(t, "Europe/Berlin")
 	ts := byID(readAll(t, openDir(t, dir, berlin, nil), sources.ReadOptions{}))
 
 	t1 := ts["T1"]
@@ -156,7 +156,7 @@ func TestMessageColumns(t *testing.T) {
 
 // TestDateForms reads every accepted date form through the created column.
 func TestDateForms(t *testing.T) {
-	chicago := testzone.Load(t, "America/Chicago")
+	chicago := zonetest.Load(t, "America/Chicago")
 	forms := []struct{ in, want string }{
 		{"2025-06-01T12:00:00Z", "2025-06-01T12:00:00Z"},
 		{"2025-06-01T12:00:00.250Z", "2025-06-01T12:00:00.25Z"},
@@ -192,7 +192,7 @@ func TestDateForms(t *testing.T) {
 }
 
 func TestBadDates(t *testing.T) {
-	berlin := testzone.Load(t, "Europe/Berlin")
+	berlin := zonetest.Load(t, "Europe/Berlin")
 	dir := writeDir(t, map[string]string{
 		"tickets.csv": "id,subject,email,created,updated\n" +
 			"T1,S,a@example.com,2025-03-30 02:30:00,\n" + // gap

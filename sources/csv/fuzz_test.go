@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/zonetest"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 )
 
@@ -34,7 +34,7 @@ func FuzzReadCSV(f *testing.F) {
 			f.Add(string(tk), string(msg))
 		}
 	}
-	berlin := testzone.Load(f, "Europe/Berlin")
+	berlin := zonetest.Load(f, "Europe/Berlin")
 	f.Fuzz(func(t *testing.T, tickets, messages string) {
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, TicketsFile), []byte(tickets), 0o644); err != nil {

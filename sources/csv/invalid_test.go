@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/zonetest"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 )
 
@@ -14,7 +14,7 @@ import (
 // planner adds the rest), and the good tickets carry none.
 func TestInvalidSamples(t *testing.T) {
 	dir := filepath.Join("..", "..", "samples", "invalid")
-	ts := readAll(t, openDir(t, dir, testzone.Load(t, "Europe/Berlin"), nil), sources.ReadOptions{})
+	ts := readAll(t, openDir(t, dir, zonetest.Load(t, "Europe/Berlin"), nil), sources.ReadOptions{})
 	want := map[string][]sources.Code{
 		"BAD-DATE":       {sources.CodeBadDate},
 		"BAD-DSTGAP":     {sources.CodeDSTGap},

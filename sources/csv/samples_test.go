@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/zonetest"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
 )
@@ -16,7 +16,7 @@ var samplesDir = filepath.Join("..", "..", "samples", "csv")
 // custom-field columns mapped.
 func openSamples(t testing.TB) *Source {
 	t.Helper()
-	s, err := Open(Options{Path: samplesDir}, sources.Env{Location: testzone.Load(t, "Europe/Berlin"), Fields: []string{"plan", "server"}})
+	s, err := Open(Options{Path: samplesDir}, sources.Env{Location: zonetest.Load(t, "Europe/Berlin"), Fields: []string{"plan", "server"}})
 	if err != nil {
 		t.Fatalf("open %s: %v", samplesDir, err)
 	}
@@ -41,7 +41,7 @@ func TestSamplesValid(t *testing.T) {
 	statuses, depts := map[string]bool{}, map[string]bool{}
 	atts, cc, clientID := 0, 0, 0
 	var minT, maxT time.Time
-	berlin := testzone.Load(t, "Europe/Berlin")
+	berlin := zonetest.Load(t, "Europe/Berlin")
 	dstSpan := false
 	for _, tk := range ts {
 		for _, p := range tk.Problems {

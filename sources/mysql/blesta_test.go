@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
-	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/zonetest"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
 )
@@ -150,7 +150,7 @@ func TestBlesta(t *testing.T) {
 	name := blestaDB(t)
 	dir := blestaFiles(t)
 	// The configured zone is not used: Blesta stores UTC.
-	tokyo := testzone.Load(t, "Asia/Tokyo")
+	tokyo := zonetest.Load(t, "Asia/Tokyo")
 	s := openSource(t, Options{Preset: PresetBlesta, DSN: srv.DSN(name), AttachmentsDir: dir, PageSize: 1}, sources.Env{Location: tokyo})
 	carol := sources.Person{Name: "Carol Customer", Email: "carol@example.com"}
 	alice := sources.Person{Name: "Alice Agent", Email: "alice@example.com"}
@@ -254,7 +254,7 @@ func TestEndToEndBlesta(t *testing.T) {
 	name := blestaDB(t)
 	e := newE2E(t)
 	opts := Options{Preset: PresetBlesta, DSN: srv.DSN(name), AttachmentsDir: blestaFiles(t), PageSize: 1}
-	env := sources.Env{Location: testzone.Load(t, "Asia/Tokyo"), Fields: []string{"Domain"}}
+	env := sources.Env{Location: zonetest.Load(t, "Asia/Tokyo"), Fields: []string{"Domain"}}
 	cfg := e2eMapping()
 	cfg.Departments = map[string]int64{"Support": 1, "Billing": 2}
 	cfg.Statuses = map[string]string{"open": "Open", "awaiting_reply": "Answered", "in_progress": "In Progress", "on_hold": "On Hold", "closed": "Closed"}

@@ -16,7 +16,7 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/internal/policytest"
-	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/zonetest"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	whmcsapi "github.com/whmcs-migrate/whmcs-migrate/whmcs"
@@ -48,7 +48,7 @@ type e2e struct {
 
 func newE2E(t *testing.T) *e2e {
 	t.Helper()
-	zone := testzone.Load(t, "America/Chicago")
+	zone := zonetest.Load(t, "America/Chicago")
 	srv := whmcstest.NewServer(whmcstest.Options{TimeZone: zone, Seed: e2eSeed()})
 	t.Cleanup(srv.Close)
 	return &e2e{srv: srv, zone: zone, cp: filepath.Join(t.TempDir(), "checkpoint.db")}
@@ -309,7 +309,7 @@ ticket dept=1 status=Answered priority=Low client=0 name="Erin Ops" email="erin@
 func TestEndToEndHESK(t *testing.T) {
 	name, _ := fixtureDB(t, "heske2e", heskDDL35, heskFixture35)
 	e := newE2E(t)
-	tokyo := testzone.Load(t, "Asia/Tokyo")
+	tokyo := zonetest.Load(t, "Asia/Tokyo")
 	opts := Options{Preset: PresetHESK, DSN: srv.DSN(name), AttachmentsDir: heskFiles(t), PageSize: 1}
 	env := sources.Env{Location: tokyo, Fields: []string{"Domain", "Plan"}}
 	cfg := e2eMapping()

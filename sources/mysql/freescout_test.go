@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
-	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/zonetest"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
 )
@@ -132,7 +132,7 @@ func freescoutDB(t testing.TB) string {
 func TestFreeScout(t *testing.T) {
 	name := freescoutDB(t)
 	dir := freescoutFiles(t)
-	berlin := testzone.Load(t, "Europe/Berlin")
+	berlin := zonetest.Load(t, "Europe/Berlin")
 	// A session zone in the DSN must not shift the TIMESTAMPs read back.
 	s := openSource(t, Options{Preset: PresetFreeScout, DSN: srv.DSN(name) + "?time_zone=%27%2B05%3A00%27", AttachmentsDir: dir, PageSize: 1},
 		sources.Env{Location: berlin})
@@ -228,7 +228,7 @@ func TestEndToEndFreeScout(t *testing.T) {
 	name, _ := fixtureDB(t, "freescoute2e", freescoutDDL, freescoutFixture, freescoutCustomFields)
 	e := newE2E(t)
 	opts := Options{Preset: PresetFreeScout, DSN: srv.DSN(name), AttachmentsDir: freescoutFiles(t), PageSize: 1}
-	env := sources.Env{Location: testzone.Load(t, "Europe/Berlin"), Fields: []string{"Domain", "Plan"}}
+	env := sources.Env{Location: zonetest.Load(t, "Europe/Berlin"), Fields: []string{"Domain", "Plan"}}
 	cfg := e2eMapping()
 	cfg.CustomFields = map[string]int{"Domain": 12, "Plan": 13}
 	cfg.Departments = map[string]int64{"Support": 1, "Billing": 2}
@@ -264,7 +264,7 @@ INSERT INTO conversations (id, number, type, folder_id, status, state, subject, 
 INSERT INTO threads (id, conversation_id, type, state, body, source_via, source_type, created_by_customer_id, created_at, updated_at) VALUES
  (70, 7, 1, 2, 'ambiguous', 1, 1, 1, '2024-10-27 02:30:00', '2024-10-27 02:30:00'),
  (71, 7, 1, 2, 'skipped', 1, 1, 1, '2025-03-30 02:30:00', '2025-03-30 01:59:00');`)
-	s := openSource(t, Options{Preset: PresetFreeScout, DSN: srv.DSN(name)}, sources.Env{Location: testzone.Load(t, "Europe/Berlin")})
+	s := openSource(t, Options{Preset: PresetFreeScout, DSN: srv.DSN(name)}, sources.Env{Location: zonetest.Load(t, "Europe/Berlin")})
 	got := readAll(t, s)
 	tk := got[len(got)-1]
 	if tk.ID != "7" || !tk.Created.Equal(time.Date(2024, 10, 27, 0, 30, 0, 0, time.UTC)) {

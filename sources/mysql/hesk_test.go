@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/zonetest"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
 )
@@ -74,7 +74,7 @@ func TestHESK35(t *testing.T) {
 	name, _ := fixtureDB(t, "hesk", heskDDL35, heskFixture35)
 	dir := heskFiles(t)
 	// The configured zone must not matter: TIMESTAMPs are instants.
-	tokyo := testzone.Load(t, "Asia/Tokyo")
+	tokyo := zonetest.Load(t, "Asia/Tokyo")
 	s := openSource(t, Options{Preset: "hesk", DSN: srv.DSN(name), AttachmentsDir: dir}, sources.Env{Location: tokyo})
 	carol := sources.Person{Name: "Carol", Email: "carol@example.com"}
 	dave := sources.Person{Name: "Dave Dæmon", Email: "dave@example.com"}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/validate"
-	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/zonetest"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/whmcstest"
@@ -117,7 +117,7 @@ func TestEndToEndFreeScoutBlestaSanitisingWHMCS(t *testing.T) {
 		}, "Invoice question", "Why was I charged **twice**?"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			zone := testzone.Load(t, "America/Chicago")
+			zone := zonetest.Load(t, "America/Chicago")
 			wo := whmcstest.Options{TimeZone: zone, Seed: e2eSeed(), Sanitize: true, ThreeByte: true}
 			ws := whmcstest.NewServer(wo)
 			t.Cleanup(ws.Close)

@@ -10,7 +10,7 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/validate"
 	"github.com/whmcs-migrate/whmcs-migrate/internal/policytest"
-	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/zonetest"
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	whmcsapi "github.com/whmcs-migrate/whmcs-migrate/whmcs"
@@ -59,7 +59,7 @@ func TestEndToEndWHMCSLinkedServices(t *testing.T) {
 	seed.Clients = append(seed.Clients, whmcstest.Client{ID: 55, FirstName: "Carol", LastName: "Customer", Email: "carol@acme.example", Status: "Active"})
 	seed.Services = []whmcstest.Owned{{ID: 12, ClientID: 55, Name: "VPS Pro"}}
 	seed.Domains = []whmcstest.Owned{{ID: 4, ClientID: 55, Name: "acme.example"}} // not 3
-	zone := testzone.Load(t, "America/Chicago")
+	zone := zonetest.Load(t, "America/Chicago")
 	sb := whmcstest.NewServer(whmcstest.Options{TimeZone: zone, Seed: seed})
 	t.Cleanup(sb.Close)
 	e := &e2e{srv: sb, zone: zone, cp: t.TempDir() + "/cp.db"}

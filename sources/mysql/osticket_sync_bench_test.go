@@ -6,13 +6,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/whmcs-migrate/whmcs-migrate/internal/syncbench"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/syncbenchtest"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 )
 
 // BenchmarkNoopSyncOsTicket: a no-op re-run over 100,000 imported osTicket
 // tickets (500,000 thread entries) in the throwaway MariaDB, against its
-// first run's source read. See internal/syncbench for what is measured.
+// first run's source read. See internal/syncbenchtest for what is measured.
 //
 //	go test -run '^$' -bench NoopSyncOsTicket -benchtime 3x ./sources/mysql/
 func BenchmarkNoopSyncOsTicket(b *testing.B) {
@@ -44,7 +44,7 @@ func BenchmarkNoopSyncOsTicket(b *testing.B) {
 		}
 	}
 	b.Logf("generated %d osTicket tickets in %s", tickets, time.Since(start).Round(time.Millisecond))
-	syncbench.Run(b, syncbench.Options{
+	syncbenchtest.Run(b, syncbenchtest.Options{
 		Tickets: tickets,
 		Open: func(ctx context.Context) (sources.Source, error) {
 			return Open(ctx, Options{Preset: PresetOsTicket, DSN: srv.DSN(name)}, sources.Env{Location: time.UTC})

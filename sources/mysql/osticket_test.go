@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/zonetest"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
 )
@@ -208,7 +208,7 @@ func TestOsTicketFallbackZone(t *testing.T) {
 	if !errors.Is(err, sources.ErrConfig) || !strings.Contains(err.Error(), "source.timezone") || !strings.Contains(err.Error(), "db_timezone") {
 		t.Fatalf("osTicket without db_timezone nor source.timezone: %v, want a config error naming both", err)
 	}
-	ny := testzone.Load(t, "America/New_York")
+	ny := zonetest.Load(t, "America/New_York")
 	s := openSource(t, Options{Preset: "osticket", DSN: srv.DSN(name), TablePrefix: "xy_"}, sources.Env{Location: ny})
 	got := readAll(t, s)
 	if len(got) != 3 || utc(got[0].Created) != "2024-03-10T13:00:00Z" { // EDT (UTC-4) began at 02:00 that day

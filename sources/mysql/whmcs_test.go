@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/whmcs-migrate/whmcs-migrate/internal/testzone"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/zonetest"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
 )
@@ -72,7 +72,7 @@ func whmcsFiles(t *testing.T) string {
 
 func TestWHMCS(t *testing.T) {
 	name, _ := fixtureDB(t, "whmcs", whmcsDDL, whmcsFixture)
-	chicago := testzone.Load(t, "America/Chicago")
+	chicago := zonetest.Load(t, "America/Chicago")
 	s := openSource(t, Options{Preset: "whmcs", DSN: srv.DSN(name), AttachmentsDir: whmcsFiles(t)}, sources.Env{Location: chicago})
 	if n, err := s.Count(context.Background()); err != nil || n != 3 {
 		t.Errorf("Count = %d, %v; want 3 (merged ticket excluded)", n, err)
