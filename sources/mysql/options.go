@@ -20,6 +20,7 @@ const (
 	PresetFreeScout = "freescout"
 	PresetBlesta    = "blesta"
 	PresetCustom    = "custom"
+	PresetKayako    = "kayako" // Kayako Classic 4.x; table_prefix default sw
 )
 
 // Options configure the mysql source (the config's source block).
@@ -85,6 +86,10 @@ func (o *Options) fill() error {
 		if o.Preset == PresetBlesta && o.CompanyID == 0 {
 			o.CompanyID = 1
 		}
+	case PresetKayako:
+		if o.TablePrefix == "" {
+			o.TablePrefix = "sw"
+		}
 	case PresetCustom:
 		if strings.TrimSpace(o.TicketsQuery) == "" || strings.TrimSpace(o.EntriesQuery) == "" {
 			return fmt.Errorf("mysql source: preset custom needs tickets_query and entries_query")
@@ -96,9 +101,9 @@ func (o *Options) fill() error {
 			return fmt.Errorf("mysql source: attachments_query must take the ticket id as its one ? parameter")
 		}
 	case "":
-		return fmt.Errorf("mysql source: preset is empty (want osticket, whmcs, hesk, freescout, blesta or custom)")
+		return fmt.Errorf("mysql source: preset is empty (want osticket, whmcs, hesk, freescout, blesta, kayako or custom)")
 	default:
-		return fmt.Errorf("mysql source: unknown preset %q (want osticket, whmcs, hesk, freescout, blesta or custom)", o.Preset)
+		return fmt.Errorf("mysql source: unknown preset %q (want osticket, whmcs, hesk, freescout, blesta, kayako or custom)", o.Preset)
 	}
 	if !prefixRE.MatchString(o.TablePrefix) {
 		return fmt.Errorf("mysql source: table_prefix %q may hold only letters, digits and _", o.TablePrefix)
@@ -186,7 +191,7 @@ func redactDSN(dsn, text string) string {
 func Factory() sources.Factory {
 	return sources.Factory{
 		Name: "mysql",
-		Help: "a helpdesk's MySQL/MariaDB database: preset osticket (1.10-1.18), whmcs, hesk (3.x), freescout (1.8), blesta (5, Support Manager 3.x) or custom SQL",
+		Help: "a helpdesk's MySQL/MariaDB database: preset osticket (1.10-1.18), whmcs, hesk (3.x), freescout (1.8), blesta (5, Support Manager 3.x), kayako (Kayako Classic 4.x) or custom SQL",
 		NewOptions: func() any {
 			return &Options{}
 		},
