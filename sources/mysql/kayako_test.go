@@ -19,8 +19,8 @@ import (
 
 // kayakoDDL is Kayako Classic 4.x's tables the preset reads or counts, as
 // shared/research/source-schemas-3.md §1.2 describes them (ADOdb types,
-// NOT NULL DEFAULT 0/'' unless said; utf8, 3-byte, as its setup converts
-// every table; sql_mode '' as its database layer sets it).
+// NOT NULL DEFAULT 0/” unless said; utf8, 3-byte, as its setup converts
+// every table; sql_mode ” as its database layer sets it).
 const kayakoDDL = `
 SET SESSION sql_mode = '';
 SET NAMES utf8;
