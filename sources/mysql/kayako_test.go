@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/internal/zonetest"
@@ -363,4 +364,35 @@ func kayakoMapping() mapping.Config {
 	cfg.Priorities = map[string]string{"Low": "Low", "Normal": "Medium", "High": "High", "Urgent": "High"}
 	cfg.CustomFields = map[string]int{"Domain": 12}
 	return cfg
+}
+
+// The last change (lastactivity, the latest post or edit, the latest
+// note) is read with the header: a ticket held at it comes without its
+// thread; a note added since makes it read again.
+func TestKayakoHeldSkipsThread(t *testing.T) {
+	name, db := fixtureDB(t, "kayako", kayakoDDL, kayakoFixture)
+	held := &sources.Held{Settled: time.Now().Add(time.Hour), Versions: sources.VersionsOf(map[string]int64{
+		"1": 1710065700, // its last change: the private post, 10:15
+		"2": 1719838800,
+	})}
+	read := func() map[string]bool {
+		s := openSource(t, Options{Preset: PresetKayako, DSN: srv.DSN(name)}, sources.Env{})
+		skipped := map[string]bool{}
+		for tk, err := range s.Tickets(context.Background(), sources.ReadOptions{Held: held}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			skipped[tk.ID] = tk.ThreadSkipped
+		}
+		return skipped
+	}
+	if got := read(); !got["1"] || !got["2"] {
+		t.Errorf("skipped %v, want both held tickets without their threads", got)
+	}
+	if _, err := db.Exec("INSERT INTO swticketnotes (linktype, linktypeid, staffid, staffname, dateline, note) VALUES (1, 1, 1, 'Alice Agent', 1710070000, 'later')"); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); got["1"] || !got["2"] {
+		t.Errorf("skipped %v after a new note on ticket 1, want ticket 1 read", got)
+	}
 }
