@@ -174,7 +174,7 @@ func (k *kayako) page(ctx context.Context, after any, n int) ([]header, error) {
 			Created:    epoch(created),
 			Updated:    epoch(updated),
 		}
-		if k.seq {
+		if k.seq || mask == "" {
 			t.Number = t.ID
 		}
 		if owner != 0 {

@@ -355,6 +355,17 @@ ticket dept=2 status=Open priority=Medium client=0 name="Gary" email="gary@examp
 	if emoji != 1 {
 		t.Errorf("emoji_private_use warnings %d, want 1 (ticket 2)", emoji)
 	}
+	// The span's rocket, decoded, is above U+FFFF: the planner's
+	// four_byte_text warning says what this WHMCS stores for it.
+	var fourByte int
+	for _, p := range vr.Problems {
+		if p.Code == string(sources.CodeFourByteText) && p.Ticket == "2" {
+			fourByte++
+		}
+	}
+	if fourByte != 1 {
+		t.Errorf("four_byte_text warnings on ticket 2: %d, want 1", fourByte)
+	}
 }
 
 func kayakoMapping() mapping.Config {
