@@ -61,8 +61,8 @@ func (k *kayako) init(ctx context.Context) error {
 	// Kayako 3.x names its attachments' post ticketpostid and has no
 	// linktype: a layout this preset has not been tested on.
 	if have.has(k.pf+"attachments", "ticketpostid") && !have.has(k.pf+"attachments", "linktype") {
-		return errors.New("this is a Kayako 3.x (SupportSuite/eSupport) database: preset kayako reads 4.x; upgrade it to 4.x " +
-			"(Kayako 4's own 3.x importer), or use preset custom (see the README's Kayako section for the 3.x columns)")
+		return configError{errors.New("this is a Kayako 3.x (SupportSuite/eSupport) database: preset kayako reads 4.x; upgrade it to 4.x " +
+			"(Kayako 4's own 3.x importer), or use preset custom (see the README's Kayako section for the 3.x columns)")}
 	}
 	have.check(k.pf+"ticketposts", "isprivate", "ishtml", "creator")
 	have.check(k.pf+"ticketnotes", "linktype", "linktypeid")

@@ -3,6 +3,7 @@ package mysql
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -405,5 +406,18 @@ func TestKayakoHeldSkipsThread(t *testing.T) {
 	}
 	if got := read(); got["1"] || !got["2"] {
 		t.Errorf("skipped %v after a new note on ticket 1, want ticket 1 read", got)
+	}
+}
+
+// A Kayako 3.x database (attachments by ticketpostid, no linktype) is
+// refused at Open with what to do, never read with 4.x's meanings.
+func TestKayako3xRefused(t *testing.T) {
+	name, db := fixtureDB(t, "kayako", kayakoDDL, kayakoFixture)
+	if _, err := db.Exec("ALTER TABLE swattachments DROP COLUMN linktype, ADD COLUMN ticketpostid int(11) NOT NULL DEFAULT 0"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(t.Context(), Options{Preset: PresetKayako, DSN: srv.DSN(name)}, sources.Env{})
+	if err == nil || !strings.Contains(err.Error(), "Kayako 3.x") || !strings.Contains(err.Error(), "preset custom") || !errors.Is(err, sources.ErrConfig) {
+		t.Errorf("a 3.x database: %v", err)
 	}
 }
