@@ -143,13 +143,9 @@ func (k *kayako) page(ctx context.Context, after any, n int) ([]header, error) {
 	if k.hasEdited {
 		edited = "GREATEST(p.dateline, p.editeddateline)"
 	}
-	// The last change: the ticket's last activity, its latest post (or
-	// edit) and its latest note, whichever is later.
 	q := "SELECT t.ticketid, t.ticketmaskid, t.subject, COALESCE(d.title, t.departmenttitle, ''), COALESCE(st.title, t.ticketstatustitle, '')," +
 		" COALESCE(pr.title, t.prioritytitle, ''), t.ownerstaffid, COALESCE(o.email, ''), COALESCE(o.fullname, t.ownerstaffname, '')," +
-		" t.fullname, " + email + ", t.dateline, GREATEST(t.lastactivity," +
-		" COALESCE((SELECT MAX(" + edited + ") FROM " + k.t("ticketposts") + " p WHERE p.ticketid = t.ticketid), 0)," +
-		" COALESCE((SELECT MAX(n.dateline) FROM " + k.t("ticketnotes") + " n WHERE n.linktype = 1 AND n.linktypeid = t.ticketid), 0))" +
+		" t.fullname, " + email + ", t.dateline, t.lastactivity" +
 		" FROM " + k.t("tickets") + " t FORCE INDEX (PRIMARY)" +
 		" LEFT JOIN " + k.t("departments") + " d ON d.departmentid = t.departmentid" +
 		" LEFT JOIN " + k.t("ticketstatus") + " st ON st.ticketstatusid = t.ticketstatusid" +
@@ -194,6 +190,26 @@ func (k *kayako) page(ctx context.Context, after any, n int) ([]header, error) {
 		return hs, err
 	}
 	byID := byKey(hs)
+	// The last change: the ticket's last activity, its latest post (or
+	// edit) and its latest note, whichever is later; for the page at once.
+	for _, q := range []string{
+		"SELECT p.ticketid, MAX(" + edited + ") FROM " + k.t("ticketposts") + " p WHERE p.ticketid IN (" + inList(hs) + ") GROUP BY p.ticketid",
+		"SELECT n.linktypeid, MAX(n.dateline) FROM " + k.t("ticketnotes") + " n WHERE n.linktype = 1 AND n.linktypeid IN (" + inList(hs) + ") GROUP BY n.linktypeid",
+	} {
+		err := s.each(ctx, "read last changes", q, nil, func(rows *sql.Rows) error {
+			var id, last int64
+			if err := rows.Scan(&id, &last); err != nil {
+				return err
+			}
+			if t := byID[id]; t != nil {
+				t.Updated = later(t.Updated, epoch(last))
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
 	if k.hasRecips {
 		// CC and BCC recipients (type 1, third parties the ticket was
 		// forwarded to, are not copied).
