@@ -289,3 +289,32 @@ ticket dept=2 status=On Hold priority=Medium client=0 name="Gary" email="gary@ex
 `, sha256Hex(cePNG)))
 	e.rerun(t, opts, env, cfg, report.TicketCounts{Total: 3, Unchanged: 3})
 }
+
+// Sync: a ticket held at its last change (lastlog_datetime or its latest
+// log row, a state line included) is yielded with its header only; one
+// whose log gained a row since is read whole.
+func TestClientExecHeld(t *testing.T) {
+	name, db := fixtureDB(t, "clientexecheld", clientexecDDL, clientexecFixture)
+	s := openSource(t, Options{Preset: PresetClientExec, DSN: srv.DSN(name), AttachmentsDir: clientexecFiles(t)}, sources.Env{})
+	versions := map[string]int64{}
+	for _, tk := range readAll(t, s) {
+		versions[tk.ID] = tk.Updated.Unix()
+	}
+	// A status line on ticket 3, newer than its version held.
+	if _, err := db.Exec("INSERT INTO troubleticket_log (troubleticketid, logtype, newstate, message, mydatetime) VALUES (3, -1, 'Closed', '', '2013-05-03 09:00:00')"); err != nil {
+		t.Fatal(err)
+	}
+	held := &sources.Held{Versions: sources.VersionsOf(versions), Settled: time.Now()}
+	var read []string
+	for tk, err := range s.Tickets(context.Background(), sources.ReadOptions{Held: held}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !tk.ThreadSkipped {
+			read = append(read, tk.ID)
+		}
+	}
+	if strings.Join(read, ",") != "3" {
+		t.Errorf("threads read %q, want only 3 (changed since)", read)
+	}
+}
