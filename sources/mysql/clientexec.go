@@ -56,7 +56,9 @@ func (c *clientexec) init(ctx context.Context) error {
 	}
 	c.hasPrivate = have.has("troubleticket_log", "private")
 	aliases := have.table("statusalias")
-	settings := have.table("setting")
+	// The System Timezone setting is read only when source.timezone is
+	// not given: a user who may not read setting then needs no grant.
+	settings := !s.zoneSet && have.table("setting")
 	if err := have.err(); err != nil {
 		return err
 	}
@@ -307,11 +309,6 @@ func (c *clientexec) entry(t *sources.Ticket, r *ceLog, files []ceFile) {
 	}
 	if r.private {
 		e.Kind = sources.Note
-		if r.userID != 0 && !r.isAdmin {
-			// A note is staff's; a note by a non-staff user is still
-			// staff-only, so it stays a note, credited as it was written.
-			e.Author = user
-		}
 	}
 	for _, f := range files {
 		name := f.name

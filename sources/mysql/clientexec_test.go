@@ -318,3 +318,18 @@ func TestClientExecHeld(t *testing.T) {
 		t.Errorf("threads read %q, want only 3 (changed since)", read)
 	}
 }
+
+// The setting table is read only for the zone: a user who may not read it
+// opens with source.timezone, and without it is told the GRANT.
+func TestClientExecSettingGrant(t *testing.T) {
+	name := clientexecDB(t)
+	dsn := grantDSN(t, name, []string{"setting"})
+	s := openSource(t, Options{Preset: PresetClientExec, DSN: dsn}, sources.Env{Location: time.UTC})
+	if n := len(readAll(t, s)); n != 3 {
+		t.Errorf("read %d tickets, want 3", n)
+	}
+	err := openErr(t, Options{Preset: PresetClientExec, DSN: dsn}, sources.Env{})
+	if !strings.Contains(err.Error(), "table setting") || !strings.Contains(err.Error(), "GRANT SELECT ON `"+name+"`.`setting`") {
+		t.Errorf("no zone, setting hidden: %v", err)
+	}
+}
