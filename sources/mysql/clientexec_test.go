@@ -250,8 +250,8 @@ func clientexecMapping() mapping.Config {
 }
 
 // End to end into the realistic sandbox (it sanitises its input and
-// stores utf8mb3), in Chicago: the Berlin wall clock read through the
-// System Timezone setting; ticket 2, opened in Berlin's repeated hour,
+// stores utf8mb3), in Chicago: the Berlin wall clock read in
+// source.timezone Europe/Berlin; ticket 2, opened in Berlin's repeated hour,
 // at the earlier instant; the 2013 ticket's entities decoded; the note
 // prefixed with its author; the auto-close message from
 // mapping.default_staff; the guest's message as a guest reply; the state
@@ -265,7 +265,8 @@ func TestEndToEndClientExec(t *testing.T) {
 	t.Cleanup(ws.Close)
 	e := &e2e{srv: ws, zone: zone, cp: filepath.Join(t.TempDir(), "checkpoint.db")}
 	opts := Options{Preset: PresetClientExec, DSN: srv.DSN(name), AttachmentsDir: clientexecFiles(t), PageSize: 2}
-	env := sources.Env{}
+	// source.timezone given (TestClientExec reads the setting instead).
+	env := sources.Env{Location: zonetest.Load(t, "Europe/Berlin")}
 	cfg := clientexecMapping()
 	rep := e.run(t, opts, env, cfg)
 	if want := (report.TicketCounts{Total: 3, Imported: 3}); rep.Tickets != want {
