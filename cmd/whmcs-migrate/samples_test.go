@@ -26,6 +26,7 @@ func TestMySQLSamplesLoad(t *testing.T) {
 		{"hesk.yaml", mysql.PresetHESK, "hesk_", "UTC", "/var/www/hesk/attachments", "General", 1},
 		{"freescout.yaml", mysql.PresetFreeScout, "", "Europe/Berlin", "/var/www/freescout/storage/app/attachment", "Support", 1},
 		{"blesta.yaml", mysql.PresetBlesta, "", "UTC", "/srv/migration/blesta-uploads", "Billing", 2},
+		{"clientexec.yaml", mysql.PresetClientExec, "", "Europe/Berlin", "/srv/migration/clientexec-uploads-support", "Support", 1},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			cfg, err := LoadConfig(filepath.Join("..", "..", "samples", tc.file), all.Registry())

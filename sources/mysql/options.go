@@ -20,6 +20,8 @@ const (
 	PresetFreeScout = "freescout"
 	PresetBlesta    = "blesta"
 	PresetCustom    = "custom"
+	// PresetClientExec reads ClientExec 5.x-6.x (clientexec.go).
+	PresetClientExec = "clientexec"
 )
 
 // Options configure the mysql source (the config's source block).
@@ -85,6 +87,7 @@ func (o *Options) fill() error {
 		if o.Preset == PresetBlesta && o.CompanyID == 0 {
 			o.CompanyID = 1
 		}
+	case PresetClientExec: // no table prefix: ClientExec has none
 	case PresetCustom:
 		if strings.TrimSpace(o.TicketsQuery) == "" || strings.TrimSpace(o.EntriesQuery) == "" {
 			return fmt.Errorf("mysql source: preset custom needs tickets_query and entries_query")
