@@ -72,16 +72,32 @@ func Adopt(ctx context.Context, o AdoptConfig) (*report.Adoption, error) {
 		return nil, err
 	}
 	stats := policy.StatsOf(o.Client.Caller())
-	var before map[string]int64
-	if stats != nil {
-		before = stats.Calls()
+	if stats == nil {
+		stats = policy.NewStats() // a client without a counter: no counts
 	}
+	before := stats.Calls()
 	rep := &report.Adoption{Applied: o.Apply, Calls: map[string]int64{}}
 	if o.Apply {
 		if rep.RunID, err = o.Store.BeginRun(ctx, checkpoints.KindAdopt); err != nil {
 			return nil, err
 		}
 	}
+	err = adoptPasses(ctx, o, adopter, rep)
+	rep.ListPages, rep.Listed = adopter.Listed()
+	for k, v := range stats.Calls() {
+		if d := v - before[k]; d > 0 {
+			rep.Calls[k] = d
+		}
+	}
+	return rep, endAdopt(ctx, o, rep, err)
+}
+
+// adoptPasses reads the source twice. Pass 1 notes which WHMCS tickets
+// each source ticket the checkpoint does not know matches by header (no
+// call but the list's pages): a WHMCS ticket that two of them match alike
+// is adopted by neither. Pass 2 looks each one up and adopts (or, in a
+// preview, counts) what it finds.
+func adoptPasses(ctx context.Context, o AdoptConfig, adopter *Adopter, rep *report.Adoption) error {
 	var mu sync.Mutex
 	add := func(f func()) {
 		mu.Lock()
@@ -95,8 +111,22 @@ func Adopt(ctx context.Context, o AdoptConfig) (*report.Adoption, error) {
 		}
 		rep.Items = append(rep.Items, it)
 	}
-	produce := func(ctx context.Context, emit func(*sources.Ticket) error) error {
-		for t, err := range o.Source.Tickets(ctx, sources.ReadOptions{}) {
+	produce := sourceTickets(o.Source)
+	err := Pool(ctx, o.Concurrency, produce, func(ctx context.Context, t *sources.Ticket) error {
+		return reserveOne(ctx, o, adopter, t)
+	})
+	if err != nil {
+		return err
+	}
+	return Pool(ctx, o.Concurrency, produce, func(ctx context.Context, t *sources.Ticket) error {
+		return adoptOne(ctx, o, adopter, rep, t, add, item)
+	})
+}
+
+// sourceTickets is a Pool producer of every ticket of src.
+func sourceTickets(src sources.Source) func(ctx context.Context, emit func(*sources.Ticket) error) error {
+	return func(ctx context.Context, emit func(*sources.Ticket) error) error {
+		for t, err := range src.Tickets(ctx, sources.ReadOptions{}) {
 			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -109,51 +139,45 @@ func Adopt(ctx context.Context, o AdoptConfig) (*report.Adoption, error) {
 		}
 		return nil
 	}
-	// Pass 1 notes which WHMCS tickets each source ticket the checkpoint
-	// does not know matches by header (no call but the list's pages): a
-	// WHMCS ticket that two of them match alike is adopted by neither.
-	err = Pool(ctx, o.Concurrency, produce, func(ctx context.Context, t *sources.Ticket) error {
-		if st, err := o.Store.Ticket(ctx, t.ID); err != nil {
+}
+
+// reserveOne is pass 1 for t: a ticket the checkpoint does not know, and
+// whose plan holds, reserves the WHMCS tickets its header matches.
+func reserveOne(ctx context.Context, o AdoptConfig, adopter *Adopter, t *sources.Ticket) error {
+	if st, err := o.Store.Ticket(ctx, t.ID); err != nil {
+		return Fatal(err)
+	} else if st != nil && st.WHMCSID != 0 {
+		return nil
+	}
+	p, err := o.Planner.Plan(ctx, t, nil)
+	if err != nil || p.Failed() {
+		if err != nil && (whmcs.IsAuth(err) || ctx.Err() != nil) {
 			return Fatal(err)
-		} else if st != nil && st.WHMCSID != 0 {
-			return nil
-		}
-		p, err := o.Planner.Plan(ctx, t, nil)
-		if err != nil || p.Failed() {
-			if err != nil && (whmcs.IsAuth(err) || ctx.Err() != nil) {
-				return Fatal(err)
-			}
-			return nil
-		}
-		if err := adopter.Reserve(ctx, t.ID, p); err != nil {
-			return Fatal(fmt.Errorf("ticket %s: %w", t.ID, err))
 		}
 		return nil
-	})
-	if err == nil {
-		err = Pool(ctx, o.Concurrency, produce, func(ctx context.Context, t *sources.Ticket) error {
-			return adoptOne(ctx, o, adopter, rep, t, add, item)
-		})
 	}
-	rep.ListPages, rep.Listed = adopter.Listed()
-	if stats != nil {
-		for k, v := range stats.Calls() {
-			if d := v - before[k]; d > 0 {
-				rep.Calls[k] = d
-			}
+	if err := adopter.Reserve(ctx, t.ID, p); err != nil {
+		return Fatal(fmt.Errorf("ticket %s: %w", t.ID, err))
+	}
+	return nil
+}
+
+// endAdopt records the end of an applied adoption as a run (its outcome
+// and report); a preview records nothing. It returns the pass's error as
+// EndOf classifies it.
+func endAdopt(ctx context.Context, o AdoptConfig, rep *report.Adoption, err error) error {
+	if !o.Apply {
+		if err != nil {
+			_, err = EndOf(ctx, err, 0)
 		}
+		return err
 	}
-	if o.Apply {
-		outcome, oerr := EndOf(ctx, err, rep.Ambiguous)
-		summary, _ := json.Marshal(rep)
-		if eerr := o.Store.EndRun(context.WithoutCancel(ctx), rep.RunID, outcome, string(summary)); eerr != nil && oerr == nil {
-			oerr = eerr
-		}
-		err = oerr
-	} else if err != nil {
-		_, err = EndOf(ctx, err, 0)
+	outcome, oerr := EndOf(ctx, err, rep.Ambiguous)
+	summary, _ := json.Marshal(rep)
+	if eerr := o.Store.EndRun(context.WithoutCancel(ctx), rep.RunID, outcome, string(summary)); eerr != nil && oerr == nil {
+		oerr = eerr
 	}
-	return rep, err
+	return oerr
 }
 
 // adoptOne is Adopt's second pass over one source ticket: look for it,

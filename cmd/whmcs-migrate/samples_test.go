@@ -29,6 +29,7 @@ func TestMySQLSamplesLoad(t *testing.T) {
 		// Kayako stores epochs: its sample sets no source zone (the source
 		// is then opened without one, see app.openSource).
 		{"kayako.yaml", mysql.PresetKayako, "sw", "UTC", "/srv/migration/kayako-files", "Billing", 2},
+		{"clientexec.yaml", mysql.PresetClientExec, "", "Europe/Berlin", "/srv/migration/clientexec-uploads-support", "Support", 1},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			cfg, err := LoadConfig(filepath.Join("..", "..", "samples", tc.file), all.Registry())

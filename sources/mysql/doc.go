@@ -106,6 +106,18 @@
 // decoded. A 3.x database is refused at Open. Trash, drafts, audit lines,
 // orphan attachments and post notes are counted by Omitted.
 //
+// ClientExec (preset clientexec, clientexec.go) reads troubleticket and
+// its troubleticket_log messages (logtype 0; private = 1 a note), staff
+// told from customers by their group's isadmin, messages of no user as
+// staff replies by ClientExecSystemAuthor. Its DATETIMEs are read in
+// source.timezone, else in ClientExec's own "System Timezone" setting;
+// without either Open fails with sources.ErrConfig. Bodies are text,
+// HTML entities decoded in rows dated before 2014-04-04 05:00 UTC.
+// Files are troubleticket_files' filekey under attachments_dir. The
+// number is the ticket id; the assignee assignedtoid; no CC or custom
+// fields. The state lines (logtype <> 0), log rows of no ticket and files
+// of no message are left out and counted.
+//
 // A problem with one ticket's data becomes a Problem on that ticket (codes
 // bad_date, missing_field, attachment_missing, attachment_path, bad_value,
 // merged_ticket, unknown_entry_type); only database errors end the stream.

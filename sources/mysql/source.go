@@ -205,6 +205,8 @@ func Open(ctx context.Context, opts Options, env sources.Env) (*Source, error) {
 		s.p = &freescout{s: s, pf: opts.TablePrefix}
 	case PresetBlesta:
 		s.p = &blesta{s: s, company: opts.CompanyID}
+	case PresetClientExec:
+		s.p = &clientexec{s: s}
 	case PresetCustom:
 		s.p = &custom{s: s}
 	case PresetKayako:
