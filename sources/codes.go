@@ -61,6 +61,11 @@ const (
 	// CodeUnknownEntryType (warning, mysql osticket): a thread entry of a
 	// type other than message, response or note; it is skipped.
 	CodeUnknownEntryType Code = "unknown_entry_type"
+	// CodeEmojiPrivateUse (warning, mysql kayako): a ticket whose subject or
+	// posts hold private-use characters (U+E000-U+F8FF), which Kayako
+	// 4.x's emoji encoder stores in place of emoji and of (c) (r) (tm);
+	// they are sent as they are, once per ticket, with their count.
+	CodeEmojiPrivateUse Code = "emoji_private_use"
 )
 
 // Codes of the rows a source leaves out by design (severity info), counted

@@ -38,6 +38,8 @@ var codeHelp = map[Code]CodeHelp{
 	CodeMergedTicket:  {"The ticket was merged into another in osTicket; its entries may appear there too.", "Nothing to do; check the merged ticket after the import."},
 	CodeUnknownEntryType: {"A thread entry of an unknown type is skipped.",
 		"Nothing to do unless it holds conversation: report the type."},
+	CodeEmojiPrivateUse: {"Kayako's emoji encoder stored emoji and (c) (r) (tm) as private-use characters (U+E5C8 for a rocket); they are sent as they are.",
+		"Nothing is lost; replace them in Kayako before migrating if they matter."},
 	CodeMissingSubject:   {"The ticket has no subject; WHMCS refuses one without.", "Give it a subject in the source."},
 	CodeNoMessage:        {"The ticket has no reply to open it with (only notes, or nothing).", "Add its first message to the source, or leave it out."},
 	CodeMissingRequester: {"No requester email, no client id and no fallback requester.", "Set mapping.fallback_requester, or fill in the requester."},

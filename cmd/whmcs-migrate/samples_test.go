@@ -26,6 +26,9 @@ func TestMySQLSamplesLoad(t *testing.T) {
 		{"hesk.yaml", mysql.PresetHESK, "hesk_", "UTC", "/var/www/hesk/attachments", "General", 1},
 		{"freescout.yaml", mysql.PresetFreeScout, "", "Europe/Berlin", "/var/www/freescout/storage/app/attachment", "Support", 1},
 		{"blesta.yaml", mysql.PresetBlesta, "", "UTC", "/srv/migration/blesta-uploads", "Billing", 2},
+		// Kayako stores epochs: its sample sets no source zone (the source
+		// is then opened without one, see app.openSource).
+		{"kayako.yaml", mysql.PresetKayako, "sw", "UTC", "/srv/migration/kayako-files", "Billing", 2},
 		{"clientexec.yaml", mysql.PresetClientExec, "", "Europe/Berlin", "/srv/migration/clientexec-uploads-support", "Support", 1},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
@@ -45,6 +48,9 @@ func TestMySQLSamplesLoad(t *testing.T) {
 			}
 			if cfg.Source.Location == nil || cfg.Source.Location.String() != tc.zone {
 				t.Errorf("source zone %v, want %s", cfg.Source.Location, tc.zone)
+			}
+			if tc.preset == mysql.PresetKayako && cfg.Source.Timezone != "" {
+				t.Errorf("kayako sample sets source.timezone %q; it needs none", cfg.Source.Timezone)
 			}
 			if cfg.Target.Identifier != "ident" || cfg.Target.Secret != "api-secret" || cfg.Target.Location == nil {
 				t.Errorf("target %+v", cfg.Target)

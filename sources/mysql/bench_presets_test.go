@@ -135,3 +135,44 @@ func BenchmarkBlestaRead(b *testing.B) {
 	benchRead(b, Options{Preset: PresetBlesta, DSN: srv.DSN(name), AttachmentsDir: benchFile(b, "1/support_manager_files/a.txt")},
 		sources.Env{}, 5)
 }
+
+// BenchmarkKayakoRead reads 100,000 Kayako tickets (400,000 posts, one of
+// them private, and 100,000 ticket notes; 100,000 audit lines left out;
+// 10,000 attachments in database chunks) from the throwaway MariaDB, and
+// reports tickets/s and the process's peak RSS (VmHWM).
+//
+//	go test -run '^$' -bench KayakoRead -benchtime 1x ./sources/mysql/
+func BenchmarkKayakoRead(b *testing.B) {
+	name, db := fixtureDB(b, "kybench", kayakoDDL, kayakoFixture)
+	n := strconv.Itoa(benchTickets)
+	start := time.Now()
+	for _, q := range []string{
+		"DELETE FROM swtickets", "DELETE FROM swticketposts", "DELETE FROM swticketnotes", "DELETE FROM swattachments",
+		"DELETE FROM swattachmentchunks", "DELETE FROM swticketrecipients", "DELETE FROM swticketauditlogs",
+		`INSERT INTO swtickets (ticketid, ticketmaskid, departmentid, ticketstatusid, priorityid, userid, fullname, email, ownerstaffid,
+		   subject, dateline, lastactivity, creator)
+		 SELECT seq, CONCAT('ABC-', LPAD(seq % 1000, 3, '0'), '-', LPAD(seq, 5, '0')), 1 + seq % 2, 1 + seq % 3, 1 + seq % 4, 5,
+		        'Carol Customer', 'carol@example.com', seq % 2, CONCAT('Generated ticket ', seq), 1704067200 + seq * 60, 1717200000 + seq * 60, 2
+		 FROM seq_1_to_` + n,
+		// Four posts each: customer (HTML), staff, private (a note), customer (text).
+		`INSERT INTO swticketposts (ticketpostid, ticketid, dateline, fullname, email, creator, ishtml, staffid, isprivate, contents)
+		 SELECT (t.seq - 1) * 4 + k.seq, t.seq, 1704067200 + t.seq * 60 + k.seq, IF(k.seq IN (1, 4), 'Carol Customer', 'Alice Agent'),
+		        IF(k.seq IN (1, 4), 'carol@example.com', 'alice@example.com'), IF(k.seq IN (1, 4), 2, 1), k.seq = 1, IF(k.seq IN (1, 4), 0, 1), k.seq = 3,
+		        CONCAT(IF(k.seq = 1, '<p>', ''), 'Message ', k.seq, ' of ticket ', t.seq, '. ', REPEAT('Lorem ipsum dolor sit amet. ', 6), IF(k.seq = 1, '</p>', ''))
+		 FROM seq_1_to_` + n + ` t JOIN seq_1_to_4 k`,
+		`INSERT INTO swticketnotes (linktype, linktypeid, staffid, staffname, dateline, note)
+		 SELECT 1, seq, 2, 'Bob Builder', 1704067200 + seq * 60 + 10, CONCAT('Note on ticket ', seq) FROM seq_1_to_` + n,
+		`INSERT INTO swticketauditlogs (ticketid, dateline, actiontype, actionmsg) SELECT seq, 1704067200 + seq * 60, 4, 'Status changed' FROM seq_1_to_` + n,
+		`INSERT INTO swticketrecipients (ticketid, ticketemailid, recipienttype) SELECT seq, 2, 2 FROM seq_1_to_` + n + ` WHERE seq % 5 = 0`,
+		// Every tenth ticket's first post has an attachment in the database.
+		`INSERT INTO swattachments (attachmentid, linktype, linktypeid, ticketid, filename, filesize, attachmenttype)
+		 SELECT seq, 1, (seq - 1) * 4 + 1, seq, 'a.txt', 9, 1 FROM seq_1_to_` + n + ` WHERE seq % 10 = 0`,
+		`INSERT INTO swattachmentchunks (attachmentid, contents, notbase64) SELECT seq, 'attached\n', 1 FROM seq_1_to_` + n + ` WHERE seq % 10 = 0`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			b.Fatalf("generate: %v\n%s", err, q)
+		}
+	}
+	b.Logf("generated %d tickets, %d posts, %d notes in %s", benchTickets, 4*benchTickets, benchTickets, time.Since(start).Round(time.Millisecond))
+	benchRead(b, Options{Preset: PresetKayako, DSN: srv.DSN(name)}, sources.Env{}, 5)
+}

@@ -92,6 +92,20 @@
 // validate. Blesta's system replies (staff_id 0) are staff replies by
 // BlestaSystemAuthor.
 //
+// Kayako Classic 4.x (preset kayako, kayako.go; table_prefix default sw)
+// stores unix epochs: it needs no source zone and asks for none. Its
+// tickets not in the trash (departmentid 0) are read; posts and ticket
+// notes (linktype 1) are merged into one timeline (dateline, posts before
+// notes, id), private posts and notes as notes, posts by a CC, BCC or third
+// party credited to their own address; bodies HTML or text per ishtml; the
+// number ticketmaskid (ticketid when t_eticketid is seq), the assignee
+// ownerstaffid, CC and BCC recipients as CC, ticket custom fields by title.
+// Database attachments are streamed one chunk per query, each decoded by
+// its own notbase64 flag. The emoji encoder's private-use characters are
+// kept, with an emoji_private_use warning per ticket; its HTML spans are
+// decoded. A 3.x database is refused at Open. Trash, drafts, audit lines,
+// orphan attachments and post notes are counted by Omitted.
+//
 // ClientExec (preset clientexec, clientexec.go) reads troubleticket and
 // its troubleticket_log messages (logtype 0; private = 1 a note), staff
 // told from customers by their group's isadmin, messages of no user as

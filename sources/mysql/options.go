@@ -20,6 +20,7 @@ const (
 	PresetFreeScout = "freescout"
 	PresetBlesta    = "blesta"
 	PresetCustom    = "custom"
+	PresetKayako    = "kayako" // Kayako Classic 4.x; table_prefix default sw
 	// PresetClientExec reads ClientExec 5.x-6.x (clientexec.go).
 	PresetClientExec = "clientexec"
 )
@@ -27,7 +28,7 @@ const (
 // Options configure the mysql source (the config's source block).
 type Options struct {
 	// Preset is the helpdesk whose schema is read: osticket, whmcs, hesk,
-	// freescout, blesta or custom.
+	// freescout, blesta, kayako, clientexec or custom.
 	Preset string `yaml:"preset"`
 	// DSN is a go-sql-driver DSN ("user:pass@tcp(host:3306)/db") or a
 	// mysql:// URL. Its password is redacted everywhere. charset=utf8mb4
@@ -87,6 +88,10 @@ func (o *Options) fill() error {
 		if o.Preset == PresetBlesta && o.CompanyID == 0 {
 			o.CompanyID = 1
 		}
+	case PresetKayako:
+		if o.TablePrefix == "" {
+			o.TablePrefix = "sw"
+		}
 	case PresetClientExec: // no table prefix: ClientExec has none
 	case PresetCustom:
 		if strings.TrimSpace(o.TicketsQuery) == "" || strings.TrimSpace(o.EntriesQuery) == "" {
@@ -99,9 +104,9 @@ func (o *Options) fill() error {
 			return fmt.Errorf("mysql source: attachments_query must take the ticket id as its one ? parameter")
 		}
 	case "":
-		return fmt.Errorf("mysql source: preset is empty (want osticket, whmcs, hesk, freescout, blesta or custom)")
+		return fmt.Errorf("mysql source: preset is empty (want osticket, whmcs, hesk, freescout, blesta, kayako, clientexec or custom)")
 	default:
-		return fmt.Errorf("mysql source: unknown preset %q (want osticket, whmcs, hesk, freescout, blesta or custom)", o.Preset)
+		return fmt.Errorf("mysql source: unknown preset %q (want osticket, whmcs, hesk, freescout, blesta, kayako, clientexec or custom)", o.Preset)
 	}
 	if !prefixRE.MatchString(o.TablePrefix) {
 		return fmt.Errorf("mysql source: table_prefix %q may hold only letters, digits and _", o.TablePrefix)
@@ -189,7 +194,7 @@ func redactDSN(dsn, text string) string {
 func Factory() sources.Factory {
 	return sources.Factory{
 		Name: "mysql",
-		Help: "a helpdesk's MySQL/MariaDB database: preset osticket (1.10-1.18), whmcs, hesk (3.x), freescout (1.8), blesta (5, Support Manager 3.x) or custom SQL",
+		Help: "a helpdesk's MySQL/MariaDB database: preset osticket (1.10-1.18), whmcs, hesk (3.x), freescout (1.8), blesta (5, Support Manager 3.x), kayako (Kayako Classic 4.x), clientexec (5.x-6.x) or custom SQL",
 		NewOptions: func() any {
 			return &Options{}
 		},

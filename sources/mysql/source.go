@@ -209,6 +209,8 @@ func Open(ctx context.Context, opts Options, env sources.Env) (*Source, error) {
 		s.p = &clientexec{s: s}
 	case PresetCustom:
 		s.p = &custom{s: s}
+	case PresetKayako:
+		s.p = &kayako{s: s, pf: opts.TablePrefix}
 	}
 	if err := s.p.init(ctx); err != nil {
 		_ = s.Close() // the init's error is the one to report
