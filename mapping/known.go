@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -22,15 +23,16 @@ func (pl *Planner) Unknown() (lines []string, noDepartment bool) {
 	if pl.knownDepts != nil {
 		named, found := 0, 0
 		for _, k := range sortedKeys(c.Departments) {
-			id := c.Departments[k]
+			d := c.Departments[k]
+			id := d.ID
 			named++
 			if pl.knownDepts[id] {
 				found++
 				continue
 			}
-			lines = append(lines, fmt.Sprintf("mapping.departments: %q -> %d: WHMCS has no department %d", k, id, id))
+			lines = append(lines, fmt.Sprintf("mapping.departments: %q -> %s: WHMCS has no department %d", k, d, id))
 		}
-		if id := c.DefaultDepartment; id != 0 {
+		if id := c.DefaultDepartment.ID; id != 0 {
 			named++
 			if pl.knownDepts[id] {
 				found++
@@ -59,3 +61,8 @@ func (pl *Planner) Unknown() (lines []string, noDepartment bool) {
 	}
 	return lines, noDepartment
 }
+
+// Resolved lists, one line each, the departments the mapping names by name
+// and the deptid WHMCS gave each (Options.DepartmentNames): what validate
+// shows.
+func (pl *Planner) Resolved() []string { return slices.Clone(pl.resolved) }
