@@ -109,7 +109,7 @@ type Planner struct {
 	applyEdits   bool
 	depts        map[string]int64
 	defaultDept  int64
-	resolved     []string // department names resolved, for Resolved
+	resolved     []string          // department names resolved, for Resolved
 	statuses     map[string]string // norm(source) -> configured target
 	trustTargets bool              // statuses' targets need not be known
 	known        map[string]string // norm(title) -> title
