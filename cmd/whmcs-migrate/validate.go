@@ -176,6 +176,7 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 		rep.Reads = st.Calls()
 	}
 	rep.ClockSource = clockSource(client)
+	rep.Departments = o.Planner.Resolved()
 	if f.report != "" {
 		b, err := json.MarshalIndent(rep, "", "  ")
 		if err != nil {
@@ -219,6 +220,9 @@ func printValidation(w io.Writer, r *report.Validation, max int, f validateFlags
 		fmt.Fprintf(w, "  already in WHMCS: %d, would adopt (the checkpoint does not know them; run sends only what WHMCS is missing)\n", r.Tickets.AlreadyInWHMCS)
 	}
 	fmt.Fprintf(w, "  %d errors, %d warnings\n", r.Summary.Errors, r.Summary.Warnings)
+	if len(r.Departments) > 0 {
+		fmt.Fprintf(w, "  department names resolved with WHMCS:\n    %s\n", strings.Join(r.Departments, "\n    "))
+	}
 	if r.Summary.LeftOut > 0 {
 		fmt.Fprintf(w, "  %d rows left out by design (info), by kind:\n", r.Summary.LeftOut)
 		for _, pr := range r.Problems {
