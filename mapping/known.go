@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+
 	"slices"
 	"strings"
 )
@@ -43,9 +44,20 @@ func (pl *Planner) Unknown() (lines []string, noDepartment bool) {
 		noDepartment = named > 0 && found == 0
 	}
 	if !pl.trustTargets {
+		var has string // WHMCS's status titles, for the first line that needs them
 		for _, k := range sortedKeys(c.Statuses) {
 			if v := c.Statuses[k]; pl.known[norm(v)] == "" {
-				lines = append(lines, fmt.Sprintf("mapping.statuses: %q -> %q: WHMCS has no status %q", k, v, strings.TrimSpace(v)))
+				line := fmt.Sprintf("mapping.statuses: %q -> %q: WHMCS has no status %q", k, v, strings.TrimSpace(v))
+				if has == "" {
+					titles := make([]string, 0, len(pl.known))
+					for _, t := range pl.known {
+						titles = append(titles, t)
+					}
+					slices.Sort(titles)
+					has = fmt.Sprintf(" (it has %s; matched ignoring case)", strings.Join(titles, ", "))
+					line += has
+				}
+				lines = append(lines, line)
 			}
 		}
 	}
