@@ -457,7 +457,7 @@ func (a *app) checkMapping(ctx context.Context, s *session, applyDept bool) erro
 	}
 	missing, noDept := s.planner.Unknown()
 	if noDept {
-		return &ConfigError{fmt.Errorf("%s: not one department of the mapping exists in WHMCS, so no ticket could be opened; nothing was written. Fix the mapping (WHMCS: Setup > Support > Departments; validate lists every problem). Missing in WHMCS:\n  %s",
+		return &ConfigError{fmt.Errorf("%s: not one department of the mapping exists in WHMCS, so no ticket could be opened; nothing was written. Fix the mapping (WHMCS: Setup > Support > Support Departments; validate lists every problem). Missing in WHMCS:\n  %s",
 			a.cfg.File, strings.Join(missing, "\n  "))}
 	}
 	if len(missing) > 0 {
