@@ -187,6 +187,19 @@ func TestDepartmentNamesValidate(t *testing.T) {
 		t.Errorf("GetSupportDepartments called %d times, want once", n)
 	}
 
+	// run and verify resolve the same name.
+	code, out, errOut = cli(t, "run", "--config", cfg, "--no-progress")
+	if code != exitOK {
+		t.Fatalf("run by name: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if st := s.State(); len(st.Tickets) != 1 || st.Tickets[0].DeptID != depts[0].ID {
+		t.Errorf("imported %+v, want one ticket in deptid %d", st.Tickets, depts[0].ID)
+	}
+	if code, out, errOut = cli(t, "verify", "--config", cfg); code != exitOK {
+		t.Errorf("verify by name: exit %d\n%s\n%s", code, out, errOut)
+	}
+
+	writes := s.WriteCalls()
 	cfg = nameConfig(t, s, `{Billing: "No Such Department"}`, smallTickets, smallMessages)
 	for _, cmd := range [][]string{{"validate"}, {"run", "--no-progress"}} {
 		code, out, errOut = cli(t, append(cmd, "--config", cfg)...)
@@ -195,7 +208,7 @@ func TestDepartmentNamesValidate(t *testing.T) {
 			t.Errorf("%s with an unknown name: exit %d, want %d listing WHMCS's names\n%s\n%s", cmd, code, exitUsage, out, errOut)
 		}
 	}
-	if w := s.WriteCalls(); w != 0 {
+	if w := s.WriteCalls() - writes; w != 0 {
 		t.Errorf("%d write calls with an unknown department name", w)
 	}
 
