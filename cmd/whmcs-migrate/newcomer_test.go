@@ -237,3 +237,37 @@ func TestMissingColumnExit2(t *testing.T) {
 		t.Errorf("%d write calls", w)
 	}
 }
+
+// The samples with every date written to the minute (a spreadsheet's
+// default, "2025-03-29 23:40") validate with no bad_date.
+func TestMinuteDatesValidate(t *testing.T) {
+	samples := filepath.Join("..", "..", "samples")
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	must(t, err)
+	tk := readCSVFile(t, filepath.Join(samples, "csv", "tickets.csv"))
+	ms := readCSVFile(t, filepath.Join(samples, "csv", "messages.csv"))
+	n := 0
+	minutes := func(recs [][]string, cols ...int) {
+		for _, r := range recs[1:] {
+			for _, i := range cols {
+				if at, _, err := sources.ParseTime(r[i], berlin); err == nil {
+					r[i] = at.In(berlin).Format("2006-01-02 15:04")
+					n++
+				}
+			}
+		}
+	}
+	if tk[0][9] != "created" || tk[0][10] != "updated" || ms[0][6] != "created" {
+		t.Fatalf("headers %v %v", tk[0], ms[0])
+	}
+	minutes(tk, 9, 10)
+	minutes(ms, 6)
+	if n < 200 {
+		t.Fatalf("%d dates rewritten", n)
+	}
+	dir := dialectSamples(t, samples, tk, ms, "", ',', false, nil)
+	code, out, errOut := cli(t, "validate", "--config", filepath.Join(dir, "csv.yaml"), "--offline")
+	if code != exitOK || strings.Contains(out, "bad_date") || !strings.Contains(out, "valid 61, invalid 0") {
+		t.Errorf("validate: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
