@@ -103,6 +103,14 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 		}
 	}
 
+	// The source opens first: its options and headers (a missing column,
+	// a bad date_format) are config errors, found before any call.
+	src, err := a.openSource(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.warnClose("source", src.Close)
+
 	var client *whmcs.Client // nil offline
 	var lk lookups
 	if !f.offline {
@@ -147,11 +155,6 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("checkpoint %s: %w", cfg.Checkpoint, err)
 	}
-	src, err := a.openSource(ctx)
-	if err != nil {
-		return err
-	}
-	defer a.warnClose("source", src.Close)
 	o.Source = src
 	if client != nil {
 		// Online, tickets the checkpoint does not know are looked for in
