@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -81,7 +82,7 @@ func (c *Config) HasDepartmentNames() bool {
 // ErrNamesNeedWHMCS is matched (errors.Is) by NewPlanner's error when the
 // mapping names a department by name and Options.DepartmentNames is nil
 // (validate --offline): a name is resolved only by reading WHMCS.
-var ErrNamesNeedWHMCS = fmt.Errorf("department names need WHMCS")
+var ErrNamesNeedWHMCS = errors.New("department names need WHMCS")
 
 // resolveDepartments returns c with every department given by name given
 // its deptid too, from names (deptid -> name, GetSupportDepartments). A
@@ -154,7 +155,7 @@ func resolveDepartments(c Config, names map[int64]string) (Config, []string, err
 	}
 	out.DefaultDepartment = resolve("default_department", c.DefaultDepartment)
 	if len(errs) > 0 {
-		return c, nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
+		return c, nil, errors.New(strings.Join(errs, "\n"))
 	}
 	return out, resolved, nil
 }
