@@ -74,7 +74,7 @@ func genTickets(n int, seed uint64) []*sources.Ticket {
 
 func testConfig() mapping.Config {
 	return mapping.Config{
-		Departments:  map[string]int64{"Sales": 1, "Technical Support": 2, "Billing": 3},
+		Departments:  map[string]mapping.Department{"Sales": {ID: 1}, "Technical Support": {ID: 2}, "Billing": {ID: 3}},
 		Statuses:     map[string]string{"resolved": "Closed"},
 		Priorities:   map[string]string{"urgent": "High", "low": "Low"},
 		Staff:        map[string]string{"jane@old.example": "admin"},

@@ -18,11 +18,12 @@ const (
 // values become WHMCS values. Map keys are matched case-insensitively, with
 // surrounding spaces trimmed.
 type Config struct {
-	// Departments maps a source department name or id to a WHMCS deptid.
-	Departments map[string]int64 `yaml:"departments"`
-	// DefaultDepartment is used when the ticket's department is empty; 0 =
-	// none (such a ticket is unmapped_department).
-	DefaultDepartment int64 `yaml:"default_department"`
+	// Departments maps a source department name or id to a WHMCS
+	// department: its deptid or its name (see Department).
+	Departments map[string]Department `yaml:"departments"`
+	// DefaultDepartment is used when the ticket's department is empty; the
+	// zero Department = none (such a ticket is unmapped_department).
+	DefaultDepartment Department `yaml:"default_department"`
 	// Statuses maps a source status to a WHMCS status title. A source status
 	// that already is a WHMCS status title passes through.
 	Statuses map[string]string `yaml:"statuses"`
@@ -88,12 +89,12 @@ func (c *Config) Validate() error {
 	default:
 		bad("mapping.four_byte_text: %q is not %s or %s", c.FourByteText, FourByteKeep, FourByteName)
 	}
-	if c.DefaultDepartment < 0 {
-		bad("mapping.default_department: %d is negative", c.DefaultDepartment)
+	if d := c.DefaultDepartment; !d.named() && d.ID < 0 {
+		bad("mapping.default_department: %d is negative: give a deptid or a department's name (%s)", d.ID, WhereDeptID)
 	}
 	for _, k := range sortedKeys(c.Departments) {
-		if v := c.Departments[k]; v <= 0 {
-			bad("mapping.departments[%s]: deptid %d is not positive", k, v)
+		if v := c.Departments[k]; !v.named() && v.ID <= 0 {
+			bad("mapping.departments[%s]: deptid %d is not positive: give a deptid or a department's name (%s)", k, v.ID, WhereDeptID)
 		}
 	}
 	for _, k := range sortedKeys(c.Priorities) {

@@ -3,8 +3,11 @@
 // make the import fail or change something.
 //
 // Config says how source values become WHMCS values (departments, statuses,
-// priorities, staff, how requesters become clients). A Planner applies it
-// to one ticket at a time:
+// priorities, staff, how requesters become clients). A department is
+// given by deptid or by WHMCS name (Department); NewPlanner resolves names
+// with the list Options.DepartmentNames gives (GetSupportDepartments, read
+// by the caller), and refuses a name WHMCS lacks. A Planner applies the
+// Config to one ticket at a time:
 //
 //   - a new ticket is opened with OpenTicket by its earliest reply (customer
 //     or staff), as its requester, backdated, always with noemail;

@@ -149,13 +149,13 @@ func TestConfigValidate(t *testing.T) {
 		{name: "bad clients", edit: func(c *Config) { c.Clients = "email" }, want: []string{`mapping.clients: "email"`}},
 		{name: "bad priority", edit: func(c *Config) { c.Priorities["urgent"] = "Critical" }, want: []string{`mapping.priorities[urgent]: "Critical" is not Low, Medium or High`}},
 		{name: "priority any case", edit: func(c *Config) { c.Priorities["urgent"] = "HIGH" }},
-		{name: "negative default dept", edit: func(c *Config) { c.DefaultDepartment = -1 }, want: []string{"mapping.default_department: -1"}},
-		{name: "negative dept", edit: func(c *Config) { c.Departments["Legal"] = -3 }, want: []string{"mapping.departments[Legal]: deptid -3"}},
-		{name: "zero dept", edit: func(c *Config) { c.Departments["Legal"] = 0 }, want: []string{"mapping.departments[Legal]"}},
+		{name: "negative default dept", edit: func(c *Config) { c.DefaultDepartment = DeptID(-1) }, want: []string{"mapping.default_department: -1"}},
+		{name: "negative dept", edit: func(c *Config) { c.Departments["Legal"] = DeptID(-3) }, want: []string{"mapping.departments[Legal]: deptid -3"}},
+		{name: "zero dept", edit: func(c *Config) { c.Departments["Legal"] = DeptID(0) }, want: []string{"mapping.departments[Legal]"}},
 		{name: "empty status target", edit: func(c *Config) { c.Statuses["x"] = " " }, want: []string{"mapping.statuses[x]: empty status"}},
 		{name: "empty staff target", edit: func(c *Config) { c.Staff["x@y"] = "" }, want: []string{"mapping.staff[x@y]"}},
-		{name: "keys colliding with different values", edit: func(c *Config) { c.Departments["SALES"] = 3 }, want: []string{`mapping.departments[Sales]: same key as "SALES"`}},
-		{name: "keys colliding with the same value", edit: func(c *Config) { c.Departments["SALES"] = 1 }},
+		{name: "keys colliding with different values", edit: func(c *Config) { c.Departments["SALES"] = DeptID(3) }, want: []string{`mapping.departments[Sales]: same key as "SALES"`}},
+		{name: "keys colliding with the same value", edit: func(c *Config) { c.Departments["SALES"] = DeptID(1) }},
 		{name: "fallback requester", edit: func(c *Config) {
 			c.FallbackRequester = &Requester{Name: "Deleted user", Email: "deleted-user@example.com"}
 		}},
@@ -170,7 +170,7 @@ func TestConfigValidate(t *testing.T) {
 		{name: "four_byte_text name", edit: func(c *Config) { c.FourByteText = FourByteName }},
 		{name: "bad four_byte_text", edit: func(c *Config) { c.FourByteText = "replace" },
 			want: []string{`mapping.four_byte_text: "replace" is not keep or name`}},
-		{name: "several errors at once", edit: func(c *Config) { c.Clients = "x"; c.DefaultDepartment = -2 },
+		{name: "several errors at once", edit: func(c *Config) { c.Clients = "x"; c.DefaultDepartment = DeptID(-2) },
 			want: []string{"mapping.clients", "mapping.default_department"}},
 	}
 	for _, tt := range tests {

@@ -2,6 +2,8 @@ package mapping
 
 import (
 	"fmt"
+
+	"slices"
 	"strings"
 )
 
@@ -22,15 +24,16 @@ func (pl *Planner) Unknown() (lines []string, noDepartment bool) {
 	if pl.knownDepts != nil {
 		named, found := 0, 0
 		for _, k := range sortedKeys(c.Departments) {
-			id := c.Departments[k]
+			d := c.Departments[k]
+			id := d.ID
 			named++
 			if pl.knownDepts[id] {
 				found++
 				continue
 			}
-			lines = append(lines, fmt.Sprintf("mapping.departments: %q -> %d: WHMCS has no department %d", k, id, id))
+			lines = append(lines, fmt.Sprintf("mapping.departments: %q -> %s: WHMCS has no department %d", k, d, id))
 		}
-		if id := c.DefaultDepartment; id != 0 {
+		if id := c.DefaultDepartment.ID; id != 0 {
 			named++
 			if pl.knownDepts[id] {
 				found++
@@ -41,9 +44,20 @@ func (pl *Planner) Unknown() (lines []string, noDepartment bool) {
 		noDepartment = named > 0 && found == 0
 	}
 	if !pl.trustTargets {
+		var has string // WHMCS's status titles, for the first line that needs them
 		for _, k := range sortedKeys(c.Statuses) {
 			if v := c.Statuses[k]; pl.known[norm(v)] == "" {
-				lines = append(lines, fmt.Sprintf("mapping.statuses: %q -> %q: WHMCS has no status %q", k, v, strings.TrimSpace(v)))
+				line := fmt.Sprintf("mapping.statuses: %q -> %q: WHMCS has no status %q", k, v, strings.TrimSpace(v))
+				if has == "" {
+					titles := make([]string, 0, len(pl.known))
+					for _, t := range pl.known {
+						titles = append(titles, t)
+					}
+					slices.Sort(titles)
+					has = fmt.Sprintf(" (it has %s; matched ignoring case)", strings.Join(titles, ", "))
+					line += has
+				}
+				lines = append(lines, line)
 			}
 		}
 	}
@@ -59,3 +73,8 @@ func (pl *Planner) Unknown() (lines []string, noDepartment bool) {
 	}
 	return lines, noDepartment
 }
+
+// Resolved lists, one line each, the departments the mapping names by name
+// and the deptid WHMCS gave each (Options.DepartmentNames): what validate
+// shows.
+func (pl *Planner) Resolved() []string { return slices.Clone(pl.resolved) }

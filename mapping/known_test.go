@@ -27,7 +27,7 @@ func TestPlanKnownTargets(t *testing.T) {
 	wantLines := []string{
 		`mapping.departments: " technical support " -> 2: WHMCS has no department 2`,
 		`mapping.default_department: 2: WHMCS has no department 2`,
-		`mapping.statuses: "pending" -> "On Hold": WHMCS has no status "On Hold"`,
+		`mapping.statuses: "pending" -> "On Hold": WHMCS has no status "On Hold" (it has Answered, Closed, Open; matched ignoring case)`,
 		`mapping.staff: "Mike Staff" -> "mike": WHMCS has no admin user "mike"`,
 	}
 	if !reflect.DeepEqual(lines, wantLines) || none {

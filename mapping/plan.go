@@ -60,6 +60,12 @@ type Options struct {
 	// WHMCS lacks fails its plan with unknown_department_id, before any
 	// call.
 	KnownDepartments []int64
+	// DepartmentNames are the WHMCS departments' names by deptid
+	// (GetSupportDepartments), which resolve the departments the mapping
+	// gives by name: a name WHMCS lacks, or has twice, makes NewPlanner
+	// fail listing the names WHMCS has. Nil: a mapping that names a
+	// department by name fails (ErrNamesNeedWHMCS); ids need none.
+	DepartmentNames map[int64]string
 	// Now is the WHMCS server's clock, for "date in the future"; nil =
 	// time.Now.
 	Now func() time.Time
@@ -103,6 +109,7 @@ type Planner struct {
 	applyEdits   bool
 	depts        map[string]int64
 	defaultDept  int64
+	resolved     []string          // department names resolved, for Resolved
 	statuses     map[string]string // norm(source) -> configured target
 	trustTargets bool              // statuses' targets need not be known
 	known        map[string]string // norm(title) -> title
@@ -124,7 +131,14 @@ func NewPlanner(o Options) (*Planner, error) {
 	if err := o.Config.Validate(); err != nil {
 		return nil, err
 	}
-	c := o.Config
+	c, resolved, err := resolveDepartments(o.Config, o.DepartmentNames)
+	if err != nil {
+		return nil, err
+	}
+	depts := make(map[string]int64, len(c.Departments))
+	for k, d := range normMap(c.Departments) {
+		depts[k] = d.ID
+	}
 	p := &Planner{
 		cfg:          c,
 		clients:      o.Clients,
@@ -136,8 +150,9 @@ func NewPlanner(o Options) (*Planner, error) {
 		notePrefix:   c.noteAuthorPrefix(),
 		applyDept:    o.ApplyDepartmentChanges,
 		applyEdits:   o.ApplyEdits,
-		depts:        normMap(c.Departments),
-		defaultDept:  c.DefaultDepartment,
+		depts:        depts,
+		defaultDept:  c.DefaultDepartment.ID,
+		resolved:     resolved,
 		statuses:     normMap(c.Statuses),
 		trustTargets: o.KnownStatuses == nil,
 		staff:        normMap(c.Staff),

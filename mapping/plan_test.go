@@ -50,8 +50,8 @@ func ticket(status string, es ...sources.Entry) *sources.Ticket {
 
 func baseConfig() Config {
 	return Config{
-		Departments:       map[string]int64{"Sales": 1, " technical support ": 2},
-		DefaultDepartment: 2,
+		Departments:       map[string]Department{"Sales": {ID: 1}, " technical support ": {ID: 2}},
+		DefaultDepartment: DeptID(2),
 		Statuses:          map[string]string{"resolved": "Closed", "pending": "On Hold"},
 		Priorities:        map[string]string{"urgent": "High", "normal": "medium"},
 		Staff:             map[string]string{"JANE@old.example": "jane", "Mike Staff": "mike"},
@@ -631,7 +631,7 @@ func TestPlanProblems(t *testing.T) {
 		{code: asError(sources.CodeInvalidEmail), field: "cc", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.CC = []string{"ok@example.com", "bad@"} }},
 		{code: asError(sources.CodeInvalidEmail), entry: "2", field: "author_email", origin: "messages.csv:2", edit: func(t *sources.Ticket) { t.Entries[1].Author.Email = "jane@@old" }},
 		{code: asError(sources.CodeUnmappedDepartment), field: "department", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Department = "Legal" }},
-		{code: asError(sources.CodeUnmappedDepartment), field: "department", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Department = "" }, opts: func(o *Options) { o.Config.DefaultDepartment = 0 }},
+		{code: asError(sources.CodeUnmappedDepartment), field: "department", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Department = "" }, opts: func(o *Options) { o.Config.DefaultDepartment = DeptID(0) }},
 		{code: asError(sources.CodeUnmappedStatus), field: "status", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Status = "escalated" }},
 		{code: asError(sources.CodeUnmappedStatus), field: "status", origin: "tickets.csv:2", edit: func(t *sources.Ticket) { t.Status = "pending" },
 			opts: func(o *Options) { o.KnownStatuses = []string{"Open", "Answered", "Customer-Reply", "Closed"} }},

@@ -59,7 +59,7 @@ func TestPlansReplayOnSandbox(t *testing.T) {
 	cfg := baseConfig()
 	cfg.Clients = ClientsMatchEmail
 	cfg.Staff = map[string]string{"jane@old.example": "admin", "mike@old.example": "support"}
-	cfg.DefaultDepartment = 2
+	cfg.DefaultDepartment = DeptID(2)
 	pl := newPlanner(t, Options{Config: cfg, Clients: NewClientResolver(c), KnownStaff: []string{"admin", "support"}})
 
 	mike := func(e sources.Entry) sources.Entry {

@@ -49,6 +49,9 @@ const localLayout = "2006-01-02T15:04:05"
 //     "2025-03-30T03:30:00+0200");
 //   - "YYYY-MM-DD HH:MM:SS" or "YYYY-MM-DDTHH:MM:SS" (optionally with
 //     fractional seconds), a wall-clock time in loc (UTC when nil);
+//   - the same to the minute ("YYYY-MM-DD HH:MM", a spreadsheet's
+//     default, or "YYYY-MM-DDTHH:MM" with or without an offset), read
+//     with seconds 00;
 //   - Unix seconds (digits only).
 //
 // A wall-clock time that does not exist in loc (skipped by a DST change) is
@@ -70,15 +73,9 @@ func ParseTime(s string, loc *time.Location) (t time.Time, warning string, err e
 		}
 		return time.Unix(n, 0).In(loc), "", nil
 	}
-	norm := s
-	if len(norm) > 10 && (norm[10] == ' ' || norm[10] == 't') {
-		norm = norm[:10] + "T" + norm[11:]
-	}
-	if strings.HasSuffix(norm, "z") {
-		norm = norm[:len(norm)-1] + "Z"
-	}
+	norm := normalize(s)
 	if !wellFormed(norm) {
-		return time.Time{}, "", fmt.Errorf("cannot parse time %q (want RFC 3339, YYYY-MM-DD HH:MM:SS or Unix seconds)", s)
+		return time.Time{}, "", fmt.Errorf("cannot parse time %q (want %s)", s, DefaultForms)
 	}
 	if hasOffset(norm) {
 		for _, layout := range offsetLayouts {
@@ -86,11 +83,11 @@ func ParseTime(s string, loc *time.Location) (t time.Time, warning string, err e
 				return t, "", nil
 			}
 		}
-		return time.Time{}, "", fmt.Errorf("cannot parse time %q (want RFC 3339, YYYY-MM-DD HH:MM:SS or Unix seconds)", s)
+		return time.Time{}, "", fmt.Errorf("cannot parse time %q (want %s)", s, DefaultForms)
 	}
 	wall, err := time.Parse(localLayout, norm)
 	if err != nil {
-		return time.Time{}, "", fmt.Errorf("cannot parse time %q (want RFC 3339, YYYY-MM-DD HH:MM:SS or Unix seconds)", s)
+		return time.Time{}, "", fmt.Errorf("cannot parse time %q (want %s)", s, DefaultForms)
 	}
 	return resolveLocal(s, wall, loc)
 }
@@ -104,13 +101,30 @@ func NeedsZone(s string) bool {
 	if s == "" || allDigits(s) {
 		return false
 	}
+	s = normalize(s)
+	return wellFormed(s) && !hasOffset(s)
+}
+
+// DefaultForms names the forms ParseTime reads, for messages.
+const DefaultForms = "RFC 3339, YYYY-MM-DD HH:MM[:SS] or Unix seconds"
+
+// normalize rewrites the date/time separator to "T", a trailing "z" to "Z",
+// and a minute-precision time ("YYYY-MM-DDTHH:MM", then the end, an offset
+// or Z) to seconds 00. What is not of that shape is returned as it is.
+func normalize(s string) string {
 	if len(s) > 10 && (s[10] == ' ' || s[10] == 't') {
 		s = s[:10] + "T" + s[11:]
 	}
 	if strings.HasSuffix(s, "z") {
 		s = s[:len(s)-1] + "Z"
 	}
-	return wellFormed(s) && !hasOffset(s)
+	const minute = "dddd-dd-ddTdd:dd"
+	if len(s) >= len(minute) && shaped(s, minute) {
+		if len(s) == len(minute) || s[16] == 'Z' || s[16] == '+' || s[16] == '-' {
+			s = s[:16] + ":00" + s[16:]
+		}
+	}
+	return s
 }
 
 // resolveLocal finds the instants whose wall clock in loc is wall's (read as
@@ -178,9 +192,12 @@ func allDigits(s string) bool {
 // digit present (time.Parse alone would take a one-digit hour).
 func wellFormed(s string) bool {
 	const shape = "dddd-dd-ddTdd:dd:dd"
-	if len(s) < len(shape) {
-		return false
-	}
+	return len(s) >= len(shape) && shaped(s, shape)
+}
+
+// shaped reports whether s starts with shape, where 'd' is any digit and
+// every other byte itself. s must be at least as long as shape.
+func shaped(s, shape string) bool {
 	for i := 0; i < len(shape); i++ {
 		if shape[i] == 'd' {
 			if s[i] < '0' || s[i] > '9' {

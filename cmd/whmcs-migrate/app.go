@@ -424,6 +424,14 @@ func (a *app) open(ctx context.Context, o openOptions) (_ *session, err error) {
 		// only whether to send, so it neither applies nor reads files.
 		tune = append(tune, func(o *mapping.Options) { o.MaxRequestSize = -1 })
 	}
+	if a.cfg.Mapping.HasDepartmentNames() && s.lookups.target != nil {
+		// Department names resolve with WHMCS's list, read only then.
+		names, err := s.lookups.target.DepartmentNames(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("resolve the mapping's department names: %w", err)
+		}
+		tune = append(tune, func(o *mapping.Options) { o.DepartmentNames = names })
+	}
 	if s.planner, err = a.planner(s.client, s.lookups, o.applyDept, tune...); err != nil {
 		return nil, err
 	}
@@ -449,7 +457,7 @@ func (a *app) checkMapping(ctx context.Context, s *session, applyDept bool) erro
 	}
 	missing, noDept := s.planner.Unknown()
 	if noDept {
-		return &ConfigError{fmt.Errorf("%s: not one department of the mapping exists in WHMCS, so no ticket could be opened; nothing was written. Fix the mapping (WHMCS: Setup > Support > Departments; validate lists every problem). Missing in WHMCS:\n  %s",
+		return &ConfigError{fmt.Errorf("%s: not one department of the mapping exists in WHMCS, so no ticket could be opened; nothing was written. Fix the mapping (WHMCS: Setup > Support > Support Departments; validate lists every problem). Missing in WHMCS:\n  %s",
 			a.cfg.File, strings.Join(missing, "\n  "))}
 	}
 	if len(missing) > 0 {

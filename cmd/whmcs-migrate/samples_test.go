@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/all"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/mysql"
 )
@@ -55,8 +56,8 @@ func TestMySQLSamplesLoad(t *testing.T) {
 			if cfg.Target.Identifier != "ident" || cfg.Target.Secret != "api-secret" || cfg.Target.Location == nil {
 				t.Errorf("target %+v", cfg.Target)
 			}
-			if got := cfg.Mapping.Departments[tc.dept]; got != tc.deptID {
-				t.Errorf("mapping.departments[%s] = %d, want %d", tc.dept, got, tc.deptID)
+			if got := cfg.Mapping.Departments[tc.dept]; got != mapping.DeptID(tc.deptID) {
+				t.Errorf("mapping.departments[%s] = %v, want %d", tc.dept, got, tc.deptID)
 			}
 			if cfg.Mapping.DefaultStaff != "admin" {
 				t.Errorf("default_staff %q", cfg.Mapping.DefaultStaff)

@@ -103,6 +103,14 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 		}
 	}
 
+	// The source opens first: its options and headers (a missing column,
+	// a bad date_format) are config errors, found before any call.
+	src, err := a.openSource(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.warnClose("source", src.Close)
+
 	var client *whmcs.Client // nil offline
 	var lk lookups
 	if !f.offline {
@@ -147,11 +155,6 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("checkpoint %s: %w", cfg.Checkpoint, err)
 	}
-	src, err := a.openSource(ctx)
-	if err != nil {
-		return err
-	}
-	defer a.warnClose("source", src.Close)
 	o.Source = src
 	if client != nil {
 		// Online, tickets the checkpoint does not know are looked for in
@@ -176,6 +179,7 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 		rep.Reads = st.Calls()
 	}
 	rep.ClockSource = clockSource(client)
+	rep.Departments = o.Planner.Resolved()
 	if f.report != "" {
 		b, err := json.MarshalIndent(rep, "", "  ")
 		if err != nil {
@@ -219,6 +223,9 @@ func printValidation(w io.Writer, r *report.Validation, max int, f validateFlags
 		fmt.Fprintf(w, "  already in WHMCS: %d, would adopt (the checkpoint does not know them; run sends only what WHMCS is missing)\n", r.Tickets.AlreadyInWHMCS)
 	}
 	fmt.Fprintf(w, "  %d errors, %d warnings\n", r.Summary.Errors, r.Summary.Warnings)
+	if len(r.Departments) > 0 {
+		fmt.Fprintf(w, "  department names resolved with WHMCS:\n    %s\n", strings.Join(r.Departments, "\n    "))
+	}
 	if r.Summary.LeftOut > 0 {
 		fmt.Fprintf(w, "  %d rows left out by design (info), by kind:\n", r.Summary.LeftOut)
 		for _, pr := range r.Problems {

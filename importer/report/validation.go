@@ -11,6 +11,10 @@ type Validation struct {
 	GeneratedAt time.Time `json:"generated_at"`
 	// Offline is true when WHMCS was not consulted.
 	Offline bool `json:"offline"`
+	// Departments are the mapping's department names and the deptids
+	// WHMCS resolved them to, one line each (mapping.Planner.Resolved);
+	// empty when the mapping gives deptids only.
+	Departments []string `json:"departments,omitempty"`
 	// Clock is the time future dates were judged against.
 	Clock time.Time `json:"clock"`
 	// ClockSource says whose clock Clock is: "whmcs" (the server's, from

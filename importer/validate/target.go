@@ -25,13 +25,19 @@ type Target struct {
 	Staff       []string         // admin usernames, disabled ones included
 }
 
-// Apply gives a planner's options what t knows: the departments, statuses
-// and staff the mapping must name.
+// Apply gives a planner's options what t knows: the departments (their
+// ids, and their names, which resolve a mapping's department names),
+// statuses and staff the mapping must name.
 func (t *Target) Apply(o *mapping.Options) {
 	o.KnownStatuses, o.KnownStaff = t.Statuses, t.Staff
 	o.KnownDepartments = slices.Sorted(maps.Keys(t.Departments))
 	if o.KnownDepartments == nil {
 		o.KnownDepartments = []int64{} // none: every id is unknown
+	}
+	// The same list resolves the departments the mapping gives by name.
+	o.DepartmentNames = maps.Clone(t.Departments)
+	if o.DepartmentNames == nil {
+		o.DepartmentNames = map[int64]string{}
 	}
 }
 
@@ -66,6 +72,18 @@ func (r *TargetReader) Reads() map[string]func(context.Context) error {
 		whmcs.ActionGetSupportStatuses:    r.readStatuses,
 		whmcs.ActionGetAdminUsers:         r.readStaff,
 	}
+}
+
+// DepartmentNames returns WHMCS's departments (deptid -> name), reading
+// them if not read yet: what resolves a mapping's department names for a
+// command that checks nothing else against WHMCS (verify).
+func (r *TargetReader) DepartmentNames(ctx context.Context) (map[int64]string, error) {
+	if err := r.readDepartments(ctx); err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return maps.Clone(r.t.Departments), nil
 }
 
 // Target returns the target, reading the lists not read yet.

@@ -65,7 +65,7 @@ func vtSource(t *testing.T, dir string) *csv.Source {
 
 func vtConfig() mapping.Config {
 	return mapping.Config{
-		Departments:  map[string]int64{"Sales": 1, "Technical Support": 2, "Old Billing": 9},
+		Departments:  map[string]mapping.Department{"Sales": {ID: 1}, "Technical Support": {ID: 2}, "Old Billing": {ID: 9}},
 		Statuses:     map[string]string{"resolved": "Closed", "vendor": "Awaiting Vendor"},
 		Staff:        map[string]string{"jane@old.example": "admin", "ghost@old.example": "ghost"},
 		DefaultStaff: "support",
@@ -654,7 +654,7 @@ func BenchmarkValidateOffline100k(b *testing.B) {
 	const n = 100_000
 	dir := b.TempDir()
 	writeBigCSV(b, dir, n)
-	cfg := mapping.Config{Departments: map[string]int64{"Sales": 1}, Statuses: map[string]string{"resolved": "Closed"},
+	cfg := mapping.Config{Departments: map[string]mapping.Department{"Sales": {ID: 1}}, Statuses: map[string]string{"resolved": "Closed"},
 		Priorities: map[string]string{"normal": "Medium"}, Staff: map[string]string{"jane@old.example": "admin"}}
 	b.ResetTimer()
 	start := time.Now()

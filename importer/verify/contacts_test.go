@@ -26,7 +26,7 @@ func (oneContact) ContactByEmail(_ context.Context, email string) (mapping.Conta
 
 // A contact's reply must be in WHMCS as that contact, not as its client.
 func TestVerifyContactAuthor(t *testing.T) {
-	planner, err := mapping.NewPlanner(mapping.Options{Config: mapping.Config{Departments: map[string]int64{"Sales": 1},
+	planner, err := mapping.NewPlanner(mapping.Options{Config: mapping.Config{Departments: map[string]mapping.Department{"Sales": {ID: 1}},
 		Clients: mapping.ClientsMatchEmail}, Clients: oneClient{}, Contacts: oneContact{}})
 	if err != nil {
 		t.Fatal(err)

@@ -239,7 +239,7 @@ func testVerifyDetectsTampering(t *testing.T, mode whmcstest.Options) {
 // kind of change is called.
 func TestVerifyCompare(t *testing.T) {
 	zone := time.FixedZone("CST", -6*3600)
-	planner, err := mapping.NewPlanner(mapping.Options{Config: mapping.Config{Departments: map[string]int64{"Sales": 1},
+	planner, err := mapping.NewPlanner(mapping.Options{Config: mapping.Config{Departments: map[string]mapping.Department{"Sales": {ID: 1}},
 		DefaultStaff: "admin", Clients: mapping.ClientsGuest}})
 	if err != nil {
 		t.Fatal(err)

@@ -71,7 +71,7 @@ func Tickets(n int) []*sources.Ticket {
 // Config maps Tickets to the sandbox's default seed.
 func Config() mapping.Config {
 	return mapping.Config{
-		Departments:  map[string]int64{"Sales": 1, "Technical Support": 2, "Billing": 3},
+		Departments:  map[string]mapping.Department{"Sales": {ID: 1}, "Technical Support": {ID: 2}, "Billing": {ID: 3}},
 		Statuses:     map[string]string{"resolved": "Closed", "pending": "On Hold"},
 		Priorities:   map[string]string{"urgent": "High", "low": "Low"},
 		Staff:        map[string]string{"jane@old.example": "support"},

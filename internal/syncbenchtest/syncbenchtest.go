@@ -165,7 +165,7 @@ func Run(b *testing.B, o Options) {
 	}
 	client := whmcs.NewClient(policytest.Wrap(h, policytest.Options{Max: 4}), time.UTC)
 	planner, err := mapping.NewPlanner(mapping.Options{Config: mapping.Config{
-		DefaultDepartment: 1, DefaultStaff: "admin", Clients: mapping.ClientsMatchEmail,
+		DefaultDepartment: mapping.DeptID(1), DefaultStaff: "admin", Clients: mapping.ClientsMatchEmail,
 	}, Clients: mapping.NewClientResolver(client)})
 	if err != nil {
 		b.Fatal(err)

@@ -12,7 +12,8 @@ import (
 
 // attachment resolves an attachment path from messages.csv, relative to the
 // CSV directory, through sources.RootFile (so validate checks what run
-// opens). A path that is absolute, climbs out with "..", or resolves
+// opens). "\" separates as "/" does. A path that is absolute (a drive
+// letter included), climbs out with "..", or resolves
 // through a symlink to a place outside the directory is refused; so is a
 // missing file or one that is not a regular file. The problem's Origin is
 // left for the caller.
@@ -26,8 +27,12 @@ func (s *Source) attachment(path string) (sources.Attachment, *sources.Problem) 
 		return sources.Attachment{}, &sources.Problem{Severity: sources.Error, Code: sources.CodeAttachmentMissing, Field: "attachments",
 			Message: fmt.Sprintf("attachment %q %s", path, why)}
 	}
-	p := filepath.FromSlash(path)
-	if filepath.IsAbs(p) || strings.HasPrefix(path, "/") || strings.HasPrefix(path, `\`) || filepath.VolumeName(p) != "" {
+	// An export written on Windows separates with "\": it resolves as "/"
+	// does (a file name holding a backslash is not supported). Messages
+	// print the path as written.
+	p := filepath.FromSlash(strings.ReplaceAll(path, `\`, "/"))
+	if filepath.IsAbs(p) || strings.HasPrefix(path, "/") || strings.HasPrefix(path, `\`) || filepath.VolumeName(p) != "" ||
+		(len(path) >= 2 && path[1] == ':' && isLetter(path[0])) {
 		return escape("is an absolute path")
 	}
 	if strings.ContainsRune(path, 0) {
@@ -51,6 +56,8 @@ func (s *Source) attachment(path string) (sources.Attachment, *sources.Problem) 
 	}
 	return a, nil
 }
+
+func isLetter(b byte) bool { return 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' }
 
 // unwrapPath drops the path from a *fs.PathError: the message names the
 // attachment already.

@@ -43,13 +43,20 @@ type Options struct {
 	// that memory stays flat in the export's size. Default
 	// DefaultMemoryIndexMessages; 0 or less takes the default.
 	MemoryIndexMessages int `yaml:"memory_index_messages"`
+	// DateFormat is a strftime layout ("%d/%m/%Y %H:%M:%S",
+	// "%m/%d/%Y %I:%M %p", "%b %d, %Y %H:%M") that every date column is
+	// read with, besides the default forms (RFC 3339, YYYY-MM-DD
+	// HH:MM[:SS], Unix seconds). Empty: the default forms only, and a
+	// day-first or month-first date is a bad_date naming this option.
+	DateFormat string `yaml:"date_format"`
 }
 
 // Source reads a directory holding tickets.csv and messages.csv.
 type Source struct {
 	dir     string // as given, absolute or relative to the working directory
 	loc     *time.Location
-	noZone  bool // no source.timezone: dates must carry an offset
+	dates   sources.DateFormat // Options.DateFormat
+	noZone  bool               // no source.timezone: dates must carry an offset
 	log     *slog.Logger
 	dialect dialect
 
@@ -138,11 +145,15 @@ func Open(opts Options, env sources.Env) (*Source, error) {
 		dir = filepath.Join(env.Dir, dir)
 	}
 	if err := validateColumns(opts.Columns); err != nil {
-		return nil, fmt.Errorf("csv: %w", err)
+		return nil, configError{fmt.Errorf("csv: %w", err)}
 	}
 	d, err := parseDialect(opts)
 	if err != nil {
-		return nil, fmt.Errorf("csv: %w", err)
+		return nil, configError{fmt.Errorf("csv: %w", err)}
+	}
+	dates, err := sources.ParseDateFormat(opts.DateFormat)
+	if err != nil {
+		return nil, configError{fmt.Errorf("csv: source.date_format: %w", err)}
 	}
 	st, err := os.Stat(dir)
 	if err != nil {
@@ -152,7 +163,7 @@ func Open(opts Options, env sources.Env) (*Source, error) {
 		return nil, fmt.Errorf("csv: %s is not a directory (want the directory holding tickets.csv and messages.csv)", dir)
 	}
 	d.tmpDir = env.TempDir
-	s := &Source{dir: dir, loc: env.Location, log: env.Logger, dialect: d, memIndex: opts.MemoryIndexMessages,
+	s := &Source{dir: dir, loc: env.Location, dates: dates, log: env.Logger, dialect: d, memIndex: opts.MemoryIndexMessages,
 		tmpDir: env.TempDir}
 	if s.memIndex <= 0 {
 		s.memIndex = DefaultMemoryIndexMessages
@@ -175,7 +186,7 @@ func Open(opts Options, env sources.Env) (*Source, error) {
 	}
 	if err := s.tickets.hdr.useFields(env.Fields); err != nil {
 		_ = s.Close()
-		return nil, fmt.Errorf("csv: %w", err)
+		return nil, configError{fmt.Errorf("csv: %w", err)}
 	}
 	if err := s.checkHeaders(opts.Columns); err != nil {
 		_ = s.Close()
@@ -216,14 +227,14 @@ func openFile(dir, name string, d dialect, ours, required []string, cols map[str
 	}
 	if bad := invalidUTF8(rec); bad >= 0 {
 		_ = c.close()
-		return nil, fmt.Errorf("csv: %s:1: invalid UTF-8 in the header (field %d); %s", name, bad+1, d.encodingHint())
+		return nil, configError{fmt.Errorf("csv: %s:1: invalid UTF-8 in the header (field %d); %s", name, bad+1, d.encodingHint())}
 	}
 	if c.hdr, err = parseHeader(name, rec, ours, required, cols); err != nil {
 		_ = c.close()
 		if hint := d.delimiterHint(rec); hint != "" {
-			return nil, fmt.Errorf("csv: %s:1: %s", name, hint)
+			return nil, configError{fmt.Errorf("csv: %s:1: %s", name, hint)}
 		}
-		return nil, fmt.Errorf("csv: %w", err)
+		return nil, configError{fmt.Errorf("csv: %w", err)}
 	}
 	return c, nil
 }
@@ -244,14 +255,14 @@ func (s *Source) checkHeaders(cols map[string]string) error {
 		errs = append(errs, fmt.Errorf("csv: %s:1: no email or client_id column: the requester cannot be known", TicketsFile))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return err
+		return configError{err}
 	}
 	var parts []string
 	for _, c := range []*csvFile{s.tickets, s.messages} {
 		if len(c.hdr.unknown) == 0 {
 			continue
 		}
-		list := strings.Join(c.hdr.unknown, ", ")
+		list := boundedList(c.hdr.unknown, maxListed)
 		parts = append(parts, c.name+": "+list)
 		s.unknown = append(s.unknown, sources.Problem{
 			Severity: sources.Warning, Code: sources.CodeUnknownColumn, Origin: c.name + ":1", Field: list,
@@ -319,3 +330,11 @@ func (s *Source) Tickets(ctx context.Context, opts sources.ReadOptions) iter.Seq
 		}
 	}
 }
+
+// configError is an Open error the config fixes (an option, the files'
+// header): it matches sources.ErrConfig, so that the command exits 2.
+type configError struct{ err error }
+
+func (e configError) Error() string        { return e.err.Error() }
+func (e configError) Unwrap() error        { return e.err }
+func (e configError) Is(target error) bool { return target == sources.ErrConfig }

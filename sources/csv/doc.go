@@ -3,10 +3,15 @@
 // the README documents.
 //
 // It reads and decodes, nothing else. Rows are matched to our columns by a
-// case-insensitive header (renamed with Options.Columns); dates go through
-// sources.ParseTime in the source's zone (without one, a date without an
-// offset is a bad_date error, never UTC); attachments are paths inside the
-// directory, opened only when the importer sends them. What is malformed in
+// case-insensitive header (renamed with Options.Columns); a header without
+// a required column (id, subject, ticket_id, created, body) is one Open
+// error matching sources.ErrConfig, and the unknown columns one bounded
+// warning per file. Dates go through sources.DateFormat (Options.DateFormat,
+// a strftime layout, besides sources.ParseTime's forms) in the source's
+// zone (without one, a date without an offset is a bad_date error, never
+// UTC; a day-first date without a format is a bad_date naming the option,
+// never guessed); attachments are paths inside the directory ("\" read as
+// "/"), opened only when the importer sends them. What is malformed in
 // the files (a row that cannot be parsed, invalid UTF-8, a bad date or
 // value, an attachment outside the directory or missing, a duplicate ticket
 // id, messages of an unknown ticket) becomes a Problem on that ticket, and

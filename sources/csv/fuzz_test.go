@@ -21,6 +21,7 @@ func FuzzReadCSV(f *testing.F) {
 		{"id,subject,email\nT1,bare \"quote,a@example.com\n\"T2\"x,y,z\n", "ticket_id,created,body\nT\"1,2025-01-01 10:00:00,x\nT1,2025-03-30 02:30:00,gap\n"},
 		{"id,subject,email,cc,client_id\nT1,s,a@example.com,\"b@example.com,c@example.com\",7\nT1,dup,a@example.com,,x\n",
 			"ticket_id,id,type,author,created,body,format,attachments\nT1,1,note,staff,2025-10-26 02:30:00,<p>x</p>,html,../x;/etc/passwd;a.txt\nT9,1,memo,robot,bad,b,rtf,\n"},
+		{"id,subject,email\nT1,s,a@example.com\n", "ticket_id,created,body,attachments\nT1,03/02/2024 22:15,x,dir\\a.txt\nT1,31/03/2024 02:30,y,\n"},
 		{"id,subject,email\nT1,\"open,a@example.com\n", "ticket_id,created,body\nT1,2025-01-01 10:00:00,\"unterminated\n"},
 		{"id,subject,email\nT\xff1,caf\xe9,a@example.com\n", "ticket_id,created,body\nT\xff1,2025-01-01 10:00:00,x\n,,\n"},
 	}
@@ -44,7 +45,11 @@ func FuzzReadCSV(f *testing.F) {
 			t.Fatal(err)
 		}
 		os.WriteFile(filepath.Join(dir, "a.txt"), []byte("a"), 0o644)
-		s, err := Open(Options{Path: dir}, sources.Env{Location: berlin})
+		opts := Options{Path: dir}
+		if len(messages)%2 == 1 {
+			opts.DateFormat = "%d/%m/%Y %H:%M" // day-first dates through the format, half the time
+		}
+		s, err := Open(opts, sources.Env{Location: berlin})
 		if err != nil {
 			return // a header the source refuses: a config error, not a panic
 		}

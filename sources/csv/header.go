@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -19,10 +20,12 @@ var (
 		"format", "attachments",
 	}
 	// requiredColumns must be in the header: without them no row can be
-	// read. Other required values (subject, email, body...) are checked per
-	// ticket by the planner, where an empty value is reported against its
-	// ticket.
-	requiredTicketColumns  = []string{"id"}
+	// read, or no ticket opened (subject), and a file without one is one
+	// header error (exit 2), not one error per ticket. An empty value in a
+	// present column is checked per ticket by the planner, where it is
+	// reported against its ticket. The requester (email or client_id) is
+	// checked by checkHeaders.
+	requiredTicketColumns  = []string{"id", "subject"}
 	requiredMessageColumns = []string{"ticket_id", "created", "body"}
 )
 
@@ -57,7 +60,7 @@ func (h *header) useFields(fields []string) error {
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("%s:1: no column %s, which mapping.custom_fields reads (header: %s)",
-			h.file, strings.Join(missing, ", "), strings.Join(h.names, ","))
+			h.file, strings.Join(missing, ", "), boundedList(h.names, maxListed))
 	}
 	return nil
 }
@@ -179,7 +182,30 @@ func parseHeader(file string, rec []string, ours, required []string, cols map[st
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("%s:1: missing required column %s (header: %s; rename columns with source.columns)",
-			file, strings.Join(missing, ", "), strings.Join(rec, ","))
+			file, strings.Join(missing, ", "), boundedList(h.names, maxListed))
 	}
 	return h, nil
+}
+
+// maxListed is how many column names a message lists before it counts the
+// rest: an export with 100,000 columns must not print a 3 MB warning.
+const maxListed = 20
+
+// boundedList joins the first max names with ", " and counts the rest
+// ("a, b, ... and 99,980 more").
+func boundedList(names []string, max int) string {
+	if len(names) <= max {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s, ... and %s more (%s in all)", strings.Join(names[:max], ", "),
+		thousands(len(names)-max), thousands(len(names)))
+}
+
+// thousands renders n with comma separators.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

@@ -421,20 +421,26 @@ func (p *pass) time(v, field, origin, entry string, add func(sources.Problem)) t
 	if v == "" {
 		return time.Time{}
 	}
-	if p.s.noZone && sources.NeedsZone(v) {
+	if p.s.noZone && p.s.dates.NeedsZone(v) {
 		add(sources.Problem{Severity: sources.Error, Code: sources.CodeBadDate, Entry: entry, Origin: origin, Field: field,
 			Message: fmt.Sprintf("%s: %q has no UTC offset and source.timezone is not set: set it to the zone the old helpdesk "+
 				"wrote its dates in (e.g. source.timezone: Europe/Berlin, or UTC), so that no date is silently shifted", field, v)})
 		return time.Time{}
 	}
-	t, warning, err := sources.ParseTime(v, p.s.loc)
+	t, warning, err := p.s.dates.Parse(v, p.s.loc)
 	switch {
 	case errors.Is(err, sources.ErrDSTGap):
 		add(sources.Problem{Severity: sources.Error, Code: sources.CodeDSTGap, Entry: entry, Origin: origin, Field: field,
 			Message: fmt.Sprintf("%s: %v", field, err)})
 	case err != nil:
+		msg := fmt.Sprintf("%s: %v", field, err)
+		if p.s.dates.IsZero() {
+			if hint := sources.LocalHint(v, "source.date_format"); hint != "" {
+				msg = fmt.Sprintf("%s: %s", field, hint)
+			}
+		}
 		add(sources.Problem{Severity: sources.Error, Code: sources.CodeBadDate, Entry: entry, Origin: origin, Field: field,
-			Message: fmt.Sprintf("%s: %v", field, err)})
+			Message: msg})
 	case warning != "":
 		add(sources.Problem{Severity: sources.Warning, Code: sources.CodeDSTAmbiguous, Entry: entry, Origin: origin, Field: field,
 			Message: fmt.Sprintf("%s: %s", field, warning)})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
+	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 )
 
@@ -49,7 +50,7 @@ func TestValidateRefusesLinkOutOfAttachmentsDir(t *testing.T) {
 		linkOut(t, dir, "445566_log 2 ü.txt")
 		s := openSource(t, Options{Preset: PresetWHMCS, DSN: srv.DSN(name), AttachmentsDir: dir}, sources.Env{Location: time.UTC})
 		cfg := e2eMapping()
-		cfg.Departments = map[string]int64{"Technical Support": 1, "Billing": 2}
+		cfg.Departments = map[string]mapping.Department{"Technical Support": {ID: 1}, "Billing": {ID: 2}}
 		rep := validateOffline(t, s, cfg)
 		var links []report.Problem
 		for _, p := range escapeProblems(rep) {

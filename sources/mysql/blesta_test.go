@@ -10,6 +10,7 @@ import (
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/internal/zonetest"
+	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
 )
@@ -256,7 +257,7 @@ func TestEndToEndBlesta(t *testing.T) {
 	opts := Options{Preset: PresetBlesta, DSN: srv.DSN(name), AttachmentsDir: blestaFiles(t), PageSize: 1}
 	env := sources.Env{Location: zonetest.Load(t, "Asia/Tokyo"), Fields: []string{"Domain"}}
 	cfg := e2eMapping()
-	cfg.Departments = map[string]int64{"Support": 1, "Billing": 2}
+	cfg.Departments = map[string]mapping.Department{"Support": {ID: 1}, "Billing": {ID: 2}}
 	cfg.Statuses = map[string]string{"open": "Open", "awaiting_reply": "Answered", "in_progress": "In Progress", "on_hold": "On Hold", "closed": "Closed"}
 	cfg.CustomFields = map[string]int{"Domain": 12}
 	rep := e.run(t, opts, env, cfg)

@@ -179,7 +179,7 @@ func (e *e2e) rerun(t *testing.T, opts Options, env sources.Env, cfg mapping.Con
 
 func e2eMapping() mapping.Config {
 	return mapping.Config{
-		Departments:  map[string]int64{"Support": 1, "Support / Billing": 2, "Sales": 3},
+		Departments:  map[string]mapping.Department{"Support": {ID: 1}, "Support / Billing": {ID: 2}, "Sales": {ID: 3}},
 		Statuses:     map[string]string{"Resolved": "Closed"},
 		Priorities:   map[string]string{"Normal": "Medium", "Emergency": "High", "Critical": "High"},
 		Staff:        map[string]string{"alice@example.com": "alice"},
@@ -274,7 +274,7 @@ func TestEndToEndWHMCS(t *testing.T) {
 	opts := Options{Preset: PresetWHMCS, DSN: srv.DSN(name), AttachmentsDir: whmcsFiles(t), PageSize: 2}
 	env := sources.Env{Location: e.zone, Fields: []string{"Domain", "plan"}}
 	cfg := e2eMapping()
-	cfg.Departments = map[string]int64{"Technical Support": 1, "Billing": 2}
+	cfg.Departments = map[string]mapping.Department{"Technical Support": {ID: 1}, "Billing": {ID: 2}}
 	cfg.CustomFields = map[string]int{"Domain": 12, "plan": 13}
 	rep := e.run(t, opts, env, cfg)
 	if want := (report.TicketCounts{Total: 3, Imported: 3}); rep.Tickets != want {
@@ -313,7 +313,7 @@ func TestEndToEndHESK(t *testing.T) {
 	opts := Options{Preset: PresetHESK, DSN: srv.DSN(name), AttachmentsDir: heskFiles(t), PageSize: 1}
 	env := sources.Env{Location: tokyo, Fields: []string{"Domain", "Plan"}}
 	cfg := e2eMapping()
-	cfg.Departments = map[string]int64{"General": 1, "Billing": 2}
+	cfg.Departments = map[string]mapping.Department{"General": {ID: 1}, "Billing": {ID: 2}}
 	cfg.CustomFields = map[string]int{"Domain": 12, "Plan": 13}
 	cfg.Statuses = map[string]string{"Resolved": "Closed", "Waiting on vendor": "On Hold"}
 	rep := e.run(t, opts, env, cfg)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/internal/zonetest"
+	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/sources/sourcetest"
 )
@@ -231,7 +232,7 @@ func TestEndToEndFreeScout(t *testing.T) {
 	env := sources.Env{Location: zonetest.Load(t, "Europe/Berlin"), Fields: []string{"Domain", "Plan"}}
 	cfg := e2eMapping()
 	cfg.CustomFields = map[string]int{"Domain": 12, "Plan": 13}
-	cfg.Departments = map[string]int64{"Support": 1, "Billing": 2}
+	cfg.Departments = map[string]mapping.Department{"Support": {ID: 1}, "Billing": {ID: 2}}
 	cfg.Statuses = map[string]string{"active": "Open", "pending": "On Hold", "closed": "Closed"}
 	rep := e.run(t, opts, env, cfg)
 	if want := (report.TicketCounts{Total: 2, Imported: 2}); rep.Tickets != want {

@@ -52,7 +52,7 @@ func TestValidateReportsLeftOut(t *testing.T) {
 	fs := openSource(t, Options{Preset: PresetFreeScout, DSN: srv.DSN(freescoutDB(t)), AttachmentsDir: freescoutFiles(t)},
 		sources.Env{Location: time.UTC})
 	cfg := e2eMapping()
-	cfg.Departments = map[string]int64{"Support": 1, "Billing": 2}
+	cfg.Departments = map[string]mapping.Department{"Support": {ID: 1}, "Billing": {ID: 2}}
 	cfg.Statuses = map[string]string{"active": "Open", "pending": "On Hold", "closed": "Closed"}
 	rep := validateOffline(t, fs, cfg)
 	probs, counts := leftOut(rep)
@@ -103,7 +103,7 @@ func TestEndToEndFreeScoutBlestaSanitisingWHMCS(t *testing.T) {
 				sources.Env{Location: time.UTC}
 		}, func() mapping.Config {
 			cfg := e2eMapping()
-			cfg.Departments = map[string]int64{"Support": 1, "Billing": 2}
+			cfg.Departments = map[string]mapping.Department{"Support": {ID: 1}, "Billing": {ID: 2}}
 			cfg.Statuses = map[string]string{"active": "Open", "pending": "On Hold", "closed": "Closed"}
 			return cfg
 		}, "Rechnung #2024-17: falsche MwSt — ünïcödé", "Me too & thanks"},
@@ -111,7 +111,7 @@ func TestEndToEndFreeScoutBlestaSanitisingWHMCS(t *testing.T) {
 			return Options{Preset: PresetBlesta, DSN: srv.DSN(blestaDB(t)), AttachmentsDir: blestaFiles(t), PageSize: 1}, sources.Env{}
 		}, func() mapping.Config {
 			cfg := e2eMapping()
-			cfg.Departments = map[string]int64{"Support": 1, "Billing": 2}
+			cfg.Departments = map[string]mapping.Department{"Support": {ID: 1}, "Billing": {ID: 2}}
 			cfg.Statuses = map[string]string{"open": "Open", "awaiting_reply": "Answered", "closed": "Closed"}
 			return cfg
 		}, "Invoice question", "Why was I charged **twice**?"},

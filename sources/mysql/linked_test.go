@@ -65,7 +65,7 @@ func TestEndToEndWHMCSLinkedServices(t *testing.T) {
 	e := &e2e{srv: sb, zone: zone, cp: t.TempDir() + "/cp.db"}
 	opts := Options{Preset: PresetWHMCS, DSN: srv.DSN(name), AttachmentsDir: whmcsFiles(t), KeepClientIDs: true}
 	cfg := e2eMapping()
-	cfg.Departments = map[string]int64{"Technical Support": 1, "Billing": 2}
+	cfg.Departments = map[string]mapping.Department{"Technical Support": {ID: 1}, "Billing": {ID: 2}}
 
 	// validate, against the same WHMCS.
 	h, err := whmcsapi.NewHTTP(whmcsapi.Options{URL: sb.APIURL(), Identifier: sb.Identifier, Secret: sb.Secret, Location: zone, Timeout: 10 * time.Second})
