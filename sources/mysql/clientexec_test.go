@@ -242,7 +242,7 @@ func TestClientExecOmitted(t *testing.T) {
 // clientexecMapping maps the names the preset yields.
 func clientexecMapping() mapping.Config {
 	cfg := e2eMapping()
-	cfg.Departments = map[string]int64{"Support": 1, "Billing": 2}
+	cfg.Departments = map[string]mapping.Department{"Support": mapping.DeptID(1), "Billing": mapping.DeptID(2)}
 	cfg.Statuses = map[string]string{"Unassigned": "Open", "Open": "Open", "In Progress": "In Progress",
 		"Waiting on Customer": "Answered", "Closed": "Closed", "On Hold": "On Hold"}
 	cfg.Priorities = map[string]string{"High": "High", "Medium": "Medium", "Low": "Low"}

@@ -308,7 +308,7 @@ ticket dept=2 status=Open priority=Medium client=0 name="Gary" email="gary@examp
 
 func kayakoMapping() mapping.Config {
 	cfg := e2eMapping()
-	cfg.Departments = map[string]int64{"Support": 1, "Billing": 2}
+	cfg.Departments = map[string]mapping.Department{"Support": mapping.DeptID(1), "Billing": mapping.DeptID(2)}
 	cfg.Statuses = map[string]string{"Open": "Open", "In Progress": "In Progress", "Closed": "Closed"}
 	cfg.Priorities = map[string]string{"Low": "Low", "Normal": "Medium", "High": "High", "Urgent": "High"}
 	cfg.CustomFields = map[string]int{"Domain": 12}
