@@ -73,12 +73,15 @@ type TargetConfig struct {
 	// policy.Adapt, bounded by Concurrency and MaxRate); Burst the fixed
 	// rate limiter's burst (0: the limiter's default, 1). MaxRate (0 =
 	// none) is a hard ceiling in calls per second under auto.
-	Rate        *Rate    `yaml:"rate"`
-	MaxRate     float64  `yaml:"max_rate"`
-	Burst       int      `yaml:"burst"`
-	Concurrency int      `yaml:"concurrency"`
-	Timeout     Duration `yaml:"timeout"`
-	CAFile      string   `yaml:"ca_file"`
+	Rate        *Rate   `yaml:"rate"`
+	MaxRate     float64 `yaml:"max_rate"`
+	Burst       int     `yaml:"burst"`
+	Concurrency int     `yaml:"concurrency"`
+	// concurrencyDefault: Concurrency is the default for Rate (not in
+	// the config), to derive again when a flag changes the rate.
+	concurrencyDefault bool
+	Timeout            Duration `yaml:"timeout"`
+	CAFile             string   `yaml:"ca_file"`
 	// AdminURL is the WHMCS admin area the HTML reports link tickets to;
 	// default: the API URL's site + /admin/ (see AdminArea).
 	AdminURL string `yaml:"admin_url"`
@@ -314,7 +317,10 @@ func (c *Config) check(path string) error {
 		bad("target.max_rate: must be 0 (none) or more")
 	}
 	if c.Target.Concurrency == 0 {
-		c.Target.Concurrency = importer.DefaultConcurrency
+		// Under rate: auto a bound auto grows into (and --rate may
+		// change the rate: targetFlags.apply derives it again).
+		c.Target.Concurrency = importer.DefaultWorkers(c.Target.Rate.Auto)
+		c.Target.concurrencyDefault = true
 	} else if c.Target.Concurrency < 0 || c.Target.Concurrency > 256 {
 		bad("target.concurrency: must be between 1 and 256")
 	}

@@ -91,10 +91,15 @@ type Plan struct {
 	Calls      map[string]int `json:"calls"`
 	TotalCalls int            `json:"total_calls"`
 	// The estimate: TotalCalls at min(Rate, Concurrency/AssumedLatency)
-	// calls per second.
+	// calls per second; with Auto (rate: auto, Concurrency its bound,
+	// Rate its max_rate), plus auto's slow start. LatencyMeasured: the
+	// latency is the mean of the validation's own calls to WHMCS, not
+	// a default.
 	Rate                  float64 `json:"rate"`
 	Concurrency           int     `json:"concurrency"`
+	Auto                  bool    `json:"auto"`
 	AssumedLatencySeconds float64 `json:"assumed_latency_seconds"`
+	LatencyMeasured       bool    `json:"latency_measured"`
 	EstimatedSeconds      float64 `json:"estimated_seconds"`
 }
 

@@ -731,3 +731,24 @@ func TestValidateReportsLeftOutRows(t *testing.T) {
 		t.Error("the HTML report does not show the rows left out")
 	}
 }
+
+// Under rate: auto the estimate is the bound's throughput plus the slow
+// start's round trips below the bound (1, 2, 4, 8, 12, 18, 27 of 32).
+func TestEstimateAutoSeconds(t *testing.T) {
+	lat := 100 * time.Millisecond
+	base := validate.EstimateSeconds(3200, 1000, 0, 32, lat) // 10 s
+	got := validate.EstimateAutoSeconds(3200, 1000, 0, 32, lat)
+	ramp := 0.0
+	for _, l := range []float64{1, 2, 4, 8, 12, 18, 27} {
+		ramp += (1 - l/32) * 0.1
+	}
+	if d := got - (base + ramp); d > 1e-9 || d < -1e-9 {
+		t.Errorf("EstimateAutoSeconds = %v, want %v + %v", got, base, ramp)
+	}
+	if got := validate.EstimateAutoSeconds(100, 1, 0, 32, lat); got != 10 {
+		t.Errorf("one ticket: %v, want its 100 calls in sequence, 10 s", got)
+	}
+	if got := validate.EstimateAutoSeconds(0, 0, 0, 32, lat); got != 0 {
+		t.Errorf("no calls: %v", got)
+	}
+}
