@@ -3,11 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -125,10 +122,6 @@ type statusRun struct {
 }
 
 func runStatus(ctx context.Context, g *globals, a *app) error {
-	path := a.cfg.Checkpoint
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("checkpoint %s does not exist: no run has used it yet (or checkpoint: in %s names another file)", path, a.cfg.File)
-	}
 	store, err := a.openCheckpoint()
 	if err != nil {
 		return err
