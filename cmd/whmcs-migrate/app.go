@@ -487,4 +487,3 @@ func (s *session) Close() error {
 	}
 	return errors.Join(errs...)
 }
-
