@@ -69,6 +69,10 @@ type TargetConfig struct {
 	// MaxRequestSize is the largest request body WHMCS accepts (PHP's
 	// post_max_size): "8M", "32MB"; default 8M; "0" = no check.
 	MaxRequestSize string `yaml:"max_request_size"`
+	// TicketMask is WHMCS's Support Ticket Mask Format, for validate's
+	// estimate of whether its ticket numbers suffice; default WHMCS's
+	// default, whmcs.DefaultTicketMask.
+	TicketMask string `yaml:"ticket_mask"`
 	// Rate is API calls per second (0 = unlimited), or auto (the default:
 	// policy.Adapt, bounded by Concurrency and MaxRate); Burst the fixed
 	// rate limiter's burst (0: the limiter's default, 1). MaxRate (0 =
@@ -304,6 +308,11 @@ func (c *Config) check(path string) error {
 		} else {
 			c.Target.MaxRequestBytes = n
 		}
+	}
+	if c.Target.TicketMask == "" {
+		c.Target.TicketMask = string(whmcs.DefaultTicketMask)
+	} else if err := whmcs.TicketMask(c.Target.TicketMask).Check(); err != nil {
+		bad("target.ticket_mask: %v", err)
 	}
 	if c.Target.Rate == nil {
 		// auto by default: BenchmarkRunCapacity shows it near the capacity

@@ -183,6 +183,9 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 		}
 		return a.redactErr(err)
 	}
+	if rep.TicketNumbers, err = a.ticketNumbers(ctx, client, rep); err != nil {
+		return err
+	}
 	if st := statsOf(client); st != nil {
 		rep.Reads = st.Calls()
 	}
@@ -279,6 +282,10 @@ func printValidation(w io.Writer, r *report.Validation, max int, f validateFlags
 		fmt.Fprintf(w, "  read calls made: %s\n", strings.Join(rs, ", "))
 	}
 
+	if tn := r.TicketNumbers; tn != nil && tn.Warning != "" {
+		fmt.Fprintf(w, "\nTicket numbers: warning: %s\n", tn.Warning)
+	}
+
 	if len(r.Problems) > 0 {
 		shown := min(max, len(r.Problems))
 		fmt.Fprintf(w, "\nFirst %d of %d problems:\n", shown, len(r.Problems))
@@ -349,4 +356,23 @@ func estimateLine(p report.Plan) string {
 	}
 	return fmt.Sprintf("estimated duration: about %s (an estimate: %s; %s; retries not counted)",
 		report.FormatDuration(p.EstimatedSeconds), basis, pacing)
+}
+
+// ticketNumbers estimates whether target.ticket_mask's numbers suffice
+// for the tickets WHMCS holds (online: GetTickets' totalresults, one
+// call; offline unknown) and those the import would open: the valid
+// tickets neither imported nor already in WHMCS (at most: a ticket the
+// checkpoint knows with new entries is counted too).
+func (a *app) ticketNumbers(ctx context.Context, client *whmcs.Client, rep *report.Validation) (*report.TicketNumbers, error) {
+	existing := -1
+	if client != nil {
+		l, err := client.GetTickets(ctx, &whmcs.GetTicketsRequest{LimitNum: 1, IgnoreDeptAssignments: true})
+		if err != nil {
+			return nil, fmt.Errorf("count WHMCS's tickets for the ticket numbers: %w", err)
+		}
+		existing = l.TotalResults
+	}
+	t := rep.Tickets
+	tn := validate.TicketNumbers(whmcs.TicketMask(a.cfg.Target.TicketMask), existing, max(0, t.Valid-t.AlreadyImported-t.AlreadyInWHMCS))
+	return &tn, nil
 }

@@ -21,6 +21,9 @@ type Validation struct {
 	Summary     ValidationSummary `json:"summary"`
 	Problems    []Problem         `json:"problems"`
 	Plan        Plan              `json:"plan"`
+	// TicketNumbers is whether WHMCS's Ticket Mask makes enough ticket
+	// numbers (filled by the caller, which reads WHMCS's count).
+	TicketNumbers *TicketNumbers `json:"ticket_numbers,omitempty"`
 	// Reads are the read calls validation made to WHMCS, by action (filled
 	// by the caller, which owns the client's stats).
 	Reads map[string]int64 `json:"reads,omitempty"`

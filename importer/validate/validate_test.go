@@ -752,3 +752,29 @@ func TestEstimateAutoSeconds(t *testing.T) {
 		t.Errorf("no calls: %v", got)
 	}
 }
+
+// The Ticket Mask's numbers against WHMCS's tickets and the import's.
+func TestTicketNumbers(t *testing.T) {
+	for _, c := range []struct {
+		mask          whmcs.TicketMask
+		existing, new int
+		warn, runsOut bool
+	}{
+		{whmcs.DefaultTicketMask, 10_000, 100_000, false, false},
+		{whmcs.DefaultTicketMask, 400_000, 100_000, true, false}, // over half
+		{whmcs.DefaultTicketMask, 200_000, 800_000, true, true},  // over 900,000
+		{whmcs.DefaultTicketMask, -1, 1_000_000, true, true},     // offline: the import alone
+		{"%n%n%n%n%n%n%n%n", 200_000, 800_000, false, false},
+		{"%i", 5_000_000, 5_000_000, false, false},
+		{"%y%m%d-%n%n%n%n%n", 5_000_000, 10_000, false, false}, // a day's numbers: 90,000
+		{"%y%m%d-%n%n%n", 5_000_000, 10_000, true, true},
+	} {
+		tn := validate.TicketNumbers(c.mask, c.existing, c.new)
+		if (tn.Warning != "") != c.warn || strings.Contains(tn.Warning, "fewer than") != c.runsOut {
+			t.Errorf("%q, %d + %d: %+v", c.mask, c.existing, c.new, tn)
+		}
+		if tn.Warning != "" && !strings.Contains(tn.Warning, "%i") {
+			t.Errorf("the warning does not name %%i: %s", tn.Warning)
+		}
+	}
+}
