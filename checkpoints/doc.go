@@ -41,6 +41,11 @@
 // to delete (BeginRollback), so that a rollback killed part way is named
 // by UnfinishedRollbacks until it is run again to its end.
 //
+// Each run's count of the WHMCS tickets it created (or adopted) is kept
+// by triggers in the transaction that records each one (CreatedByRun, see
+// runcreated.go): it survives the run's death and a later rollback, which
+// forgets the tickets, so that status can say what every run created.
+//
 // The checkpoint records which WHMCS it belongs to (Target: its API URL's
 // site and the install's System URL, as the importer read them), so that
 // it is never used against another.

@@ -38,6 +38,10 @@ type Run struct {
 	Outcome RunOutcome // "" while running or when the process died
 	Summary string     // JSON written by the importer
 	Created int        // tickets this run created in WHMCS and still mapped
+	// PID and Host are the process that ran it (0, "" for a checkpoint
+	// of an early version), to tell a run still going from one that died.
+	PID  int
+	Host string
 }
 
 // BeginRun records the start of a run and returns its id.
@@ -82,8 +86,10 @@ func (s *Store) Runs(ctx context.Context) ([]Run, error) {
 		Outcome string `db:"outcome"`
 		Summary string `db:"summary"`
 		Created int    `db:"created"`
+		PID     int    `db:"pid"`
+		Host    string `db:"host"`
 	}
-	err := s.r.SelectContext(ctx, &rows, `SELECT r.id, r.kind, r.started, r.ended, r.outcome, r.summary,
+	err := s.r.SelectContext(ctx, &rows, `SELECT r.id, r.kind, r.started, r.ended, r.outcome, r.summary, r.pid, r.host,
 		(SELECT count(*) FROM tickets t WHERE t.created_run = r.id AND t.whmcs_id != 0) AS created
 		FROM runs r ORDER BY r.id`)
 	if err != nil {
@@ -92,7 +98,7 @@ func (s *Store) Runs(ctx context.Context) ([]Run, error) {
 	out := make([]Run, len(rows))
 	for i, r := range rows {
 		out[i] = Run{ID: r.ID, Kind: RunKind(r.Kind), Started: fromUnix(r.Started), Ended: fromUnix(r.Ended),
-			Outcome: RunOutcome(r.Outcome), Summary: r.Summary, Created: r.Created}
+			Outcome: RunOutcome(r.Outcome), Summary: r.Summary, Created: r.Created, PID: r.PID, Host: r.Host}
 	}
 	return out, nil
 }

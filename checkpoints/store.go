@@ -127,11 +127,15 @@ func applySchema(w *sqlx.DB) error {
 const openBusyWait = 10 * time.Second
 
 func applySchemaOnce(w *sqlx.DB) error {
-	tx, err := w.Begin()
+	tx, err := w.Beginx()
 	if err != nil {
 		return err
 	}
 	if _, err := tx.Exec(schema + schemaRollbacks + conflictSchema + schemaAdoptions); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := applyRunCreated(tx); err != nil {
 		tx.Rollback()
 		return err
 	}

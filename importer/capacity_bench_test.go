@@ -70,11 +70,14 @@ func benchCapacity(b *testing.B, n int, capacity whmcstest.Capacity, auto bool, 
 // BenchmarkRunCapacity: a WHMCS modelled as a pool of PHP workers (8 at
 // 40 ms a call: 200 calls/s; 32 at 200 ms: 160 calls/s), imported into
 // with 64 workers under rate: auto, beside a fixed concurrency of 8 and of
-// 64 (no rate limit), in the same run. Each reports throughput ÷ the
+// 64 (no rate limit), and with the defaults (rate: auto bounded by
+// DefaultWorkers(true), what a config with neither rate nor concurrency
+// runs), in the same run. Each reports throughput ÷ the
 // pool's capacity (over the calling time, and over the middle 90% of the
 // calls: without the start's canary and ramp and the end's tail) and the
 // p95 of the calls' queueing delay in WHMCS ÷ the service time. Goal for
-// auto: ≥ 0.85 of capacity with p95 queueing ≤ 0.5 of a call.
+// auto and for the defaults: ≥ 0.85 of capacity with p95 queueing ≤ 0.5
+// of a call.
 //
 // Each import is 1,000 tickets (3,719 calls): about 20 s at capacity, so
 // that a run's fixed costs weigh in it as in a migration of a few
@@ -98,7 +101,7 @@ func BenchmarkRunCapacity(b *testing.B) {
 			name string
 			auto bool
 			conc int
-		}{{"auto-64", true, 64}, {"fixed-8", false, 8}, {"fixed-64", false, 64}} {
+		}{{"defaults", true, DefaultWorkers(true)}, {"auto-64", true, 64}, {"fixed-8", false, 8}, {"fixed-64", false, 64}} {
 			b.Run(fmt.Sprintf("pool=%dx%v/%s", pool.cap.Workers, pool.cap.ServiceTime, v.name), func(b *testing.B) {
 				var calls, mid int64
 				var calling, midTime time.Duration

@@ -39,8 +39,27 @@ func IDSet(ids []string) map[string]bool {
 const DefaultKeepFailures = 1000
 
 // DefaultConcurrency is how many tickets a pass works on at once when its
-// options (or the config's target.concurrency) do not say.
+// options (or, under a fixed rate, the config's target.concurrency) do not
+// say.
 const DefaultConcurrency = 4
+
+// DefaultAutoConcurrency is the workers, and so the most calls at once,
+// under rate: auto when the config does not say. It is an upper bound,
+// not a load: auto (policy.Adapt) starts at one call at once and lets
+// more in only while WHMCS answers as fast as unloaded, so the bound
+// matters only to a WHMCS that serves that many calls without queueing
+// them. BenchmarkRunCapacity's "defaults" row measures it against a pool
+// of 8 PHP workers.
+const DefaultAutoConcurrency = 32
+
+// DefaultWorkers is the default concurrency of a command: under rate:
+// auto (auto) DefaultAutoConcurrency, else DefaultConcurrency.
+func DefaultWorkers(auto bool) int {
+	if auto {
+		return DefaultAutoConcurrency
+	}
+	return DefaultConcurrency
+}
 
 // Config configures Import.
 type Config struct {

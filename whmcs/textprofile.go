@@ -209,3 +209,25 @@ func (p TextProfile) MatchKey(sent string, got uint64) bool {
 	}
 	return false
 }
+
+// Decode is a text WHMCS gave back in the form it was sent, as far as p
+// knows: the sanitiser's entities decoded (unless p knows this WHMCS
+// stores text as sent). A 4-byte character stored as "?" cannot be
+// restored. For showing WHMCS's side beside the source's (verify), never
+// for matching (Match knows every form).
+func (p TextProfile) Decode(got string) string {
+	if p.Escapes == ObservedNo {
+		return got
+	}
+	return UnescapeHTML(got)
+}
+
+// Stored is sent as p's WHMCS keeps it, but for the sanitiser's escaping
+// (Decode's form): 4-byte characters as "?" when p knows it folds them.
+// With Decode, both sides of a difference show in one form.
+func (p TextProfile) Stored(sent string) string {
+	if p.FoldsFourByte == ObservedYes {
+		return FoldFourByte(sent)
+	}
+	return sent
+}

@@ -74,7 +74,7 @@ func runAdopt(ctx context.Context, g *globals, f adoptFlags) error {
 	}
 	// The lock first, as run takes it: adopting beside a run would record
 	// what the run is writing.
-	ss, err := a.open(ctx, openOptions{readOnly: true, lock: true})
+	ss, err := a.open(ctx, openOptions{readOnly: true, lock: true, create: true})
 	if err != nil {
 		return err
 	}

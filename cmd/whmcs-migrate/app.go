@@ -31,6 +31,9 @@ type app struct {
 	g   *globals
 	cfg *Config
 	log *slog.Logger
+	// checkpointFrom says where cfg.Checkpoint came from (--checkpoint,
+	// $WHMCS_MIGRATE_CHECKPOINT, the config), for messages.
+	checkpointFrom string
 }
 
 // configFlag adds --config to cmd. loadApp refuses an empty one.
@@ -53,7 +56,11 @@ func loadApp(g *globals, path string, target ...targetFlags) (*app, error) {
 			return nil, err
 		}
 	}
-	return &app{g: g, cfg: cfg, log: g.logger()}, nil
+	from, err := applyCheckpointPath(g, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &app{g: g, cfg: cfg, log: g.logger(), checkpointFrom: from}, nil
 }
 
 // redact removes the source's secrets (DSN passwords) from text.
@@ -386,6 +393,9 @@ type openOptions struct {
 	// call, so that a run that cannot proceed (another run holds the
 	// checkpoint) makes no call and names the holder.
 	lock bool
+	// create makes the checkpoint when it is missing (run, adopt, demo);
+	// otherwise a missing one is an error naming it (openCheckpoint).
+	create bool
 	// checkMapping leaves the planner to checkMapping, after the
 	// preflight: it is built with what WHMCS holds (run, demo).
 	checkMapping bool
@@ -403,7 +413,11 @@ func (a *app) open(ctx context.Context, o openOptions) (_ *session, err error) {
 	if s.client, err = a.client(o.readOnly); err != nil {
 		return nil, err
 	}
-	if s.store, err = a.openCheckpoint(); err != nil {
+	open := a.openCheckpoint
+	if o.create {
+		open = a.createCheckpoint
+	}
+	if s.store, err = open(); err != nil {
 		return nil, err
 	}
 	if o.lock {
@@ -480,9 +494,4 @@ func (s *session) Close() error {
 		errs = append(errs, s.store.Close())
 	}
 	return errors.Join(errs...)
-}
-
-// openCheckpoint opens the configured checkpoint.
-func (a *app) openCheckpoint() (*checkpoints.Store, error) {
-	return checkpoints.Open(a.cfg.Checkpoint)
 }

@@ -69,16 +69,23 @@ type TargetConfig struct {
 	// MaxRequestSize is the largest request body WHMCS accepts (PHP's
 	// post_max_size): "8M", "32MB"; default 8M; "0" = no check.
 	MaxRequestSize string `yaml:"max_request_size"`
+	// TicketMask is WHMCS's Support Ticket Mask Format, for validate's
+	// estimate of whether its ticket numbers suffice; default WHMCS's
+	// default, whmcs.DefaultTicketMask.
+	TicketMask string `yaml:"ticket_mask"`
 	// Rate is API calls per second (0 = unlimited), or auto (the default:
 	// policy.Adapt, bounded by Concurrency and MaxRate); Burst the fixed
 	// rate limiter's burst (0: the limiter's default, 1). MaxRate (0 =
 	// none) is a hard ceiling in calls per second under auto.
-	Rate        *Rate    `yaml:"rate"`
-	MaxRate     float64  `yaml:"max_rate"`
-	Burst       int      `yaml:"burst"`
-	Concurrency int      `yaml:"concurrency"`
-	Timeout     Duration `yaml:"timeout"`
-	CAFile      string   `yaml:"ca_file"`
+	Rate        *Rate   `yaml:"rate"`
+	MaxRate     float64 `yaml:"max_rate"`
+	Burst       int     `yaml:"burst"`
+	Concurrency int     `yaml:"concurrency"`
+	// concurrencyDefault: Concurrency is the default for Rate (not in
+	// the config), to derive again when a flag changes the rate.
+	concurrencyDefault bool
+	Timeout            Duration `yaml:"timeout"`
+	CAFile             string   `yaml:"ca_file"`
 	// AdminURL is the WHMCS admin area the HTML reports link tickets to;
 	// default: the API URL's site + /admin/ (see AdminArea).
 	AdminURL string `yaml:"admin_url"`
@@ -302,6 +309,11 @@ func (c *Config) check(path string) error {
 			c.Target.MaxRequestBytes = n
 		}
 	}
+	if c.Target.TicketMask == "" {
+		c.Target.TicketMask = string(whmcs.DefaultTicketMask)
+	} else if err := whmcs.TicketMask(c.Target.TicketMask).Check(); err != nil {
+		bad("target.ticket_mask: %v", err)
+	}
 	if c.Target.Rate == nil {
 		// auto by default: BenchmarkRunCapacity shows it near the capacity
 		// of WHMCS's pool without queueing in it (the README's
@@ -314,7 +326,10 @@ func (c *Config) check(path string) error {
 		bad("target.max_rate: must be 0 (none) or more")
 	}
 	if c.Target.Concurrency == 0 {
-		c.Target.Concurrency = importer.DefaultConcurrency
+		// Under rate: auto a bound auto grows into (and --rate may
+		// change the rate: targetFlags.apply derives it again).
+		c.Target.Concurrency = importer.DefaultWorkers(c.Target.Rate.Auto)
+		c.Target.concurrencyDefault = true
 	} else if c.Target.Concurrency < 0 || c.Target.Concurrency > 256 {
 		bad("target.concurrency: must be between 1 and 256")
 	}

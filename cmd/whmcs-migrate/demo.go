@@ -108,6 +108,9 @@ func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
 	res := &demoResult{server: srv}
 	cfg.Target.URL = srv.APIURL()
 	cfg.Target.Rate = &Rate{}
+	if cfg.Target.concurrencyDefault {
+		cfg.Target.Concurrency = importer.DefaultWorkers(false)
+	}
 	a := &app{g: g, cfg: cfg, log: g.logger()}
 	// The throwaway checkpoint goes in the command's scratch directory,
 	// removed at exit (or by the next command, after a kill).
@@ -121,7 +124,7 @@ func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
 	fmt.Fprintf(w, "WHMCS sandbox listening on %s (time zone %s; text: %s)\n", srv.APIURL(), cfg.Target.Location, srv.Storage())
 	fmt.Fprintf(w, "Importing the sample helpdesk (%s) into it...\n\n", cfgPath)
 
-	ss, err := a.open(ctx, openOptions{lock: true, checkMapping: true})
+	ss, err := a.open(ctx, openOptions{lock: true, checkMapping: true, create: true})
 	if err != nil {
 		return res, err
 	}

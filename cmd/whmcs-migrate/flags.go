@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	"github.com/spf13/pflag"
+
+	"github.com/whmcs-migrate/whmcs-migrate/importer"
 )
 
 // targetFlags are the command-line overrides of target: settings, shared
@@ -45,6 +47,11 @@ func (t targetFlags) apply(cfg *Config) error {
 		return configErrorf("--concurrency: must be between 1 and 256")
 	case t.concurrency > 0:
 		cfg.Target.Concurrency = t.concurrency
+		cfg.Target.concurrencyDefault = false
+	case cfg.Target.concurrencyDefault && cfg.Target.Rate != nil:
+		// --rate 10 over a config with neither rate nor concurrency: a
+		// fixed rate's default workers, not auto's bound.
+		cfg.Target.Concurrency = importer.DefaultWorkers(cfg.Target.Rate.Auto)
 	}
 	cfg.Target.Insecure = t.insecure
 	return nil

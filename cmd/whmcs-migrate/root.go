@@ -45,6 +45,8 @@ type globals struct {
 	// scratch is the command's temporary directory, made when first
 	// needed (app.tempDir) and removed when the command ends.
 	scratch *scratch.Dir
+	// checkpoint is --checkpoint (addCheckpointFlag).
+	checkpoint string
 }
 
 func (g *globals) logger() *slog.Logger {
@@ -94,6 +96,7 @@ checkpoint journal makes every run resumable and every write happen once.
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
 	for _, c := range commands(g) {
+		addCheckpointFlag(c, g)
 		root.AddCommand(c)
 	}
 	plainDefaults(root)

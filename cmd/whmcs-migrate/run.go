@@ -126,7 +126,7 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	ss, err := a.open(ctx, openOptions{applyDept: f.applyDept, lock: true, checkMapping: true})
+	ss, err := a.open(ctx, openOptions{applyDept: f.applyDept, lock: true, checkMapping: true, create: true})
 	if err != nil {
 		return err
 	}

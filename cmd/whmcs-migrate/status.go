@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/checkpoints"
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
+	"github.com/whmcs-migrate/whmcs-migrate/internal/proc"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 )
@@ -30,6 +29,7 @@ does not exist is an error, never a new empty file.
 
   tickets   the source's total, then the checkpoint's imported and failed
             tickets, and how many of the source's are not yet imported
+            (and those a stopped run opened in WHMCS but did not finish)
   WHMCS     the version and text handling the runs learned of the target
   belongs   the WHMCS the checkpoint belongs to: its API URL's site and
             System URL (run, verify and rollback refuse another)
@@ -42,10 +42,13 @@ Then one line per run, oldest first:
   RUN       the run's id (rollback --run takes it)
   KIND      run (an import or sync) or rollback
   STARTED, ENDED  local times; ENDED is - while running or if the process died
-  OUTCOME   ok, failed-tickets, interrupted, fatal, or "running or died"
-  TICKETS   run: the tickets it created, as recorded when it ended (and how
-            many of them a later rollback deleted); rollback: the tickets it
-            deleted
+  OUTCOME   ok, failed-tickets, interrupted, fatal; died (no end, and a
+            later run started or its process is gone); "running or died"
+            when status cannot tell (the last run, from another host)
+  TICKETS   run: the WHMCS tickets it created (opened, or adopted), as the
+            checkpoint recorded each, whether the run ended or was killed
+            (and how many of them a later rollback deleted); rollback: the
+            tickets it deleted
 
 With --log-format json, the same as one JSON document.
 
@@ -80,6 +83,11 @@ type statusJSON struct {
 		// Adopted were found already in WHMCS (a new, lost or stale
 		// checkpoint) and adopted, not imported again.
 		Adopted int `json:"adopted"`
+		// InWHMCS are the tickets the checkpoint maps to a WHMCS ticket:
+		// the imported ones and those a stopped run opened but did not
+		// finish (Opened), to be finished by the next run.
+		InWHMCS int `json:"in_whmcs"`
+		Opened  int `json:"opened_unfinished"`
 	} `json:"tickets"`
 	cutover
 	SourceError  string `json:"source_error,omitempty"`
@@ -125,10 +133,6 @@ type statusRun struct {
 }
 
 func runStatus(ctx context.Context, g *globals, a *app) error {
-	path := a.cfg.Checkpoint
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("checkpoint %s does not exist: no run has used it yet (or checkpoint: in %s names another file)", path, a.cfg.File)
-	}
 	store, err := a.openCheckpoint()
 	if err != nil {
 		return err
@@ -142,6 +146,10 @@ func runStatus(ctx context.Context, g *globals, a *app) error {
 	}
 	st.Tickets.Imported, st.Tickets.Failed, st.Tickets.Pending, st.Tickets.Unsettled = c.Imported, c.Failed, c.Pending, c.Unsettled
 	st.Tickets.Deleted = c.Deleted
+	if st.Tickets.InWHMCS, err = store.InWHMCS(ctx); err != nil {
+		return err
+	}
+	st.Tickets.Opened = max(0, st.Tickets.InWHMCS-c.Imported)
 	if st.Tickets.Adopted, err = store.Adopted(ctx, 0); err != nil {
 		return err
 	}
@@ -179,9 +187,13 @@ func runStatus(ctx context.Context, g *globals, a *app) error {
 			deleted[rb.Run.ID] = rb.Deleted
 		}
 	}
+	createdBy, err := store.CreatedByRun(ctx)
+	if err != nil {
+		return err
+	}
 	st.Runs = []statusRun{}
-	for _, r := range runs {
-		sr := statusRunOf(r)
+	for i, r := range runs {
+		sr := statusRunOf(r, createdBy[r.ID], runDied(r, i < len(runs)-1))
 		if n, ok := deleted[r.ID]; ok && sr.Deleted != nil && r.Summary == "" {
 			sr.Deleted = &n // it died: what it deleted before
 		}
@@ -222,12 +234,33 @@ func (a *app) countSource(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// statusRunOf is one run as status shows it. A run's "created" is what its
-// summary recorded at its end, so that a later rollback (a line of its
-// own) does not rewrite it; a run that died wrote no summary, and shows
-// what the checkpoint still maps.
-func statusRunOf(r checkpoints.Run) statusRun {
+// runDied reports whether r, which has no end, died: a later run has
+// started (it took the lock r held), or r's process no longer runs on
+// this host.
+func runDied(r checkpoints.Run, later bool) bool {
+	if !r.Ended.IsZero() {
+		return false
+	}
+	if later {
+		return true
+	}
+	host, _ := os.Hostname()
+	return r.PID > 0 && r.Host == host && !proc.Alive(r.PID)
+}
+
+// statusRunOf is one run as status shows it. A run's "created" is the
+// WHMCS tickets it opened (or adopted), counted by the checkpoint as each
+// was recorded (created, checkpoints.Store.CreatedByRun): a later
+// rollback (a line of its own) does not rewrite it, a killed run has it
+// too, and an interrupted run counts the tickets it opened but did not
+// finish, which its summary's "imported" leaves out. still_mapped is how
+// many of them the checkpoint maps now. died: the run has no end and
+// will not have one (runDied).
+func statusRunOf(r checkpoints.Run, created int, died bool) statusRun {
 	s := statusRun{ID: r.ID, Kind: string(r.Kind), Started: r.Started.Local().Format(time.DateTime), Outcome: outcomeText(r.Outcome, r.Ended)}
+	if died {
+		s.Outcome = "died"
+	}
 	if !r.Ended.IsZero() {
 		s.Ended = r.Ended.Local().Format(time.DateTime)
 	}
@@ -249,10 +282,15 @@ func statusRunOf(r checkpoints.Run) statusRun {
 		}
 		s.Created, s.StillHeld, s.Adopted = &found, &held, &found
 	default:
-		created, held := r.Created, r.Created
+		// created counts what the checkpoint recorded; a checkpoint of an
+		// earlier version started its count at the tickets still mapped,
+		// so a summary that says more (a rollback before the upgrade)
+		// is taken too.
+		held := r.Created
+		created = max(created, held)
 		var run report.Import
 		if r.Summary != "" && json.Unmarshal([]byte(r.Summary), &run) == nil {
-			created = run.Tickets.Imported + run.Tickets.Adopted
+			created = max(created, run.Tickets.Imported+run.Tickets.Adopted)
 			if run.Tickets.Adopted > 0 {
 				s.Adopted = &run.Tickets.Adopted
 			}
@@ -280,6 +318,10 @@ func writeStatus(w io.Writer, st *statusJSON) {
 		fmt.Fprintf(w, "  tickets  %d in the source: %d imported, %d failed, %d not yet imported", *t.Source, t.Imported, t.Failed, *t.NotImported)
 	} else {
 		fmt.Fprintf(w, "  tickets  %d imported, %d failed, %d pending", t.Imported, t.Failed, t.Pending)
+	}
+	if t.Opened > 0 {
+		fmt.Fprintf(w, " (%s opened in WHMCS but not finished: the next run finishes %s)",
+			report.Plural(t.Opened, "ticket", "tickets"), map[bool]string{true: "it", false: "them"}[t.Opened == 1])
 	}
 	if t.Deleted > 0 {
 		fmt.Fprintf(w, ", %d deleted in WHMCS", t.Deleted)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"sort"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"github.com/whmcs-migrate/whmcs-migrate/mapping"
 	"github.com/whmcs-migrate/whmcs-migrate/sources"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
+	"github.com/whmcs-migrate/whmcs-migrate/whmcs/policy"
 )
 
 // validateFlags are validate's options; run --dry-run passes its own.
@@ -89,8 +91,9 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 	}
 	cfg := a.cfg
 	o := validate.Config{
-		Rate:              cfg.Target.Rate.PerSecond, // auto: bounded by the workers alone
+		Rate:              cfg.Target.Rate.PerSecond,
 		Concurrency:       cfg.Target.Concurrency,
+		Auto:              cfg.Target.Rate.Auto,
 		AllowedExtensions: cfg.Validate.AllowedExtensions,
 		Logger:            a.log,
 	}
@@ -133,6 +136,14 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 		o.LooksUpClients = cfg.Mapping.Clients == mapping.ClientsMatchEmail
 		o.Links = validate.NewLinkChecker(client)
 	}
+	if cfg.Target.Rate.Auto {
+		o.Rate = cfg.Target.MaxRate // auto: bounded by the workers and max_rate
+	}
+	// The estimate uses the latency of the calls made so far (the
+	// preflight's and the lists'), not a guess.
+	if lat, ok := measuredLatency(client); ok {
+		o.AssumedLatency, o.LatencyMeasured = lat, true
+	}
 	// The clock is read once, after WHMCS answered: it is the WHMCS
 	// server's, from those answers' Date header (offline, this machine's).
 	o.Clock = serverNow(client)()
@@ -174,6 +185,9 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 			return importer.ErrInterrupted
 		}
 		return a.redactErr(err)
+	}
+	if rep.TicketNumbers, err = a.ticketNumbers(ctx, client, rep); err != nil {
+		return err
 	}
 	if st := statsOf(client); st != nil {
 		rep.Reads = st.Calls()
@@ -265,12 +279,7 @@ func printValidation(w io.Writer, r *report.Validation, max int, f validateFlags
 	}
 	fmt.Fprintf(tw, "  total calls\t%d\n", p.TotalCalls)
 	tw.Flush()
-	rate := "unlimited rate"
-	if p.Rate > 0 {
-		rate = fmt.Sprintf("%g calls/s", p.Rate)
-	}
-	fmt.Fprintf(w, "  estimated duration: %s (%s, %d workers, %.2g s per call assumed)\n",
-		report.FormatDuration(p.EstimatedSeconds), rate, p.Concurrency, p.AssumedLatencySeconds)
+	fmt.Fprintf(w, "  %s\n", estimateLine(p))
 	if len(r.Reads) > 0 {
 		var rs []string
 		for a, n := range r.Reads {
@@ -278,6 +287,10 @@ func printValidation(w io.Writer, r *report.Validation, max int, f validateFlags
 		}
 		sort.Strings(rs)
 		fmt.Fprintf(w, "  read calls made: %s\n", strings.Join(rs, ", "))
+	}
+
+	if tn := r.TicketNumbers; tn != nil && tn.Warning != "" {
+		fmt.Fprintf(w, "\nTicket numbers: warning: %s\n", tn.Warning)
 	}
 
 	if len(r.Problems) > 0 {
@@ -306,4 +319,67 @@ func printValidation(w io.Writer, r *report.Validation, max int, f validateFlags
 			fmt.Fprintf(w, "Report written to %s (0600: it holds customer data)\n", path)
 		}
 	}
+}
+
+// measuredLatency is the mean latency of the calls client made so far
+// (its policy.Counter's), when it made some; offline (nil) none.
+func measuredLatency(client *whmcs.Client) (time.Duration, bool) {
+	if client == nil {
+		return 0, false
+	}
+	st := policy.StatsOf(client.Caller())
+	if st == nil {
+		return 0, false
+	}
+	n := st.TotalCalls() + st.Failed.Load()
+	if n == 0 {
+		return 0, false
+	}
+	return time.Duration(st.Latency.Load() / n), true
+}
+
+// estimateLine says how long run may take, and on what it is based: the
+// latency measured or assumed, the pacing, and that it is an estimate.
+func estimateLine(p report.Plan) string {
+	lat := report.FormatDuration(p.AssumedLatencySeconds)
+	if p.AssumedLatencySeconds < 1 {
+		lat = fmt.Sprintf("%dms", int(math.Round(p.AssumedLatencySeconds*1000)))
+	}
+	basis := lat + " a call as measured on this validation's calls to WHMCS"
+	if !p.LatencyMeasured {
+		basis = lat + " a call assumed (offline: nothing measured)"
+	}
+	var pacing string
+	switch {
+	case p.Auto:
+		pacing = fmt.Sprintf("rate: auto, up to %d calls at once if WHMCS serves them without queueing (fewer, and longer, if it does not)", p.Concurrency)
+		if p.Rate > 0 {
+			pacing += fmt.Sprintf(", at most %g calls/s", p.Rate)
+		}
+	case p.Rate > 0:
+		pacing = fmt.Sprintf("%g calls/s, %s", p.Rate, report.Plural(p.Concurrency, "worker", "workers"))
+	default:
+		pacing = fmt.Sprintf("unlimited rate, %s", report.Plural(p.Concurrency, "worker", "workers"))
+	}
+	return fmt.Sprintf("estimated duration: about %s (an estimate: %s; %s; retries not counted)",
+		report.FormatDuration(p.EstimatedSeconds), basis, pacing)
+}
+
+// ticketNumbers estimates whether target.ticket_mask's numbers suffice
+// for the tickets WHMCS holds (online: GetTickets' totalresults, one
+// call; offline unknown) and those the import would open: the valid
+// tickets neither imported nor already in WHMCS (at most: a ticket the
+// checkpoint knows with new entries is counted too).
+func (a *app) ticketNumbers(ctx context.Context, client *whmcs.Client, rep *report.Validation) (*report.TicketNumbers, error) {
+	existing := -1
+	if client != nil {
+		l, err := client.GetTickets(ctx, &whmcs.GetTicketsRequest{LimitNum: 1, IgnoreDeptAssignments: true})
+		if err != nil {
+			return nil, fmt.Errorf("count WHMCS's tickets for the ticket numbers: %w", err)
+		}
+		existing = l.TotalResults
+	}
+	t := rep.Tickets
+	tn := validate.TicketNumbers(whmcs.TicketMask(a.cfg.Target.TicketMask), existing, max(0, t.Valid-t.AlreadyImported-t.AlreadyInWHMCS))
+	return &tn, nil
 }

@@ -87,9 +87,10 @@ func TestVerifyCommand(t *testing.T) {
 	dir := t.TempDir()
 	rj, rh := filepath.Join(dir, "verify.json"), filepath.Join(dir, "verify.html")
 
-	// Before any import: everything is missing.
+	// Before any import there is no checkpoint: verify says so (exit 1)
+	// and creates none (TestMissingCheckpoint).
 	code, out, errOut := cli(t, "verify", "--config", cfg)
-	if code != exitIncomplete || !strings.Contains(out, "4 source tickets not imported") {
+	if code != exitFatal || !strings.Contains(errOut, "does not exist") {
 		t.Fatalf("verify before import: exit %d\n%s\n%s", code, out, errOut)
 	}
 	if code, out, errOut := cli(t, "run", "--config", cfg, "--no-progress"); code != exitOK {

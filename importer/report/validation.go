@@ -25,6 +25,9 @@ type Validation struct {
 	Summary     ValidationSummary `json:"summary"`
 	Problems    []Problem         `json:"problems"`
 	Plan        Plan              `json:"plan"`
+	// TicketNumbers is whether WHMCS's Ticket Mask makes enough ticket
+	// numbers (filled by the caller, which reads WHMCS's count).
+	TicketNumbers *TicketNumbers `json:"ticket_numbers,omitempty"`
 	// Reads are the read calls validation made to WHMCS, by action (filled
 	// by the caller, which owns the client's stats).
 	Reads map[string]int64 `json:"reads,omitempty"`
@@ -95,10 +98,15 @@ type Plan struct {
 	Calls      map[string]int `json:"calls"`
 	TotalCalls int            `json:"total_calls"`
 	// The estimate: TotalCalls at min(Rate, Concurrency/AssumedLatency)
-	// calls per second.
+	// calls per second; with Auto (rate: auto, Concurrency its bound,
+	// Rate its max_rate), plus auto's slow start. LatencyMeasured: the
+	// latency is the mean of the validation's own calls to WHMCS, not
+	// a default.
 	Rate                  float64 `json:"rate"`
 	Concurrency           int     `json:"concurrency"`
+	Auto                  bool    `json:"auto"`
 	AssumedLatencySeconds float64 `json:"assumed_latency_seconds"`
+	LatencyMeasured       bool    `json:"latency_measured"`
 	EstimatedSeconds      float64 `json:"estimated_seconds"`
 }
 

@@ -39,6 +39,11 @@ type Difference struct {
 	Entry    string `json:"entry"`         // entry key (mapping.EntryKey), for entry fields
 	Expected string `json:"expected"`      // what the source, as planned, says
 	Actual   string `json:"actual"`        // what WHMCS has
+	// Expected and Actual show texts (subjects, names, bodies) in one
+	// form, decoded through the WHMCS's text profile (entities such as
+	// &amp; decoded; emoji as "?" on both sides where WHMCS folds them).
+	// ActualRaw is WHMCS's text as it stores it, when that differs.
+	ActualRaw string `json:"actual_raw,omitempty"`
 }
 
 // Verify is what Verify found.

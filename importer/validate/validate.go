@@ -78,9 +78,15 @@ type Config struct {
 	// importer.DefaultConcurrency) are run's, for the duration estimate.
 	Rate        float64
 	Concurrency int
+	// Auto says run paces with rate: auto (Concurrency is then its
+	// bound, Rate its max_rate): the estimate adds auto's slow start
+	// (EstimateAutoSeconds).
+	Auto bool
 	// AssumedLatency is one call's duration for the estimate
-	// (default DefaultAssumedLatency).
-	AssumedLatency time.Duration
+	// (default DefaultAssumedLatency). LatencyMeasured says it is the
+	// mean of the calls this validation made to WHMCS, not the default.
+	AssumedLatency  time.Duration
+	LatencyMeasured bool
 	// AllowedExtensions is the attachment allow-list, ".pdf" or "pdf",
 	// case-insensitive; nil = DefaultAllowedExtensions.
 	AllowedExtensions []string
@@ -467,7 +473,13 @@ func (v *validator) report(results []*ticketResult, left []sources.Omission) *re
 	rep.Plan.Rate = v.o.Rate
 	rep.Plan.Concurrency = v.o.Concurrency
 	rep.Plan.AssumedLatencySeconds = v.o.AssumedLatency.Seconds()
-	rep.Plan.EstimatedSeconds = EstimateSeconds(rep.Plan.TotalCalls, rep.Plan.Tickets, v.o.Rate, v.o.Concurrency, v.o.AssumedLatency)
+	rep.Plan.LatencyMeasured = v.o.LatencyMeasured
+	rep.Plan.Auto = v.o.Auto
+	if v.o.Auto {
+		rep.Plan.EstimatedSeconds = EstimateAutoSeconds(rep.Plan.TotalCalls, rep.Plan.Tickets, v.o.Rate, v.o.Concurrency, v.o.AssumedLatency)
+	} else {
+		rep.Plan.EstimatedSeconds = EstimateSeconds(rep.Plan.TotalCalls, rep.Plan.Tickets, v.o.Rate, v.o.Concurrency, v.o.AssumedLatency)
+	}
 	return rep
 }
 
@@ -486,6 +498,33 @@ func EstimateSeconds(calls, tickets int, rate float64, concurrency int, latency 
 		perSec = rate
 	}
 	return float64(calls) / perSec
+}
+
+// EstimateAutoSeconds estimates how long calls take under rate: auto
+// bounded by concurrency (rate, when > 0, is max_rate): EstimateSeconds,
+// assuming WHMCS serves that many calls at once as fast as unloaded (auto
+// lowers the bound when it does not, and the run takes longer), plus what
+// auto's slow start costs: the limit starts at 1 and grows each round
+// trip, doubling up to 8 and by half beyond (policy.Adapt), so each round
+// trip below the bound loses the share of it left unused.
+func EstimateAutoSeconds(calls, tickets int, rate float64, concurrency int, latency time.Duration) float64 {
+	if calls == 0 {
+		return 0
+	}
+	est := EstimateSeconds(calls, tickets, rate, concurrency, latency)
+	bound := float64(max(min(concurrency, tickets), 1))
+	if rate > 0 {
+		bound = min(bound, max(rate*latency.Seconds(), 1))
+	}
+	for l := 1.0; l < bound; {
+		est += (1 - l/bound) * latency.Seconds()
+		if l < 8 {
+			l *= 2
+		} else {
+			l *= 1.5
+		}
+	}
+	return est
 }
 
 func sortedSet(m map[string]bool) []string {

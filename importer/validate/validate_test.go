@@ -731,3 +731,50 @@ func TestValidateReportsLeftOutRows(t *testing.T) {
 		t.Error("the HTML report does not show the rows left out")
 	}
 }
+
+// Under rate: auto the estimate is the bound's throughput plus the slow
+// start's round trips below the bound (1, 2, 4, 8, 12, 18, 27 of 32).
+func TestEstimateAutoSeconds(t *testing.T) {
+	lat := 100 * time.Millisecond
+	base := validate.EstimateSeconds(3200, 1000, 0, 32, lat) // 10 s
+	got := validate.EstimateAutoSeconds(3200, 1000, 0, 32, lat)
+	ramp := 0.0
+	for _, l := range []float64{1, 2, 4, 8, 12, 18, 27} {
+		ramp += (1 - l/32) * 0.1
+	}
+	if d := got - (base + ramp); d > 1e-9 || d < -1e-9 {
+		t.Errorf("EstimateAutoSeconds = %v, want %v + %v", got, base, ramp)
+	}
+	if got := validate.EstimateAutoSeconds(100, 1, 0, 32, lat); got != 10 {
+		t.Errorf("one ticket: %v, want its 100 calls in sequence, 10 s", got)
+	}
+	if got := validate.EstimateAutoSeconds(0, 0, 0, 32, lat); got != 0 {
+		t.Errorf("no calls: %v", got)
+	}
+}
+
+// The Ticket Mask's numbers against WHMCS's tickets and the import's.
+func TestTicketNumbers(t *testing.T) {
+	for _, c := range []struct {
+		mask          whmcs.TicketMask
+		existing, new int
+		warn, runsOut bool
+	}{
+		{whmcs.DefaultTicketMask, 10_000, 100_000, false, false},
+		{whmcs.DefaultTicketMask, 400_000, 100_000, true, false}, // over half
+		{whmcs.DefaultTicketMask, 200_000, 800_000, true, true},  // over 900,000
+		{whmcs.DefaultTicketMask, -1, 1_000_000, true, true},     // offline: the import alone
+		{"%n%n%n%n%n%n%n%n", 200_000, 800_000, false, false},
+		{"%i", 5_000_000, 5_000_000, false, false},
+		{"%y%m%d-%n%n%n%n%n", 5_000_000, 10_000, false, false}, // a day's numbers: 90,000
+		{"%y%m%d-%n%n%n", 5_000_000, 10_000, true, true},
+	} {
+		tn := validate.TicketNumbers(c.mask, c.existing, c.new)
+		if (tn.Warning != "") != c.warn || strings.Contains(tn.Warning, "fewer than") != c.runsOut {
+			t.Errorf("%q, %d + %d: %+v", c.mask, c.existing, c.new, tn)
+		}
+		if tn.Warning != "" && !strings.Contains(tn.Warning, "%i") {
+			t.Errorf("the warning does not name %%i: %s", tn.Warning)
+		}
+	}
+}

@@ -22,19 +22,22 @@ func (v *verifier) compare(base report.Difference, p *mapping.Plan, wt *whmcs.Ti
 	add := func(field, entry, expected, actual string) {
 		diffs = append(diffs, with(base, field, entry, expected, actual))
 	}
+	addText := func(field, expected, actual, raw string) {
+		diffs = append(diffs, v.withText(base, field, "", expected, actual, raw))
+	}
 	open := p.Steps[0].Open
 	if !v.text.Same(open.Subject, wt.Subject) {
-		add(report.FieldSubject, "", open.Subject, wt.Subject)
+		addText(report.FieldSubject, v.text.Stored(open.Subject), v.text.Decode(wt.Subject), wt.Subject)
 	}
 	if wt.DeptID != p.EndDeptID {
 		add(report.FieldDepartment, "", fmt.Sprintf("deptid %d", p.EndDeptID), fmt.Sprintf("deptid %d (%s)", wt.DeptID, wt.DeptName))
 	}
 	if p.ClientID != 0 {
 		if wt.UserID != p.ClientID {
-			add(report.FieldRequester, "", fmt.Sprintf("client %d", p.ClientID), requesterOf(wt))
+			addText(report.FieldRequester, fmt.Sprintf("client %d", p.ClientID), requesterOf(wt, v.text.Decode), requesterOf(wt, nil))
 		}
 	} else if wt.UserID != 0 || !v.sameEmail(open.Email, wt.Email) || !v.text.Same(open.Name, wt.Name) {
-		add(report.FieldRequester, "", fmt.Sprintf("guest %s <%s>", open.Name, open.Email), requesterOf(wt))
+		addText(report.FieldRequester, fmt.Sprintf("guest %s <%s>", v.text.Stored(open.Name), open.Email), requesterOf(wt, v.text.Decode), requesterOf(wt, nil))
 	}
 	if p.EndStatus != "" && wt.Status != p.EndStatus {
 		add(report.FieldStatus, "", p.EndStatus, wt.Status)
@@ -87,11 +90,17 @@ func (v *verifier) compare(base report.Difference, p *mapping.Plan, wt *whmcs.Ti
 	return diffs
 }
 
-func requesterOf(wt *whmcs.Ticket) string {
-	if wt.UserID != 0 {
-		return fmt.Sprintf("client %d (%s <%s>)", wt.UserID, wt.Name, wt.Email)
+// requesterOf describes WHMCS's requester, its name through decode (nil:
+// as stored).
+func requesterOf(wt *whmcs.Ticket, decode func(string) string) string {
+	name := wt.Name
+	if decode != nil {
+		name = decode(name)
 	}
-	return fmt.Sprintf("guest %s <%s>", wt.Name, wt.Email)
+	if wt.UserID != 0 {
+		return fmt.Sprintf("client %d (%s <%s>)", wt.UserID, name, wt.Email)
+	}
+	return fmt.Sprintf("guest %s <%s>", name, wt.Email)
 }
 
 // message is one reply or note, expected (from a plan step) or actual
@@ -189,20 +198,28 @@ func (v *verifier) describeAuthor(a author, expected bool) string {
 	case a.clientID != 0:
 		return fmt.Sprintf("client %d", a.clientID)
 	}
-	return fmt.Sprintf("guest %s <%s>", a.name, a.email)
+	if expected {
+		return fmt.Sprintf("guest %s <%s>", v.text.Stored(a.name), a.email)
+	}
+	return fmt.Sprintf("guest %s <%s>", v.text.Decode(a.name), v.text.Decode(a.email))
 }
 
-// fieldDiffs lists how an actual message differs from the expected one.
-func (v *verifier) fieldDiffs(want, got *message) (fields []string, exp, act []string) {
+// fieldDiffs lists how an actual message differs from the expected one:
+// each field, its expected and actual values in one form (decoded
+// through the text profile), and the actual one as WHMCS stores it.
+func (v *verifier) fieldDiffs(want, got *message) (fields []string, exp, act, raw []string) {
 	if !whmcs.SameWallSecond(got.date, want.date) {
 		fields, exp, act = append(fields, "date"), append(exp, v.date(want.date)), append(act, v.date(got.date))
+		raw = append(raw, act[len(act)-1])
 	}
 	if !want.noAuthor && !v.authorMatches(want.author, got.author) {
 		fields, exp, act = append(fields, "author"), append(exp, v.describeAuthor(want.author, true)), append(act, v.describeAuthor(got.author, false))
+		raw = append(raw, act[len(act)-1])
 	}
 	if !v.text.Same(want.body, got.body) {
-		e, a := excerpts(whmcs.NormalizeText(want.body), whmcs.NormalizeText(got.body))
-		fields, exp, act = append(fields, "body"), append(exp, e), append(act, a)
+		e, a := excerpts(whmcs.NormalizeText(v.text.Stored(want.body)), whmcs.NormalizeText(v.text.Decode(got.body)))
+		_, r := excerpts(whmcs.NormalizeText(want.body), whmcs.NormalizeText(got.body))
+		fields, exp, act, raw = append(fields, "body"), append(exp, e), append(act, a), append(raw, r)
 	}
 	if got.removed || !slices.EqualFunc(want.attachments, got.attachments, v.sameName) {
 		a := attachmentList(got.attachments)
@@ -210,8 +227,9 @@ func (v *verifier) fieldDiffs(want, got *message) (fields []string, exp, act []s
 			a += " (removed)"
 		}
 		fields, exp, act = append(fields, "attachments"), append(exp, attachmentList(want.attachments)), append(act, a)
+		raw = append(raw, a)
 	}
-	return fields, exp, act
+	return fields, exp, act, raw
 }
 
 func attachmentList(names []string) string {
@@ -235,7 +253,7 @@ func (v *verifier) thread(base report.Difference, want, got []message) []report.
 		pair[i] = -1
 	}
 	passes := []func(w, g *message) bool{
-		func(w, g *message) bool { f, _, _ := v.fieldDiffs(w, g); return len(f) == 0 },
+		func(w, g *message) bool { f, _, _, _ := v.fieldDiffs(w, g); return len(f) == 0 },
 		func(w, g *message) bool { return v.text.Same(w.body, g.body) },
 		func(w, g *message) bool { return whmcs.SameWallSecond(g.date, w.date) },
 	}
@@ -259,9 +277,9 @@ func (v *verifier) thread(base report.Difference, want, got []message) []report.
 			diffs = append(diffs, with(base, w.kind, w.key, v.summary(w, true), "absent"))
 			continue
 		}
-		fields, exp, act := v.fieldDiffs(w, &got[pair[i]])
+		fields, exp, act, raw := v.fieldDiffs(w, &got[pair[i]])
 		for k, f := range fields {
-			diffs = append(diffs, with(base, w.kind+"."+f, w.key, exp[k], act[k]))
+			diffs = append(diffs, v.withText(base, w.kind+"."+f, w.key, exp[k], act[k], raw[k]))
 		}
 	}
 	for j := range got {
@@ -271,14 +289,24 @@ func (v *verifier) thread(base report.Difference, want, got []message) []report.
 			if kind == "reply" && g.id == 0 {
 				kind = "opening"
 			}
-			diffs = append(diffs, with(base, kind, "", "absent", v.summary(g, false)))
+			diffs = append(diffs, v.withText(base, kind, "", "absent", v.summary(g, false), v.summaryAs(g, false, nil)))
 		}
 	}
 	return diffs
 }
 
-// summary describes a message in one line.
+// summary describes a message in one line, its body in the form
+// differences show (see report.Difference): an expected one as WHMCS
+// would store it, one read from WHMCS decoded.
 func (v *verifier) summary(m *message, expected bool) string {
+	if expected {
+		return v.summaryAs(m, true, v.text.Stored)
+	}
+	return v.summaryAs(m, false, v.text.Decode)
+}
+
+// summaryAs is summary with the body through form (nil: as it is).
+func (v *verifier) summaryAs(m *message, expected bool, form func(string) string) string {
 	var b strings.Builder
 	b.WriteString(m.kind)
 	if m.id != 0 {
@@ -288,7 +316,11 @@ func (v *verifier) summary(m *message, expected bool) string {
 	if !m.noAuthor {
 		b.WriteString(" by " + v.describeAuthor(m.author, expected))
 	}
-	body, _ := excerpts(whmcs.NormalizeText(m.body), whmcs.NormalizeText(m.body))
+	text := m.body
+	if form != nil {
+		text = form(text)
+	}
+	body, _ := excerpts(whmcs.NormalizeText(text), whmcs.NormalizeText(text))
 	fmt.Fprintf(&b, ": %q", body)
 	return b.String()
 }

@@ -447,6 +447,17 @@ func with(d report.Difference, field, entry, expected, actual string) report.Dif
 	return d
 }
 
+// withText is with for a text field: both sides in one form (see
+// report.Difference), and WHMCS's stored form as ActualRaw when it
+// differs from the one shown.
+func (v *verifier) withText(d report.Difference, field, entry, expected, actual, raw string) report.Difference {
+	d = with(d, field, entry, expected, actual)
+	if raw != actual {
+		d.ActualRaw = raw
+	}
+	return d
+}
+
 // notFound reports whether err is WHMCS's "Ticket ID Not Found" (its case
 // varies by call).
 func notFound(err error) bool { return whmcs.IsTicketNotFound(err) }
