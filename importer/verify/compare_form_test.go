@@ -18,7 +18,7 @@ import (
 // (emoji as ? where WHMCS folds them); the JSON keeps WHMCS's stored form
 // as actual_raw.
 func TestVerifyShowsOneForm(t *testing.T) {
-	planner, err := mapping.NewPlanner(mapping.Options{Config: mapping.Config{Departments: map[string]int64{"Sales": 1},
+	planner, err := mapping.NewPlanner(mapping.Options{Config: mapping.Config{Departments: map[string]mapping.Department{"Sales": mapping.DeptID(1)},
 		DefaultStaff: "admin", Clients: mapping.ClientsGuest}})
 	if err != nil {
 		t.Fatal(err)
