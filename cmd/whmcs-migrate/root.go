@@ -89,8 +89,9 @@ checkpoint journal makes every run resumable and every write happen once.
 	root.Version = currentVersion().String()
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log `FORMAT`: text or json")
-	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log `LEVEL`: debug, info, warn, error")
+	root.PersistentFlags().Var(newEnumFlag(&g.logFormat, "text", logFormats...), "log-format",
+		"log `FORMAT`: text, or json (every line on stdout and stderr one JSON object) (default text)")
+	root.PersistentFlags().Var(newEnumFlag(&g.logLevel, "info", logLevels...), "log-level", "log `LEVEL`: debug, info, warn or error (default info)")
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
 	for _, c := range commands(g) {
