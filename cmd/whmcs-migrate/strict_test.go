@@ -111,8 +111,8 @@ func TestConfigValuesStrict(t *testing.T) {
 // A target.url without a scheme gets a hint of the whole URL.
 func TestURLHint(t *testing.T) {
 	for in, want := range map[string]string{
-		"127.0.0.1:8080":                       `e.g. http://127.0.0.1:8080/includes/api.php`,
-		"billing.example.com/includes/api.php": `e.g. https://billing.example.com/includes/api.php`,
+		"127.0.0.1:8080":                               `e.g. http://127.0.0.1:8080/includes/api.php`,
+		"billing.example.com/includes/api.php":         `e.g. https://billing.example.com/includes/api.php`,
 		"https://billing.example.com/includes/api.php": "",
 	} {
 		if got := urlHint(in); want == "" && got != "" || !strings.Contains(got, want) {
@@ -133,4 +133,3 @@ func TestURLHint(t *testing.T) {
 		t.Error("calls made")
 	}
 }
-
