@@ -138,3 +138,27 @@ func TestJSONLinesWriter(t *testing.T) {
 		t.Errorf("off: %q", b.String())
 	}
 }
+
+// The text summary says what WHMCS changed, naming the option, and where
+// each report was written.
+func TestRunSummaryTextSaysChangesAndReports(t *testing.T) {
+	sb := samplesSandbox(t)
+	url, _ := countedSandbox(t, sb)
+	cfg := samplesConfig(t, url, sb)
+	dir := t.TempDir()
+	rep, fails := filepath.Join(dir, "run.json"), filepath.Join(dir, "failed.jsonl")
+	var out, errb bytes.Buffer
+	if code := execute(context.Background(), []string{"run", "--config", cfg, "--report", rep, "--failures", fails}, &out, &errb); code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	for _, want := range []string{
+		"  changed    2 tickets held emoji WHMCS stores as ? (its tables are utf8, not utf8mb4); mapping.four_byte_text: name sends their names instead\n",
+		`  changed    WHMCS stores <>&"' as HTML entities`,
+		"  report     " + fails + " (--failures)\n",
+		"  report     " + rep + " (--report)\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, out.String())
+		}
+	}
+}

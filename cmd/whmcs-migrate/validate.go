@@ -218,7 +218,7 @@ func printValidation(w io.Writer, r *report.Validation, max int, f validateFlags
 	if !r.Offline {
 		fmt.Fprintf(w, "  already in WHMCS: %d, would adopt (the checkpoint does not know them; run sends only what WHMCS is missing)\n", r.Tickets.AlreadyInWHMCS)
 	}
-	fmt.Fprintf(w, "  %d errors, %d warnings\n", r.Summary.Errors, r.Summary.Warnings)
+	fmt.Fprintf(w, "  %s, %s\n", report.Plural(r.Summary.Errors, "error", "errors"), report.Plural(r.Summary.Warnings, "warning", "warnings"))
 	if r.Summary.LeftOut > 0 {
 		fmt.Fprintf(w, "  %d rows left out by design (info), by kind:\n", r.Summary.LeftOut)
 		for _, pr := range r.Problems {
