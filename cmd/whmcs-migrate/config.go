@@ -307,11 +307,11 @@ func (c *Config) check(path string, lines keyLines) error {
 	c.Target.MaxRequestBytes = whmcs.DefaultMaxRequestSize
 	if s := c.Target.MaxRequestSize; s != "" {
 		if n, err := report.ParseSize(s); err != nil {
-			bad("target.max_request_size: %v", err)
+			badAt("target.max_request_size", "%v", err)
 		} else if n == 0 {
 			c.Target.MaxRequestBytes = -1 // "0": no check
 		} else if n < 64<<10 {
-			bad("target.max_request_size: %s is below 64K; write PHP's post_max_size, e.g. 8M (0 turns the check off)", s)
+			badAt("target.max_request_size", "%s is below 64K; write PHP's post_max_size, e.g. 8M (0 turns the check off)", s)
 		} else {
 			c.Target.MaxRequestBytes = n
 		}
@@ -322,15 +322,15 @@ func (c *Config) check(path string, lines keyLines) error {
 		// Performance section).
 		c.Target.Rate = &Rate{Auto: true}
 	} else if c.Target.Rate.PerSecond < 0 {
-		bad("target.rate: must be auto, or 0 (unlimited) or more")
+		badAt("target.rate", "must be auto, or 0 (unlimited) or more")
 	}
 	if c.Target.MaxRate < 0 {
-		bad("target.max_rate: must be 0 (none) or more")
+		badAt("target.max_rate", "must be 0 (none) or more")
 	}
 	if c.Target.Concurrency == 0 {
 		c.Target.Concurrency = importer.DefaultConcurrency
 	} else if c.Target.Concurrency < 0 || c.Target.Concurrency > 256 {
-		bad("target.concurrency: must be between 1 and 256")
+		badAt("target.concurrency", "must be between 1 and 256")
 	}
 	if c.Sync.Overlap == nil {
 		d := Duration(10 * time.Minute)

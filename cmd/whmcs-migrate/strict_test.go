@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/whmcs-migrate/whmcs-migrate/sources/all"
 )
 
 // An enumerated flag's bad value is a usage error (exit 2) listing the
@@ -131,5 +133,22 @@ func TestURLHint(t *testing.T) {
 	}
 	if calls.Load() != 0 {
 		t.Error("calls made")
+	}
+}
+
+// Numeric target values name their line too.
+func TestConfigTargetValuesLine(t *testing.T) {
+	for _, c := range []struct{ line, want string }{
+		{"  concurrency: 999", "target.concurrency: must be between 1 and 256"},
+		{"  max_rate: -1", "target.max_rate: must be 0 (none) or more"},
+		{"  max_request_size: 1K", "target.max_request_size: 1K is below 64K"},
+	} {
+		body := strings.Replace(baseConfig, "  timezone: America/Chicago\n", "  timezone: America/Chicago\n"+c.line+"\n", 1)
+		p := writeConfig(t, body)
+		setConfigEnv(t, "s", "10")
+		_, err := LoadConfig(p, all.Registry())
+		if err == nil || !strings.Contains(err.Error(), p+":10: "+c.want) {
+			t.Errorf("%s: %v, want line 10: %s", c.line, err, c.want)
+		}
 	}
 }
