@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/whmcs-migrate/whmcs-migrate/internal/termsafe"
 )
 
 // jsonLinesOf checks that every line of out is one JSON object and
@@ -160,5 +162,25 @@ func TestRunSummaryTextSaysChangesAndReports(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// Through the terminal-quoting writer, as execute stacks them, a line
+// with control characters, DEL and C1 codes is still one valid JSON
+// object that holds them.
+func TestJSONLinesThroughTermsafe(t *testing.T) {
+	var b bytes.Buffer
+	safe := termsafe.NewWriter(&b)
+	j := newJSONLines(safe, "stdout", func() bool { return true })
+	in := "subject \x1b]0;pwned\a \x7f \u009b31m \r end"
+	j.Write([]byte(in + "\n"))
+	j.Flush()
+	safe.Flush()
+	objs := jsonLinesOf(t, "out", b.String())
+	if len(objs) != 1 || objs[0]["msg"] != in {
+		t.Errorf("got %q", b.String())
+	}
+	if strings.ContainsAny(b.String(), "\x1b\a\x7f\r\u009b") {
+		t.Errorf("a control character reached the terminal raw: %q", b.String())
 	}
 }
