@@ -220,7 +220,7 @@ func printValidation(w io.Writer, r *report.Validation, max int, f validateFlags
 	}
 	fmt.Fprintf(w, "  %s, %s\n", report.Plural(r.Summary.Errors, "error", "errors"), report.Plural(r.Summary.Warnings, "warning", "warnings"))
 	if r.Summary.LeftOut > 0 {
-		fmt.Fprintf(w, "  %d rows left out by design (info), by kind:\n", r.Summary.LeftOut)
+		fmt.Fprintf(w, "  %s left out by design (info), by kind:\n", report.Plural(r.Summary.LeftOut, "row", "rows"))
 		for _, pr := range r.Problems {
 			if pr.Severity == string(sources.Info) && pr.Ticket == "" {
 				fmt.Fprintf(w, "    %s\n", pr.String())
