@@ -91,6 +91,11 @@ func TestJSONAllTheWay(t *testing.T) {
 		if len(out)+len(errs) == 0 {
 			t.Errorf("%q: no output", args)
 		}
+		if args[0] == "validate" {
+			if s := summaryOf(append(out, errs...)); s == nil || s["tickets"] == nil {
+				t.Errorf("validate: no summary event with the counts")
+			}
+		}
 	}
 
 	// A failing run: WHMCS does not answer at the preflight.

@@ -93,8 +93,8 @@ checkpoint journal makes every run resumable and every write happen once.
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentFlags().Var(newEnumFlag(&g.logFormat, "text", logFormats...), "log-format",
-		"log `FORMAT`: text, or json (every line on stdout and stderr one JSON object) (default text)")
-	root.PersistentFlags().Var(newEnumFlag(&g.logLevel, "info", logLevels...), "log-level", "log `LEVEL`: debug, info, warn or error (default info)")
+		"log `FORMAT`: text, or json (every line on stdout and stderr one JSON object)")
+	root.PersistentFlags().Var(newEnumFlag(&g.logLevel, "info", logLevels...), "log-level", "log `LEVEL`: debug, info, warn or error")
 	// The MySQL driver's messages take --log-format too.
 	root.PersistentPreRun = func(*cobra.Command, []string) { useMySQLLogger(g.logger()) }
 	root.SetOut(g.stdout)

@@ -199,6 +199,10 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 		n = 20
 	}
 	printValidation(g.stdout, rep, n, f)
+	if g.json() {
+		// The counts as one event, beside the summary's lines.
+		a.log.Info("validate summary", "event", "summary", "tickets", rep.Tickets, "summary", rep.Summary, "invalid", rep.Invalid())
+	}
 	if rep.Invalid() {
 		return fmt.Errorf("%d of %d tickets invalid: %w", rep.Tickets.Invalid, rep.Tickets.Total, errIncomplete)
 	}
