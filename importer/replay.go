@@ -147,6 +147,12 @@ func (x *ticketReplay) planTicket() (bool, error) {
 		return x.fail("plan", err)
 	}
 	x.plan = plan
+	x.res.FourByte = 0 // planned again: counted again
+	for _, p := range plan.Problems {
+		if p.Code == sources.CodeFourByteText {
+			x.res.FourByte++
+		}
+	}
 	if plan.Failed() {
 		x.res.Drift = plan.Drift
 		for _, p := range plan.Problems {

@@ -136,6 +136,10 @@ type TicketResult struct {
 	// is the WHMCS ticket it was.
 	Gone    string
 	WHMCSID int64
+	// FourByte counts the plan's four_byte_text warnings: characters
+	// above U+FFFF sent (or, with mapping.four_byte_text: name, sent as
+	// their names), for the summary of what WHMCS changed.
+	FourByte int
 }
 
 // Import imports every ticket of the source that is new or changed since the

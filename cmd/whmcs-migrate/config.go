@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -217,6 +219,8 @@ func parseConfig(data []byte, path string, reg *sources.Registry, lookup func(st
 		return nil, fmt.Errorf("%s: the config must be a YAML mapping", path)
 	}
 	root := doc.Content[0]
+	lines := keyLines{}
+	collectLines(root, "", lines)
 	targetUnset := expandTarget(root, lookup, path)
 	if err := expandEnv(root, lookup, path); err != nil {
 		return nil, err
@@ -244,7 +248,7 @@ func parseConfig(data []byte, path string, reg *sources.Registry, lookup func(st
 	if err := cfg.decodeSource(srcNode, reg, path); err != nil {
 		return nil, err
 	}
-	if err := cfg.check(path); err != nil {
+	if err := cfg.check(path, lines); err != nil {
 		return nil, err
 	}
 	return cfg, nil
@@ -272,7 +276,13 @@ func (c *Config) decodeSource(n *yaml.Node, reg *sources.Registry, path string) 
 	}
 	f, err := reg.Lookup(c.Source.Type)
 	if err != nil {
-		return fmt.Errorf("%s:%d: source.type: %w", path, n.Line, err)
+		line := n.Line
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == "type" {
+				line = n.Content[i].Line
+			}
+		}
+		return fmt.Errorf("%s:%d: source.type: %w%s", path, line, err, didYouMean(c.Source.Type, reg.Names()))
 	}
 	c.Source.Factory = f
 	c.Source.Options = f.NewOptions()
@@ -285,26 +295,30 @@ func (c *Config) decodeSource(n *yaml.Node, reg *sources.Registry, path string) 
 	return nil
 }
 
-func (c *Config) check(path string) error {
+func (c *Config) check(path string, lines keyLines) error {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(path+": "+format, a...)) }
+	// badAt names the key's line.
+	badAt := func(key, format string, a ...any) {
+		errs = append(errs, fmt.Errorf(lines.at(path, key)+": "+key+": "+format, a...))
+	}
 	var err error
 	if c.Source.Location, err = loadZone(c.Source.Timezone); err != nil {
-		bad("source.timezone: %v", err)
+		badAt("source.timezone", "%v", err)
 	}
 	if c.Target.Timezone == "" {
 		bad(noTargetZone)
 	} else if c.Target.Location, err = loadZone(c.Target.Timezone); err != nil {
-		bad("target.timezone: %v", err)
+		badAt("target.timezone", "%v", err)
 	}
 	c.Target.MaxRequestBytes = whmcs.DefaultMaxRequestSize
 	if s := c.Target.MaxRequestSize; s != "" {
 		if n, err := report.ParseSize(s); err != nil {
-			bad("target.max_request_size: %v", err)
+			badAt("target.max_request_size", "%v", err)
 		} else if n == 0 {
 			c.Target.MaxRequestBytes = -1 // "0": no check
 		} else if n < 64<<10 {
-			bad("target.max_request_size: %s is below 64K; write PHP's post_max_size, e.g. 8M (0 turns the check off)", s)
+			badAt("target.max_request_size", "%s is below 64K; write PHP's post_max_size, e.g. 8M (0 turns the check off)", s)
 		} else {
 			c.Target.MaxRequestBytes = n
 		}
@@ -320,10 +334,10 @@ func (c *Config) check(path string) error {
 		// Performance section).
 		c.Target.Rate = &Rate{Auto: true}
 	} else if c.Target.Rate.PerSecond < 0 {
-		bad("target.rate: must be auto, or 0 (unlimited) or more")
+		badAt("target.rate", "must be auto, or 0 (unlimited) or more")
 	}
 	if c.Target.MaxRate < 0 {
-		bad("target.max_rate: must be 0 (none) or more")
+		badAt("target.max_rate", "must be 0 (none) or more")
 	}
 	if c.Target.Concurrency == 0 {
 		// Under rate: auto a bound auto grows into (and --rate may
@@ -331,14 +345,15 @@ func (c *Config) check(path string) error {
 		c.Target.Concurrency = importer.DefaultWorkers(c.Target.Rate.Auto)
 		c.Target.concurrencyDefault = true
 	} else if c.Target.Concurrency < 0 || c.Target.Concurrency > 256 {
-		bad("target.concurrency: must be between 1 and 256")
+		badAt("target.concurrency", "must be between 1 and 256")
 	}
 	if c.Sync.Overlap == nil {
 		d := Duration(10 * time.Minute)
 		c.Sync.Overlap = &d
 	}
 	if oc, err := importer.ParseOnConflict(c.Sync.OnConflict); err != nil {
-		bad("sync.on_conflict: must be whmcs (the default: WHMCS's side is kept) or source, not %q", c.Sync.OnConflict)
+		badAt("sync.on_conflict", "must be whmcs (the default: WHMCS's side is kept) or source, not %q%s", c.Sync.OnConflict,
+			didYouMean(c.Sync.OnConflict, []string{"whmcs", "source"}))
 	} else {
 		c.Sync.OnConflict = string(oc)
 	}
@@ -346,9 +361,43 @@ func (c *Config) check(path string) error {
 		c.Checkpoint = "migration.db"
 	}
 	c.Checkpoint = c.Path(c.Checkpoint)
-	// The mapping is checked once, by mapping.NewPlanner, when a command
-	// builds its planner (app.planner), as a ConfigError naming the file.
+	errs = append(errs, c.checkMapping(path, lines)...)
 	return errors.Join(errs...)
+}
+
+// checkMapping checks the mapping's values when the config is loaded,
+// before any command reads the source or calls WHMCS: its enumerated
+// values with their line and a "did you mean", then everything else
+// mapping.Config.Validate checks (mapping.NewPlanner checks it again when
+// a command builds its planner), each message with its key's line.
+func (c *Config) checkMapping(path string, lines keyLines) []error {
+	var errs []error
+	m := c.Mapping
+	enum := func(key string, v *string, values ...string) {
+		if *v == "" {
+			return
+		}
+		if err := oneOf(*v, values); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %s: %w", lines.at(path, key), key, err))
+			*v = "" // reported: not again by Validate
+		}
+	}
+	enum("mapping.clients", &m.Clients, mapping.ClientsMatchEmail, mapping.ClientsGuest)
+	enum("mapping.four_byte_text", &m.FourByteText, mapping.FourByteKeep, mapping.FourByteName)
+	if err := m.Validate(); err != nil {
+		for _, msg := range strings.Split(err.Error(), "\n") {
+			errs = append(errs, fmt.Errorf("%s: %s", lines.at(path, mappingKey(msg)), msg))
+		}
+	}
+	return errs
+}
+
+// mappingKey is the dotted key a mapping.Config.Validate message starts
+// with: "mapping.priorities[urgent]: ..." -> "mapping.priorities.urgent".
+func mappingKey(msg string) string {
+	k, _, _ := strings.Cut(msg, ": ")
+	k = strings.ReplaceAll(k, "[", ".")
+	return strings.ReplaceAll(k, "]", "")
 }
 
 // Path resolves p against the config file's directory.
@@ -375,7 +424,29 @@ func (c *Config) CheckTarget() error {
 	case t.Username != "" && t.Password == "":
 		return configErrorf("%s: target.password is required with target.username", c.File)
 	}
+	if hint := urlHint(t.URL); hint != "" {
+		return configErrorf("%s: target.url: %s", c.File, hint)
+	}
 	return nil
+}
+
+// urlHint says how to write a target.url without a scheme (127.0.0.1:8080,
+// billing.example.com/includes/api.php), which does not parse or parses
+// as something else; "" for one with a scheme (whmcs.NewHTTP checks the
+// rest). A URL holding an @ (perhaps a password) is not echoed.
+func urlHint(u string) string {
+	if u == "" || strings.Contains(u, "://") {
+		return ""
+	}
+	if strings.Contains(u, "@") {
+		return "has no http:// or https://; write the whole URL of WHMCS's API, e.g. https://billing.example.com/includes/api.php"
+	}
+	site := strings.TrimSuffix(strings.TrimSuffix(u, "/"), "/includes/api.php")
+	scheme := "https"
+	if h := strings.Split(site, "/")[0]; strings.HasPrefix(h, "127.") || strings.HasPrefix(h, "localhost") {
+		scheme = "http"
+	}
+	return fmt.Sprintf("%q has no http:// or https://; write the whole URL of WHMCS's API, e.g. %s://%s/includes/api.php", u, scheme, site)
 }
 
 func loadZone(name string) (*time.Location, error) {
@@ -467,7 +538,7 @@ func checkKeys(n *yaml.Node, t reflect.Type, prefix, path string) error {
 		k := n.Content[i]
 		ft, ok := fields[k.Value]
 		if !ok {
-			return fmt.Errorf("%s:%d: unknown key %s%s", path, k.Line, prefix, k.Value)
+			return fmt.Errorf("%s:%d: unknown key %s%s%s", path, k.Line, prefix, k.Value, didYouMean(k.Value, slices.Sorted(maps.Keys(fields))))
 		}
 		if err := checkKeys(n.Content[i+1], ft, prefix+k.Value+".", path); err != nil {
 			return err

@@ -178,11 +178,12 @@ func demo(ctx context.Context, g *globals, f demoFlags) (*demoResult, error) {
 		byID[tk.ID] = tk
 	}
 	show := pickShowcase(res.source, res.ids, f.show)
-	if !slices.ContainsFunc(show, func(id int64) bool { return hasContactReply(byID[id]) }) {
-		// One ticket with a contact's reply too, when the richest have none.
+	if len(show) > 0 && !slices.ContainsFunc(show, func(id int64) bool { return hasContactReply(byID[id]) }) {
+		// One ticket with a contact's reply too, in the last place, when
+		// the richest have none: --show N prints N tickets.
 		for _, tk := range st.Tickets {
 			if hasContactReply(tk) {
-				show = append(show, tk.ID)
+				show[len(show)-1] = tk.ID
 				break
 			}
 		}

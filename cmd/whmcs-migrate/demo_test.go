@@ -45,10 +45,10 @@ func testDemoImports(t *testing.T, literal bool, mode string) {
 	if err != nil {
 		t.Fatalf("demo: %v\n%s\n%s", err, out.String(), errb.String())
 	}
-	// The 3 richest tickets, and one with a contact's reply; each with
-	// its old number, custom fields and assignee.
-	if !strings.Contains(out.String(), "emails sent to customers: 0") || strings.Count(out.String(), "── Ticket #") != 4 ||
-		!strings.Contains(out.String(), mode+")") || strings.Count(out.String(), "   old number ") != 4 ||
+	// --show 3 prints 3 tickets: the 2 richest, and one with a contact's
+	// reply; each with its old number, custom fields and assignee.
+	if !strings.Contains(out.String(), "emails sent to customers: 0") || strings.Count(out.String(), "── Ticket #") != 3 ||
+		!strings.Contains(out.String(), mode+")") || strings.Count(out.String(), "   old number ") != 3 ||
 		!strings.Contains(out.String(), "Ravi Patel (contact)") || !strings.Contains(out.String(), "assigned to ") {
 		t.Errorf("demo output:\n%s", out.String())
 	}
@@ -250,6 +250,24 @@ func checkAttachments(t *testing.T, sb *whmcstest.Server, where string, got []wh
 		sum := sha256.Sum256(data)
 		if name := sb.StoredFileName(a.Name); got[i].Name != name || got[i].SHA256 != hex.EncodeToString(sum[:]) {
 			t.Errorf("%s: attachment %d = %s %s, want %s %x", where, i, got[i].Name, got[i].SHA256, name, sum)
+		}
+	}
+}
+
+// demo --show N prints N tickets, not N+1.
+func TestDemoShowN(t *testing.T) {
+	for _, n := range []int{1, 5} {
+		var out bytes.Buffer
+		g := &globals{stdout: &out, stderr: io.Discard, logFormat: "text", logLevel: "warn"}
+		res, err := demo(context.Background(), g, demoFlags{samples: "../../samples", show: n, noProgress: true})
+		if res != nil && res.server != nil {
+			res.server.Close()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Count(out.String(), "── Ticket #"); got != n {
+			t.Errorf("--show %d printed %d tickets", n, got)
 		}
 	}
 }

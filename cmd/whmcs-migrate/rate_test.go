@@ -111,16 +111,21 @@ func TestProgressShowsLimit(t *testing.T) {
 	g := &globals{stdout: io.Discard, stderr: io.Discard}
 	a := &app{g: g, log: g.logger()}
 	for _, tc := range []struct {
-		caller whmcs.Caller
-		want   string
+		caller      whmcs.Caller
+		want, short string
 	}{
 		{policy.Limit(policy.Adapt(policy.Count(nop, policy.NewStats()), policy.AdaptOptions{Max: 16, Initial: 6}), policy.LimitOptions{Rate: 50}, nil),
-			"limit 6 at once (auto)"}, // by hand: Stack starts Adapt at 1
-		{policy.Stack(nop, policy.StackOptions{Rate: 10}), "limit 10 calls/s"},
-		{policy.Stack(nop, policy.StackOptions{}), "no limit"},
+			"limit 6 at once (auto)", "6 at once"}, // by hand: Stack starts Adapt at 1
+		{policy.Stack(nop, policy.StackOptions{Rate: 10}), "limit 10 calls/s", "max 10/s"},
+		{policy.Stack(nop, policy.StackOptions{}), "no limit", ""},
 	} {
-		if got := newProgress(io.Discard, 10, tc.caller, a, true).limit(); got != tc.want {
+		p := newProgress(io.Discard, 10, tc.caller, a, true)
+		if got := p.limit(); got != tc.want {
 			t.Errorf("limit() = %q, want %q", got, tc.want)
+		}
+		// The bar's form, short enough for its 80 columns.
+		if got := p.limitShort(); got != tc.short {
+			t.Errorf("limitShort() = %q, want %q", got, tc.short)
 		}
 	}
 }

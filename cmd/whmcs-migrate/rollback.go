@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/whmcs-migrate/whmcs-migrate/importer"
+	"github.com/whmcs-migrate/whmcs-migrate/importer/report"
 	"github.com/whmcs-migrate/whmcs-migrate/importer/rollback"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 )
@@ -21,6 +23,9 @@ type rollbackFlags struct {
 	target targetFlags
 	// retarget: see run's.
 	retarget bool
+	// show bounds the preview's list; list is the file of all of it.
+	show int
+	list string
 }
 
 func newRollbackCmd(g *globals) *cobra.Command {
@@ -65,6 +70,8 @@ Exit status: 0 done (or previewed); 3 some deletions failed (run it again);
 	fl.BoolVar(&f.yes, "yes", false, "delete; without it only the preview is printed")
 	f.target.add(fl, "API calls per second, 0 = unlimited (default target.rate)", "deletions at once; 1 deletes strictly newest first (default 1)")
 	retargetFlag(fl, &f.retarget)
+	fl.IntVar(&f.show, "show", 20, "how many tickets (`N`) the preview lists")
+	fl.StringVar(&f.list, "list", "", "write every ticket the rollback would delete (or deletes) to `FILE`, tab-separated (0600)")
 	return cmd
 }
 
@@ -110,7 +117,17 @@ func runRollback(ctx context.Context, g *globals, f rollbackFlags) error {
 		}
 	}
 	rep, err := rollback.Tickets(ctx, rollback.Config{Client: client, Store: store, RunID: f.run, All: f.all,
-		Yes: f.yes, Logger: a.log, Out: g.stdout, Concurrency: conc})
+		Yes: f.yes, Logger: a.log, Out: g.stdout, Concurrency: conc, PreviewLines: f.show, ListFile: f.list})
+	if rep != nil && f.list != "" {
+		var b bytes.Buffer
+		werr := rep.WriteList(&b)
+		if werr == nil {
+			werr = report.WriteFile(f.list, b.Bytes())
+		}
+		if werr != nil && err == nil {
+			err = werr
+		}
+	}
 	switch {
 	case err != nil && errors.Is(err, rollback.ErrNoSuchRun):
 		return &ConfigError{err}

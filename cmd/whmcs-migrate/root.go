@@ -49,6 +49,9 @@ type globals struct {
 	checkpoint string
 }
 
+// json reports whether --log-format json was given.
+func (g *globals) json() bool { return g.logFormat == "json" }
+
 func (g *globals) logger() *slog.Logger {
 	lvl := slog.LevelInfo
 	switch strings.ToLower(g.logLevel) {
@@ -91,8 +94,11 @@ checkpoint journal makes every run resumable and every write happen once.
 	root.Version = currentVersion().String()
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log `FORMAT`: text or json")
-	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log `LEVEL`: debug, info, warn, error")
+	root.PersistentFlags().Var(newEnumFlag(&g.logFormat, "text", logFormats...), "log-format",
+		"log `FORMAT`: text, or json (every line on stdout and stderr one JSON object)")
+	root.PersistentFlags().Var(newEnumFlag(&g.logLevel, "info", logLevels...), "log-level", "log `LEVEL`: debug, info, warn or error")
+	// The MySQL driver's messages take --log-format too.
+	root.PersistentPreRun = func(*cobra.Command, []string) { useMySQLLogger(g.logger()) }
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
 	for _, c := range commands(g) {
@@ -126,8 +132,15 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	safeOut, safeErr := termsafe.NewWriter(stdout), termsafe.NewWriter(stderr)
 	defer safeOut.Flush()
 	defer safeErr.Flush()
-	stdout, stderr = safeOut, safeErr
-	g := &globals{stdout: stdout, stderr: stderr}
+	// Above it, with --log-format json, every line one JSON object (see
+	// jsonLines); flushed first.
+	g := &globals{}
+	jsonOut := newJSONLines(safeOut, "stdout", g.json)
+	jsonErr := newJSONLines(safeErr, "stderr", g.json)
+	defer func() { _ = jsonErr.Flush() }()
+	defer func() { _ = jsonOut.Flush() }()
+	stdout, stderr = jsonOut, jsonErr
+	g.stdout, g.stderr = stdout, stderr
 	root := newRootCmd(g)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
@@ -136,7 +149,11 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	code := exitCode(ctx, err)
 	if err != nil && !errors.Is(err, errIncomplete) {
-		fmt.Fprintln(stderr, "whmcs-migrate:", err)
+		if g.json() {
+			g.logger().Error("whmcs-migrate: "+err.Error(), "error", err.Error(), "exit_status", code)
+		} else {
+			fmt.Fprintln(stderr, "whmcs-migrate:", err)
+		}
 	}
 	return code
 }

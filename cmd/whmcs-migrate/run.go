@@ -118,7 +118,13 @@ finished, the journal is flushed: run again to resume).`,
 	return cmd
 }
 
-func runImport(ctx context.Context, g *globals, f runFlags) error {
+func runImport(ctx context.Context, g *globals, f runFlags) (err error) {
+	sum := &runSummary{}
+	if g.json() {
+		// The run's final event, also for a run that fails before its
+		// report; after the session is closed (deferred before it).
+		defer func() { sum.emit(ctx, g.logger(), err) }()
+	}
 	if f.reimport && len(f.only) == 0 {
 		return usageError{errors.New("--reimport needs --only: name the tickets deleted in WHMCS to create again")}
 	}
@@ -200,7 +206,12 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 		Concurrency: a.cfg.Target.Concurrency, Limit: f.limit, Only: f.only, Overlap: time.Duration(*a.cfg.Sync.Overlap),
 		AllowUndated: f.allowUndated, Logger: a.log,
 		OnConflict: importer.OnConflict(a.cfg.Sync.OnConflict), Reimport: f.reimport,
-		OnTicket: func(res importer.TicketResult) { prog.ticket(res); tl.sample(false); failures.add(res) },
+		OnTicket: func(res importer.TicketResult) {
+			prog.ticket(res)
+			tl.sample(false)
+			failures.add(res)
+			sum.ticket(res)
+		},
 	})
 	prog.finish()
 	tl.stop()
@@ -208,18 +219,23 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 		rep.Stopped = stopReason(a.redactErr(err))
 	}
 	if rep != nil {
-		rep.WriteText(g.stdout)
+		sum.rep = rep
+		sum.learn(ctx, store, a.cfg.Mapping.FourByteText)
 		if f.limit > 0 && total >= 0 && err == nil {
 			if after, cerr := store.Counts(ctx); cerr == nil && total > after.Imported {
-				fmt.Fprintf(g.stdout, "  remaining  %d of the source's %d tickets are not imported yet (--limit %d); run again to go on\n",
+				sum.remaining = fmt.Sprintf("%d of the source's %d tickets are not imported yet (--limit %d); run again to go on",
 					total-after.Imported, total, f.limit)
 			}
 		}
 		if werr := failures.commit(); werr != nil && err == nil {
 			err = werr
+		} else if werr == nil {
+			sum.wrote("--failures", f.failures)
 		}
 		if werr := writeRunFiles(f, rep); werr != nil && err == nil {
 			err = werr
+		} else if werr == nil {
+			sum.wrote("--report", f.report)
 		}
 		if f.html != "" {
 			var b bytes.Buffer
@@ -229,12 +245,24 @@ func runImport(ctx context.Context, g *globals, f runFlags) error {
 			}
 			if werr != nil && err == nil {
 				err = werr
+			} else if werr == nil {
+				sum.wrote("--html", f.html)
 			}
 		}
 		if f.metrics != "" {
 			if werr := report.WriteMetrics(f.metrics, rep, err != nil, start); werr != nil && err == nil {
 				err = werr
+			} else if werr == nil {
+				sum.wrote("--metrics-file", f.metrics)
 			}
+		}
+		if !g.json() {
+			// With --log-format json the summary is the final event (emit).
+			rep.WriteText(g.stdout)
+			if sum.remaining != "" {
+				fmt.Fprintf(g.stdout, "  remaining  %s\n", sum.remaining)
+			}
+			sum.writeText(g.stdout)
 		}
 	}
 	switch {
@@ -400,20 +428,17 @@ func newProgress(w io.Writer, total int, caller whmcs.Caller, a *app, off bool) 
 		p.stats = policy.NewStats()
 	}
 	p.last.Store(p.start.UnixNano())
-	if u, ok := w.(interface{ Unwrap() io.Writer }); ok {
-		w = u.Unwrap() // the bar draws on the terminal itself: it needs it raw (termsafe)
+	for {
+		u, ok := w.(interface{ Unwrap() io.Writer })
+		if !ok {
+			break
+		}
+		w = u.Unwrap() // the bar draws on the terminal itself: it needs it raw (termsafe, jsonLines)
 	}
+	// With --log-format json, progress is logged, never drawn.
+	off = off || a.g.json()
 	if f, ok := w.(*os.File); ok && !off && term.IsTerminal(int(f.Fd())) {
-		p.bar = progressbar.NewOptions(total,
-			progressbar.OptionSetWriter(w),
-			progressbar.OptionSetDescription("tickets"),
-			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("tickets"),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionThrottle(200*time.Millisecond),
-			progressbar.OptionClearOnFinish(),
-		)
+		p.bar = newBar(w, total)
 	}
 	return p
 }
@@ -455,8 +480,7 @@ func (p *progress) ticket(res importer.TicketResult) {
 	}
 	if p.bar != nil {
 		p.bar.Add(1)
-		calls := p.stats.TotalCalls()
-		p.bar.Describe(fmt.Sprintf("tickets (%.1f calls/s, %s)", float64(calls)/time.Since(p.start).Seconds(), p.limit()))
+		p.bar.Describe(barDescription(time.Since(p.start), n, p.stats.TotalCalls(), p.limitShort()))
 		return
 	}
 	now := time.Now().UnixNano()
@@ -481,6 +505,19 @@ func (p *progress) limit() string {
 		return fmt.Sprintf("limit %.3g calls/s", pc.Rate)
 	}
 	return "no limit"
+}
+
+// limitShort is the current limit in a few characters, for the bar:
+// "9 at once" (auto), "10/s" or "".
+func (p *progress) limitShort() string {
+	pc := policy.PacingOf(p.caller)
+	switch {
+	case pc.Auto:
+		return fmt.Sprintf("%d at once", pc.Adaptive.Limit)
+	case pc.Rate > 0:
+		return fmt.Sprintf("max %.3g/s", pc.Rate)
+	}
+	return ""
 }
 
 func (p *progress) finish() {

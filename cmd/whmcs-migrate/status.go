@@ -208,9 +208,8 @@ func runStatus(ctx context.Context, g *globals, a *app) error {
 		st.UnfinishedRollbacks = append(st.UnfinishedRollbacks, statusRollbackOf(rb, a.cfg.File))
 	}
 	if g.logFormat == "json" {
-		enc := json.NewEncoder(g.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(st)
+		// One line: with --log-format json every line is one JSON object.
+		return json.NewEncoder(g.stdout).Encode(st)
 	}
 	writeStatus(g.stdout, &st)
 	return nil

@@ -217,6 +217,10 @@ func runValidate(ctx context.Context, g *globals, cfgPath string, f validateFlag
 		n = 20
 	}
 	printValidation(g.stdout, rep, n, f)
+	if g.json() {
+		// The counts as one event, beside the summary's lines.
+		a.log.Info("validate summary", "event", "summary", "tickets", rep.Tickets, "summary", rep.Summary, "invalid", rep.Invalid())
+	}
 	if rep.Invalid() {
 		return fmt.Errorf("%d of %d tickets invalid: %w", rep.Tickets.Invalid, rep.Tickets.Total, errIncomplete)
 	}
@@ -236,12 +240,12 @@ func printValidation(w io.Writer, r *report.Validation, max int, f validateFlags
 	if !r.Offline {
 		fmt.Fprintf(w, "  already in WHMCS: %d, would adopt (the checkpoint does not know them; run sends only what WHMCS is missing)\n", r.Tickets.AlreadyInWHMCS)
 	}
-	fmt.Fprintf(w, "  %d errors, %d warnings\n", r.Summary.Errors, r.Summary.Warnings)
+	fmt.Fprintf(w, "  %s, %s\n", report.Plural(r.Summary.Errors, "error", "errors"), report.Plural(r.Summary.Warnings, "warning", "warnings"))
 	if len(r.Departments) > 0 {
 		fmt.Fprintf(w, "  department names resolved with WHMCS:\n    %s\n", strings.Join(r.Departments, "\n    "))
 	}
 	if r.Summary.LeftOut > 0 {
-		fmt.Fprintf(w, "  %d rows left out by design (info), by kind:\n", r.Summary.LeftOut)
+		fmt.Fprintf(w, "  %s left out by design (info), by kind:\n", report.Plural(r.Summary.LeftOut, "row", "rows"))
 		for _, pr := range r.Problems {
 			if pr.Severity == string(sources.Info) && pr.Ticket == "" {
 				fmt.Fprintf(w, "    %s\n", pr.String())

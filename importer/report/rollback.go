@@ -42,6 +42,26 @@ type Rollback struct {
 	Reconciled     int     `json:"reconciled,omitempty"`
 	ElapsedSeconds float64 `json:"elapsed_seconds"`
 	Interrupted    bool    `json:"interrupted,omitempty"`
+	// PreviewLines bounds the tickets the preview lists (0: 20); ListFile,
+	// when set, is where the caller writes every one (WriteList), which
+	// the preview names.
+	PreviewLines int    `json:"-"`
+	ListFile     string `json:"-"`
+}
+
+// WriteList writes every ticket to delete, one a line, tab-separated:
+// the source's id, the ticket number WHMCS shows, WHMCS's id and the run
+// that created it, after a header line.
+func (rep *Rollback) WriteList(w io.Writer) error {
+	if _, err := fmt.Fprintln(w, "ticket\ttid\twhmcs_id\trun"); err != nil {
+		return err
+	}
+	for _, t := range rep.Tickets {
+		if _, err := fmt.Fprintf(w, "%s\t%s\t%d\t%d\n", t.SourceID, t.TID, t.WHMCSID, t.Run); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // WritePreview writes what a rollback would delete.
@@ -53,10 +73,17 @@ func (rep *Rollback) WritePreview(w io.Writer) {
 	fmt.Fprintf(w, "Rollback of %s would delete %s (newest first):\n", what, Plural(len(rep.Tickets), "WHMCS ticket", "WHMCS tickets"))
 	// Each as the user knows it: the source's id and the ticket number
 	// WHMCS shows (#tid), with WHMCS's internal id.
-	const shown = 200
+	shown := rep.PreviewLines
+	if shown <= 0 {
+		shown = 20
+	}
 	for i, t := range rep.Tickets {
 		if i == shown {
-			fmt.Fprintf(w, "  ... and %d more\n", len(rep.Tickets)-shown)
+			if rep.ListFile != "" {
+				fmt.Fprintf(w, "  ... and %d more: every one is listed in %s\n", len(rep.Tickets)-shown, rep.ListFile)
+			} else {
+				fmt.Fprintf(w, "  ... and %d more (--list FILE writes every one to a file)\n", len(rep.Tickets)-shown)
+			}
 			break
 		}
 		tid := "#" + t.TID
@@ -67,6 +94,9 @@ func (rep *Rollback) WritePreview(w io.Writer) {
 	}
 	if rep.Unsettled > 0 {
 		fmt.Fprintf(w, "%s of it an OpenTicket whose outcome is unknown; they are left alone (a run settles them).\n", Plural(rep.Unsettled, "ticket has", "tickets have"))
+	}
+	if rep.ListFile != "" && len(rep.Tickets) <= shown {
+		fmt.Fprintf(w, "The list is in %s too.\n", rep.ListFile)
 	}
 	fmt.Fprintln(w, "Nothing was deleted. Run again with --yes to delete them.")
 }

@@ -36,6 +36,11 @@ type Config struct {
 	// Concurrency is how many deletions run at once (default 1: strictly
 	// newest first).
 	Concurrency int
+	// PreviewLines bounds the tickets the preview lists (0: 20); ListFile
+	// is named by the preview as holding them all (the caller writes it:
+	// report.Rollback.WriteList).
+	PreviewLines int
+	ListFile     string
 }
 
 // ErrNoSuchRun is returned (wrapped) by Rollback for a run id the
@@ -85,7 +90,7 @@ func Tickets(ctx context.Context, o Config) (*report.Rollback, error) {
 		}
 	}
 
-	rep := &report.Rollback{Target: o.RunID, All: o.All, Preview: !o.Yes}
+	rep := &report.Rollback{Target: o.RunID, All: o.All, Preview: !o.Yes, PreviewLines: o.PreviewLines, ListFile: o.ListFile}
 	if !o.Yes {
 		if err := rollbackList(ctx, o, rep); err != nil {
 			return nil, err

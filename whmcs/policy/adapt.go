@@ -370,15 +370,28 @@ func PacingOf(c whmcs.Caller) Pacing {
 	return p
 }
 
+// roundLatency is d for people: to the millisecond, or to the
+// microsecond below one ("0s a call" said nothing of a fast WHMCS).
+func roundLatency(d time.Duration) time.Duration {
+	if d < time.Millisecond {
+		return d.Round(time.Microsecond)
+	}
+	return d.Round(time.Millisecond)
+}
+
 // String is the pacing in a few words: "auto: 9 calls at once (up to 64),
 // 41ms a call (unloaded 40ms)", "10 calls/s", "unlimited".
 func (p Pacing) String() string {
 	var s string
 	if p.Auto {
 		a := p.Adaptive
-		s = fmt.Sprintf("auto: %d calls at once (up to %d)", a.Limit, a.Max)
+		calls := "calls"
+		if a.Limit == 1 {
+			calls = "call"
+		}
+		s = fmt.Sprintf("auto: %d %s at once (up to %d)", a.Limit, calls, a.Max)
 		if a.Latency > 0 {
-			s += fmt.Sprintf(", %v a call (unloaded %v)", a.Latency.Round(time.Millisecond), a.Baseline.Round(time.Millisecond))
+			s += fmt.Sprintf(", %s a call (unloaded %s)", roundLatency(a.Latency), roundLatency(a.Baseline))
 		}
 		if p.Rate > 0 {
 			s += fmt.Sprintf(", at most %g calls/s", p.Rate)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs"
 	"github.com/whmcs-migrate/whmcs-migrate/whmcs/policy"
@@ -35,8 +36,8 @@ func TestStackOrder(t *testing.T) {
 		pacing string
 	}{
 		{policy.StackOptions{Auto: true, Max: 16, Rate: 99, MaxRate: 50},
-			"Retrier > Limiter > Adaptive > Counter > whmcs.CallerFunc", "auto: 1 calls at once (up to 16), at most 50 calls/s"},
-		{policy.StackOptions{Auto: true, Max: 8}, "Retrier > Limiter > Adaptive > Counter > whmcs.CallerFunc", "auto: 1 calls at once (up to 8)"},
+			"Retrier > Limiter > Adaptive > Counter > whmcs.CallerFunc", "auto: 1 call at once (up to 16), at most 50 calls/s"},
+		{policy.StackOptions{Auto: true, Max: 8}, "Retrier > Limiter > Adaptive > Counter > whmcs.CallerFunc", "auto: 1 call at once (up to 8)"},
 		{policy.StackOptions{Rate: 10, MaxRate: 50}, "Retrier > Limiter > Counter > whmcs.CallerFunc", "10 calls/s"},
 		{policy.StackOptions{}, "Retrier > Limiter > Counter > whmcs.CallerFunc", "unlimited"},
 	} {
@@ -57,5 +58,18 @@ func TestStackOrder(t *testing.T) {
 		if policy.StatsOf(c) != st || st.TotalCalls() != 3 {
 			t.Errorf("%+v: StatsOf is the given Stats: %v, %d calls, want 3", tc.o, policy.StatsOf(c) == st, st.TotalCalls())
 		}
+	}
+}
+
+// The pacing reads right for one call at once and for a WHMCS faster
+// than a millisecond.
+func TestPacingWording(t *testing.T) {
+	p := policy.Pacing{Auto: true, Adaptive: policy.AdaptiveState{Limit: 1, Max: 4, Latency: 420 * time.Microsecond, Baseline: 380 * time.Microsecond}}
+	if got, want := p.String(), "auto: 1 call at once (up to 4), 420µs a call (unloaded 380µs)"; got != want {
+		t.Errorf("pacing %q, want %q", got, want)
+	}
+	p.Adaptive = policy.AdaptiveState{Limit: 9, Max: 64, Latency: 41 * time.Millisecond, Baseline: 40 * time.Millisecond}
+	if got, want := p.String(), "auto: 9 calls at once (up to 64), 41ms a call (unloaded 40ms)"; got != want {
+		t.Errorf("pacing %q, want %q", got, want)
 	}
 }
