@@ -50,19 +50,11 @@ func Adopt(ctx context.Context, o AdoptConfig) (*report.Adoption, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	// The caller may hold the lock already (the adopt command takes it
-	// before its preflight); otherwise it is taken here.
-	if !o.Store.Locked() {
-		release, err := o.Store.Lock(ctx)
-		if err != nil {
-			return nil, err
-		}
-		defer func() {
-			if err := release(); err != nil {
-				o.Logger.Warn("checkpoint lock", "error", err)
-			}
-		}()
+	release, err := HoldLock(ctx, o.Store, o.Logger)
+	if err != nil {
+		return nil, err
 	}
+	defer release()
 	newAdopter := NewPreviewAdopter
 	if o.Apply {
 		newAdopter = NewAdopter

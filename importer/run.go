@@ -163,19 +163,11 @@ func Import(ctx context.Context, o Config) (*report.Import, error) {
 	if o.Reimport && len(o.Only) == 0 {
 		return nil, errors.New("re-import: name the tickets to create again (--only)")
 	}
-	// The caller may hold the lock already (run takes it before its
-	// preflight); otherwise it is taken here.
-	if !o.Store.Locked() {
-		release, err := o.Store.Lock(ctx)
-		if err != nil {
-			return nil, err
-		}
-		defer func() {
-			if err := release(); err != nil {
-				o.Logger.Warn("checkpoint lock", "error", err)
-			}
-		}()
+	release, err := HoldLock(ctx, o.Store, o.Logger)
+	if err != nil {
+		return nil, err
 	}
+	defer release()
 	// A rollback killed part way: what the checkpoint says the runs
 	// created is only partly in WHMCS, and a run would import again what
 	// the rollback deleted. Finish the rollback first.

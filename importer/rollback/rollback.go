@@ -100,19 +100,11 @@ func Tickets(ctx context.Context, o Config) (*report.Rollback, error) {
 		return rep, nil
 	}
 
-	// The caller may hold the lock already (run takes it before its
-	// preflight); otherwise it is taken here.
-	if !o.Store.Locked() {
-		release, err := o.Store.Lock(ctx)
-		if err != nil {
-			return nil, err
-		}
-		defer func() {
-			if err := release(); err != nil {
-				o.Logger.Warn("checkpoint lock", "error", err)
-			}
-		}()
+	release, err := importer.HoldLock(ctx, o.Store, o.Logger)
+	if err != nil {
+		return nil, err
 	}
+	defer release()
 	// The deletions an earlier rollback sent without learning their
 	// outcome (killed, or an answer lost) are settled first, by reading
 	// WHMCS: the checkpoint is then true to WHMCS before anything is
