@@ -126,8 +126,12 @@ func (r *runner) guard(ctx context.Context, sourceID string, st *checkpoints.Tic
 	var openRows []checkpoints.Conflict
 	var closed []string
 	now := time.Now()
+	var same []string // fields WHMCS holds at the source's value already: not sent again
 	for _, f := range plannedFields(plan, tk, st) {
 		prev, isOpen := openBy[f.name]
+		if f.name != ConflictCC && strings.EqualFold(f.whmcs, f.source) {
+			same = append(same, f.name)
+		}
 		reason := r.conflictReason(ctx, f, prev, isOpen, st, tk)
 		if reason == "" {
 			if isOpen {
@@ -158,7 +162,37 @@ func (r *runner) guard(ctx context.Context, sourceID string, st *checkpoints.Tic
 	if len(keep) > 0 {
 		keepWHMCS(plan, keep, tk.Status)
 	}
+	if len(same) > 0 {
+		// Sending what WHMCS holds already would change nothing: the plan
+		// leaves it out, and the checkpoint records it as the state the
+		// import left, so that a later sync compares against it. (A second
+		// checkpoint that finishes a ticket another one finished writes
+		// nothing.)
+		keepWHMCS(plan, same, tk.Status)
+		if err := r.settle(ctx, sourceID, 0, heldState(r.runID, same, tk)); err != nil {
+			return g, err
+		}
+	}
 	return g, nil
+}
+
+// heldState is the outcome that records fields (the Conflict* names)
+// at the values tk holds.
+func heldState(runID int64, fields []string, tk *whmcs.Ticket) checkpoints.Outcome {
+	o := checkpoints.Outcome{RunID: runID}
+	for _, f := range fields {
+		switch f {
+		case ConflictStatus:
+			o.Status = tk.Status
+		case ConflictPriority:
+			o.Priority = tk.Priority
+		case ConflictDepartment:
+			o.DeptID = tk.DeptID
+		case ConflictFlag:
+			o.Fields = map[string]string{mapping.FieldFlag: idString(tk.Flag)}
+		}
+	}
+	return o
 }
 
 // readBeforeSync reads WHMCS ticket id before a sync writes to it: the
