@@ -138,33 +138,7 @@ func runImport(ctx context.Context, g *globals, f runFlags) (err error) {
 	}
 	defer a.warnClose("session", ss.Close)
 	client, store, src := ss.client, ss.store, ss.src
-	// A rollback left unfinished stops the run before anything is sent
-	// (importer.Import checks again under the lock).
-	if err := importer.CheckRollbacks(ctx, store); err != nil {
-		return finishRollback(err, f.config)
-	}
-	// Every run, --only and no-op runs too, checks WHMCS before anything
-	// else: a revoked secret or a denied action fails here, with nothing
-	// written.
-	// The checkpoint belongs to one WHMCS: the preflight refuses another
-	// before any write, and the first run records it.
-	tgt, err := a.checkpointTarget(ctx, store, f.retarget, true)
-	if err != nil {
-		return err
-	}
-	pre, err := a.preflight(ctx, client, a.runActions(), f.allowUndated, store, ss.lookups, tgt.option())
-	if err != nil {
-		return tgt.refusal(err)
-	}
-	if err := tgt.keep(ctx, pre.Identity); err != nil {
-		return err
-	}
-	// The zone, against WHMCS's own clock, before anything is planned.
-	if err := a.checkZone(ctx, client); err != nil {
-		return err
-	}
-	// Then the mapping, against what the preflight read of WHMCS.
-	if err := a.checkMapping(ctx, ss, f.applyDept); err != nil {
+	if err := a.beforeFirstWrite(ctx, ss, f); err != nil {
 		return err
 	}
 	planner := ss.planner
@@ -227,34 +201,8 @@ func runImport(ctx context.Context, g *globals, f runFlags) (err error) {
 					total-after.Imported, total, f.limit)
 			}
 		}
-		if werr := failures.commit(); werr != nil && err == nil {
+		if werr := writeRunOutputs(f, rep, failures, tl, sum, err != nil, start); err == nil {
 			err = werr
-		} else if werr == nil {
-			sum.wrote("--failures", f.failures)
-		}
-		if werr := writeRunFiles(f, rep); werr != nil && err == nil {
-			err = werr
-		} else if werr == nil {
-			sum.wrote("--report", f.report)
-		}
-		if f.html != "" {
-			var b bytes.Buffer
-			werr := rep.WriteHTML(&b, tl.samples())
-			if werr == nil {
-				werr = report.WriteFile(f.html, b.Bytes())
-			}
-			if werr != nil && err == nil {
-				err = werr
-			} else if werr == nil {
-				sum.wrote("--html", f.html)
-			}
-		}
-		if f.metrics != "" {
-			if werr := report.WriteMetrics(f.metrics, rep, err != nil, start); werr != nil && err == nil {
-				err = werr
-			} else if werr == nil {
-				sum.wrote("--metrics-file", f.metrics)
-			}
 		}
 		if !g.json() {
 			// With --log-format json the summary is the final event (emit).
@@ -265,6 +213,74 @@ func runImport(ctx context.Context, g *globals, f runFlags) (err error) {
 			sum.writeText(g.stdout)
 		}
 	}
+	return a.runExit(g, f, rep, err)
+}
+
+// beforeFirstWrite makes a run's checks, in the order that lets a run
+// that cannot proceed stop before any write: a rollback left unfinished
+// (importer.Import checks again under the lock); the preflight (every run,
+// --only and no-op runs too: a revoked secret or a denied action fails
+// here), which also refuses a WHMCS other than the checkpoint's and lets
+// the first run record it; the zone, against WHMCS's own clock; then the
+// mapping, against what the preflight read of WHMCS (it builds the
+// planner). The preflight's answers also tell the WHMCS server's clock, so
+// that the planner refuses dates in its future ("Ticket creation date
+// cannot be in the future") before the first ticket is planned.
+func (a *app) beforeFirstWrite(ctx context.Context, ss *session, f runFlags) error {
+	if err := importer.CheckRollbacks(ctx, ss.store); err != nil {
+		return finishRollback(err, f.config)
+	}
+	tgt, err := a.checkpointTarget(ctx, ss.store, f.retarget, true)
+	if err != nil {
+		return err
+	}
+	pre, err := a.preflight(ctx, ss.client, a.runActions(), f.allowUndated, ss.store, ss.lookups, tgt.option())
+	if err != nil {
+		return tgt.refusal(err)
+	}
+	if err := tgt.keep(ctx, pre.Identity); err != nil {
+		return err
+	}
+	if err := a.checkZone(ctx, ss.client); err != nil {
+		return err
+	}
+	return a.checkMapping(ctx, ss, f.applyDept)
+}
+
+// writeRunOutputs writes the files run was asked for (--failures,
+// --report, --html, --metrics-file), noting each one written in sum. It
+// returns the first write error. failed says whether the run failed (for
+// the metrics).
+func writeRunOutputs(f runFlags, rep *report.Import, failures *failureLog, tl *timeline, sum *runSummary, failed bool, start time.Time) error {
+	var first error
+	note := func(werr error, flag, path string) {
+		switch {
+		case werr != nil && first == nil:
+			first = werr
+		case werr == nil:
+			sum.wrote(flag, path)
+		}
+	}
+	note(failures.commit(), "--failures", f.failures)
+	note(writeRunFiles(f, rep), "--report", f.report)
+	if f.html != "" {
+		var b bytes.Buffer
+		werr := rep.WriteHTML(&b, tl.samples())
+		if werr == nil {
+			werr = report.WriteFile(f.html, b.Bytes())
+		}
+		note(werr, "--html", f.html)
+	}
+	if f.metrics != "" {
+		note(report.WriteMetrics(f.metrics, rep, failed || first != nil, start), "--metrics-file", f.metrics)
+	}
+	return first
+}
+
+// runExit is run's error for its exit status: an interruption says how to
+// resume; a fatal error is named (with the rollback to finish, when that
+// is what stopped it); failed tickets are exit 3.
+func (a *app) runExit(g *globals, f runFlags, rep *report.Import, err error) error {
 	switch {
 	case err != nil && errors.Is(err, importer.ErrInterrupted):
 		return fmt.Errorf("%w: in-flight calls finished and the journal is flushed; run the same command again to resume", importer.ErrInterrupted)
