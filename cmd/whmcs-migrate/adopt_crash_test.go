@@ -129,20 +129,7 @@ func killRuns(t *testing.T, bin string, sb *sandboxProc, cfg string, rng *rand.R
 // checkpoint against the source; a re-run writes nothing, verify agrees.
 func finishRuns(t *testing.T, bin string, sb *sandboxProc, cfg string, tickets []genTicket) {
 	t.Helper()
-	var last *runProc
-	for i := 0; ; i++ {
-		if i == 8 {
-			t.Fatalf("import not done after %d runs; last %s", i, last.output())
-		}
-		last = startRun(t, bin, runArgs(cfg)...)
-		code := last.wait(t, 3*time.Minute)
-		if code == exitOK {
-			break
-		}
-		if code != exitIncomplete {
-			t.Fatalf("run exited %d; %s", code, last.output())
-		}
-	}
+	last := runUntilDone(t, bin, cfg)
 	st := sb.state(t)
 	checkImported(t, st, cfg, tickets)
 	p := startRun(t, bin, runArgs(cfg)...)

@@ -166,21 +166,7 @@ func crashAndFinish(t *testing.T, bin string, sb *sandboxProc, cfg string, ticke
 		t.Fatalf("only %d of %d runs were killed mid-import", killed, kills)
 	}
 
-	// Run until done. Failed tickets (exit 3) are retried by the next run.
-	var last *runProc
-	for i := 0; ; i++ {
-		if i == 8 {
-			t.Fatalf("import not done after %d runs; last %s", i, last.output())
-		}
-		last = startRun(t, bin, runArgs(cfg)...)
-		code := last.wait(t, 3*time.Minute)
-		if code == exitOK {
-			break
-		}
-		if code != exitIncomplete {
-			t.Fatalf("run after the kills exited %d; %s", code, last.output())
-		}
-	}
+	runUntilDone(t, bin, cfg)
 	st := sb.state(t)
 	t.Logf("done after %d kills: %d write calls for %d entries; calls %v", killed, st.WriteCalls, entries, st.Calls)
 	checkImported(t, st, cfg, tickets)
@@ -351,4 +337,25 @@ func sameWall(got, want time.Time) bool {
 func firstLineOf(s string) string {
 	l, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
 	return l
+}
+
+// runUntilDone runs the import with cfg until a run exits 0, at most 8
+// runs, and returns that run: failed tickets (exit 3) are retried by the
+// next run; any other exit fails the test.
+func runUntilDone(t *testing.T, bin, cfg string) *runProc {
+	t.Helper()
+	var last *runProc
+	for i := 0; ; i++ {
+		if i == 8 {
+			t.Fatalf("import not done after %d runs; last %s", i, last.output())
+		}
+		last = startRun(t, bin, runArgs(cfg)...)
+		code := last.wait(t, 3*time.Minute)
+		if code == exitOK {
+			return last
+		}
+		if code != exitIncomplete {
+			t.Fatalf("run exited %d; %s", code, last.output())
+		}
+	}
 }
